@@ -1,0 +1,44 @@
+"""Turning a provider's error body into something a person or a program can read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+_MESSAGE_KEYS = ("message", "error_message", "msg", "errorMessage", "description", "detail",
+                 "error_description", "error")
+
+
+def parse_body(body: bytes) -> Any:
+    """The body as JSON when it is JSON, else as text (Truto's ``raw_response``)."""
+    if not body:
+        return None
+    try:
+        return msgspec.json.decode(body)
+    except msgspec.DecodeError:
+        return body.decode("utf-8", "replace")
+
+
+def find_message(data: Any, depth: int = 0) -> str | None:
+    """Walk the common error keys, as Truto does, for providers whose plugin gives no message."""
+    if depth > 3:
+        return None
+    if isinstance(data, str):
+        return data.strip() or None
+    if isinstance(data, list):
+        for item in data:
+            found = find_message(item, depth + 1)
+            if found:
+                return found
+        return None
+    if isinstance(data, dict):
+        for key in _MESSAGE_KEYS:
+            if key in data:
+                found = find_message(data[key], depth + 1)
+                if found:
+                    return found
+        for key in ("errors",):
+            if key in data:
+                return find_message(data[key], depth + 1)
+    return None

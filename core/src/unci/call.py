@@ -1,0 +1,324 @@
+"""The pipeline without I/O: check input, build the request, judge the response, map the job.
+
+Sync and async clients differ only in how they send; everything they decide is decided here,
+once, so the two can never drift apart.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import msgspec
+
+from unci import __version__
+from unci.bodies import find_message, parse_body
+from unci.errors import (
+    AuthError,
+    DecodeError,
+    InvalidParam,
+    MissingParams,
+    NotFound,
+    RateLimited,
+    RemoteError,
+    UnciError,
+)
+from unci.job import Job
+from unci.plugins import PluginRegistry, registry
+from unci.provider import Credentials, Param, ProviderInfo, Request, check_value
+from unci.ratelimit import normalize as normalize_ratelimit
+from unci.redact import redact_headers, redact_query, scrub
+
+USER_AGENT = f"unci/{__version__} (+https://github.com/unci-dev/unci)"
+
+
+def env_name(provider: str, what: str) -> str:
+    """``UNCI_<PROVIDER>_<WHAT>``, the variable family every provider gets."""
+    return f"UNCI_{provider.upper().replace('-', '_')}_{what}"
+
+
+@dataclass
+class Target:
+    """Who to ask and with what: provider, API root, credentials, default params."""
+
+    provider: str
+    info: ProviderInfo
+    base_url: str
+    credentials: Credentials
+    params: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def secrets(self) -> list[str]:
+        return self.credentials.secrets()
+
+
+@dataclass
+class Call:
+    """One prepared HTTP call and everything needed to judge and render its answer."""
+
+    target: Target
+    method: str
+    url: str
+    query: list[tuple[str, str]]
+    headers: dict[str, str]
+    auth_header_names: tuple[str, ...]
+    job_id: str | None = None
+    params: dict[str, str] = field(default_factory=dict)
+    request: Request | None = None
+
+    @property
+    def provider(self) -> str:
+        return self.target.provider
+
+    def redacted_url(self) -> str:
+        from urllib.parse import urlencode
+
+        query = redact_query(self.query, self.target.secrets)
+        url = scrub(self.url, self.target.secrets)
+        return f"{url}?{urlencode(query)}" if query else url
+
+    def redacted_options(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "headers": redact_headers(self.headers, self.target.secrets, self.auth_header_names),
+        }
+
+
+@dataclass
+class Answer:
+    """What came back: status, headers (lower-case names) and the whole body."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+# --- resolving who to ask ------------------------------------------------------------------
+
+
+def resolve_target(
+    provider: str,
+    *,
+    token: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    base_url: str | None = None,
+    params: Mapping[str, str] | None = None,
+    reg: PluginRegistry | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Target:
+    """Load the provider and settle its credentials and API root: explicit > environment."""
+    reg = reg or registry()
+    env = os.environ if environ is None else environ
+    info = reg.info(provider)
+
+    def first(explicit: str | None, names: Iterable[str]) -> str | None:
+        if explicit:
+            return explicit
+        for name in names:
+            if env.get(name):
+                return env[name]
+        return None
+
+    creds = Credentials(
+        token=first(token, (env_name(provider, "TOKEN"), *info.token_env)),
+        username=first(username, (env_name(provider, "USERNAME"), *info.username_env)),
+        password=first(password, (env_name(provider, "PASSWORD"), *info.password_env)),
+    )
+    root = first(base_url, (env_name(provider, "BASE_URL"),)) or info.base_url
+    root = info.base_urls.get(root, root)  # a hosting form's name ("eu") stands for its URL
+    parts = urlsplit(root)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise InvalidParam(
+            f"{provider}: base URL {root!r} is not an http(s) URL; give the API root, "
+            f"e.g. {info.base_url}",
+            provider=provider,
+        )
+    return Target(provider, info, root.rstrip("/"), creds, dict(params or {}))
+
+
+# --- preparing -----------------------------------------------------------------------------
+
+
+def check_params(
+    target: Target, params: Mapping[str, str], operation: str, reg: PluginRegistry | None = None
+) -> dict[str, str]:
+    """Every required param present and every value safe, or one error naming all missing."""
+    reg = reg or registry()
+    provider = target.provider
+    declared: list[Param] = reg.hook.required_params(provider=provider, operation=operation) or []
+    merged = {**target.params, **{k: v for k, v in params.items() if v is not None}}
+    missing = [p for p in declared if p.required and not merged.get(p.name)]
+    if missing:
+        lines = "; ".join(f"{p.name} ({p.description})" for p in missing)
+        flags = " ".join(f"-p {p.name}=..." for p in missing)
+        raise MissingParams(
+            f"{provider}: missing required parameter(s): {lines}. Give them as {flags}",
+            provider=provider,
+            missing=[p.name for p in missing],
+        )
+    kinds = {p.name: p.kind for p in declared}
+    for name, value in merged.items():
+        check_value(f"parameter {name!r}", value, provider=provider, kind=kinds.get(name, "query"))
+    return merged
+
+
+def prepare(
+    target: Target,
+    request: Request,
+    *,
+    remote_query: Iterable[tuple[str, str]] = (),
+    job_id: str | None = None,
+    params: Mapping[str, str] | None = None,
+    reg: PluginRegistry | None = None,
+) -> Call:
+    """Turn a plugin's request into a full call: API root, auth, user agent, remote query."""
+    reg = reg or registry()
+    provider = target.provider
+    auth = reg.hook.authenticate(provider=provider, credentials=target.credentials) or {}
+    headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+    headers.update(request.headers)
+    headers.update(auth)
+    if request.path.startswith(("http://", "https://")):
+        url = request.path
+        if _origin(url) != _origin(target.base_url):
+            raise InvalidParam(
+                f"{provider}: refusing to follow {scrub(url, target.secrets)!r}, which is not on "
+                f"the API root {target.base_url}",
+                provider=provider,
+            )
+    else:
+        url = target.base_url + ("" if request.path.startswith("/") else "/") + request.path
+    query = list(request.query) + [(str(k), str(v)) for k, v in remote_query]
+    return Call(
+        target=target,
+        method=request.method,
+        url=url,
+        query=query,
+        headers=headers,
+        auth_header_names=tuple(auth),
+        job_id=job_id,
+        params=dict(params or {}),
+        request=request,
+    )
+
+
+def prepare_get(
+    target: Target,
+    job_id: str,
+    params: Mapping[str, str] | None = None,
+    remote_query: Iterable[tuple[str, str]] = (),
+    reg: PluginRegistry | None = None,
+) -> Call:
+    reg = reg or registry()
+    provider = target.provider
+    job_id = check_value("job id", str(job_id), provider=provider)
+    checked = check_params(target, params or {}, "get", reg)
+    request = reg.hook.build_request(provider=provider, job_id=job_id, params=checked)
+    if request is None:
+        raise UnciError(f"{provider}: the plugin built no request", provider=provider)
+    return prepare(target, request, remote_query=remote_query, job_id=job_id, params=checked,
+                   reg=reg)
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower()
+
+
+# --- judging the answer --------------------------------------------------------------------
+
+
+def raise_for_status(call: Call, answer: Answer, reg: PluginRegistry | None = None) -> None:
+    """Turn an HTTP error into the matching :class:`RemoteError`, with the provider's message."""
+    status = answer.status
+    if status < 400:
+        return
+    reg = reg or registry()
+    provider = call.provider
+    secrets = call.target.secrets
+    try:
+        own = reg.hook.error_message(provider=provider, status_code=status, payload=answer.body)
+    except Exception:  # noqa: BLE001 - a message extractor must never hide the real error
+        own = None
+    said = own or find_message(parse_body(answer.body)) or ""
+    said = scrub(said.strip(), secrets)[:500]
+    quoted = f": {said!r}" if said else ""
+    where = call.redacted_url()
+    kw: dict[str, Any] = {"provider": provider, "remote_status": status,
+                          "remote_body": answer.body, "remote_headers": answer.headers}
+    info = call.target.info
+    token_hint = (
+        f"--token or {env_name(provider, 'TOKEN')}"
+        + (f" / {' / '.join(info.token_env)}" if info.token_env else "")
+    )
+    limit = normalize_ratelimit(answer.headers)
+    exhausted = limit.get("ratelimit-remaining") == "0"
+    if status == 429 or (status == 403 and (exhausted or "rate limit" in said.lower())):
+        reset = limit.get("ratelimit-reset") or answer.headers.get("retry-after")
+        when = f"; it resets in {reset} s" if reset else ""
+        raise RateLimited(
+            f"{provider}: rate limit reached (HTTP {status}){quoted}{when}. Wait, or use a "
+            "token with a larger quota",
+            reset_after=float(reset) if reset and reset.replace(".", "", 1).isdigit() else None,
+            **kw,
+        )
+    if status in (401, 403):
+        supplied = "the token was refused" if status == 401 else "the token lacks access"
+        if not call.target.credentials:
+            supplied = "no credentials were given"
+        raise AuthError(
+            f"{provider}: HTTP {status}, {supplied}{quoted}. Supply a valid token with "
+            f"{token_hint}",
+            **kw,
+        )
+    if status == 404:
+        what = f"job {call.job_id!r}" if call.job_id is not None else "the resource"
+        raise NotFound(
+            f"{provider}: {what} was not found at {where} (HTTP 404){quoted}. Check the id and "
+            "parameters; private resources also answer 404 without a token that can see them",
+            **kw,
+        )
+    raise RemoteError(f"{provider}: HTTP {status} from {where}{quoted}", **kw)
+
+
+def decode_job(call: Call, answer: Answer, reg: PluginRegistry | None = None) -> Job:
+    """Run the plugin's ``map_job``; anything but a whole Job is a :class:`DecodeError`."""
+    reg = reg or registry()
+    provider = call.provider
+    try:
+        job = reg.hook.map_job(
+            provider=provider, payload=answer.body, job_id=call.job_id or "", params=call.params
+        )
+    except UnciError:
+        raise
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        raise DecodeError(
+            f"{provider}: the response body is not the job JSON {provider} documents: {exc}",
+            provider=provider,
+        ) from None
+    except Exception as exc:  # noqa: BLE001 - a mapping bug must not surface as a traceback
+        raise DecodeError(
+            f"{provider}: could not map the response body to a job ({type(exc).__name__}: {exc})",
+            provider=provider,
+        ) from None
+    if not isinstance(job, Job):
+        raise DecodeError(f"{provider}: the plugin mapped no job from the response",
+                          provider=provider)
+    return job
+
+
+def debug_envelope(call: Call, answer: Answer) -> dict[str, Any]:
+    """Truto's ``debug`` object, with every credential redacted."""
+    secrets = call.target.secrets
+    headers = redact_headers(answer.headers, secrets)
+    headers.update(normalize_ratelimit(answer.headers))
+    return {
+        "requestUrl": call.redacted_url(),
+        "requestOptions": call.redacted_options(),
+        "data": parse_body(answer.body),
+        "responseHeaders": headers,
+    }

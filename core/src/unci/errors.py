@@ -1,0 +1,167 @@
+"""The error hierarchy: one base class, an exit code per family, Truto-shaped JSON.
+
+Library users catch at any level (``UnciError`` for everything, ``RemoteError`` for anything
+the provider said, ``AuthError`` for a refused token); the CLI turns each into one line on
+stderr and the family's exit code, never a traceback. Messages are written for the person at
+the terminal: they name the provider, what was wrong and what to do.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: Exit codes, documented in the README. 1 is left to Python for the unexpected.
+EXIT_CODES = {
+    "usage": 2,
+    "plugin": 3,
+    "auth": 4,
+    "not_found": 5,
+    "remote": 6,
+    "rate_limit": 7,
+    "network": 8,
+    "decode": 9,
+    "config": 10,
+}
+
+
+class UnciError(Exception):
+    """Base of every error unci raises on purpose."""
+
+    exit_code = 1
+    status_code = 500
+    error = "Internal Server Error"
+
+    def __init__(self, message: str, *, provider: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.provider = provider
+
+    def to_dict(self) -> dict[str, Any]:
+        """Truto's error envelope: ``{"statusCode", "error", "message"}``."""
+        return {"statusCode": self.status_code, "error": self.error, "message": self.message}
+
+
+# --- the caller's input -------------------------------------------------------------------
+
+
+class UsageError(UnciError):
+    exit_code = EXIT_CODES["usage"]
+    status_code = 400
+    error = "Bad Request"
+
+
+class UnknownProvider(UsageError):
+    status_code = 404
+    error = "Not Found"
+
+
+class MissingParams(UsageError):
+    def __init__(self, message: str, *, provider: str | None = None, missing: list[str]) -> None:
+        super().__init__(message, provider=provider)
+        self.missing = missing
+
+
+class InvalidParam(UsageError):
+    pass
+
+
+# --- plugins ---------------------------------------------------------------------------------
+
+
+class PluginError(UnciError):
+    exit_code = EXIT_CODES["plugin"]
+    status_code = 500
+    error = "Internal Server Error"
+
+
+class PluginLoadError(PluginError):
+    def __init__(self, message: str, *, provider: str, distribution: str | None) -> None:
+        super().__init__(message, provider=provider)
+        self.distribution = distribution
+
+
+class DuplicateProvider(PluginError):
+    def __init__(self, message: str, *, provider: str, distributions: list[str]) -> None:
+        super().__init__(message, provider=provider)
+        self.distributions = distributions
+
+
+# --- configuration ---------------------------------------------------------------------------
+
+
+class ConfigError(UnciError):
+    exit_code = EXIT_CODES["config"]
+    status_code = 500
+    error = "Internal Server Error"
+
+
+# --- the provider's answer -------------------------------------------------------------------
+
+
+class RemoteError(UnciError):
+    """The provider answered with an HTTP error; its status and body ride along."""
+
+    exit_code = EXIT_CODES["remote"]
+    error = "Bad Gateway"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str,
+        remote_status: int,
+        remote_body: bytes = b"",
+        remote_headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message, provider=provider)
+        self.remote_status = remote_status
+        self.remote_body = remote_body
+        self.remote_headers = remote_headers or {}
+        self.status_code = remote_status if 400 <= remote_status < 600 else 502
+
+    def to_dict(self) -> dict[str, Any]:
+        from unci.bodies import parse_body
+
+        data = super().to_dict()
+        data["remote_error"] = True
+        data["truto_is_remote_error"] = True
+        data["remote_status"] = self.remote_status
+        data["raw_response"] = parse_body(self.remote_body)
+        return data
+
+
+class AuthError(RemoteError):
+    exit_code = EXIT_CODES["auth"]
+
+
+class NotFound(RemoteError):
+    exit_code = EXIT_CODES["not_found"]
+
+
+class RateLimited(RemoteError):
+    exit_code = EXIT_CODES["rate_limit"]
+
+    def __init__(self, message: str, *, reset_after: float | None = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.reset_after = reset_after
+
+
+class NetworkError(UnciError):
+    """No usable HTTP answer: connection refused, DNS, TLS, timeout, a body cut off."""
+
+    exit_code = EXIT_CODES["network"]
+    status_code = 502
+    error = "Bad Gateway"
+
+
+class Timeout(NetworkError):
+    status_code = 504
+    error = "Gateway Timeout"
+
+
+class DecodeError(UnciError):
+    """The provider's body is not the JSON the plugin expects; names the field when it can."""
+
+    exit_code = EXIT_CODES["decode"]
+    status_code = 502
+    error = "Bad Gateway"

@@ -1,0 +1,73 @@
+"""Rendering a fetched job in each of Truto's response formats.
+
+``unified`` leaves out the fields a provider cannot supply at all and keeps the supported ones
+(null when empty); ``normalized`` is one flat row of fixed shape for tables and warehouses;
+``raw`` is the provider's body byte for byte; ``debug`` wraps the unified result with the request
+and response, credentials redacted. ``stream`` never reaches this module: the client passes the
+body through in chunks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import msgspec
+
+from unci.errors import UsageError
+from unci.job import FIELDS, Job
+
+FORMATS = ("unified", "normalized", "raw", "stream", "debug")
+#: The fields of a normalized row, in order.
+NORMALIZED_FIELDS = ("provider", *(f for f in FIELDS if f != "remote_data"))
+
+_encoder = msgspec.json.Encoder()
+
+
+def check_format(name: str) -> str:
+    if name not in FORMATS:
+        raise UsageError(f"unknown format {name!r}; choose one of {', '.join(FORMATS)}")
+    return name
+
+
+def parse_exclude(values: Iterable[str]) -> tuple[str, ...]:
+    """Exclude-field values, repeatable and comma-separated; unknown names are an error."""
+    names: list[str] = []
+    for value in values:
+        names.extend(n.strip() for n in value.split(",") if n.strip())
+    unknown = [n for n in names if n not in FIELDS]
+    if unknown:
+        raise UsageError(
+            f"unknown field(s) to exclude: {', '.join(unknown)}; valid fields are "
+            f"{', '.join(FIELDS)}"
+        )
+    return tuple(dict.fromkeys(names))
+
+
+def unified(
+    job: Job,
+    supported: Iterable[str],
+    *,
+    ignore_remote_data: bool = False,
+    exclude: Iterable[str] = (),
+) -> dict[str, Any]:
+    """The unified record as a dict: supported fields plus ``id`` and ``remote_data``."""
+    keep = set(supported) | {"id", "remote_data"}
+    drop = set(exclude)
+    if ignore_remote_data:
+        drop.add("remote_data")
+    return {f: getattr(job, f) for f in FIELDS if f in keep and f not in drop}
+
+
+def normalized(job: Job, provider: str, *, exclude: Iterable[str] = ()) -> dict[str, Any]:
+    """One flat row: every unified field (null when unknown) plus ``provider``."""
+    drop = set(exclude)
+    row: dict[str, Any] = {"provider": provider}
+    row.update((f, getattr(job, f)) for f in NORMALIZED_FIELDS[1:] if f not in drop)
+    return row
+
+
+def encode(value: Any, *, pretty: bool = False) -> bytes:
+    """JSON bytes; datetimes as RFC 3339 with ``Z``, ``remote_data`` spliced in unchanged."""
+    data = _encoder.encode(value)
+    return msgspec.json.format(data, indent=2) if pretty else data

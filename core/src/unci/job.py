@@ -1,0 +1,101 @@
+"""The unified Job record, its vocabularies, and the helpers every provider's mapping shares."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Final
+
+import msgspec
+
+
+class Status:
+    """Unified lifecycle words; any other value is the provider's own, passed through."""
+
+    QUEUED: Final = "queued"
+    IN_PROGRESS: Final = "in_progress"
+    COMPLETED: Final = "completed"
+    ALL: Final = (QUEUED, IN_PROGRESS, COMPLETED)
+
+
+class Conclusion:
+    """Unified outcome words; any other value is the provider's own, passed through."""
+
+    PASSED: Final = "passed"
+    FAILED: Final = "failed"
+    CANCELLED: Final = "cancelled"
+    TIMEOUT: Final = "timeout"
+    SKIPPED: Final = "skipped"
+    RETRIED: Final = "retried"
+    PARTIAL: Final = "partial"
+    ALL: Final = (PASSED, FAILED, CANCELLED, TIMEOUT, SKIPPED, RETRIED, PARTIAL)
+
+
+class Job(msgspec.Struct, kw_only=True):
+    """One CI job, whatever provider ran it. Field names are Truto's.
+
+    Timestamps are timezone-aware UTC datetimes (rendered RFC 3339 with ``Z``); ``remote_data``
+    is the provider's JSON object kept as raw bytes, so carrying it costs nothing until rendered.
+    """
+
+    id: str
+    name: str | None = None
+    build: str | None = None
+    status: str | None = None
+    conclusion: str | None = None
+    commit: str | None = None
+    branch: str | None = None
+    attempts: int | None = None
+    created_at: datetime | None = None
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+    updated_at: datetime | None = None
+    remote_data: msgspec.Raw | None = None
+
+
+#: Every unified field, in output order.
+FIELDS: Final[tuple[str, ...]] = Job.__struct_fields__
+#: Timestamp fields.
+TIMESTAMPS: Final = ("created_at", "started_at", "completed_at", "updated_at")
+
+
+def utc(value: datetime | None) -> datetime | None:
+    """A provider timestamp in UTC; a naive one is taken to be UTC already (what APIs mean)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    if value.utcoffset():
+        return value.astimezone(timezone.utc)
+    return value if value.tzinfo is timezone.utc else value.replace(tzinfo=timezone.utc)
+
+
+def from_epoch_ms(value: float | None) -> datetime | None:
+    """Epoch milliseconds (Jenkins) as a UTC datetime."""
+    if value is None:
+        return None
+    return datetime.fromtimestamp(value / 1000, tz=timezone.utc)
+
+
+def latest(*values: datetime | None) -> datetime | None:
+    """The latest of the timestamps that are present."""
+    present = [v for v in values if v is not None]
+    return max(present) if present else None
+
+
+def translate(value: str | None, table: Mapping[str, str]) -> str | None:
+    """Map a provider word through ``table`` (keys lower-case); unknown words pass through raw.
+
+    This is the one rule MAPPING.md sets for every provider: matched case-insensitively, and a
+    value that fits no unified word is returned exactly as the provider spelled it.
+    """
+    if value is None:
+        return None
+    return table.get(value.lower(), value)
+
+
+def as_str(value: object) -> str | None:
+    """Ids are strings in the unified record, whatever type the provider used."""
+    if value is None:
+        return None
+    return value if isinstance(value, str) else str(value)

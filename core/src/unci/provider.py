@@ -1,0 +1,144 @@
+"""What a provider plugin declares and returns: the data half of the hook contract.
+
+Kept free of httpx so that describing providers (``unci providers``, ``--help``) never pays for
+the HTTP stack; a plugin builds a :class:`Request` and the core sends it.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+from urllib.parse import quote
+
+import msgspec
+
+from unci.errors import InvalidParam
+from unci.job import Job
+
+#: Longest id or parameter value accepted; no provider addresses anything with more.
+MAX_VALUE_LENGTH: Final = 1024
+
+
+class Param(msgspec.Struct, frozen=True, kw_only=True):
+    """A parameter a provider needs besides the job id (Truto's per-provider query params)."""
+
+    name: str
+    description: str
+    required: bool = True
+    #: ``"segment"``: lands in one URL path segment; ``"path"``: a ``/``-separated path whose
+    #: parts are each a segment (CircleCI's ``gh/org/repo``); ``"query"``: sent in the query.
+    kind: str = "segment"
+
+
+class ProviderInfo(msgspec.Struct, frozen=True, kw_only=True):
+    """How a provider presents itself to users and to the core."""
+
+    name: str
+    title: str
+    #: The API root the endpoint paths are appended to (hosted service).
+    base_url: str
+    #: Other hosting forms, by name (e.g. ``{"eu": "https://api.eu.buddy.works"}``).
+    base_urls: dict[str, str] = {}
+    #: Conventional environment variables for the token, after ``UNCI_<PROVIDER>_TOKEN``.
+    token_env: tuple[str, ...] = ()
+    #: For Basic-auth providers: environment variables for the user name and password.
+    username_env: tuple[str, ...] = ()
+    password_env: tuple[str, ...] = ()
+    #: One line on how the provider authenticates (shown in ``unci providers`` and the docs).
+    auth: str = ""
+    #: The unified fields this provider fills (the field-support matrix).
+    fields: tuple[str, ...] = ()
+    #: Where the provider documents the endpoint.
+    docs_url: str = ""
+
+
+class Credentials:
+    """A token and/or user name + password. Its repr never shows a secret."""
+
+    __slots__ = ("password", "token", "username")
+
+    def __init__(
+        self, token: str | None = None, username: str | None = None, password: str | None = None
+    ) -> None:
+        self.token = token or None
+        self.username = username or None
+        self.password = password or None
+
+    def secrets(self) -> list[str]:
+        """The values that must never be shown anywhere."""
+        return [s for s in (self.token, self.password) if s]
+
+    def __bool__(self) -> bool:
+        return bool(self.token or self.username or self.password)
+
+    def __repr__(self) -> str:
+        shown = {k: ("***" if getattr(self, k) and k != "username" else getattr(self, k))
+                 for k in self.__slots__}
+        return ("Credentials(" + ", ".join(f"{k}={shown[k]!r}" for k in ("token", "username", "password"))
+                + ")")
+
+
+class Request(msgspec.Struct, kw_only=True):
+    """An HTTP request as a plugin describes it; the core adds base URL, auth and transport.
+
+    ``path`` is already percent-encoded (build it with :func:`segment`) and is appended to the
+    API root. For paging it may instead be an absolute URL the provider handed out (a ``next``
+    link); the core only follows one that stays on the API root's origin.
+    """
+
+    path: str
+    method: str = "GET"
+    query: list[tuple[str, str]] = []
+    headers: dict[str, str] = {}
+
+
+class Page(msgspec.Struct, kw_only=True):
+    """One page of a job list: the jobs on it and the request for the next page, if any."""
+
+    jobs: list[Job]
+    next: Request | None = None
+
+
+def check_value(what: str, value: str, *, provider: str, kind: str = "segment") -> str:
+    """Refuse ids and params that no provider addresses and that could steer a request.
+
+    Empty values, control characters, over-long values and the dot segments ``.``/``..``
+    (which HTTP clients and servers resolve, even when percent-encoded) are errors; anything
+    else is made safe by percent-encoding.
+    """
+    if not isinstance(value, str):
+        raise InvalidParam(f"{provider}: {what} must be text, got {type(value).__name__}.",
+                           provider=provider)
+    if not value.strip():
+        raise InvalidParam(f"{provider}: {what} is empty; give a value.", provider=provider)
+    if len(value) > MAX_VALUE_LENGTH:
+        raise InvalidParam(
+            f"{provider}: {what} is {len(value)} characters long; at most {MAX_VALUE_LENGTH} are accepted.",
+            provider=provider,
+        )
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise InvalidParam(f"{provider}: {what} contains a control character; remove it.",
+                           provider=provider)
+    parts = value.split("/") if kind == "path" else [value]
+    if any(part in ("", ".", "..") for part in parts) and kind != "query":
+        raise InvalidParam(
+            f"{provider}: {what} {value!r} has an empty or dot ('.', '..') path part, which would "
+            "address another endpoint; give the real value.",
+            provider=provider,
+        )
+    return value
+
+
+def segment(value: str) -> str:
+    """Percent-encode one URL path segment: ``/``, ``?``, ``#``, ``{``, ``}`` and the rest.
+
+    A dot segment is refused rather than encoded, because ``%2E%2E`` is still ``..`` to many
+    servers. Callers normally hit :func:`check_value` first, which gives the friendlier message.
+    """
+    if value in (".", "..") or value == "":
+        raise InvalidParam(f"{value!r} cannot be used as a URL path segment.")
+    return quote(value, safe="")
+
+
+def segments(value: str) -> str:
+    """Encode a ``/``-separated path whose parts are each one segment (``gh/org/repo``)."""
+    return "/".join(segment(part) for part in value.split("/"))

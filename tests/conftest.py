@@ -1,0 +1,57 @@
+"""Shared fixtures: cassettes replay only, a real HTTP server on 127.0.0.1, clean plugin state."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from localserver import LocalServer
+from unci import plugins
+
+ROOT = Path(__file__).resolve().parents[1]
+CASSETTES = ROOT / "cassettes"
+#: Credentials-bearing request headers of every provider; none may ever reach a cassette.
+SECRET_HEADERS = ["authorization", "circle-token", "private-token", "cookie", "x-api-key",
+                  "travis-api-token"]
+
+
+@pytest.fixture(scope="session")
+def vcr_config() -> dict:
+    return {
+        "record_mode": "none",
+        "filter_headers": SECRET_HEADERS,
+        "filter_query_parameters": ["circle-token", "private_token", "access_token", "token"],
+        "allow_playback_repeats": True,
+        "decode_compressed_response": True,
+    }
+
+
+@pytest.fixture(scope="session")
+def vcr_cassette_dir() -> str:
+    return str(CASSETTES)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_plugins(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Each test discovers plugins afresh and sees no credentials from the developer's shell."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("UNCI_") or name.endswith(("_TOKEN", "_API_KEY")) or name in (
+            "GITHUB_TOKEN", "CIRCLECI_TOKEN", "CIRCLE_TOKEN", "TRAVIS_TOKEN", "BUDDY_TOKEN",
+            "BITBUCKET_USERNAME", "BITBUCKET_APP_PASSWORD",
+        ):
+            monkeypatch.delenv(name, raising=False)
+    plugins.reset()
+    yield
+    plugins.reset()
+
+
+@pytest.fixture
+def server() -> Iterator[LocalServer]:
+    from localserver import serving
+
+    with serving() as srv:
+        yield srv

@@ -1,0 +1,45 @@
+"""Helpers the provider and CLI tests share."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import msgspec
+from click.testing import CliRunner, Result
+
+from unci.cli import cli
+from unci.plugins import registry
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+
+def cassette_body(provider: str, cassette: str, index: int = 0) -> bytes:
+    """The response body of one interaction of a cassette (the real payload it was built from)."""
+    import yaml
+
+    data = yaml.safe_load((ROOT / "cassettes" / provider / f"{cassette}.yaml").read_text())
+    return data["interactions"][index]["response"]["body"]["string"].encode()
+
+
+def with_fields(payload: bytes, **changes: Any) -> bytes:
+    """A real payload with some top-level fields changed (for status-table rows)."""
+    data = json.loads(payload)
+    data.update(changes)
+    return json.dumps(data).encode()
+
+
+def map_payload(provider: str, payload: bytes, job_id: str = "", params: dict | None = None):
+    reg = registry()
+    reg.load(provider)
+    return reg.hook.map_job(provider=provider, payload=payload, job_id=job_id, params=params or {})
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, input: str | None = None) -> Result:
+    return CliRunner().invoke(cli, list(args), env=env, input=input, catch_exceptions=False)
+
+
+def out_json(result: Result) -> Any:
+    return msgspec.json.decode(result.stdout_bytes)

@@ -1,0 +1,101 @@
+"""A real HTTP server on 127.0.0.1 for tests that need a socket (subprocess CLI, retries, paging).
+
+Routes map a path (with its query string, exactly as the client sends it, or without one) to a
+list of responses served in turn; the last one repeats. Every request is recorded so tests can
+assert on what unci actually sent.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "application/json"})
+    delay: float = 0.0
+    #: Declare a longer Content-Length than the body and close early (a body cut off mid-way).
+    truncate: bool = False
+
+
+@dataclass
+class Seen:
+    method: str
+    path: str
+    headers: dict[str, str]
+
+
+class LocalServer:
+    def __init__(self) -> None:
+        self.routes: dict[str, list[Reply]] = {}
+        self.requests: list[Seen] = []
+        self._httpd: ThreadingHTTPServer | None = None
+
+    @property
+    def url(self) -> str:
+        assert self._httpd is not None
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def route(self, path: str, *replies: Reply) -> None:
+        self.routes[path] = list(replies)
+
+    def _next(self, path: str) -> Reply:
+        replies = self.routes.get(path) or self.routes.get(path.split("?", 1)[0])
+        if not replies:
+            return Reply(404, b'{"message":"no such route in the test server"}')
+        return replies.pop(0) if len(replies) > 1 else replies[0]
+
+    def start(self) -> None:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:
+                server.requests.append(Seen(self.command, self.path, dict(self.headers.items())))
+                reply = server._next(self.path)
+                if reply.delay:
+                    time.sleep(reply.delay)
+                self.send_response(reply.status)
+                for k, v in reply.headers.items():
+                    self.send_header(k, v)
+                length = len(reply.body) * 2 + 10 if reply.truncate else len(reply.body)
+                self.send_header("Content-Length", str(length))
+                self.end_headers()
+                try:
+                    self.wfile.write(reply.body)
+                    self.wfile.flush()
+                except (BrokenPipeError, ConnectionResetError):
+                    return
+                if reply.truncate:
+                    self.close_connection = True
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
+        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+
+
+@contextmanager
+def serving() -> Iterator[LocalServer]:
+    server = LocalServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
