@@ -17,6 +17,10 @@ SECRET_HEADERS = ["authorization", "circle-token", "private-token", "cookie", "x
                   "travis-api-token"]
 
 
+_CREDENTIAL_SUFFIXES = ("_TOKEN", "_PASSWORD", "_USERNAME", "_USER", "_PAT", "_API_KEY",
+                        "_APP_PASSWORD", "_API_TOKEN")
+
+
 @pytest.fixture(scope="session")
 def vcr_config() -> dict:
     return {
@@ -39,10 +43,7 @@ def _fresh_plugins(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     import os
 
     for name in list(os.environ):
-        if name.startswith("UNCI_") or name.endswith(("_TOKEN", "_API_KEY")) or name in (
-            "GITHUB_TOKEN", "CIRCLECI_TOKEN", "CIRCLE_TOKEN", "TRAVIS_TOKEN", "BUDDY_TOKEN",
-            "BITBUCKET_USERNAME", "BITBUCKET_APP_PASSWORD",
-        ):
+        if name.startswith("UNCI_") or name.endswith(_CREDENTIAL_SUFFIXES):
             monkeypatch.delenv(name, raising=False)
     plugins.reset()
     yield
