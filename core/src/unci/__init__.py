@@ -41,9 +41,22 @@ from unci.provider import (
 )
 
 if TYPE_CHECKING:
-    from unci.client import AsyncClient, Client, Fetched, aget_job, get_job
+    from unci.client import (
+        AsyncClient,
+        Client,
+        Fetched,
+        aget_job,
+        aget_jobs,
+        aiter_jobs,
+        get_job,
+        get_jobs,
+        iter_jobs,
+        list_jobs,
+    )
+    from unci.listing import JobPage
 
-_LAZY = {"Client", "AsyncClient", "Fetched", "get_job", "aget_job"}
+_LAZY = {"Client", "AsyncClient", "Fetched", "get_job", "aget_job", "get_jobs", "aget_jobs",
+         "iter_jobs", "aiter_jobs", "list_jobs"}
 
 
 def __getattr__(name: str) -> Any:
@@ -51,14 +64,56 @@ def __getattr__(name: str) -> Any:
         from unci import client
 
         return getattr(client, name)
+    if name == "JobPage":
+        from unci.listing import JobPage
+
+        return JobPage
     raise AttributeError(f"module 'unci' has no attribute {name!r}")
 
 
 __all__ = [
-    "AsyncClient", "AuthError", "Client", "Conclusion", "ConfigError", "Credentials",
-    "DecodeError", "DuplicateProvider", "Fetched", "InvalidParam", "Job", "MissingParams",
-    "NetworkError", "NotFound", "Page", "Param", "PluginError", "PluginLoadError",
-    "ProviderInfo", "RateLimited", "RemoteError", "Request", "Status", "Timeout", "UnciError",
-    "UnknownProvider", "UsageError", "__version__", "aget_job", "as_str", "from_epoch_ms",
-    "get_job", "hookimpl", "latest", "segment", "segments", "translate", "utc",
+    "AsyncClient",
+    "AuthError",
+    "Client",
+    "Conclusion",
+    "ConfigError",
+    "Credentials",
+    "DecodeError",
+    "DuplicateProvider",
+    "Fetched",
+    "InvalidParam",
+    "Job",
+    "JobPage",
+    "MissingParams",
+    "NetworkError",
+    "NotFound",
+    "Page",
+    "Param",
+    "PluginError",
+    "PluginLoadError",
+    "ProviderInfo",
+    "RateLimited",
+    "RemoteError",
+    "Request",
+    "Status",
+    "Timeout",
+    "UnciError",
+    "UnknownProvider",
+    "UsageError",
+    "__version__",
+    "aget_job",
+    "aget_jobs",
+    "aiter_jobs",
+    "as_str",
+    "from_epoch_ms",
+    "get_job",
+    "get_jobs",
+    "hookimpl",
+    "iter_jobs",
+    "latest",
+    "list_jobs",
+    "segment",
+    "segments",
+    "translate",
+    "utc",
 ]

@@ -10,7 +10,7 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import msgspec
 
@@ -193,6 +193,9 @@ def prepare(
     else:
         url = target.base_url + ("" if request.path.startswith("/") else "/") + request.path
     query = list(request.query) + [(str(k), str(v)) for k, v in remote_query]
+    if "?" in url:  # a next link carries its own query; keep it as pairs so nothing is lost
+        url, _, embedded = url.partition("?")
+        query = parse_qsl(embedded, keep_blank_values=True) + query
     return Call(
         target=target,
         method=request.method,

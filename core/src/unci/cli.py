@@ -191,6 +191,42 @@ def jobs_get(job_id: str, provider: str, params: Sequence[str], fmt: str, output
     )
 
 
+@jobs.command("list")
+@common_options
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="At most this many jobs per call (the provider's page size where it allows).")
+@click.option("--cursor", default=None, help="Resume from a next_cursor printed earlier.")
+@click.option("--all", "follow_all", is_flag=True,
+              help="Follow every page; JSON Lines, one job a line, in constant memory.")
+def jobs_list(provider: str, params: Sequence[str], fmt: str, output: str,
+              ignore_remote_data: bool, exclude: Sequence[str], remote_query: Sequence[str],
+              timeout: float | None, error_format: str, limit: int | None, cursor: str | None,
+              follow_all: bool, **credentials: str | None) -> None:
+    """List the jobs of one build (-p build=ID; Buddy: -p workflow=ID).
+
+    Prints {"result": [...], "next_cursor": ...}; pass the cursor back with --cursor.
+    """
+    from unci.commands import list_command
+
+    ctx = click.get_current_context()
+    if fmt == "debug":
+        ctx.meta["unci.error_format"] = "json"
+    list_command(
+        provider=provider,
+        params=dict(parse_pairs(params, "-p")),
+        fmt=fmt,
+        output=output,
+        ignore_remote_data=ignore_remote_data,
+        exclude=exclude,
+        remote_query=parse_pairs(remote_query, "--remote-query"),
+        timeout=timeout,
+        credentials=credentials,
+        limit=limit,
+        cursor=cursor,
+        follow_all=follow_all,
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``unci`` script."""
     cli.main(args=list(argv) if argv is not None else None, prog_name="unci")

@@ -22,11 +22,13 @@ from unci.call import (
     raise_for_status,
     resolve_target,
 )
-from unci.errors import NetworkError, Timeout
+from unci.errors import NetworkError, Timeout, UnciError
 from unci.job import Job
+from unci.listing import JobPage, prepare_list, read_page, slice_page
 from unci.redact import scrub
 
 DEFAULT_TIMEOUT = 30.0
+DEFAULT_CONCURRENCY = 8
 CONNECT_TIMEOUT = 10.0
 
 
@@ -121,6 +123,63 @@ class Client:
         """Fetch one job and return it as a :class:`unci.Job`."""
         return self.fetch(provider, job_id, **kw).job
 
+    def list_jobs(
+        self,
+        provider: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        remote_query: Iterable[tuple[str, str]] = (),
+        **credentials: Any,
+    ) -> JobPage:
+        """One page of the jobs of a build, and the cursor for the next page."""
+        target = _target(provider, credentials)
+        call, skip = prepare_list(target, params, limit=limit, cursor=cursor,
+                                  remote_query=remote_query)
+        answer = self.send(call)
+        jobs, next_cursor = slice_page(call, read_page(call, answer), skip, limit)
+        return JobPage(jobs, next_cursor, [(call, answer)])
+
+    def iter_pages(self, provider: str, **kw: Any) -> Iterator[JobPage]:
+        """Every page, fetched lazily as the caller advances."""
+        cursor = kw.pop("cursor", None)
+        while True:
+            page = self.list_jobs(provider, cursor=cursor, **kw)
+            yield page
+            if page.next_cursor is None:
+                return
+            cursor = page.next_cursor
+
+    def iter_jobs(self, provider: str, **kw: Any) -> Iterator[Job]:
+        """Every job of a build, page after page, holding one page at a time."""
+        for page in self.iter_pages(provider, **kw):
+            yield from page.result
+
+    def get_jobs(
+        self,
+        provider: str,
+        job_ids: Iterable[str],
+        *,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        **kw: Any,
+    ) -> list[Job | UnciError]:
+        """Many jobs by id, ``concurrency`` at a time over this client's pool, in input order.
+
+        A job that fails is its error in the list; the others are not lost.
+        """
+        from concurrent.futures import ThreadPoolExecutor
+
+        def one(job_id: str) -> Job | UnciError:
+            try:
+                return self.get_job(provider, job_id, **kw)
+            except UnciError as exc:
+                return exc
+
+        ids = list(job_ids)
+        with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(ids) or 1))) as pool:
+            return list(pool.map(one, ids))
+
     def stream(
         self,
         provider: str,
@@ -186,6 +245,58 @@ class AsyncClient:
     async def get_job(self, provider: str, job_id: str, **kw: Any) -> Job:
         return (await self.fetch(provider, job_id, **kw)).job
 
+    async def list_jobs(
+        self,
+        provider: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        remote_query: Iterable[tuple[str, str]] = (),
+        **credentials: Any,
+    ) -> JobPage:
+        target = _target(provider, credentials)
+        call, skip = prepare_list(target, params, limit=limit, cursor=cursor,
+                                  remote_query=remote_query)
+        answer = await self.send(call)
+        jobs, next_cursor = slice_page(call, read_page(call, answer), skip, limit)
+        return JobPage(jobs, next_cursor, [(call, answer)])
+
+    async def iter_pages(self, provider: str, **kw: Any) -> AsyncIterator[JobPage]:
+        cursor = kw.pop("cursor", None)
+        while True:
+            page = await self.list_jobs(provider, cursor=cursor, **kw)
+            yield page
+            if page.next_cursor is None:
+                return
+            cursor = page.next_cursor
+
+    async def iter_jobs(self, provider: str, **kw: Any) -> AsyncIterator[Job]:
+        async for page in self.iter_pages(provider, **kw):
+            for job in page.result:
+                yield job
+
+    async def get_jobs(
+        self,
+        provider: str,
+        job_ids: Iterable[str],
+        *,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        **kw: Any,
+    ) -> list[Job | UnciError]:
+        import asyncio
+
+        gate = asyncio.Semaphore(max(1, concurrency))
+
+        async def one(job_id: str) -> Job | UnciError:
+            async with gate:
+                try:
+                    return await self.get_job(provider, job_id, **kw)
+                except UnciError as exc:
+                    return exc
+
+        return list(await asyncio.gather(*(one(i) for i in job_ids)))
+
     async def stream(
         self,
         provider: str,
@@ -218,3 +329,35 @@ async def aget_job(provider: str, job_id: str, *, timeout: float | None = None, 
     """The asyncio twin of :func:`get_job`."""
     async with AsyncClient(timeout=timeout) as client:
         return await client.get_job(provider, job_id, **kw)
+
+
+def get_jobs(provider: str, job_ids: Iterable[str], *, concurrency: int = DEFAULT_CONCURRENCY,
+             timeout: float | None = None, **kw: Any) -> list[Job | UnciError]:
+    """Many jobs by id over one connection pool; see :meth:`Client.get_jobs`."""
+    with Client(timeout=timeout) as client:
+        return client.get_jobs(provider, job_ids, concurrency=concurrency, **kw)
+
+
+async def aget_jobs(provider: str, job_ids: Iterable[str], *,
+                    concurrency: int = DEFAULT_CONCURRENCY, timeout: float | None = None,
+                    **kw: Any) -> list[Job | UnciError]:
+    async with AsyncClient(timeout=timeout) as client:
+        return await client.get_jobs(provider, job_ids, concurrency=concurrency, **kw)
+
+
+def iter_jobs(provider: str, *, timeout: float | None = None, **kw: Any) -> Iterator[Job]:
+    """Every job of a build, pages fetched lazily: ``for job in unci.iter_jobs("github", params=...)``."""
+    with Client(timeout=timeout) as client:
+        yield from client.iter_jobs(provider, **kw)
+
+
+async def aiter_jobs(provider: str, *, timeout: float | None = None, **kw: Any) -> AsyncIterator[Job]:
+    async with AsyncClient(timeout=timeout) as client:
+        async for job in client.iter_jobs(provider, **kw):
+            yield job
+
+
+def list_jobs(provider: str, *, timeout: float | None = None, **kw: Any) -> JobPage:
+    """One page of jobs and the cursor of the next: ``unci.list_jobs("github", params=..., limit=50)``."""
+    with Client(timeout=timeout) as client:
+        return client.list_jobs(provider, **kw)

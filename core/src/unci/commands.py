@@ -8,6 +8,8 @@ from typing import Any, BinaryIO
 
 from unci import formats
 from unci.client import Client, Fetched
+from unci.errors import UsageError
+from unci.job import Job
 
 
 def _out() -> BinaryIO:
@@ -60,7 +62,101 @@ def get_command(
         from unci.table import table
 
         row = formats.normalized(fetched.job, provider, exclude=excluded)
-        out.write(table([row]).encode())
+        out.write(table([row], formats.columns(excluded)).encode())
     else:
         out.write(formats.encode(value, pretty=True) + b"\n")
     out.flush()
+
+
+def _job_value(job: Job, provider: str, fmt: str, supported: Sequence[str], *,
+               ignore_remote_data: bool, exclude: Sequence[str]) -> dict[str, Any]:
+    if fmt == "normalized":
+        return formats.normalized(job, provider, exclude=exclude)
+    return formats.unified(job, supported, ignore_remote_data=ignore_remote_data, exclude=exclude)
+
+
+def list_command(
+    *,
+    provider: str,
+    params: Mapping[str, str],
+    fmt: str,
+    output: str,
+    ignore_remote_data: bool,
+    exclude: Sequence[str],
+    remote_query: Iterable[tuple[str, str]],
+    timeout: float | None,
+    credentials: Mapping[str, str | None],
+    limit: int | None,
+    cursor: str | None,
+    follow_all: bool,
+) -> None:
+    if fmt == "stream":
+        raise UsageError(f"{provider}: --format stream is for one job; list with raw, unified, "
+                         "normalized or debug")
+    excluded = formats.parse_exclude(exclude)
+    out = _out()
+    kw: dict[str, Any] = dict(params=params, limit=limit, cursor=cursor,
+                              remote_query=remote_query, **credentials)
+    with Client(timeout=timeout) as client:
+        if not follow_all:
+            page = client.list_jobs(provider, **kw)
+            call, answer = page.calls[-1]
+            if fmt == "raw":
+                out.write(answer.body)
+            elif output == "table":
+                from unci.table import table
+
+                rows = [formats.normalized(j, provider, exclude=excluded) for j in page.result]
+                out.write(table(rows, formats.columns(excluded)).encode())
+                if page.next_cursor:
+                    sys.stderr.write(f"next cursor: {page.next_cursor}\n")
+            else:
+                supported = call.target.info.fields
+                value: dict[str, Any] = {
+                    "result": [_job_value(j, provider, fmt, supported,
+                                          ignore_remote_data=ignore_remote_data, exclude=excluded)
+                               for j in page.result],
+                    "next_cursor": page.next_cursor,
+                }
+                if fmt == "debug":
+                    from unci.call import debug_envelope
+
+                    value["debug"] = {**debug_envelope(call, answer),
+                                      "nextCursor": page.next_cursor,
+                                      "resultCount": len(page.result)}
+                out.write(formats.encode(value, pretty=True) + b"\n")
+            out.flush()
+            return
+        _follow_all(client, provider, kw, fmt, output, out, ignore_remote_data, excluded)
+
+
+def _follow_all(client: Client, provider: str, kw: dict[str, Any], fmt: str, output: str,
+                out: BinaryIO, ignore_remote_data: bool, excluded: Sequence[str]) -> None:
+    """Every page, written as it arrives: JSON Lines (one job a line), raw pages or a table."""
+    progress = sys.stderr.isatty()
+    count = 0
+    rows: list[dict[str, Any]] = []
+    for number, page in enumerate(client.iter_pages(provider, **kw), start=1):
+        call, answer = page.calls[-1]
+        supported = call.target.info.fields
+        if fmt == "raw":
+            out.write(answer.body.rstrip(b"\n") + b"\n")
+        elif output == "table":
+            rows.extend(formats.normalized(j, provider, exclude=excluded) for j in page.result)
+        else:
+            for job in page.result:
+                value = _job_value(job, provider, fmt, supported,
+                                   ignore_remote_data=ignore_remote_data, exclude=excluded)
+                out.write(formats.encode(value) + b"\n")
+        out.flush()
+        count += len(page.result)
+        if progress:
+            sys.stderr.write(f"\runci: {count} jobs, {number} page(s)")
+            sys.stderr.flush()
+    if progress:
+        sys.stderr.write("\n")
+    if output == "table" and fmt != "raw":
+        from unci.table import table
+
+        out.write(table(rows, formats.columns(excluded)).encode())
+        out.flush()

@@ -67,6 +67,12 @@ def normalized(job: Job, provider: str, *, exclude: Iterable[str] = ()) -> dict[
     return row
 
 
+def columns(exclude: Iterable[str] = ()) -> list[str]:
+    """The normalized columns left after ``exclude`` (table output keeps its shape when empty)."""
+    drop = set(exclude)
+    return [c for c in NORMALIZED_FIELDS if c not in drop]
+
+
 def encode(value: Any, *, pretty: bool = False) -> bytes:
     """JSON bytes; datetimes as RFC 3339 with ``Z``, ``remote_data`` spliced in unchanged."""
     data = _encoder.encode(value)

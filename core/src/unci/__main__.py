@@ -1,0 +1,5 @@
+"""``python -m unci`` runs the CLI."""
+
+from unci.cli import main
+
+main()
