@@ -1,44 +1,35 @@
 """unci: one call, one record, for CI jobs from any provider.
 
-Importing ``unci`` is cheap: the HTTP stack (httpx) is imported only when a request is made,
-through the lazily resolved names below.
+Every public name is resolved on first use, so ``import unci`` (and ``unci --help``) costs
+almost nothing, and the HTTP stack (httpx) is imported only when a request is made.
 """
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-from unci.errors import (
-    AuthError,
-    ConfigError,
-    DecodeError,
-    DuplicateProvider,
-    InvalidParam,
-    MissingParams,
-    NetworkError,
-    NotFound,
-    PluginError,
-    PluginLoadError,
-    RateLimited,
-    RemoteError,
-    Timeout,
-    UnciError,
-    UnknownProvider,
-    UsageError,
-)
-from unci.hookspecs import hookimpl
-from unci.job import Conclusion, Job, Status, as_str, from_epoch_ms, latest, translate, utc
-from unci.provider import (
-    Credentials,
-    Page,
-    Param,
-    ProviderInfo,
-    Request,
-    segment,
-    segments,
-)
+_WHERE = {
+    # the unified record
+    "Job": "job", "Status": "job", "Conclusion": "job", "translate": "job", "utc": "job",
+    "latest": "job", "as_str": "job", "from_epoch_ms": "job",
+    # the plugin contract
+    "hookimpl": "hookspecs", "Param": "provider", "ProviderInfo": "provider",
+    "Credentials": "provider", "Request": "provider", "Page": "provider",
+    "segment": "provider", "segments": "provider",
+    # errors
+    "UnciError": "errors", "UsageError": "errors", "UnknownProvider": "errors",
+    "MissingParams": "errors", "InvalidParam": "errors", "PluginError": "errors",
+    "PluginLoadError": "errors", "DuplicateProvider": "errors", "ConfigError": "errors",
+    "RemoteError": "errors", "AuthError": "errors", "NotFound": "errors", "RateLimited": "errors",
+    "NetworkError": "errors", "Timeout": "errors", "DecodeError": "errors",
+    # fetching
+    "Client": "client", "AsyncClient": "client", "Fetched": "client", "get_job": "client",
+    "aget_job": "client", "get_jobs": "client", "aget_jobs": "client", "iter_jobs": "client",
+    "aiter_jobs": "client", "list_jobs": "client", "JobPage": "listing",
+}
 
 if TYPE_CHECKING:
     from unci.client import (
@@ -53,22 +44,41 @@ if TYPE_CHECKING:
         iter_jobs,
         list_jobs,
     )
+    from unci.errors import (
+        AuthError,
+        ConfigError,
+        DecodeError,
+        DuplicateProvider,
+        InvalidParam,
+        MissingParams,
+        NetworkError,
+        NotFound,
+        PluginError,
+        PluginLoadError,
+        RateLimited,
+        RemoteError,
+        Timeout,
+        UnciError,
+        UnknownProvider,
+        UsageError,
+    )
+    from unci.hookspecs import hookimpl
+    from unci.job import Conclusion, Job, Status, as_str, from_epoch_ms, latest, translate, utc
     from unci.listing import JobPage
-
-_LAZY = {"Client", "AsyncClient", "Fetched", "get_job", "aget_job", "get_jobs", "aget_jobs",
-         "iter_jobs", "aiter_jobs", "list_jobs"}
+    from unci.provider import Credentials, Page, Param, ProviderInfo, Request, segment, segments
 
 
 def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        from unci import client
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'unci' has no attribute {name!r}")
+    value = getattr(import_module(f"unci.{module}"), name)
+    globals()[name] = value
+    return value
 
-        return getattr(client, name)
-    if name == "JobPage":
-        from unci.listing import JobPage
 
-        return JobPage
-    raise AttributeError(f"module 'unci' has no attribute {name!r}")
+def __dir__() -> list[str]:
+    return sorted([*_WHERE, "__version__"])
 
 
 __all__ = [

@@ -28,16 +28,11 @@ from unci.errors import (
 )
 from unci.job import Job
 from unci.plugins import PluginRegistry, registry
-from unci.provider import Credentials, Param, ProviderInfo, Request, check_value
+from unci.provider import Credentials, Param, ProviderInfo, Request, check_value, env_name
 from unci.ratelimit import normalize as normalize_ratelimit
 from unci.redact import redact_headers, redact_query, scrub
 
 USER_AGENT = f"unci/{__version__} (+https://github.com/unci-dev/unci)"
-
-
-def env_name(provider: str, what: str) -> str:
-    """``UNCI_<PROVIDER>_<WHAT>``, the variable family every provider gets."""
-    return f"UNCI_{provider.upper().replace('-', '_')}_{what}"
 
 
 @dataclass

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from unci.call import env_name
 from unci.errors import PluginError
 from unci.plugins import PluginRegistry, registry
+from unci.provider import env_name
 
 
 def describe(name: str, reg: PluginRegistry | None = None) -> dict[str, Any]:

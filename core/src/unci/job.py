@@ -53,6 +53,8 @@ class Job(msgspec.Struct, kw_only=True):
     remote_data: msgspec.Raw | None = None
 
 
+_UTC = timezone.utc
+
 #: Every unified field, in output order.
 FIELDS: Final[tuple[str, ...]] = Job.__struct_fields__
 #: Timestamp fields.
@@ -61,13 +63,11 @@ TIMESTAMPS: Final = ("created_at", "started_at", "completed_at", "updated_at")
 
 def utc(value: datetime | None) -> datetime | None:
     """A provider timestamp in UTC; a naive one is taken to be UTC already (what APIs mean)."""
-    if value is None:
-        return None
+    if value is None or value.tzinfo is _UTC:  # the common case, first: this runs per field
+        return value
     if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    if value.utcoffset():
-        return value.astimezone(timezone.utc)
-    return value if value.tzinfo is timezone.utc else value.replace(tzinfo=timezone.utc)
+        return value.replace(tzinfo=_UTC)
+    return value.astimezone(_UTC)
 
 
 def from_epoch_ms(value: float | None) -> datetime | None:
@@ -79,8 +79,11 @@ def from_epoch_ms(value: float | None) -> datetime | None:
 
 def latest(*values: datetime | None) -> datetime | None:
     """The latest of the timestamps that are present."""
-    present = [v for v in values if v is not None]
-    return max(present) if present else None
+    best = None
+    for value in values:
+        if value is not None and (best is None or value > best):
+            best = value
+    return best
 
 
 def translate(value: str | None, table: Mapping[str, str]) -> str | None:

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-from dataclasses import dataclass, field
-from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
 import pluggy
 
 from unci import hookspecs
+from unci.entrypoints import EntryPoint, entry_points
 from unci.errors import DuplicateProvider, PluginError, PluginLoadError, UnknownProvider
 from unci.provider import ProviderInfo
 
@@ -24,23 +23,16 @@ GROUP = "unci"
 REQUIRED_HOOKS = ("describe_provider", "required_params", "build_request", "map_job")
 
 
-@dataclass
 class Candidate:
     """An entry point that names a provider, before anything is imported."""
 
-    name: str
-    entry_points: list[EntryPoint] = field(default_factory=list)
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.entry_points: list[EntryPoint] = []
 
     @property
     def distributions(self) -> list[str]:
-        return [_dist_label(ep) for ep in self.entry_points]
-
-
-def _dist_label(ep: EntryPoint) -> str:
-    dist = getattr(ep, "dist", None)
-    if dist is None:
-        return "unknown distribution"
-    return f"{dist.metadata['Name']} {dist.version}"
+        return [ep.distribution for ep in self.entry_points]
 
 
 class PluginRegistry:
@@ -59,14 +51,7 @@ class PluginRegistry:
         """Provider name -> entry points claiming it, from metadata only (cached)."""
         if self._candidates is None:
             found: dict[str, Candidate] = {}
-            seen: set[tuple[str, str]] = set()
-            for ep in entry_points(group=GROUP):
-                # The same distribution can be visible twice on sys.path (editable + site); it
-                # is one claim, not two.
-                key = (ep.name, _dist_label(ep).split(" ")[0].lower())
-                if key in seen:
-                    continue
-                seen.add(key)
+            for ep in entry_points(GROUP):
                 found.setdefault(ep.name, Candidate(ep.name)).entry_points.append(ep)
             allowed = os.environ.get("UNCI_PLUGINS")
             if allowed is not None:
@@ -125,11 +110,11 @@ class PluginRegistry:
             if self.pm.has_plugin(name):
                 self.pm.unregister(name=name)
             err = PluginLoadError(
-                f"provider {name!r} ({_dist_label(ep)}) failed to load: "
+                f"provider {name!r} ({ep.distribution}) failed to load: "
                 f"{type(exc).__name__}: {exc}. Reinstall or upgrade it, or hide it with "
                 f"UNCI_PLUGINS",
                 provider=name,
-                distribution=_dist_label(ep),
+                distribution=ep.distribution,
             )
             self._failed[name] = err
             raise err from None

@@ -98,6 +98,11 @@ class Page(msgspec.Struct, kw_only=True):
     next: Request | None = None
 
 
+def env_name(provider: str, what: str) -> str:
+    """``UNCI_<PROVIDER>_<WHAT>``, the variable family every provider gets."""
+    return f"UNCI_{provider.upper().replace('-', '_')}_{what}"
+
+
 def check_value(what: str, value: str, *, provider: str, kind: str = "segment") -> str:
     """Refuse ids and params that no provider addresses and that could steer a request.
 
