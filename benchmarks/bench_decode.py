@@ -34,7 +34,8 @@ def by_json(payload: bytes) -> dict:
             return None
         return datetime.fromisoformat(v.replace("Z", "+00:00")).astimezone(timezone.utc)
 
-    created, started, completed = ts(d.get("created_at")), ts(d.get("started_at")), ts(d.get("completed_at"))
+    created, started = ts(d.get("created_at")), ts(d.get("started_at"))
+    completed = ts(d.get("completed_at"))
     status = d.get("status")
     conclusion = d.get("conclusion")
     return {
