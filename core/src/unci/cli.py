@@ -120,6 +120,16 @@ def _provider_text(row: dict[str, Any]) -> str:
 # --- jobs ----------------------------------------------------------------------------------
 
 
+def client_options(timeout: float | None, retries: int, max_wait: float) -> dict[str, Any]:
+    from unci.retry import RetryPolicy
+
+    def on_wait(message: str) -> None:
+        click.echo(message, err=True)
+
+    return {"timeout": timeout, "retry": RetryPolicy(retries=retries, max_wait=max_wait),
+            "on_wait": on_wait}
+
+
 @cli.group()
 def jobs() -> None:
     """Fetch CI jobs."""
@@ -147,8 +157,14 @@ def common_options(f: Any) -> Any:
                      help="Leave out these fields; repeatable or comma-separated."),
         click.option("--remote-query", multiple=True, metavar="KEY=VALUE",
                      help="Passed to the provider's query string untouched; repeatable."),
-        click.option("--timeout", type=float, default=None, metavar="SECONDS",
+        click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
+                     metavar="SECONDS",
                      help="Connect/read timeout (default 30 s; connect at most 10 s)."),
+        click.option("--retries", type=click.IntRange(min=0), default=3, show_default=True,
+                     help="Retries on connection errors, timeouts, 429, 502, 503, 504."),
+        click.option("--max-wait", type=click.FloatRange(min=0), default=60.0, show_default=True,
+                     metavar="SECONDS",
+                     help="Longest total wait for retries and rate limits; past it, fail."),
         click.option("--output", type=click.Choice(["json", "table"]), default="json",
                      show_default=True, help="json for programs, table for people."),
         click.option("--error-format", type=click.Choice(ERROR_FORMATS), default="text",
@@ -170,7 +186,8 @@ def _remember_error_format(ctx: click.Context, _param: Any, value: str) -> str:
 @common_options
 def jobs_get(job_id: str, provider: str, params: Sequence[str], fmt: str, output: str,
              ignore_remote_data: bool, exclude: Sequence[str], remote_query: Sequence[str],
-             timeout: float | None, error_format: str, **credentials: str | None) -> None:
+             timeout: float | None, retries: int, max_wait: float, error_format: str,
+             **credentials: str | None) -> None:
     """Fetch one job by id and print it."""
     from unci.commands import get_command
 
@@ -186,7 +203,7 @@ def jobs_get(job_id: str, provider: str, params: Sequence[str], fmt: str, output
         ignore_remote_data=ignore_remote_data,
         exclude=exclude,
         remote_query=parse_pairs(remote_query, "--remote-query"),
-        timeout=timeout,
+        client=client_options(timeout, retries, max_wait),
         credentials=credentials,
     )
 
@@ -200,8 +217,9 @@ def jobs_get(job_id: str, provider: str, params: Sequence[str], fmt: str, output
               help="Follow every page; JSON Lines, one job a line, in constant memory.")
 def jobs_list(provider: str, params: Sequence[str], fmt: str, output: str,
               ignore_remote_data: bool, exclude: Sequence[str], remote_query: Sequence[str],
-              timeout: float | None, error_format: str, limit: int | None, cursor: str | None,
-              follow_all: bool, **credentials: str | None) -> None:
+              timeout: float | None, retries: int, max_wait: float, error_format: str,
+              limit: int | None, cursor: str | None, follow_all: bool,
+              **credentials: str | None) -> None:
     """List the jobs of one build (-p build=ID; Buddy: -p workflow=ID).
 
     Prints {"result": [...], "next_cursor": ...}; pass the cursor back with --cursor.
@@ -219,7 +237,7 @@ def jobs_list(provider: str, params: Sequence[str], fmt: str, output: str,
         ignore_remote_data=ignore_remote_data,
         exclude=exclude,
         remote_query=parse_pairs(remote_query, "--remote-query"),
-        timeout=timeout,
+        client=client_options(timeout, retries, max_wait),
         credentials=credentials,
         limit=limit,
         cursor=cursor,

@@ -6,7 +6,9 @@ The two clients mirror each other method for method; what they decide comes from
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,10 +24,11 @@ from unci.call import (
     raise_for_status,
     resolve_target,
 )
-from unci.errors import NetworkError, Timeout, UnciError
+from unci.errors import NetworkError, RateLimited, Timeout, UnciError
 from unci.job import Job
 from unci.listing import JobPage, prepare_list, read_page, slice_page
 from unci.redact import scrub
+from unci.retry import Retrier, RetryPolicy
 
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_CONCURRENCY = 8
@@ -70,6 +73,19 @@ def _answer(response: httpx.Response, body: bytes) -> Answer:
     return Answer(response.status_code, {k.lower(): v for k, v in response.headers.items()}, body)
 
 
+def _final(call: Call, answer: Answer, retrier: Retrier) -> Answer:
+    """Raise for an error answer, saying so when the provider's wait was over the cap."""
+    try:
+        raise_for_status(call, answer)
+    except RateLimited as exc:
+        if retrier.capped_at is not None:
+            exc.message += (f" (unci waits at most {retrier.policy.max_wait:g} s in all; "
+                            "raise --max-wait to wait longer)")
+            exc.args = (exc.message,)
+        raise
+    return answer
+
+
 def _target(provider: str, kw: dict[str, Any]) -> Target:
     return resolve_target(
         provider,
@@ -81,11 +97,20 @@ def _target(provider: str, kw: dict[str, Any]) -> Target:
 
 
 class Client:
-    """A connection pool and the pipeline: ``Client().get_job("github", "1", params=...)``."""
+    """A connection pool and the pipeline: ``Client().get_job("github", "1", params=...)``.
 
-    def __init__(self, *, timeout: float | None = None, transport: httpx.BaseTransport | None = None) -> None:
+    :param timeout: seconds to wait for a connection (at most 10) and for each read.
+    :param retry: how hard to retry (``RetryPolicy(retries=0)`` turns it off).
+    :param on_wait: called with a one-line message before any wait longer than a second.
+    """
+
+    def __init__(self, *, timeout: float | None = None, retry: RetryPolicy | None = None,
+                 on_wait: Callable[[str], None] | None = None,
+                 transport: httpx.BaseTransport | None = None) -> None:
         self._http = httpx.Client(timeout=_timeout(timeout), transport=transport,
                                   follow_redirects=False)
+        self.retry = retry or RetryPolicy()
+        self.on_wait = on_wait
 
     def __enter__(self) -> Client:
         return self
@@ -97,14 +122,24 @@ class Client:
         self._http.close()
 
     def send(self, call: Call) -> Answer:
-        try:
-            response = self._http.request(call.method, call.url, params=call.query,
-                                          headers=call.headers)
-        except httpx.HTTPError as exc:
-            raise _network_error(call, exc) from None
-        answer = _answer(response, response.content)
-        raise_for_status(call, answer)
-        return answer
+        """Send with retries; return the answer or raise the matching :class:`UnciError`."""
+        retrier = Retrier(self.retry, call.provider, self.on_wait)
+        while True:
+            try:
+                response = self._http.request(call.method, call.url, params=call.query,
+                                              headers=call.headers)
+            except httpx.HTTPError as exc:
+                error = _network_error(call, exc)
+                delay = retrier.after_network_error(type(exc).__name__)
+                if delay is None:
+                    raise error from None
+                time.sleep(delay)
+                continue
+            answer = _answer(response, response.content)
+            delay = retrier.after_status(answer.status, answer.headers, answer.body)
+            if delay is None:
+                return _final(call, answer, retrier)
+            time.sleep(delay)
 
     def fetch(
         self,
@@ -205,10 +240,13 @@ class Client:
 class AsyncClient:
     """The asyncio twin of :class:`Client`."""
 
-    def __init__(self, *, timeout: float | None = None,
+    def __init__(self, *, timeout: float | None = None, retry: RetryPolicy | None = None,
+                 on_wait: Callable[[str], None] | None = None,
                  transport: httpx.AsyncBaseTransport | None = None) -> None:
         self._http = httpx.AsyncClient(timeout=_timeout(timeout), transport=transport,
                                        follow_redirects=False)
+        self.retry = retry or RetryPolicy()
+        self.on_wait = on_wait
 
     async def __aenter__(self) -> AsyncClient:
         return self
@@ -220,14 +258,23 @@ class AsyncClient:
         await self._http.aclose()
 
     async def send(self, call: Call) -> Answer:
-        try:
-            response = await self._http.request(call.method, call.url, params=call.query,
-                                                headers=call.headers)
-        except httpx.HTTPError as exc:
-            raise _network_error(call, exc) from None
-        answer = _answer(response, response.content)
-        raise_for_status(call, answer)
-        return answer
+        retrier = Retrier(self.retry, call.provider, self.on_wait)
+        while True:
+            try:
+                response = await self._http.request(call.method, call.url, params=call.query,
+                                                    headers=call.headers)
+            except httpx.HTTPError as exc:
+                error = _network_error(call, exc)
+                delay = retrier.after_network_error(type(exc).__name__)
+                if delay is None:
+                    raise error from None
+                await asyncio.sleep(delay)
+                continue
+            answer = _answer(response, response.content)
+            delay = retrier.after_status(answer.status, answer.headers, answer.body)
+            if delay is None:
+                return _final(call, answer, retrier)
+            await asyncio.sleep(delay)
 
     async def fetch(
         self,
@@ -284,8 +331,6 @@ class AsyncClient:
         concurrency: int = DEFAULT_CONCURRENCY,
         **kw: Any,
     ) -> list[Job | UnciError]:
-        import asyncio
-
         gate = asyncio.Semaphore(max(1, concurrency))
 
         async def one(job_id: str) -> Job | UnciError:

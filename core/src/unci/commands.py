@@ -41,20 +41,20 @@ def get_command(
     ignore_remote_data: bool,
     exclude: Sequence[str],
     remote_query: Iterable[tuple[str, str]],
-    timeout: float | None,
+    client: Mapping[str, Any],
     credentials: Mapping[str, str | None],
 ) -> None:
     excluded = formats.parse_exclude(exclude)
     out = _out()
-    with Client(timeout=timeout) as client:
+    with Client(**client) as http:
         if fmt == "stream":
-            for chunk in client.stream(provider, job_id, params=params,
+            for chunk in http.stream(provider, job_id, params=params,
                                        remote_query=remote_query, **credentials):
                 out.write(chunk)
             out.flush()
             return
-        fetched = client.fetch(provider, job_id, params=params, remote_query=remote_query,
-                               **credentials)
+        fetched = http.fetch(provider, job_id, params=params, remote_query=remote_query,
+                             **credentials)
     value = render(fetched, fmt, ignore_remote_data=ignore_remote_data, exclude=excluded)
     if isinstance(value, bytes):
         out.write(value)
@@ -84,7 +84,7 @@ def list_command(
     ignore_remote_data: bool,
     exclude: Sequence[str],
     remote_query: Iterable[tuple[str, str]],
-    timeout: float | None,
+    client: Mapping[str, Any],
     credentials: Mapping[str, str | None],
     limit: int | None,
     cursor: str | None,
@@ -97,9 +97,9 @@ def list_command(
     out = _out()
     kw: dict[str, Any] = dict(params=params, limit=limit, cursor=cursor,
                               remote_query=remote_query, **credentials)
-    with Client(timeout=timeout) as client:
+    with Client(**client) as http:
         if not follow_all:
-            page = client.list_jobs(provider, **kw)
+            page = http.list_jobs(provider, **kw)
             call, answer = page.calls[-1]
             if fmt == "raw":
                 out.write(answer.body)
@@ -127,7 +127,7 @@ def list_command(
                 out.write(formats.encode(value, pretty=True) + b"\n")
             out.flush()
             return
-        _follow_all(client, provider, kw, fmt, output, out, ignore_remote_data, excluded)
+        _follow_all(http, provider, kw, fmt, output, out, ignore_remote_data, excluded)
 
 
 def _follow_all(client: Client, provider: str, kw: dict[str, Any], fmt: str, output: str,
