@@ -6,10 +6,10 @@ import socket
 import time
 
 import pytest
-from helpers import cassette_body, run_cli
-from localserver import Reply
 
 import unci
+from helpers import cassette_body, run_cli
+from localserver import Reply
 from unci.retry import RetryPolicy, retry_after, wait_for
 
 JOB = cassette_body("github", "get_job")
