@@ -25,6 +25,7 @@ from unci.errors import (
     RateLimited,
     RemoteError,
     UnciError,
+    UsageError,
 )
 from unci.job import Job
 from unci.plugins import PluginRegistry, registry
@@ -95,35 +96,58 @@ class Answer:
 
 
 def resolve_target(
-    provider: str,
+    provider: str | None,
     *,
     token: str | None = None,
     username: str | None = None,
     password: str | None = None,
     base_url: str | None = None,
     params: Mapping[str, str] | None = None,
+    account: str | None = None,
     reg: PluginRegistry | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> Target:
-    """Load the provider and settle its credentials and API root: explicit > environment."""
+    """Load the provider and settle its credentials and API root.
+
+    Precedence: explicit arguments, then the named integrated account, then the provider's
+    environment variables, then the provider's hosted default.
+    """
     reg = reg or registry()
     env = os.environ if environ is None else environ
+    acct = None
+    if account:
+        from unci.accounts import find
+
+        acct = find(account)
+        if provider and provider != acct.provider:
+            raise UsageError(
+                f"account {acct.name!r} is a {acct.provider} account, not {provider}; drop "
+                f"--provider or use another account"
+            )
+        provider = acct.provider
+    if not provider:
+        raise UsageError("no provider given: use --provider NAME (or --account NAME)")
     info = reg.info(provider)
 
-    def first(explicit: str | None, names: Iterable[str]) -> str | None:
+    def first(explicit: str | None, from_account: str | None, names: Iterable[str]) -> str | None:
         if explicit:
             return explicit
+        if from_account:
+            return from_account
         for name in names:
             if env.get(name):
                 return env[name]
         return None
 
     creds = Credentials(
-        token=first(token, (env_name(provider, "TOKEN"), *info.token_env)),
-        username=first(username, (env_name(provider, "USERNAME"), *info.username_env)),
-        password=first(password, (env_name(provider, "PASSWORD"), *info.password_env)),
+        token=first(token, acct and acct.resolve_token(env),
+                    (env_name(provider, "TOKEN"), *info.token_env)),
+        username=first(username, acct and acct.username,
+                       (env_name(provider, "USERNAME"), *info.username_env)),
+        password=first(password, acct and acct.resolve_password(env),
+                       (env_name(provider, "PASSWORD"), *info.password_env)),
     )
-    root = first(base_url, (env_name(provider, "BASE_URL"),)) or info.base_url
+    root = first(base_url, acct and acct.base_url, (env_name(provider, "BASE_URL"),)) or info.base_url
     root = info.base_urls.get(root, root)  # a hosting form's name ("eu") stands for its URL
     parts = urlsplit(root)
     if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -132,7 +156,9 @@ def resolve_target(
             f"e.g. {info.base_url}",
             provider=provider,
         )
-    return Target(provider, info, root.rstrip("/"), creds, dict(params or {}))
+    defaults = dict(acct.params) if acct else {}
+    defaults.update(params or {})
+    return Target(provider, info, root.rstrip("/"), creds, defaults)
 
 
 # --- preparing -----------------------------------------------------------------------------

@@ -137,8 +137,11 @@ def jobs() -> None:
 
 def common_options(f: Any) -> Any:
     options = [
-        click.option("--provider", "-P", required=True, metavar="NAME",
-                     help="Provider name (see `unci providers`)."),
+        click.option("--provider", "-P", default=None, metavar="NAME",
+                     help="Provider name (see `unci providers`); optional with --account."),
+        click.option("--account", "-a", default=None, metavar="NAME",
+                     help="An integrated account (see `unci accounts`): provider, credentials, "
+                     "base URL and default params; explicit options override it."),
         click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
                      help="A provider parameter; repeatable (e.g. -p owner=octo-org)."),
         click.option("--token", metavar="TOKEN", default=None,
@@ -184,7 +187,7 @@ def _remember_error_format(ctx: click.Context, _param: Any, value: str) -> str:
 @jobs.command("get")
 @click.argument("job_id")
 @common_options
-def jobs_get(job_id: str, provider: str, params: Sequence[str], fmt: str, output: str,
+def jobs_get(job_id: str, provider: str | None, params: Sequence[str], fmt: str, output: str,
              ignore_remote_data: bool, exclude: Sequence[str], remote_query: Sequence[str],
              timeout: float | None, retries: int, max_wait: float, error_format: str,
              **credentials: str | None) -> None:
@@ -215,7 +218,7 @@ def jobs_get(job_id: str, provider: str, params: Sequence[str], fmt: str, output
 @click.option("--cursor", default=None, help="Resume from a next_cursor printed earlier.")
 @click.option("--all", "follow_all", is_flag=True,
               help="Follow every page; JSON Lines, one job a line, in constant memory.")
-def jobs_list(provider: str, params: Sequence[str], fmt: str, output: str,
+def jobs_list(provider: str | None, params: Sequence[str], fmt: str, output: str,
               ignore_remote_data: bool, exclude: Sequence[str], remote_query: Sequence[str],
               timeout: float | None, retries: int, max_wait: float, error_format: str,
               limit: int | None, cursor: str | None, follow_all: bool,
@@ -243,6 +246,11 @@ def jobs_list(provider: str, params: Sequence[str], fmt: str, output: str,
         cursor=cursor,
         follow_all=follow_all,
     )
+
+
+from unci.accounts_cli import register as _register_accounts  # noqa: E402
+
+_register_accounts(cli)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -86,14 +86,12 @@ def _final(call: Call, answer: Answer, retrier: Retrier) -> Answer:
     return answer
 
 
-def _target(provider: str, kw: dict[str, Any]) -> Target:
-    return resolve_target(
-        provider,
-        token=kw.pop("token", None),
-        username=kw.pop("username", None),
-        password=kw.pop("password", None),
-        base_url=kw.pop("base_url", None),
-    )
+def _target(provider: str | None, kw: dict[str, Any]) -> Target:
+    """Who to ask: ``token``, ``username``, ``password``, ``base_url`` and ``account`` kwargs."""
+    unknown = set(kw) - {"token", "username", "password", "base_url", "account"}
+    if unknown:
+        raise TypeError(f"unexpected keyword argument(s): {', '.join(sorted(unknown))}")
+    return resolve_target(provider, **kw)
 
 
 class Client:
@@ -143,7 +141,7 @@ class Client:
 
     def fetch(
         self,
-        provider: str,
+        provider: str | None,
         job_id: str,
         *,
         params: Mapping[str, str] | None = None,
@@ -154,13 +152,13 @@ class Client:
         answer = self.send(call)
         return Fetched(call, answer, decode_job(call, answer))
 
-    def get_job(self, provider: str, job_id: str, **kw: Any) -> Job:
+    def get_job(self, provider: str | None, job_id: str, **kw: Any) -> Job:
         """Fetch one job and return it as a :class:`unci.Job`."""
         return self.fetch(provider, job_id, **kw).job
 
     def list_jobs(
         self,
-        provider: str,
+        provider: str | None,
         *,
         params: Mapping[str, str] | None = None,
         limit: int | None = None,
@@ -176,7 +174,7 @@ class Client:
         jobs, next_cursor = slice_page(call, read_page(call, answer), skip, limit)
         return JobPage(jobs, next_cursor, [(call, answer)])
 
-    def iter_pages(self, provider: str, **kw: Any) -> Iterator[JobPage]:
+    def iter_pages(self, provider: str | None, **kw: Any) -> Iterator[JobPage]:
         """Every page, fetched lazily as the caller advances."""
         cursor = kw.pop("cursor", None)
         while True:
@@ -186,14 +184,14 @@ class Client:
                 return
             cursor = page.next_cursor
 
-    def iter_jobs(self, provider: str, **kw: Any) -> Iterator[Job]:
+    def iter_jobs(self, provider: str | None, **kw: Any) -> Iterator[Job]:
         """Every job of a build, page after page, holding one page at a time."""
         for page in self.iter_pages(provider, **kw):
             yield from page.result
 
     def get_jobs(
         self,
-        provider: str,
+        provider: str | None,
         job_ids: Iterable[str],
         *,
         concurrency: int = DEFAULT_CONCURRENCY,
@@ -217,7 +215,7 @@ class Client:
 
     def stream(
         self,
-        provider: str,
+        provider: str | None,
         job_id: str,
         *,
         params: Mapping[str, str] | None = None,
@@ -278,7 +276,7 @@ class AsyncClient:
 
     async def fetch(
         self,
-        provider: str,
+        provider: str | None,
         job_id: str,
         *,
         params: Mapping[str, str] | None = None,
@@ -289,12 +287,12 @@ class AsyncClient:
         answer = await self.send(call)
         return Fetched(call, answer, decode_job(call, answer))
 
-    async def get_job(self, provider: str, job_id: str, **kw: Any) -> Job:
+    async def get_job(self, provider: str | None, job_id: str, **kw: Any) -> Job:
         return (await self.fetch(provider, job_id, **kw)).job
 
     async def list_jobs(
         self,
-        provider: str,
+        provider: str | None,
         *,
         params: Mapping[str, str] | None = None,
         limit: int | None = None,
@@ -309,7 +307,7 @@ class AsyncClient:
         jobs, next_cursor = slice_page(call, read_page(call, answer), skip, limit)
         return JobPage(jobs, next_cursor, [(call, answer)])
 
-    async def iter_pages(self, provider: str, **kw: Any) -> AsyncIterator[JobPage]:
+    async def iter_pages(self, provider: str | None, **kw: Any) -> AsyncIterator[JobPage]:
         cursor = kw.pop("cursor", None)
         while True:
             page = await self.list_jobs(provider, cursor=cursor, **kw)
@@ -318,14 +316,14 @@ class AsyncClient:
                 return
             cursor = page.next_cursor
 
-    async def iter_jobs(self, provider: str, **kw: Any) -> AsyncIterator[Job]:
+    async def iter_jobs(self, provider: str | None, **kw: Any) -> AsyncIterator[Job]:
         async for page in self.iter_pages(provider, **kw):
             for job in page.result:
                 yield job
 
     async def get_jobs(
         self,
-        provider: str,
+        provider: str | None,
         job_ids: Iterable[str],
         *,
         concurrency: int = DEFAULT_CONCURRENCY,
@@ -344,7 +342,7 @@ class AsyncClient:
 
     async def stream(
         self,
-        provider: str,
+        provider: str | None,
         job_id: str,
         *,
         params: Mapping[str, str] | None = None,
@@ -364,45 +362,45 @@ class AsyncClient:
             raise _network_error(call, exc) from None
 
 
-def get_job(provider: str, job_id: str, *, timeout: float | None = None, **kw: Any) -> Job:
+def get_job(provider: str | None, job_id: str, *, timeout: float | None = None, **kw: Any) -> Job:
     """Fetch one job by id: ``unci.get_job("github", "399444496", params={...}, token=...)``."""
     with Client(timeout=timeout) as client:
         return client.get_job(provider, job_id, **kw)
 
 
-async def aget_job(provider: str, job_id: str, *, timeout: float | None = None, **kw: Any) -> Job:
+async def aget_job(provider: str | None, job_id: str, *, timeout: float | None = None, **kw: Any) -> Job:
     """The asyncio twin of :func:`get_job`."""
     async with AsyncClient(timeout=timeout) as client:
         return await client.get_job(provider, job_id, **kw)
 
 
-def get_jobs(provider: str, job_ids: Iterable[str], *, concurrency: int = DEFAULT_CONCURRENCY,
+def get_jobs(provider: str | None, job_ids: Iterable[str], *, concurrency: int = DEFAULT_CONCURRENCY,
              timeout: float | None = None, **kw: Any) -> list[Job | UnciError]:
     """Many jobs by id over one connection pool; see :meth:`Client.get_jobs`."""
     with Client(timeout=timeout) as client:
         return client.get_jobs(provider, job_ids, concurrency=concurrency, **kw)
 
 
-async def aget_jobs(provider: str, job_ids: Iterable[str], *,
+async def aget_jobs(provider: str | None, job_ids: Iterable[str], *,
                     concurrency: int = DEFAULT_CONCURRENCY, timeout: float | None = None,
                     **kw: Any) -> list[Job | UnciError]:
     async with AsyncClient(timeout=timeout) as client:
         return await client.get_jobs(provider, job_ids, concurrency=concurrency, **kw)
 
 
-def iter_jobs(provider: str, *, timeout: float | None = None, **kw: Any) -> Iterator[Job]:
+def iter_jobs(provider: str | None, *, timeout: float | None = None, **kw: Any) -> Iterator[Job]:
     """Every job of a build, pages fetched lazily: ``for job in unci.iter_jobs("github", params=...)``."""
     with Client(timeout=timeout) as client:
         yield from client.iter_jobs(provider, **kw)
 
 
-async def aiter_jobs(provider: str, *, timeout: float | None = None, **kw: Any) -> AsyncIterator[Job]:
+async def aiter_jobs(provider: str | None, *, timeout: float | None = None, **kw: Any) -> AsyncIterator[Job]:
     async with AsyncClient(timeout=timeout) as client:
         async for job in client.iter_jobs(provider, **kw):
             yield job
 
 
-def list_jobs(provider: str, *, timeout: float | None = None, **kw: Any) -> JobPage:
+def list_jobs(provider: str | None, *, timeout: float | None = None, **kw: Any) -> JobPage:
     """One page of jobs and the cursor of the next: ``unci.list_jobs("github", params=..., limit=50)``."""
     with Client(timeout=timeout) as client:
         return client.list_jobs(provider, **kw)

@@ -33,7 +33,7 @@ def render(fetched: Fetched, fmt: str, *, ignore_remote_data: bool,
 
 def get_command(
     *,
-    provider: str,
+    provider: str | None,
     job_id: str,
     params: Mapping[str, str],
     fmt: str,
@@ -61,7 +61,7 @@ def get_command(
     elif output == "table":
         from unci.table import table
 
-        row = formats.normalized(fetched.job, provider, exclude=excluded)
+        row = formats.normalized(fetched.job, fetched.call.provider, exclude=excluded)
         out.write(table([row], formats.columns(excluded)).encode())
     else:
         out.write(formats.encode(value, pretty=True) + b"\n")
@@ -77,7 +77,7 @@ def _job_value(job: Job, provider: str, fmt: str, supported: Sequence[str], *,
 
 def list_command(
     *,
-    provider: str,
+    provider: str | None,
     params: Mapping[str, str],
     fmt: str,
     output: str,
@@ -101,19 +101,20 @@ def list_command(
         if not follow_all:
             page = http.list_jobs(provider, **kw)
             call, answer = page.calls[-1]
+            name = call.provider
             if fmt == "raw":
                 out.write(answer.body)
             elif output == "table":
                 from unci.table import table
 
-                rows = [formats.normalized(j, provider, exclude=excluded) for j in page.result]
+                rows = [formats.normalized(j, name, exclude=excluded) for j in page.result]
                 out.write(table(rows, formats.columns(excluded)).encode())
                 if page.next_cursor:
                     sys.stderr.write(f"next cursor: {page.next_cursor}\n")
             else:
                 supported = call.target.info.fields
                 value: dict[str, Any] = {
-                    "result": [_job_value(j, provider, fmt, supported,
+                    "result": [_job_value(j, name, fmt, supported,
                                           ignore_remote_data=ignore_remote_data, exclude=excluded)
                                for j in page.result],
                     "next_cursor": page.next_cursor,
@@ -130,7 +131,7 @@ def list_command(
         _follow_all(http, provider, kw, fmt, output, out, ignore_remote_data, excluded)
 
 
-def _follow_all(client: Client, provider: str, kw: dict[str, Any], fmt: str, output: str,
+def _follow_all(client: Client, provider: str | None, kw: dict[str, Any], fmt: str, output: str,
                 out: BinaryIO, ignore_remote_data: bool, excluded: Sequence[str]) -> None:
     """Every page, written as it arrives: JSON Lines (one job a line), raw pages or a table."""
     progress = sys.stderr.isatty()
@@ -138,14 +139,15 @@ def _follow_all(client: Client, provider: str, kw: dict[str, Any], fmt: str, out
     rows: list[dict[str, Any]] = []
     for number, page in enumerate(client.iter_pages(provider, **kw), start=1):
         call, answer = page.calls[-1]
+        name = call.provider
         supported = call.target.info.fields
         if fmt == "raw":
             out.write(answer.body.rstrip(b"\n") + b"\n")
         elif output == "table":
-            rows.extend(formats.normalized(j, provider, exclude=excluded) for j in page.result)
+            rows.extend(formats.normalized(j, name, exclude=excluded) for j in page.result)
         else:
             for job in page.result:
-                value = _job_value(job, provider, fmt, supported,
+                value = _job_value(job, name, fmt, supported,
                                    ignore_remote_data=ignore_remote_data, exclude=excluded)
                 out.write(formats.encode(value) + b"\n")
         out.flush()

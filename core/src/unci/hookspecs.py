@@ -155,3 +155,26 @@ def map_job_page(
     :param request: the request that fetched this page (to compute the next page number).
     :return: a :class:`unci.Page`, or ``None`` when not yours.
     """
+
+
+@hookspec(firstresult=True)
+def identity_request(provider: str) -> Request | None:
+    """A cheap authenticated request that says who the credentials belong to (``/user``).
+
+    Used by ``unci accounts test``. Stops at first non-None result.
+
+    :param provider: the provider name asked for.
+    :return: a :class:`unci.Request`, or ``None`` when not yours or not supported.
+    """
+
+
+@hookspec(firstresult=True)
+def read_identity(provider: str, payload: bytes) -> str | None:
+    """Who the identity response names, for people (``octocat (The Octocat)``).
+
+    Stops at first non-None result.
+
+    :param provider: the provider name asked for.
+    :param payload: the body of the ``identity_request`` response.
+    :return: a short description of the user, or ``None`` when not yours.
+    """

@@ -187,3 +187,21 @@ def map_job_page(provider: str, payload: bytes, headers: Mapping[str, str]) -> P
     match = _NEXT.search(headers.get("link", ""))
     nxt = Request(path=match.group(1), headers=_headers()) if match else None
     return Page(jobs=[_to_job(raw) for raw in page.jobs], next=nxt)
+
+
+class _User(msgspec.Struct):
+    login: str
+    name: str | None = None
+
+
+@hookimpl
+def identity_request(provider: str) -> Request | None:
+    return Request(path="/user", headers=_headers()) if provider == NAME else None
+
+
+@hookimpl
+def read_identity(provider: str, payload: bytes) -> str | None:
+    if provider != NAME:
+        return None
+    user = msgspec.json.decode(payload, type=_User)
+    return f"{user.login} ({user.name})" if user.name else user.login
