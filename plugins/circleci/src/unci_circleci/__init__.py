@@ -1,0 +1,247 @@
+"""CircleCI (API v2) jobs as unified unci Jobs.
+
+Endpoints: ``GET /project/{project-slug}/job/{job-number}`` for one job ("Job Details") and
+``GET /workflow/{id}/job`` for the jobs of one workflow (token paging with ``page-token``).
+CircleCI has a single ``status`` word per job; both unified fields are read from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+import msgspec
+
+from unci import (
+    Conclusion,
+    Credentials,
+    InvalidParam,
+    Job,
+    Page,
+    Param,
+    ProviderInfo,
+    Request,
+    Status,
+    as_str,
+    hookimpl,
+    segment,
+    segments,
+    translate,
+    utc,
+)
+
+NAME = "circleci"
+CLOUD = "https://circleci.com/api/v2"
+
+#: CircleCI job ``status`` -> unified status (MAPPING.md); keys lower-case.
+STATUS = {
+    "queued": Status.QUEUED,
+    "not_running": Status.QUEUED,
+    "blocked": Status.QUEUED,
+    "on_hold": Status.QUEUED,
+    "running": Status.IN_PROGRESS,
+    "success": Status.COMPLETED,
+    "failed": Status.COMPLETED,
+    "infrastructure_fail": Status.COMPLETED,
+    "canceled": Status.COMPLETED,
+    "timedout": Status.COMPLETED,
+    "not_run": Status.COMPLETED,
+    "retried": Status.COMPLETED,
+    "terminated-unknown": Status.COMPLETED,
+    "unauthorized": Status.COMPLETED,
+}
+#: CircleCI job ``status`` -> unified conclusion, for the words that end a job. The words that
+#: end it without a unified outcome (``terminated-unknown``, ``unauthorized``) are left out on
+#: purpose so that ``translate`` passes them through raw.
+CONCLUSION = {
+    "success": Conclusion.PASSED,
+    "failed": Conclusion.FAILED,
+    "infrastructure_fail": Conclusion.FAILED,
+    "canceled": Conclusion.CANCELLED,
+    "timedout": Conclusion.TIMEOUT,
+    "not_run": Conclusion.SKIPPED,
+    "retried": Conclusion.RETRIED,
+}
+_NOT_ENDED = (Status.QUEUED, Status.IN_PROGRESS)
+
+INFO = ProviderInfo(
+    name=NAME,
+    title="CircleCI",
+    base_url=CLOUD,
+    base_urls={"cloud": CLOUD},
+    token_env=("CIRCLE_TOKEN", "CIRCLECI_CLI_TOKEN"),
+    auth="Circle-Token: <personal API token> (project tokens are not accepted by API v2); "
+    "CircleCI server: --base-url https://<server-host>/api/v2",
+    fields=("id", "name", "build", "status", "conclusion", "created_at", "started_at",
+            "completed_at"),
+    docs_url="https://circleci.com/docs/api/v2/index.html#operation/getJobDetails",
+)
+
+
+class _Workflow(msgspec.Struct):
+    id: str | None = None
+
+
+class _Job(msgspec.Struct):
+    """The fields of CircleCI's "Job Details" that the mapping reads."""
+
+    number: int | None = None
+    name: str | None = None
+    status: str | None = None
+    created_at: datetime | None = None
+    started_at: datetime | None = None
+    stopped_at: datetime | None = None
+    latest_workflow: _Workflow | None = None
+
+
+class _ListedJob(msgspec.Struct):
+    """A job of ``GET /workflow/{id}/job``: a UUID ``id`` and, except for approval jobs, a number."""
+
+    id: str | None = None
+    job_number: int | None = None
+    name: str | None = None
+    status: str | None = None
+    started_at: datetime | None = None
+    stopped_at: datetime | None = None
+
+
+class _JobList(msgspec.Struct):
+    items: list[msgspec.Raw] = []
+    # Absent rather than null on some last pages (pycircleci#36): both mean "no more pages".
+    next_page_token: str | None = None
+
+
+_job_decoder = msgspec.json.Decoder(_Job)
+_listed_decoder = msgspec.json.Decoder(_ListedJob)
+_list_decoder = msgspec.json.Decoder(_JobList)
+
+
+def outcome(value: str | None) -> tuple[str | None, str | None]:
+    """Unified (status, conclusion) from CircleCI's one ``status`` word.
+
+    A word CircleCI has not documented passes through raw in both fields: we cannot tell
+    whether it ended the job, and dropping it would hide it.
+    """
+    status = translate(value, STATUS)
+    conclusion = None if status in _NOT_ENDED else translate(value, CONCLUSION)
+    return status, conclusion
+
+
+@hookimpl
+def describe_provider(provider: str) -> ProviderInfo | None:
+    return INFO if provider == NAME else None
+
+
+@hookimpl
+def required_params(provider: str, operation: str) -> list[Param] | None:
+    if provider != NAME:
+        return None
+    if operation == "list":
+        return [Param(name="build", description="the workflow id (a UUID) whose jobs to list")]
+    return [
+        Param(
+            name="project_slug",
+            description="the project slug, vcs_provider/org_name/repo_name (e.g. gh/acme/api, "
+            "or circleci/<org-id>/<project-id> for GitHub App and GitLab projects)",
+            kind="path",
+        )
+    ]
+
+
+@hookimpl
+def authenticate(provider: str, credentials: Credentials) -> dict[str, str] | None:
+    if provider != NAME:
+        return None
+    # Circle-Token rather than Bearer: every CircleCI server release and the cloud accept it.
+    return {"Circle-Token": credentials.token} if credentials.token else {}
+
+
+def _slug(value: str) -> str:
+    """The slug's three parts, each percent-encoded, its two ``/`` kept as separators.
+
+    A slug of another length would address a different endpoint (or none), so it is refused
+    before any request, with the form it must take.
+    """
+    if len(value.split("/")) != 3:
+        raise InvalidParam(
+            f"{NAME}: parameter 'project_slug' {value!r} must have three parts, "
+            "vcs_provider/org_name/repo_name (e.g. gh/acme/api)",
+            provider=NAME,
+        )
+    return segments(value)
+
+
+@hookimpl
+def build_request(provider: str, job_id: str, params: Mapping[str, str]) -> Request | None:
+    if provider != NAME:
+        return None
+    return Request(path=f"/project/{_slug(params['project_slug'])}/job/{segment(job_id)}")
+
+
+@hookimpl
+def map_job(provider: str, payload: bytes, job_id: str) -> Job | None:
+    if provider != NAME:
+        return None
+    c = _job_decoder.decode(payload)
+    status, conclusion = outcome(c.status)
+    return Job(
+        id=as_str(c.number) or job_id,
+        name=c.name,
+        build=c.latest_workflow.id if c.latest_workflow else None,
+        status=status,
+        conclusion=conclusion,
+        created_at=utc(c.created_at),
+        started_at=utc(c.started_at),
+        completed_at=utc(c.stopped_at),
+        remote_data=msgspec.Raw(payload),
+    )
+
+
+@hookimpl
+def error_message(provider: str, payload: bytes) -> str | None:
+    if provider != NAME:
+        return None
+    try:
+        data = msgspec.json.decode(payload)
+    except msgspec.DecodeError:
+        return None
+    message = data.get("message") if isinstance(data, dict) else None
+    return (message.strip() or None) if isinstance(message, str) else None
+
+
+@hookimpl
+def build_list_request(provider: str, params: Mapping[str, str]) -> Request | None:
+    # CircleCI documents no page size for this endpoint, so ``limit`` cannot be honoured.
+    if provider != NAME:
+        return None
+    return Request(path=f"/workflow/{segment(params['build'])}/job")
+
+
+def _listed(raw: msgspec.Raw, build: str | None) -> Job:
+    item = _listed_decoder.decode(raw)
+    status, conclusion = outcome(item.status)
+    return Job(
+        # The job number is what ``jobs get`` addresses; approval jobs have none, only a UUID.
+        id=as_str(item.job_number) or item.id or "",
+        name=item.name,
+        build=build,
+        status=status,
+        conclusion=conclusion,
+        started_at=utc(item.started_at),
+        completed_at=utc(item.stopped_at),
+        remote_data=raw,
+    )
+
+
+@hookimpl
+def map_job_page(provider: str, payload: bytes, params: Mapping[str, str],
+                 request: Request) -> Page | None:
+    if provider != NAME:
+        return None
+    page = _list_decoder.decode(payload)
+    jobs = [_listed(raw, params.get("build")) for raw in page.items]
+    if not page.next_page_token:
+        return Page(jobs=jobs)
+    query = [(k, v) for k, v in request.query if k != "page-token"]
+    query.append(("page-token", page.next_page_token))
+    return Page(jobs=jobs, next=Request(path=request.path, query=query, headers=dict(request.headers)))
