@@ -132,6 +132,15 @@ def test_private_token_header_and_bearer_on_request(server) -> None:
     assert first["User-Agent"].startswith("unci/")
 
 
+@pytest.mark.parametrize(("token", "headers"),
+                         [("bearer abc", {"Authorization": "Bearer abc"}), ("Bearer  ", {}),
+                          ("Bearerish", {"PRIVATE-TOKEN": "Bearerish"}), ("", {})])
+def test_the_one_rule_that_picks_the_header(token: str, headers: dict[str, str]) -> None:
+    reg = registry()
+    reg.load("gitlab")
+    assert reg.hook.authenticate(provider="gitlab", credentials=unci.Credentials(token)) == headers
+
+
 def test_gitlab_token_env_is_read(server) -> None:
     from localserver import Reply
 

@@ -167,7 +167,8 @@ def authenticate(provider: str, credentials: Credentials) -> dict[str, str] | No
     if not token:
         return {}
     if token[: len(BEARER_PREFIX)].lower() == BEARER_PREFIX:
-        return {"Authorization": f"Bearer {token[len(BEARER_PREFIX):].strip()}"}
+        bearer = token[len(BEARER_PREFIX):].strip()
+        return {"Authorization": f"Bearer {bearer}"} if bearer else {}
     return {"PRIVATE-TOKEN": token}
 
 
