@@ -1,0 +1,259 @@
+"""Buildkite Pipelines jobs as unified unci Jobs.
+
+Endpoints (REST v2, under ``https://api.buildkite.com/v2``):
+``GET /organizations/{organization}/pipelines/{pipeline}/builds/{build}/jobs/{id}`` for one job
+("Get a job") and ``GET …/builds/{build}/jobs`` for the jobs of a build ("List jobs",
+cursor-paged: ``{"items": [...], "links": {"self", "next"}}``). The build is addressed by its
+per-pipeline *number*, the job by its UUID.
+
+Buildkite also embeds every job of a build in the build object (``GET …/builds/{build}``,
+``jobs[]``). :func:`map_job` accepts that shape too and picks the asked-for job out of it by id,
+so a plugin wrapping this one that fetches the build instead gets the same Job.
+
+Buildkite keeps one ``state`` word per job; it gives both unified fields (MAPPING.md's table).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from urllib.parse import parse_qsl, urlsplit
+
+import msgspec
+
+from unci import (
+    Conclusion,
+    Credentials,
+    Job,
+    NotFound,
+    Page,
+    Param,
+    ProviderInfo,
+    Request,
+    Status,
+    hookimpl,
+    segment,
+    translate,
+    utc,
+)
+
+NAME = "buildkite"
+MAX_PER_PAGE = 100
+
+STATUS = {
+    "pending": Status.QUEUED,
+    "waiting": Status.QUEUED,
+    "blocked": Status.QUEUED,
+    "limiting": Status.QUEUED,
+    "limited": Status.QUEUED,
+    "scheduled": Status.QUEUED,
+    "assigned": Status.QUEUED,
+    "accepted": Status.QUEUED,
+    "running": Status.IN_PROGRESS,
+    "canceling": Status.IN_PROGRESS,
+    "timing_out": Status.IN_PROGRESS,
+    "passed": Status.COMPLETED,
+    "unblocked": Status.COMPLETED,
+    "failed": Status.COMPLETED,
+    "waiting_failed": Status.COMPLETED,
+    "blocked_failed": Status.COMPLETED,
+    "unblocked_failed": Status.COMPLETED,
+    "canceled": Status.COMPLETED,
+    "timed_out": Status.COMPLETED,
+    "skipped": Status.COMPLETED,
+    "broken": Status.COMPLETED,
+    "expired": Status.COMPLETED,
+}
+CONCLUSION = {
+    "passed": Conclusion.PASSED,
+    "unblocked": Conclusion.PASSED,
+    "failed": Conclusion.FAILED,
+    "waiting_failed": Conclusion.FAILED,
+    "blocked_failed": Conclusion.FAILED,
+    "unblocked_failed": Conclusion.FAILED,
+    "canceled": Conclusion.CANCELLED,
+    "timed_out": Conclusion.TIMEOUT,
+    "skipped": Conclusion.SKIPPED,
+    "broken": Conclusion.SKIPPED,
+    # expired: completed, conclusion passed through raw.
+}
+
+INFO = ProviderInfo(
+    name=NAME,
+    title="Buildkite Pipelines",
+    base_url="https://api.buildkite.com/v2",
+    base_urls={"buildkite.com": "https://api.buildkite.com/v2"},
+    token_env=("BUILDKITE_API_TOKEN", "BUILDKITE_TOKEN"),
+    auth="Authorization: Bearer <API access token with the read_builds scope>; Buildkite has no "
+    "anonymous or Basic access",
+    fields=("id", "name", "build", "status", "conclusion", "created_at", "started_at",
+            "completed_at"),
+    docs_url="https://buildkite.com/docs/apis/rest-api/jobs",
+)
+
+
+class _Job(msgspec.Struct):
+    """The fields of Buildkite's job object that the mapping reads."""
+
+    id: str
+    type: str | None = None
+    name: str | None = None
+    #: Block (``manual``) steps carry a ``label`` instead of a ``name``.
+    label: str | None = None
+    state: str | None = None
+    created_at: datetime | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+
+class _JobId(msgspec.Struct):
+    id: str | None = None
+
+
+class _Body(msgspec.Struct):
+    """What tells a job from a build: a build has a ``jobs`` array and a ``number``."""
+
+    id: str | None = None
+    number: int | None = None
+    jobs: list[msgspec.Raw] | None = None
+
+
+class _JobList(msgspec.Struct):
+    items: list[msgspec.Raw]
+    links: dict[str, str | None] = {}
+
+
+_job_decoder = msgspec.json.Decoder(_Job)
+_id_decoder = msgspec.json.Decoder(_JobId)
+_body_decoder = msgspec.json.Decoder(_Body)
+_list_decoder = msgspec.json.Decoder(_JobList)
+
+
+def outcome(value: str | None) -> tuple[str | None, str | None]:
+    """(status, conclusion) from Buildkite's one ``state`` word.
+
+    A word in neither table passes through raw as the status; its conclusion stays null, since
+    nothing says the job ended.
+    """
+    status = translate(value, STATUS)
+    ended = value is not None and STATUS.get(value.lower()) == Status.COMPLETED
+    return status, (translate(value, CONCLUSION) if ended else None)
+
+
+def _to_job(raw: msgspec.Raw, build: str | None) -> Job:
+    b = _job_decoder.decode(raw)
+    status, conclusion = outcome(b.state)
+    return Job(
+        id=b.id,
+        name=b.name if b.name is not None else b.label,
+        build=build,
+        status=status,
+        conclusion=conclusion,
+        created_at=utc(b.created_at),
+        started_at=utc(b.started_at),
+        completed_at=utc(b.finished_at),
+        remote_data=raw,
+    )
+
+
+def pick_job(payload: bytes, job_id: str, build: str | None) -> msgspec.Raw:
+    """The job's own object: the body itself, or the job with ``id == job_id`` out of a build.
+
+    A build that does not hold the job is a not-found, named after both, never another job.
+    """
+    body = _body_decoder.decode(payload)
+    if body.jobs is None:
+        return msgspec.Raw(payload)
+    wanted = job_id.lower()  # UUIDs: Buildkite writes them lower-case, users may not
+    for raw in body.jobs:
+        found = _id_decoder.decode(raw).id
+        if found is not None and found.lower() == wanted:
+            return raw
+    where = f"build {body.number if body.number is not None else build}"
+    raise NotFound(
+        f"{NAME}: job {job_id!r} is not one of the {len(body.jobs)} job(s) of {where}. Check the "
+        "job id (a UUID) and the build number",
+        provider=NAME,
+        remote_status=404,
+    )
+
+
+def _build_path(params: Mapping[str, str]) -> str:
+    return (f"/organizations/{segment(params['organization'])}/pipelines/{segment(params['pipeline'])}"
+            f"/builds/{segment(params['build'])}")
+
+
+@hookimpl
+def describe_provider(provider: str) -> ProviderInfo | None:
+    return INFO if provider == NAME else None
+
+
+@hookimpl
+def required_params(provider: str, operation: str) -> list[Param] | None:
+    if provider != NAME:
+        return None
+    return [
+        Param(name="organization", description="the organization slug, e.g. my-great-org"),
+        Param(name="pipeline", description="the pipeline slug, e.g. my-pipeline"),
+        Param(name="build", description="the build number within the pipeline, e.g. 1"),
+    ]
+
+
+@hookimpl
+def authenticate(provider: str, credentials: Credentials) -> dict[str, str] | None:
+    if provider != NAME:
+        return None
+    return {"Authorization": f"Bearer {credentials.token}"} if credentials.token else {}
+
+
+@hookimpl
+def build_request(provider: str, job_id: str, params: Mapping[str, str]) -> Request | None:
+    if provider != NAME:
+        return None
+    return Request(path=f"{_build_path(params)}/jobs/{segment(job_id)}")
+
+
+@hookimpl
+def map_job(provider: str, payload: bytes, job_id: str, params: Mapping[str, str]) -> Job | None:
+    if provider != NAME:
+        return None
+    build = params.get("build")
+    return _to_job(pick_job(payload, job_id, build), build)
+
+
+@hookimpl
+def error_message(provider: str, payload: bytes) -> str | None:
+    """Buildkite's ``{"message": "..."}`` (404 "No job found", 401 "Authentication required…")."""
+    if provider != NAME:
+        return None
+    try:
+        data = msgspec.json.decode(payload)
+    except msgspec.DecodeError:
+        return None
+    message = data.get("message") if isinstance(data, dict) else None
+    return message if isinstance(message, str) and message else None
+
+
+@hookimpl
+def build_list_request(provider: str, params: Mapping[str, str], limit: int | None) -> Request | None:
+    if provider != NAME:
+        return None
+    per_page = max(1, min(limit or MAX_PER_PAGE, MAX_PER_PAGE))
+    return Request(path=f"{_build_path(params)}/jobs", query=[("per_page", str(per_page))])
+
+
+@hookimpl
+def map_job_page(provider: str, payload: bytes, params: Mapping[str, str], request: Request) -> Page | None:
+    """One page of "List jobs". ``links.next`` is an absolute URL on api.buildkite.com; its query
+    (the ``after`` cursor and the page size) is reapplied to this request's path, so paging stays
+    under the API root the user chose (a proxy, a test server) rather than leaving it."""
+    if provider != NAME:
+        return None
+    page = _list_decoder.decode(payload)
+    build = params.get("build")
+    nxt = None
+    link = page.links.get("next")
+    if link:
+        query = parse_qsl(urlsplit(link).query, keep_blank_values=True)
+        nxt = Request(path=request.path, query=query, headers=dict(request.headers))
+    return Page(jobs=[_to_job(raw, build) for raw in page.items], next=nxt)
