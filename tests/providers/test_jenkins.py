@@ -271,11 +271,10 @@ def test_list_request_asks_for_a_range_of_all_builds() -> None:
     assert "building" in tree and "lastBuiltRevision[SHA1,branch[name]]" in tree
     capped = reg.hook.build_list_request(provider="jenkins", params={"job": "c"}, limit=5000)
     assert capped.query[0][1].endswith("{0,100}")
-    body = cassette_body("jenkins", "list_jobs")
-    second = reg.hook.map_job_page(provider="jenkins", payload=body, headers={}, params={},
-                                   request=reg.hook.build_list_request(
-                                       provider="jenkins", params={"job": "c"}, limit=1)).next
-    assert second.path == "/job/c/api/json" and second.query[0][1].endswith("{1,2}")
+    one = reg.hook.build_list_request(provider="jenkins", params={"job": "c"}, limit=1)
+    page = reg.hook.map_job_page(provider="jenkins", payload=cassette_body("jenkins", "list_jobs"),
+                                 headers={}, params={"job": "c"}, request=one)
+    assert page.next.path == "/job/c/api/json" and page.next.query[0][1].endswith("{1,2}")
 
 
 @pytest.mark.vcr("jenkins/list_short.yaml")
