@@ -1,0 +1,228 @@
+"""Azure DevOps Pipelines jobs as unified unci Jobs.
+
+Azure DevOps has no endpoint for one job: a job is a record of type ``Job`` in its build's
+timeline, ``GET /{organization}/{project}/_apis/build/builds/{build}/timeline?api-version=7.1``.
+``map_job`` receives the id that was asked for and picks that record out of the timeline; the
+listing is every ``Job`` record of the same timeline, which Azure DevOps returns whole (no paging).
+
+Azure DevOps Server (on premises) has the same API under a collection URL
+``https://server/tfs/{collection}``: the collection takes the organization's place in the path, so
+its base URL is the server root (``https://server/tfs``) and ``organization`` is the collection.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Mapping
+from datetime import datetime
+
+import msgspec
+
+from unci import (
+    Conclusion,
+    Credentials,
+    InvalidParam,
+    Job,
+    NotFound,
+    Page,
+    Param,
+    ProviderInfo,
+    Request,
+    Status,
+    hookimpl,
+    segment,
+    translate,
+    utc,
+)
+
+NAME = "azure-devops"
+API_VERSION = "7.1"
+#: Shown when a job id is not in the timeline: enough to pick the right id, short enough to read.
+SHOWN_JOBS = 10
+
+STATUS = {
+    "pending": Status.QUEUED,
+    "inprogress": Status.IN_PROGRESS,
+    "completed": Status.COMPLETED,
+}
+CONCLUSION = {
+    "succeeded": Conclusion.PASSED,
+    "succeededwithissues": Conclusion.PARTIAL,
+    "failed": Conclusion.FAILED,
+    "canceled": Conclusion.CANCELLED,
+    "skipped": Conclusion.SKIPPED,
+    # abandoned: passed through raw.
+}
+
+INFO = ProviderInfo(
+    name=NAME,
+    title="Azure DevOps Pipelines",
+    base_url="https://dev.azure.com",
+    base_urls={"cloud": "https://dev.azure.com"},
+    token_env=("AZURE_DEVOPS_EXT_PAT", "SYSTEM_ACCESSTOKEN"),
+    auth="HTTP Basic with an empty user name and a personal access token (scope Build: Read) "
+    "as the password; in a pipeline, $(System.AccessToken) works the same way",
+    fields=("id", "name", "build", "status", "conclusion", "attempts", "started_at",
+            "completed_at"),
+    docs_url="https://learn.microsoft.com/en-us/rest/api/azure/devops/build/timeline/get",
+)
+
+_BUILD_ID = re.compile(r"[0-9]+")
+
+
+class _Record(msgspec.Struct):
+    """The fields of a ``TimelineRecord`` that the selection and the mapping read."""
+
+    id: str
+    type: str | None = None
+    name: str | None = None
+    state: str | None = None
+    result: str | None = None
+    attempt: int | None = None
+    startTime: datetime | None = None
+    finishTime: datetime | None = None
+
+    @property
+    def is_job(self) -> bool:
+        return (self.type or "").lower() == "job"
+
+
+class _Timeline(msgspec.Struct):
+    records: list[msgspec.Raw] = []
+
+
+class _Error(msgspec.Struct):
+    message: str | None = None
+
+
+_record_decoder = msgspec.json.Decoder(_Record)
+_timeline_decoder = msgspec.json.Decoder(_Timeline | None)
+_error_decoder = msgspec.json.Decoder(_Error)
+
+
+def _records(payload: bytes) -> list[tuple[_Record, msgspec.Raw]]:
+    """Every record of a timeline with its own bytes; a build not yet planned has none."""
+    timeline = _timeline_decoder.decode(payload) if payload.strip() else None
+    if timeline is None:
+        return []
+    return [(_record_decoder.decode(raw), raw) for raw in timeline.records]
+
+
+def _to_job(record: _Record, raw: msgspec.Raw, build: str) -> Job:
+    return Job(
+        id=record.id,
+        name=record.name,
+        build=build,
+        status=translate(record.state, STATUS),
+        conclusion=translate(record.result, CONCLUSION),
+        attempts=record.attempt,
+        started_at=utc(record.startTime),
+        completed_at=utc(record.finishTime),
+        remote_data=raw,
+    )
+
+
+def _timeline_request(params: Mapping[str, str]) -> Request:
+    build = params["build"]
+    if not _BUILD_ID.fullmatch(build):
+        raise InvalidParam(
+            f"{NAME}: build {build!r} is not a build id; give the number after buildId= in the "
+            "run's URL (not the run's name such as 20240101.1)",
+            provider=NAME,
+        )
+    path = (f"/{segment(params['organization'])}/{segment(params['project'])}"
+            f"/_apis/build/builds/{segment(build)}/timeline")
+    # Without X-TFS-FedAuthRedirect a refused token gets a 203 sign-in page instead of a 401.
+    return Request(path=path, query=[("api-version", API_VERSION)],
+                   headers={"X-TFS-FedAuthRedirect": "Suppress"})
+
+
+@hookimpl
+def describe_provider(provider: str) -> ProviderInfo | None:
+    return INFO if provider == NAME else None
+
+
+@hookimpl
+def required_params(provider: str, operation: str) -> list[Param] | None:
+    if provider != NAME:
+        return None
+    return [
+        Param(name="organization",
+              description="the organization (dev.azure.com/<organization>), or on Azure DevOps "
+              "Server the collection, e.g. DefaultCollection"),
+        Param(name="project", description="the project name or id"),
+        Param(name="build", description="the build (run) id, the number after buildId= in its URL"),
+    ]
+
+
+@hookimpl
+def authenticate(provider: str, credentials: Credentials) -> dict[str, str] | None:
+    if provider != NAME:
+        return None
+    secret = credentials.token or credentials.password
+    if not secret:
+        return {}
+    # "Use any value for the user name and the token as the password"; empty is conventional.
+    pair = f"{credentials.username or ''}:{secret}".encode()
+    return {"Authorization": "Basic " + base64.b64encode(pair).decode("ascii")}
+
+
+@hookimpl
+def build_request(provider: str, params: Mapping[str, str]) -> Request | None:
+    if provider != NAME:
+        return None
+    return _timeline_request(params)
+
+
+@hookimpl
+def map_job(provider: str, payload: bytes, job_id: str, params: Mapping[str, str]) -> Job | None:
+    """Pick the ``Job`` record whose id was asked for out of the build's timeline."""
+    if provider != NAME:
+        return None
+    records = _records(payload)
+    wanted = job_id.lower()  # record ids are GUIDs, which people paste in either case
+    match = next((r for r in records if r[0].id.lower() == wanted), None)
+    if match is not None and match[0].is_job:
+        return _to_job(match[0], match[1], params["build"])
+    build = params["build"]
+    where = f"build {build} of {params['organization']}/{params['project']}"
+    if match is not None:
+        why = f"record {job_id!r} of {where} is a {match[0].type} record, not a Job"
+    else:
+        why = f"job {job_id!r} is not in the timeline of {where}"
+    jobs = [r for r, _ in records if r.is_job]
+    if jobs:
+        shown = ", ".join(f"{r.id} ({r.name})" for r in jobs[:SHOWN_JOBS])
+        more = f" and {len(jobs) - SHOWN_JOBS} more" if len(jobs) > SHOWN_JOBS else ""
+        hint = f"; its jobs are {shown}{more}"
+    else:
+        hint = "; that build has no jobs in its timeline yet"
+    raise NotFound(f"{NAME}: {why}{hint}", provider=NAME, remote_status=404)
+
+
+@hookimpl
+def error_message(provider: str, payload: bytes) -> str | None:
+    """The ``message`` of Azure DevOps' error body (``{"$id", "message", "typeKey", ...}``)."""
+    if provider != NAME:
+        return None
+    try:
+        return _error_decoder.decode(payload).message
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None
+
+
+@hookimpl
+def build_list_request(provider: str, params: Mapping[str, str]) -> Request | None:
+    # The timeline comes whole, so there is no page size to pass `limit` to.
+    if provider != NAME:
+        return None
+    return _timeline_request(params)
+
+
+@hookimpl
+def map_job_page(provider: str, payload: bytes, params: Mapping[str, str]) -> Page | None:
+    if provider != NAME:
+        return None
+    jobs = [_to_job(record, raw, params["build"]) for record, raw in _records(payload) if record.is_job]
+    return Page(jobs=jobs, next=None)
