@@ -25,7 +25,7 @@ DEMOS = [
     ("travis", "travis/get_job.yaml", ["351778875", "-P", "travis"]),
     ("bitbucket", "bitbucket/get_job.yaml",
      ["{PipelineStep1Uuid}", "-P", "bitbucket", "-p", "workspace_id=TestWorkspace1",
-      "-p", "repo=testrepository", "-p", "build={PipelineUuid}"]),
+      "-p", "repo=testrepository1", "-p", "build={PipelineUuid}"]),
     ("buddy", "buddy/get_job.yaml",
      ["1", "-P", "buddy", "-p", "workspace=buddy", "-p", "project=company-website",
       "-p", "workflow=2"]),

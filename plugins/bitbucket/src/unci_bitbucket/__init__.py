@@ -1,0 +1,274 @@
+"""Bitbucket Pipelines steps as unified unci Jobs.
+
+A Bitbucket "job" is a pipeline step. Endpoints (Bitbucket Cloud REST API 2.0):
+``GET /repositories/{workspace}/{repo_slug}/pipelines/{pipeline_uuid}/steps/{step_uuid}`` for one
+step and ``GET .../pipelines/{pipeline_uuid}/steps`` for the steps of one pipeline (paged with
+``pagelen`` and an opaque ``next`` URL).
+
+UUIDs keep their curly braces and are percent-encoded in the path (``%7B...%7D``): Bitbucket
+rejects a bare UUID with "The value provided is not a valid uuid", so a bare UUID given for the
+step or the pipeline gets its braces back rather than failing remotely.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
+
+import msgspec
+
+from unci import (
+    Conclusion,
+    Credentials,
+    InvalidParam,
+    Job,
+    Page,
+    Param,
+    ProviderInfo,
+    Request,
+    Status,
+    hookimpl,
+    latest,
+    segment,
+    translate,
+    utc,
+)
+
+NAME = "bitbucket"
+API_ROOT = "https://api.bitbucket.org/2.0"
+#: Bitbucket's documented maximum ``pagelen`` for collections.
+MAX_PAGELEN = 100
+
+#: step ``state.name`` -> unified status (keys lower-case; unknown names pass through raw).
+STATUS = {
+    "pending": Status.QUEUED,
+    "ready": Status.QUEUED,
+    "in_progress": Status.IN_PROGRESS,
+    "completed": Status.COMPLETED,
+}
+#: step ``state.result.name`` -> unified conclusion.
+CONCLUSION = {
+    "successful": Conclusion.PASSED,
+    "failed": Conclusion.FAILED,
+    "error": Conclusion.FAILED,
+    "stopped": Conclusion.CANCELLED,
+    "not_run": Conclusion.SKIPPED,
+    "expired": Conclusion.TIMEOUT,
+}
+
+INFO = ProviderInfo(
+    name=NAME,
+    title="Bitbucket Pipelines",
+    base_url=API_ROOT,
+    base_urls={"cloud": API_ROOT},
+    token_env=("BITBUCKET_ACCESS_TOKEN",),
+    username_env=("BITBUCKET_USERNAME",),
+    password_env=("BITBUCKET_APP_PASSWORD", "BITBUCKET_API_TOKEN"),
+    auth="Authorization: Bearer <access token> (repository/project/workspace access token or "
+    "OAuth, scope pipeline), or Basic <username>:<app password> / <Atlassian email>:<API token> "
+    "(--username/--password)",
+    fields=("id", "name", "build", "status", "conclusion", "attempts", "started_at",
+            "completed_at", "updated_at"),
+    docs_url="https://developer.atlassian.com/cloud/bitbucket/rest/api-group-pipelines/"
+    "#api-repositories-workspace-repo-slug-pipelines-pipeline-uuid-steps-step-uuid-get",
+)
+
+_BARE_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+class _Named(msgspec.Struct):
+    name: str | None = None
+
+
+class _State(msgspec.Struct):
+    name: str | None = None
+    result: _Named | None = None
+
+
+class _Ref(msgspec.Struct):
+    uuid: str | None = None
+
+
+class _Step(msgspec.Struct):
+    """The fields of a ``pipeline_step`` that the mapping reads."""
+
+    uuid: str
+    name: str | None = None
+    pipeline: _Ref | None = None
+    state: _State | None = None
+    run_number: int | None = None
+    started_on: datetime | None = None
+    completed_on: datetime | None = None
+
+
+class _StepPage(msgspec.Struct):
+    """Bitbucket's paginated envelope: only ``values`` and ``next`` are guaranteed."""
+
+    values: list[msgspec.Raw]
+    next: str | None = None
+
+
+class _ErrorDetail(msgspec.Struct):
+    message: str | None = None
+    detail: str | None = None
+
+
+class _ErrorBody(msgspec.Struct):
+    error: _ErrorDetail | None = None
+
+
+_step_decoder = msgspec.json.Decoder(_Step)
+_page_decoder = msgspec.json.Decoder(_StepPage)
+_error_decoder = msgspec.json.Decoder(_ErrorBody)
+
+
+def _status(state: _State | None) -> tuple[str | None, str | None]:
+    """(status, conclusion) from ``state.name`` and ``state.result.name``.
+
+    A result means the step ended, so it always yields ``completed`` (MAPPING.md's rule), even
+    if the state name is one we do not know; without a result the conclusion is null.
+    """
+    if state is None:
+        return None, None
+    status = translate(state.name, STATUS)
+    if state.result is None:
+        return status, None
+    return Status.COMPLETED, translate(state.result.name, CONCLUSION)
+
+
+def _to_job(payload: bytes | msgspec.Raw) -> Job:
+    s = _step_decoder.decode(payload)
+    status, conclusion = _status(s.state)
+    started, completed = utc(s.started_on), utc(s.completed_on)
+    return Job(
+        id=s.uuid,
+        name=s.name,
+        build=s.pipeline.uuid if s.pipeline else None,
+        status=status,
+        conclusion=conclusion,
+        attempts=s.run_number,
+        started_at=started,
+        completed_at=completed,
+        updated_at=latest(completed, started),
+        remote_data=payload if isinstance(payload, msgspec.Raw) else msgspec.Raw(payload),
+    )
+
+
+def _uuid(value: str) -> str:
+    """A bare UUID gets the braces Bitbucket requires; anything else is left as given."""
+    return f"{{{value}}}" if _BARE_UUID.fullmatch(value) else value
+
+
+def _steps_path(params: Mapping[str, str]) -> str:
+    return (f"/repositories/{segment(params['workspace_id'])}/{segment(params['repo'])}"
+            f"/pipelines/{segment(_uuid(params['build']))}/steps")
+
+
+@hookimpl
+def describe_provider(provider: str) -> ProviderInfo | None:
+    return INFO if provider == NAME else None
+
+
+@hookimpl
+def required_params(provider: str) -> list[Param] | None:
+    """Truto's names; the same three for getting one step and listing a pipeline's steps."""
+    if provider != NAME:
+        return None
+    return [
+        Param(name="workspace_id", description="the workspace slug or {workspace UUID}, e.g. atlassian"),
+        Param(name="repo", description="the repository slug or {repository UUID}"),
+        Param(name="build", description="the pipeline UUID, braces included, e.g. {8d7...}"),
+    ]
+
+
+@hookimpl
+def authenticate(provider: str, credentials: Credentials) -> dict[str, str] | None:
+    """Basic for a user name + app password / API token, else Bearer for an access token.
+
+    Half a Basic pair without a token is refused before any request: sent anonymously it would
+    come back as a puzzling 404 for a private repository.
+    """
+    if provider != NAME:
+        return None
+    user, secret, token = credentials.username, credentials.password, credentials.token
+    if user and secret:
+        pair = base64.b64encode(f"{user}:{secret}".encode()).decode("ascii")
+        return {"Authorization": f"Basic {pair}"}
+    if token:
+        return {"Authorization": f"Bearer {token}"}
+    if user:
+        raise InvalidParam(
+            "bitbucket: a user name was given without its app password or API token; give it "
+            "with --password or UNCI_BITBUCKET_PASSWORD (or BITBUCKET_APP_PASSWORD / "
+            "BITBUCKET_API_TOKEN), or use an access token with --token",
+            provider=NAME,
+        )
+    if secret:
+        raise InvalidParam(
+            "bitbucket: a password / API token was given without a user name; give it with "
+            "--username or UNCI_BITBUCKET_USERNAME (or BITBUCKET_USERNAME): your Bitbucket user "
+            "name for an app password, your Atlassian account email for an API token",
+            provider=NAME,
+        )
+    return {}
+
+
+@hookimpl
+def build_request(provider: str, job_id: str, params: Mapping[str, str]) -> Request | None:
+    if provider != NAME:
+        return None
+    return Request(path=f"{_steps_path(params)}/{segment(_uuid(job_id))}")
+
+
+@hookimpl
+def map_job(provider: str, payload: bytes) -> Job | None:
+    if provider != NAME:
+        return None
+    return _to_job(payload)
+
+
+@hookimpl
+def error_message(provider: str, payload: bytes) -> str | None:
+    """``error.message``, with ``error.detail`` after it when Bitbucket gives one."""
+    if provider != NAME:
+        return None
+    try:
+        body = _error_decoder.decode(payload)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None
+    err = body.error
+    if err is None or not err.message:
+        return None
+    return f"{err.message}: {err.detail}" if err.detail else err.message
+
+
+@hookimpl
+def build_list_request(provider: str, params: Mapping[str, str], limit: int | None) -> Request | None:
+    if provider != NAME:
+        return None
+    pagelen = max(1, min(limit or MAX_PAGELEN, MAX_PAGELEN))
+    return Request(path=_steps_path(params), query=[("pagelen", str(pagelen))])
+
+
+def _follow(url: str) -> Request:
+    """The ``next`` URL as a request, its query split out into ``Request.query``.
+
+    The URL stays absolute (the core only follows it on the API root's origin); the query is
+    carried separately because an HTTP client given both a URL query and query params may keep
+    only one of them.
+    """
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    return Request(path=urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")), query=query)
+
+
+@hookimpl
+def map_job_page(provider: str, payload: bytes) -> Page | None:
+    if provider != NAME:
+        return None
+    page = _page_decoder.decode(payload)
+    return Page(jobs=[_to_job(raw) for raw in page.values],
+                next=_follow(page.next) if page.next else None)
