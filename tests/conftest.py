@@ -17,8 +17,8 @@ SECRET_HEADERS = ["authorization", "circle-token", "private-token", "cookie", "x
                   "travis-api-token"]
 
 
-_CREDENTIAL_SUFFIXES = ("_TOKEN", "_PASSWORD", "_USERNAME", "_USER", "_PAT", "_API_KEY",
-                        "_APP_PASSWORD", "_API_TOKEN")
+_CREDENTIAL_SUFFIXES = ("_TOKEN", "_PASSWORD", "_USERNAME", "_USER", "_USER_ID", "_PAT",
+                        "_API_KEY", "_APP_PASSWORD", "_API_TOKEN", "ACCESSTOKEN", "_BASE_URL")
 
 
 @pytest.fixture(scope="session")

@@ -246,7 +246,7 @@ def test_standard_error_body() -> None:
 
 @pytest.mark.vcr("bitbucket/rate_limited.yaml")
 def test_rate_limited() -> None:
-    result = run_cli(*ARGS)
+    result = run_cli(*ARGS, "--retries", "0")
     assert result.exit_code == 7
     assert "'Rate limit for this resource has been exceeded'" in result.stderr
 

@@ -215,7 +215,7 @@ def test_refused_token_says_where_tokens_come_from() -> None:
 
 @pytest.mark.vcr("buildkite/rate_limited.yaml")
 def test_429_is_a_rate_limit_error_with_the_reset() -> None:
-    result = run_cli(*ARGS, env={"BUILDKITE_API_TOKEN": SECRET})
+    result = run_cli(*ARGS, "--retries", "0", env={"BUILDKITE_API_TOKEN": SECRET})
     assert result.exit_code == 7
     assert "Please wait 42 seconds" in result.stderr and "resets in 42 s" in result.stderr
     assert SECRET not in result.output

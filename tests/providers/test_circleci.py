@@ -140,7 +140,7 @@ def test_token_from_conventional_variable_never_reaches_debug_output() -> None:
 
 @pytest.mark.vcr("circleci/rate_limited.yaml")
 def test_rate_limit_is_a_rate_limit_error() -> None:
-    result = run_cli(*ARGS)
+    result = run_cli(*ARGS, "--retries", "0")
     assert result.exit_code == 7
     assert "'Rate limit exceeded.'" in result.stderr and "resets in 30 s" in result.stderr
 

@@ -178,7 +178,7 @@ def test_token_without_scope_names_the_scope() -> None:
 
 @pytest.mark.vcr("gitlab/rate_limited.yaml")
 def test_throttled_429_is_a_rate_limit_error() -> None:
-    result = run_cli(*ARGS, env={"GITLAB_TOKEN": SECRET})
+    result = run_cli(*ARGS, "--retries", "0", env={"GITLAB_TOKEN": SECRET})
     assert result.exit_code == 7
     assert "rate limit reached (HTTP 429): 'Retry later'" in result.stderr
     assert "resets in" in result.stderr and SECRET not in result.output

@@ -18,7 +18,7 @@ _WHERE = {
     # the plugin contract
     "hookimpl": "hookspecs", "Param": "provider", "ProviderInfo": "provider",
     "Credentials": "provider", "Request": "provider", "Page": "provider",
-    "segment": "provider", "segments": "provider",
+    "segment": "provider", "segments": "provider", "basic_auth": "provider",
     # errors
     "UnciError": "errors", "UsageError": "errors", "UnknownProvider": "errors",
     "MissingParams": "errors", "InvalidParam": "errors", "PluginError": "errors",
@@ -65,7 +65,16 @@ if TYPE_CHECKING:
     from unci.hookspecs import hookimpl
     from unci.job import Conclusion, Job, Status, as_str, from_epoch_ms, latest, translate, utc
     from unci.listing import JobPage
-    from unci.provider import Credentials, Page, Param, ProviderInfo, Request, segment, segments
+    from unci.provider import (
+        Credentials,
+        Page,
+        Param,
+        ProviderInfo,
+        Request,
+        basic_auth,
+        segment,
+        segments,
+    )
 
 
 def __getattr__(name: str) -> Any:
@@ -115,6 +124,7 @@ __all__ = [
     "aget_jobs",
     "aiter_jobs",
     "as_str",
+    "basic_auth",
     "from_epoch_ms",
     "get_job",
     "get_jobs",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from typing import Any
 
 import msgspec
@@ -20,11 +22,20 @@ def parse_body(body: bytes) -> Any:
         return body.decode("utf-8", "replace")
 
 
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+
+
 def find_message(data: Any, depth: int = 0) -> str | None:
-    """Walk the common error keys, as Truto does, for providers whose plugin gives no message."""
+    """Walk the common error keys, as Truto does, for providers whose plugin gives no message.
+
+    An HTML error page (a proxy's, a servlet container's) gives its ``<title>``.
+    """
     if depth > 3:
         return None
     if isinstance(data, str):
+        title = _TITLE.search(data) if "<" in data else None
+        if title:
+            return " ".join(html.unescape(title.group(1)).split()) or None
         return data.strip() or None
     if isinstance(data, list):
         for item in data:

@@ -275,10 +275,14 @@ def raise_for_status(call: Call, answer: Answer, reg: PluginRegistry | None = No
     kw: dict[str, Any] = {"provider": provider, "remote_status": status,
                           "remote_body": answer.body, "remote_headers": answer.headers}
     info = call.target.info
-    token_hint = (
-        f"--token or {env_name(provider, 'TOKEN')}"
-        + (f" / {' / '.join(info.token_env)}" if info.token_env else "")
-    )
+    token_hint = " / ".join((f"--token or {env_name(provider, 'TOKEN')}", *info.token_env))
+    if info.username_env or info.password_env:
+        token_hint += (
+            ", or a user name and password with "
+            + " / ".join(("--username", env_name(provider, "USERNAME"), *info.username_env))
+            + " and "
+            + " / ".join(("--password", env_name(provider, "PASSWORD"), *info.password_env))
+        )
     limit = normalize_ratelimit(answer.headers)
     exhausted = limit.get("ratelimit-remaining") == "0"
     if status == 429 or (status == 403 and (exhausted or "rate limit" in said.lower())):

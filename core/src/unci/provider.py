@@ -98,6 +98,14 @@ class Page(msgspec.Struct, kw_only=True):
     next: Request | None = None
 
 
+def basic_auth(username: str | None, secret: str) -> dict[str, str]:
+    """The ``Authorization: Basic`` header for a user name (may be empty) and a secret."""
+    import base64
+
+    pair = base64.b64encode(f"{username or ''}:{secret}".encode()).decode("ascii")
+    return {"Authorization": f"Basic {pair}"}
+
+
 def env_name(provider: str, what: str) -> str:
     """``UNCI_<PROVIDER>_<WHAT>``, the variable family every provider gets."""
     return f"UNCI_{provider.upper().replace('-', '_')}_{what}"

@@ -12,7 +12,6 @@ its base URL is the server root (``https://server/tfs``) and ``organization`` is
 
 from __future__ import annotations
 
-import base64
 import re
 from collections.abc import Mapping
 from datetime import datetime
@@ -30,6 +29,7 @@ from unci import (
     ProviderInfo,
     Request,
     Status,
+    basic_auth,
     hookimpl,
     segment,
     translate,
@@ -164,8 +164,7 @@ def authenticate(provider: str, credentials: Credentials) -> dict[str, str] | No
     if not secret:
         return {}
     # "Use any value for the user name and the token as the password"; empty is conventional.
-    pair = f"{credentials.username or ''}:{secret}".encode()
-    return {"Authorization": "Basic " + base64.b64encode(pair).decode("ascii")}
+    return basic_auth(credentials.username, secret)
 
 
 @hookimpl

@@ -12,7 +12,6 @@ step or the pipeline gets its braces back rather than failing remotely.
 
 from __future__ import annotations
 
-import base64
 import re
 from collections.abc import Mapping
 from datetime import datetime
@@ -30,6 +29,7 @@ from unci import (
     ProviderInfo,
     Request,
     Status,
+    basic_auth,
     hookimpl,
     latest,
     segment,
@@ -195,8 +195,7 @@ def authenticate(provider: str, credentials: Credentials) -> dict[str, str] | No
         return None
     user, secret, token = credentials.username, credentials.password, credentials.token
     if user and secret:
-        pair = base64.b64encode(f"{user}:{secret}".encode()).decode("ascii")
-        return {"Authorization": f"Basic {pair}"}
+        return basic_auth(user, secret)
     if token:
         return {"Authorization": f"Bearer {token}"}
     if user:

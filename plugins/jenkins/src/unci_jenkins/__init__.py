@@ -13,7 +13,6 @@ self-hosted, often with a context path such as ``https://ci.example.com/jenkins`
 
 from __future__ import annotations
 
-import base64
 import html
 import re
 from collections.abc import Mapping
@@ -30,6 +29,7 @@ from unci import (
     ProviderInfo,
     Request,
     Status,
+    basic_auth,
     from_epoch_ms,
     hookimpl,
     segment,
@@ -187,8 +187,7 @@ def authenticate(provider: str, credentials: Credentials) -> dict[str, str] | No
             f"{missing} is missing. Give it with {where}",
             provider=NAME,
         )
-    pair = f"{credentials.username}:{secret}".encode()
-    return {"Authorization": "Basic " + base64.b64encode(pair).decode("ascii")}
+    return basic_auth(credentials.username, secret)
 
 
 @hookimpl
