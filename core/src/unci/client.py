@@ -86,12 +86,23 @@ def _final(call: Call, answer: Answer, retrier: Retrier) -> Answer:
     return answer
 
 
+_WHO = frozenset({"token", "username", "password", "base_url", "account"})
+
+
 def _target(provider: str | None, kw: dict[str, Any]) -> Target:
-    """Who to ask: ``token``, ``username``, ``password``, ``base_url`` and ``account`` kwargs."""
-    unknown = set(kw) - {"token", "username", "password", "base_url", "account"}
+    """Who to ask: ``token``, ``username``, ``password``, ``base_url`` and ``account`` kwargs,
+    or an already resolved ``target`` (many calls, one resolution)."""
+    if isinstance(kw.get("target"), Target):
+        return kw["target"]
+    unknown = set(kw) - _WHO
     if unknown:
         raise TypeError(f"unexpected keyword argument(s): {', '.join(sorted(unknown))}")
     return resolve_target(provider, **kw)
+
+
+def _split_who(kw: dict[str, Any]) -> dict[str, Any]:
+    """Take the who-to-ask kwargs out of ``kw``."""
+    return {k: kw.pop(k) for k in list(kw) if k in _WHO or k == "target"}
 
 
 class Client:
@@ -177,6 +188,7 @@ class Client:
     def iter_pages(self, provider: str | None, **kw: Any) -> Iterator[JobPage]:
         """Every page, fetched lazily as the caller advances."""
         cursor = kw.pop("cursor", None)
+        kw["target"] = _target(provider, _split_who(kw))
         while True:
             page = self.list_jobs(provider, cursor=cursor, **kw)
             yield page
@@ -203,9 +215,11 @@ class Client:
         """
         from concurrent.futures import ThreadPoolExecutor
 
+        target = _target(provider, _split_who(kw))  # once, not once per job
+
         def one(job_id: str) -> Job | UnciError:
             try:
-                return self.get_job(provider, job_id, **kw)
+                return self.get_job(provider, job_id, target=target, **kw)
             except UnciError as exc:
                 return exc
 
@@ -309,6 +323,7 @@ class AsyncClient:
 
     async def iter_pages(self, provider: str | None, **kw: Any) -> AsyncIterator[JobPage]:
         cursor = kw.pop("cursor", None)
+        kw["target"] = _target(provider, _split_who(kw))
         while True:
             page = await self.list_jobs(provider, cursor=cursor, **kw)
             yield page
@@ -330,11 +345,12 @@ class AsyncClient:
         **kw: Any,
     ) -> list[Job | UnciError]:
         gate = asyncio.Semaphore(max(1, concurrency))
+        target = _target(provider, _split_who(kw))
 
         async def one(job_id: str) -> Job | UnciError:
             async with gate:
                 try:
-                    return await self.get_job(provider, job_id, **kw)
+                    return await self.get_job(provider, job_id, target=target, **kw)
                 except UnciError as exc:
                     return exc
 

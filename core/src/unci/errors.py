@@ -41,6 +41,15 @@ class UnciError(Exception):
         return {"statusCode": self.status_code, "error": self.error, "message": self.message}
 
 
+def _phrase(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
 # --- the caller's input -------------------------------------------------------------------
 
 
@@ -118,6 +127,7 @@ class RemoteError(UnciError):
         self.remote_body = remote_body
         self.remote_headers = remote_headers or {}
         self.status_code = remote_status if 400 <= remote_status < 600 else 502
+        self.error = _phrase(self.status_code)
 
     def to_dict(self) -> dict[str, Any]:
         from unci.bodies import parse_body

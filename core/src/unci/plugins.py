@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from typing import Any
 
 import pluggy
@@ -44,6 +45,7 @@ class PluginRegistry:
         self._candidates: dict[str, Candidate] | None = None
         self._loaded: dict[str, Any] = {}
         self._failed: dict[str, PluginError] = {}
+        self._lock = threading.RLock()  # get_jobs' threads may ask for a provider at once
 
     # -- discovery ---------------------------------------------------------------------------
 
@@ -69,6 +71,12 @@ class PluginRegistry:
 
     def load(self, name: str) -> Any:
         """Import and register the plugin for ``name``; raise a clear error when it cannot be."""
+        if name in self._loaded:
+            return self._loaded[name]
+        with self._lock:
+            return self._load(name)
+
+    def _load(self, name: str) -> Any:
         if name in self._loaded:
             return self._loaded[name]
         if name in self._failed:
