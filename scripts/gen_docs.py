@@ -231,7 +231,7 @@ def cli_md() -> str:
 
     def walk(command: click.Command, path: list[str]) -> None:
         ctx = click.Context(command, info_name=" ".join(path), terminal_width=100,
-                            max_content_width=100)
+                            max_content_width=100, help_option_names=["-h", "--help"])
         out.append(f"{'#' * min(len(path) + 1, 4)} `{' '.join(path)}`\n")
         out.append("```text\n" + command.get_help(ctx).rstrip() + "\n```\n")
         if isinstance(command, click.Group):

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import types
 
-from helpers import cassette_body
-
 import unci
+from helpers import cassette_body
 from unci.plugins import registry
 
 JOB = cassette_body("github", "get_job")
