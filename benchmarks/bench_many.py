@@ -1,0 +1,82 @@
+"""Listing 10,000 jobs over 100 pages, and getting 1,000 jobs by id, against a local upstream
+(127.0.0.1) that adds 20 ms of latency to every request; each against a plain sequential httpx
+loop making the same requests, run in the same way (a fresh process each, peak RSS from wait4).
+
+Targets: get_jobs at least 6x the sequential loop's throughput; `unci jobs list --all` peak
+memory flat (10,000 jobs vs 1,000 jobs within 10 MB).
+Run: python benchmarks/bench_many.py [--ids 1000] [--latency 0.02]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from _measure import run_peak, upstream
+
+UNCI = str(Path(sys.executable).with_name("unci"))
+
+SEQUENTIAL_GET = """
+import httpx, json, sys
+url, n = sys.argv[1], int(sys.argv[2])
+with httpx.Client(timeout=30) as c:
+    for i in range(1, n + 1):
+        json.loads(c.get(f"{url}/repos/o/r/actions/jobs/{i}").content)
+"""
+UNCI_GET = """
+import sys, unci
+url, n, conc = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+results = unci.get_jobs("github", [str(i) for i in range(1, n + 1)],
+                        params={"owner": "o", "repo_id": "r"}, base_url=url, concurrency=conc)
+assert all(isinstance(r, unci.Job) for r in results), [r for r in results if not isinstance(r, unci.Job)][:1]
+"""
+SEQUENTIAL_LIST = """
+import httpx, json, sys, re
+url, pages = sys.argv[1], sys.argv[2]
+count = 0
+nxt = f"{url}/repos/o/r/actions/runs/{pages}/jobs?filter=all&per_page=100"
+with httpx.Client(timeout=30) as c:
+    while nxt:
+        r = c.get(nxt)
+        count += len(json.loads(r.content)["jobs"])
+        m = re.search(r'<([^>]+)>; rel="next"', r.headers.get("link", ""))
+        nxt = m.group(1) if m else None
+assert count == int(pages) * 100
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--ids", type=int, default=1000)
+    parser.add_argument("--latency", type=float, default=0.02)
+    parser.add_argument("--concurrency", type=int, default=8)
+    args = parser.parse_args()
+    py = sys.executable
+    with upstream(args.latency) as url:
+        seq_get = run_peak([py, "-c", SEQUENTIAL_GET, url, str(args.ids)])
+        unci_get = run_peak([py, "-c", UNCI_GET, url, str(args.ids), str(args.concurrency)])
+        lists = {}
+        for pages in (10, 100):
+            lists[pages] = (
+                run_peak([py, "-c", SEQUENTIAL_LIST, url, str(pages)]),
+                run_peak([UNCI, "jobs", "list", "-P", "github", "-p", "owner=o", "-p", "repo_id=r",
+                          "-p", f"build={pages}", "--all", "--base-url", url]),
+            )
+    print(f"get {args.ids} jobs by id, {args.latency * 1000:.0f} ms upstream latency")
+    for label, (secs, peak) in (("sequential httpx loop", seq_get),
+                                (f"unci.get_jobs(concurrency={args.concurrency})", unci_get)):
+        print(f"  {label:<32} {args.ids / secs:8.1f} jobs/s   {peak:6.1f} MiB peak")
+    print(f"  get_jobs throughput: {seq_get[0] / unci_get[0]:.1f}x the sequential loop "
+          f"(target >= 6x)")
+    print("list every job of a run, 100 jobs a page (`unci jobs list --all`, JSON Lines)")
+    for pages, ((s_secs, s_peak), (u_secs, u_peak)) in lists.items():
+        jobs = pages * 100
+        print(f"  {jobs:>6} jobs: sequential httpx loop {jobs / s_secs:8.1f} jobs/s {s_peak:6.1f} MiB"
+              f" | unci --all {jobs / u_secs:8.1f} jobs/s {u_peak:6.1f} MiB")
+    growth = lists[100][1][1] - lists[10][1][1]
+    print(f"  unci --all peak memory, 10,000 vs 1,000 jobs: {growth:+.1f} MiB (target within 10 MB)")
+
+
+if __name__ == "__main__":
+    main()
