@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
 
 import click
 
@@ -127,7 +126,3 @@ def test(name: str, timeout: float | None) -> None:
     account = store.find(name)
     who, where = whoami(account.name, timeout=timeout)
     click.echo(f"ok: account {account.name!r} ({account.provider}, {where}) authenticates as {who}")
-
-
-def register(cli: Any) -> None:
-    cli.add_command(accounts_group)

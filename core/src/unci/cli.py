@@ -22,8 +22,23 @@ from unci.errors import UnciError, UsageError
 ERROR_FORMATS = ("text", "json")
 
 
+#: Subcommands imported only when used, so `unci providers` never pays for them.
+LAZY_COMMANDS = {"accounts": ("unci.accounts_cli", "accounts_group")}
+
+
 class UnciGroup(click.Group):
-    """Turns unci's errors into a clear line and their exit code."""
+    """Turns unci's errors into a clear line and their exit code; loads some commands lazily."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in LAZY_COMMANDS and name not in self.commands:
+            import importlib
+
+            module, attr = LAZY_COMMANDS[name]
+            self.add_command(getattr(importlib.import_module(module), attr), name)
+        return super().get_command(ctx, name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -246,11 +261,6 @@ def jobs_list(provider: str | None, params: Sequence[str], fmt: str, output: str
         cursor=cursor,
         follow_all=follow_all,
     )
-
-
-from unci.accounts_cli import register as _register_accounts  # noqa: E402
-
-_register_accounts(cli)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
