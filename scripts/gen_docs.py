@@ -206,6 +206,8 @@ def providers_md() -> str:
         ]
         readme = (ROOT / "plugins" / name / "README.md").read_text(encoding="utf-8")
         body = readme.split("\n", 1)[1] if readme.startswith("# ") else readme
+        # Links inside a plugin README point at the repository; in the site they point home.
+        body = body.replace("](../../README.md)", "](index.md)")
         out.append(_demote(body).strip() + "\n")
     return "\n".join(line for line in out if line is not None) + "\n"
 
