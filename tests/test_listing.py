@@ -182,3 +182,48 @@ async def test_async_get_jobs(server) -> None:
     results = await unci.aget_jobs("github", ids, params={"owner": "o", "repo_id": "r"},
                                    base_url=server.url, concurrency=3)
     assert [isinstance(r, unci.Job) for r in results] == [i != "3" for i in ids]
+
+
+def test_a_provider_pointing_next_at_the_same_page_does_not_loop(server) -> None:
+    job = json.loads(cassette_body("github", "get_job"))
+    base = "/repos/o/r/actions/runs/9/jobs"
+    server.route(base + "?filter=all&per_page=100", Reply(
+        body=json.dumps({"total_count": 1, "jobs": [job]}).encode(),
+        headers={"Content-Type": "application/json",
+                 "Link": f'<{server.url}{base}?filter=all&per_page=100>; rel="next"'}))
+    args = ["jobs", "list", "-P", "github", "-p", "owner=o", "-p", "repo_id=r", "-p", "build=9",
+            "--base-url", server.url]
+    every = run_cli(*args, "--all")
+    assert every.exit_code == 0 and len(every.stdout.splitlines()) == 1
+    debug = json.loads(run_cli(*args, "--format", "debug").stdout)["debug"]
+    assert debug["isLooping"] is True and debug["nextCursor"] is None
+    assert debug["isEmptyResult"] is False and debug["resultCount"] == 1
+
+
+def test_progress_on_a_terminal(server, monkeypatch, capsys) -> None:
+    import io
+    import sys
+
+    from unci.commands import list_command
+
+    _github_pages(server, 2, 2)
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    err = Tty()
+    monkeypatch.setattr(sys, "stderr", err)
+    list_command(provider="github", params={"owner": "o", "repo_id": "r", "build": "9"},
+                 fmt="unified", output="json", ignore_remote_data=True, exclude=(),
+                 remote_query=(), client={}, credentials={"base_url": server.url}, limit=2,
+                 cursor=None, follow_all=True)
+    assert err.getvalue() == "\runci: 2 jobs, 1 page(s)\runci: 4 jobs, 2 page(s)\n"
+    assert len(capsys.readouterr().out.splitlines()) == 4
+
+
+def test_unknown_params_are_refused_with_a_hint() -> None:
+    result = run_cli("jobs", "get", "1", "-P", "github", "-p", "ownr=o", "-p", "repo_id=r")
+    assert result.exit_code == 2
+    assert "unknown parameter(s) 'ownr' (did you mean 'owner'?); github takes owner, repo_id, build" in result.stderr
+    assert "--remote-query" in result.stderr

@@ -172,6 +172,24 @@ def check_params(
     provider = target.provider
     declared: list[Param] = reg.hook.required_params(provider=provider, operation=operation) or []
     merged = {**target.params, **{k: v for k, v in params.items() if v is not None}}
+    kinds = {p.name: p.kind for p in declared}
+    other = "list" if operation == "get" else "get"
+    known = [*kinds, *(p.name for p in reg.hook.required_params(provider=provider, operation=other)
+                       or [] if p.name not in kinds)]
+    unknown = [name for name in merged if name not in known]
+    if unknown:
+        import difflib
+
+        hints = []
+        for name in unknown:
+            close = difflib.get_close_matches(name, known, n=1)
+            hints.append(f"{name!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+        takes = ", ".join(known) or "no parameters"
+        raise InvalidParam(
+            f"{provider}: unknown parameter(s) {', '.join(hints)}; {provider} takes {takes}. "
+            "Query parameters for the provider itself go in --remote-query KEY=VALUE",
+            provider=provider,
+        )
     missing = [p for p in declared if p.required and not merged.get(p.name)]
     if missing:
         lines = "; ".join(f"{p.name} ({p.description})" for p in missing)
@@ -181,7 +199,6 @@ def check_params(
             provider=provider,
             missing=[p.name for p in missing],
         )
-    kinds = {p.name: p.kind for p in declared}
     for name, value in merged.items():
         check_value(f"parameter {name!r}", value, provider=provider, kind=kinds.get(name, "query"))
     return merged

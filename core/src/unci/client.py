@@ -26,7 +26,7 @@ from unci.call import (
 )
 from unci.errors import NetworkError, RateLimited, Timeout, UnciError
 from unci.job import Job
-from unci.listing import JobPage, prepare_list, read_page, slice_page
+from unci.listing import JobPage, is_looping, prepare_list, read_page, slice_page
 from unci.redact import scrub
 from unci.retry import Retrier, RetryPolicy
 
@@ -182,8 +182,9 @@ class Client:
         call, skip = prepare_list(target, params, limit=limit, cursor=cursor,
                                   remote_query=remote_query)
         answer = self.send(call)
-        jobs, next_cursor = slice_page(call, read_page(call, answer), skip, limit)
-        return JobPage(jobs, next_cursor, [(call, answer)])
+        page = read_page(call, answer)
+        jobs, next_cursor = slice_page(call, page, skip, limit)
+        return JobPage(jobs, next_cursor, [(call, answer)], is_looping(call, page))
 
     def iter_pages(self, provider: str | None, **kw: Any) -> Iterator[JobPage]:
         """Every page, fetched lazily as the caller advances."""
@@ -318,8 +319,9 @@ class AsyncClient:
         call, skip = prepare_list(target, params, limit=limit, cursor=cursor,
                                   remote_query=remote_query)
         answer = await self.send(call)
-        jobs, next_cursor = slice_page(call, read_page(call, answer), skip, limit)
-        return JobPage(jobs, next_cursor, [(call, answer)])
+        page = read_page(call, answer)
+        jobs, next_cursor = slice_page(call, page, skip, limit)
+        return JobPage(jobs, next_cursor, [(call, answer)], is_looping(call, page))
 
     async def iter_pages(self, provider: str | None, **kw: Any) -> AsyncIterator[JobPage]:
         cursor = kw.pop("cursor", None)

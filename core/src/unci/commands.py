@@ -124,6 +124,8 @@ def list_command(
 
                     value["debug"] = {**debug_envelope(call, answer),
                                       "nextCursor": page.next_cursor,
+                                      "isLooping": page.looping,
+                                      "isEmptyResult": not page.result,
                                       "resultCount": len(page.result)}
                 out.write(formats.encode(value, pretty=True) + b"\n")
             out.flush()

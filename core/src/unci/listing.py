@@ -13,6 +13,7 @@ import binascii
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
 import msgspec
 
@@ -41,6 +42,8 @@ class JobPage:
     result: list[Job]
     next_cursor: str | None
     calls: list[tuple[Call, Answer]] = field(default_factory=list)
+    #: The provider pointed its next page at the page just read; unci stopped there.
+    looping: bool = False
 
 
 def encode_cursor(provider: str, request: Request, skip: int = 0) -> str:
@@ -125,7 +128,11 @@ def read_page(call: Call, answer: Answer, reg: PluginRegistry | None = None) -> 
 
 
 def slice_page(call: Call, page: Page, skip: int, limit: int | None) -> tuple[list[Job], str | None]:
-    """The jobs to hand out from this page, and the cursor that resumes right after them."""
+    """The jobs to hand out from this page, and the cursor that resumes right after them.
+
+    A provider whose next page is the page just read (a paging bug seen in the wild) ends the
+    list here rather than looping forever; :func:`is_looping` tells.
+    """
     provider = call.provider
     end = len(page.jobs) if limit is None else min(len(page.jobs), skip + limit)
     jobs = page.jobs[skip:end]
@@ -139,15 +146,22 @@ def slice_page(call: Call, page: Page, skip: int, limit: int | None) -> tuple[li
     return jobs, encode_cursor(provider, nxt)
 
 
+def is_looping(call: Call, page: Page) -> bool:
+    return page.next is not None and _same(call, page.next)
+
+
 def _plain_headers(call: Call) -> dict[str, str]:
     skip = {n.lower() for n in call.auth_header_names} | {"user-agent"}
     return {k: v for k, v in call.headers.items() if k.lower() not in skip}
 
 
 def _same(call: Call, request: Request) -> bool:
+    """Would ``request`` fetch exactly what ``call`` fetched? (A query may ride in the path.)"""
     url = request.path if request.path.startswith(("http://", "https://")) else (
         call.target.base_url + request.path)
-    return url == call.url and list(request.query) == list(call.query)
+    url, _, embedded = url.partition("?")
+    query = parse_qsl(embedded, keep_blank_values=True) + [tuple(q) for q in request.query]
+    return url == call.url and sorted(query) == sorted(tuple(q) for q in call.query)
 
 
 def page_result(jobs: list[Job], next_cursor: str | None) -> dict[str, Any]:
