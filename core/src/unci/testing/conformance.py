@@ -908,15 +908,28 @@ def _has_reasoned_mark(func: Any) -> bool:
     return False
 
 
+#: Parsed cassettes by (path, mtime, size): every check reads them, PyYAML is slow.
+_PARSED: dict[tuple[str, int, int], list[_Interaction]] = {}
+
+
 def _load_cassette(cassette: Cassette, resolve: Callable[[Any], Path]) -> _Recorded:
     """Read a vcrpy cassette (YAML) without vcrpy: only the fields the checks use."""
+    path = resolve(cassette.path)
+    stat = path.stat()
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    if key not in _PARSED:
+        _PARSED[key] = _parse_cassette(path)
+    return _Recorded(replace(cassette, path=path), list(_PARSED[key]))
+
+
+def _parse_cassette(path: Path) -> list[_Interaction]:
     try:
         import yaml
     except ImportError:  # pragma: no cover - the `testing` extra brings it
         pytest.fail("reading cassettes needs PyYAML: pip install 'unci[testing]'", pytrace=False)
-    path = resolve(cassette.path)
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    recorded = _Recorded(replace(cassette, path=path))
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or {}  # a safe loader, C if built
+    found = []
     for item in data.get("interactions", []):
         req, resp = item.get("request", {}), item.get("response", {})
         body = (resp.get("body") or {}).get("string", b"")
@@ -924,7 +937,7 @@ def _load_cassette(cassette: Cassette, resolve: Callable[[Any], Path]) -> _Recor
             body = body.encode("utf-8")
         headers = {str(k).lower(): (v[0] if isinstance(v, list) and v else str(v))
                    for k, v in (resp.get("headers") or {}).items()}
-        recorded.interactions.append(_Interaction(
+        found.append(_Interaction(
             method=str(req.get("method", "GET")), uri=str(req.get("uri", "")),
             status=int((resp.get("status") or {}).get("code", 0)), headers=headers, body=body))
-    return recorded
+    return found
