@@ -170,12 +170,12 @@ class ProviderConformance:
         reg.load(self.provider)
         return reg
 
-    def info(self, reg: PluginRegistry) -> ProviderInfo:
+    def _info(self, reg: PluginRegistry) -> ProviderInfo:
         return reg.info(self.provider)
 
-    def target(self, reg: PluginRegistry, credentials: Credentials | None = None,
+    def _target(self, reg: PluginRegistry, credentials: Credentials | None = None,
                base_url: str | None = None) -> Target:
-        info = self.info(reg)
+        info = self._info(reg)
         root = (base_url or info.base_url).rstrip("/")
         return Target(self.provider, info, root, credentials or Credentials(), {})
 
@@ -192,7 +192,7 @@ class ProviderConformance:
         found: list[Sample] = []
         for item in self.samples:
             found.append(item if isinstance(item, Sample) else Sample.file(self._path(item)))
-        for recorded in self.recorded():
+        for recorded in self._recorded():
             cassette = recorded.cassette
             for n, hit in enumerate(recorded.interactions):
                 if 200 <= hit.status < 300 and hit.body.strip():
@@ -200,7 +200,7 @@ class ProviderConformance:
                                         job_id=cassette.job_id, params=cassette.params))
         return found
 
-    def recorded(self, listing: bool = False) -> list[_Recorded]:
+    def _recorded(self, listing: bool = False) -> list[_Recorded]:
         """The cassettes (or, with ``listing``, the list cassettes), read."""
         return [_load_cassette(c if isinstance(c, Cassette) else Cassette(c), self._path)
                 for c in (self.list_cassettes if listing else self.cassettes)]
@@ -232,20 +232,21 @@ class ProviderConformance:
                 f"no entry point named {self.provider!r} in the group 'unci'{why}. Declare "
                 f"[project.entry-points.unci] {self.provider} = \"<your_module>\" in pyproject.toml "
                 "and install the distribution (pip install -e .)", pytrace=False)
-        assert len(candidate.entry_points) == 1, (
-            f"{self.provider!r} is claimed by several distributions: "
-            f"{', '.join(candidate.distributions)}; only one may provide it")
-        if self.distribution is not None:
-            dist = candidate.entry_points[0].dist_name
-            assert _normalize(dist) == _normalize(self.distribution), (
-                f"{self.provider!r} comes from the distribution {dist!r}, "
-                f"not {self.distribution!r}")
-        module = reg.load(self.provider)  # raises PluginLoadError with the reason
-        assert reg.pm.is_registered(module)
+        if len(candidate.entry_points) != 1:
+            _fail(f"{self.provider!r} is claimed by several distributions: "
+                  f"{', '.join(candidate.distributions)}; only one may provide it")
+        dist = candidate.entry_points[0].dist_name
+        if self.distribution is not None and _normalize(dist) != _normalize(self.distribution):
+            _fail(f"{self.provider!r} comes from the distribution {dist!r}, "
+                  f"not {self.distribution!r}")
+        try:
+            reg.load(self.provider)
+        except UnciError as exc:  # PluginLoadError: the import failed, or a required hook lacks
+            _fail(str(exc))
 
     def test_describe_provider_is_complete(self) -> None:
         """``describe_provider`` names the provider and gives what users and the core need."""
-        info = self.info(self.registry())
+        info = self._info(self.registry())
         problems = []
         if info.name != self.provider:
             problems.append(f"name is {info.name!r}, not the entry-point name {self.provider!r}")
@@ -283,9 +284,10 @@ class ProviderConformance:
                 "authenticate and error_message are needed by any provider that takes credentials "
                 "or has an error body, so skip this check with a reason if yours has neither")
         listing = [h for h in LISTING_HOOKS if h in have]
-        assert len(listing) in (0, 2), (
-            f"{self.provider}: {listing[0]} is implemented without "
-            f"{next(h for h in LISTING_HOOKS if h not in have)}; listing needs both")
+        if len(listing) == 1:
+            other = next(h for h in LISTING_HOOKS if h not in have)
+            _fail(f"{self.provider}: {listing[0]} is implemented without {other}; listing "
+                  "needs both")
 
     def test_hooks_answer_only_for_their_own_provider(self) -> None:
         """Every hook returns ``None`` for another provider's name (never raises), and answers
@@ -326,16 +328,16 @@ class ProviderConformance:
         }
         silent = [name for name, value in own.items() if value is None]
         if silent:
-            _fail(
-                f"{', '.join(silent)} returned None for its own provider {self.provider!r}")
+            _fail(f"{', '.join(silent)} returned None for its own provider {self.provider!r}")
 
     # -- parameters --------------------------------------------------------------------------
 
     def _declared(self, reg: PluginRegistry, operation: str) -> list[Param]:
         declared = reg.hook.required_params(provider=self.provider, operation=operation)
-        assert isinstance(declared, list), (
-            f"required_params(operation={operation!r}) returned {declared!r}; return a list of "
-            "unci.Param (empty when the job id is all the provider needs)")
+        if not isinstance(declared, list):
+            _fail(f"{self.provider}: required_params(operation={operation!r}) returned "
+                  f"{_short(declared)}; return a list of unci.Param (empty when the job id is "
+                  "all the provider needs)")
         return declared
 
     def _operations(self, reg: PluginRegistry) -> list[tuple[str, Mapping[str, str]]]:
@@ -388,7 +390,7 @@ class ProviderConformance:
         """Leaving out any required parameter is refused before a request is built, naming it;
         building needs no parameter beyond the required ones declared."""
         reg = self.registry()
-        target = self.target(reg)
+        target = self._target(reg)
         for operation, given in self._operations(reg):
             build = _builder(operation, self.job_id)
             required = self._required(reg, operation, given)
@@ -412,7 +414,7 @@ class ProviderConformance:
         """An id or parameter like ``../../user`` or ``1?admin=true`` is refused or
         percent-encoded: it never adds a path segment, a query or a fragment."""
         reg = self.registry()
-        target = self.target(reg)
+        target = self._target(reg)
         problems: list[str] = []
         for operation, given in self._operations(reg):
             declared = {p.name: p for p in self._declared(reg, operation)}
@@ -466,13 +468,13 @@ class ProviderConformance:
                 continue
             out.append((sample.name, sample.payload, job if isinstance(job, Job) else
                         f"map_job returned {_short(job)}, not a unci.Job"))
-        for recorded in self.recorded(listing=True):
+        for recorded in self._recorded(listing=True):
             label = Path(recorded.cassette.path).name
             for n, hit in enumerate(recorded.interactions):
                 if not 200 <= hit.status < 300:
                     continue
                 try:
-                    call = _prepare_list(self.target(reg, base_url=recorded.cassette.base_url),
+                    call = _prepare_list(self._target(reg, base_url=recorded.cassette.base_url),
                                          self._list_params(recorded.cassette), reg,
                                          limit=recorded.cassette.limit)
                     page = read_page(call, Answer(hit.status, hit.headers, hit.body), reg)
@@ -487,7 +489,7 @@ class ProviderConformance:
         """Each sample becomes a Job: string id, status and conclusion from the vocabulary or
         the provider's own word, timezone-aware UTC timestamps, ``remote_data`` kept."""
         reg = self.registry()
-        info = self.info(reg)
+        info = self._info(reg)
         problems = []
         for label, payload, job in self._mapped(reg):
             found = [job] if isinstance(job, str) else _job_problems(job, payload, info)
@@ -499,7 +501,7 @@ class ProviderConformance:
     def test_filled_fields_are_declared(self) -> None:
         """A field ``map_job`` fills is in ``ProviderInfo.fields``, or unified output drops it."""
         reg = self.registry()
-        declared = set(self.info(reg).fields) | {"id", "remote_data"}
+        declared = set(self._info(reg).fields) | {"id", "remote_data"}
         undeclared: dict[str, list[str]] = {}
         for label, _, job in self._mapped(reg):
             if isinstance(job, Job):
@@ -515,7 +517,7 @@ class ProviderConformance:
         """Each field in ``ProviderInfo.fields`` is filled by at least one sample: the field
         matrix claims no support the samples do not show."""
         reg = self.registry()
-        declared = set(self.info(reg).fields) - {"id", "remote_data"}
+        declared = set(self._info(reg).fields) - {"id", "remote_data"}
         filled: set[str] = set()
         for _, _, job in self._mapped(reg):
             if isinstance(job, Job):
@@ -530,7 +532,7 @@ class ProviderConformance:
         """A body that is not the provider's job (HTML, ``{}``, ``null``...) is an error, never a
         Job with an empty or made-up id."""
         reg = self.registry()
-        target = self.target(reg)
+        target = self._target(reg)
         call = prepare_get(target, self.job_id, self.params, reg=reg)
         problems = []
         for body in _GARBAGE:
@@ -551,14 +553,14 @@ class ProviderConformance:
         """Each cassette's first request is exactly what unci builds for its job id and params
         (list cassettes: for the list params and limit), and its answer goes through the
         pipeline: a valid Job (or page of Jobs), or the error matching its HTTP status."""
-        recordings = [(False, r) for r in self.recorded()] + \
-            [(True, r) for r in self.recorded(listing=True)]
+        recordings = [(False, r) for r in self._recorded()] + \
+            [(True, r) for r in self._recorded(listing=True)]
         if not recordings:
             _fail(
                 f"{type(self).__name__}: give `cassettes` (vcrpy YAML) recorded from the "
                 "provider, or skip this check with the reason you have none")
         reg = self.registry()
-        info = self.info(reg)
+        info = self._info(reg)
         problems = []
         for listing, recorded in recordings:
             cassette = recorded.cassette
@@ -567,7 +569,7 @@ class ProviderConformance:
                 problems.append(f"{label}: no interactions")
                 continue
             first = recorded.interactions[0]
-            target = self.target(reg, base_url=cassette.base_url)
+            target = self._target(reg, base_url=cassette.base_url)
             try:
                 if listing:
                     call = _prepare_list(target, self._list_params(cassette), reg,
@@ -610,15 +612,15 @@ class ProviderConformance:
         reg = self.registry()
         creds = Credentials(**self.credentials)
         headers = reg.hook.authenticate(provider=self.provider, credentials=creds)
-        assert isinstance(headers, dict) and headers, (
-            f"{self.provider}: authenticate returned {_short(headers)} for {creds!r}; return the "
-            "headers that carry them (e.g. {'Authorization': 'Bearer ...'})")
-        assert all(isinstance(k, str) and isinstance(v, str) for k, v in headers.items()), (
-            "authenticate must return str header names and values")
+        if not isinstance(headers, dict) or not headers:
+            _fail(f"{self.provider}: authenticate returned {_short(headers)} for {creds!r}; "
+                  "return the headers that carry them (e.g. {'Authorization': 'Bearer ...'})")
+        if not all(isinstance(k, str) and isinstance(v, str) for k, v in headers.items()):
+            _fail(f"{self.provider}: authenticate must return str header names and values")
         anonymous = reg.hook.authenticate(provider=self.provider, credentials=Credentials())
-        assert isinstance(anonymous, dict), (
-            f"{self.provider}: authenticate returned {_short(anonymous)} without credentials; "
-            "return {} (public data) or the headers the provider needs anyway")
+        if not isinstance(anonymous, dict):
+            _fail(f"{self.provider}: authenticate returned {_short(anonymous)} without "
+                  "credentials; return {} (public data) or the headers the provider needs anyway")
 
     def test_no_credential_reaches_the_request_log_or_output(
         self, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
@@ -627,11 +629,12 @@ class ProviderConformance:
         an error message, a log record or stdout/stderr."""
         caplog.set_level(logging.DEBUG)
         reg = self.registry()
-        info = self.info(reg)
+        info = self._info(reg)
         creds = Credentials(**self.credentials)
         forms = _secret_forms(creds)
-        assert forms, "set `credentials` with at least a token or a password"
-        target = self.target(reg, credentials=creds)
+        if not forms:
+            _fail(f"{type(self).__name__}: set `credentials` with a token or a password")
+        target = self._target(reg, credentials=creds)
         samples = self.all_samples()
         sample = samples[0] if samples else Sample(b"{}")
         call = prepare_get(target, self._job_id(sample), self._params(sample), reg=reg)

@@ -16,10 +16,6 @@ import pytest
 if TYPE_CHECKING:
     from unci.plugins import PluginRegistry
 
-# The kit's checks assert; let pytest explain their failures as it does in test modules. This
-# only records the name: nothing is imported.
-pytest.register_assert_rewrite("unci.testing.conformance")
-
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
