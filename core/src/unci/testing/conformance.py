@@ -1,0 +1,946 @@
+"""The standard checks every unci provider plugin should pass, as one pytest base class.
+
+A provider author subclasses :class:`ProviderConformance`, names the provider (its entry-point
+name), gives parameters that address a job and some real response bodies (sample files or vcrpy
+cassettes), and pytest runs every ``test_*`` check below against the plugin *as installed*: it is
+found through its entry point, exactly as users' unci will find it.
+
+A check that does not apply is skipped only with a written reason, in ``skips``
+(``{"test_name": "why"}``) or by overriding it under ``@pytest.mark.skip(reason=...)``;
+``test_no_overrides_DO_NOT_OVERRIDE`` fails on any other override (langchain-tests' rule).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
+
+import msgspec
+import pytest
+
+from unci import formats
+from unci.call import Answer, Call, Target, debug_envelope, decode_job, prepare_get
+from unci.call import raise_for_status as _raise_for_status
+from unci.errors import MissingParams, RemoteError, UnciError
+from unci.job import FIELDS, TIMESTAMPS, Conclusion, Job, Status
+from unci.listing import prepare_list, read_page
+from unci.plugins import REQUIRED_HOOKS, PluginRegistry
+from unci.provider import Credentials, Param, ProviderInfo, Request
+
+#: Values that try to steer a request elsewhere: other endpoints, other queries, fragments,
+#: characters a URL cannot carry raw. Each must be refused or percent-encoded.
+HOSTILE_VALUES: tuple[str, ...] = (
+    "../../user",
+    "..%2F..%2Fadmin",
+    "%2e%2e",
+    "1?admin=true",
+    "1#fragment",
+    "1&page=2",
+    "a/b",
+    "1;jsessionid=x",
+    "a b",
+    "{id}",
+    "ü-∂",
+    "\\..\\x",
+    "1:2@evil.example",
+)
+
+#: Hooks an implementation of a real provider is expected to have beyond the four required.
+EXPECTED_HOOKS = ("authenticate", "error_message")
+LISTING_HOOKS = ("build_list_request", "map_job_page")
+#: A provider name no plugin answers for: every hook must return None for it.
+OTHER_PROVIDER = "unci-conformance-someone-else"
+GUARD = "test_no_overrides_DO_NOT_OVERRIDE"
+#: Characters that may stand raw in a URL path without being percent-encoded.
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A response body the provider really sends for one job, and what addresses that job.
+
+    ``job_id`` and ``params`` default to the test class's; give them when a sample answers for
+    another job (a parent's timeline that holds several jobs, say).
+    """
+
+    payload: bytes
+    name: str = "sample"
+    job_id: str | None = None
+    params: Mapping[str, str] | None = None
+
+    @classmethod
+    def file(cls, path: str | os.PathLike[str], **kw: Any) -> Sample:
+        path = Path(path)
+        return cls(path.read_bytes(), name=kw.pop("name", path.name), **kw)
+
+
+@dataclass(frozen=True)
+class Cassette:
+    """A vcrpy cassette whose first request is the one unci makes for ``job_id`` and ``params``.
+
+    ``base_url`` is the API root the recording was made against (default: the provider's
+    hosted one). Its 2xx bodies also serve as samples. For a listing cassette (in
+    ``list_cassettes``) ``params`` default to the class's ``list_params`` and ``limit`` is the
+    page size that was asked for, if any.
+    """
+
+    path: str | os.PathLike[str]
+    job_id: str | None = None
+    params: Mapping[str, str] | None = None
+    base_url: str | None = None
+    limit: int | None = None
+
+
+@dataclass
+class _Interaction:
+    method: str
+    uri: str
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class _Recorded:
+    cassette: Cassette
+    interactions: list[_Interaction] = field(default_factory=list)
+
+
+class ProviderConformance:
+    """Subclass me (``class TestMine(ProviderConformance)``) and set the class attributes.
+
+    :cvar provider: the provider name, i.e. the entry-point name in the group ``unci``.
+    :cvar params: parameters that address ``job_id`` (every required one must be given).
+    :cvar job_id: the id of the job the samples and cassettes are about.
+    :cvar list_params: parameters for listing (default: ``params``), when the plugin lists.
+    :cvar samples: response bodies: :class:`Sample` objects or paths of files holding one.
+    :cvar cassettes: vcrpy cassettes of getting one job: :class:`Cassette` objects or paths.
+    :cvar list_cassettes: vcrpy cassettes of listing a build's jobs (their jobs count as samples).
+    :cvar credentials: credentials the checks use; all three are set by default so that every
+        authentication scheme has what it needs. They are made up: nothing is sent anywhere.
+    :cvar distribution: the distribution that must provide the entry point (optional).
+    :cvar skips: ``{"test_check_name": "why it does not apply"}``.
+
+    Relative paths are taken from the directory of the module that defines the subclass.
+    """
+
+    provider: ClassVar[str] = ""
+    params: ClassVar[Mapping[str, str]] = {}
+    job_id: ClassVar[str] = "1"
+    list_params: ClassVar[Mapping[str, str] | None] = None
+    samples: ClassVar[Sequence[Sample | str | os.PathLike[str]]] = ()
+    cassettes: ClassVar[Sequence[Cassette | str | os.PathLike[str]]] = ()
+    list_cassettes: ClassVar[Sequence[Cassette | str | os.PathLike[str]]] = ()
+    credentials: ClassVar[Mapping[str, str]] = {
+        "token": "unci-conformance-T0KEN-4f1c9e",
+        "username": "unci-conformance-user",
+        "password": "unci-conformance-PASSW0RD-b27d",
+    }
+    distribution: ClassVar[str | None] = None
+    skips: ClassVar[Mapping[str, str]] = {}
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    @pytest.fixture(autouse=True)
+    def _unci_conformance_setup(self, request: pytest.FixtureRequest) -> None:
+        """Honour ``skips`` (a written reason is the only way out) and insist on a provider."""
+        name = getattr(request.node, "originalname", None) or request.node.name
+        if name == GUARD:
+            return
+        reason = self.skips.get(name)
+        if isinstance(reason, str) and reason.strip():
+            pytest.skip(reason)
+        if not self.provider:
+            pytest.fail(f"{type(self).__name__}: set `provider = \"<entry-point name>\"` on the "
+                        "class; it is the name your plugin registers in the entry-point group "
+                        "'unci'", pytrace=False)
+
+    def registry(self) -> PluginRegistry:
+        """A registry of our own, fresh from the installed entry points, with the plugin loaded."""
+        reg = PluginRegistry()
+        reg.load(self.provider)
+        return reg
+
+    def _info(self, reg: PluginRegistry) -> ProviderInfo:
+        return reg.info(self.provider)
+
+    def _target(self, reg: PluginRegistry, credentials: Credentials | None = None,
+               base_url: str | None = None) -> Target:
+        info = self._info(reg)
+        root = (base_url or info.base_url).rstrip("/")
+        return Target(self.provider, info, root, credentials or Credentials(), {})
+
+    def _path(self, value: str | os.PathLike[str]) -> Path:
+        path = Path(value)
+        if path.is_absolute():
+            return path
+        module = sys.modules.get(type(self).__module__)
+        where = Path(getattr(module, "__file__", None) or ".").resolve().parent
+        return where / path
+
+    def all_samples(self) -> list[Sample]:
+        """The samples given, then the 2xx bodies of the cassettes, each with its job id/params."""
+        found: list[Sample] = []
+        for item in self.samples:
+            found.append(item if isinstance(item, Sample) else Sample.file(self._path(item)))
+        for recorded in self._recorded():
+            cassette = recorded.cassette
+            for n, hit in enumerate(recorded.interactions):
+                if 200 <= hit.status < 300 and hit.body.strip():
+                    found.append(Sample(hit.body, name=f"{Path(cassette.path).name}#{n}",
+                                        job_id=cassette.job_id, params=cassette.params))
+        return found
+
+    def _recorded(self, listing: bool = False) -> list[_Recorded]:
+        """The cassettes (or, with ``listing``, the list cassettes), read."""
+        return [_load_cassette(c if isinstance(c, Cassette) else Cassette(c), self._path)
+                for c in (self.list_cassettes if listing else self.cassettes)]
+
+    def _job_id(self, sample: Sample | Cassette) -> str:
+        return sample.job_id if sample.job_id is not None else self.job_id
+
+    def _params(self, sample: Sample | Cassette) -> dict[str, str]:
+        return dict(sample.params if sample.params is not None else self.params)
+
+    def _list_params(self, cassette: Cassette) -> dict[str, str]:
+        if cassette.params is not None:
+            return dict(cassette.params)
+        return dict(self.list_params if self.list_params is not None else self.params)
+
+    def _module(self, reg: PluginRegistry) -> Any:
+        return reg.load(self.provider)
+
+    # -- discovery ---------------------------------------------------------------------------
+
+    def test_entry_point_loads(self) -> None:
+        """The plugin is found through exactly one entry point in group ``unci`` and imports."""
+        reg = PluginRegistry()
+        candidate = reg.candidates().get(self.provider)
+        if candidate is None:
+            hidden = os.environ.get("UNCI_PLUGINS")
+            why = (f" (UNCI_PLUGINS={hidden!r} hides it)" if hidden is not None else "")
+            pytest.fail(
+                f"no entry point named {self.provider!r} in the group 'unci'{why}. Declare "
+                f"[project.entry-points.unci] {self.provider} = \"<your_module>\" in pyproject.toml "
+                "and install the distribution (pip install -e .)", pytrace=False)
+        if len(candidate.entry_points) != 1:
+            _fail(f"{self.provider!r} is claimed by several distributions: "
+                  f"{', '.join(candidate.distributions)}; only one may provide it")
+        dist = candidate.entry_points[0].dist_name
+        if self.distribution is not None and _normalize(dist) != _normalize(self.distribution):
+            _fail(f"{self.provider!r} comes from the distribution {dist!r}, "
+                  f"not {self.distribution!r}")
+        try:
+            reg.load(self.provider)
+        except UnciError as exc:  # PluginLoadError: the import failed, or a required hook lacks
+            _fail(str(exc))
+
+    def test_describe_provider_is_complete(self) -> None:
+        """``describe_provider`` names the provider and gives what users and the core need."""
+        info = self._info(self.registry())
+        problems = []
+        if info.name != self.provider:
+            problems.append(f"name is {info.name!r}, not the entry-point name {self.provider!r}")
+        if not info.title.strip():
+            problems.append("title is empty; give the name people know the CI system by")
+        for label, url in [("base_url", info.base_url), *info.base_urls.items()]:
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                problems.append(f"{label} {url!r} is not an absolute http(s) URL")
+        unknown = [f for f in info.fields if f not in FIELDS]
+        if unknown:
+            problems.append(f"fields names unknown unified fields {unknown}; valid: {list(FIELDS)}")
+        if "id" not in info.fields:
+            problems.append("fields must include 'id'")
+        for name in (*info.token_env, *info.username_env, *info.password_env):
+            if not name or not name.replace("_", "").isalnum() or name.upper() != name:
+                problems.append(f"{name!r} does not look like an environment variable name")
+        if info.docs_url and urlsplit(info.docs_url).scheme not in ("http", "https"):
+            problems.append(f"docs_url {info.docs_url!r} is not an http(s) URL")
+        if problems:
+            _fail(
+                f"describe_provider({self.provider!r}): " + "; ".join(problems))
+
+    # -- the hooks ---------------------------------------------------------------------------
+
+    def test_required_hooks_are_implemented(self) -> None:
+        """The four required hooks, ``authenticate`` and ``error_message``; listing hooks in pairs."""
+        reg = self.registry()
+        module = self._module(reg)
+        have = _implemented(reg, module)
+        missing = [h for h in (*REQUIRED_HOOKS, *EXPECTED_HOOKS) if h not in have]
+        if missing:
+            _fail(
+                f"{self.provider}: implement the hook(s) {', '.join(missing)} (see unci.hookspecs); "
+                "authenticate and error_message are needed by any provider that takes credentials "
+                "or has an error body, so skip this check with a reason if yours has neither")
+        listing = [h for h in LISTING_HOOKS if h in have]
+        if len(listing) == 1:
+            other = next(h for h in LISTING_HOOKS if h not in have)
+            _fail(f"{self.provider}: {listing[0]} is implemented without {other}; listing "
+                  "needs both")
+
+    def test_hooks_answer_only_for_their_own_provider(self) -> None:
+        """Every hook returns ``None`` for another provider's name (never raises), and answers
+        for its own: pluggy calls every plugin, so answering for others hijacks them."""
+        reg = self.registry()
+        module = self._module(reg)
+        samples = self.all_samples()
+        payload = samples[0].payload if samples else b"{}"
+        kwargs: dict[str, Any] = {
+            "operation": "get",
+            "credentials": Credentials(**self.credentials),
+            "job_id": self.job_id,
+            "params": dict(self.params),
+            "payload": payload,
+            "status_code": 404,
+            "headers": {},
+            "limit": None,
+            "request": Request(path="/"),
+        }
+        problems = []
+        for hook_name, impl in _impls(reg, module):
+            call = {k: kwargs[k] for k in impl.argnames if k in kwargs}
+            try:
+                answer = impl.function(provider=OTHER_PROVIDER, **call)
+            except Exception as exc:  # noqa: BLE001 - any exception is the finding
+                problems.append(f"{hook_name} raised {type(exc).__name__}: {exc}")
+                continue
+            if answer is not None:
+                problems.append(f"{hook_name} answered {_short(answer)}")
+        if problems:
+            _fail(
+                f"asked about provider {OTHER_PROVIDER!r}, the {self.provider} plugin must return None "
+                "from every hook (start each with `if provider != NAME: return None`); instead: "
+                + "; ".join(problems))
+        own = {
+            "describe_provider": reg.hook.describe_provider(provider=self.provider),
+            "required_params": reg.hook.required_params(provider=self.provider, operation="get"),
+        }
+        silent = [name for name, value in own.items() if value is None]
+        if silent:
+            _fail(f"{', '.join(silent)} returned None for its own provider {self.provider!r}")
+
+    # -- parameters --------------------------------------------------------------------------
+
+    def _declared(self, reg: PluginRegistry, operation: str) -> list[Param]:
+        declared = reg.hook.required_params(provider=self.provider, operation=operation)
+        if not isinstance(declared, list):
+            _fail(f"{self.provider}: required_params(operation={operation!r}) returned "
+                  f"{_short(declared)}; return a list of unci.Param (empty when the job id is "
+                  "all the provider needs)")
+        return declared
+
+    def _operations(self, reg: PluginRegistry) -> list[tuple[str, Mapping[str, str]]]:
+        ops: list[tuple[str, Mapping[str, str]]] = [("get", self.params)]
+        if "build_list_request" in _implemented(reg, self._module(reg)):
+            ops.append(("list", self.list_params if self.list_params is not None else self.params))
+        return ops
+
+    def test_required_params_are_declared(self) -> None:
+        """Each ``Param`` is well formed, and the test class supplies every required one."""
+        reg = self.registry()
+        problems = []
+        for operation, given in self._operations(reg):
+            declared = self._declared(reg, operation)
+            names = [p.name for p in declared]
+            if len(set(names)) != len(names):
+                problems.append(f"{operation}: a parameter is declared twice in {names}")
+            for p in declared:
+                if not isinstance(p, Param):
+                    problems.append(f"{operation}: {p!r} is not a unci.Param")
+                    continue
+                if not p.name or not p.name.replace("_", "").replace("-", "").isalnum():
+                    problems.append(f"{operation}: parameter name {p.name!r} is not a plain word")
+                if not p.description.strip():
+                    problems.append(f"{operation}: parameter {p.name!r} has no description; "
+                                    "users see it when they leave it out")
+                if p.kind not in ("segment", "path", "query"):
+                    problems.append(f"{operation}: parameter {p.name!r} has kind {p.kind!r}; use "
+                                    "'segment', 'path' or 'query'")
+                if p.required and not given.get(p.name):
+                    which = "params" if operation == "get" else "list_params"
+                    problems.append(f"{operation}: the test class gives no value for the required "
+                                    f"parameter {p.name!r}; add it to `{which}`")
+        if problems:
+            _fail(
+                f"{self.provider}: " + "; ".join(problems))
+
+    def _required(self, reg: PluginRegistry, operation: str,
+                  given: Mapping[str, str]) -> dict[str, str]:
+        """The class's values for the declared required params; a clear failure if one lacks."""
+        declared = [p for p in self._declared(reg, operation) if p.required]
+        missing = [p.name for p in declared if not given.get(p.name)]
+        if missing:
+            which = "params" if operation == "get" else "list_params"
+            _fail(f"{type(self).__name__}: give a value for the required parameter(s) "
+                  f"{', '.join(missing)} in `{which}` ({operation})")
+        return {p.name: given[p.name] for p in declared}
+
+    def test_required_params_are_enforced(self) -> None:
+        """Leaving out any required parameter is refused before a request is built, naming it;
+        building needs no parameter beyond the required ones declared."""
+        reg = self.registry()
+        target = self._target(reg)
+        for operation, given in self._operations(reg):
+            build = _builder(operation, self.job_id)
+            required = self._required(reg, operation, given)
+            for name in required:
+                outcome = _request(build, target, {k: v for k, v in required.items() if k != name},
+                                   reg)
+                if not isinstance(outcome, MissingParams) or name not in outcome.missing:
+                    _fail(f"{self.provider}: {operation} without the required {name!r} gave "
+                          f"{_short(outcome)}, not a MissingParams error naming it")
+            outcome = _request(build, target, required, reg)
+            if isinstance(outcome, KeyError):
+                hook = "build_request" if operation == "get" else "build_list_request"
+                _fail(f"{self.provider}: {hook} read the parameter {outcome} that "
+                      f"required_params(operation={operation!r}) does not declare as required; "
+                      "declare it (or read an optional one with params.get)")
+            if isinstance(outcome, BaseException):
+                _fail(f"{self.provider}: {operation} with just the required parameters "
+                      f"{required} failed: {type(outcome).__name__}: {outcome}")
+
+    def test_build_request_encodes_hostile_ids_and_params(self) -> None:
+        """An id or parameter like ``../../user`` or ``1?admin=true`` is refused or
+        percent-encoded: it never adds a path segment, a query or a fragment."""
+        reg = self.registry()
+        target = self._target(reg)
+        problems: list[str] = []
+        for operation, given in self._operations(reg):
+            declared = {p.name: p for p in self._declared(reg, operation)}
+            self._required(reg, operation, given)
+            params = dict(given)
+            benign = _request(_builder(operation, self.job_id), target, params, reg)
+            if not isinstance(benign, Request):
+                _fail(f"{self.provider}: {operation} with the class's own params failed: "
+                      f"{type(benign).__name__}: {benign}")
+            cases: list[tuple[str, str, str, dict[str, str]]] = []
+            if operation == "get":
+                cases += [("job id", "segment", h, params) for h in HOSTILE_VALUES]
+            for name, p in declared.items():
+                if name in params:
+                    cases += [(f"parameter {name!r}", p.kind, h, {**params, name: h})
+                              for h in HOSTILE_VALUES]
+            for what, kind, hostile, values in cases:
+                job_id = hostile if what == "job id" else self.job_id
+                outcome = _request(_builder(operation, job_id), target, values, reg)
+                if isinstance(outcome, UnciError):
+                    continue  # refused: as good as encoded
+                if isinstance(outcome, BaseException):
+                    problems.append(f"{operation}: {what} = {hostile!r} raised "
+                                    f"{type(outcome).__name__}: {outcome} (refuse bad values with "
+                                    "unci.InvalidParam)")
+                    continue
+                problems += [f"{operation}: {what} = {hostile!r}: {p}"
+                             for p in _steering(benign, outcome, hostile, kind, target.base_url)]
+        if problems:
+            _fail(
+                f"{self.provider}: values from users must pass through unci.segment()/segments() "
+                "(or be refused with unci.InvalidParam):\n  " + "\n  ".join(problems))
+
+    # -- mapping -----------------------------------------------------------------------------
+
+    def _mapped(self, reg: PluginRegistry) -> list[tuple[str, bytes, Job | str]]:
+        """(label, body, Job or what went wrong) for every sample and every listed job."""
+        samples = self.all_samples()
+        if not samples and not self.list_cassettes:
+            _fail(
+                f"{type(self).__name__}: give `samples` (response bodies) or `cassettes`; the "
+                "mapping checks need at least one real response of the provider")
+        out: list[tuple[str, bytes, Job | str]] = []
+        for sample in samples:
+            try:
+                job = reg.hook.map_job(provider=self.provider, payload=sample.payload,
+                                       job_id=self._job_id(sample), params=self._params(sample))
+            except Exception as exc:  # noqa: BLE001 - reported per sample
+                out.append((sample.name, sample.payload,
+                            f"map_job raised {type(exc).__name__}: {exc}"))
+                continue
+            out.append((sample.name, sample.payload, job if isinstance(job, Job) else
+                        f"map_job returned {_short(job)}, not a unci.Job"))
+        for recorded in self._recorded(listing=True):
+            label = Path(recorded.cassette.path).name
+            for n, hit in enumerate(recorded.interactions):
+                if not 200 <= hit.status < 300:
+                    continue
+                try:
+                    call = _prepare_list(self._target(reg, base_url=recorded.cassette.base_url),
+                                         self._list_params(recorded.cassette), reg,
+                                         limit=recorded.cassette.limit)
+                    page = read_page(call, Answer(hit.status, hit.headers, hit.body), reg)
+                except Exception as exc:  # noqa: BLE001 - reported per page
+                    out.append((f"{label}#{n}", hit.body,
+                                f"reading the page raised {type(exc).__name__}: {exc}"))
+                    continue
+                out += [(f"{label}#{n}[{i}]", hit.body, job) for i, job in enumerate(page.jobs)]
+        return out
+
+    def test_samples_map_to_valid_jobs(self) -> None:
+        """Each sample becomes a Job: string id, status and conclusion from the vocabulary or
+        the provider's own word, timezone-aware UTC timestamps, ``remote_data`` kept."""
+        reg = self.registry()
+        info = self._info(reg)
+        problems = []
+        for label, payload, job in self._mapped(reg):
+            found = [job] if isinstance(job, str) else _job_problems(job, payload, info)
+            problems += [f"{label}: {p}" for p in found]
+        if problems:
+            _fail(
+                f"{self.provider}:\n  " + "\n  ".join(problems))
+
+    def test_filled_fields_are_declared(self) -> None:
+        """A field ``map_job`` fills is in ``ProviderInfo.fields``, or unified output drops it."""
+        reg = self.registry()
+        declared = set(self._info(reg).fields) | {"id", "remote_data"}
+        undeclared: dict[str, list[str]] = {}
+        for label, _, job in self._mapped(reg):
+            if isinstance(job, Job):
+                for name in _filled(job) - declared:
+                    undeclared.setdefault(name, []).append(label)
+        if undeclared:
+            _fail(
+                f"{self.provider}: map_job fills {sorted(undeclared)} (in "
+                f"{sorted({s for v in undeclared.values() for s in v})}) but describe_provider's "
+                "fields do not list them, so the unified format leaves them out; add them to fields")
+
+    def test_declared_fields_are_filled_by_a_sample(self) -> None:
+        """Each field in ``ProviderInfo.fields`` is filled by at least one sample: the field
+        matrix claims no support the samples do not show."""
+        reg = self.registry()
+        declared = set(self._info(reg).fields) - {"id", "remote_data"}
+        filled: set[str] = set()
+        for _, _, job in self._mapped(reg):
+            if isinstance(job, Job):
+                filled |= _filled(job)
+        never = sorted(declared - filled)
+        if never:
+            _fail(
+                f"{self.provider}: describe_provider declares {never} but no sample fills them; add "
+                "a sample where the provider sends them, or drop them from fields")
+
+    def test_garbage_bodies_never_become_jobs(self) -> None:
+        """A body that is not the provider's job (HTML, ``{}``, ``null``...) is an error, never a
+        Job with an empty or made-up id."""
+        reg = self.registry()
+        target = self._target(reg)
+        call = prepare_get(target, self.job_id, self.params, reg=reg)
+        problems = []
+        for body in _GARBAGE:
+            try:
+                job = decode_job(call, Answer(200, {}, body), reg)
+            except UnciError:
+                continue
+            if not isinstance(job.id, str) or not job.id.strip() or job.id in ("None", "null"):
+                problems.append(f"{body[:40]!r} became a Job with id {job.id!r}")
+        if problems:
+            _fail(
+                f"{self.provider}: map_job must raise (a msgspec error, or unci.DecodeError) when the "
+                "body is not a job: " + "; ".join(problems))
+
+    # -- against recordings ------------------------------------------------------------------
+
+    def test_cassettes_replay_through_the_pipeline(self) -> None:
+        """Each cassette's first request is exactly what unci builds for its job id and params
+        (list cassettes: for the list params and limit), and its answer goes through the
+        pipeline: a valid Job (or page of Jobs), or the error matching its HTTP status."""
+        recordings = [(False, r) for r in self._recorded()] + \
+            [(True, r) for r in self._recorded(listing=True)]
+        if not recordings:
+            _fail(
+                f"{type(self).__name__}: give `cassettes` (vcrpy YAML) recorded from the "
+                "provider, or skip this check with the reason you have none")
+        reg = self.registry()
+        info = self._info(reg)
+        problems = []
+        for listing, recorded in recordings:
+            cassette = recorded.cassette
+            label = Path(cassette.path).name
+            if not recorded.interactions:
+                problems.append(f"{label}: no interactions")
+                continue
+            first = recorded.interactions[0]
+            target = self._target(reg, base_url=cassette.base_url)
+            try:
+                if listing:
+                    call = _prepare_list(target, self._list_params(cassette), reg,
+                                         limit=cassette.limit)
+                else:
+                    call = prepare_get(target, self._job_id(cassette), self._params(cassette),
+                                       reg=reg)
+            except Exception as exc:  # noqa: BLE001 - reported per cassette
+                problems.append(f"{label}: building the request raised {type(exc).__name__}: {exc}")
+                continue
+            built = _full_url(call)
+            if call.method.upper() != first.method.upper() or not _same_url(built, first.uri):
+                problems.append(
+                    f"{label}: unci builds {call.method} {built}, the cassette recorded "
+                    f"{first.method} {first.uri} (give the Cassette the job_id/params/limit it "
+                    "was recorded for, and base_url when it was made against another API root)")
+                continue
+            answer = Answer(first.status, first.headers, first.body)
+            try:
+                _raise_for_status(call, answer, reg)
+                jobs = read_page(call, answer, reg).jobs if listing else \
+                    [decode_job(call, answer, reg)]
+            except RemoteError as exc:
+                if exc.remote_status != first.status or not exc.message:
+                    problems.append(f"{label}: HTTP {first.status} became {exc!r}")
+                continue
+            except UnciError as exc:
+                problems.append(f"{label}: HTTP {first.status} failed with "
+                                f"{type(exc).__name__}: {exc}")
+                continue
+            for job in jobs:
+                problems += [f"{label}: {p}" for p in _job_problems(job, first.body, info)]
+        if problems:
+            _fail(f"{self.provider}:\n  " + "\n  ".join(problems))
+
+    # -- credentials -------------------------------------------------------------------------
+
+    def test_authenticate_returns_headers(self) -> None:
+        """With credentials, ``authenticate`` gives the headers carrying them; with none, a dict."""
+        reg = self.registry()
+        creds = Credentials(**self.credentials)
+        headers = reg.hook.authenticate(provider=self.provider, credentials=creds)
+        if not isinstance(headers, dict) or not headers:
+            _fail(f"{self.provider}: authenticate returned {_short(headers)} for {creds!r}; "
+                  "return the headers that carry them (e.g. {'Authorization': 'Bearer ...'})")
+        if not all(isinstance(k, str) and isinstance(v, str) for k, v in headers.items()):
+            _fail(f"{self.provider}: authenticate must return str header names and values")
+        anonymous = reg.hook.authenticate(provider=self.provider, credentials=Credentials())
+        if not isinstance(anonymous, dict):
+            _fail(f"{self.provider}: authenticate returned {_short(anonymous)} without "
+                  "credentials; return {} (public data) or the headers the provider needs anyway")
+
+    def test_no_credential_reaches_the_request_log_or_output(
+        self, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """No credential, raw or encoded, reaches the URL, the debug envelope, the rendered job,
+        an error message, a log record or stdout/stderr."""
+        caplog.set_level(logging.DEBUG)
+        reg = self.registry()
+        info = self._info(reg)
+        creds = Credentials(**self.credentials)
+        forms = _secret_forms(creds)
+        if not forms:
+            _fail(f"{type(self).__name__}: set `credentials` with a token or a password")
+        target = self._target(reg, credentials=creds)
+        samples = self.all_samples()
+        sample = samples[0] if samples else Sample(b"{}")
+        call = prepare_get(target, self._job_id(sample), self._params(sample), reg=reg)
+        places: dict[str, str] = {
+            "the URL": _full_url(call),
+            "the logged request (debug requestUrl/requestOptions)":
+                call.redacted_url() + repr(call.redacted_options()),
+        }
+        answer = Answer(200, {"content-type": "application/json"}, sample.payload)
+        with contextlib.suppress(UnciError):
+            job = decode_job(call, answer, reg)
+            places["the unified output"] = formats.encode(formats.unified(job, info.fields)).decode()
+            places["the normalized output"] = formats.encode(
+                formats.normalized(job, self.provider)).decode()
+            places["the debug envelope"] = formats.encode(debug_envelope(call, answer)).decode()
+        for status in (401, 403, 404, 500):
+            body = b'{"message": "no access"}'
+            try:
+                _raise_for_status(call, Answer(status, {"content-type": "application/json"}, body), reg)
+            except UnciError as exc:
+                places[f"the HTTP {status} error"] = str(exc) + repr(exc.to_dict())
+        captured = capsys.readouterr()
+        places["stdout/stderr"] = captured.out + captured.err
+        places["log records"] = "\n".join(_record_text(r) for r in caplog.records)
+        leaks = [f"{where} holds {label}" for where, text in places.items()
+                 for label, secret in forms.items() if secret in text]
+        if leaks:
+            _fail(
+                f"{self.provider}: a credential leaked: " + "; ".join(leaks))
+
+    # -- the rule ----------------------------------------------------------------------------
+
+    def test_no_overrides_DO_NOT_OVERRIDE(self) -> None:
+        """A standard check is skipped only with a written reason: overriding one needs
+        ``@pytest.mark.skip(reason=...)`` (or ``xfail(reason=...)``); ``skips`` needs reasons."""
+        cls = type(self)
+        problems = []
+        for name in STANDARD_CHECKS:
+            mine = getattr(cls, name, None)
+            base = getattr(ProviderConformance, name)
+            if mine is None:
+                problems.append(f"{name} was deleted")
+            elif mine is not base and not _has_reasoned_mark(mine):
+                problems.append(f"{name} is overridden without @pytest.mark.skip(reason=...)")
+        if getattr(cls, GUARD) is not getattr(ProviderConformance, GUARD):
+            problems.append(f"{GUARD} itself was overridden")
+        for name, reason in self.skips.items():
+            if name not in STANDARD_CHECKS:
+                problems.append(f"skips names {name!r}, which is not a standard check "
+                                f"({', '.join(STANDARD_CHECKS)})")
+            elif not isinstance(reason, str) or not reason.strip():
+                problems.append(f"skips[{name!r}] gives no reason; write why the check does not "
+                                "apply")
+        if problems:
+            _fail(
+                f"{cls.__name__}: " + "; ".join(problems))
+
+
+#: The standard checks, in the order they are defined (the guard excluded).
+STANDARD_CHECKS: tuple[str, ...] = tuple(
+    n for n in vars(ProviderConformance) if n.startswith("test_") and n != GUARD
+)
+
+_GARBAGE = (b"", b"null", b"[]", b"{}", b'{"id": null}', b"not json",
+            b"<html><head><title>Sign in</title></head></html>")
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _fail(message: str) -> None:
+    """Fail the check with just the message: what is wrong and what to do, no kit internals."""
+    __tracebackhide__ = True
+    pytest.fail(message, pytrace=False)
+
+
+def _normalize(name: str) -> str:
+    return name.lower().replace("_", "-").replace(".", "-")
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _impls(reg: PluginRegistry, module: Any) -> Iterator[tuple[str, Any]]:
+    for caller in reg.pm.get_hookcallers(module) or []:
+        for impl in caller.get_hookimpls():
+            if impl.plugin is module and not (impl.hookwrapper or getattr(impl, "wrapper", False)):
+                yield caller.name, impl
+
+
+def _implemented(reg: PluginRegistry, module: Any) -> set[str]:
+    return {name for name, _ in _impls(reg, module)}
+
+
+def _prepare_list(target: Target, params: Mapping[str, str], reg: PluginRegistry,
+                  limit: int | None = None) -> Call:
+    return prepare_list(target, params, limit=limit, reg=reg)[0]
+
+
+def _builder(operation: str, job_id: str) -> Callable[[Target, Mapping[str, str], PluginRegistry], Call]:
+    """What builds the request of ``operation``: prepare_get for one job id, or prepare_list."""
+    if operation == "list":
+        return _prepare_list
+
+    def build(target: Target, params: Mapping[str, str], reg: PluginRegistry) -> Call:
+        return prepare_get(target, job_id, params, reg=reg)
+
+    return build
+
+
+def _request(build: Callable[[Target, Mapping[str, str], PluginRegistry], Call], target: Target,
+             params: Mapping[str, str], reg: PluginRegistry) -> Request | BaseException:
+    try:
+        call = build(target, params, reg)
+    except Exception as exc:  # noqa: BLE001 - the caller judges the exception
+        return exc
+    assert call.request is not None
+    return call.request
+
+
+def _segments(path: str) -> list[str]:
+    return urlsplit(path).path.split("/") if path.startswith(("http://", "https://")) \
+        else path.split("/")
+
+
+def _steering(benign: Request, hostile: Request, value: str, kind: str, base_url: str) -> list[str]:
+    """How a request built from a hostile value differs from the benign one in ways that steer."""
+    problems = []
+    path = hostile.path
+    if path.startswith(("http://", "https://")) and \
+            urlsplit(path)[:2] != urlsplit(base_url)[:2]:
+        problems.append(f"the request goes to another host: {path}")
+    for char, name in (("?", "starts a query"), ("#", "starts a fragment")):
+        if char in path:
+            problems.append(f"the path {path!r} holds a raw {char!r}, which {name}")
+    if sorted(k for k, _ in hostile.query) != sorted(k for k, _ in benign.query):
+        problems.append(f"the query keys changed from {sorted(k for k, _ in benign.query)} to "
+                        f"{sorted(k for k, _ in hostile.query)}")
+    parts = _segments(path.split("?")[0].split("#")[0])
+    if kind != "path" and len(parts) != len(_segments(benign.path)):
+        problems.append(f"the path {path!r} has {len(parts)} segments where {benign.path!r} has "
+                        f"{len(_segments(benign.path))}: a '/' went through unencoded")
+    if any(unquote(p) in (".", "..") for p in parts):
+        problems.append(f"the path {path!r} has a dot segment, which climbs to another endpoint")
+    raw = sorted({c for c in value if c not in _UNRESERVED and c != "%" and
+                  (kind != "path" or c != "/") and path.count(c) > benign.path.count(c)})
+    if raw and not problems:
+        problems.append(f"the path {path!r} holds {''.join(raw)!r} unencoded")
+    return problems
+
+
+def _job_problems(job: Job, payload: bytes, info: ProviderInfo) -> list[str]:
+    """Everything wrong with one mapped Job, in words the plugin author can act on."""
+    problems = []
+    if not isinstance(job.id, str) or not job.id.strip():
+        problems.append(f"id is {job.id!r}; it must be a non-empty string (unci.as_str)")
+    for name in ("name", "build", "commit", "branch"):
+        value = getattr(job, name)
+        if value is not None and not isinstance(value, str):
+            problems.append(f"{name} is {type(value).__name__} {value!r}; it must be a string")
+    if job.attempts is not None and (isinstance(job.attempts, bool) or
+                                     not isinstance(job.attempts, int) or job.attempts < 1):
+        problems.append(f"attempts is {job.attempts!r}; it must be an int, 1 for the first run")
+    for name, vocabulary in (("status", Status.ALL), ("conclusion", Conclusion.ALL)):
+        value = getattr(job, name)
+        if value is None or value in vocabulary:
+            continue
+        if not isinstance(value, str) or msgspec.json.encode(value) not in payload:
+            problems.append(f"{name} {value!r} is neither a unified word ({', '.join(vocabulary)}) "
+                            "nor the provider's own word from the body (unci.translate passes "
+                            "unknown words through as spelled)")
+    if job.status in (Status.QUEUED, Status.IN_PROGRESS) and job.conclusion is not None:
+        problems.append(f"conclusion is {job.conclusion!r} while status is {job.status!r}; it is "
+                        "null until the job has completed")
+    if job.conclusion in Conclusion.ALL and job.status != Status.COMPLETED:
+        problems.append(f"status is {job.status!r} with conclusion {job.conclusion!r}; a job that "
+                        "ended is 'completed'")
+    for name in TIMESTAMPS:
+        value = getattr(job, name)
+        if value is None:
+            continue
+        if not isinstance(value, datetime):
+            problems.append(f"{name} is {type(value).__name__} {value!r}; it must be a datetime")
+        elif value.tzinfo is None or value.utcoffset() is None:
+            problems.append(f"{name} {value.isoformat()} is naive; make it timezone-aware UTC "
+                            "(unci.utc)")
+        elif value.utcoffset() != timedelta(0):
+            problems.append(f"{name} {value.isoformat()} is not in UTC (unci.utc converts it)")
+    raw = job.remote_data
+    if not isinstance(raw, msgspec.Raw) or not bytes(raw).strip():
+        problems.append(f"remote_data is {_short(raw)}; keep the provider's object as "
+                        "msgspec.Raw(payload) (or the job's own object inside it)")
+    else:
+        try:
+            data = msgspec.json.decode(raw)
+        except msgspec.DecodeError:
+            data = None
+        if not isinstance(data, dict):
+            problems.append("remote_data is not a JSON object")
+        elif bytes(raw) not in payload:
+            problems.append("remote_data is not the provider's object unchanged (its bytes are "
+                            "not in the response body)")
+    if not problems:
+        problems += _render_problems(job, info)
+    return problems
+
+
+def _render_problems(job: Job, info: ProviderInfo) -> list[str]:
+    """The job renders as unified JSON: remote_data kept unless ignored, timestamps with Z."""
+    try:
+        full = msgspec.json.decode(formats.encode(formats.unified(job, info.fields)))
+        bare = formats.unified(job, info.fields, ignore_remote_data=True)
+    except Exception as exc:  # noqa: BLE001 - reported
+        return [f"the job does not render as JSON: {type(exc).__name__}: {exc}"]
+    problems = []
+    if "remote_data" not in full or "remote_data" in bare:
+        problems.append("remote_data is not kept in unified output (or not dropped when ignored)")
+    for name in TIMESTAMPS:
+        value = full.get(name)
+        if isinstance(value, str) and not value.endswith("Z"):
+            problems.append(f"{name} renders as {value!r}, not RFC 3339 UTC with 'Z'")
+    return problems
+
+
+def _filled(job: Job) -> set[str]:
+    return {f for f in FIELDS if f not in ("id", "remote_data") and getattr(job, f) is not None}
+
+
+def _full_url(call: Call) -> str:
+    from urllib.parse import urlencode
+
+    return call.url + (f"?{urlencode(call.query)}" if call.query else "")
+
+
+def _same_url(built: str, recorded: str) -> bool:
+    a, b = urlsplit(built), urlsplit(recorded)
+    return (a.scheme, a.netloc.lower(), a.path) == (b.scheme, b.netloc.lower(), b.path) and \
+        sorted(parse_qsl(a.query, keep_blank_values=True)) == \
+        sorted(parse_qsl(b.query, keep_blank_values=True))
+
+
+def _secret_forms(creds: Credentials) -> dict[str, str]:
+    """Each secret as it could travel: raw, URL-encoded, base64 alone and in a Basic pair."""
+    forms: dict[str, str] = {}
+    for label, secret in (("the token", creds.token), ("the password", creds.password)):
+        if not secret:
+            continue
+        forms[label] = secret
+        forms[f"{label}, URL-encoded"] = quote(secret, safe="")
+        forms[f"{label}, base64"] = base64.b64encode(secret.encode()).decode()
+        for user in dict.fromkeys([creds.username or "", ""]):
+            pair = base64.b64encode(f"{user}:{secret}".encode()).decode()
+            forms[f"{label} in a Basic pair with user {user!r}"] = pair
+    return forms
+
+
+def _record_text(record: logging.LogRecord) -> str:
+    try:
+        text = record.getMessage()
+    except Exception:  # noqa: BLE001 - a bad format string is still text to search
+        text = f"{record.msg} {record.args}"
+    return text + (repr(record.exc_info[1]) if record.exc_info else "")
+
+
+def _has_reasoned_mark(func: Any) -> bool:
+    for mark in getattr(func, "pytestmark", []):
+        if mark.name in ("skip", "xfail"):
+            reason = mark.kwargs.get("reason") or (mark.args[0] if mark.name == "skip" and
+                                                   mark.args else None)
+            if isinstance(reason, str) and reason.strip():
+                return True
+    return False
+
+
+#: Parsed cassettes by (path, mtime, size): every check reads them, PyYAML is slow.
+_PARSED: dict[tuple[str, int, int], list[_Interaction]] = {}
+
+
+def _load_cassette(cassette: Cassette, resolve: Callable[[Any], Path]) -> _Recorded:
+    """Read a vcrpy cassette (YAML) without vcrpy: only the fields the checks use."""
+    path = resolve(cassette.path)
+    stat = path.stat()
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    if key not in _PARSED:
+        _PARSED[key] = _parse_cassette(path)
+    return _Recorded(replace(cassette, path=path), list(_PARSED[key]))
+
+
+def _parse_cassette(path: Path) -> list[_Interaction]:
+    try:
+        import yaml
+    except ImportError:  # pragma: no cover - the `testing` extra brings it
+        pytest.fail("reading cassettes needs PyYAML: pip install 'unci[testing]'", pytrace=False)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or {}  # a safe loader, C if built
+    found = []
+    for item in data.get("interactions", []):
+        req, resp = item.get("request", {}), item.get("response", {})
+        body = (resp.get("body") or {}).get("string", b"")
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        headers = {str(k).lower(): (v[0] if isinstance(v, list) and v else str(v))
+                   for k, v in (resp.get("headers") or {}).items()}
+        found.append(_Interaction(
+            method=str(req.get("method", "GET")), uri=str(req.get("uri", "")),
+            status=int((resp.get("status") or {}).get("code", 0)), headers=headers, body=body))
+    return found
