@@ -225,5 +225,6 @@ def test_progress_on_a_terminal(server, monkeypatch, capsys) -> None:
 def test_unknown_params_are_refused_with_a_hint() -> None:
     result = run_cli("jobs", "get", "1", "-P", "github", "-p", "ownr=o", "-p", "repo_id=r")
     assert result.exit_code == 2
-    assert "unknown parameter(s) 'ownr' (did you mean 'owner'?); github takes owner, repo_id, build" in result.stderr
+    hint = "unknown parameter(s) 'ownr' (did you mean 'owner'?); github takes owner, repo_id, build"
+    assert hint in result.stderr
     assert "--remote-query" in result.stderr

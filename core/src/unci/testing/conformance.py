@@ -930,8 +930,10 @@ def _parse_cassette(path: Path) -> list[_Interaction]:
         import yaml
     except ImportError:  # pragma: no cover - the `testing` extra brings it
         pytest.fail("reading cassettes needs PyYAML: pip install 'unci[testing]'", pytrace=False)
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or {}  # a safe loader, C if built
+    # The pure-Python safe loader, not the C one: pytester restores sys.modules after an inner
+    # run, and a yaml re-imported afterwards no longer matches the C extension's node classes
+    # ("could not determine a constructor for the tag None"). Cassettes are small.
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader) or {}
     found = []
     for item in data.get("interactions", []):
         req, resp = item.get("request", {}), item.get("response", {})
