@@ -29,41 +29,62 @@ class VenvBuild:
         self.where = Path(tempfile.mkdtemp(prefix="unci-example-venv-"))
         self.python = self.where / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
         self.error: str | None = None
+        #: What `unci providers` printed at each stage: the core alone, then with GitHub.
+        self.stages: dict[str, subprocess.CompletedProcess[str]] = {}
         self._thread = threading.Thread(target=self._build, name="example-venv", daemon=True)
 
     def start(self) -> None:
         self._thread.start()
 
-    def _run(self, *cmd: str) -> None:
+    def _run(self, *cmd: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         env = {k: v for k, v in os.environ.items()
-               if k not in ("PYTHONPATH", "PIP_USER", "VIRTUAL_ENV", "PYTHONHOME")}
+               if k not in ("PYTHONPATH", "PIP_USER", "VIRTUAL_ENV", "PYTHONHOME", "UNCI_PLUGINS")}
         done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False,
                               cwd=ROOT)
-        if done.returncode != 0:
+        if check and done.returncode != 0:
             raise RuntimeError(f"{' '.join(cmd)} failed ({done.returncode}):\n"
                                f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+        return done
+
+    def _stage(self, name: str) -> None:
+        unci = str(self.python.with_name("unci.exe" if os.name == "nt" else "unci"))
+        self.stages[name] = self._run(unci, "providers", check=False)
+        self.stages[name + " --json"] = self._run(unci, "providers", "--json", check=False)
 
     def _build(self) -> None:
-        packages = (f"{ROOT / 'core'}[testing]", str(EXAMPLE))
+        # In three steps, as a user would: the core alone, then one provider, then an outside
+        # distribution's provider; `unci providers` is recorded after the first two.
+        steps = ((f"{ROOT / 'core'}[testing]",), (str(ROOT / "plugins" / "github"),),
+                 (str(EXAMPLE),))
         try:
-            # Non-editable, from the local paths; the dependencies come from the package index
-            # (through the installer's cache). Fastest first: this interpreter's pip installs
-            # into a venv without a pip of its own (ensurepip costs seconds; pip >= 22.3 has
-            # --python); else uv; else a venv with its own pip.
-            if _pip_version() >= (22, 3):
-                self._run(sys.executable, "-m", "venv", "--without-pip", str(self.where))
-                self._run(sys.executable, "-m", "pip", "--python", str(self.python), "install",
-                          "--quiet", "--disable-pip-version-check", *packages)
-            elif shutil.which("uv"):
-                self._run("uv", "venv", "--quiet", str(self.where))
-                self._run("uv", "pip", "install", "--quiet", "--python", str(self.python),
-                          *packages)
-            else:
-                self._run(sys.executable, "-m", "venv", str(self.where))
-                self._run(str(self.python), "-m", "pip", "install", "--quiet",
-                          "--disable-pip-version-check", *packages)
+            for number, packages in enumerate(steps):
+                self._install(packages, first=number == 0)
+                if number == 0:
+                    self._stage("core")
+                elif number == 1:
+                    self._stage("core+github")
         except Exception as exc:  # noqa: BLE001 - reported by the fixture, in the test
             self.error = str(exc)
+
+    def _install(self, packages: tuple[str, ...], first: bool) -> None:
+        """Non-editable, from the local paths; the dependencies come from the package index
+        (through the installer's cache). Fastest first: this interpreter's pip installs into a
+        venv without a pip of its own (ensurepip costs seconds; pip >= 22.3 has --python);
+        else uv; else a venv with its own pip."""
+        if _pip_version() >= (22, 3):
+            if first:
+                self._run(sys.executable, "-m", "venv", "--without-pip", str(self.where))
+            self._run(sys.executable, "-m", "pip", "--python", str(self.python), "install",
+                      "--quiet", "--disable-pip-version-check", *packages)
+        elif shutil.which("uv"):
+            if first:
+                self._run("uv", "venv", "--quiet", str(self.where))
+            self._run("uv", "pip", "install", "--quiet", "--python", str(self.python), *packages)
+        else:
+            if first:
+                self._run(sys.executable, "-m", "venv", str(self.where))
+            self._run(str(self.python), "-m", "pip", "install", "--quiet",
+                      "--disable-pip-version-check", *packages)
 
     def wait(self) -> Path:
         self._thread.join()
@@ -118,3 +139,10 @@ def example_venv() -> Iterator[Path]:
     finally:
         _build.remove()
         _build = None
+
+
+@pytest.fixture(scope="session")
+def install_stages(example_venv: Path) -> dict[str, subprocess.CompletedProcess[str]]:
+    """`unci providers` as printed with the core alone and with the core and GitHub."""
+    assert _build is not None
+    return _build.stages

@@ -42,9 +42,9 @@ def test_an_outside_provider_is_discovered_and_fetches(example_venv: Path, tmp_p
     listed = run(example_venv, "-m", "unci", "providers", "--json", tmp_path=tmp_path)
     assert listed.returncode == 0, listed.stderr
     rows = json.loads(listed.stdout)
-    assert [r["name"] for r in rows] == ["woodpecker"]  # only what this venv installed
-    assert rows[0]["distribution"] == "unci-woodpecker 0.1.0" and rows[0]["error"] is None
-    assert [p["name"] for p in rows[0]["params"]] == ["repo_id", "build"]
+    assert [r["name"] for r in rows] == ["github", "woodpecker"]  # only what this venv installed
+    assert rows[1]["distribution"] == "unci-woodpecker 0.1.0" and rows[1]["error"] is None
+    assert [p["name"] for p in rows[1]["params"]] == ["repo_id", "build"]
     assert run(example_venv, "-m", "unci", "providers", "--check",
                tmp_path=tmp_path).returncode == 0
 
