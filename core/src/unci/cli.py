@@ -249,8 +249,10 @@ def jobs_list(provider: str | None, params: Sequence[str], fmt: str, output: str
 
 
 from unci.accounts_cli import register as _register_accounts  # noqa: E402
+from unci.serve_cli import register as _register_serve  # noqa: E402
 
 _register_accounts(cli)
+_register_serve(cli)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
