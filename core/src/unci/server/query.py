@@ -45,7 +45,7 @@ def _split(key: str) -> tuple[str, list[str]]:
     if not match:
         return key, []
     name, brackets = match.groups()
-    return name, [part[1:] for part in re.findall(r"\[[^\[\]]*\]", brackets)]
+    return name, [part[1:-1] for part in re.findall(r"\[[^\[\]]*\]", brackets)]
 
 
 def _bool(name: str, value: str) -> bool:
