@@ -16,6 +16,8 @@ from unci.plugins import PluginRegistry, registry
 
 JSON = "application/json"
 _NULLABLE_STRING = {"type": ["string", "null"]}
+#: A value unci accepts: not empty (an empty value is a missing one).
+_TEXT = {"type": "string", "minLength": 1}
 
 
 def _field_schema(name: str) -> dict[str, Any]:
@@ -119,7 +121,7 @@ def _provider_params(reg: PluginRegistry, names: list[str], operation: str) -> l
             need = "required" if p.required else "optional"
             by_name.setdefault(p.name, []).append(f"{title} ({need}): {p.description}")
     return [
-        {"name": name, "in": "query", "required": False, "schema": {"type": "string"},
+        {"name": name, "in": "query", "required": False, "schema": _TEXT,
          "description": "Per-provider parameter. " + "; ".join(uses)}
         for name, uses in sorted(by_name.items())
     ]
@@ -127,8 +129,7 @@ def _provider_params(reg: PluginRegistry, names: list[str], operation: str) -> l
 
 def _common_params(names: list[str], formats: list[str]) -> list[dict[str, Any]]:
     return [
-        {"name": "integrated_account_id", "in": "query", "required": False,
-         "schema": {"type": "string"},
+        {"name": "integrated_account_id", "in": "query", "required": False, "schema": _TEXT,
          "description": "A local integrated account (`unci accounts list`): its name or its "
                         "UUID. It gives the provider, credentials, API root and default params."},
         {"name": "provider", "in": "query", "required": False,
@@ -174,7 +175,7 @@ def document(reg: PluginRegistry | None = None, *, auth: bool = True) -> dict[st
     names = sorted(loaded)
     ref = lambda name: {"$ref": f"#/components/schemas/{name}"}  # noqa: E731
     get_params = [
-        {"name": "id", "in": "path", "required": True, "schema": {"type": "string"},
+        {"name": "id", "in": "path", "required": True, "schema": _TEXT,
          "description": "The job id, as the provider writes it."},
         *_common_params(names, list(FORMATS)),
         *_provider_params(reg, names, "get"),
@@ -183,7 +184,7 @@ def document(reg: PluginRegistry | None = None, *, auth: bool = True) -> dict[st
         *_common_params(names, [f for f in FORMATS if f != "stream"]),
         {"name": "limit", "in": "query", "required": False,
          "schema": {"type": "integer", "minimum": 1}, "description": "At most this many jobs."},
-        {"name": "next_cursor", "in": "query", "required": False, "schema": {"type": "string"},
+        {"name": "next_cursor", "in": "query", "required": False, "schema": _TEXT,
          "description": "The next_cursor of the previous page."},
         *_provider_params(reg, names, "list"),
     ]
