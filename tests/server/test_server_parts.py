@@ -200,3 +200,35 @@ def test_serve_without_the_extra_says_how_to_install_it(monkeypatch) -> None:
     result = run_cli("serve", "--no-auth")
     assert result.exit_code == 2
     assert 'pip install "unci[server]"' in result.stderr and "Traceback" not in result.output
+
+
+def test_worker_listener_gets_nodelay_connections() -> None:
+    """With --workers, uvicorn binds the socket; ours must still give TCP_NODELAY connections
+    (without it each keep-alive response waits for a delayed ACK)."""
+    import asyncio
+    import socket
+
+    from unci.serve_cli import tcp_listener
+
+    raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)  # proto 0, as uvicorn binds it
+    raw.bind(("127.0.0.1", 0))
+    listener = tcp_listener(raw)
+    assert listener.proto == socket.IPPROTO_TCP
+
+    async def accepted_nodelay() -> int:
+        seen: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+        def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            sock = writer.get_extra_info("socket")
+            seen.set_result(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            writer.close()
+
+        server = await asyncio.start_server(on_connect, sock=listener)
+        _reader, writer = await asyncio.open_connection(*listener.getsockname())
+        result = await asyncio.wait_for(seen, 5)
+        writer.close()
+        server.close()
+        await server.wait_closed()
+        return result
+
+    assert asyncio.run(accepted_nodelay()) != 0

@@ -29,6 +29,35 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def tcp_listener(sock: Any) -> Any:
+    """The same listening socket, marked as TCP so that asyncio sets TCP_NODELAY on the
+    connections it accepts.
+
+    uvicorn binds the socket itself for ``--workers N`` and leaves its protocol number at 0, so
+    asyncio skips TCP_NODELAY and every keep-alive response after the first waits ~40 ms for a
+    delayed ACK on Linux (uvicorn issue #3149). A socket that already says TCP is returned as is.
+    """
+    import socket
+
+    if sock.family in (socket.AF_INET, socket.AF_INET6) and sock.proto == 0:
+        return socket.socket(sock.family, sock.type, socket.IPPROTO_TCP, fileno=sock.detach())
+    return sock
+
+
+def _patch_bind_socket() -> None:
+    from uvicorn.config import Config
+
+    if getattr(Config.bind_socket, "_unci_tcp", False):
+        return
+    original = Config.bind_socket
+
+    def bind_socket(self: Any) -> Any:
+        return tcp_listener(original(self))
+
+    bind_socket._unci_tcp = True  # type: ignore[attr-defined]
+    Config.bind_socket = bind_socket  # type: ignore[method-assign]
+
+
 def _log_config(level: str) -> dict[str, Any]:
     """uvicorn's own logging config plus the ``unci`` logger on the same handler."""
     from copy import deepcopy
@@ -119,6 +148,7 @@ def serve(host: str, port: int, tokens_file: str | None, no_auth: bool, workers:
     os.environ["UNCI_SERVER_OPTIONS"] = json.dumps(
         {"auth": not no_auth, "tokens_file": tokens_file, "timeout": timeout, "retries": retries,
          "max_wait": max_wait})
+    _patch_bind_socket()
     uvicorn.run("unci.server.app:create_app_from_env", factory=True, workers=workers, **options)
 
 
