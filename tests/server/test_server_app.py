@@ -322,3 +322,20 @@ def test_list_missing_build_names_it(api, gh, server) -> None:
 def test_list_path_of_a_sent_request(api, gh, server) -> None:
     api.get(LIST, params={"integrated_account_id": "gh", "build": "29679449"})
     assert urlsplit(server.requests[-1].path).path == LIST_PATH
+
+
+def test_stream_cut_off_before_the_first_chunk_is_an_envelope(api, gh, server) -> None:
+    server.route("/repos/octo-org/octo-repo/actions/jobs/6", Reply(body=JOB, truncate=True))
+    response = api.get("/unified/ci-cd/jobs/6", params={"integrated_account_id": "gh",
+                                                       "truto_response_format": "stream"})
+    assert response.status_code == 502 and "could not reach" in response.json()["message"]
+
+
+def test_stream_cut_off_midway_breaks_the_connection_not_a_clean_end(api, gh, server) -> None:
+    from unci.errors import NetworkError
+
+    big = b'{"pad":"' + b"x" * 200_000 + b'"}'  # several chunks: the answer starts before the cut
+    server.route("/repos/octo-org/octo-repo/actions/jobs/7", Reply(body=big, truncate=True))
+    with pytest.raises(NetworkError):  # the test client surfaces the broken-off body as the error
+        api.get("/unified/ci-cd/jobs/7", params={"integrated_account_id": "gh",
+                                                "truto_response_format": "stream"})
