@@ -134,7 +134,8 @@ def serve(host: str, port: int, tokens_file: str | None, no_auth: bool, workers:
                           max_wait=max_wait)
     app = create_app(config)  # fail here, once, before any worker starts
     auth = "off (--no-auth)" if no_auth else f"{len(tokens)} API token(s)"
-    click.echo(f"unci: serving the unified CI/CD jobs API on {host}:{port} (auth: {auth}); "
+    where = f"{host}:{port}" if port else f"{host}, on a free port uvicorn names below,"
+    click.echo(f"unci: serving the unified CI/CD jobs API on {where} (auth: {auth}); "
                "Ctrl+C stops", err=True)
     options: dict[str, Any] = dict(host=host, port=port, log_config=_log_config(log_level),
                                    log_level=log_level, access_log=False, server_header=False,
