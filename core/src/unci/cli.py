@@ -23,7 +23,8 @@ ERROR_FORMATS = ("text", "json")
 
 
 #: Subcommands imported only when used, so `unci providers` never pays for them.
-LAZY_COMMANDS = {"accounts": ("unci.accounts_cli", "accounts_group")}
+LAZY_COMMANDS = {"accounts": ("unci.accounts_cli", "accounts_group"),
+                 "serve": ("unci.serve_cli", "serve")}
 
 
 class UnciGroup(click.Group):

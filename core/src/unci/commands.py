@@ -10,6 +10,7 @@ from unci import formats
 from unci.client import Client, Fetched
 from unci.errors import UsageError
 from unci.job import Job
+from unci.listing import JobPage
 
 
 def _out() -> BinaryIO:
@@ -75,6 +76,30 @@ def _job_value(job: Job, provider: str, fmt: str, supported: Sequence[str], *,
     return formats.unified(job, supported, ignore_remote_data=ignore_remote_data, exclude=exclude)
 
 
+def render_page(page: JobPage, fmt: str, *, ignore_remote_data: bool,
+                exclude: Sequence[str]) -> Any:
+    """The value to print for one page of jobs in ``fmt`` (bytes for ``raw``): the CLI's
+    ``jobs list`` and the server's list endpoint both answer with it."""
+    call, answer = page.calls[-1]
+    if fmt == "raw":
+        return answer.body
+    name = call.provider
+    supported = call.target.info.fields
+    value: dict[str, Any] = {
+        "result": [_job_value(j, name, fmt, supported, ignore_remote_data=ignore_remote_data,
+                              exclude=exclude)
+                   for j in page.result],
+        "next_cursor": page.next_cursor,
+    }
+    if fmt == "debug":
+        from unci.call import debug_envelope
+
+        value["debug"] = {**debug_envelope(call, answer), "nextCursor": page.next_cursor,
+                          "isLooping": page.looping, "isEmptyResult": not page.result,
+                          "resultCount": len(page.result)}
+    return value
+
+
 def list_command(
     *,
     provider: str | None,
@@ -100,34 +125,19 @@ def list_command(
     with Client(**client) as http:
         if not follow_all:
             page = http.list_jobs(provider, **kw)
-            call, answer = page.calls[-1]
-            name = call.provider
-            if fmt == "raw":
-                out.write(answer.body)
-            elif output == "table":
+            if output == "table" and fmt != "raw":
                 from unci.table import table
 
+                name = page.calls[-1][0].provider
                 rows = [formats.normalized(j, name, exclude=excluded) for j in page.result]
                 out.write(table(rows, formats.columns(excluded)).encode())
                 if page.next_cursor:
                     sys.stderr.write(f"next cursor: {page.next_cursor}\n")
             else:
-                supported = call.target.info.fields
-                value: dict[str, Any] = {
-                    "result": [_job_value(j, name, fmt, supported,
-                                          ignore_remote_data=ignore_remote_data, exclude=excluded)
-                               for j in page.result],
-                    "next_cursor": page.next_cursor,
-                }
-                if fmt == "debug":
-                    from unci.call import debug_envelope
-
-                    value["debug"] = {**debug_envelope(call, answer),
-                                      "nextCursor": page.next_cursor,
-                                      "isLooping": page.looping,
-                                      "isEmptyResult": not page.result,
-                                      "resultCount": len(page.result)}
-                out.write(formats.encode(value, pretty=True) + b"\n")
+                value = render_page(page, fmt, ignore_remote_data=ignore_remote_data,
+                                    exclude=excluded)
+                out.write(value if isinstance(value, bytes)
+                          else formats.encode(value, pretty=True) + b"\n")
             out.flush()
             return
         _follow_all(http, provider, kw, fmt, output, out, ignore_remote_data, excluded)

@@ -1,0 +1,153 @@
+"""``unci serve``: run Truto's unified CI/CD jobs API on this machine (the ``server`` extra).
+
+Kept apart from :mod:`unci.cli` so the CLI never imports Starlette or uvicorn unless asked to
+serve, and says how to install them when they are missing rather than showing a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import click
+
+from unci.errors import UsageError
+
+INSTALL_HINT = 'pip install "unci[server]"'
+
+
+def is_loopback(host: str) -> bool:
+    """Whether binding ``host`` keeps the server reachable from this machine only."""
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def tcp_listener(sock: Any) -> Any:
+    """The same listening socket, marked as TCP so that asyncio sets TCP_NODELAY on the
+    connections it accepts.
+
+    uvicorn binds the socket itself for ``--workers N`` and leaves its protocol number at 0, so
+    asyncio skips TCP_NODELAY and every keep-alive response after the first waits ~40 ms for a
+    delayed ACK on Linux (uvicorn issue #3149). A socket that already says TCP is returned as is.
+    """
+    import socket
+
+    if sock.family in (socket.AF_INET, socket.AF_INET6) and sock.proto == 0:
+        return socket.socket(sock.family, sock.type, socket.IPPROTO_TCP, fileno=sock.detach())
+    return sock
+
+
+def _patch_bind_socket() -> None:
+    from uvicorn.config import Config
+
+    if getattr(Config.bind_socket, "_unci_tcp", False):
+        return
+    original = Config.bind_socket
+
+    def bind_socket(self: Any) -> Any:
+        return tcp_listener(original(self))
+
+    bind_socket._unci_tcp = True  # type: ignore[attr-defined]
+    Config.bind_socket = bind_socket  # type: ignore[method-assign]
+
+
+def _log_config(level: str) -> dict[str, Any]:
+    """uvicorn's own logging config plus the ``unci`` logger on the same handler."""
+    from copy import deepcopy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = deepcopy(LOGGING_CONFIG)
+    config["loggers"]["unci"] = {"handlers": ["default"], "level": level.upper(),
+                                 "propagate": False}
+    return config
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to bind; anything but loopback needs API tokens.")
+@click.option("--port", type=click.IntRange(min=0, max=65535), default=8000, show_default=True,
+              help="Port to bind (0: any free port).")
+@click.option("--tokens-file", type=click.Path(dir_okay=False), default=None,
+              envvar="UNCI_SERVER_TOKENS_FILE", show_envvar=True,
+              help="File of API tokens, one a line (mode 0600); adds to UNCI_SERVER_TOKENS.")
+@click.option("--no-auth", is_flag=True,
+              help="Accept requests without a token; only with a loopback --host.")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Worker processes (the server keeps no state).")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
+              metavar="SECONDS", help="Provider connect/read timeout (default 30 s).")
+@click.option("--retries", type=click.IntRange(min=0), default=3, show_default=True,
+              help="Retries of a provider call on connection errors, 429, 502, 503, 504.")
+@click.option("--max-wait", type=click.FloatRange(min=0), default=60.0, show_default=True,
+              metavar="SECONDS", help="Longest total wait for retries and rate limits per request.")
+@click.option("--root-path", default="", metavar="PATH",
+              help="The path prefix a reverse proxy serves unci under (e.g. /ci).")
+@click.option("--forwarded-allow-ips", default=None, metavar="IPS",
+              help="Proxies trusted for X-Forwarded-For/-Proto (default 127.0.0.1).")
+@click.option("--log-level", type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+              default="info", show_default=True, help="info logs one line per request.")
+def serve(host: str, port: int, tokens_file: str | None, no_auth: bool, workers: int,
+          timeout: float | None, retries: int, max_wait: float, root_path: str,
+          forwarded_allow_ips: str | None, log_level: str) -> None:
+    """Serve GET /unified/ci-cd/jobs/{id} and GET /unified/ci-cd/jobs, as Truto does.
+
+    \b
+    Callers send Authorization: Bearer <token>, one of UNCI_SERVER_TOKENS or the
+    tokens file, and integrated_account_id=<account name or id> (see `unci accounts`).
+    Also: /openapi.json and /healthz. See docs/server.md.
+    """
+    try:
+        import starlette  # noqa: F401
+        import uvicorn
+    except ImportError as exc:
+        raise UsageError(
+            f"`unci serve` needs the server extra, which is not installed ({exc.name} is "
+            f"missing); install it with: {INSTALL_HINT}"
+        ) from None
+    from unci.server.app import ServerConfig, create_app
+    from unci.server.auth import GENERATE_HINT, load_tokens
+
+    if no_auth and not is_loopback(host):
+        raise UsageError(
+            f"--no-auth is only allowed on a loopback address (127.0.0.1, ::1, localhost), not "
+            f"{host!r}: anyone who can reach it could use your provider credentials. Configure "
+            "API tokens (UNCI_SERVER_TOKENS or --tokens-file) instead"
+        )
+    tokens = [] if no_auth else load_tokens(tokens_file)
+    if not no_auth and not tokens:
+        raise UsageError(
+            "no API token configured: set UNCI_SERVER_TOKENS or give --tokens-file "
+            f"({GENERATE_HINT}); for a server on 127.0.0.1 only, --no-auth turns checks off"
+        )
+    if no_auth and load_tokens(tokens_file):
+        click.echo("unci: warning: --no-auth: the configured API tokens are not checked",
+                   err=True)
+    config = ServerConfig(tokens=tokens, auth=not no_auth, timeout=timeout, retries=retries,
+                          max_wait=max_wait)
+    app = create_app(config)  # fail here, once, before any worker starts
+    auth = "off (--no-auth)" if no_auth else f"{len(tokens)} API token(s)"
+    where = f"{host}:{port}" if port else f"{host}, on a free port uvicorn names below,"
+    click.echo(f"unci: serving the unified CI/CD jobs API on {where} (auth: {auth}); "
+               "Ctrl+C stops", err=True)
+    options: dict[str, Any] = dict(host=host, port=port, log_config=_log_config(log_level),
+                                   log_level=log_level, access_log=False, server_header=False,
+                                   root_path=root_path, proxy_headers=True,
+                                   forwarded_allow_ips=forwarded_allow_ips)
+    if workers == 1:
+        uvicorn.run(app, **options)
+        return
+    # Each worker builds its own app from these options; tokens are read again from the same
+    # environment and file, so none of them is written anywhere.
+    os.environ["UNCI_SERVER_OPTIONS"] = json.dumps(
+        {"auth": not no_auth, "tokens_file": tokens_file, "timeout": timeout, "retries": retries,
+         "max_wait": max_wait})
+    _patch_bind_socket()
+    uvicorn.run("unci.server.app:create_app_from_env", factory=True, workers=workers, **options)

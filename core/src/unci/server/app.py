@@ -1,0 +1,358 @@
+"""The Starlette app: Truto's two job endpoints over the core's one code path.
+
+A handler parses the query (:mod:`unci.server.query`), resolves the integrated account, calls
+:class:`unci.client.AsyncClient` (``fetch``, ``list_jobs`` or ``stream``) and renders with
+:func:`unci.commands.render` / :func:`unci.commands.render_page`, exactly as ``unci jobs get``
+and ``unci jobs list`` do. Every :class:`UnciError` becomes Truto's envelope with its
+``status_code``. The app holds no state but a connection pool, so any number of processes can
+serve behind one load balancer.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from unci import __version__, accounts, formats
+from unci.client import AsyncClient
+from unci.commands import render, render_page
+from unci.errors import ConfigError, MissingParams, RemoteError, UnciError, UsageError
+from unci.ratelimit import normalize as normalize_ratelimit
+from unci.redact import REDACTED, redact_query
+from unci.retry import RetryPolicy
+from unci.server.auth import GENERATE_HINT, TokenChecker
+from unci.server.query import TrutoQuery, parse
+
+log = logging.getLogger("unci.server")
+JSON = "application/json"
+
+
+@dataclass
+class ServerConfig:
+    """What ``unci serve`` decided: tokens, whether to check them, and the client's patience."""
+
+    tokens: list[str] = field(default_factory=list, repr=False)
+    auth: bool = True
+    timeout: float | None = None
+    retries: int = 3
+    max_wait: float = 60.0
+    #: Tests and benchmarks can put an httpx transport under the provider calls.
+    transport: httpx.AsyncBaseTransport | None = field(default=None, repr=False)
+
+
+class Unauthorized(UnciError):
+    status_code = 401
+    error = "Unauthorized"
+
+
+class AccountNotFound(UsageError):
+    status_code = 404
+    error = "Not Found"
+
+
+# --- responses -----------------------------------------------------------------------------
+
+
+def _scrub(body: bytes, secrets: list[str]) -> bytes:
+    """Last line of defence: a provider that echoes a credential never gets it to the caller."""
+    for secret in secrets:
+        if secret and len(secret) >= 3:
+            body = body.replace(secret.encode(), REDACTED.encode())
+    return body
+
+
+def _json(value: Any, status: int = 200, headers: dict[str, str] | None = None,
+          secrets: list[str] | None = None) -> Response:
+    return Response(_scrub(formats.encode(value), secrets or []), status_code=status,
+                    media_type=JSON, headers=headers)
+
+
+def _error_response(exc: UnciError, secrets: list[str]) -> Response:
+    data = exc.to_dict()
+    if isinstance(exc, MissingParams):
+        # The core's message ends with the CLI's -p hint; say it in query-string terms here.
+        said = exc.message.partition(". Give them as ")[0]
+        data["message"] = (f"{said}. Add them to the query string: "
+                           + "&".join(f"{name}=..." for name in exc.missing))
+    headers: dict[str, str] = {}
+    if isinstance(exc, RemoteError):
+        headers.update(normalize_ratelimit(exc.remote_headers))
+        if exc.remote_headers.get("retry-after"):
+            headers["retry-after"] = exc.remote_headers["retry-after"]
+    if isinstance(exc, Unauthorized):
+        headers["www-authenticate"] = 'Bearer realm="unci"'
+    return _json(data, exc.status_code, headers, secrets)
+
+
+def _secrets_for(query: TrutoQuery | None) -> list[str]:
+    """The credentials a failed request would have used, to scrub them from its error body."""
+    if query is None:
+        return []
+    from unci.call import resolve_target
+
+    try:
+        return resolve_target(query.provider, account=query.account).secrets
+    except Exception:  # noqa: BLE001 - nothing to scrub when there is nothing to resolve
+        return []
+
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def _guarded(handler: Handler) -> Handler:
+    """Turn every failure into Truto's envelope; log the unexpected, credentials scrubbed."""
+
+    async def endpoint(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except UnciError as exc:
+            return _error_response(exc, _secrets_for(getattr(request.state, "query", None)))
+        except Exception as exc:  # noqa: BLE001 - a request must never take the server down
+            secrets = _secrets_for(getattr(request.state, "query", None))
+            text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+            log.error("internal error on %s: %s", request.url.path,
+                      _scrub(text.encode(), secrets).decode())
+            return _json({"statusCode": 500, "error": "Internal Server Error",
+                          "message": f"internal error: {type(exc).__name__} (see the server log)"},
+                         500)
+
+    return endpoint
+
+
+# --- the pieces every job request shares ------------------------------------------------------
+
+
+def _authorize(request: Request) -> None:
+    checker: TokenChecker | None = request.app.state.tokens
+    if checker is None:
+        return
+    problem = checker.problem(request.headers.get("authorization"))
+    if problem:
+        raise Unauthorized(problem)
+
+
+def _query(request: Request, operation: str) -> TrutoQuery:
+    query = parse(request.url.query, operation=operation)
+    request.state.query = query
+    if query.account:
+        try:
+            account = accounts.find(query.account)
+        except UsageError:
+            raise AccountNotFound(
+                f"integrated account {query.account!r} not found; integrated_account_id is an "
+                "account's name or id from `unci accounts list` on the server"
+            ) from None
+        if query.provider and query.provider != account.provider:
+            raise UsageError(f"integrated account {account.name!r} is a {account.provider} "
+                             f"account, not {query.provider}; drop provider=")
+        query.account = account.name
+    elif not query.provider:
+        raise UsageError(
+            "integrated_account_id is required: an account's name or id from `unci accounts list` "
+            "on the server (or provider=NAME to use the server's own environment credentials)"
+        )
+    return query
+
+
+def _client(request: Request) -> AsyncClient:
+    return request.app.state.client
+
+
+def _ok(value: Any, answer_headers: dict[str, str], secrets: list[str]) -> Response:
+    headers = normalize_ratelimit(answer_headers)
+    if isinstance(value, bytes):  # raw: the provider's body and its content type
+        media = answer_headers.get("content-type") or JSON
+        return Response(_scrub(value, secrets), media_type=media, headers=headers)
+    return _json(value, headers=headers, secrets=secrets)
+
+
+# --- endpoints -----------------------------------------------------------------------------
+
+
+async def get_job(request: Request) -> Response:
+    _authorize(request)
+    query = _query(request, "get")
+    job_id = request.path_params["id"]
+    kw: dict[str, Any] = {"params": query.params, "remote_query": query.remote_query,
+                          "account": query.account}
+    client = _client(request)
+    if query.fmt == "stream":
+        return await _stream(client, query.provider, job_id, kw)
+    fetched = await client.fetch(query.provider, job_id, **kw)
+    value = render(fetched, query.fmt, ignore_remote_data=query.ignore_remote_data,
+                   exclude=query.exclude)
+    return _ok(value, fetched.answer.headers, fetched.call.target.secrets)
+
+
+async def _stream(client: AsyncClient, provider: str | None, job_id: str,
+                  kw: dict[str, Any]) -> Response:
+    """The provider's body chunk by chunk; the first chunk is awaited before answering, so an
+    error status from the provider is still a proper envelope and not a broken 200."""
+    chunks = client.stream(provider, job_id, **kw)
+    try:
+        first = await chunks.__anext__()
+    except StopAsyncIteration:
+        return Response(b"", media_type=JSON)
+    except BaseException:
+        await chunks.aclose()
+        raise
+
+    async def body() -> AsyncIterator[bytes]:
+        try:
+            yield first
+            async for chunk in chunks:
+                yield chunk
+        except UnciError as exc:
+            # The status is sent; breaking the connection is how the caller learns the body is
+            # incomplete (a clean end would pass a truncated body off as whole).
+            log.warning("stream of job %r broke off: %s", job_id, exc.message)
+            raise
+        finally:
+            await chunks.aclose()
+
+    return StreamingResponse(body(), media_type=JSON)
+
+
+async def list_jobs(request: Request) -> Response:
+    _authorize(request)
+    query = _query(request, "list")
+    page = await _client(request).list_jobs(
+        query.provider, params=query.params, limit=query.limit, cursor=query.cursor,
+        remote_query=query.remote_query, account=query.account)
+    value = render_page(page, query.fmt, ignore_remote_data=query.ignore_remote_data,
+                        exclude=query.exclude)
+    call, answer = page.calls[-1]
+    return _ok(value, answer.headers, call.target.secrets)
+
+
+async def health(request: Request) -> Response:
+    return _json({"status": "ok", "version": __version__})
+
+
+async def openapi(request: Request) -> Response:
+    doc = request.app.state.openapi
+    if doc is None:
+        from unci.server.openapi import document
+
+        doc = request.app.state.openapi = document(auth=request.app.state.tokens is not None)
+    return _json(doc)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    names = {404: "Not Found", 405: "Method Not Allowed"}
+    message = {404: f"no such endpoint: {request.url.path}; unci serves /unified/ci-cd/jobs, "
+                    "/unified/ci-cd/jobs/{id}, /openapi.json and /healthz",
+               405: f"{request.method} is not allowed here; the job endpoints answer GET"}
+    status = exc.status_code
+    return _json({"statusCode": status, "error": names.get(status, "Error"),
+                  "message": message.get(status, str(exc.detail))}, status,
+                 headers=dict(exc.headers or {}))
+
+
+# --- access log ----------------------------------------------------------------------------
+
+
+class AccessLog:
+    """One line per request with credential-looking query values redacted; replaces uvicorn's
+    access log, which would print the query string as it came."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not log.isEnabledFor(logging.INFO):
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            from urllib.parse import parse_qsl, urlencode
+
+            raw = scope.get("query_string", b"").decode("latin-1")
+            query = urlencode(redact_query(parse_qsl(raw, keep_blank_values=True)), safe="[]")
+            client = scope.get("client")
+            who = f"{client[0]}:{client[1]}" if client else "-"
+            log.info('%s "%s %s%s" %d %.1fms', who, scope["method"], scope["path"],
+                     f"?{query}" if query else "", status, (time.perf_counter() - start) * 1000)
+
+
+# --- the app -------------------------------------------------------------------------------
+
+
+def create_app(config: ServerConfig | None = None) -> Starlette:
+    """The ASGI app. Refuses a config that checks tokens but has none."""
+    config = config or ServerConfig()
+    if config.auth and not config.tokens:
+        raise ConfigError(
+            "no API token configured: set UNCI_SERVER_TOKENS or give --tokens-file "
+            f"({GENERATE_HINT}); or, on 127.0.0.1 only, pass --no-auth"
+        )
+
+    def on_wait(message: str) -> None:
+        log.warning("%s", message)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with AsyncClient(timeout=config.timeout,
+                               retry=RetryPolicy(retries=config.retries, max_wait=config.max_wait),
+                               on_wait=on_wait, transport=config.transport) as client:
+            app.state.client = client
+            yield
+
+    app = Starlette(
+        routes=[
+            Route("/unified/ci-cd/jobs", _guarded(list_jobs), methods=["GET"]),
+            Route("/unified/ci-cd/jobs/{id:path}", _guarded(get_job), methods=["GET"]),
+            Route("/openapi.json", _guarded(openapi), methods=["GET"]),
+            Route("/healthz", health, methods=["GET"]),
+        ],
+        exception_handlers={HTTPException: _http_error},
+        lifespan=lifespan,
+    )
+    app.state.tokens = TokenChecker(config.tokens) if config.auth else None
+    app.state.openapi = None
+    app.add_middleware(AccessLog)
+    return app
+
+
+def create_app_from_env() -> Starlette:
+    """The app for ``uvicorn --factory`` and for each of ``unci serve --workers N``: options
+    from ``UNCI_SERVER_OPTIONS`` (JSON, written by ``unci serve``), tokens from the
+    environment and the tokens file, read again in every worker."""
+    import json
+    import os
+
+    from unci.server.auth import load_tokens
+
+    options = json.loads(os.environ.get("UNCI_SERVER_OPTIONS") or "{}")
+    auth = options.get("auth", True)
+    tokens = load_tokens(options.get("tokens_file")) if auth else []
+    return create_app(ServerConfig(tokens=tokens, auth=auth, timeout=options.get("timeout"),
+                                   retries=options.get("retries", 3),
+                                   max_wait=options.get("max_wait", 60.0)))
+
+
+__all__ = ["ServerConfig", "create_app", "create_app_from_env"]

@@ -1,0 +1,235 @@
+"""``/openapi.json``: the two job endpoints as this server answers them.
+
+Built from the installed providers (their per-operation params become the per-provider query
+params, as on Truto's reference pages), so the document never lists a provider the server cannot
+serve. A test checks real responses against it with schemathesis and against each component.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from unci import __version__
+from unci.formats import FORMATS, NORMALIZED_FIELDS
+from unci.job import FIELDS, TIMESTAMPS
+from unci.plugins import PluginRegistry, registry
+
+JSON = "application/json"
+_NULLABLE_STRING = {"type": ["string", "null"]}
+#: A value unci accepts: not empty (an empty value is a missing one).
+_TEXT = {"type": "string", "minLength": 1}
+
+
+def _field_schema(name: str) -> dict[str, Any]:
+    if name == "remote_data":
+        return {"description": "The provider's response object, unchanged."}
+    if name == "attempts":
+        return {"type": ["integer", "null"]}
+    if name in TIMESTAMPS:
+        return {"type": ["string", "null"], "format": "date-time"}
+    return dict(_NULLABLE_STRING)
+
+
+def _components() -> dict[str, Any]:
+    job = {
+        "type": "object",
+        "description": "A unified job. Fields the provider cannot fill are left out; supported "
+                       "fields without a value are null.",
+        "properties": {f: ({"type": "string"} if f == "id" else _field_schema(f)) for f in FIELDS},
+        "additionalProperties": False,
+    }
+    normalized = {
+        "type": "object",
+        "description": "One flat row of fixed shape (truto_response_format=normalized).",
+        "properties": {"provider": {"type": "string"},
+                       **{f: _field_schema(f) for f in NORMALIZED_FIELDS[1:]}},
+        "additionalProperties": False,
+    }
+    debug = {
+        "type": "object",
+        "description": "The provider call behind the result, credentials redacted.",
+        "properties": {
+            "requestUrl": {"type": "string"},
+            "requestOptions": {"type": "object", "properties": {
+                "method": {"type": "string"},
+                "headers": {"type": "object", "additionalProperties": {"type": "string"}}}},
+            "data": {"description": "The provider's response body."},
+            "responseHeaders": {"type": "object", "additionalProperties": {"type": "string"}},
+            "nextCursor": _NULLABLE_STRING,
+            "resultCount": {"type": "integer"},
+        },
+        "required": ["requestUrl", "requestOptions", "data", "responseHeaders"],
+    }
+    return {
+        "Job": job,
+        "NormalizedJob": normalized,
+        "Debug": debug,
+        "JobDebug": {
+            "type": "object",
+            "properties": {"result": {"$ref": "#/components/schemas/Job"},
+                           "debug": {"$ref": "#/components/schemas/Debug"}},
+            "required": ["result", "debug"],
+            "additionalProperties": False,
+        },
+        "ProviderBody": {
+            "description": "The provider's own response body, unchanged (raw and stream).",
+        },
+        "JobList": {
+            "type": "object",
+            "properties": {
+                "result": {"type": "array", "items": {"anyOf": [
+                    {"$ref": "#/components/schemas/Job"},
+                    {"$ref": "#/components/schemas/NormalizedJob"}]}},
+                "next_cursor": {**_NULLABLE_STRING,
+                                "description": "Pass back as next_cursor for the next page; "
+                                               "null on the last page."},
+                "debug": {"$ref": "#/components/schemas/Debug"},
+            },
+            "required": ["result", "next_cursor"],
+            "additionalProperties": False,
+        },
+        "Error": {
+            "type": "object",
+            "description": "Truto's error envelope. Errors the provider returned add "
+                           "truto_is_remote_error, its status and its body.",
+            "properties": {
+                "statusCode": {"type": "integer"},
+                "error": {"type": "string"},
+                "message": {"type": "string"},
+                "truto_is_remote_error": {"type": "boolean"},
+                "remote_error": {"type": "boolean"},
+                "remote_status": {"type": "integer"},
+                "raw_response": {"description": "The provider's body, JSON-parsed when it is JSON."},
+            },
+            "required": ["statusCode", "error", "message"],
+        },
+        "Health": {
+            "type": "object",
+            "properties": {"status": {"type": "string", "enum": ["ok"]},
+                           "version": {"type": "string"}},
+            "required": ["status", "version"],
+        },
+    }
+
+
+def _provider_params(reg: PluginRegistry, names: list[str], operation: str) -> list[dict[str, Any]]:
+    """One query parameter per name any provider uses, saying which providers need it."""
+    by_name: dict[str, list[str]] = {}
+    for provider in names:
+        title = reg.info(provider).title
+        for p in reg.hook.required_params(provider=provider, operation=operation) or []:
+            need = "required" if p.required else "optional"
+            by_name.setdefault(p.name, []).append(f"{title} ({need}): {p.description}")
+    return [
+        {"name": name, "in": "query", "required": False, "schema": _TEXT,
+         "description": "Per-provider parameter. " + "; ".join(uses)}
+        for name, uses in sorted(by_name.items())
+    ]
+
+
+def _common_params(names: list[str], formats: list[str]) -> list[dict[str, Any]]:
+    return [
+        {"name": "integrated_account_id", "in": "query", "required": False, "schema": _TEXT,
+         "description": "A local integrated account (`unci accounts list`): its name or its "
+                        "UUID. It gives the provider, credentials, API root and default params."},
+        {"name": "provider", "in": "query", "required": False,
+         "schema": {"type": "string", "enum": names},
+         "description": "unci only: the provider, for calls without an integrated account "
+                        "(credentials then come from the server's environment)."},
+        {"name": "truto_response_format", "in": "query", "required": False,
+         "schema": {"type": "string", "enum": formats, "default": "unified"}},
+        {"name": "truto_ignore_remote_data", "in": "query", "required": False,
+         "schema": {"type": "boolean"}, "description": "Leave out remote_data."},
+        {"name": "truto_exclude_fields[]", "in": "query", "required": False,
+         "style": "form", "explode": True,
+         "schema": {"type": "array", "items": {"type": "string", "enum": list(FIELDS)}},
+         "description": "Fields to leave out; `truto_exclude_fields[]=id&truto_exclude_fields[]="
+                        "name`, indexed brackets and comma lists are accepted too."},
+        {"name": "remote_query", "in": "query", "required": False,
+         "style": "deepObject", "explode": True,
+         "schema": {"type": "object", "additionalProperties": {"type": "string"}},
+         "description": "Passed to the provider's query string untouched: remote_query[foo]=bar "
+                        "sends foo=bar."},
+    ]
+
+
+def _responses(ok: dict[str, Any], ok_description: str) -> dict[str, Any]:
+    error = {"content": {JSON: {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    return {
+        "200": {"description": ok_description, "content": {JSON: {"schema": ok}}},
+        "400": {"description": "Bad input: a missing provider param (each one named), an unknown "
+                               "format or field.", **error},
+        "401": {"description": "No valid API token (or the provider refused its credentials: "
+                               "then truto_is_remote_error is true).", **error},
+        "404": {"description": "No such integrated account, provider or job.", **error},
+        "4XX": {"description": "An error the provider returned, with its status.", **error},
+        "5XX": {"description": "The provider failed, could not be reached, or answered with a "
+                               "body that is not the job it documents.", **error},
+    }
+
+
+def document(reg: PluginRegistry | None = None, *, auth: bool = True) -> dict[str, Any]:
+    """The OpenAPI 3.1 document for the installed providers."""
+    reg = reg or registry()
+    loaded, _failed = reg.load_all()
+    names = sorted(loaded)
+    ref = lambda name: {"$ref": f"#/components/schemas/{name}"}  # noqa: E731
+    get_params = [
+        {"name": "id", "in": "path", "required": True, "schema": _TEXT,
+         "description": "The job id, as the provider writes it."},
+        *_common_params(names, list(FORMATS)),
+        *_provider_params(reg, names, "get"),
+    ]
+    list_params = [
+        *_common_params(names, [f for f in FORMATS if f != "stream"]),
+        {"name": "limit", "in": "query", "required": False,
+         "schema": {"type": "integer", "minimum": 1}, "description": "At most this many jobs."},
+        {"name": "next_cursor", "in": "query", "required": False, "schema": _TEXT,
+         "description": "The next_cursor of the previous page."},
+        *_provider_params(reg, names, "list"),
+    ]
+    security = [{"bearerAuth": []}] if auth else []
+    doc: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "unci: unified CI/CD jobs API",
+            "version": __version__,
+            "description": "Truto's GET /unified/ci-cd/jobs/{id} and GET /unified/ci-cd/jobs, "
+                           "served by unci for the providers installed here: "
+                           + ", ".join(names) + ".",
+        },
+        "paths": {
+            "/unified/ci-cd/jobs/{id}": {"get": {
+                "operationId": "getJob",
+                "summary": "One job by id",
+                "parameters": get_params,
+                "security": security,
+                "responses": _responses(
+                    {"anyOf": [ref("Job"), ref("NormalizedJob"), ref("JobDebug"),
+                               ref("ProviderBody")]},
+                    "The job: unified (default), normalized, debug, or the provider's body "
+                    "(raw, stream)."),
+            }},
+            "/unified/ci-cd/jobs": {"get": {
+                "operationId": "listJobs",
+                "summary": "The jobs of one build, a page at a time",
+                "parameters": list_params,
+                "security": security,
+                "responses": _responses({"anyOf": [ref("JobList"), ref("ProviderBody")]},
+                                        "One page of jobs (or the provider's page with raw)."),
+            }},
+            "/healthz": {"get": {
+                "operationId": "health",
+                "summary": "Liveness: the process answers",
+                "security": [],
+                "responses": {"200": {"description": "Alive",
+                                      "content": {JSON: {"schema": ref("Health")}}}},
+            }},
+        },
+        "components": {
+            "schemas": _components(),
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
+                                               "description": "One of the server's API tokens."}},
+        },
+    }
+    return doc

@@ -1,0 +1,121 @@
+"""Reading a query string the way Truto's clients write it.
+
+Truto's SDKs and docs encode objects as ``remote_query[foo]=bar`` and arrays as
+``truto_exclude_fields[]=id`` (``qs.stringify`` in the TypeScript SDK writes ``[0]``, ``[1]``
+instead, and Truto's own guide also shows comma lists); booleans are ``true`` / ``false``. Every
+name that is not one of Truto's (or ``provider``, unci's own addition) is a per-provider
+parameter, as on Truto (``owner=...&repo_id=...``). Anything unci cannot honour is a 400 that
+says so, rather than a silently different answer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl
+
+from unci import formats
+from unci.errors import UsageError
+
+#: The Truto parameters unci serves, plus ``provider`` for calls without an account.
+RESERVED = ("integrated_account_id", "provider", "truto_response_format", "truto_ignore_remote_data",
+            "truto_exclude_fields", "remote_query", "limit", "next_cursor")
+_KEY = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
+_BOOLS = {"true": True, "1": True, "false": False, "0": False}
+
+
+@dataclass
+class TrutoQuery:
+    """One request's query, sorted into what the core's calls take."""
+
+    account: str | None = None
+    provider: str | None = None
+    fmt: str = "unified"
+    ignore_remote_data: bool = False
+    exclude: tuple[str, ...] = ()
+    remote_query: list[tuple[str, str]] = field(default_factory=list)
+    limit: int | None = None
+    cursor: str | None = None
+    params: dict[str, str] = field(default_factory=dict)
+
+
+def _split(key: str) -> tuple[str, list[str]]:
+    """``remote_query[a][b]`` -> ``("remote_query", ["a", "b"])``; odd keys stay whole."""
+    match = _KEY.match(key)
+    if not match:
+        return key, []
+    name, brackets = match.groups()
+    return name, [part[1:-1] for part in re.findall(r"\[[^\[\]]*\]", brackets)]
+
+
+def _bool(name: str, value: str) -> bool:
+    try:
+        return _BOOLS[value.strip().lower()]
+    except KeyError:
+        raise UsageError(f"{name} must be true or false, got {value!r}") from None
+
+
+def _once(seen: dict[str, str], name: str, value: str) -> None:
+    if name in seen:
+        raise UsageError(f"query parameter {name!r} is given more than once; give it once")
+    seen[name] = value
+
+
+def parse(raw_query: str, *, operation: str) -> TrutoQuery:
+    """Sort a raw query string (``operation`` is ``"get"`` or ``"list"``) into a TrutoQuery.
+
+    Formats and excluded fields are checked here with the same functions the CLI uses, so a
+    bad value is a 400 before any provider is called.
+    """
+    query = TrutoQuery()
+    scalars: dict[str, str] = {}
+    excluded: list[str] = []
+    for key, value in parse_qsl(raw_query, keep_blank_values=True):
+        name, path = _split(key)
+        if name == "remote_query":
+            if not path or not path[0]:
+                raise UsageError(
+                    "remote_query is an object: give remote_query[NAME]=VALUE, e.g. "
+                    "remote_query[per_page]=50"
+                )
+            # The rest of the key goes to the provider untouched: remote_query[a][b]=x -> a[b]=x
+            query.remote_query.append((path[0] + "".join(f"[{p}]" for p in path[1:]), value))
+        elif name == "truto_exclude_fields":
+            if len(path) > 1 or (path and path[0] and not path[0].isdigit()):
+                raise UsageError(f"truto_exclude_fields is an array of field names; {key!r} is "
+                                 "not one of its forms (truto_exclude_fields[]=id or a comma list)")
+            excluded.append(value)
+        elif name in RESERVED or name.startswith("truto_"):
+            if name not in RESERVED:
+                raise UsageError(
+                    f"query parameter {name!r} is not supported by unci; the Truto parameters it "
+                    f"serves are {', '.join(n for n in RESERVED if n != 'provider')}"
+                )
+            if path:
+                raise UsageError(f"query parameter {name!r} takes one value, not {key!r}")
+            _once(scalars, name, value)
+        else:
+            if path:
+                raise UsageError(f"provider parameter {name!r} takes one value: give {name}=VALUE, "
+                                 f"not {key!r}")
+            if name in query.params:
+                raise UsageError(f"provider parameter {name!r} is given more than once; give it once")
+            query.params[name] = value
+
+    query.account = scalars.get("integrated_account_id") or None
+    query.provider = scalars.get("provider") or None
+    query.fmt = formats.check_format(scalars.get("truto_response_format") or "unified")
+    if "truto_ignore_remote_data" in scalars:
+        query.ignore_remote_data = _bool("truto_ignore_remote_data", scalars["truto_ignore_remote_data"])
+    query.exclude = formats.parse_exclude(excluded)
+    if operation == "list":
+        if scalars.get("limit"):
+            raw = scalars["limit"].strip()
+            if not raw.isdigit() or int(raw) < 1:
+                raise UsageError(f"limit must be a whole number of at least 1, got {raw!r}")
+            query.limit = int(raw)
+        query.cursor = scalars.get("next_cursor") or None
+        if query.fmt == "stream":
+            raise UsageError("truto_response_format=stream is for one job; list with unified, "
+                             "normalized, raw or debug")
+    return query
