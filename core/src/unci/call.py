@@ -149,7 +149,10 @@ def resolve_target(
     )
     root = first(base_url, acct and acct.base_url, (env_name(provider, "BASE_URL"),)) or info.base_url
     root = info.base_urls.get(root, root)  # a hosting form's name ("eu") stands for its URL
-    parts = urlsplit(root)
+    try:
+        parts = urlsplit(root)
+    except ValueError:  # "http://[::1": a bracket that never closes
+        parts = urlsplit("")
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise InvalidParam(
             f"{provider}: base URL {root!r} is not an http(s) URL; give the API root, "
@@ -249,7 +252,10 @@ def prepare_get(
 
 
 def _origin(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # not a URL at all: on no origin, so never followed
+        return "", url
     return parts.scheme.lower(), parts.netloc.lower()
 
 
@@ -321,11 +327,25 @@ def decode_job(call: Call, answer: Answer, reg: PluginRegistry | None = None) ->
         job = reg.hook.map_job(
             provider=provider, payload=answer.body, job_id=call.job_id or "", params=call.params
         )
+    except DecodeError as exc:
+        if exc.provider is not None:
+            raise
+        # From a shared helper (``utc``) that names the field but cannot know the provider.
+        raise DecodeError(
+            f"{provider}: the response body is not the job JSON {provider} documents: {exc.message}",
+            provider=provider,
+        ) from None
     except UnciError:
         raise
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
         raise DecodeError(
             f"{provider}: the response body is not the job JSON {provider} documents: {exc}",
+            provider=provider,
+        ) from None
+    except RecursionError:  # msgspec's answer to JSON nested deeper than Python's stack
+        raise DecodeError(
+            f"{provider}: the response body is nested too deeply to be the job JSON {provider} "
+            "documents",
             provider=provider,
         ) from None
     except Exception as exc:  # noqa: BLE001 - a mapping bug must not surface as a traceback
