@@ -566,3 +566,18 @@ def test_a_broken_next_link_is_an_error_not_a_crash(server, provider: str) -> No
     assert result.exit_code in (0, 9), result.stderr
     if result.exit_code:
         assert result.stderr.startswith(f"unci: error: {provider}: "), result.stderr
+
+
+@pytest.mark.parametrize("body", [b"", b"<html>", b"[]", b'{"login": 5}', b"[" * 5000])
+def test_a_broken_identity_answer_is_a_decode_error(server, body: bytes) -> None:
+    """``accounts test`` reads the provider's /user answer: the same rule holds there."""
+    from helpers import run_cli
+    from localserver import Reply
+
+    server.route("/user", Reply(body=body))
+    added = run_cli("accounts", "add", "gh", "-P", "github", "--token-env", "GH_CANARY",
+                    "--base-url", server.url)
+    assert added.exit_code == 0, added.stderr
+    result = run_cli("accounts", "test", "gh", env={"GH_CANARY": "t0ken"})
+    assert result.exit_code == 9, result.stderr
+    assert result.stderr.startswith("unci: error: github: the identity answer is not the JSON")
