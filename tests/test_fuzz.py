@@ -417,29 +417,39 @@ def test_an_empty_id_is_no_id(provider: str) -> None:
 
 
 @functools.cache
-def _sample(provider: str) -> tuple[unci.Job, list[Path]]:
-    """The sample job without its remote data, and every path in its job object."""
+def _sample(provider: str) -> tuple[unci.Job, list[Path], list[Path]]:
+    """The sample job without its remote data, every path in its job object and every path in
+    the sample list page."""
     job = msgspec.structs.replace(decode(provider, JOB_BODIES[provider]), remote_data=None)
-    return job, list(all_paths(job_object(provider)))
+    return job, list(all_paths(job_object(provider))), list(all_paths(json.loads(LIST_BODIES[provider])))
+
+
+def _mutate(data: st.DataObject, body: Any, paths: list[Path]) -> Path:
+    """Replace or drop the value at one of ``paths``; return which."""
+    path = data.draw(st.sampled_from(paths), label="path")
+    if data.draw(st.booleans(), label="drop"):
+        del get_at(body, path[:-1])[path[-1]]
+    else:
+        set_at(body, path, data.draw(JSON, label="value"))
+    return path
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
 @FUZZ
 @given(data=st.data())
-def test_random_values_anywhere_in_the_job(provider: str, data: st.DataObject) -> None:
-    """Replace or drop any value of the job object; a value the mapping does not read changes
-    nothing but ``remote_data``."""
-    original, paths = _sample(provider)
+def test_random_values_anywhere_in_a_job_or_a_page(provider: str, data: st.DataObject) -> None:
+    """Replace or drop any value of the job object, and of the list page; a value the mapping
+    does not read changes nothing but ``remote_data``."""
+    original, job_paths, list_paths = _sample(provider)
     job = job_object(provider)
-    path = data.draw(st.sampled_from(paths), label="path")
-    if data.draw(st.booleans(), label="drop"):
-        del get_at(job, path[:-1])[path[-1]]
-    else:
-        set_at(job, path, data.draw(JSON, label="value"))
+    path = _mutate(data, job, job_paths)
     got = outcome(provider, lambda: decode(provider, with_job(provider, job)))
     if not reads_touch(provider, path):
         assert got is not None, path
         assert msgspec.structs.replace(got, remote_data=None) == original, path
+    listed = json.loads(LIST_BODIES[provider])
+    _mutate(data, listed, list_paths)
+    outcome(provider, lambda: page(provider, json.dumps(listed).encode()))
 
 
 # --- timestamps --------------------------------------------------------------------------------
