@@ -146,9 +146,7 @@ def _closed_port() -> int:
 class Runs:
     """Runs CLI commands and keeps everything they printed, by label."""
 
-    def __init__(self, provider: str, server: LocalServer) -> None:
-        self.provider = provider
-        self.server = server
+    def __init__(self) -> None:
         self.seen: list[tuple[str, str]] = []
         self.exits: dict[str, int] = {}
 
@@ -191,7 +189,7 @@ def run_everything(provider: str, server: LocalServer) -> Runs:
     job_id, get_params, list_params = SAMPLES[provider]
     get_path, list_path = _paths(provider, server.url)
     job_body, list_body = cassette_body(provider, "get_job"), _list_body(provider)
-    runs = Runs(provider, server)
+    runs = Runs()
     common = ["-P", provider, "--base-url", server.url, "--retries", "0"]
     get = ["jobs", "get", job_id, *common, *_param_args(get_params)]
     listing = ["jobs", "list", *common, *_param_args(list_params)]
