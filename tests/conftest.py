@@ -52,6 +52,20 @@ def _fresh_plugins(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[
     plugins.reset()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _one_tls_context() -> Iterator[None]:
+    """Every CLI run builds an httpx client, and building its TLS context costs ~25 ms (never
+    used: tests talk to 127.0.0.1 or cassettes). Built once per session, behaviour unchanged."""
+    import functools
+
+    import httpx._transports.default as transports
+
+    original = transports.create_ssl_context
+    transports.create_ssl_context = functools.lru_cache(maxsize=None)(original)
+    yield
+    transports.create_ssl_context = original
+
+
 @pytest.fixture
 def server() -> Iterator[LocalServer]:
     from localserver import serving

@@ -18,7 +18,7 @@ def parse_body(body: bytes) -> Any:
         return None
     try:
         return msgspec.json.decode(body)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):  # not JSON, or nested past Python's stack
         return body.decode("utf-8", "replace")
 
 

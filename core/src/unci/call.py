@@ -31,7 +31,7 @@ from unci.job import Job
 from unci.plugins import PluginRegistry, registry
 from unci.provider import Credentials, Param, ProviderInfo, Request, check_value, env_name
 from unci.ratelimit import normalize as normalize_ratelimit
-from unci.redact import redact_headers, redact_query, scrub
+from unci.redact import redact_headers, redact_query, scrub, scrub_bytes
 
 USER_AGENT = f"unci/{__version__} (+https://github.com/unci-dev/unci)"
 
@@ -69,17 +69,32 @@ class Call:
     def provider(self) -> str:
         return self.target.provider
 
+    @property
+    def secrets(self) -> list[str]:
+        """Every credential this call carries: the token and password, and the values of the
+        headers that carry them, whole and without their scheme (a Basic header's base64 is
+        the token in disguise, and a server may echo it back)."""
+        found = [*self.target.secrets]
+        for name in self.auth_header_names:
+            value = self.headers.get(name, "")
+            found += [value, value.rpartition(" ")[2]]
+        return [s for s in dict.fromkeys(found) if s]
+
+    def __repr__(self) -> str:
+        # The headers hold the credentials: a printed Fetched or JobPage must not show them.
+        return f"Call(provider={self.provider!r}, method={self.method!r}, url={self.redacted_url()!r})"
+
     def redacted_url(self) -> str:
         from urllib.parse import urlencode
 
-        query = redact_query(self.query, self.target.secrets)
-        url = scrub(self.url, self.target.secrets)
+        query = redact_query(self.query, self.secrets)
+        url = scrub(self.url, self.secrets)
         return f"{url}?{urlencode(query)}" if query else url
 
     def redacted_options(self) -> dict[str, Any]:
         return {
             "method": self.method,
-            "headers": redact_headers(self.headers, self.target.secrets, self.auth_header_names),
+            "headers": redact_headers(self.headers, self.secrets, self.auth_header_names),
         }
 
 
@@ -90,6 +105,10 @@ class Answer:
     status: int
     headers: dict[str, str]
     body: bytes
+
+    def __repr__(self) -> str:
+        # Headers (Set-Cookie...) and body are the provider's, shown whole only on purpose.
+        return f"Answer(status={self.status}, headers=[{len(self.headers)}], body=[{len(self.body)} bytes])"
 
 
 # --- resolving who to ask ------------------------------------------------------------------
@@ -149,7 +168,10 @@ def resolve_target(
     )
     root = first(base_url, acct and acct.base_url, (env_name(provider, "BASE_URL"),)) or info.base_url
     root = info.base_urls.get(root, root)  # a hosting form's name ("eu") stands for its URL
-    parts = urlsplit(root)
+    try:
+        parts = urlsplit(root)
+    except ValueError:  # "http://[::1": a bracket that never closes
+        parts = urlsplit("")
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise InvalidParam(
             f"{provider}: base URL {root!r} is not an http(s) URL; give the API root, "
@@ -266,7 +288,10 @@ def prepare_get(
 
 
 def _origin(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # not a URL at all: on no origin, so never followed
+        return "", url
     return parts.scheme.lower(), parts.netloc.lower()
 
 
@@ -280,7 +305,7 @@ def raise_for_status(call: Call, answer: Answer, reg: PluginRegistry | None = No
         return
     reg = reg or registry()
     provider = call.provider
-    secrets = call.target.secrets
+    secrets = call.secrets
     try:
         own = reg.hook.error_message(provider=provider, status_code=status, payload=answer.body)
     except Exception:  # noqa: BLE001 - a message extractor must never hide the real error
@@ -289,8 +314,10 @@ def raise_for_status(call: Call, answer: Answer, reg: PluginRegistry | None = No
     said = scrub(said.strip(), secrets)[:500]
     quoted = f": {said!r}" if said else ""
     where = call.redacted_url()
+    # The answer rides along in the error, so what it echoes of the credentials is scrubbed.
     kw: dict[str, Any] = {"provider": provider, "remote_status": status,
-                          "remote_body": answer.body, "remote_headers": answer.headers}
+                          "remote_body": scrub_bytes(answer.body, secrets),
+                          "remote_headers": redact_headers(answer.headers, secrets)}
     info = call.target.info
     token_hint = " / ".join((f"--token or {env_name(provider, 'TOKEN')}", *info.token_env))
     if info.username_env or info.password_env:
@@ -338,11 +365,25 @@ def decode_job(call: Call, answer: Answer, reg: PluginRegistry | None = None) ->
         job = reg.hook.map_job(
             provider=provider, payload=answer.body, job_id=call.job_id or "", params=call.params
         )
+    except DecodeError as exc:
+        if exc.provider is not None:
+            raise
+        # From a shared helper (``utc``) that names the field but cannot know the provider.
+        raise DecodeError(
+            f"{provider}: the response body is not the job JSON {provider} documents: {exc.message}",
+            provider=provider,
+        ) from None
     except UnciError:
         raise
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
         raise DecodeError(
             f"{provider}: the response body is not the job JSON {provider} documents: {exc}",
+            provider=provider,
+        ) from None
+    except RecursionError:  # msgspec's answer to JSON nested deeper than Python's stack
+        raise DecodeError(
+            f"{provider}: the response body is nested too deeply to be the job JSON {provider} "
+            "documents",
             provider=provider,
         ) from None
     except Exception as exc:  # noqa: BLE001 - a mapping bug must not surface as a traceback
@@ -358,7 +399,7 @@ def decode_job(call: Call, answer: Answer, reg: PluginRegistry | None = None) ->
 
 def debug_envelope(call: Call, answer: Answer) -> dict[str, Any]:
     """Truto's ``debug`` object, with every credential redacted."""
-    secrets = call.target.secrets
+    secrets = call.secrets
     headers = redact_headers(answer.headers, secrets)
     headers.update(normalize_ratelimit(answer.headers))
     return {

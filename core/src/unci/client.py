@@ -55,7 +55,7 @@ class Fetched:
 
 def _network_error(call: Call, exc: httpx.HTTPError) -> NetworkError:
     where = call.redacted_url()
-    detail = scrub(str(exc) or type(exc).__name__, call.target.secrets)
+    detail = scrub(str(exc) or type(exc).__name__, call.secrets)
     if isinstance(exc, httpx.TimeoutException):
         return Timeout(
             f"{call.provider}: no answer from {where} in time ({type(exc).__name__}); raise "

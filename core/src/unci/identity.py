@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from unci.call import prepare, resolve_target
 from unci.client import Client
-from unci.errors import AuthError, UsageError
+from unci.errors import AuthError, DecodeError, UnciError, UsageError
 from unci.plugins import registry
 
 
@@ -25,5 +25,11 @@ def whoami(account: str, *, timeout: float | None = None) -> tuple[str, str]:
     with Client(timeout=timeout) as http:
         call = prepare(target, request)
         answer = http.send(call)
-    who = registry().hook.read_identity(provider=provider, payload=answer.body) or "an unnamed user"
-    return who, target.base_url
+    try:
+        who = registry().hook.read_identity(provider=provider, payload=answer.body)
+    except UnciError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - msgspec's errors, or a plugin bug: never a traceback
+        raise DecodeError(f"{provider}: the identity answer is not the JSON {provider} documents: "
+                          f"{exc}", provider=provider) from None
+    return who or "an unnamed user", target.base_url

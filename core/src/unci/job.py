@@ -61,20 +61,39 @@ FIELDS: Final[tuple[str, ...]] = Job.__struct_fields__
 TIMESTAMPS: Final = ("created_at", "started_at", "completed_at", "updated_at")
 
 
-def utc(value: datetime | None) -> datetime | None:
-    """A provider timestamp in UTC; a naive one is taken to be UTC already (what APIs mean)."""
+def utc(value: datetime | None, field: str | None = None) -> datetime | None:
+    """A provider timestamp in UTC; a naive one is taken to be UTC already (what APIs mean).
+
+    ``0001-01-01T00:00:00+01:00`` is valid RFC 3339 yet has no UTC form a ``datetime`` can
+    hold; that is a :class:`~unci.DecodeError` naming ``field`` (the JSON field it came from),
+    never a job with the time silently missing.
+    """
     if value is None or value.tzinfo is _UTC:  # the common case, first: this runs per field
         return value
     if value.tzinfo is None:
         return value.replace(tzinfo=_UTC)
-    return value.astimezone(_UTC)
+    try:
+        return value.astimezone(_UTC)
+    except OverflowError:
+        raise _out_of_range(repr(value.isoformat()), field) from None
 
 
-def from_epoch_ms(value: float | None) -> datetime | None:
-    """Epoch milliseconds (Jenkins) as a UTC datetime."""
+def from_epoch_ms(value: float | None, field: str | None = None) -> datetime | None:
+    """Epoch milliseconds (Jenkins) as a UTC datetime; one outside years 1-9999 is a
+    :class:`~unci.DecodeError` naming ``field``."""
     if value is None:
         return None
-    return datetime.fromtimestamp(value / 1000, tz=timezone.utc)
+    try:
+        return datetime.fromtimestamp(value / 1000, tz=timezone.utc)
+    except (OverflowError, ValueError, OSError):
+        raise _out_of_range(f"{value} ms since 1970", field) from None
+
+
+def _out_of_range(what: str, field: str | None) -> Exception:
+    from unci.errors import DecodeError
+
+    where = f" - at `$.{field}`" if field else ""
+    return DecodeError(f"the timestamp {what} is outside the years 1-9999 in UTC{where}")
 
 
 def latest(*values: datetime | None) -> datetime | None:

@@ -111,11 +111,25 @@ def read_page(call: Call, answer: Answer, reg: PluginRegistry | None = None) -> 
     try:
         page = reg.hook.map_job_page(provider=provider, payload=answer.body,
                                      headers=answer.headers, params=call.params, request=sent)
+    except DecodeError as exc:
+        if exc.provider is not None:
+            raise
+        # From a shared helper (``utc``) that names the field but cannot know the provider.
+        raise DecodeError(
+            f"{provider}: the list response is not the JSON {provider} documents: {exc.message}",
+            provider=provider,
+        ) from None
     except UnciError:
         raise
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
         raise DecodeError(
             f"{provider}: the list response is not the JSON {provider} documents: {exc}",
+            provider=provider,
+        ) from None
+    except RecursionError:  # msgspec's answer to JSON nested deeper than Python's stack
+        raise DecodeError(
+            f"{provider}: the list response is nested too deeply to be the JSON {provider} "
+            "documents",
             provider=provider,
         ) from None
     except Exception as exc:  # noqa: BLE001 - a mapping bug must not surface as a traceback

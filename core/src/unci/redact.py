@@ -23,6 +23,14 @@ def scrub(text: str, secrets: Iterable[str]) -> str:
     return text
 
 
+def scrub_bytes(data: bytes, secrets: Iterable[str]) -> bytes:
+    """:func:`scrub` for a body kept as bytes (an error answer that echoes the credentials)."""
+    for secret in secrets:
+        if secret and len(secret) >= 3:
+            data = data.replace(secret.encode(), REDACTED.encode())
+    return data
+
+
 def redact_headers(headers: Mapping[str, str], secrets: Iterable[str] = (),
                    secret_names: Iterable[str] = ()) -> dict[str, str]:
     names = {n.lower() for n in secret_names}

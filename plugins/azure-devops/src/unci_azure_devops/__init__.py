@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Annotated
 
 import msgspec
 
@@ -74,7 +75,7 @@ _BUILD_ID = re.compile(r"[0-9]+")
 class _Record(msgspec.Struct):
     """The fields of a ``TimelineRecord`` that the selection and the mapping read."""
 
-    id: str
+    id: Annotated[str, msgspec.Meta(min_length=1)]  # an empty id is no id
     type: str | None = None
     name: str | None = None
     state: str | None = None
@@ -117,8 +118,8 @@ def _to_job(record: _Record, raw: msgspec.Raw, build: str) -> Job:
         status=translate(record.state, STATUS),
         conclusion=translate(record.result, CONCLUSION),
         attempts=record.attempt,
-        started_at=utc(record.startTime),
-        completed_at=utc(record.finishTime),
+        started_at=utc(record.startTime, "startTime"),
+        completed_at=utc(record.finishTime, "finishTime"),
         remote_data=raw,
     )
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Annotated
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import msgspec
@@ -22,6 +23,7 @@ import msgspec
 from unci import (
     Conclusion,
     Credentials,
+    DecodeError,
     InvalidParam,
     Job,
     Page,
@@ -95,7 +97,7 @@ class _Ref(msgspec.Struct):
 class _Step(msgspec.Struct):
     """The fields of a ``pipeline_step`` that the mapping reads."""
 
-    uuid: str
+    uuid: Annotated[str, msgspec.Meta(min_length=1)]  # an empty id is no id
     name: str | None = None
     pipeline: _Ref | None = None
     state: _State | None = None
@@ -142,7 +144,7 @@ def _status(state: _State | None) -> tuple[str | None, str | None]:
 def _to_job(payload: bytes | msgspec.Raw) -> Job:
     s = _step_decoder.decode(payload)
     status, conclusion = _status(s.state)
-    started, completed = utc(s.started_on), utc(s.completed_on)
+    started, completed = utc(s.started_on, "started_on"), utc(s.completed_on, "completed_on")
     return Job(
         id=s.uuid,
         name=s.name,
@@ -259,7 +261,11 @@ def _follow(url: str) -> Request:
     carried separately because an HTTP client given both a URL query and query params may keep
     only one of them.
     """
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. "http://[" : no host to check, so nothing to follow
+        raise DecodeError(f"{NAME}: the list response's next page {url!r} is not a URL - at `$.next`",
+                          provider=NAME) from None
     query = parse_qsl(parts.query, keep_blank_values=True)
     return Request(path=urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")), query=query)
 

@@ -130,7 +130,7 @@ def _status(value: str | None) -> tuple[str | None, str | None]:
 def _to_job(payload: bytes | msgspec.Raw) -> Job:
     e = _execution_decoder.decode(payload)
     status, conclusion = _status(e.status)
-    started, completed = utc(e.start_date), utc(e.finish_date)
+    started, completed = utc(e.start_date, "start_date"), utc(e.finish_date, "finish_date")
     return Job(
         id=str(e.id),
         # An execution has no name of its own; its comment is the title Buddy shows for a run.
@@ -219,7 +219,7 @@ def build_list_request(provider: str, params: Mapping[str, str], limit: int | No
 
 def _page_number(request: Request) -> int:
     for key, value in request.query:
-        if key == "page" and value.isdigit():
+        if key == "page" and value.isascii() and value.isdigit():
             return int(value)
     return 1
 
@@ -237,7 +237,7 @@ def map_job_page(provider: str, payload: bytes, request: Request) -> Page | None
         more = current < body.total_page_count
     else:
         size = body.page_size or next((int(v) for k, v in request.query
-                                       if k == "per_page" and v.isdigit()), 0)
+                                       if k == "per_page" and v.isascii() and v.isdigit()), 0)
         more = bool(jobs) and size > 0 and len(jobs) >= size
     if not more:
         return Page(jobs=jobs)

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from urllib.parse import parse_qsl, urlsplit
+from typing import Annotated
+from urllib.parse import parse_qsl
 
 import msgspec
 
@@ -95,7 +96,7 @@ INFO = ProviderInfo(
 class _Job(msgspec.Struct):
     """The fields of Buildkite's job object that the mapping reads."""
 
-    id: str
+    id: Annotated[str, msgspec.Meta(min_length=1)]  # an empty id is no id
     type: str | None = None
     name: str | None = None
     #: Block (``manual``) steps carry a ``label`` instead of a ``name``.
@@ -149,9 +150,9 @@ def _to_job(raw: msgspec.Raw, build: str | None) -> Job:
         build=build,
         status=status,
         conclusion=conclusion,
-        created_at=utc(b.created_at),
-        started_at=utc(b.started_at),
-        completed_at=utc(b.finished_at),
+        created_at=utc(b.created_at, "created_at"),
+        started_at=utc(b.started_at, "started_at"),
+        completed_at=utc(b.finished_at, "finished_at"),
         remote_data=raw,
     )
 
@@ -254,6 +255,7 @@ def map_job_page(provider: str, payload: bytes, params: Mapping[str, str], reque
     nxt = None
     link = page.links.get("next")
     if link:
-        query = parse_qsl(urlsplit(link).query, keep_blank_values=True)
+        # Only the query is read, so a malformed host in the link cannot stop paging.
+        query = parse_qsl(link.partition("?")[2].partition("#")[0], keep_blank_values=True)
         nxt = Request(path=request.path, query=query, headers=dict(request.headers))
     return Page(jobs=[_to_job(raw, build) for raw in page.items], next=nxt)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Annotated
 
 import msgspec
 
@@ -83,9 +84,13 @@ class _Workflow(msgspec.Struct):
 
 
 class _Job(msgspec.Struct):
-    """The fields of CircleCI's "Job Details" that the mapping reads."""
+    """The fields of CircleCI's "Job Details" that the mapping reads.
 
-    number: int | None = None
+    ``number`` is required (as CircleCI documents it): a body without it is not a job, and
+    must not become one that carries only the id that was asked for.
+    """
+
+    number: int
     name: str | None = None
     status: str | None = None
     created_at: datetime | None = None
@@ -95,9 +100,12 @@ class _Job(msgspec.Struct):
 
 
 class _ListedJob(msgspec.Struct):
-    """A job of ``GET /workflow/{id}/job``: a UUID ``id`` and, except for approval jobs, a number."""
+    """A job of ``GET /workflow/{id}/job``: a UUID ``id`` and, except for approval jobs, a number.
 
-    id: str | None = None
+    ``id`` is required (as CircleCI documents it), so that no listed job is left without one.
+    """
+
+    id: Annotated[str, msgspec.Meta(min_length=1)]  # an empty id is no id
     job_number: int | None = None
     name: str | None = None
     status: str | None = None
@@ -179,20 +187,20 @@ def build_request(provider: str, job_id: str, params: Mapping[str, str]) -> Requ
 
 
 @hookimpl
-def map_job(provider: str, payload: bytes, job_id: str) -> Job | None:
+def map_job(provider: str, payload: bytes) -> Job | None:
     if provider != NAME:
         return None
     c = _job_decoder.decode(payload)
     status, conclusion = outcome(c.status)
     return Job(
-        id=as_str(c.number) or job_id,
+        id=str(c.number),
         name=c.name,
         build=c.latest_workflow.id if c.latest_workflow else None,
         status=status,
         conclusion=conclusion,
-        created_at=utc(c.created_at),
-        started_at=utc(c.started_at),
-        completed_at=utc(c.stopped_at),
+        created_at=utc(c.created_at, "created_at"),
+        started_at=utc(c.started_at, "started_at"),
+        completed_at=utc(c.stopped_at, "stopped_at"),
         remote_data=msgspec.Raw(payload),
     )
 
@@ -222,13 +230,13 @@ def _listed(raw: msgspec.Raw, build: str | None) -> Job:
     status, conclusion = outcome(item.status)
     return Job(
         # The job number is what ``jobs get`` addresses; approval jobs have none, only a UUID.
-        id=as_str(item.job_number) or item.id or "",
+        id=as_str(item.job_number) or item.id,
         name=item.name,
         build=build,
         status=status,
         conclusion=conclusion,
-        started_at=utc(item.started_at),
-        completed_at=utc(item.stopped_at),
+        started_at=utc(item.started_at, "started_at"),
+        completed_at=utc(item.stopped_at, "stopped_at"),
         remote_data=raw,
     )
 

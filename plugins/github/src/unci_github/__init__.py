@@ -10,12 +10,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import datetime
+from urllib.parse import urlsplit
 
 import msgspec
 
 from unci import (
     Conclusion,
     Credentials,
+    DecodeError,
     Job,
     Page,
     Param,
@@ -94,7 +96,8 @@ _NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
 
 def _to_job(payload: bytes | msgspec.Raw) -> Job:
     g = _job_decoder.decode(payload)
-    created, started, completed = utc(g.created_at), utc(g.started_at), utc(g.completed_at)
+    created = utc(g.created_at, "created_at")
+    started, completed = utc(g.started_at, "started_at"), utc(g.completed_at, "completed_at")
     return Job(
         id=str(g.id),
         name=g.name,
@@ -185,8 +188,18 @@ def map_job_page(provider: str, payload: bytes, headers: Mapping[str, str]) -> P
         return None
     page = _list_decoder.decode(payload)
     match = _NEXT.search(headers.get("link", ""))
-    nxt = Request(path=match.group(1), headers=_headers()) if match else None
+    nxt = Request(path=_next_url(match.group(1)), headers=_headers()) if match else None
     return Page(jobs=[_to_job(raw) for raw in page.jobs], next=nxt)
+
+
+def _next_url(url: str) -> str:
+    """The Link header's next page, refused when it is not a URL (``http://[``)."""
+    try:
+        urlsplit(url)
+    except ValueError:
+        raise DecodeError(f"{NAME}: the Link header's next page {url!r} is not a URL",
+                          provider=NAME) from None
+    return url
 
 
 class _User(msgspec.Struct):

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import datetime
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl
 
 import msgspec
 
@@ -130,9 +130,9 @@ def _to_job(payload: bytes | msgspec.Raw) -> Job:
         # The job's commit; the pipeline's sha is the same commit when a payload leaves it out.
         commit=(g.commit.id if g.commit and g.commit.id else pipeline.sha),
         branch=None if g.tag else g.ref,
-        created_at=utc(g.created_at),
-        started_at=utc(g.started_at),
-        completed_at=utc(g.finished_at),
+        created_at=utc(g.created_at, "created_at"),
+        started_at=utc(g.started_at, "started_at"),
+        completed_at=utc(g.finished_at, "finished_at"),
         remote_data=payload if isinstance(payload, msgspec.Raw) else msgspec.Raw(payload),
     )
 
@@ -242,7 +242,8 @@ def _next_request(headers: Mapping[str, str], request: Request) -> Request | Non
         match = _NEXT.search(headers.get("link", ""))
         if not match:
             return None
-        page = dict(parse_qsl(urlsplit(match.group(1)).query)).get("page", "")
+        # Only the query is read, so a malformed host in the link cannot stop paging.
+        page = dict(parse_qsl(match.group(1).partition("?")[2].partition("#")[0])).get("page", "")
         if not page:
             return None
     query = [(k, v) for k, v in request.query if k != "page"] + [("page", page)]

@@ -135,8 +135,8 @@ def _to_job(payload: bytes | msgspec.Raw) -> Job:
     # While building, `result` may hold an intermediate value (Run.getResult): not a conclusion.
     conclusion = None if building else translate(b.result, CONCLUSION)
     revision = next((a.lastBuiltRevision for a in b.actions if a and a.lastBuiltRevision), None)
-    started = from_epoch_ms(b.timestamp)
-    completed = (from_epoch_ms(b.timestamp + (b.duration or 0))
+    started = from_epoch_ms(b.timestamp, "timestamp")
+    completed = (from_epoch_ms(b.timestamp + (b.duration or 0), "duration")
                  if building is False and b.timestamp is not None else None)
     return Job(
         id=str(b.number),

@@ -11,13 +11,14 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl
 
 import msgspec
 
 from unci import (
     Conclusion,
     Credentials,
+    DecodeError,
     Job,
     Page,
     Param,
@@ -173,10 +174,10 @@ def _to_job(payload: bytes | msgspec.Raw, build: str | None = None) -> Job:
         conclusion=conclusion,
         commit=t.commit.sha if t.commit else None,
         branch=_branch(t.commit),
-        created_at=utc(t.created_at),
-        started_at=utc(t.started_at),
-        completed_at=utc(t.finished_at),
-        updated_at=utc(t.updated_at),
+        created_at=utc(t.created_at, "created_at"),
+        started_at=utc(t.started_at, "started_at"),
+        completed_at=utc(t.finished_at, "finished_at"),
+        updated_at=utc(t.updated_at, "updated_at"),
         remote_data=payload if isinstance(payload, msgspec.Raw) else msgspec.Raw(payload),
     )
 
@@ -252,9 +253,10 @@ def _next_request(nxt: _Next, request: Request) -> Request | None:
     """
     offset, limit = nxt.offset, nxt.limit
     if (offset is None or limit is None) and nxt.href:
-        found = dict(parse_qsl(urlsplit(nxt.href).query))
-        offset = offset if offset is not None else _int(found.get("offset"))
-        limit = limit if limit is not None else _int(found.get("limit"))
+        # Only the query is read, so a malformed host in the href cannot stop paging.
+        found = dict(parse_qsl(nxt.href.partition("?")[2].partition("#")[0]))
+        offset = offset if offset is not None else _int(found.get("offset"), "offset")
+        limit = limit if limit is not None else _int(found.get("limit"), "limit")
     if offset is None:
         return None
     query = [(k, v) for k, v in request.query if k not in ("limit", "offset")]
@@ -264,8 +266,18 @@ def _next_request(nxt: _Next, request: Request) -> Request | None:
     return Request(path=request.path, query=query, headers=dict(request.headers))
 
 
-def _int(value: str | None) -> int | None:
-    return int(value) if value is not None and value.isdigit() else None
+def _int(value: str | None, name: str) -> int | None:
+    """A number from the next page's ``@href``; anything else there would end the listing
+    early without a word, so it is a decode error instead."""
+    if value is None:
+        return None
+    if not (value.isascii() and value.isdigit()):
+        raise DecodeError(
+            f"{NAME}: the list response's next page has {name}={value!r}, not a number - at "
+            "`$.@pagination.next.@href`",
+            provider=NAME,
+        )
+    return int(value)
 
 
 @hookimpl

@@ -1,0 +1,233 @@
+"""The error hierarchy as library users and scripts meet it: classes, exit codes, envelopes."""
+
+from __future__ import annotations
+
+import inspect
+import json
+from typing import Any
+
+import pytest
+
+import unci
+from helpers import run_cli
+from localserver import Reply
+from unci import errors
+
+#: Every error class, its exit code and the HTTP status of its Truto envelope. A new class in
+#: unci.errors that is missing here fails test_the_table_covers_every_class.
+TABLE: dict[type[unci.UnciError], tuple[int, int]] = {
+    unci.UnciError: (1, 500),
+    unci.UsageError: (2, 400),
+    unci.UnknownProvider: (2, 404),
+    unci.MissingParams: (2, 400),
+    unci.InvalidParam: (2, 400),
+    unci.PluginError: (3, 500),
+    unci.PluginLoadError: (3, 500),
+    unci.DuplicateProvider: (3, 500),
+    unci.AuthError: (4, 401),
+    unci.NotFound: (5, 404),
+    unci.RemoteError: (6, 418),
+    unci.RateLimited: (7, 429),
+    unci.NetworkError: (8, 502),
+    unci.Timeout: (8, 504),
+    unci.DecodeError: (9, 502),
+    unci.ConfigError: (10, 500),
+}
+#: The HTTP status each remote error is built with below (its envelope repeats it).
+REMOTE_STATUS = {unci.RemoteError: 418, unci.AuthError: 401, unci.NotFound: 404,
+                 unci.RateLimited: 429}
+#: The family a script can catch each class by: the direct parent below UnciError.
+FAMILY = {
+    unci.UnknownProvider: unci.UsageError, unci.MissingParams: unci.UsageError,
+    unci.InvalidParam: unci.UsageError, unci.PluginLoadError: unci.PluginError,
+    unci.DuplicateProvider: unci.PluginError, unci.AuthError: unci.RemoteError,
+    unci.NotFound: unci.RemoteError, unci.RateLimited: unci.RemoteError,
+    unci.Timeout: unci.NetworkError,
+}
+
+
+def make(cls: type[unci.UnciError], message: str = "github: it went wrong") -> unci.UnciError:
+    """An instance with whatever keyword arguments the class requires."""
+    kw: dict[str, Any] = {"provider": "github"}
+    if issubclass(cls, unci.RemoteError):
+        kw.update(remote_status=REMOTE_STATUS[cls], remote_body=b'{"message":"nope"}',
+                  remote_headers={"x-request-id": "1"})
+    if cls is unci.MissingParams:
+        kw["missing"] = ["owner", "repo_id"]
+    if cls is unci.PluginLoadError:
+        kw["distribution"] = "unci-github"
+    if cls is unci.DuplicateProvider:
+        kw["distributions"] = ["unci-github", "unci-github-fork"]
+    return cls(message, **kw)
+
+
+def test_the_table_covers_every_class() -> None:
+    defined = {obj for _, obj in inspect.getmembers(errors, inspect.isclass)
+               if issubclass(obj, unci.UnciError)}
+    assert defined == set(TABLE)
+    exported = {getattr(unci, name) for name in unci.__all__}
+    assert set(TABLE) <= exported  # every class is reachable as unci.<Name>
+
+
+@pytest.mark.parametrize("cls", list(TABLE), ids=lambda c: c.__name__)
+def test_exit_code_and_status(cls: type[unci.UnciError]) -> None:
+    exit_code, status = TABLE[cls]
+    exc = make(cls)
+    assert exc.exit_code == exit_code
+    assert exc.to_dict()["statusCode"] == status
+    if cls is not unci.UnciError:
+        assert exit_code == errors.EXIT_CODES[_family_name(cls)]
+
+
+def _family_name(cls: type[unci.UnciError]) -> str:
+    for name, base in (("usage", unci.UsageError), ("plugin", unci.PluginError),
+                       ("auth", unci.AuthError), ("not_found", unci.NotFound),
+                       ("rate_limit", unci.RateLimited), ("remote", unci.RemoteError),
+                       ("network", unci.NetworkError), ("decode", unci.DecodeError),
+                       ("config", unci.ConfigError)):
+        if issubclass(cls, base):
+            return name
+    raise AssertionError(cls)
+
+
+def test_exit_codes_are_distinct_per_family_and_documented() -> None:
+    """Scripts branch on them: one code per family, none of them Python's own 1, all in --help."""
+    codes = list(errors.EXIT_CODES.values())
+    assert len(codes) == len(set(codes)) and 1 not in codes and 0 not in codes
+    result = run_cli("--help")
+    assert result.exit_code == 0
+    for code in codes:
+        assert f" {code} " in " ".join(result.stdout.split()), code
+
+
+@pytest.mark.parametrize("cls", list(TABLE), ids=lambda c: c.__name__)
+def test_catchable_at_every_level(cls: type[unci.UnciError]) -> None:
+    """``except UnciError``, ``except <family>`` and ``except <class>`` all catch it."""
+    levels = [c for c in cls.__mro__ if isinstance(c, type) and issubclass(c, Exception)]
+    assert unci.UnciError in levels and Exception in levels
+    if cls in FAMILY:
+        assert FAMILY[cls] in levels
+    for level in levels:
+        with pytest.raises(level) as info:
+            raise make(cls)
+        assert type(info.value) is cls
+
+
+@pytest.mark.parametrize("cls", list(TABLE), ids=lambda c: c.__name__)
+def test_siblings_do_not_catch_each_other(cls: type[unci.UnciError]) -> None:
+    """``except NotFound`` must not swallow an AuthError: each family is its own branch."""
+    for other in TABLE:
+        if other is cls or issubclass(cls, other):
+            continue
+        try:
+            raise make(cls)
+        except other:
+            pytest.fail(f"except {other.__name__} caught a {cls.__name__}")
+        except unci.UnciError:
+            pass
+
+
+@pytest.mark.parametrize("cls", list(TABLE), ids=lambda c: c.__name__)
+def test_message_and_provider(cls: type[unci.UnciError]) -> None:
+    exc = make(cls, "github: the token was refused")
+    assert str(exc) == exc.message == "github: the token was refused"
+    assert exc.provider == "github"
+
+
+@pytest.mark.parametrize("cls", [c for c in TABLE if not issubclass(c, unci.RemoteError)],
+                         ids=lambda c: c.__name__)
+def test_to_dict_is_trutos_envelope(cls: type[unci.UnciError]) -> None:
+    exc = make(cls)
+    data = exc.to_dict()
+    assert list(data) == ["statusCode", "error", "message"]
+    assert data["message"] == "github: it went wrong"
+    assert isinstance(data["error"], str) and data["error"]
+    assert json.loads(json.dumps(data)) == data
+
+
+@pytest.mark.parametrize("cls", [c for c in TABLE if issubclass(c, unci.RemoteError)],
+                         ids=lambda c: c.__name__)
+def test_remote_to_dict_carries_the_providers_answer(cls: type[unci.UnciError]) -> None:
+    exc = make(cls)
+    data = exc.to_dict()
+    assert list(data) == ["statusCode", "error", "message", "remote_error",
+                          "truto_is_remote_error", "remote_status", "raw_response"]
+    assert data["remote_error"] is True and data["truto_is_remote_error"] is True
+    assert data["remote_status"] == data["statusCode"] == REMOTE_STATUS[cls]
+    assert data["raw_response"] == {"message": "nope"}
+    assert json.loads(json.dumps(data)) == data
+
+
+@pytest.mark.parametrize(("status", "expected"), [(404, 404), (503, 503), (302, 502), (200, 502),
+                                                  (600, 502), (399, 502)])
+def test_remote_status_outside_4xx_5xx_is_a_bad_gateway(status: int, expected: int) -> None:
+    exc = unci.RemoteError("x", provider="github", remote_status=status)
+    assert exc.to_dict()["statusCode"] == expected and exc.to_dict()["remote_status"] == status
+
+
+@pytest.mark.parametrize(("body", "raw"), [
+    (b"", None),
+    (b"<html><title>Bad gateway</title></html>", "<html><title>Bad gateway</title></html>"),
+    (b'[1, "two"]', [1, "two"]),
+    (b"\xff\xfe not utf-8", "\ufffd\ufffd not utf-8"),
+    (b"[" * 5000 + b"]" * 5000, "[" * 5000 + "]" * 5000),  # nested past Python's stack: text
+])
+def test_raw_response_is_json_or_text(body: bytes, raw: Any) -> None:
+    exc = unci.RemoteError("x", provider="github", remote_status=500, remote_body=body)
+    assert exc.to_dict()["raw_response"] == raw
+
+
+def test_extra_attributes_ride_along() -> None:
+    assert make(unci.MissingParams).missing == ["owner", "repo_id"]
+    assert make(unci.PluginLoadError).distribution == "unci-github"
+    assert make(unci.DuplicateProvider).distributions == ["unci-github", "unci-github-fork"]
+    limited = unci.RateLimited("slow down", provider="github", remote_status=429, reset_after=30.0)
+    assert limited.reset_after == 30.0 and limited.remote_headers == {}
+    remote = make(unci.NotFound)
+    assert remote.remote_body == b'{"message":"nope"}' and remote.remote_headers == {"x-request-id": "1"}
+    assert unci.UnciError("no provider").provider is None
+
+
+# --- what the CLI makes of them ----------------------------------------------------------------
+
+
+def _cli_cases(url: str) -> list[tuple[list[str], type[unci.UnciError]]]:
+    gh = ["jobs", "get", "1", "-P", "github", "-p", "owner=o", "-p", "repo_id=r", "--base-url", url,
+          "--retries", "0"]
+    return [
+        (["jobs", "get", "1", "-P", "nope"], unci.UnknownProvider),
+        (["jobs", "get", "1", "-P", "github"], unci.MissingParams),
+        (["jobs", "get", "..", "-P", "github", "-p", "owner=o", "-p", "repo_id=r"], unci.InvalidParam),
+        ([*gh, "--token", "t-401"], unci.AuthError),
+        ([*gh[:2], "404", *gh[3:]], unci.NotFound),
+        ([*gh[:2], "500", *gh[3:]], unci.RemoteError),
+        ([*gh[:2], "429", *gh[3:], "--max-wait", "0"], unci.RateLimited),
+        ([*gh[:2], "900", *gh[3:]], unci.DecodeError),
+        (["jobs", "get", "1", "-P", "github", "-p", "owner=o", "-p", "repo_id=r", "--base-url",
+          "http://127.0.0.1:9", "--retries", "0"], unci.NetworkError),
+        (["jobs", "get", "1", "-a", "missing-account"], unci.UsageError),
+    ]
+
+
+def test_cli_exit_codes_and_json_envelopes(server) -> None:
+    """Each family's exit code reaches the shell, and --error-format json prints its envelope."""
+    base = "/repos/o/r/actions/jobs/"
+    server.route(base + "1", Reply(401, b'{"message":"Bad credentials"}'))
+    server.route(base + "404", Reply(404, b'{"message":"Not Found"}'))
+    server.route(base + "500", Reply(500, b'{"message":"boom"}'))
+    server.route(base + "429", Reply(429, b'{"message":"slow"}', {"Retry-After": "60"}))
+    server.route(base + "900", Reply(200, b'{"id": "not a number"}'))
+    for args, cls in _cli_cases(server.url):
+        text = run_cli(*args)
+        assert text.exit_code == TABLE[cls][0], (args, text.stderr)
+        assert text.stderr.startswith("unci: error: ") and text.stdout == "", (args, text.stderr)
+        assert "Traceback" not in text.stderr
+        as_json = run_cli(*args, "--error-format", "json")
+        assert as_json.exit_code == text.exit_code
+        envelope = json.loads(as_json.stderr)
+        assert envelope["message"] in text.stderr
+        if issubclass(cls, unci.RemoteError):
+            assert envelope["statusCode"] == envelope["remote_status"] >= 400, envelope
+            assert envelope["raw_response"]["message"], envelope
+        else:
+            assert envelope["statusCode"] == TABLE[cls][1] and "raw_response" not in envelope
