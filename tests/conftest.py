@@ -7,14 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from helpers import SECRET_HEADERS
 from localserver import LocalServer
 from unci import plugins
 
 ROOT = Path(__file__).resolve().parents[1]
 CASSETTES = ROOT / "cassettes"
-#: Credentials-bearing request headers of every provider; none may ever reach a cassette.
-SECRET_HEADERS = ["authorization", "circle-token", "private-token", "cookie", "x-api-key",
-                  "travis-api-token"]
 
 
 _CREDENTIAL_SUFFIXES = ("_TOKEN", "_PASSWORD", "_USERNAME", "_USER", "_USER_ID", "_PAT",

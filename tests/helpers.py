@@ -13,6 +13,9 @@ from unci.cli import cli
 from unci.plugins import registry
 
 ROOT = Path(__file__).resolve().parents[1]
+#: Credentials-bearing request headers of every provider; none may ever reach a cassette.
+SECRET_HEADERS = ["authorization", "circle-token", "private-token", "cookie", "x-api-key",
+                  "travis-api-token"]
 
 
 

@@ -361,7 +361,7 @@ def test_no_cassette_holds_the_canary() -> None:
 
 def test_no_cassette_holds_any_credential() -> None:
     """Whatever token recorded them, no request in a cassette carries a credential."""
-    from conftest import SECRET_HEADERS
+    from helpers import SECRET_HEADERS
 
     secret_query = {"circle-token", "private_token", "access_token", "token", "api_key", "key"}
     found = []
