@@ -96,3 +96,14 @@ def test_docs_exist() -> None:
     for name in ("formats.md", "providers.md", "cli.md"):
         assert (ROOT / "docs" / name).is_file()
     assert Path(ROOT / "README.md").is_file()
+
+
+def test_site_builds_in_strict_mode(tmp_path: Path) -> None:
+    """mkdocs --strict: every page in the nav exists, no broken link, no orphan page."""
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet",
+                           "-f", str(ROOT / "mkdocs.yml"), "-d", str(tmp_path / "site")],
+                          capture_output=True, text=True, check=False, cwd=ROOT)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (tmp_path / "site" / "providers" / "index.html").is_file()
