@@ -231,3 +231,25 @@ def test_cli_exit_codes_and_json_envelopes(server) -> None:
             assert envelope["raw_response"]["message"], envelope
         else:
             assert envelope["statusCode"] == TABLE[cls][1] and "raw_response" not in envelope
+
+
+def test_every_error_survives_pickling_for_process_pools() -> None:
+    import pickle
+
+    from unci import errors
+
+    samples = [
+        errors.UsageError("bad", provider="github"),
+        errors.MissingParams("missing", provider="github", missing=["owner"]),
+        errors.PluginLoadError("broken", provider="x", distribution="unci-x 1"),
+        errors.DuplicateProvider("twice", provider="x", distributions=["a 1", "b 2"]),
+        errors.NotFound("gone", provider="github", remote_status=404, remote_body=b'{"m":1}'),
+        errors.RateLimited("slow", provider="github", remote_status=429, reset_after=3.0),
+        errors.Timeout("late", provider="github"),
+    ]
+    for error in samples:
+        again = pickle.loads(pickle.dumps(error))
+        assert type(again) is type(error) and str(again) == str(error)
+        assert again.to_dict() == error.to_dict() and again.exit_code == error.exit_code
+    assert pickle.loads(pickle.dumps(samples[1])).missing == ["owner"]
+    assert pickle.loads(pickle.dumps(samples[5])).reset_after == 3.0

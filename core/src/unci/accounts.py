@@ -25,6 +25,8 @@ from typing import Any
 from unci.errors import ConfigError, UsageError
 
 KEYRING_SERVICE = "unci"
+#: The last file parsed, keyed by path and stat (a rename on save changes the inode).
+_CACHE: dict[tuple[object, ...], dict[str, Account]] = {}
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
@@ -113,7 +115,8 @@ def load(path: Path | None = None) -> dict[str, Account]:
     """Every account in the file; a missing file is no accounts."""
     path = path or config_path()
     try:
-        mode = path.stat().st_mode
+        st = path.stat()
+        mode = st.st_mode
     except FileNotFoundError:
         return {}
     except OSError as exc:
@@ -123,6 +126,9 @@ def load(path: Path | None = None) -> dict[str, Account]:
             f"the accounts file {path} can be read by other users (mode {stat.S_IMODE(mode):o}); "
             f"it may hold tokens, so unci refuses it. Fix it with: chmod 600 {path}"
         )
+    key = (str(path), mode, st.st_ino, st.st_size, st.st_mtime_ns)
+    if key in _CACHE:  # a server reads the file per request; parse it once per version
+        return dict(_CACHE[key])
     try:
         data = _toml().loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
@@ -135,7 +141,9 @@ def load(path: Path | None = None) -> dict[str, Account]:
         params = known.pop("params", {}) or {}
         accounts[name] = Account(name=name, params={str(k): str(v) for k, v in params.items()},
                                  **known)
-    return accounts
+    _CACHE.clear()
+    _CACHE[key] = accounts
+    return dict(accounts)
 
 
 def _quote(value: str) -> str:

@@ -40,6 +40,18 @@ class UnciError(Exception):
         """Truto's error envelope: ``{"statusCode", "error", "message"}``."""
         return {"statusCode": self.status_code, "error": self.error, "message": self.message}
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Subclasses take keyword-only arguments, which pickle's default (args only) loses;
+        # rebuild from the state instead, so errors cross process pools intact.
+        return (_restore, (type(self), self.message, dict(self.__dict__)))
+
+
+def _restore(cls: type[UnciError], message: str, state: dict[str, Any]) -> UnciError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, message)
+    error.__dict__.update(state)
+    return error
+
 
 def _phrase(status: int) -> str:
     from http import HTTPStatus
