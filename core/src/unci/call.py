@@ -7,7 +7,8 @@ once, so the two can never drift apart.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -357,40 +358,41 @@ def raise_for_status(call: Call, answer: Answer, reg: PluginRegistry | None = No
     raise RemoteError(f"{provider}: HTTP {status} from {where}{quoted}", **kw)
 
 
-def decode_job(call: Call, answer: Answer, reg: PluginRegistry | None = None) -> Job:
-    """Run the plugin's ``map_job``; anything but a whole Job is a :class:`DecodeError`."""
-    reg = reg or registry()
-    provider = call.provider
+@contextmanager
+def decoding(provider: str, what: str) -> Iterator[None]:
+    """Whatever goes wrong while a plugin reads a body becomes one :class:`DecodeError` that
+    names the provider (and the field, when msgspec or a shared helper knows it).
+
+    :param what: the body's description, e.g. ``"the job JSON"`` or ``"the list JSON"``.
+    """
+    body = f"the response body is not {what} {provider} documents"
     try:
-        job = reg.hook.map_job(
-            provider=provider, payload=answer.body, job_id=call.job_id or "", params=call.params
-        )
+        yield
     except DecodeError as exc:
         if exc.provider is not None:
             raise
         # From a shared helper (``utc``) that names the field but cannot know the provider.
-        raise DecodeError(
-            f"{provider}: the response body is not the job JSON {provider} documents: {exc.message}",
-            provider=provider,
-        ) from None
+        raise DecodeError(f"{provider}: {body}: {exc.message}", provider=provider) from None
     except UnciError:
         raise
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
-        raise DecodeError(
-            f"{provider}: the response body is not the job JSON {provider} documents: {exc}",
-            provider=provider,
-        ) from None
+        raise DecodeError(f"{provider}: {body}: {exc}", provider=provider) from None
     except RecursionError:  # msgspec's answer to JSON nested deeper than Python's stack
-        raise DecodeError(
-            f"{provider}: the response body is nested too deeply to be the job JSON {provider} "
-            "documents",
-            provider=provider,
-        ) from None
+        raise DecodeError(f"{provider}: the response body is nested too deeply to be {what} "
+                          f"{provider} documents", provider=provider) from None
     except Exception as exc:  # noqa: BLE001 - a mapping bug must not surface as a traceback
-        raise DecodeError(
-            f"{provider}: could not map the response body to a job ({type(exc).__name__}: {exc})",
-            provider=provider,
-        ) from None
+        raise DecodeError(f"{provider}: could not read {what} ({type(exc).__name__}: {exc})",
+                          provider=provider) from None
+
+
+def decode_job(call: Call, answer: Answer, reg: PluginRegistry | None = None) -> Job:
+    """Run the plugin's ``map_job``; anything but a whole Job is a :class:`DecodeError`."""
+    reg = reg or registry()
+    provider = call.provider
+    with decoding(provider, "the job JSON"):
+        job = reg.hook.map_job(
+            provider=provider, payload=answer.body, job_id=call.job_id or "", params=call.params
+        )
     if not isinstance(job, Job):
         raise DecodeError(f"{provider}: the plugin mapped no job from the response",
                           provider=provider)

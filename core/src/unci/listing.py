@@ -17,8 +17,8 @@ from urllib.parse import parse_qsl
 
 import msgspec
 
-from unci.call import Answer, Call, Target, check_params, prepare
-from unci.errors import DecodeError, UnciError, UsageError
+from unci.call import Answer, Call, Target, check_params, decoding, prepare
+from unci.errors import DecodeError, UsageError
 from unci.job import Job
 from unci.plugins import PluginRegistry, registry
 from unci.provider import Page, Request
@@ -108,33 +108,9 @@ def read_page(call: Call, answer: Answer, reg: PluginRegistry | None = None) -> 
     sent = Request(path=call.url, method=call.method, query=list(call.query),
                    headers={k: v for k, v in call.headers.items()
                             if k not in call.auth_header_names})
-    try:
+    with decoding(provider, "the list JSON"):
         page = reg.hook.map_job_page(provider=provider, payload=answer.body,
                                      headers=answer.headers, params=call.params, request=sent)
-    except DecodeError as exc:
-        if exc.provider is not None:
-            raise
-        # From a shared helper (``utc``) that names the field but cannot know the provider.
-        raise DecodeError(
-            f"{provider}: the list response is not the JSON {provider} documents: {exc.message}",
-            provider=provider,
-        ) from None
-    except UnciError:
-        raise
-    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
-        raise DecodeError(
-            f"{provider}: the list response is not the JSON {provider} documents: {exc}",
-            provider=provider,
-        ) from None
-    except RecursionError:  # msgspec's answer to JSON nested deeper than Python's stack
-        raise DecodeError(
-            f"{provider}: the list response is nested too deeply to be the JSON {provider} "
-            "documents",
-            provider=provider,
-        ) from None
-    except Exception as exc:  # noqa: BLE001 - a mapping bug must not surface as a traceback
-        raise DecodeError(f"{provider}: could not read the job list ({type(exc).__name__}: {exc})",
-                          provider=provider) from None
     if not isinstance(page, Page):
         raise DecodeError(f"{provider}: the plugin read no page from the list response",
                           provider=provider)
