@@ -19,6 +19,7 @@ _WHERE = {
     "hookimpl": "hookspecs", "Param": "provider", "ProviderInfo": "provider",
     "Credentials": "provider", "Request": "provider", "Page": "provider",
     "segment": "provider", "segments": "provider", "basic_auth": "provider",
+    "message_at": "bodies",
     # errors
     "UnciError": "errors", "UsageError": "errors", "UnknownProvider": "errors",
     "MissingParams": "errors", "InvalidParam": "errors", "PluginError": "errors",
@@ -32,6 +33,7 @@ _WHERE = {
 }
 
 if TYPE_CHECKING:
+    from unci.bodies import message_at
     from unci.client import (
         AsyncClient,
         Client,
@@ -132,6 +134,7 @@ __all__ = [
     "iter_jobs",
     "latest",
     "list_jobs",
+    "message_at",
     "segment",
     "segments",
     "translate",

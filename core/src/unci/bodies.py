@@ -53,3 +53,14 @@ def find_message(data: Any, depth: int = 0) -> str | None:
             if key in data:
                 return find_message(data[key], depth + 1)
     return None
+
+
+def message_at(payload: bytes, key: str) -> str | None:
+    """The non-empty string at top-level ``key`` of a JSON error body (``message``,
+    ``error_message``...), stripped; ``None`` when the body is not such JSON."""
+    try:
+        data = msgspec.json.decode(payload)
+    except (msgspec.DecodeError, RecursionError):
+        return None
+    value = data.get(key) if isinstance(data, dict) else None
+    return (value.strip() or None) if isinstance(value, str) else None

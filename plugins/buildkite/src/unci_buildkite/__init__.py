@@ -33,6 +33,7 @@ from unci import (
     Request,
     Status,
     hookimpl,
+    message_at,
     segment,
     translate,
     utc,
@@ -227,12 +228,7 @@ def error_message(provider: str, payload: bytes) -> str | None:
     """Buildkite's ``{"message": "..."}`` (404 "No job found", 401 "Authentication required…")."""
     if provider != NAME:
         return None
-    try:
-        data = msgspec.json.decode(payload)
-    except msgspec.DecodeError:
-        return None
-    message = data.get("message") if isinstance(data, dict) else None
-    return message if isinstance(message, str) and message else None
+    return message_at(payload, "message")
 
 
 @hookimpl

@@ -25,6 +25,7 @@ from unci import (
     Status,
     as_str,
     hookimpl,
+    message_at,
     segment,
     segments,
     translate,
@@ -209,12 +210,7 @@ def map_job(provider: str, payload: bytes) -> Job | None:
 def error_message(provider: str, payload: bytes) -> str | None:
     if provider != NAME:
         return None
-    try:
-        data = msgspec.json.decode(payload)
-    except msgspec.DecodeError:
-        return None
-    message = data.get("message") if isinstance(data, dict) else None
-    return (message.strip() or None) if isinstance(message, str) else None
+    return message_at(payload, "message")
 
 
 @hookimpl

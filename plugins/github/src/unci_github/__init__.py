@@ -27,6 +27,7 @@ from unci import (
     as_str,
     hookimpl,
     latest,
+    message_at,
     segment,
     translate,
     utc,
@@ -163,12 +164,7 @@ def map_job(provider: str, payload: bytes) -> Job | None:
 def error_message(provider: str, payload: bytes) -> str | None:
     if provider != NAME:
         return None
-    try:
-        data = msgspec.json.decode(payload)
-    except msgspec.DecodeError:
-        return None
-    message = data.get("message") if isinstance(data, dict) else None
-    return message if isinstance(message, str) else None
+    return message_at(payload, "message")
 
 
 @hookimpl

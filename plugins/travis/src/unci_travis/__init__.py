@@ -26,6 +26,7 @@ from unci import (
     Request,
     Status,
     hookimpl,
+    message_at,
     segment,
     translate,
     utc,
@@ -226,12 +227,7 @@ def map_job(provider: str, payload: bytes) -> Job | None:
 def error_message(provider: str, payload: bytes) -> str | None:
     if provider != NAME:
         return None
-    try:
-        data = msgspec.json.decode(payload)
-    except msgspec.DecodeError:
-        return None
-    message = data.get("error_message") if isinstance(data, dict) else None
-    return (message.strip() or None) if isinstance(message, str) else None
+    return message_at(payload, "error_message")
 
 
 @hookimpl
