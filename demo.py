@@ -35,6 +35,12 @@ DEMOS = [
 ]
 
 
+NOTES = {
+    "circleci": "CircleCI publishes only a schema example for this endpoint, with placeholder "
+                "values such as \"string\" and 0; it is replayed exactly as published",
+}
+
+
 def run(args: list[str]) -> int:
     try:
         cli.main(args=args, prog_name="unci", standalone_mode=False)
@@ -55,6 +61,8 @@ def main() -> int:
             print(f"--- {provider}: not installed (pip install ./plugins/{provider})\n")
             continue
         print(f"--- $ unci jobs get {' '.join(args)} --ignore-remote-data", flush=True)
+        if provider in NOTES:
+            print(f"    ({NOTES[provider]})", flush=True)
         with player.use_cassette(cassette):
             code = run(["jobs", "get", *args, "--ignore-remote-data"])
         failures += code != 0
