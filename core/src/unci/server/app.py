@@ -31,7 +31,7 @@ from unci.client import AsyncClient
 from unci.commands import render, render_page
 from unci.errors import ConfigError, MissingParams, RemoteError, UnciError, UsageError
 from unci.ratelimit import normalize as normalize_ratelimit
-from unci.redact import REDACTED, redact_query
+from unci.redact import redact_query, scrub_bytes
 from unci.retry import RetryPolicy
 from unci.server.auth import GENERATE_HINT, TokenChecker
 from unci.server.query import TrutoQuery, parse
@@ -66,17 +66,9 @@ class AccountNotFound(UsageError):
 # --- responses -----------------------------------------------------------------------------
 
 
-def _scrub(body: bytes, secrets: list[str]) -> bytes:
-    """Last line of defence: a provider that echoes a credential never gets it to the caller."""
-    for secret in secrets:
-        if secret and len(secret) >= 3:
-            body = body.replace(secret.encode(), REDACTED.encode())
-    return body
-
-
 def _json(value: Any, status: int = 200, headers: dict[str, str] | None = None,
           secrets: list[str] | None = None) -> Response:
-    return Response(_scrub(formats.encode(value), secrets or []), status_code=status,
+    return Response(scrub_bytes(formats.encode(value), secrets or []), status_code=status,
                     media_type=JSON, headers=headers)
 
 
@@ -124,7 +116,7 @@ def _guarded(handler: Handler) -> Handler:
             secrets = _secrets_for(getattr(request.state, "query", None))
             text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
             log.error("internal error on %s: %s", request.url.path,
-                      _scrub(text.encode(), secrets).decode())
+                      scrub_bytes(text.encode(), secrets).decode())
             return _json({"statusCode": 500, "error": "Internal Server Error",
                           "message": f"internal error: {type(exc).__name__} (see the server log)"},
                          500)
@@ -175,7 +167,7 @@ def _ok(value: Any, answer_headers: dict[str, str], secrets: list[str]) -> Respo
     headers = normalize_ratelimit(answer_headers)
     if isinstance(value, bytes):  # raw: the provider's body and its content type
         media = answer_headers.get("content-type") or JSON
-        return Response(_scrub(value, secrets), media_type=media, headers=headers)
+        return Response(scrub_bytes(value, secrets), media_type=media, headers=headers)
     return _json(value, headers=headers, secrets=secrets)
 
 
