@@ -203,3 +203,66 @@ def test_health_over_the_wire(served) -> None:
 
     assert requests.get(f"{served.url}/healthz", timeout=30).json()["status"] == "ok"
 
+
+
+SDK_SCRIPT = """
+import asyncio, json, sys
+from truto_python_sdk import TrutoApi
+
+async def main(base_url, token, account, job_id):
+    truto = TrutoApi(token=token, base_url=base_url)   # Truto's own SDK; only base_url changes
+    job = await truto.unified_api.get("ci-cd", "jobs", job_id, {"integrated_account_id": account})
+    row = await truto.unified_api.get("ci-cd", "jobs", job_id, {
+        "integrated_account_id": account, "truto_response_format": "normalized",
+        "truto_exclude_fields": ["commit", "branch"]})
+    try:
+        await truto.unified_api.get("ci-cd", "jobs", job_id, {"integrated_account_id": "nope"})
+        missing = None
+    except Exception as exc:
+        missing = getattr(exc, "status", repr(exc))
+    print(json.dumps({"job": job, "row": row, "missing": missing}))
+
+asyncio.run(main(*sys.argv[1:]))
+"""
+
+
+def _python_312_or_newer() -> str | None:
+    """On PATH, or installed by pyenv without being selected (its shims then refuse to run)."""
+    from pathlib import Path
+
+    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    candidates = [shutil.which(n) for n in ("python3.14", "python3.13", "python3.12")]
+    candidates += [str(p) for p in sorted(pyenv.glob("3.1[2-9]*/bin/python3"), reverse=True)]
+    for found in candidates:
+        if found and subprocess.run([found, "-c", "import sys; assert sys.version_info >= (3, 12)"],
+                                    capture_output=True, check=False).returncode == 0:
+            return found
+    return None
+
+
+@pytest.fixture(scope="module")
+def truto_sdk(tmp_path_factory) -> str:
+    """The python of a venv holding Truto's Python SDK (it needs Python 3.12 or newer)."""
+    interpreter = _python_312_or_newer()
+    if interpreter is None:
+        pytest.skip("Truto's Python SDK needs Python 3.12+, and none is on this machine")
+    venv = tmp_path_factory.mktemp("truto-sdk") / "venv"
+    subprocess.run([interpreter, "-m", "venv", str(venv)], check=True, capture_output=True)
+    python = str(venv / "bin" / "python")
+    done = subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                           "truto-python-sdk"], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return python
+
+
+@pytest.mark.slow
+def test_truto_python_sdk_works_with_only_the_base_url_changed(served: Served, truto_sdk: str) -> None:
+    done = subprocess.run([truto_sdk, "-c", SDK_SCRIPT, served.url, API_TOKEN, served.account_id,
+                           JOB_ID], capture_output=True, text=True, check=False, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    seen = json.loads(done.stdout)
+    assert seen["job"]["id"] == JOB_ID and seen["job"]["conclusion"] == "passed"
+    assert seen["job"]["remote_data"]["id"] == int(JOB_ID)
+    assert seen["row"]["provider"] == "github" and "commit" not in seen["row"]
+    assert "branch" not in seen["row"] and seen["row"]["status"] == "completed"
+    assert seen["missing"] == 404
