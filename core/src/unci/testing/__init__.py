@@ -22,20 +22,15 @@ from typing import TYPE_CHECKING, Any
 
 _WHERE = {
     "ProviderConformance": "conformance",
-    "Sample": "conformance",
-    "Cassette": "conformance",
+    "Sample": "samples",
+    "Cassette": "samples",
     "HOSTILE_VALUES": "conformance",
     "STANDARD_CHECKS": "conformance",
 }
 
 if TYPE_CHECKING:
-    from unci.testing.conformance import (
-        HOSTILE_VALUES,
-        STANDARD_CHECKS,
-        Cassette,
-        ProviderConformance,
-        Sample,
-    )
+    from unci.testing.conformance import HOSTILE_VALUES, STANDARD_CHECKS, ProviderConformance
+    from unci.testing.samples import Cassette, Sample
 
 
 def __getattr__(name: str) -> Any:

@@ -12,29 +12,49 @@ A check that does not apply is skipped only with a written reason, in ``skips``
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
-from urllib.parse import parse_qsl, quote, unquote, urlsplit
+from urllib.parse import urlsplit
 
-import msgspec
 import pytest
 
 from unci import formats
-from unci.call import Answer, Call, Target, debug_envelope, decode_job, prepare_get
+from unci.call import Answer, Target, debug_envelope, decode_job, prepare_get
 from unci.call import raise_for_status as _raise_for_status
 from unci.errors import MissingParams, RemoteError, UnciError
-from unci.job import FIELDS, TIMESTAMPS, Conclusion, Job, Status
-from unci.listing import prepare_list, read_page
+from unci.job import FIELDS, Job
+from unci.listing import read_page
 from unci.plugins import REQUIRED_HOOKS, PluginRegistry
 from unci.provider import Credentials, Param, ProviderInfo, Request
+from unci.testing._checks import (
+    _builder,
+    _fail,
+    _filled,
+    _full_url,
+    _has_reasoned_mark,
+    _implemented,
+    _impls,
+    _job_problems,
+    _normalize,
+    _prepare_list,
+    _record_text,
+    _request,
+    _same_url,
+    _secret_forms,
+    _short,
+    _steering,
+)
+from unci.testing.samples import (
+    Cassette,
+    Sample,
+    _load_cassette,
+    _Recorded,
+)
 
 #: Values that try to steer a request elsewhere: other endpoints, other queries, fragments,
 #: characters a URL cannot carry raw. Each must be refused or percent-encoded.
@@ -60,59 +80,6 @@ LISTING_HOOKS = ("build_list_request", "map_job_page")
 #: A provider name no plugin answers for: every hook must return None for it.
 OTHER_PROVIDER = "unci-conformance-someone-else"
 GUARD = "test_no_overrides_DO_NOT_OVERRIDE"
-#: Characters that may stand raw in a URL path without being percent-encoded.
-_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-
-
-@dataclass(frozen=True)
-class Sample:
-    """A response body the provider really sends for one job, and what addresses that job.
-
-    ``job_id`` and ``params`` default to the test class's; give them when a sample answers for
-    another job (a parent's timeline that holds several jobs, say).
-    """
-
-    payload: bytes
-    name: str = "sample"
-    job_id: str | None = None
-    params: Mapping[str, str] | None = None
-
-    @classmethod
-    def file(cls, path: str | os.PathLike[str], **kw: Any) -> Sample:
-        path = Path(path)
-        return cls(path.read_bytes(), name=kw.pop("name", path.name), **kw)
-
-
-@dataclass(frozen=True)
-class Cassette:
-    """A vcrpy cassette whose first request is the one unci makes for ``job_id`` and ``params``.
-
-    ``base_url`` is the API root the recording was made against (default: the provider's
-    hosted one). Its 2xx bodies also serve as samples. For a listing cassette (in
-    ``list_cassettes``) ``params`` default to the class's ``list_params`` and ``limit`` is the
-    page size that was asked for, if any.
-    """
-
-    path: str | os.PathLike[str]
-    job_id: str | None = None
-    params: Mapping[str, str] | None = None
-    base_url: str | None = None
-    limit: int | None = None
-
-
-@dataclass
-class _Interaction:
-    method: str
-    uri: str
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-
-@dataclass
-class _Recorded:
-    cassette: Cassette
-    interactions: list[_Interaction] = field(default_factory=list)
 
 
 class ProviderConformance:
@@ -705,244 +672,3 @@ _GARBAGE = (b"", b"null", b"[]", b"{}", b'{"id": null}', b"not json",
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _fail(message: str) -> None:
-    """Fail the check with just the message: what is wrong and what to do, no kit internals."""
-    __tracebackhide__ = True
-    pytest.fail(message, pytrace=False)
-
-
-def _normalize(name: str) -> str:
-    return name.lower().replace("_", "-").replace(".", "-")
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 120 else text[:117] + "..."
-
-
-def _impls(reg: PluginRegistry, module: Any) -> Iterator[tuple[str, Any]]:
-    for caller in reg.pm.get_hookcallers(module) or []:
-        for impl in caller.get_hookimpls():
-            if impl.plugin is module and not (impl.hookwrapper or getattr(impl, "wrapper", False)):
-                yield caller.name, impl
-
-
-def _implemented(reg: PluginRegistry, module: Any) -> set[str]:
-    return {name for name, _ in _impls(reg, module)}
-
-
-def _prepare_list(target: Target, params: Mapping[str, str], reg: PluginRegistry,
-                  limit: int | None = None) -> Call:
-    return prepare_list(target, params, limit=limit, reg=reg)[0]
-
-
-def _builder(operation: str, job_id: str) -> Callable[[Target, Mapping[str, str], PluginRegistry], Call]:
-    """What builds the request of ``operation``: prepare_get for one job id, or prepare_list."""
-    if operation == "list":
-        return _prepare_list
-
-    def build(target: Target, params: Mapping[str, str], reg: PluginRegistry) -> Call:
-        return prepare_get(target, job_id, params, reg=reg)
-
-    return build
-
-
-def _request(build: Callable[[Target, Mapping[str, str], PluginRegistry], Call], target: Target,
-             params: Mapping[str, str], reg: PluginRegistry) -> Request | BaseException:
-    try:
-        call = build(target, params, reg)
-    except Exception as exc:  # noqa: BLE001 - the caller judges the exception
-        return exc
-    assert call.request is not None
-    return call.request
-
-
-def _segments(path: str) -> list[str]:
-    return urlsplit(path).path.split("/") if path.startswith(("http://", "https://")) \
-        else path.split("/")
-
-
-def _steering(benign: Request, hostile: Request, value: str, kind: str, base_url: str) -> list[str]:
-    """How a request built from a hostile value differs from the benign one in ways that steer."""
-    problems = []
-    path = hostile.path
-    if path.startswith(("http://", "https://")) and \
-            urlsplit(path)[:2] != urlsplit(base_url)[:2]:
-        problems.append(f"the request goes to another host: {path}")
-    for char, name in (("?", "starts a query"), ("#", "starts a fragment")):
-        if char in path:
-            problems.append(f"the path {path!r} holds a raw {char!r}, which {name}")
-    if sorted(k for k, _ in hostile.query) != sorted(k for k, _ in benign.query):
-        problems.append(f"the query keys changed from {sorted(k for k, _ in benign.query)} to "
-                        f"{sorted(k for k, _ in hostile.query)}")
-    parts = _segments(path.split("?")[0].split("#")[0])
-    if kind != "path" and len(parts) != len(_segments(benign.path)):
-        problems.append(f"the path {path!r} has {len(parts)} segments where {benign.path!r} has "
-                        f"{len(_segments(benign.path))}: a '/' went through unencoded")
-    if any(unquote(p) in (".", "..") for p in parts):
-        problems.append(f"the path {path!r} has a dot segment, which climbs to another endpoint")
-    raw = sorted({c for c in value if c not in _UNRESERVED and c != "%" and
-                  (kind != "path" or c != "/") and path.count(c) > benign.path.count(c)})
-    if raw and not problems:
-        problems.append(f"the path {path!r} holds {''.join(raw)!r} unencoded")
-    return problems
-
-
-def _job_problems(job: Job, payload: bytes, info: ProviderInfo) -> list[str]:
-    """Everything wrong with one mapped Job, in words the plugin author can act on."""
-    problems = []
-    if not isinstance(job.id, str) or not job.id.strip():
-        problems.append(f"id is {job.id!r}; it must be a non-empty string (unci.as_str)")
-    for name in ("name", "build", "commit", "branch"):
-        value = getattr(job, name)
-        if value is not None and not isinstance(value, str):
-            problems.append(f"{name} is {type(value).__name__} {value!r}; it must be a string")
-    if job.attempts is not None and (isinstance(job.attempts, bool) or
-                                     not isinstance(job.attempts, int) or job.attempts < 1):
-        problems.append(f"attempts is {job.attempts!r}; it must be an int, 1 for the first run")
-    for name, vocabulary in (("status", Status.ALL), ("conclusion", Conclusion.ALL)):
-        value = getattr(job, name)
-        if value is None or value in vocabulary:
-            continue
-        if not isinstance(value, str) or msgspec.json.encode(value) not in payload:
-            problems.append(f"{name} {value!r} is neither a unified word ({', '.join(vocabulary)}) "
-                            "nor the provider's own word from the body (unci.translate passes "
-                            "unknown words through as spelled)")
-    if job.status in (Status.QUEUED, Status.IN_PROGRESS) and job.conclusion is not None:
-        problems.append(f"conclusion is {job.conclusion!r} while status is {job.status!r}; it is "
-                        "null until the job has completed")
-    if job.conclusion in Conclusion.ALL and job.status != Status.COMPLETED:
-        problems.append(f"status is {job.status!r} with conclusion {job.conclusion!r}; a job that "
-                        "ended is 'completed'")
-    for name in TIMESTAMPS:
-        value = getattr(job, name)
-        if value is None:
-            continue
-        if not isinstance(value, datetime):
-            problems.append(f"{name} is {type(value).__name__} {value!r}; it must be a datetime")
-        elif value.tzinfo is None or value.utcoffset() is None:
-            problems.append(f"{name} {value.isoformat()} is naive; make it timezone-aware UTC "
-                            "(unci.utc)")
-        elif value.utcoffset() != timedelta(0):
-            problems.append(f"{name} {value.isoformat()} is not in UTC (unci.utc converts it)")
-    raw = job.remote_data
-    if not isinstance(raw, msgspec.Raw) or not bytes(raw).strip():
-        problems.append(f"remote_data is {_short(raw)}; keep the provider's object as "
-                        "msgspec.Raw(payload) (or the job's own object inside it)")
-    else:
-        try:
-            data = msgspec.json.decode(raw)
-        except msgspec.DecodeError:
-            data = None
-        if not isinstance(data, dict):
-            problems.append("remote_data is not a JSON object")
-        elif bytes(raw) not in payload:
-            problems.append("remote_data is not the provider's object unchanged (its bytes are "
-                            "not in the response body)")
-    if not problems:
-        problems += _render_problems(job, info)
-    return problems
-
-
-def _render_problems(job: Job, info: ProviderInfo) -> list[str]:
-    """The job renders as unified JSON: remote_data kept unless ignored, timestamps with Z."""
-    try:
-        full = msgspec.json.decode(formats.encode(formats.unified(job, info.fields)))
-        bare = formats.unified(job, info.fields, ignore_remote_data=True)
-    except Exception as exc:  # noqa: BLE001 - reported
-        return [f"the job does not render as JSON: {type(exc).__name__}: {exc}"]
-    problems = []
-    if "remote_data" not in full or "remote_data" in bare:
-        problems.append("remote_data is not kept in unified output (or not dropped when ignored)")
-    for name in TIMESTAMPS:
-        value = full.get(name)
-        if isinstance(value, str) and not value.endswith("Z"):
-            problems.append(f"{name} renders as {value!r}, not RFC 3339 UTC with 'Z'")
-    return problems
-
-
-def _filled(job: Job) -> set[str]:
-    return {f for f in FIELDS if f not in ("id", "remote_data") and getattr(job, f) is not None}
-
-
-def _full_url(call: Call) -> str:
-    from urllib.parse import urlencode
-
-    return call.url + (f"?{urlencode(call.query)}" if call.query else "")
-
-
-def _same_url(built: str, recorded: str) -> bool:
-    a, b = urlsplit(built), urlsplit(recorded)
-    return (a.scheme, a.netloc.lower(), a.path) == (b.scheme, b.netloc.lower(), b.path) and \
-        sorted(parse_qsl(a.query, keep_blank_values=True)) == \
-        sorted(parse_qsl(b.query, keep_blank_values=True))
-
-
-def _secret_forms(creds: Credentials) -> dict[str, str]:
-    """Each secret as it could travel: raw, URL-encoded, base64 alone and in a Basic pair."""
-    forms: dict[str, str] = {}
-    for label, secret in (("the token", creds.token), ("the password", creds.password)):
-        if not secret:
-            continue
-        forms[label] = secret
-        forms[f"{label}, URL-encoded"] = quote(secret, safe="")
-        forms[f"{label}, base64"] = base64.b64encode(secret.encode()).decode()
-        for user in dict.fromkeys([creds.username or "", ""]):
-            pair = base64.b64encode(f"{user}:{secret}".encode()).decode()
-            forms[f"{label} in a Basic pair with user {user!r}"] = pair
-    return forms
-
-
-def _record_text(record: logging.LogRecord) -> str:
-    try:
-        text = record.getMessage()
-    except Exception:  # noqa: BLE001 - a bad format string is still text to search
-        text = f"{record.msg} {record.args}"
-    return text + (repr(record.exc_info[1]) if record.exc_info else "")
-
-
-def _has_reasoned_mark(func: Any) -> bool:
-    for mark in getattr(func, "pytestmark", []):
-        if mark.name in ("skip", "xfail"):
-            reason = mark.kwargs.get("reason") or (mark.args[0] if mark.name == "skip" and
-                                                   mark.args else None)
-            if isinstance(reason, str) and reason.strip():
-                return True
-    return False
-
-
-#: Parsed cassettes by (path, mtime, size): every check reads them, PyYAML is slow.
-_PARSED: dict[tuple[str, int, int], list[_Interaction]] = {}
-
-
-def _load_cassette(cassette: Cassette, resolve: Callable[[Any], Path]) -> _Recorded:
-    """Read a vcrpy cassette (YAML) without vcrpy: only the fields the checks use."""
-    path = resolve(cassette.path)
-    stat = path.stat()
-    key = (str(path), stat.st_mtime_ns, stat.st_size)
-    if key not in _PARSED:
-        _PARSED[key] = _parse_cassette(path)
-    return _Recorded(replace(cassette, path=path), list(_PARSED[key]))
-
-
-def _parse_cassette(path: Path) -> list[_Interaction]:
-    try:
-        import yaml
-    except ImportError:  # pragma: no cover - the `testing` extra brings it
-        pytest.fail("reading cassettes needs PyYAML: pip install 'unci[testing]'", pytrace=False)
-    # The pure-Python safe loader, not the C one: pytester restores sys.modules after an inner
-    # run, and a yaml re-imported afterwards no longer matches the C extension's node classes
-    # ("could not determine a constructor for the tag None"). Cassettes are small.
-    data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader) or {}
-    found = []
-    for item in data.get("interactions", []):
-        req, resp = item.get("request", {}), item.get("response", {})
-        body = (resp.get("body") or {}).get("string", b"")
-        if isinstance(body, str):
-            body = body.encode("utf-8")
-        headers = {str(k).lower(): (v[0] if isinstance(v, list) and v else str(v))
-                   for k, v in (resp.get("headers") or {}).items()}
-        found.append(_Interaction(
-            method=str(req.get("method", "GET")), uri=str(req.get("uri", "")),
-            status=int((resp.get("status") or {}).get("code", 0)), headers=headers, body=body))
-    return found
