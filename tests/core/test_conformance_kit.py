@@ -242,8 +242,10 @@ def test_each_broken_provider_fails_exactly_its_check_saying_why(kit) -> None:
     pytester.makepyfile(test_fakes=TEST_FILE.format(classes="\n\n".join(classes)))
     results = outcomes(pytester.inline_run(*INNER))
     good = results["Test_good"]
+    # The fakes implement no listing, so the paging walk says so and skips; all else passes.
+    assert good.pop("test_list_pages_follow_to_the_end") == "skipped"
     assert set(good.values()) == {"passed"}, good
-    assert len(good) == 15  # fourteen standard checks and the guard
+    assert len(good) == 15  # fourteen other standard checks and the guard
     for variant, (_, expected) in BROKEN.items():
         failed = {check for check, outcome in results[f"Test_{variant}"].items()
                   if outcome.startswith("failed")}
@@ -330,7 +332,8 @@ def test_a_check_is_skipped_only_with_a_written_reason(kit) -> None:
     assert reasoned["test_authenticate_returns_headers"] == "skipped"
     assert reasoned[guard] == "passed"
     assert {v for k, v in reasoned.items() if k not in (
-        "test_cassettes_replay_through_the_pipeline", "test_authenticate_returns_headers")} == {"passed"}
+        "test_cassettes_replay_through_the_pipeline", "test_authenticate_returns_headers",
+        "test_list_pages_follow_to_the_end")} == {"passed"}
 
     unreasoned = results["TestSkippedWithoutReasons"]
     assert unreasoned["test_garbage_bodies_never_become_jobs"] == "passed"  # not skipped
@@ -348,7 +351,7 @@ def test_kit_checks_carry_a_marker_for_selection(kit) -> None:
     pytester.makepyfile(test_fakes=TEST_FILE.format(classes=classes[0]),
                         test_other="def test_unrelated():\n    pass\n")
     result = pytester.runpytest_inprocess(*INNER, "-m", "unci_conformance", "-q")
-    result.assert_outcomes(passed=15, deselected=1)
+    result.assert_outcomes(passed=15, skipped=1, deselected=1)  # the fake does not list
 
 
 def test_registry_fixture_is_fresh_and_isolated(pytester: pytest.Pytester) -> None:
@@ -382,3 +385,40 @@ def test_pytest_plugin_is_registered_and_imports_nothing_heavy() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_list_walk_catches_a_missing_page_and_a_loop(tmp_path: Path) -> None:
+    """The paging check fails, saying why, for a listing that would ask for a page nobody
+    recorded, and for one whose next page is itself; the whole recording passes."""
+    import yaml
+
+    from unci.testing import Cassette, ProviderConformance
+
+    root = Path(__file__).resolve().parents[2]
+    whole = yaml.safe_load((root / "cassettes" / "github" / "list_jobs.yaml").read_text())
+    first = whole["interactions"][0]
+    cut = tmp_path / "cut.yaml"
+    cut.write_text(yaml.safe_dump({"interactions": [first], "version": 1}))
+    looping = dict(first, response=dict(first["response"], headers={
+        **first["response"]["headers"],
+        "link": [f'<{first["request"]["uri"]}>; rel="next"']}))
+    loop = tmp_path / "loop.yaml"
+    loop.write_text(yaml.safe_dump({"interactions": [looping], "version": 1}))
+
+    class Check(ProviderConformance):
+        provider = "github"
+        params = {"owner": "octo-org", "repo_id": "octo-repo"}
+        list_params = {"owner": "octo-org", "repo_id": "octo-repo", "build": "29679449"}
+        job_id = "399444496"
+
+    def walk(path: Path) -> str:
+        Check.list_cassettes = [Cassette(path, limit=1)]
+        with pytest.raises(pytest.fail.Exception) as info:
+            Check().test_list_pages_follow_to_the_end()
+        return str(info.value)
+
+    assert "after 1 page(s) unci asks for GET https://api.github.com/repositories/1/" in walk(cut)
+    assert "which the cassette does not hold" in walk(cut)
+    assert "page 2 is page 1 again: the listing would never end" in walk(loop)
+    Check.list_cassettes = [Cassette(root / "cassettes" / "github" / "list_jobs.yaml", limit=1)]
+    Check().test_list_pages_follow_to_the_end()  # the whole recording walks to its end
