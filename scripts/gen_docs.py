@@ -201,6 +201,8 @@ def providers_md() -> str:
             + (" (also: " + ", ".join(f"`{k}` = `{v}`" for k, v in row["base_urls"].items())
                + ")" if row["base_urls"] else "")
             + f"; override with `--base-url` or `UNCI_{name.upper().replace('-', '_')}_BASE_URL`",
+            f"- Self-hosted API root: `{row['self_hosted']}`" if row["self_hosted"] else
+            "- Self-hosted: none (hosted service only)",
             f"- Provider docs: {row['docs_url']}" if row["docs_url"] else "",
             "",
         ]

@@ -228,3 +228,22 @@ def test_unknown_params_are_refused_with_a_hint() -> None:
     hint = "unknown parameter(s) 'ownr' (did you mean 'owner'?); github takes owner, repo_id, build"
     assert hint in result.stderr
     assert "--remote-query" in result.stderr
+
+
+def test_a_reader_that_goes_away_is_not_an_error(server) -> None:
+    """`unci jobs list --all | head -1`: no traceback, no 'internal error', exit 0."""
+    import os
+    import subprocess
+    import sys
+
+    _github_pages(server, 5, 100)  # far more output than a pipe holds
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "unci", "jobs", "list", "-P", "github", "-p", "owner=o", "-p",
+         "repo_id=r", "-p", "build=9", "--base-url", server.url, "--all", "--limit", "100"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    first = proc.stdout.readline()
+    proc.stdout.close()
+    err = proc.stderr.read()
+    assert proc.wait(timeout=60) == 0, err
+    assert json.loads(first)["id"] == "1000" and err == b""

@@ -25,6 +25,7 @@ def describe(name: str, reg: PluginRegistry | None = None) -> dict[str, Any]:
         fields=list(info.fields),
         base_url=info.base_url,
         base_urls=dict(info.base_urls),
+        self_hosted=info.self_hosted,
         token_env=[env_name(name, "TOKEN"), *info.token_env],
         auth=info.auth,
         docs_url=info.docs_url,

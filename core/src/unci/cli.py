@@ -51,6 +51,12 @@ class UnciGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("unci: interrupted", err=True)
             ctx.exit(130)
+        except BrokenPipeError:
+            # The reader went away (`unci jobs list --all | head`): it has what it wanted.
+            # Point stdout at devnull so the interpreter's final flush cannot fail again.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            ctx.exit(0)
         except Exception as exc:
             if os.environ.get("UNCI_TRACEBACK"):
                 raise
@@ -128,7 +134,8 @@ def _provider_text(row: dict[str, Any]) -> str:
         f"{head}  {row['title']}\n"
         f"  params:   {params}\n"
         f"  fields:   {', '.join(row['fields'])}\n"
-        f"  base URL: {row['base_url']}\n"
+        f"  base URL: {row['base_url']}"
+        + (f"; self-hosted: {row['self_hosted']}" if row.get("self_hosted") else "") + "\n"
         f"  token:    {', '.join(row['token_env'])}\n"
     )
 

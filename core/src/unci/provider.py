@@ -38,6 +38,9 @@ class ProviderInfo(msgspec.Struct, frozen=True, kw_only=True):
     base_url: str
     #: Other hosting forms, by name (e.g. ``{"eu": "https://api.eu.buddy.works"}``).
     base_urls: dict[str, str] = {}
+    #: The API root of a self-hosted install, as a pattern for people (``https://HOST/api/v3``);
+    #: empty when the provider is hosted only.
+    self_hosted: str = ""
     #: Conventional environment variables for the token, after ``UNCI_<PROVIDER>_TOKEN``.
     token_env: tuple[str, ...] = ()
     #: For Basic-auth providers: environment variables for the user name and password.

@@ -61,6 +61,7 @@ INFO = ProviderInfo(
     title="Azure DevOps Pipelines",
     base_url="https://dev.azure.com",
     base_urls={"cloud": "https://dev.azure.com"},
+    self_hosted="https://HOST/tfs (Azure DevOps Server; the collection is the organization param)",
     token_env=("AZURE_DEVOPS_EXT_PAT", "SYSTEM_ACCESSTOKEN"),
     auth="HTTP Basic with an empty user name and a personal access token (scope Build: Read) "
     "as the password; in a pipeline, $(System.AccessToken) works the same way",

@@ -62,6 +62,7 @@ INFO = ProviderInfo(
     title="Buddy",
     base_url="https://api.buddy.works",
     base_urls={"us": "https://api.buddy.works", "eu": "https://api.eu.buddy.works"},
+    self_hosted="https://HOST/api (self-hosted Buddy)",
     token_env=("BUDDY_CLI_TOKEN",),
     auth="Authorization: Bearer <token> (personal access token or OAuth, scopes WORKSPACE and "
     "EXECUTION_INFO); self-hosted Buddy: --base-url https://HOST/api",

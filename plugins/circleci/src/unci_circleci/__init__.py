@@ -71,6 +71,7 @@ INFO = ProviderInfo(
     title="CircleCI",
     base_url=CLOUD,
     base_urls={"cloud": CLOUD},
+    self_hosted="https://HOST/api/v2 (CircleCI server)",
     token_env=("CIRCLE_TOKEN", "CIRCLECI_CLI_TOKEN"),
     auth="Circle-Token: <personal API token> (project tokens are not accepted by API v2); "
     "CircleCI server: --base-url https://<server-host>/api/v2",

@@ -60,6 +60,7 @@ INFO = ProviderInfo(
     title="GitHub Actions",
     base_url="https://api.github.com",
     base_urls={"github.com": "https://api.github.com"},
+    self_hosted="https://HOST/api/v3 (GitHub Enterprise Server)",
     token_env=("GITHUB_TOKEN",),
     auth="Authorization: Bearer <token> (classic PAT with repo scope, or fine-grained/App token "
     "with Actions: read); public repositories need none",

@@ -68,6 +68,7 @@ INFO = ProviderInfo(
     title="GitLab CI",
     base_url="https://gitlab.com/api/v4",
     base_urls={"gitlab.com": "https://gitlab.com/api/v4"},
+    self_hosted="https://HOST/api/v4 (self-managed GitLab)",
     token_env=("GITLAB_TOKEN",),
     auth="PRIVATE-TOKEN: <token> (personal, project or group access token with read_api); a token "
     "given as 'Bearer <token>' (OAuth 2) is sent as Authorization: Bearer; public projects need none",

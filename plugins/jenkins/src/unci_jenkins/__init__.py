@@ -56,6 +56,7 @@ INFO = ProviderInfo(
     # --base-url / UNCI_JENKINS_BASE_URL is normally required.
     base_url="http://localhost:8080",
     base_urls={"local": "http://localhost:8080"},
+    self_hosted="https://HOST[/PREFIX] (every Jenkins is self-hosted)",
     token_env=("JENKINS_API_TOKEN",),
     username_env=("JENKINS_USER_ID", "JENKINS_USER"),
     auth="HTTP Basic with a user name and that user's API token (a password works too); "

@@ -64,6 +64,7 @@ INFO = ProviderInfo(
     title="Travis CI",
     base_url=COM,
     base_urls={"com": COM, "org": ORG},
+    self_hosted="https://HOST/api (Travis CI Enterprise)",
     token_env=("TRAVIS_TOKEN",),
     auth="Authorization: token <Travis API token> (from `travis token` or the account settings; "
     "travis-ci.com, travis-ci.org and Enterprise tokens are not interchangeable); public "
