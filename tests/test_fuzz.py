@@ -590,4 +590,4 @@ def test_a_broken_identity_answer_is_a_decode_error(server, body: bytes) -> None
     assert added.exit_code == 0, added.stderr
     result = run_cli("accounts", "test", "gh", env={"GH_CANARY": "t0ken"})
     assert result.exit_code == 9, result.stderr
-    assert result.stderr.startswith("unci: error: github: the identity answer is not the JSON")
+    assert result.stderr.startswith("unci: error: github: the response body is not the identity JSON")

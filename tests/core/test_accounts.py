@@ -171,3 +171,58 @@ def test_keyring_store(server) -> None:
         assert Memory.store == {}
     finally:
         keyring.set_keyring(previous)
+
+
+# provider, path the server sees, documented answer shape, who unci reports, extra add options
+IDENTITIES = [
+    ("github", "/user", {"login": "octocat", "name": "The Octocat"}, "octocat (The Octocat)", []),
+    ("circleci", "/me", {"id": "1", "login": "octocat", "name": "Octo Cat"}, "octocat (Octo Cat)", []),
+    ("travis", "/user", {"@type": "user", "id": 1, "login": "danielpclark",
+                         "name": "Daniel P. Clark"}, "danielpclark (Daniel P. Clark)", []),
+    ("bitbucket", "/user", {"type": "user", "display_name": "Jo Dev", "nickname": "jodev"},
+     "jodev (Jo Dev)", []),
+    ("buddy", "/user", {"id": 1, "name": "Mike Benson", "email": "mike@example.com"},
+     "mike@example.com (Mike Benson)", []),
+    ("gitlab", "/user", {"id": 1, "username": "john_smith", "name": "John Smith"},
+     "john_smith (John Smith)", []),
+    ("buildkite", "/user", {"id": "abc", "name": "Keith Pitt", "email": "keith@example.com"},
+     "keith@example.com (Keith Pitt)", []),
+    ("jenkins", "/me/api/json", {"_class": "hudson.model.User", "id": "admin",
+                                 "fullName": "Jenkins Admin"}, "admin (Jenkins Admin)",
+     ["--username", "admin"]),
+    ("azure-devops", "/contoso/_apis/connectionData",
+     {"authenticatedUser": {"providerDisplayName": "Jamal Hartnett",
+                            "uniqueName": "jamal@contoso.com"}},
+     "jamal@contoso.com (Jamal Hartnett)", ["-p", "organization=contoso"]),
+]
+
+
+@pytest.mark.parametrize(("provider", "path", "body", "who", "extra"), IDENTITIES,
+                         ids=[i[0] for i in IDENTITIES])
+def test_accounts_test_on_every_provider(server, monkeypatch, provider, path, body, who,
+                                         extra) -> None:
+    server.route(path, Reply(body=json.dumps(body).encode()))
+    monkeypatch.setenv("ACCOUNT_SECRET", SECRET)
+    added = add("acct", "-P", provider, "--token-env", "ACCOUNT_SECRET", "--base-url", server.url,
+                *extra)
+    assert added.exit_code == 0, added.output
+    result = run_cli("accounts", "test", "acct")
+    assert result.exit_code == 0, result.output
+    assert f"authenticates as {who}" in result.stdout
+    assert server.requests[-1].path == path
+    assert SECRET not in result.output
+
+
+def test_azure_devops_identity_needs_the_organization(monkeypatch) -> None:
+    monkeypatch.setenv("ACCOUNT_SECRET", SECRET)
+    add("az", "-P", "azure-devops", "--token-env", "ACCOUNT_SECRET")
+    result = run_cli("accounts", "test", "az")
+    assert result.exit_code == 2 and "needs the account's organization" in result.stderr
+
+
+def test_identity_answer_that_is_not_json_is_a_decode_error(server, monkeypatch) -> None:
+    server.route("/user", Reply(body=b"<html>login page</html>"))
+    monkeypatch.setenv("ACCOUNT_SECRET", SECRET)
+    add("gl", "-P", "gitlab", "--token-env", "ACCOUNT_SECRET", "--base-url", server.url)
+    result = run_cli("accounts", "test", "gl")
+    assert result.exit_code == 9 and result.stderr.startswith("unci: error: gitlab: ")

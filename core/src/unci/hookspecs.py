@@ -158,12 +158,14 @@ def map_job_page(
 
 
 @hookspec(firstresult=True)
-def identity_request(provider: str) -> Request | None:
+def identity_request(provider: str, params: Mapping[str, str]) -> Request | None:
     """A cheap authenticated request that says who the credentials belong to (``/user``).
 
     Used by ``unci accounts test``. Stops at first non-None result.
 
     :param provider: the provider name asked for.
+    :param params: the account's default parameters (Azure DevOps needs its organization);
+        values are checked like any other parameter before they reach this hook.
     :return: a :class:`unci.Request`, or ``None`` when not yours or not supported.
     """
 

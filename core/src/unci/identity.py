@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from unci.call import prepare, resolve_target
+from unci.call import decoding, prepare, resolve_target
 from unci.client import Client
-from unci.errors import AuthError, DecodeError, UnciError, UsageError
+from unci.errors import AuthError, UsageError
 from unci.plugins import registry
+from unci.provider import check_value
 
 
 def whoami(account: str, *, timeout: float | None = None) -> tuple[str, str]:
     """``(who, api root)`` for an account; raises the usual errors when the token is refused."""
     target = resolve_target(None, account=account)
     provider = target.provider
-    request = registry().hook.identity_request(provider=provider)
+    params = {name: check_value(f"parameter {name!r}", value, provider=provider)
+              for name, value in target.params.items()}
+    request = registry().hook.identity_request(provider=provider, params=params)
     if request is None:
         raise UsageError(f"{provider}: the plugin cannot check credentials (no identity_request)",
                          provider=provider)
@@ -25,11 +28,6 @@ def whoami(account: str, *, timeout: float | None = None) -> tuple[str, str]:
     with Client(timeout=timeout) as http:
         call = prepare(target, request)
         answer = http.send(call)
-    try:
+    with decoding(provider, "the identity JSON"):
         who = registry().hook.read_identity(provider=provider, payload=answer.body)
-    except UnciError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - msgspec's errors, or a plugin bug: never a traceback
-        raise DecodeError(f"{provider}: the identity answer is not the JSON {provider} documents: "
-                          f"{exc}", provider=provider) from None
     return who or "an unnamed user", target.base_url

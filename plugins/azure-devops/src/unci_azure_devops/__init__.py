@@ -227,3 +227,37 @@ def map_job_page(provider: str, payload: bytes, params: Mapping[str, str]) -> Pa
         return None
     jobs = [_to_job(record, raw, params["build"]) for record, raw in _records(payload) if record.is_job]
     return Page(jobs=jobs, next=None)
+
+
+class _Identity(msgspec.Struct):
+    providerDisplayName: str | None = None
+    uniqueName: str | None = None
+
+
+class _ConnectionData(msgspec.Struct):
+    authenticatedUser: _Identity
+
+
+@hookimpl
+def identity_request(provider: str, params: Mapping[str, str]) -> Request | None:
+    """``GET /{organization}/_apis/connectionData``: who the PAT authenticates as. It lives under
+    an organization, so the account must carry one (``-p organization=...``)."""
+    if provider != NAME:
+        return None
+    if not params.get("organization"):
+        raise InvalidParam(
+            f"{NAME}: checking credentials needs the account's organization; add it with "
+            "unci accounts add NAME -P azure-devops ... -p organization=ORG",
+            provider=NAME,
+        )
+    return Request(path=f"/{segment(params['organization'])}/_apis/connectionData",
+                   headers={"X-TFS-FedAuthRedirect": "Suppress"})
+
+
+@hookimpl
+def read_identity(provider: str, payload: bytes) -> str | None:
+    if provider != NAME:
+        return None
+    user = msgspec.json.decode(payload, type=_ConnectionData).authenticatedUser
+    handle, name = user.uniqueName, user.providerDisplayName
+    return f"{handle} ({name})" if handle and name and name != handle else handle or name

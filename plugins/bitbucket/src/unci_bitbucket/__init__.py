@@ -277,3 +277,25 @@ def map_job_page(provider: str, payload: bytes) -> Page | None:
     page = _page_decoder.decode(payload)
     return Page(jobs=[_to_job(raw) for raw in page.values],
                 next=_follow(page.next) if page.next else None)
+
+
+class _User(msgspec.Struct):
+    """The fields of the identity answer that say who it is."""
+
+    nickname: str | None = None
+    display_name: str | None = None
+
+
+@hookimpl
+def identity_request(provider: str) -> Request | None:
+    """Bitbucket's ``GET /user``: the user behind the token or app password."""
+    return Request(path="/user") if provider == NAME else None
+
+
+@hookimpl
+def read_identity(provider: str, payload: bytes) -> str | None:
+    if provider != NAME:
+        return None
+    user = msgspec.json.decode(payload, type=_User)
+    handle, name = user.nickname, user.display_name
+    return f"{handle} ({name})" if handle and name and name != handle else handle or name

@@ -255,3 +255,25 @@ def map_job_page(provider: str, payload: bytes, params: Mapping[str, str], reque
         query = parse_qsl(link.partition("?")[2].partition("#")[0], keep_blank_values=True)
         nxt = Request(path=request.path, query=query, headers=dict(request.headers))
     return Page(jobs=[_to_job(raw, build) for raw in page.items], next=nxt)
+
+
+class _User(msgspec.Struct):
+    """The fields of the identity answer that say who it is."""
+
+    email: str | None = None
+    name: str | None = None
+
+
+@hookimpl
+def identity_request(provider: str) -> Request | None:
+    """Buildkite's ``GET /v2/user``: the token's user."""
+    return Request(path="/user") if provider == NAME else None
+
+
+@hookimpl
+def read_identity(provider: str, payload: bytes) -> str | None:
+    if provider != NAME:
+        return None
+    user = msgspec.json.decode(payload, type=_User)
+    handle, name = user.email, user.name
+    return f"{handle} ({name})" if handle and name and name != handle else handle or name

@@ -250,3 +250,25 @@ def map_job_page(provider: str, payload: bytes, params: Mapping[str, str],
     query = [(k, v) for k, v in request.query if k != "page-token"]
     query.append(("page-token", page.next_page_token))
     return Page(jobs=jobs, next=Request(path=request.path, query=query, headers=dict(request.headers)))
+
+
+class _User(msgspec.Struct):
+    """The fields of the identity answer that say who it is."""
+
+    login: str | None = None
+    name: str | None = None
+
+
+@hookimpl
+def identity_request(provider: str) -> Request | None:
+    """CircleCI's ``GET /me``: the token's user."""
+    return Request(path="/me") if provider == NAME else None
+
+
+@hookimpl
+def read_identity(provider: str, payload: bytes) -> str | None:
+    if provider != NAME:
+        return None
+    user = msgspec.json.decode(payload, type=_User)
+    handle, name = user.login, user.name
+    return f"{handle} ({name})" if handle and name and name != handle else handle or name

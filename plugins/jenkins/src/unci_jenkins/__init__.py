@@ -247,3 +247,25 @@ def map_job_page(provider: str, payload: bytes, request: Request) -> Page | None
         if end > start and len(builds) >= end - start:
             nxt = _list_request(request.path, end, end - start)
     return Page(jobs=[_to_job(raw) for raw in builds], next=nxt)
+
+
+class _User(msgspec.Struct):
+    """The fields of the identity answer that say who it is."""
+
+    id: str | None = None
+    fullName: str | None = None
+
+
+@hookimpl
+def identity_request(provider: str) -> Request | None:
+    """Jenkins' ``/me/api/json``: the user the credentials log in as (``anonymous`` without)."""
+    return Request(path="/me/api/json") if provider == NAME else None
+
+
+@hookimpl
+def read_identity(provider: str, payload: bytes) -> str | None:
+    if provider != NAME:
+        return None
+    user = msgspec.json.decode(payload, type=_User)
+    handle, name = user.id, user.fullName
+    return f"{handle} ({name})" if handle and name and name != handle else handle or name

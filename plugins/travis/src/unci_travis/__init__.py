@@ -286,3 +286,25 @@ def map_job_page(provider: str, payload: bytes, params: Mapping[str, str],
     jobs = [_to_job(raw, params.get("build")) for raw in page.jobs]
     nxt = page.pagination.next if page.pagination else None
     return Page(jobs=jobs, next=_next_request(nxt, request) if nxt else None)
+
+
+class _User(msgspec.Struct):
+    """The fields of the identity answer that say who it is."""
+
+    login: str | None = None
+    name: str | None = None
+
+
+@hookimpl
+def identity_request(provider: str) -> Request | None:
+    """Travis' ``GET /user``: the token's user."""
+    return Request(path="/user", headers=_headers()) if provider == NAME else None
+
+
+@hookimpl
+def read_identity(provider: str, payload: bytes) -> str | None:
+    if provider != NAME:
+        return None
+    user = msgspec.json.decode(payload, type=_User)
+    handle, name = user.login, user.name
+    return f"{handle} ({name})" if handle and name and name != handle else handle or name
