@@ -71,7 +71,7 @@ def test_hook_map_job_page() -> None:
 
 
 def test_hook_identity_request() -> None:
-    assert hook().identity_request(provider="github").path == "/user"
+    assert hook().identity_request(provider="github", params={}).path == "/user"
 
 
 def test_hook_read_identity() -> None:
