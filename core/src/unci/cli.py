@@ -153,6 +153,24 @@ def client_options(timeout: float | None, retries: int, max_wait: float) -> dict
             "on_wait": on_wait}
 
 
+def _shared(params: Sequence[str], fmt: str, output: str, ignore_remote_data: bool,
+            exclude: Sequence[str], remote_query: Sequence[str], timeout: float | None,
+            retries: int, max_wait: float, credentials: dict[str, Any]) -> dict[str, Any]:
+    """What `jobs get` and `jobs list` pass on alike, their options parsed."""
+    if fmt == "debug":  # Truto's debug format answers errors in JSON too
+        click.get_current_context().meta["unci.error_format"] = "json"
+    return {
+        "params": dict(parse_pairs(params, "-p")),
+        "fmt": fmt,
+        "output": output,
+        "ignore_remote_data": ignore_remote_data,
+        "exclude": exclude,
+        "remote_query": parse_pairs(remote_query, "--remote-query"),
+        "client": client_options(timeout, retries, max_wait),
+        "credentials": credentials,
+    }
+
+
 @cli.group()
 def jobs() -> None:
     """Fetch CI jobs."""
@@ -217,21 +235,9 @@ def jobs_get(job_id: str, provider: str | None, params: Sequence[str], fmt: str,
     """Fetch one job by id and print it."""
     from unci.commands import get_command
 
-    ctx = click.get_current_context()
-    if fmt == "debug":
-        ctx.meta["unci.error_format"] = "json"
-    get_command(
-        provider=provider,
-        job_id=job_id,
-        params=dict(parse_pairs(params, "-p")),
-        fmt=fmt,
-        output=output,
-        ignore_remote_data=ignore_remote_data,
-        exclude=exclude,
-        remote_query=parse_pairs(remote_query, "--remote-query"),
-        client=client_options(timeout, retries, max_wait),
-        credentials=credentials,
-    )
+    get_command(provider=provider, job_id=job_id,
+                **_shared(params, fmt, output, ignore_remote_data, exclude, remote_query,
+                          timeout, retries, max_wait, credentials))
 
 
 @jobs.command("list")
@@ -252,19 +258,10 @@ def jobs_list(provider: str | None, params: Sequence[str], fmt: str, output: str
     """
     from unci.commands import list_command
 
-    ctx = click.get_current_context()
-    if fmt == "debug":
-        ctx.meta["unci.error_format"] = "json"
     list_command(
         provider=provider,
-        params=dict(parse_pairs(params, "-p")),
-        fmt=fmt,
-        output=output,
-        ignore_remote_data=ignore_remote_data,
-        exclude=exclude,
-        remote_query=parse_pairs(remote_query, "--remote-query"),
-        client=client_options(timeout, retries, max_wait),
-        credentials=credentials,
+        **_shared(params, fmt, output, ignore_remote_data, exclude, remote_query, timeout,
+                  retries, max_wait, credentials),
         limit=limit,
         cursor=cursor,
         follow_all=follow_all,
