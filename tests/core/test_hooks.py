@@ -97,3 +97,10 @@ def test_a_wrapper_plugin_can_add_to_another_providers_mapping() -> None:
         assert job.name == "build (wrapped)"
     finally:
         registry().unregister("github-extra")
+
+
+def test_job_to_dict_is_the_unified_json_as_python() -> None:
+    job = hook().map_job(provider="github", payload=JOB, job_id="1", params=PARAMS)
+    data = job.to_dict()
+    assert data["started_at"] == "2020-01-20T17:42:40Z" and data["remote_data"]["run_id"] == 29679449
+    assert list(data)[:3] == ["id", "name", "build"]

@@ -30,6 +30,7 @@ _WHERE = {
     "Client": "client", "AsyncClient": "client", "Fetched": "client", "get_job": "client",
     "aget_job": "client", "get_jobs": "client", "aget_jobs": "client", "iter_jobs": "client",
     "aiter_jobs": "client", "list_jobs": "client", "JobPage": "listing",
+    "RetryPolicy": "retry", "render": "commands",
 }
 
 if TYPE_CHECKING:
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
         iter_jobs,
         list_jobs,
     )
+    from unci.commands import render
     from unci.errors import (
         AuthError,
         ConfigError,
@@ -77,6 +79,7 @@ if TYPE_CHECKING:
         segment,
         segments,
     )
+    from unci.retry import RetryPolicy
 
 
 def __getattr__(name: str) -> Any:
@@ -116,6 +119,7 @@ __all__ = [
     "RateLimited",
     "RemoteError",
     "Request",
+    "RetryPolicy",
     "Status",
     "Timeout",
     "UnciError",
@@ -135,6 +139,7 @@ __all__ = [
     "latest",
     "list_jobs",
     "message_at",
+    "render",
     "segment",
     "segments",
     "translate",

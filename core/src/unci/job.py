@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timezone
-from typing import Final
+from typing import Any, Final
 
 import msgspec
 
@@ -51,6 +51,11 @@ class Job(msgspec.Struct, kw_only=True):
     completed_at: datetime | None = None
     updated_at: datetime | None = None
     remote_data: msgspec.Raw | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The job as plain Python, as the unified JSON has it: timestamps as RFC 3339 strings,
+        ``remote_data`` parsed. (``msgspec.to_builtins`` cannot, because of the raw bytes.)"""
+        return msgspec.json.decode(msgspec.json.encode(self))
 
 
 _UTC = timezone.utc
