@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import types
 
+import msgspec
+import pytest
+
 import unci
 from helpers import cassette_body
 from unci.plugins import registry
@@ -104,3 +107,19 @@ def test_job_to_dict_is_the_unified_json_as_python() -> None:
     data = job.to_dict()
     assert data["started_at"] == "2020-01-20T17:42:40Z" and data["remote_data"]["run_id"] == 29679449
     assert list(data)[:3] == ["id", "name", "build"]
+
+
+def test_user_at_reads_who_an_identity_answer_names() -> None:
+    from unci import DecodeError, user_at
+
+    assert user_at(b'{"login": "octocat", "name": "The Octocat"}', "login", "name") == \
+        "octocat (The Octocat)"
+    assert user_at(b'{"login": "octocat", "name": "octocat"}', "login", "name") == "octocat"
+    assert user_at(b'{"name": "Only Name"}', "login", "name") == "Only Name"
+    assert user_at(b'{"u": {"id": "x"}}', "id", "full", within="u") == "x"
+    for body, where in ((b'{"login": 5}', "$.login"), (b"[]", "got `array`"),
+                        (b'{"u": 1}', "$.u"), (b"{}", "`login`")):
+        with pytest.raises((DecodeError, msgspec.ValidationError)) as info:
+            user_at(body, "login", "name", within="u" if body.startswith(b'{"u"') else None,
+                    required=True)
+        assert where in str(info.value)

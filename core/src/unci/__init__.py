@@ -19,7 +19,7 @@ _WHERE = {
     "hookimpl": "hookspecs", "Param": "provider", "ProviderInfo": "provider",
     "Credentials": "provider", "Request": "provider", "Page": "provider",
     "segment": "provider", "segments": "provider", "basic_auth": "provider",
-    "message_at": "bodies",
+    "message_at": "bodies", "user_at": "bodies",
     # errors
     "UnciError": "errors", "UsageError": "errors", "UnknownProvider": "errors",
     "MissingParams": "errors", "InvalidParam": "errors", "PluginError": "errors",
@@ -34,7 +34,7 @@ _WHERE = {
 }
 
 if TYPE_CHECKING:
-    from unci.bodies import message_at
+    from unci.bodies import message_at, user_at
     from unci.client import (
         AsyncClient,
         Client,
@@ -143,5 +143,6 @@ __all__ = [
     "segment",
     "segments",
     "translate",
+    "user_at",
     "utc",
 ]

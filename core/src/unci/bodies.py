@@ -64,3 +64,34 @@ def message_at(payload: bytes, key: str) -> str | None:
         return None
     value = data.get(key) if isinstance(data, dict) else None
     return (value.strip() or None) if isinstance(value, str) else None
+
+
+def user_at(payload: bytes, handle: str, name: str, *, within: str | None = None,
+            required: bool = False) -> str | None:
+    """Who an identity answer (``/user``, ``/me``...) names: ``"handle (Full Name)"``.
+
+    Reads the string fields ``handle`` and ``name`` of the JSON object (of its ``within``
+    member, when given). A body that is no object is msgspec's error; a field of another type,
+    or a missing ``handle`` when ``required``, a :class:`DecodeError` naming it. The core's
+    ``decoding`` guard turns both into one error naming the provider.
+    """
+    from unci.errors import DecodeError
+
+    # Typed as an object, so anything else fails at its first byte, never deep inside it.
+    data: Any = msgspec.json.decode(payload, type=dict[str, Any])
+    where = "$"
+    if within is not None:
+        data = data.get(within) if isinstance(data, dict) else None
+        where = f"$.{within}"
+    if not isinstance(data, dict):
+        raise DecodeError(f"the identity answer has no object at `{where}`")
+    found: list[str | None] = []
+    for key in (handle, name):
+        value = data.get(key)
+        if value is not None and not isinstance(value, str):
+            raise DecodeError(f"expected `str`, got `{type(value).__name__}` - at `{where}.{key}`")
+        found.append(value or None)
+    who, full = found
+    if required and who is None:
+        raise DecodeError(f"object missing required field `{handle}` - at `{where}`")
+    return f"{who} ({full})" if who and full and full != who else who or full

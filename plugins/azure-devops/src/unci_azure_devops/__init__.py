@@ -34,6 +34,7 @@ from unci import (
     hookimpl,
     segment,
     translate,
+    user_at,
     utc,
 )
 
@@ -229,14 +230,6 @@ def map_job_page(provider: str, payload: bytes, params: Mapping[str, str]) -> Pa
     return Page(jobs=jobs, next=None)
 
 
-class _Identity(msgspec.Struct):
-    providerDisplayName: str | None = None
-    uniqueName: str | None = None
-
-
-class _ConnectionData(msgspec.Struct):
-    authenticatedUser: _Identity
-
 
 @hookimpl
 def identity_request(provider: str, params: Mapping[str, str]) -> Request | None:
@@ -258,6 +251,4 @@ def identity_request(provider: str, params: Mapping[str, str]) -> Request | None
 def read_identity(provider: str, payload: bytes) -> str | None:
     if provider != NAME:
         return None
-    user = msgspec.json.decode(payload, type=_ConnectionData).authenticatedUser
-    handle, name = user.uniqueName, user.providerDisplayName
-    return f"{handle} ({name})" if handle and name and name != handle else handle or name
+    return user_at(payload, "uniqueName", "providerDisplayName", within="authenticatedUser")

@@ -36,6 +36,7 @@ from unci import (
     latest,
     segment,
     translate,
+    user_at,
     utc,
 )
 
@@ -279,13 +280,6 @@ def map_job_page(provider: str, payload: bytes) -> Page | None:
                 next=_follow(page.next) if page.next else None)
 
 
-class _User(msgspec.Struct):
-    """The fields of the identity answer that say who it is."""
-
-    nickname: str | None = None
-    display_name: str | None = None
-
-
 @hookimpl
 def identity_request(provider: str) -> Request | None:
     """Bitbucket's ``GET /user``: the user behind the token or app password."""
@@ -296,6 +290,4 @@ def identity_request(provider: str) -> Request | None:
 def read_identity(provider: str, payload: bytes) -> str | None:
     if provider != NAME:
         return None
-    user = msgspec.json.decode(payload, type=_User)
-    handle, name = user.nickname, user.display_name
-    return f"{handle} ({name})" if handle and name and name != handle else handle or name
+    return user_at(payload, "nickname", "display_name")

@@ -28,6 +28,7 @@ from unci import (
     hookimpl,
     latest,
     segment,
+    user_at,
     utc,
 )
 
@@ -248,13 +249,6 @@ def map_job_page(provider: str, payload: bytes, request: Request) -> Page | None
     return Page(jobs=jobs, next=Request(path=request.path, query=query, headers=_headers()))
 
 
-class _User(msgspec.Struct):
-    """The fields of the identity answer that say who it is."""
-
-    email: str | None = None
-    name: str | None = None
-
-
 @hookimpl
 def identity_request(provider: str) -> Request | None:
     """Buddy's ``GET /user``: the token's user."""
@@ -265,6 +259,4 @@ def identity_request(provider: str) -> Request | None:
 def read_identity(provider: str, payload: bytes) -> str | None:
     if provider != NAME:
         return None
-    user = msgspec.json.decode(payload, type=_User)
-    handle, name = user.email, user.name
-    return f"{handle} ({name})" if handle and name and name != handle else handle or name
+    return user_at(payload, "email", "name")

@@ -36,6 +36,7 @@ from unci import (
     message_at,
     segment,
     translate,
+    user_at,
     utc,
 )
 
@@ -257,13 +258,6 @@ def map_job_page(provider: str, payload: bytes, params: Mapping[str, str], reque
     return Page(jobs=[_to_job(raw, build) for raw in page.items], next=nxt)
 
 
-class _User(msgspec.Struct):
-    """The fields of the identity answer that say who it is."""
-
-    email: str | None = None
-    name: str | None = None
-
-
 @hookimpl
 def identity_request(provider: str) -> Request | None:
     """Buildkite's ``GET /v2/user``: the token's user."""
@@ -274,6 +268,4 @@ def identity_request(provider: str) -> Request | None:
 def read_identity(provider: str, payload: bytes) -> str | None:
     if provider != NAME:
         return None
-    user = msgspec.json.decode(payload, type=_User)
-    handle, name = user.email, user.name
-    return f"{handle} ({name})" if handle and name and name != handle else handle or name
+    return user_at(payload, "email", "name")

@@ -29,6 +29,7 @@ from unci import (
     segment,
     segments,
     translate,
+    user_at,
     utc,
 )
 
@@ -252,13 +253,6 @@ def map_job_page(provider: str, payload: bytes, params: Mapping[str, str],
     return Page(jobs=jobs, next=Request(path=request.path, query=query, headers=dict(request.headers)))
 
 
-class _User(msgspec.Struct):
-    """The fields of the identity answer that say who it is."""
-
-    login: str | None = None
-    name: str | None = None
-
-
 @hookimpl
 def identity_request(provider: str) -> Request | None:
     """CircleCI's ``GET /me``: the token's user."""
@@ -269,6 +263,4 @@ def identity_request(provider: str) -> Request | None:
 def read_identity(provider: str, payload: bytes) -> str | None:
     if provider != NAME:
         return None
-    user = msgspec.json.decode(payload, type=_User)
-    handle, name = user.login, user.name
-    return f"{handle} ({name})" if handle and name and name != handle else handle or name
+    return user_at(payload, "login", "name")

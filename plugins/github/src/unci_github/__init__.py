@@ -30,6 +30,7 @@ from unci import (
     message_at,
     segment,
     translate,
+    user_at,
     utc,
 )
 
@@ -199,11 +200,6 @@ def _next_url(url: str) -> str:
     return url
 
 
-class _User(msgspec.Struct):
-    login: str
-    name: str | None = None
-
-
 @hookimpl
 def identity_request(provider: str) -> Request | None:
     return Request(path="/user", headers=_headers()) if provider == NAME else None
@@ -213,5 +209,4 @@ def identity_request(provider: str) -> Request | None:
 def read_identity(provider: str, payload: bytes) -> str | None:
     if provider != NAME:
         return None
-    user = msgspec.json.decode(payload, type=_User)
-    return f"{user.login} ({user.name})" if user.name else user.login
+    return user_at(payload, "login", "name", required=True)

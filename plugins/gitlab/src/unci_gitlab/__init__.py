@@ -34,6 +34,7 @@ from unci import (
     hookimpl,
     segment,
     translate,
+    user_at,
     utc,
 )
 
@@ -259,13 +260,6 @@ def map_job_page(provider: str, payload: bytes, headers: Mapping[str, str], requ
     return Page(jobs=[_to_job(raw) for raw in items], next=_next_request(headers, request))
 
 
-class _User(msgspec.Struct):
-    """The fields of the identity answer that say who it is."""
-
-    username: str | None = None
-    name: str | None = None
-
-
 @hookimpl
 def identity_request(provider: str) -> Request | None:
     """GitLab's ``GET /user``: the token's user."""
@@ -276,6 +270,4 @@ def identity_request(provider: str) -> Request | None:
 def read_identity(provider: str, payload: bytes) -> str | None:
     if provider != NAME:
         return None
-    user = msgspec.json.decode(payload, type=_User)
-    handle, name = user.username, user.name
-    return f"{handle} ({name})" if handle and name and name != handle else handle or name
+    return user_at(payload, "username", "name")

@@ -34,6 +34,7 @@ from unci import (
     hookimpl,
     segment,
     translate,
+    user_at,
 )
 
 NAME = "jenkins"
@@ -249,13 +250,6 @@ def map_job_page(provider: str, payload: bytes, request: Request) -> Page | None
     return Page(jobs=[_to_job(raw) for raw in builds], next=nxt)
 
 
-class _User(msgspec.Struct):
-    """The fields of the identity answer that say who it is."""
-
-    id: str | None = None
-    fullName: str | None = None
-
-
 @hookimpl
 def identity_request(provider: str) -> Request | None:
     """Jenkins' ``/me/api/json``: the user the credentials log in as (``anonymous`` without)."""
@@ -266,6 +260,4 @@ def identity_request(provider: str) -> Request | None:
 def read_identity(provider: str, payload: bytes) -> str | None:
     if provider != NAME:
         return None
-    user = msgspec.json.decode(payload, type=_User)
-    handle, name = user.id, user.fullName
-    return f"{handle} ({name})" if handle and name and name != handle else handle or name
+    return user_at(payload, "id", "fullName")
