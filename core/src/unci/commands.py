@@ -22,11 +22,8 @@ def render(fetched: Fetched, fmt: str, *, ignore_remote_data: bool,
     """The value to print for one fetched job in ``fmt`` (bytes for ``raw``)."""
     if fmt == "raw":
         return fetched.answer.body
-    info = fetched.call.target.info
-    if fmt == "normalized":
-        return formats.normalized(fetched.job, fetched.call.provider, exclude=exclude)
-    result = formats.unified(fetched.job, info.fields, ignore_remote_data=ignore_remote_data,
-                             exclude=exclude)
+    result = _job_value(fetched.job, fetched.call.provider, fmt, fetched.call.target.info.fields,
+                        ignore_remote_data=ignore_remote_data, exclude=exclude)
     if fmt == "debug":
         return {"result": result, "debug": fetched.debug()}
     return result
