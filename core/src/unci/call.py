@@ -31,6 +31,7 @@ from unci.errors import (
 from unci.job import Job
 from unci.plugins import PluginRegistry, registry
 from unci.provider import Credentials, Param, ProviderInfo, Request, check_value, env_name
+from unci.ratelimit import describe_wait, retry_after
 from unci.ratelimit import normalize as normalize_ratelimit
 from unci.redact import redact_headers, redact_query, scrub, scrub_bytes
 
@@ -331,12 +332,13 @@ def raise_for_status(call: Call, answer: Answer, reg: PluginRegistry | None = No
     limit = normalize_ratelimit(answer.headers)
     exhausted = limit.get("ratelimit-remaining") == "0"
     if status == 429 or (status == 403 and (exhausted or "rate limit" in said.lower())):
-        reset = limit.get("ratelimit-reset") or answer.headers.get("retry-after")
-        when = f"; it resets in {reset} s" if reset else ""
+        reset = retry_after(answer.headers)
+        if reset is None and "ratelimit-reset" in limit:
+            reset = float(limit["ratelimit-reset"])
         raise RateLimited(
-            f"{provider}: rate limit reached (HTTP {status}){quoted}{when}. Wait, or use a "
-            "token with a larger quota",
-            reset_after=float(reset) if reset and reset.replace(".", "", 1).isdigit() else None,
+            f"{provider}: rate limit reached (HTTP {status}){quoted}{describe_wait(reset)}. "
+            "Wait, or use a token with a larger quota",
+            reset_after=reset,
             **kw,
         )
     if status in (401, 403):

@@ -86,6 +86,28 @@ def parse_pairs(values: Sequence[str], option: str) -> list[tuple[str, str]]:
     return pairs
 
 
+class Number(click.ParamType):
+    """An option parsed by :mod:`unci.numbers` (``nan``, ``inf``, ``²`` are usage errors)."""
+
+    def __init__(self, name: str, parse: Any) -> None:
+        self.name = name
+        self.parse = parse
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if not isinstance(value, str):
+            return value  # a default, already a number
+        try:
+            return self.parse(value, "/".join(param.opts) if param else "value")
+        except UsageError as exc:
+            self.fail(exc.message, param, ctx)
+
+
+def _seconds(positive: bool) -> Number:
+    from unci.numbers import seconds
+
+    return Number("seconds", lambda text, name: seconds(text, name, positive=positive))
+
+
 @click.group(cls=UnciGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="unci")
 def cli() -> None:
@@ -201,12 +223,12 @@ def common_options(f: Any) -> Any:
                      help="Leave out these fields; repeatable or comma-separated."),
         click.option("--remote-query", multiple=True, metavar="KEY=VALUE",
                      help="Passed to the provider's query string untouched; repeatable."),
-        click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
+        click.option("--timeout", type=_seconds(positive=True), default=None,
                      metavar="SECONDS",
                      help="Connect/read timeout (default 30 s; connect at most 10 s)."),
         click.option("--retries", type=click.IntRange(min=0), default=3, show_default=True,
                      help="Retries on connection errors, timeouts, 429, 502, 503, 504."),
-        click.option("--max-wait", type=click.FloatRange(min=0), default=60.0, show_default=True,
+        click.option("--max-wait", type=_seconds(positive=False), default=60.0, show_default=True,
                      metavar="SECONDS",
                      help="Longest total wait for retries and rate limits; past it, fail."),
         click.option("--output", type=click.Choice(["json", "table"]), default="json",

@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import logging
 import random
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 
-from unci.ratelimit import normalize
+from unci.ratelimit import normalize, retry_after
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 log = logging.getLogger("unci")
@@ -38,30 +36,13 @@ class RetryPolicy:
         return (rng or random).uniform(0, ceiling)
 
 
-def retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
-    """Seconds to wait from ``Retry-After`` (seconds or an HTTP date)."""
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value).timestamp()
-    except (TypeError, ValueError, IndexError):
-        return None
-    return max(0.0, when - (time.time() if now is None else now))
-
-
 def is_rate_limited(status: int, headers: Mapping[str, str], message: str = "") -> bool:
     """429, or a 403 that is GitHub's primary (quota spent) or secondary rate limit."""
     if status == 429:
         return True
     if status != 403:
         return False
-    if normalize(headers).get("ratelimit-remaining") == "0":
+    if normalize(headers).get("ratelimit-remaining") == "0":  # normalized: "0.0" is "0" too
         return True
     return "rate limit" in message.lower() or "retry-after" in headers
 
@@ -74,7 +55,7 @@ def wait_for(status: int, headers: Mapping[str, str], message: str = "",
         return asked
     limits = normalize(headers, now)
     if limits.get("ratelimit-remaining") == "0" and "ratelimit-reset" in limits:
-        return float(limits["ratelimit-reset"])
+        return float(limits["ratelimit-reset"])  # a whole number: normalize parsed it
     if status == 403 and "secondary rate limit" in message.lower():
         return 60.0  # GitHub's documented advice when it gives no header: wait a minute
     return None

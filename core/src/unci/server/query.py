@@ -14,13 +14,14 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
-from unci import formats
+from unci import formats, numbers
 from unci.errors import UsageError
 
 #: The Truto parameters unci serves, plus ``provider`` for calls without an account.
 RESERVED = ("integrated_account_id", "provider", "truto_response_format", "truto_ignore_remote_data",
             "truto_exclude_fields", "remote_query", "limit", "next_cursor")
 _KEY = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
+_INDEX = re.compile(r"[0-9]{1,6}")  # qs.stringify's [0], [1]: ASCII digits only
 _BOOLS = {"true": True, "1": True, "false": False, "0": False}
 
 
@@ -81,7 +82,7 @@ def parse(raw_query: str, *, operation: str) -> TrutoQuery:
             # The rest of the key goes to the provider untouched: remote_query[a][b]=x -> a[b]=x
             query.remote_query.append((path[0] + "".join(f"[{p}]" for p in path[1:]), value))
         elif name == "truto_exclude_fields":
-            if len(path) > 1 or (path and path[0] and not path[0].isdigit()):
+            if len(path) > 1 or (path and path[0] and not _INDEX.fullmatch(path[0])):
                 raise UsageError(f"truto_exclude_fields is an array of field names; {key!r} is "
                                  "not one of its forms (truto_exclude_fields[]=id or a comma list)")
             excluded.append(value)
@@ -110,10 +111,7 @@ def parse(raw_query: str, *, operation: str) -> TrutoQuery:
     query.exclude = formats.parse_exclude(excluded)
     if operation == "list":
         if scalars.get("limit"):
-            raw = scalars["limit"].strip()
-            if not raw.isdigit() or int(raw) < 1:
-                raise UsageError(f"limit must be a whole number of at least 1, got {raw!r}")
-            query.limit = int(raw)
+            query.limit = numbers.whole(scalars["limit"], "limit", minimum=1)
         query.cursor = scalars.get("next_cursor") or None
         if query.fmt == "stream":
             raise UsageError("truto_response_format=stream is for one job; list with unified, "
