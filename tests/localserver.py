@@ -23,6 +23,9 @@ class Reply:
     delay: float = 0.0
     #: Declare a longer Content-Length than the body and close early (a body cut off mid-way).
     truncate: bool = False
+    #: Seconds between each byte of the whole answer, status line and headers included (a
+    #: slow-drip server that keeps every read under any per-read timeout).
+    drip: float = 0.0
 
 
 @dataclass
@@ -35,6 +38,8 @@ class Seen:
 class LocalServer:
     def __init__(self) -> None:
         self.routes: dict[str, list[Reply]] = {}
+        #: The answer to a path no route names (default: a 404).
+        self.fallback: Reply | None = None
         self.requests: list[Seen] = []
         self._httpd: ThreadingHTTPServer | None = None
 
@@ -50,7 +55,7 @@ class LocalServer:
     def _next(self, path: str) -> Reply:
         replies = self.routes.get(path) or self.routes.get(path.split("?", 1)[0])
         if not replies:
-            return Reply(404, b'{"message":"no such route in the test server"}')
+            return self.fallback or Reply(404, b'{"message":"no such route in the test server"}')
         return replies.pop(0) if len(replies) > 1 else replies[0]
 
     def start(self) -> None:
@@ -67,6 +72,8 @@ class LocalServer:
                 reply = server._next(self.path)
                 if reply.delay:
                     time.sleep(reply.delay)
+                if reply.drip:
+                    return self._drip(reply)
                 self.send_response(reply.status)
                 for k, v in reply.headers.items():
                     self.send_header(k, v)
@@ -80,6 +87,19 @@ class LocalServer:
                     return
                 if reply.truncate:
                     self.close_connection = True
+
+            def _drip(self, reply: Reply) -> None:
+                head = [f"HTTP/1.1 {reply.status} X", f"Content-Length: {len(reply.body)}",
+                        *(f"{k}: {v}" for k, v in reply.headers.items())]
+                whole = ("\r\n".join(head) + "\r\n\r\n").encode() + reply.body
+                self.close_connection = True
+                for i in range(len(whole)):
+                    try:
+                        self.wfile.write(whole[i:i + 1])
+                        self.wfile.flush()
+                    except OSError:
+                        return
+                    time.sleep(reply.drip)
 
             def log_message(self, *args: object) -> None:
                 pass

@@ -35,3 +35,14 @@ def test_a_hostile_reset_header_on_a_200_is_still_a_200(api, gh, server, value, 
     response = api.get(GET, params={"integrated_account_id": "gh", "truto_response_format": fmt})
     assert response.status_code == 200, response.text
     assert "ratelimit-reset" not in response.headers
+
+
+@pytest.mark.parametrize("fmt", ["stream", "raw", "unified"])
+def test_an_upstream_redirect_is_a_502_envelope_not_a_200(api, gh, server, fmt) -> None:
+    server.route(
+        JOB_PATH, Reply(302, b"<html>login</html>", {"Location": "/login", "Content-Type": "text/html"})
+    )
+    response = api.get(GET, params={"integrated_account_id": "gh", "truto_response_format": fmt})
+    assert response.status_code == 502, response.text
+    body = response.json()
+    assert body["remote_status"] == 302 and "redirected to" in body["message"]

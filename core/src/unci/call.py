@@ -303,8 +303,10 @@ def _origin(url: str) -> tuple[str, str]:
 def raise_for_status(call: Call, answer: Answer, reg: PluginRegistry | None = None) -> None:
     """Turn an HTTP error into the matching :class:`RemoteError`, with the provider's message."""
     status = answer.status
-    if status < 400:
+    if status < 300:
         return
+    if status < 400:
+        raise _redirected(call, answer)
     reg = reg or registry()
     provider = call.provider
     secrets = call.secrets
@@ -358,6 +360,41 @@ def raise_for_status(call: Call, answer: Answer, reg: PluginRegistry | None = No
             **kw,
         )
     raise RemoteError(f"{provider}: HTTP {status} from {where}{quoted}", **kw)
+
+
+def _redirected(call: Call, answer: Answer) -> RemoteError:
+    """A 3xx is never the answer: unci follows no redirect for an API call (it would carry the
+    credentials to wherever the provider, or someone in between, points). A redirect is most
+    often a login page (a proxy, SSO, a Jenkins without credentials) or a wrong base URL."""
+    secrets = call.secrets
+    location = answer.headers.get("location", "")
+    where = _redacted_location(location, call.url, secrets) if location.strip() else "nowhere"
+    return RemoteError(
+        f"{call.provider}: HTTP {answer.status} from {call.redacted_url()}: redirected to "
+        f"{where}; unci does not follow redirects for API calls. Check the base URL "
+        "(--base-url) and the credentials",
+        provider=call.provider, remote_status=answer.status,
+        remote_body=scrub_bytes(answer.body, secrets),
+        remote_headers=redact_headers(answer.headers, secrets),
+    )
+
+
+def _redacted_location(location: str, base: str, secrets: list[str]) -> str:
+    """A ``Location`` fit to print: resolved, no user info, credential-like query values and
+    the credentials themselves redacted, control characters dropped, at most 200 characters."""
+    from urllib.parse import urlencode, urljoin
+
+    text = "".join(ch for ch in location.strip() if ch.isprintable())[:2000]
+    try:
+        parts = urlsplit(urljoin(base, text))
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return repr(scrub(text, secrets)[:200])
+    query = urlencode(redact_query(parse_qsl(parts.query, keep_blank_values=True), secrets))
+    shown = f"{parts.scheme}://{host}{port}{parts.path}" + (f"?{query}" if query else "")
+    shown = scrub(shown, secrets)
+    return shown if len(shown) <= 200 else shown[:200] + "..."
 
 
 @contextmanager

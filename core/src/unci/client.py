@@ -243,7 +243,7 @@ class Client:
         try:
             with self._http.stream(call.method, call.url, params=call.query,
                                    headers=call.headers) as response:
-                if response.status_code >= 400:
+                if response.status_code >= 300:
                     raise_for_status(call, _answer(response, response.read()))
                 yield from response.iter_bytes(chunk_size)
         except httpx.HTTPError as exc:
@@ -372,7 +372,7 @@ class AsyncClient:
         try:
             async with self._http.stream(call.method, call.url, params=call.query,
                                          headers=call.headers) as response:
-                if response.status_code >= 400:
+                if response.status_code >= 300:
                     raise_for_status(call, _answer(response, await response.aread()))
                 async for chunk in response.aiter_bytes(chunk_size):
                     yield chunk

@@ -1,0 +1,95 @@
+"""A 3xx answer is never success: unci follows no redirect for an API call, and says where it
+was sent (credentials redacted). Once, a 302 with body ``{}`` listed zero jobs and exited 0."""
+
+from __future__ import annotations
+
+import pytest
+from cases import CASES
+
+from helpers import run_cli
+from localserver import LocalServer, Reply
+
+TOKEN = "tok-REDIRECT-0123456789"
+
+
+def _login(server: LocalServer, status: int = 302) -> None:
+    server.fallback = Reply(
+        status,
+        b"{}",
+        {
+            "Content-Type": "application/json",
+            "Location": f"/login?next=%2Fapi&access_token={TOKEN}&from={TOKEN}\r\nX: y",
+        },
+    )
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.provider)
+@pytest.mark.parametrize("command", ["get", "list"])
+def test_a_redirect_is_an_error_naming_where(server: LocalServer, case, command: str) -> None:
+    _login(server)
+    args = case.get_args if command == "get" else case.list_args
+    result = run_cli(
+        *args,
+        "--base-url",
+        server.url,
+        "--token",
+        TOKEN,
+        "--username",
+        "u",
+        "--password",
+        TOKEN,
+        "--retries",
+        "0",
+    )
+    assert result.exit_code == 6, result.output
+    line = result.stderr.strip()
+    assert "\n" not in line and line.startswith(f"unci: error: {case.provider}: HTTP 302 from ")
+    assert f"redirected to {server.url}/login?next=%2Fapi&access_token=%5BREDACTED%5D" in line
+    assert "Check the base URL" in line
+    assert TOKEN not in result.output
+    assert len(server.requests) == 1  # not followed
+
+
+@pytest.mark.parametrize("status", [301, 303, 307, 308])
+@pytest.mark.parametrize("fmt", ["stream", "raw", "unified"])
+def test_every_redirect_status_fails_in_every_format(server: LocalServer, status: int, fmt: str) -> None:
+    _login(server, status)
+    result = run_cli(
+        "jobs",
+        "get",
+        "1",
+        "-P",
+        "github",
+        "-p",
+        "owner=o",
+        "-p",
+        "repo_id=r",
+        "--base-url",
+        server.url,
+        "--format",
+        fmt,
+        "--retries",
+        "0",
+    )
+    assert result.exit_code == 6, result.output
+    assert result.stdout == "" and f"HTTP {status} from" in result.stderr
+
+
+def test_a_redirect_without_location_says_so(server: LocalServer) -> None:
+    server.fallback = Reply(302, b"", {})
+    result = run_cli(
+        "jobs",
+        "get",
+        "1",
+        "-P",
+        "github",
+        "-p",
+        "owner=o",
+        "-p",
+        "repo_id=r",
+        "--base-url",
+        server.url,
+        "--retries",
+        "0",
+    )
+    assert result.exit_code == 6 and "redirected to nowhere" in result.stderr
