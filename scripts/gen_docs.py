@@ -84,7 +84,8 @@ FORMAT_TABLE = """| format | what you get |
 fields with no value are `null`, `remote_data` is the provider's object unchanged |
 | `normalized` | one flat row of fixed shape: `provider` plus every unified field (null when \
 unknown), no `remote_data`; for tables, CSV and warehouses |
-| `raw` | the provider's response body, byte for byte |
+| `raw` | the provider's response body, byte for byte (the CLI passes it through as it \
+arrives, like `stream`) |
 | `stream` | the provider's body passed through in 64 KiB chunks as it arrives, never held \
 whole (see docs/performance.md for memory figures) |
 | `debug` | `{"result": <unified>, "debug": {requestUrl, requestOptions, data, \
@@ -105,6 +106,15 @@ def formats_md() -> str:
         FORMAT_TABLE,
         "Timestamps are RFC 3339 in UTC with a `Z` suffix; sub-second precision is kept "
         "(microseconds, as Python holds it).\n",
+        "A provider may echo the credentials back (in a URL, a name, an error). `unified`,\n"
+        "`normalized`, `debug` and `--output table` scrub every credential the call carried\n"
+        "(replaced by `[REDACTED]`), in the CLI and the server alike. `raw` and `stream` are the\n"
+        "exception: they are the provider's bytes, unchanged, so whatever the provider echoes is\n"
+        "in them (the server scrubs its `raw` answer, which it holds whole; its `stream` is\n"
+        "passed through unchanged). Neither is checked to be a job: the CLI writes the bytes as\n"
+        "they arrive, after the status was checked (an error or a redirect is still an error).\n"
+        "Every format reads at most `--max-body` bytes of body (default 64 MiB; see\n"
+        "docs/reliability.md).\n",
         "## unified\n",
         example("The default", GH, job, limit=30),
         "## normalized\n",

@@ -11,10 +11,24 @@ from unci.client import Client, Fetched
 from unci.errors import UsageError
 from unci.job import Job
 from unci.listing import JobPage
+from unci.redact import scrub, scrub_bytes
 
 
 def _out() -> BinaryIO:
     return sys.stdout.buffer
+
+
+def encode_output(value: Any, secrets: Sequence[str], *, pretty: bool = False) -> bytes:
+    """JSON for the CLI's stdout and the server's answers alike, with every credential the
+    call carried scrubbed: a provider may echo the token back in a field (a webhook URL, an
+    error, a debug dump). ``raw`` and ``stream`` are the provider's bytes and never pass here."""
+    return scrub_bytes(formats.encode(value, pretty=pretty), secrets)
+
+
+def _table(rows: list[dict[str, Any]], excluded: Sequence[str], secrets: Sequence[str]) -> bytes:
+    from unci.table import table
+
+    return scrub(table(rows, formats.columns(excluded)), secrets).encode()
 
 
 def render(fetched: Fetched, fmt: str, *, ignore_remote_data: bool,
@@ -54,15 +68,14 @@ def get_command(
         fetched = http.fetch(provider, job_id, params=params, remote_query=remote_query,
                              **credentials)
     value = render(fetched, fmt, ignore_remote_data=ignore_remote_data, exclude=excluded)
+    secrets = fetched.call.secrets
     if isinstance(value, bytes):
         out.write(value)
     elif output == "table":
-        from unci.table import table
-
         row = formats.normalized(fetched.job, fetched.call.provider, exclude=excluded)
-        out.write(table([row], formats.columns(excluded)).encode())
+        out.write(_table([row], excluded, secrets))
     else:
-        out.write(formats.encode(value, pretty=True) + b"\n")
+        out.write(encode_output(value, secrets, pretty=True) + b"\n")
     out.flush()
 
 
@@ -122,19 +135,18 @@ def list_command(
     with Client(**client) as http:
         if not follow_all:
             page = http.list_jobs(provider, **kw)
+            call = page.calls[-1][0]
             if output == "table" and fmt != "raw":
-                from unci.table import table
-
-                name = page.calls[-1][0].provider
-                rows = [formats.normalized(j, name, exclude=excluded) for j in page.result]
-                out.write(table(rows, formats.columns(excluded)).encode())
+                rows = [formats.normalized(j, call.provider, exclude=excluded)
+                        for j in page.result]
+                out.write(_table(rows, excluded, call.secrets))
                 if page.next_cursor:
                     sys.stderr.write(f"next cursor: {page.next_cursor}\n")
             else:
                 value = render_page(page, fmt, ignore_remote_data=ignore_remote_data,
                                     exclude=excluded)
                 out.write(value if isinstance(value, bytes)
-                          else formats.encode(value, pretty=True) + b"\n")
+                          else encode_output(value, call.secrets, pretty=True) + b"\n")
             out.flush()
             return
         _follow_all(http, provider, kw, fmt, output, out, ignore_remote_data, excluded)
@@ -146,8 +158,10 @@ def _follow_all(client: Client, provider: str | None, kw: dict[str, Any], fmt: s
     progress = sys.stderr.isatty()
     count = 0
     rows: list[dict[str, Any]] = []
+    secrets: list[str] = []
     for number, page in enumerate(client.iter_pages(provider, **kw), start=1):
         call, answer = page.calls[-1]
+        secrets = call.secrets
         name = call.provider
         supported = call.target.info.fields
         if fmt == "raw":
@@ -158,7 +172,7 @@ def _follow_all(client: Client, provider: str | None, kw: dict[str, Any], fmt: s
             for job in page.result:
                 value = _job_value(job, name, fmt, supported,
                                    ignore_remote_data=ignore_remote_data, exclude=excluded)
-                out.write(formats.encode(value) + b"\n")
+                out.write(encode_output(value, call.secrets) + b"\n")
         out.flush()
         count += len(page.result)
         if progress:
@@ -167,7 +181,5 @@ def _follow_all(client: Client, provider: str | None, kw: dict[str, Any], fmt: s
     if progress:
         sys.stderr.write("\n")
     if output == "table" and fmt != "raw":
-        from unci.table import table
-
-        out.write(table(rows, formats.columns(excluded)).encode())
+        out.write(_table(rows, excluded, secrets))
         out.flush()

@@ -26,9 +26,9 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from unci import __version__, accounts, formats
+from unci import __version__, accounts
 from unci.client import AsyncClient
-from unci.commands import render, render_page
+from unci.commands import encode_output, render, render_page
 from unci.errors import ConfigError, MissingParams, RemoteError, UnciError, UsageError
 from unci.ratelimit import normalize as normalize_ratelimit
 from unci.redact import redact_query, scrub_bytes
@@ -68,7 +68,7 @@ class AccountNotFound(UsageError):
 
 def _json(value: Any, status: int = 200, headers: dict[str, str] | None = None,
           secrets: list[str] | None = None) -> Response:
-    return Response(scrub_bytes(formats.encode(value), secrets or []), status_code=status,
+    return Response(encode_output(value, secrets or []), status_code=status,
                     media_type=JSON, headers=headers)
 
 
