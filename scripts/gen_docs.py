@@ -13,6 +13,7 @@ committed files differ from what this produces.
 from __future__ import annotations
 
 import io
+import os
 import sys
 from collections.abc import Callable
 from contextlib import redirect_stderr, redirect_stdout
@@ -40,12 +41,20 @@ def run(args: list[str], cassette: str) -> tuple[str, str, int]:
     code = 0
 
     wrapper = io.TextIOWrapper(out, encoding="utf-8", write_through=True)
+    # Cursors are signed; a fixed key keeps the example cursors the same from run to run.
+    saved = os.environ.get("UNCI_CURSOR_KEY")
+    os.environ["UNCI_CURSOR_KEY"] = "a key for the documentation examples only"
     with player.use_cassette(cassette, allow_playback_repeats=True), redirect_stdout(wrapper), \
             redirect_stderr(err):
         try:
             cli.main(args=args, prog_name="unci", standalone_mode=False)
         except SystemExit as exc:
             code = int(exc.code or 0)
+        finally:
+            if saved is None:
+                del os.environ["UNCI_CURSOR_KEY"]
+            else:
+                os.environ["UNCI_CURSOR_KEY"] = saved
     wrapper.flush()
     return out.getvalue().decode(), err.getvalue(), code
 

@@ -12,6 +12,7 @@ from cases import BY_NAME, CASES, Case
 import unci
 from helpers import ROOT, cassette_body, run_cli
 from localserver import Reply
+from unci.call import resolve_target
 from unci.listing import encode_cursor
 
 IDS = [c.provider for c in CASES]
@@ -73,20 +74,23 @@ def test_corrupted_cursor_is_a_clear_error(bad: str) -> None:
 
 
 def test_cursor_from_another_provider() -> None:
-    cursor = encode_cursor("travis", unci.Request(path="/build/1/jobs"))
+    cursor = encode_cursor(resolve_target("travis"), unci.Request(path="/build/1/jobs"))
     result = listed(BY_NAME["github"], "--cursor", cursor)
     assert result.exit_code == 2
     assert "this cursor belongs to provider 'travis'; use it with --provider travis" in result.stderr
 
 
 def test_cursor_cannot_send_the_token_elsewhere(server) -> None:
-    cursor = encode_cursor("github", unci.Request(path="https://evil.example.com/steal"))
+    """Even a cursor unci signed for this very target is followed only on the API root."""
+    target = resolve_target("github", base_url=server.url)
+    cursor = encode_cursor(target, unci.Request(path="https://evil.example.com/steal"))
     result = run_cli(*BY_NAME["github"].list_args, "--cursor", cursor, "--token", "ghp_secret",
                      "--base-url", server.url)
     assert result.exit_code == 2
     assert "refusing to follow 'https://evil.example.com/steal'" in result.stderr
     assert server.requests == [] and "ghp_secret" not in result.output
-    tampered = json.loads(base64.urlsafe_b64decode(cursor + "=="))
+    body = cursor.partition(".")[0]
+    tampered = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
     assert tampered["path"].startswith("https://evil")  # the cursor holds no credentials
     assert "ghp_secret" not in json.dumps(tampered)
 

@@ -46,3 +46,44 @@ def test_an_upstream_redirect_is_a_502_envelope_not_a_200(api, gh, server, fmt) 
     assert response.status_code == 502, response.text
     body = response.json()
     assert body["remote_status"] == 302 and "redirected to" in body["message"]
+
+
+# --- cursors ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cursor", ["garbage!", "x" * 20_000, "é", "e30.e30", ".", "%00",
+                                    "eyJ2IjoxfQ"])
+def test_odd_cursors_are_a_400_before_any_request(api, gh, server, cursor: str) -> None:
+    response = api.get(LIST, params={"integrated_account_id": "gh", "build": "29679449",
+                                     "next_cursor": cursor})
+    assert response.status_code == 400, response.text
+    assert "the cursor is not one unci handed out" in response.json()["message"]
+    assert server.requests == []
+
+
+def test_an_empty_cursor_is_the_first_page(api, gh) -> None:
+    response = api.get(f"{LIST}?integrated_account_id=gh&build=29679449&next_cursor=")
+    assert response.status_code == 200 and response.json()["next_cursor"]
+
+
+def test_a_cursor_of_one_account_is_a_400_on_another(api, gh, server) -> None:
+    from serverkit import add_account
+
+    add_account("gh2", "github", server.url, token_env="GH_WORK_TOKEN", owner="octo-org",
+                repo_id="octo-repo")
+    params = {"build": "29679449"}
+    cursor = api.get(LIST, params={**params, "integrated_account_id": "gh"}).json()["next_cursor"]
+    before = len(server.requests)
+    other = api.get(LIST, params={**params, "integrated_account_id": "gh2", "next_cursor": cursor})
+    assert other.status_code == 400 and len(server.requests) == before
+    same = api.get(LIST, params={**params, "integrated_account_id": "gh", "next_cursor": cursor})
+    assert same.status_code == 200
+
+
+def test_the_server_refuses_to_start_without_a_usable_cursor_key(monkeypatch) -> None:
+    from unci.errors import ConfigError
+    from unci.server import ServerConfig, create_app
+
+    monkeypatch.setenv("UNCI_CURSOR_KEY", "too-short")
+    with pytest.raises(ConfigError, match="UNCI_CURSOR_KEY must be at least 32"):
+        create_app(ServerConfig(auth=False))

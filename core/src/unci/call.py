@@ -47,6 +47,8 @@ class Target:
     base_url: str
     credentials: Credentials
     params: dict[str, str] = field(default_factory=dict)
+    #: The integrated account's name, when one was used (list cursors are bound to it).
+    account: str | None = None
 
     @property
     def secrets(self) -> list[str]:
@@ -182,7 +184,7 @@ def resolve_target(
         )
     defaults = dict(acct.params) if acct else {}
     defaults.update(params or {})
-    return Target(provider, info, root.rstrip("/"), creds, defaults)
+    return Target(provider, info, root.rstrip("/"), creds, defaults, acct.name if acct else None)
 
 
 # --- preparing -----------------------------------------------------------------------------

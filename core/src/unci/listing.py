@@ -1,15 +1,21 @@
-"""Listing without I/O: opaque cursors over each provider's own paging, and page slicing.
+"""Listing without I/O: signed cursors over each provider's own paging, and page slicing.
 
-A cursor is the next request a provider plugin asked for (path and query, never credentials)
-plus how many jobs of that page were already handed out, base64url-encoded JSON. Users treat it
-as opaque; unci checks that it belongs to the provider it is given to and that it points at the
-provider's API root before following it.
+A cursor is the next request a provider plugin asked for (its path and query only: never
+credentials, never headers) plus how many jobs of that page were already handed out, as
+base64url JSON, followed by an HMAC-SHA256 over it and over what it is bound to: the provider,
+the integrated account (if any), the API root and the operation. Users treat it as opaque. unci
+follows only a cursor it signed for that same provider, account and API root (the key:
+:mod:`unci.cursor_key`), and rebuilds the headers from the provider plugin, so a cursor can
+only resume what unci's own paging produced; anything else is a usage error before any request.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,15 +29,18 @@ from unci.job import Job
 from unci.plugins import PluginRegistry, registry
 from unci.provider import Page, Request
 
-CURSOR_VERSION = 1
+CURSOR_VERSION = 2
+#: Longer than any cursor unci hands out (a next link of a few hundred characters, base64).
+MAX_CURSOR = 16384
+_MAC_BYTES = 16
+_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 
 
-class _Cursor(msgspec.Struct):
+class _Cursor(msgspec.Struct, forbid_unknown_fields=True):
     v: int
     provider: str
     path: str
     query: list[tuple[str, str]]
-    headers: dict[str, str]
     skip: int = 0
 
 
@@ -46,34 +55,67 @@ class JobPage:
     looping: bool = False
 
 
-def encode_cursor(provider: str, request: Request, skip: int = 0) -> str:
-    data = msgspec.json.encode(_Cursor(CURSOR_VERSION, provider, request.path,
-                                       [tuple(q) for q in request.query], dict(request.headers),
-                                       skip))
+def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
 
-def decode_cursor(provider: str, cursor: str) -> tuple[Request, int]:
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _mac(target: Target, operation: str, payload: bytes) -> bytes:
+    from unci.cursor_key import cursor_key
+
+    bound = "\0".join(("unci-cursor", str(CURSOR_VERSION), target.provider, target.account or "",
+                        target.base_url, operation)).encode()
+    return hmac.new(cursor_key(), bound + b"\0" + payload, hashlib.sha256).digest()[:_MAC_BYTES]
+
+
+def encode_cursor(target: Target, request: Request, skip: int = 0, operation: str = "list") -> str:
+    """The signed cursor that resumes at ``request`` (its path and query), ``skip`` jobs in."""
+    payload = msgspec.json.encode(_Cursor(CURSOR_VERSION, target.provider, request.path,
+                                          [(str(k), str(v)) for k, v in request.query], skip))
+    return f"{_b64(payload)}.{_b64(_mac(target, operation, payload))}"
+
+
+def decode_cursor(target: Target, cursor: str, operation: str = "list") -> tuple[Request, int]:
+    """The path, query and skip of a cursor unci signed for this target, or a UsageError."""
+    provider = target.provider
+    bad = UsageError(
+        f"{provider}: the cursor is not one unci handed out for this provider, account and API "
+        "root (forged, altered, truncated, or signed with another key); start again without "
+        "--cursor",
+        provider=provider,
+    )
+    if len(cursor) > MAX_CURSOR or not cursor.isascii():
+        raise bad
+    body, dot, mac = cursor.partition(".")
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        data = msgspec.json.decode(raw, type=_Cursor)
-    except (binascii.Error, ValueError, msgspec.DecodeError, msgspec.ValidationError):
-        raise UsageError(
-            f"{provider}: the cursor is not one unci handed out (corrupted or truncated); "
-            "start again without --cursor",
-            provider=provider,
-        ) from None
-    if data.provider != provider:
-        raise UsageError(
-            f"{provider}: this cursor belongs to provider {data.provider!r}; use it with "
-            f"--provider {data.provider}",
-            provider=provider,
-        )
-    if data.v != CURSOR_VERSION or data.skip < 0:
-        raise UsageError(f"{provider}: unsupported cursor; start again without --cursor",
-                         provider=provider)
-    return Request(path=data.path, query=[(k, v) for k, v in data.query],
-                   headers=data.headers), data.skip
+        payload, signature = _unb64(body), _unb64(mac)
+    except (binascii.Error, ValueError):
+        raise bad from None
+    if not dot or not hmac.compare_digest(signature, _mac(target, operation, payload)):
+        claimed = _claimed_provider(payload)
+        if claimed and claimed != provider:
+            raise UsageError(f"{provider}: this cursor belongs to provider {claimed!r}; use it "
+                             f"with --provider {claimed}", provider=provider) from None
+        raise bad
+    try:
+        data = msgspec.json.decode(payload, type=_Cursor)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        raise bad from None
+    if data.v != CURSOR_VERSION or data.skip < 0 or data.provider != provider:
+        raise bad
+    return Request(path=data.path, query=[(k, v) for k, v in data.query]), data.skip
+
+
+def _claimed_provider(payload: bytes) -> str | None:
+    """The provider an unverified cursor names, only to say so in the error (never trusted)."""
+    try:
+        claimed = msgspec.json.decode(payload, type=dict).get("provider")
+    except (msgspec.DecodeError, msgspec.ValidationError, AttributeError):
+        return None
+    return claimed if isinstance(claimed, str) and _NAME.fullmatch(claimed) else None
 
 
 def prepare_list(
@@ -91,13 +133,17 @@ def prepare_list(
     if limit is not None and limit < 1:
         raise UsageError(f"{provider}: --limit must be at least 1, got {limit}", provider=provider)
     checked = check_params(target, params or {}, "list", reg)
-    if cursor:
-        request, skip = decode_cursor(provider, cursor)
-        return prepare(target, request, params=checked, reg=reg), skip
+    resumed = decode_cursor(target, cursor) if cursor else None
     request = reg.hook.build_list_request(provider=provider, params=checked, limit=limit)
     if request is None:
         raise UsageError(f"{provider}: this provider does not support listing jobs",
                          provider=provider)
+    if resumed is not None:
+        # Only the path and query come from the cursor; method and headers from the provider.
+        (nxt, skip) = resumed
+        nxt = Request(path=nxt.path, method=request.method, query=nxt.query,
+                      headers=dict(request.headers))
+        return prepare(target, nxt, params=checked, reg=reg), skip
     return prepare(target, request, remote_query=remote_query, params=checked, reg=reg), 0
 
 
@@ -123,26 +169,19 @@ def slice_page(call: Call, page: Page, skip: int, limit: int | None) -> tuple[li
     A provider whose next page is the page just read (a paging bug seen in the wild) ends the
     list here rather than looping forever; :func:`is_looping` tells.
     """
-    provider = call.provider
     end = len(page.jobs) if limit is None else min(len(page.jobs), skip + limit)
     jobs = page.jobs[skip:end]
     if end < len(page.jobs):
-        here = Request(path=call.url, method=call.method, query=list(call.query),
-                       headers=_plain_headers(call))
-        return jobs, encode_cursor(provider, here, end)
+        here = Request(path=call.url, method=call.method, query=list(call.query))
+        return jobs, encode_cursor(call.target, here, end)
     nxt = page.next
     if nxt is None or _same(call, nxt):
         return jobs, None  # the last page, or a provider pointing at the page we just read
-    return jobs, encode_cursor(provider, nxt)
+    return jobs, encode_cursor(call.target, nxt)
 
 
 def is_looping(call: Call, page: Page) -> bool:
     return page.next is not None and _same(call, page.next)
-
-
-def _plain_headers(call: Call) -> dict[str, str]:
-    skip = {n.lower() for n in call.auth_header_names} | {"user-agent"}
-    return {k: v for k, v in call.headers.items() if k.lower() not in skip}
 
 
 def _same(call: Call, request: Request) -> bool:

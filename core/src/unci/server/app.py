@@ -303,6 +303,10 @@ def create_app(config: ServerConfig | None = None) -> Starlette:
             f"({GENERATE_HINT}); or, on 127.0.0.1 only, pass --no-auth"
         )
 
+    from unci.cursor_key import cursor_key
+
+    cursor_key()  # unusable (unset, unwritable, readable by others): fail at start, not on page 2
+
     def on_wait(message: str) -> None:
         log.warning("%s", message)
 
