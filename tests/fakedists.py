@@ -18,25 +18,19 @@ def install(site: Path, dist: str, version: str, entry_points: dict[str, str],
 
 
 GOOD = '''
-import unci
-from unci import hookimpl
+from unci.plugin import Job, Provider, ProviderInfo, segment
 
-INFO = unci.ProviderInfo(name="{name}", title="Fake {name}", base_url="http://127.0.0.1:9",
-                         fields=("id", "name"))
 
-@hookimpl
-def describe_provider(provider):
-    return INFO if provider == "{name}" else None
+class Fake(Provider):
+    info = ProviderInfo(name="{name}", title="Fake {name}", base_url="http://127.0.0.1:9",
+                        fields=("id", "name"))
 
-@hookimpl
-def required_params(provider, operation):
-    return [] if provider == "{name}" else None
+    def build_request(self, job_id, params):
+        return self.request("/jobs/" + segment(job_id))
 
-@hookimpl
-def build_request(provider, job_id, params):
-    return unci.Request(path="/jobs/" + unci.segment(job_id)) if provider == "{name}" else None
+    def map_job(self, payload, job_id, params):
+        return Job(id="1")
 
-@hookimpl
-def map_job(provider, payload):
-    return unci.Job(id="1") if provider == "{name}" else None
+
+provider = Fake()
 '''

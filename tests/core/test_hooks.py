@@ -1,4 +1,4 @@
-"""One test per hook (test_docs checks each exists), on the GitHub plugin, plus the pluggy
+"""One test per hook (test_docs checks each exists), on the GitHub provider, plus the pluggy
 property the design relies on: a third-party plugin can wrap or override a provider's hook."""
 
 from __future__ import annotations
@@ -16,69 +16,116 @@ JOB = cassette_body("github", "get_job")
 PARAMS = {"owner": "octo-org", "repo_id": "octo-repo", "build": "29679449"}
 
 
-def hook():
-    reg = registry()
-    reg.load("github")
-    return reg.hook
+def hook() -> unci.plugin.Provider:
+    """The GitHub provider object itself: its hooks are its methods."""
+    return registry().load("github")
 
 
 def test_hook_describe_provider() -> None:
-    info = hook().describe_provider(provider="github")
+    info = hook().describe_provider()
     assert info.name == "github" and "commit" in info.fields
-    assert hook().describe_provider(provider="not-github") is None
 
 
 def test_hook_required_params() -> None:
-    get = hook().required_params(provider="github", operation="get")
-    assert [p.name for p in get] == ["owner", "repo_id"]
-    listing = hook().required_params(provider="github", operation="list")
-    assert [p.name for p in listing] == ["owner", "repo_id", "build"]
+    assert [p.name for p in hook().required_params("get")] == ["owner", "repo_id"]
+    assert [p.name for p in hook().required_params("list")] == ["owner", "repo_id", "build"]
 
 
 def test_hook_authenticate() -> None:
-    assert hook().authenticate(provider="github", credentials=unci.Credentials("t0k")) == {
-        "Authorization": "Bearer t0k"}
-    assert hook().authenticate(provider="github", credentials=unci.Credentials()) == {}
+    assert hook().authenticate(unci.Credentials("t0k")) == {"Authorization": "Bearer t0k"}
+    assert hook().authenticate(unci.Credentials()) == {}
 
 
 def test_hook_build_request() -> None:
-    request = hook().build_request(provider="github", job_id="a/b", params=PARAMS)
+    request = hook().build_request("a/b", PARAMS)
     assert request.path == "/repos/octo-org/octo-repo/actions/jobs/a%2Fb"
     assert request.headers["X-GitHub-Api-Version"] == "2022-11-28"
 
 
 def test_hook_map_job() -> None:
-    job = hook().map_job(provider="github", payload=JOB, job_id="399444496", params=PARAMS)
+    job = hook().map_job(JOB, "399444496", PARAMS)
     assert isinstance(job, unci.Job) and job.id == "399444496"
 
 
 def test_hook_error_message() -> None:
-    assert hook().error_message(provider="github", status_code=404,
-                                payload=b'{"message":"Not Found"}') == "Not Found"
-    assert hook().error_message(provider="github", status_code=502, payload=b"<html>") is None
+    assert hook().error_message(404, b'{"message":"Not Found"}') == "Not Found"
+    assert hook().error_message(502, b"<html>") is None
 
 
 def test_hook_build_list_request() -> None:
-    request = hook().build_list_request(provider="github", params=PARAMS, limit=500)
+    request = hook().build_list_request(PARAMS, 500)
     assert request.path.endswith("/actions/runs/29679449/jobs")
     assert ("per_page", "100") in request.query and ("filter", "all") in request.query
 
 
 def test_hook_map_job_page() -> None:
     body = cassette_body("github", "list_jobs")
-    page = hook().map_job_page(provider="github", payload=body,
-                               headers={"link": '<https://api.github.com/x?page=2>; rel="next"'},
-                               params=PARAMS, request=unci.Request(path="/x"))
+    page = hook().map_job_page(body, {"link": '<https://api.github.com/x?page=2>; rel="next"'},
+                               PARAMS, unci.Request(path="/x"))
     assert [j.id for j in page.jobs] == ["399444496"]
     assert page.next.path == "https://api.github.com/x?page=2"
 
 
 def test_hook_identity_request() -> None:
-    assert hook().identity_request(provider="github", params={}).path == "/user"
+    assert hook().identity_request({}).path == "/user"
 
 
 def test_hook_read_identity() -> None:
-    assert hook().read_identity(provider="github", payload=b'{"login":"octocat"}') == "octocat"
+    assert hook().read_identity(b'{"login":"octocat"}') == "octocat"
+
+
+UNOFFERED = [("build_builds_request", (PARAMS, unci.BuildQuery(), None)),
+             ("map_build_page", (b"{}", {}, PARAMS, unci.Request(path="/"))),
+             ("build_build_request", ("1", PARAMS)), ("map_build", (b"{}", "1", PARAMS)),
+             ("build_steps_request", ("1", PARAMS)), ("map_steps", (b"{}", "1", PARAMS)),
+             ("build_log_request", ("1", PARAMS))]
+
+
+class _Minimal(unci.Provider):
+    """A provider with only the two hooks every provider must write."""
+
+    info = unci.ProviderInfo(name="minimal", title="Minimal CI", base_url="http://127.0.0.1:9")
+
+    def build_request(self, job_id, params):
+        return self.request(f"/jobs/{unci.segment(job_id)}")
+
+    def map_job(self, payload, job_id, params):
+        return unci.Job(id=job_id)
+
+
+@pytest.mark.parametrize(("name", "args"), UNOFFERED, ids=[n for n, _ in UNOFFERED])
+def test_a_hook_a_provider_leaves_out_says_the_api_does_not_offer_it(name, args) -> None:
+    with pytest.raises(unci.Unsupported) as info:
+        getattr(_Minimal(), name)(*args)
+    assert info.value.exit_code == 11 and info.value.message.startswith("minimal: Minimal CI does not")
+
+
+def test_hook_build_builds_request() -> None:
+    test_a_hook_a_provider_leaves_out_says_the_api_does_not_offer_it(*UNOFFERED[0])
+
+
+def test_hook_map_build_page() -> None:
+    test_a_hook_a_provider_leaves_out_says_the_api_does_not_offer_it(*UNOFFERED[1])
+
+
+def test_hook_build_build_request() -> None:
+    test_a_hook_a_provider_leaves_out_says_the_api_does_not_offer_it(*UNOFFERED[2])
+
+
+def test_hook_map_build() -> None:
+    test_a_hook_a_provider_leaves_out_says_the_api_does_not_offer_it(*UNOFFERED[3])
+
+
+def test_hook_build_steps_request() -> None:
+    test_a_hook_a_provider_leaves_out_says_the_api_does_not_offer_it(*UNOFFERED[4])
+
+
+def test_hook_map_steps() -> None:
+    test_a_hook_a_provider_leaves_out_says_the_api_does_not_offer_it(*UNOFFERED[5])
+
+
+def test_hook_build_log_request() -> None:
+    test_a_hook_a_provider_leaves_out_says_the_api_does_not_offer_it(*UNOFFERED[6])
 
 
 def test_a_wrapper_plugin_can_add_to_another_providers_mapping() -> None:
@@ -93,17 +140,25 @@ def test_a_wrapper_plugin_can_add_to_another_providers_mapping() -> None:
         return job
 
     wrapper.map_job = map_job
-    hook()  # github first
     registry().register(wrapper, "github-extra")
     try:
-        job = hook().map_job(provider="github", payload=JOB, job_id="1", params=PARAMS)
+        job = registry().hooks("github").map_job(JOB, "1", PARAMS)
         assert job.name == "build (wrapped)"
+        with unci.Client(transport=_serve(JOB)) as client:  # and through the public API
+            assert client.get_job("github", "399444496", params=PARAMS).name == "build (wrapped)"
     finally:
         registry().unregister("github-extra")
+    assert registry().hooks("github").map_job(JOB, "1", PARAMS).name == "build"
+
+
+def _serve(body: bytes):
+    import httpx
+
+    return httpx.MockTransport(lambda request: httpx.Response(200, content=body))
 
 
 def test_job_to_dict_is_the_unified_json_as_python() -> None:
-    job = hook().map_job(provider="github", payload=JOB, job_id="1", params=PARAMS)
+    job = registry().hooks("github").map_job(JOB, "1", PARAMS)
     data = job.to_dict()
     assert data["started_at"] == "2020-01-20T17:42:40Z" and data["remote_data"]["run_id"] == 29679449
     assert list(data)[:3] == ["id", "name", "build"]

@@ -21,15 +21,29 @@ ROOT = Path(__file__).resolve().parents[2]
 def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     site = tmp_path / "site"
     site.mkdir()
-    install(site, "unci-fake", "1.2.3", {"fake": "unci_fake"}, {"unci_fake": GOOD.format(name="fake")})
+    install(site, "unci-fake", "1.2.3", {"fake": "unci_fake:provider"},
+            {"unci_fake": GOOD.format(name="fake")})
     install(site, "unci-broken", "0.1", {"broken": "unci_broken"},
             {"unci_broken": "raise ImportError('needs libfoo 2, found 1')\n"})
-    install(site, "unci-dupe-one", "1.0", {"dupe": "unci_dupe_one"},
+    install(site, "unci-dupe-one", "1.0", {"dupe": "unci_dupe_one:provider"},
             {"unci_dupe_one": GOOD.format(name="dupe")})
-    install(site, "unci-dupe-two", "2.0", {"dupe": "unci_dupe_two"},
+    install(site, "unci-dupe-two", "2.0", {"dupe": "unci_dupe_two:provider"},
             {"unci_dupe_two": GOOD.format(name="dupe")})
-    install(site, "unci-hookless", "0.1", {"hookless": "unci_hookless"},
-            {"unci_hookless": GOOD.format(name="hookless").split("@hookimpl\ndef build_request")[0]})
+    install(site, "unci-hookless", "0.1", {"hookless": "unci_hookless:provider"},
+            {"unci_hookless": GOOD.format(name="hookless").replace("def build_request", "def _x")})
+    install(site, "unci-exits", "0.1", {"exits": "unci_exits:provider"},
+            {"unci_exits": "import sys\nsys.exit(4)\n"})
+    install(site, "unci-hangs", "0.1", {"hangs": "unci_hangs:provider"},
+            {"unci_hangs": "import time\ntime.sleep(30)\n"})
+    install(site, "unci-raises", "0.1", {"raises": "unci_raises:provider"},
+            {"unci_raises": GOOD.format(name="raises").replace(
+                'return self.request("/jobs/" + segment(job_id))', "return {}['boom']")})
+    install(site, "unci-wrongtype", "0.1", {"wrongtype": "unci_wrongtype:provider"},
+            {"unci_wrongtype": GOOD.format(name="wrongtype").replace(
+                'return self.request("/jobs/" + segment(job_id))', 'return "/jobs/1"')})
+    install(site, "unci-notaprovider", "0.1", {"notaprovider": "unci_notaprovider"},
+            {"unci_notaprovider": "x = 1\n"})
+    monkeypatch.setenv("UNCI_PLUGIN_TIMEOUT", "1")
     monkeypatch.syspath_prepend(str(site))
     return site
 
@@ -43,7 +57,34 @@ def test_providers_lists_good_and_reports_broken(site: Path) -> None:
     assert "ImportError: needs libfoo 2, found 1" in rows["broken"]["error"]
     assert rows["broken"]["distribution"] == "unci-broken 0.1"
     assert "more than one distribution (unci-dupe-one 1.0, unci-dupe-two 2.0)" in rows["dupe"]["error"]
-    assert "build_request, map_job" in rows["hookless"]["error"]
+    assert "does not implement build_request" in rows["hookless"]["error"]
+    assert "its import called sys.exit(4)" in rows["exits"]["error"]
+    assert "its import did not finish in 1 s (UNCI_PLUGIN_TIMEOUT)" in rows["hangs"]["error"]
+    assert "not a unci.Provider" in rows["notaprovider"]["error"]
+
+
+@pytest.mark.parametrize(("name", "said"), [
+    ("raises", "provider 'raises' (unci-raises 0.1) is broken: failed in build_request: KeyError"),
+    ("wrongtype", "provider 'wrongtype' (unci-wrongtype 0.1) is broken: build_request returned str,"
+                  " not Request"),
+    ("exits", "provider 'exits' (unci-exits 0.1) failed to load: RuntimeError: its import called"),
+])
+def test_a_broken_provider_is_exit_3_naming_it_and_never_a_traceback(site: Path, name: str,
+                                                                     said: str) -> None:
+    result = run_cli("jobs", "get", "1", "-P", name)
+    assert result.exit_code == 3, result.output
+    assert said in result.stderr and result.stderr.count("\n") == 1
+    assert "Traceback" not in result.output
+    # and the others still work
+    assert registry().info("fake").title == "Fake fake"
+
+
+def test_hooks_go_to_the_provider_asked_for_and_no_other(site: Path) -> None:
+    """A provider installed beside GitHub is never asked about GitHub's jobs."""
+    registry().load_all()
+    request = registry().hooks("github").build_request("1", {"owner": "o", "repo_id": "r"})
+    assert request.path == "/repos/o/r/actions/jobs/1"
+    assert registry().hooks("fake").build_request("1", {}).path == "/jobs/1"
 
 
 def test_check_exits_3_when_a_plugin_is_broken(site: Path) -> None:
@@ -71,7 +112,20 @@ def test_unknown_provider_lists_installed(site: Path) -> None:
     assert result.exit_code == 2
     assert "unknown provider 'nosuch'; installed providers: " in result.stderr
     assert "fake" in result.stderr and "github" in result.stderr
-    assert "pip install unci-nosuch" in result.stderr
+    assert "pip install unci-nosuch" not in result.stderr  # no invented package names
+
+
+def test_a_near_miss_gets_a_did_you_mean_and_case_does_not_matter(site: Path) -> None:
+    assert "Did you mean 'github'?" in run_cli("jobs", "get", "1", "-P", "githb").stderr
+    assert registry().info("GitHub").name == "github"
+
+
+def test_a_provider_hidden_by_unci_plugins_is_said_to_be_hidden(
+        site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("UNCI_PLUGINS", "fake")
+    result = run_cli("jobs", "get", "1", "-P", "github")
+    assert result.exit_code == 2
+    assert "'github' is installed but hidden by UNCI_PLUGINS='fake'" in result.stderr
 
 
 def test_asking_for_one_provider_imports_only_it(site: Path) -> None:
@@ -96,7 +150,7 @@ def test_inline_registration_for_tests_and_embedding() -> None:
 
     module = types.ModuleType("inline")
     exec(GOOD.format(name="inline"), module.__dict__)
-    registry().register(module, "inline")
+    registry().register(module.provider, "inline")
     try:
         assert registry().info("inline").title == "Fake inline"
     finally:

@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 
+import msgspec
 import pytest
 
 import unci
 from helpers import cassette_body, map_payload, out_json, run_cli, with_fields
+from unci.job import FIELDS
 from unci.plugins import registry
 
 JOB = cassette_body("buildkite", "get_job")
@@ -116,8 +118,7 @@ def test_a_plugin_that_fetches_the_build_needs_nothing_from_the_core() -> None:
                                 f"/builds/{unci.segment(params['build'])}")
 
     reg = registry()
-    reg.load("buildkite")
-    reg.pm.register(ByBuild(), name="buildkite-by-build")
+    reg.register(ByBuild(), "buildkite-by-build")
     params = {**PARAMS, "build": "2"}
     job = unci.get_job("buildkite", JOB_ID, params=params, token=SECRET)
     assert job.name == "RSpec" and json.loads(bytes(job.remote_data))["id"] == JOB_ID
@@ -337,6 +338,6 @@ def test_a_null_next_link_ends_the_list() -> None:
 def test_describe_provider_fields_match_the_mapping() -> None:
     info = registry().info("buildkite")
     job = mapped(JOB)
-    filled = {f for f in unci.Job.__struct_fields__ if getattr(job, f) is not None} - {"remote_data"}
+    filled = {f for f in FIELDS if getattr(job, f) not in (None, msgspec.UNSET)} - {"remote_data"}
     assert filled == set(info.fields)
     assert info.token_env == ("BUILDKITE_API_TOKEN", "BUILDKITE_TOKEN")

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 
+import msgspec
 import pytest
 
 import unci
 from helpers import cassette_body, map_payload, out_json, run_cli, with_fields
+from unci.job import FIELDS
 from unci.plugins import registry
 
 JOB = cassette_body("gitlab", "get_job")
@@ -323,6 +325,6 @@ def test_describe_provider_fields_match_the_mapping() -> None:
     reg = registry()
     info = reg.info("gitlab")
     job = map_payload("gitlab", JOB)
-    filled = {f for f in unci.Job.__struct_fields__ if getattr(job, f) is not None} - {"remote_data"}
+    filled = {f for f in FIELDS if getattr(job, f) not in (None, msgspec.UNSET)} - {"remote_data"}
     assert filled == set(info.fields)
     assert info.token_env == ("GITLAB_TOKEN",) and info.base_url == "https://gitlab.com/api/v4"

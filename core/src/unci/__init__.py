@@ -18,7 +18,9 @@ _WHERE = {
     # the plugin contract
     "hookimpl": "hookspecs", "Param": "provider", "ProviderInfo": "provider",
     "Credentials": "provider", "Request": "provider", "Page": "provider",
-    "segment": "provider", "segments": "provider", "basic_auth": "provider",
+    "segment": "provider", "segments": "provider", "basic_auth": "auth",
+    "Provider": "contract", "Build": "build", "Step": "job", "Unsupported": "errors",
+    "BuildPage": "provider", "BuildQuery": "build",
     "message_at": "bodies", "user_at": "bodies",
     # errors
     "UnciError": "errors", "UsageError": "errors", "UnknownProvider": "errors",
@@ -34,7 +36,9 @@ _WHERE = {
 }
 
 if TYPE_CHECKING:
+    from unci.auth import basic_auth
     from unci.bodies import message_at, user_at
+    from unci.build import Build, BuildQuery
     from unci.client import (
         AsyncClient,
         Client,
@@ -48,6 +52,7 @@ if TYPE_CHECKING:
         list_jobs,
     )
     from unci.commands import render
+    from unci.contract import Provider
     from unci.errors import (
         AuthError,
         ConfigError,
@@ -64,18 +69,19 @@ if TYPE_CHECKING:
         Timeout,
         UnciError,
         UnknownProvider,
+        Unsupported,
         UsageError,
     )
     from unci.hookspecs import hookimpl
-    from unci.job import Conclusion, Job, Status, as_str, from_epoch_ms, latest, translate, utc
+    from unci.job import Conclusion, Job, Status, Step, as_str, from_epoch_ms, latest, translate, utc
     from unci.listing import JobPage
     from unci.provider import (
+        BuildPage,
         Credentials,
         Page,
         Param,
         ProviderInfo,
         Request,
-        basic_auth,
         segment,
         segments,
     )
@@ -98,6 +104,9 @@ def __dir__() -> list[str]:
 __all__ = [
     "AsyncClient",
     "AuthError",
+    "Build",
+    "BuildPage",
+    "BuildQuery",
     "Client",
     "Conclusion",
     "ConfigError",
@@ -115,15 +124,18 @@ __all__ = [
     "Param",
     "PluginError",
     "PluginLoadError",
+    "Provider",
     "ProviderInfo",
     "RateLimited",
     "RemoteError",
     "Request",
     "RetryPolicy",
     "Status",
+    "Step",
     "Timeout",
     "UnciError",
     "UnknownProvider",
+    "Unsupported",
     "UsageError",
     "__version__",
     "aget_job",

@@ -35,6 +35,8 @@ from unci.ratelimit import describe_wait, retry_after
 from unci.ratelimit import normalize as normalize_ratelimit
 from unci.redact import redact_headers, redact_query, scrub, scrub_bytes
 
+#: The operations a provider declares parameters for (``Provider.params``).
+OPERATIONS = ("get", "list", "builds", "build")
 USER_AGENT = f"unci/{__version__} (+https://github.com/unci-dev/unci)"
 
 
@@ -196,12 +198,13 @@ def check_params(
     """Every required param present and every value safe, or one error naming all missing."""
     reg = reg or registry()
     provider = target.provider
-    declared: list[Param] = reg.hook.required_params(provider=provider, operation=operation) or []
+    hooks = reg.hooks(provider)
+    declared: list[Param] = hooks.required_params(operation)
     merged = {**target.params, **{k: v for k, v in params.items() if v is not None}}
     kinds = {p.name: p.kind for p in declared}
-    other = "list" if operation == "get" else "get"
-    known = [*kinds, *(p.name for p in reg.hook.required_params(provider=provider, operation=other)
-                       or [] if p.name not in kinds)]
+    known = list(kinds)
+    for other in OPERATIONS:
+        known += [p.name for p in hooks.required_params(other) if p.name not in known]
     unknown = [name for name in merged if name not in known]
     if unknown:
         import difflib
@@ -242,7 +245,7 @@ def prepare(
     """Turn a plugin's request into a full call: API root, auth, user agent, remote query."""
     reg = reg or registry()
     provider = target.provider
-    auth = reg.hook.authenticate(provider=provider, credentials=target.credentials) or {}
+    auth = reg.hooks(provider).authenticate(target.credentials)
     headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
     headers.update(request.headers)
     headers.update(auth)
@@ -284,9 +287,7 @@ def prepare_get(
     provider = target.provider
     job_id = check_value("job id", str(job_id), provider=provider)
     checked = check_params(target, params or {}, "get", reg)
-    request = reg.hook.build_request(provider=provider, job_id=job_id, params=checked)
-    if request is None:
-        raise UnciError(f"{provider}: the plugin built no request", provider=provider)
+    request = reg.hooks(provider).build_request(job_id, checked)
     return prepare(target, request, remote_query=remote_query, job_id=job_id, params=checked,
                    reg=reg)
 
@@ -313,7 +314,7 @@ def raise_for_status(call: Call, answer: Answer, reg: PluginRegistry | None = No
     provider = call.provider
     secrets = call.secrets
     try:
-        own = reg.hook.error_message(provider=provider, status_code=status, payload=answer.body)
+        own = reg.hooks(provider).error_message(status, answer.body)
     except Exception:  # noqa: BLE001 - a message extractor must never hide the real error
         own = None
     said = own or find_message(parse_body(answer.body)) or ""
@@ -431,13 +432,7 @@ def decode_job(call: Call, answer: Answer, reg: PluginRegistry | None = None) ->
     reg = reg or registry()
     provider = call.provider
     with decoding(provider, "the job JSON"):
-        job = reg.hook.map_job(
-            provider=provider, payload=answer.body, job_id=call.job_id or "", params=call.params
-        )
-    if not isinstance(job, Job):
-        raise DecodeError(f"{provider}: the plugin mapped no job from the response",
-                          provider=provider)
-    return job
+        return reg.hooks(provider).map_job(answer.body, call.job_id or "", call.params)
 
 
 def debug_envelope(call: Call, answer: Answer) -> dict[str, Any]:

@@ -17,7 +17,7 @@ def describe(name: str, reg: PluginRegistry | None = None) -> dict[str, Any]:
     except PluginError as exc:
         row["error"] = exc.message
         return row
-    params = reg.hook.required_params(provider=name, operation="get") or []
+    params = reg.hooks(name).required_params("get")
     row.update(
         title=info.title,
         params=[{"name": p.name, "description": p.description, "required": p.required}

@@ -116,7 +116,8 @@ def cli() -> None:
     \b
     Exit codes: 0 ok, 1 internal error, 2 bad usage or input, 3 plugin broken,
     4 auth refused, 5 not found, 6 other provider error, 7 rate limited,
-    8 network/timeout, 9 unexpected provider body, 10 configuration.
+    8 network/timeout, 9 unexpected provider body, 10 configuration,
+    11 not offered by the provider.
     """
 
 

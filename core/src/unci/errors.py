@@ -21,6 +21,7 @@ EXIT_CODES = {
     "network": 8,
     "decode": 9,
     "config": 10,
+    "unsupported": 11,
 }
 
 
@@ -105,6 +106,14 @@ class DuplicateProvider(PluginError):
     def __init__(self, message: str, *, provider: str, distributions: list[str]) -> None:
         super().__init__(message, provider=provider)
         self.distributions = distributions
+
+
+class Unsupported(UnciError):
+    """The provider's API has no such operation (logs on a provider without them...)."""
+
+    exit_code = EXIT_CODES["unsupported"]
+    status_code = 501
+    error = "Not Implemented"
 
 
 # --- configuration ---------------------------------------------------------------------------

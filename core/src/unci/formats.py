@@ -56,7 +56,10 @@ def unified(
     drop = set(exclude)
     if ignore_remote_data:
         drop.add("remote_data")
-    return {f: getattr(job, f) for f in FIELDS if f in keep and f not in drop}
+    values = {f: getattr(job, f) for f in FIELDS if f in keep and f not in drop}
+    if values.get("steps") is msgspec.UNSET:  # steps not fetched: left out, not empty
+        del values["steps"]
+    return values
 
 
 def normalized(job: Job, provider: str, *, exclude: Iterable[str] = ()) -> dict[str, Any]:
@@ -64,6 +67,8 @@ def normalized(job: Job, provider: str, *, exclude: Iterable[str] = ()) -> dict[
     drop = set(exclude)
     row: dict[str, Any] = {"provider": provider}
     row.update((f, getattr(job, f)) for f in NORMALIZED_FIELDS[1:] if f not in drop)
+    if row.get("steps") is msgspec.UNSET:
+        row["steps"] = None
     return row
 
 

@@ -15,7 +15,7 @@ def whoami(account: str, *, timeout: float | None = None) -> tuple[str, str]:
     provider = target.provider
     params = {name: check_value(f"parameter {name!r}", value, provider=provider)
               for name, value in target.params.items()}
-    request = registry().hook.identity_request(provider=provider, params=params)
+    request = registry().hooks(provider).identity_request(params)
     if request is None:
         raise UsageError(f"{provider}: the plugin cannot check credentials (no identity_request)",
                          provider=provider)
@@ -29,5 +29,5 @@ def whoami(account: str, *, timeout: float | None = None) -> tuple[str, str]:
         call = prepare(target, request)
         answer = http.send(call)
     with decoding(provider, "the identity JSON"):
-        who = registry().hook.read_identity(provider=provider, payload=answer.body)
+        who = registry().hooks(provider).read_identity(answer.body)
     return who or "an unnamed user", target.base_url

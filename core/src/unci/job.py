@@ -31,11 +31,25 @@ class Conclusion:
     ALL: Final = (PASSED, FAILED, CANCELLED, TIMEOUT, SKIPPED, RETRIED, PARTIAL)
 
 
+class Step(msgspec.Struct, kw_only=True):
+    """One step of a job (a GitHub step, an Azure DevOps task, a Jenkins stage...), with the
+    job's own status and conclusion vocabularies."""
+
+    number: int | None = None
+    name: str | None = None
+    status: str | None = None
+    conclusion: str | None = None
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+
+
 class Job(msgspec.Struct, kw_only=True):
-    """One CI job, whatever provider ran it. Field names are Truto's.
+    """One CI job, whatever provider ran it. Field names are Truto's, then unci's own.
 
     Timestamps are timezone-aware UTC datetimes (rendered RFC 3339 with ``Z``); ``remote_data``
     is the provider's JSON object kept as raw bytes, so carrying it costs nothing until rendered.
+    ``steps`` is left out (not empty) where the provider has none; ``provider`` is set by the
+    core, so a job always says where it came from.
     """
 
     id: str
@@ -50,7 +64,15 @@ class Job(msgspec.Struct, kw_only=True):
     started_at: datetime | None = None
     completed_at: datetime | None = None
     updated_at: datetime | None = None
+    url: str | None = None
+    failure_reason: str | None = None
+    steps: list[Step] | msgspec.UnsetType = msgspec.UNSET
     remote_data: msgspec.Raw | None = None
+    provider: str | None = None
+
+    def remote(self) -> Any:
+        """``remote_data`` as parsed JSON (dicts and lists), ``None`` when there is none."""
+        return None if self.remote_data is None else msgspec.json.decode(self.remote_data)
 
     def to_dict(self) -> dict[str, Any]:
         """The job as plain Python, as the unified JSON has it: timestamps as RFC 3339 strings,
@@ -60,8 +82,8 @@ class Job(msgspec.Struct, kw_only=True):
 
 _UTC = timezone.utc
 
-#: Every unified field, in output order.
-FIELDS: Final[tuple[str, ...]] = Job.__struct_fields__
+#: Every unified field, in output order (``provider`` is the record's origin, not a field).
+FIELDS: Final[tuple[str, ...]] = tuple(f for f in Job.__struct_fields__ if f != "provider")
 #: Timestamp fields.
 TIMESTAMPS: Final = ("created_at", "started_at", "completed_at", "updated_at")
 

@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl
 import msgspec
 
 from unci.call import Answer, Call, Target, check_params, decoding, prepare
-from unci.errors import DecodeError, UsageError
+from unci.errors import UsageError
 from unci.job import Job
 from unci.plugins import PluginRegistry, registry
 from unci.provider import Page, Request
@@ -134,10 +134,7 @@ def prepare_list(
         raise UsageError(f"{provider}: --limit must be at least 1, got {limit}", provider=provider)
     checked = check_params(target, params or {}, "list", reg)
     resumed = decode_cursor(target, cursor) if cursor else None
-    request = reg.hook.build_list_request(provider=provider, params=checked, limit=limit)
-    if request is None:
-        raise UsageError(f"{provider}: this provider does not support listing jobs",
-                         provider=provider)
+    request = reg.hooks(provider).build_list_request(checked, limit)
     if resumed is not None:
         # Only the path and query come from the cursor; method and headers from the provider.
         (nxt, skip) = resumed
@@ -155,12 +152,7 @@ def read_page(call: Call, answer: Answer, reg: PluginRegistry | None = None) -> 
                    headers={k: v for k, v in call.headers.items()
                             if k not in call.auth_header_names})
     with decoding(provider, "the list JSON"):
-        page = reg.hook.map_job_page(provider=provider, payload=answer.body,
-                                     headers=answer.headers, params=call.params, request=sent)
-    if not isinstance(page, Page):
-        raise DecodeError(f"{provider}: the plugin read no page from the list response",
-                          provider=provider)
-    return page
+        return reg.hooks(provider).map_job_page(answer.body, answer.headers, call.params, sent)
 
 
 def slice_page(call: Call, page: Page, skip: int, limit: int | None) -> tuple[list[Job], str | None]:

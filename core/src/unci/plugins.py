@@ -1,27 +1,37 @@
-"""Finding and loading provider plugins, one at a time, so one broken plugin breaks nothing else.
+"""Finding and loading providers, one at a time, so one broken plugin breaks nothing else.
 
 Entry points in the group ``unci`` are read from metadata once per process without importing
-anything; a provider's module is imported only when that provider is asked for. Two
-distributions claiming one name are an error, never a silent shadow. ``UNCI_PLUGINS``
-(comma-separated names; empty means none) limits what is visible at all.
+anything; a provider's module is imported only when that provider is asked for, in a thread with
+a time limit, so an import that hangs or calls ``sys.exit`` is a :class:`PluginLoadError`, not a
+frozen or vanished process. Two distributions claiming one name are an error, never a silent
+shadow. ``UNCI_PLUGINS`` (comma-separated names; empty means none) limits what is visible at all.
+
+Extensions (entry-point group ``unci.extensions``, named for the provider they extend or ``*``)
+are plugins that wrap a provider's hooks; they are loaded with the provider they extend.
 """
 
 from __future__ import annotations
 
 import contextlib
+import difflib
 import os
 import threading
+import types
 from typing import Any
 
 import pluggy
 
 from unci import hookspecs
+from unci.contract import HOOKS, Provider
 from unci.entrypoints import EntryPoint, entry_points
 from unci.errors import DuplicateProvider, PluginError, PluginLoadError, UnknownProvider
+from unci.hooks import Hooks
 from unci.provider import ProviderInfo
 
 GROUP = "unci"
-REQUIRED_HOOKS = ("describe_provider", "required_params", "build_request", "map_job")
+EXTENSIONS = "unci.extensions"
+#: Seconds a provider's import may take before it is given up on (``UNCI_PLUGIN_TIMEOUT``).
+IMPORT_TIMEOUT = 10.0
 
 
 class Candidate:
@@ -36,15 +46,26 @@ class Candidate:
         return [ep.distribution for ep in self.entry_points]
 
 
+class _Manager(pluggy.PluginManager):
+    """Takes a :class:`Provider`'s methods named like hooks as its implementations, so a
+    provider author writes plain methods and never a ``@hookimpl`` marker."""
+
+    def parse_hookimpl_opts(self, plugin: Any, name: str) -> Any:
+        if isinstance(plugin, Provider) and name in HOOKS:
+            return {}
+        return super().parse_hookimpl_opts(plugin, name)
+
+
 class PluginRegistry:
-    """The process's plugin manager plus the entry-point catalogue it loads from."""
+    """The providers of this process and the extensions that wrap them."""
 
     def __init__(self) -> None:
-        self.pm = pluggy.PluginManager("unci")
-        self.pm.add_hookspecs(hookspecs)
         self._candidates: dict[str, Candidate] | None = None
+        self._hidden: set[str] = set()
         self._loaded: dict[str, Any] = {}
         self._failed: dict[str, PluginError] = {}
+        self._extensions: dict[str, list[tuple[str, Any]]] = {}
+        self._hooks: dict[str, Hooks] = {}
         self._lock = threading.RLock()  # get_jobs' threads may ask for a provider at once
 
     # -- discovery ---------------------------------------------------------------------------
@@ -58,6 +79,7 @@ class PluginRegistry:
             allowed = os.environ.get("UNCI_PLUGINS")
             if allowed is not None:
                 names = {n.strip() for n in allowed.split(",") if n.strip()}
+                self._hidden = {k for k in found if k not in names}
                 found = {k: v for k, v in found.items() if k in names}
             self._candidates = dict(sorted(found.items()))
         return self._candidates
@@ -70,9 +92,11 @@ class PluginRegistry:
     # -- loading -----------------------------------------------------------------------------
 
     def load(self, name: str) -> Any:
-        """Import and register the plugin for ``name``; raise a clear error when it cannot be."""
-        if name in self._loaded:
-            return self._loaded[name]
+        """The provider object for ``name``, imported on first use; a clear error when it
+        cannot be had."""
+        found = self._loaded.get(name)
+        if found is not None:
+            return found
         with self._lock:
             return self._load(name)
 
@@ -83,17 +107,10 @@ class PluginRegistry:
             raise self._failed[name]
         candidate = self.candidates().get(name)
         if candidate is None:
-            installed = ", ".join(self.names()) or "none"
-            hint = (
-                f"install it with: pip install unci-{name}"
-                if name.replace("-", "").isalnum()
-                else "check the spelling"
-            )
-            raise UnknownProvider(
-                f"unknown provider {name!r}; installed providers: {installed}. "
-                f"If it exists as a plugin, {hint}",
-                provider=name,
-            )
+            canonical = self._canonical(name)
+            if canonical is not None:
+                return self._load(canonical)
+            raise self._unknown(name)
         if len(candidate.entry_points) > 1:
             dists = candidate.distributions
             err: PluginError = DuplicateProvider(
@@ -106,17 +123,11 @@ class PluginRegistry:
             raise err
         ep = candidate.entry_points[0]
         try:
-            module = ep.load()
-            self.pm.register(module, name=name)
-            info = self.pm.hook.describe_provider(provider=name)
-            if not isinstance(info, ProviderInfo):
-                raise TypeError(f"describe_provider(provider={name!r}) returned {info!r}")
-            missing = [h for h in REQUIRED_HOOKS if not _implements(self.pm, module, h)]
-            if missing:
-                raise TypeError(f"it does not implement the required hook(s) {', '.join(missing)}")
+            provider = _as_provider(_import(ep), name)
+        except PluginError as exc:
+            self._failed[name] = exc
+            raise
         except Exception as exc:  # noqa: BLE001 - a plugin may fail in any way; report, isolate
-            if self.pm.has_plugin(name):
-                self.pm.unregister(name=name)
             err = PluginLoadError(
                 f"provider {name!r} ({ep.distribution}) failed to load: "
                 f"{type(exc).__name__}: {exc}. Reinstall or upgrade it, or hide it with "
@@ -126,19 +137,50 @@ class PluginRegistry:
             )
             self._failed[name] = err
             raise err from None
-        self._loaded[name] = module
-        return module
+        self._loaded[name] = provider
+        return provider
 
-    def register(self, module: Any, name: str) -> None:
-        """Register a plugin object directly (tests, embedding); it wins over entry points."""
-        self.pm.register(module, name=name)
-        self._loaded[name] = module
-        self._failed.pop(name, None)
+    def _canonical(self, name: str) -> str | None:
+        """The installed provider that ``name`` means when only its case differs."""
+        lowered = name.lower()
+        return next((n for n in self.candidates() if n.lower() == lowered and n != name), None)
+
+    def _unknown(self, name: str) -> UnknownProvider:
+        installed = self.names()
+        if name in self._hidden:
+            return UnknownProvider(
+                f"provider {name!r} is installed but hidden by UNCI_PLUGINS="
+                f"{os.environ.get('UNCI_PLUGINS', '')!r}; add it there or unset UNCI_PLUGINS",
+                provider=name,
+            )
+        close = difflib.get_close_matches(name.lower(), installed, n=1, cutoff=0.6)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        return UnknownProvider(
+            f"unknown provider {name!r}; installed providers: {', '.join(installed) or 'none'}."
+            f"{hint} `unci providers` lists them with their install commands",
+            provider=name,
+        )
+
+    def register(self, plugin: Any, name: str) -> None:
+        """Register a provider object (tests, embedding; it wins over entry points), or any other
+        plugin as an extension that may wrap every provider's hooks."""
+        with self._lock:
+            if isinstance(plugin, Provider) or (isinstance(plugin, type) and issubclass(plugin, Provider)):
+                self._loaded[name] = _as_provider(plugin, name)
+                self._failed.pop(name, None)
+            elif _is_legacy_module(plugin):
+                self._loaded[name] = plugin
+                self._failed.pop(name, None)
+            else:
+                self._extensions.setdefault("*", []).append((name, plugin))
+            self._hooks.clear()
 
     def unregister(self, name: str) -> None:
-        if self.pm.has_plugin(name):
-            self.pm.unregister(name=name)
-        self._loaded.pop(name, None)
+        with self._lock:
+            self._loaded.pop(name, None)
+            for found in self._extensions.values():
+                found[:] = [(n, p) for n, p in found if n != name]
+            self._hooks.clear()
 
     def load_all(self) -> tuple[dict[str, Any], dict[str, PluginError]]:
         """Load every visible provider; return what loaded and what failed, by name."""
@@ -147,11 +189,63 @@ class PluginRegistry:
                 self.load(name)
         return dict(self._loaded), dict(self._failed)
 
+    # -- calling -----------------------------------------------------------------------------
+
+    def hooks(self, name: str) -> Hooks:
+        """The hooks of provider ``name`` (loaded on first use), wrapped by its extensions."""
+        found = self._hooks.get(name)
+        if found is not None:
+            return found
+        provider = self.load(name)
+        with self._lock:
+            name = provider.info.name if isinstance(provider, Provider) else name
+            extensions = [*self._extensions.get("*", []), *self._extensions.get(name, []),
+                          *self._entry_point_extensions(name)]
+            pm = None
+            if extensions or not isinstance(provider, Provider):
+                pm = _Manager("unci")
+                pm.add_hookspecs(hookspecs)
+                pm.register(provider, name=name)
+                for ext_name, ext in extensions:
+                    pm.register(ext, name=ext_name)
+            hooks = Hooks(name, provider if isinstance(provider, Provider) else None, pm,
+                          self.distribution(name))
+            self._hooks[name] = hooks
+            return hooks
+
+    def _entry_point_extensions(self, name: str) -> list[tuple[str, Any]]:
+        found = []
+        for ep in entry_points(EXTENSIONS):
+            if ep.name not in (name, "*"):
+                continue
+            try:
+                found.append((f"{ep.distribution}:{ep.name}", _import(ep)))
+            except Exception as exc:  # noqa: BLE001 - a broken extension must not hide the provider
+                raise PluginLoadError(
+                    f"extension {ep.value!r} ({ep.distribution}) of provider {name!r} failed to "
+                    f"load: {type(exc).__name__}: {exc}. Uninstall or upgrade it",
+                    provider=name, distribution=ep.distribution) from None
+        return found
+
+    @property
+    def hook(self) -> Any:
+        """Transitional: ``reg.hook.X(provider=NAME, ...)`` as the first contract spelled calls.
+        Removed once every caller uses :meth:`hooks`."""
+        registry = self
+
+        class _ByName:
+            def __getattr__(self, hook: str) -> Any:
+                def call(*, provider: str, **kw: Any) -> Any:
+                    hooks = registry.hooks(provider)
+                    spec = getattr(hookspecs, hook)
+                    names = spec.__code__.co_varnames[1:spec.__code__.co_argcount]
+                    return getattr(hooks, hook)(**{k: kw[k] for k in names if k in kw})
+                return call
+
+        return _ByName()
+
     def info(self, name: str) -> ProviderInfo:
-        self.load(name)
-        info = self.pm.hook.describe_provider(provider=name)
-        assert isinstance(info, ProviderInfo)
-        return info
+        return self.hooks(name).describe_provider()
 
     def distribution(self, name: str) -> str | None:
         candidate = self.candidates().get(name)
@@ -159,14 +253,57 @@ class PluginRegistry:
             return None
         return candidate.distributions[0]
 
-    @property
-    def hook(self) -> Any:
-        return self.pm.hook
+
+def _import(ep: EntryPoint) -> Any:
+    """``ep.load()`` in a thread with a time limit; ``SystemExit`` and the rest come back as
+    exceptions, so no plugin import can end or freeze the process."""
+    try:
+        limit = float(os.environ.get("UNCI_PLUGIN_TIMEOUT", IMPORT_TIMEOUT))
+    except ValueError:
+        limit = IMPORT_TIMEOUT
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = ep.load()
+        except BaseException as exc:  # noqa: BLE001 - SystemExit at import is a broken plugin
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, name=f"unci-import-{ep.name}", daemon=True)
+    thread.start()
+    thread.join(limit)
+    if thread.is_alive():
+        raise TimeoutError(f"its import did not finish in {limit:g} s (UNCI_PLUGIN_TIMEOUT)")
+    error = outcome.get("error")
+    if isinstance(error, SystemExit):
+        raise RuntimeError(f"its import called sys.exit({error.code!r})")
+    if isinstance(error, KeyboardInterrupt):
+        raise error
+    if error is not None:
+        raise error
+    return outcome["value"]
 
 
-def _implements(pm: pluggy.PluginManager, module: Any, hook_name: str) -> bool:
-    caller = getattr(pm.hook, hook_name)
-    return any(impl.plugin is module for impl in caller.get_hookimpls())
+def _is_legacy_module(plugin: Any) -> bool:
+    return isinstance(plugin, types.ModuleType) and hasattr(plugin, "describe_provider")
+
+
+def _as_provider(value: Any, name: str) -> Any:
+    """The provider object an entry point exposes: a :class:`Provider` instance (or a subclass,
+    instantiated here); during the move to this contract, also a module of hook functions."""
+    if isinstance(value, type) and issubclass(value, Provider):
+        value = value()
+    if isinstance(value, Provider):
+        info = getattr(value, "info", None)
+        if not isinstance(info, ProviderInfo):
+            raise TypeError(f"{type(value).__name__}.info is {info!r}, not a unci.ProviderInfo")
+        for hook in ("build_request", "map_job"):
+            if getattr(type(value), hook) is getattr(Provider, hook):
+                raise TypeError(f"{type(value).__name__} does not implement {hook}")
+        return value
+    if _is_legacy_module(value):
+        return value
+    raise TypeError(f"the entry point gives {type(value).__name__} {value!r}, not a unci.Provider")
 
 
 _registry: PluginRegistry | None = None

@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 import msgspec
 
+from unci.build import Build
 from unci.errors import InvalidParam
 from unci.job import Job
 
@@ -101,12 +102,11 @@ class Page(msgspec.Struct, kw_only=True):
     next: Request | None = None
 
 
-def basic_auth(username: str | None, secret: str) -> dict[str, str]:
-    """The ``Authorization: Basic`` header for a user name (may be empty) and a secret."""
-    import base64
+class BuildPage(msgspec.Struct, kw_only=True):
+    """One page of a build list: the builds on it and the request for the next page, if any."""
 
-    pair = base64.b64encode(f"{username or ''}:{secret}".encode()).decode("ascii")
-    return {"Authorization": f"Basic {pair}"}
+    builds: list[Build]
+    next: Request | None = None
 
 
 def env_name(provider: str, what: str) -> str:

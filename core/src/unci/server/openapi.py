@@ -117,7 +117,7 @@ def _provider_params(reg: PluginRegistry, names: list[str], operation: str) -> l
     by_name: dict[str, list[str]] = {}
     for provider in names:
         title = reg.info(provider).title
-        for p in reg.hook.required_params(provider=provider, operation=operation) or []:
+        for p in reg.hooks(provider).required_params(operation):
             need = "required" if p.required else "optional"
             by_name.setdefault(p.name, []).append(f"{title} ({need}): {p.description}")
     return [

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import base64
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
@@ -17,6 +17,7 @@ import pytest
 
 from unci import formats
 from unci.call import Call, Target, prepare_get
+from unci.contract import HOOKS
 from unci.job import FIELDS, TIMESTAMPS, Conclusion, Job, Status
 from unci.listing import prepare_list
 from unci.plugins import PluginRegistry
@@ -41,15 +42,10 @@ def _short(value: Any) -> str:
     return text if len(text) <= 120 else text[:117] + "..."
 
 
-def _impls(reg: PluginRegistry, module: Any) -> Iterator[tuple[str, Any]]:
-    for caller in reg.pm.get_hookcallers(module) or []:
-        for impl in caller.get_hookimpls():
-            if impl.plugin is module and not (impl.hookwrapper or getattr(impl, "wrapper", False)):
-                yield caller.name, impl
-
-
-def _implemented(reg: PluginRegistry, module: Any) -> set[str]:
-    return {name for name, _ in _impls(reg, module)}
+def _implemented(reg: PluginRegistry, provider: str) -> set[str]:
+    """The hooks the provider writes itself (not the base class's defaults or refusals)."""
+    hooks = reg.hooks(provider)
+    return {name for name in HOOKS if hooks.supports(name)}
 
 
 def _prepare_list(target: Target, params: Mapping[str, str], reg: PluginRegistry,
@@ -183,7 +179,8 @@ def _render_problems(job: Job, info: ProviderInfo) -> list[str]:
 
 
 def _filled(job: Job) -> set[str]:
-    return {f for f in FIELDS if f not in ("id", "remote_data") and getattr(job, f) is not None}
+    return {f for f in FIELDS
+            if f not in ("id", "remote_data") and getattr(job, f) not in (None, msgspec.UNSET)}
 
 
 def _full_url(call: Call) -> str:

@@ -52,7 +52,7 @@ def _kit_base(cls: type) -> type | None:
 def unci_registry() -> PluginRegistry:
     """A fresh plugin registry of its own: entry points rescanned, nothing loaded yet.
 
-    Register inline test plugins on it (``unci_registry.register(module, name="x")``) without
+    Register inline test plugins on it (``unci_registry.register(MyProvider(), name="x")``) without
     touching the process-wide registry that ``unci.get_job`` and the CLI use.
     """
     from unci.plugins import PluginRegistry

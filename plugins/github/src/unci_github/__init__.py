@@ -7,30 +7,26 @@ Endpoints: ``GET /repos/{owner}/{repo}/actions/jobs/{id}`` for one job and
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import datetime
-from urllib.parse import urlsplit
 
 import msgspec
 
-from unci import (
+from unci.plugin import (
     Conclusion,
-    Credentials,
-    DecodeError,
+    Identity,
     Job,
+    LinkHeader,
     Page,
     Param,
+    Provider,
     ProviderInfo,
     Request,
     Status,
     as_str,
-    hookimpl,
     latest,
-    message_at,
     segment,
     translate,
-    user_at,
     utc,
 )
 
@@ -94,7 +90,6 @@ class _JobList(msgspec.Struct):
 
 _job_decoder = msgspec.json.Decoder(_Job)
 _list_decoder = msgspec.json.Decoder(_JobList)
-_NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
 
 
 def _to_job(payload: bytes | msgspec.Raw) -> Job:
@@ -118,95 +113,39 @@ def _to_job(payload: bytes | msgspec.Raw) -> Job:
     )
 
 
-@hookimpl
-def describe_provider(provider: str) -> ProviderInfo | None:
-    return INFO if provider == NAME else None
+def _repo(params: Mapping[str, str]) -> str:
+    return f"/repos/{segment(params['owner'])}/{segment(params['repo_id'])}"
 
 
-@hookimpl
-def required_params(provider: str, operation: str) -> list[Param] | None:
-    if provider != NAME:
-        return None
-    params = [
-        Param(name="owner", description="the account that owns the repository, e.g. octo-org"),
-        Param(name="repo_id", description="the repository name, e.g. octo-repo"),
-    ]
-    if operation == "list":
-        params.append(Param(name="build", description="the workflow run id"))
-    return params
+_OWNER = Param(name="owner", description="the account that owns the repository, e.g. octo-org")
+_REPO = Param(name="repo_id", description="the repository name, e.g. octo-repo")
 
 
-@hookimpl
-def authenticate(provider: str, credentials: Credentials) -> dict[str, str] | None:
-    if provider != NAME:
-        return None
-    return {"Authorization": f"Bearer {credentials.token}"} if credentials.token else {}
+class GitHub(Provider):
+    info = INFO
+    params = {
+        "get": [_OWNER, _REPO],
+        "list": [_OWNER, _REPO, Param(name="build", description="the workflow run id")],
+    }
+    headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": API_VERSION}
+    identity = Identity("/user", "login", "name")
+    paging = LinkHeader(max_size=MAX_PER_PAGE)
+
+    def build_request(self, job_id: str, params: Mapping[str, str]) -> Request:
+        return self.request(f"{_repo(params)}/actions/jobs/{segment(job_id)}")
+
+    def map_job(self, payload: bytes, job_id: str, params: Mapping[str, str]) -> Job:
+        return _to_job(payload)
+
+    def build_list_request(self, params: Mapping[str, str], limit: int | None) -> Request:
+        path = f"{_repo(params)}/actions/runs/{segment(params['build'])}/jobs"
+        return self.paging.first(self.request(path, [("filter", "all")]), limit)
+
+    def map_job_page(self, payload: bytes, headers: Mapping[str, str],
+                     params: Mapping[str, str], request: Request) -> Page:
+        page = _list_decoder.decode(payload)
+        return Page(jobs=[_to_job(raw) for raw in page.jobs],
+                    next=self.paging.next(request, headers=headers))
 
 
-def _headers() -> dict[str, str]:
-    return {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": API_VERSION}
-
-
-@hookimpl
-def build_request(provider: str, job_id: str, params: Mapping[str, str]) -> Request | None:
-    if provider != NAME:
-        return None
-    path = f"/repos/{segment(params['owner'])}/{segment(params['repo_id'])}/actions/jobs/{segment(job_id)}"
-    return Request(path=path, headers=_headers())
-
-
-@hookimpl
-def map_job(provider: str, payload: bytes) -> Job | None:
-    if provider != NAME:
-        return None
-    return _to_job(payload)
-
-
-@hookimpl
-def error_message(provider: str, payload: bytes) -> str | None:
-    if provider != NAME:
-        return None
-    return message_at(payload, "message")
-
-
-@hookimpl
-def build_list_request(provider: str, params: Mapping[str, str], limit: int | None) -> Request | None:
-    if provider != NAME:
-        return None
-    per_page = min(limit or MAX_PER_PAGE, MAX_PER_PAGE)
-    path = (f"/repos/{segment(params['owner'])}/{segment(params['repo_id'])}"
-            f"/actions/runs/{segment(params['build'])}/jobs")
-    return Request(path=path, query=[("filter", "all"), ("per_page", str(per_page))],
-                   headers=_headers())
-
-
-@hookimpl
-def map_job_page(provider: str, payload: bytes, headers: Mapping[str, str]) -> Page | None:
-    if provider != NAME:
-        return None
-    page = _list_decoder.decode(payload)
-    match = _NEXT.search(headers.get("link", ""))
-    nxt = Request(path=_next_url(match.group(1)), headers=_headers()) if match else None
-    return Page(jobs=[_to_job(raw) for raw in page.jobs], next=nxt)
-
-
-def _next_url(url: str) -> str:
-    """The Link header's next page, refused when it is not a URL (``http://[``)."""
-    try:
-        urlsplit(url)
-    except ValueError:
-        raise DecodeError(f"{NAME}: the Link header's next page {url!r} is not a URL",
-                          provider=NAME) from None
-    return url
-
-
-@hookimpl
-def identity_request(provider: str) -> Request | None:
-    return Request(path="/user", headers=_headers()) if provider == NAME else None
-
-
-@hookimpl
-def read_identity(provider: str, payload: bytes) -> str | None:
-    if provider != NAME:
-        return None
-    return user_at(payload, "login", "name", required=True)
+provider = GitHub()

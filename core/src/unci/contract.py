@@ -1,0 +1,161 @@
+"""The provider contract: one object per provider, its facts as data, its hooks as methods.
+
+A provider subclasses :class:`Provider`, sets its facts (``info``, ``params``, ``auth``,
+``paging``, ``identity``, ``error_keys``) and writes the hooks only it can: how to ask for a job
+and how to read one. Everything providers share is a building block declared here or in
+:mod:`unci.auth` and :mod:`unci.paging`, overridden only where a provider differs. The core looks
+the object up by name and calls only it; no method needs to check which provider is meant.
+
+The method names are the pluggy hookspecs of :mod:`unci.hookspecs`, so a third-party plugin can
+still wrap one provider's hook without forking it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import ClassVar
+
+import msgspec
+
+from unci.auth import Auth, Bearer
+from unci.bodies import message_at, user_at
+from unci.build import Build, BuildQuery
+from unci.errors import Unsupported
+from unci.job import Job, Step
+from unci.paging import Paging
+from unci.provider import BuildPage, Credentials, Page, Param, ProviderInfo, Request
+
+
+class Identity(msgspec.Struct, frozen=True):
+    """Who the credentials belong to: the endpoint and the fields that name the user.
+
+    ``Identity("/user", "login", "name")`` reads GitHub's ``/user``; ``within`` names the member
+    that holds the user where the answer wraps it (Travis ``/user`` does not, Buildkite does).
+    """
+
+    path: str
+    handle: str
+    name: str
+    within: str | None = None
+
+
+class Provider:
+    """The base of every provider; see docs/writing-a-provider.md.
+
+    Subclasses must set :attr:`info` and implement :meth:`build_request` and :meth:`map_job`;
+    every other hook has a default built from the class's data, or says the provider does not
+    support that operation.
+    """
+
+    #: How the provider presents itself (name, title, API root, credentials, fields).
+    info: ClassVar[ProviderInfo]
+    #: Parameters by operation: ``get`` (one job), ``list`` (the jobs of one build), ``builds``
+    #: (list builds), ``build`` (one build). Users give them as ``-p NAME=VALUE``.
+    params: ClassVar[Mapping[str, Sequence[Param]]] = {}
+    #: Headers every request carries (API version, media type); never credentials.
+    headers: ClassVar[Mapping[str, str]] = {}
+    #: The authentication scheme.
+    auth: ClassVar[Auth] = Bearer()
+    #: Top-level keys of a JSON error body that hold the provider's message, in order.
+    error_keys: ClassVar[tuple[str, ...]] = ("message",)
+    #: Who-am-I endpoint for ``unci accounts test``; ``None`` when the provider has none.
+    identity: ClassVar[Identity | None] = None
+    #: How the provider's lists page.
+    paging: ClassVar[Paging] = Paging()
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    def request(self, path: str, query: Sequence[tuple[str, str]] = ()) -> Request:
+        """A GET of ``path`` (already percent-encoded) with the provider's headers."""
+        return Request(path=path, query=list(query), headers=dict(self.headers))
+
+    def unsupported(self, what: str) -> Unsupported:
+        """The error for an operation the provider's API does not offer."""
+        return Unsupported(f"{self.name}: {self.info.title} does not support {what}",
+                           provider=self.name)
+
+    # --- describing ---------------------------------------------------------------------
+
+    def describe_provider(self) -> ProviderInfo:
+        return self.info
+
+    def required_params(self, operation: str) -> list[Param]:
+        return list(self.params.get(operation, ()))
+
+    def authenticate(self, credentials: Credentials) -> dict[str, str]:
+        return self.auth.headers(credentials)
+
+    def error_message(self, status_code: int, payload: bytes) -> str | None:
+        for key in self.error_keys:
+            found = message_at(payload, key)
+            if found:
+                return found
+        return None
+
+    # --- jobs ---------------------------------------------------------------------------
+
+    def build_request(self, job_id: str, params: Mapping[str, str]) -> Request:
+        raise NotImplementedError(f"{type(self).__name__} must implement build_request")
+
+    def map_job(self, payload: bytes, job_id: str, params: Mapping[str, str]) -> Job:
+        raise NotImplementedError(f"{type(self).__name__} must implement map_job")
+
+    def build_list_request(self, params: Mapping[str, str], limit: int | None) -> Request:
+        raise self.unsupported("listing the jobs of a build")
+
+    def map_job_page(self, payload: bytes, headers: Mapping[str, str],
+                     params: Mapping[str, str], request: Request) -> Page:
+        raise self.unsupported("listing the jobs of a build")
+
+    # --- builds -------------------------------------------------------------------------
+
+    def build_builds_request(self, params: Mapping[str, str], query: BuildQuery,
+                             limit: int | None) -> Request:
+        raise self.unsupported("listing builds")
+
+    def map_build_page(self, payload: bytes, headers: Mapping[str, str],
+                       params: Mapping[str, str], request: Request) -> BuildPage:
+        raise self.unsupported("listing builds")
+
+    def build_build_request(self, build_id: str, params: Mapping[str, str]) -> Request:
+        raise self.unsupported("getting a build")
+
+    def map_build(self, payload: bytes, build_id: str, params: Mapping[str, str]) -> Build:
+        raise self.unsupported("getting a build")
+
+    # --- inside a job -------------------------------------------------------------------
+
+    def build_steps_request(self, job_id: str, params: Mapping[str, str]) -> Request:
+        raise self.unsupported("steps")
+
+    def map_steps(self, payload: bytes, job_id: str, params: Mapping[str, str]) -> list[Step]:
+        raise self.unsupported("steps")
+
+    def build_log_request(self, job_id: str, params: Mapping[str, str]) -> Request:
+        raise self.unsupported("job logs")
+
+    # --- accounts -----------------------------------------------------------------------
+
+    def identity_request(self, params: Mapping[str, str]) -> Request:
+        if self.identity is None:
+            raise self.unsupported("telling who a token belongs to")
+        return self.request(self.identity.path)
+
+    def read_identity(self, payload: bytes) -> str:
+        if self.identity is None:
+            raise self.unsupported("telling who a token belongs to")
+        who = user_at(payload, self.identity.handle, self.identity.name,
+                      within=self.identity.within, required=True)
+        assert who is not None  # required=True raises instead
+        return who
+
+
+#: The hooks every provider has, in the order the docs list them.
+HOOKS: tuple[str, ...] = (
+    "describe_provider", "required_params", "authenticate", "build_request", "map_job",
+    "error_message", "build_list_request", "map_job_page", "build_builds_request",
+    "map_build_page", "build_build_request", "map_build", "build_steps_request", "map_steps",
+    "build_log_request", "identity_request", "read_identity",
+)

@@ -1,0 +1,170 @@
+"""Calling one provider's hooks: directly when nobody wraps them, through pluggy when someone does.
+
+This is the one place the core calls a provider, so it is where a broken provider is contained:
+an exception that is not unci's own, or an answer of the wrong type, becomes a
+:class:`~unci.PluginError` naming the provider and its distribution, never a traceback and never
+a wrong answer. Hooks that read a provider's body let msgspec's and unci's errors through, so the
+core's decoding guard can name the field that was wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import msgspec
+
+from unci.build import Build, BuildQuery
+from unci.errors import PluginError, UnciError
+from unci.job import Job, Step
+from unci.provider import BuildPage, Credentials, Page, Param, ProviderInfo, Request
+
+if TYPE_CHECKING:
+    import pluggy
+
+    from unci.contract import Provider
+
+T = TypeVar("T")
+#: What a body reader may raise for the decoding guard to word: the body, not the plugin, is bad.
+_READING = (UnciError, msgspec.ValidationError, msgspec.DecodeError, RecursionError, ValueError,
+            KeyError, IndexError, TypeError, AttributeError)
+
+
+class Hooks:
+    """One provider's hooks, typed. ``pm`` is set only when an extension wraps the provider
+    (or the provider is an old-style module), so the common call costs one method call."""
+
+    __slots__ = ("distribution", "name", "pm", "provider")
+
+    def __init__(self, name: str, provider: Provider | None, pm: pluggy.PluginManager | None,
+                 distribution: str | None = None) -> None:
+        self.name = name
+        self.provider = provider
+        self.pm = pm
+        self.distribution = distribution
+
+    def _call(self, hook: str, expect: type[T] | tuple[type, ...], kw: dict[str, Any],
+              *, reads_body: bool = False, optional: bool = False) -> Any:
+        passes = _READING if reads_body else (UnciError,)
+        try:
+            if self.pm is None:
+                result = getattr(self.provider, hook)(**kw)
+            else:
+                result = getattr(self.pm.hook, hook)(provider=self.name, **kw)
+        except passes:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a plugin may fail in any way; contain it
+            raise self._broken(f"failed in {hook}: {type(exc).__name__}: {exc}") from None
+        if result is None and optional:
+            return None
+        if not isinstance(result, expect):
+            wanted = expect.__name__ if isinstance(expect, type) else "/".join(t.__name__ for t in expect)
+            raise self._broken(f"{hook} returned {type(result).__name__}, not {wanted}")
+        return result
+
+    def _broken(self, what: str) -> PluginError:
+        where = f" ({self.distribution})" if self.distribution else ""
+        return PluginError(f"provider {self.name!r}{where} is broken: {what}. Upgrade or "
+                           "reinstall it, or report it to its authors", provider=self.name)
+
+    # --- the hooks, typed -------------------------------------------------------------------
+
+    def describe_provider(self) -> ProviderInfo:
+        info: ProviderInfo = self._call("describe_provider", ProviderInfo, {})
+        return info
+
+    def required_params(self, operation: str) -> list[Param]:
+        found: list[Param] = self._call("required_params", list,
+                                        {"operation": operation}, optional=True) or []
+        if not all(isinstance(p, Param) for p in found):
+            raise self._broken("required_params returned something that is not a unci.Param")
+        return found
+
+    def authenticate(self, credentials: Credentials) -> dict[str, str]:
+        headers: dict[str, str] = self._call("authenticate", dict, {"credentials": credentials},
+                                             optional=True) or {}
+        return headers
+
+    def error_message(self, status_code: int, payload: bytes) -> str | None:
+        message: str | None = self._call("error_message", str,
+                                         {"status_code": status_code, "payload": payload},
+                                         reads_body=True, optional=True)
+        return message
+
+    def build_request(self, job_id: str, params: Mapping[str, str]) -> Request:
+        return self._request("build_request", {"job_id": job_id, "params": params})
+
+    def map_job(self, payload: bytes, job_id: str, params: Mapping[str, str]) -> Job:
+        job: Job = self._call("map_job", Job, {"payload": payload, "job_id": job_id,
+                                               "params": params}, reads_body=True)
+        job.provider = self.name
+        return job
+
+    def build_list_request(self, params: Mapping[str, str], limit: int | None) -> Request:
+        return self._request("build_list_request", {"params": params, "limit": limit})
+
+    def map_job_page(self, payload: bytes, headers: Mapping[str, str],
+                     params: Mapping[str, str], request: Request) -> Page:
+        page: Page = self._call("map_job_page", Page, {"payload": payload, "headers": headers,
+                                                       "params": params, "request": request},
+                                reads_body=True)
+        for job in page.jobs:
+            job.provider = self.name
+        return page
+
+    def build_builds_request(self, params: Mapping[str, str], query: BuildQuery,
+                             limit: int | None) -> Request:
+        return self._request("build_builds_request",
+                             {"params": params, "query": query, "limit": limit})
+
+    def map_build_page(self, payload: bytes, headers: Mapping[str, str],
+                       params: Mapping[str, str], request: Request) -> BuildPage:
+        page: BuildPage = self._call("map_build_page", BuildPage,
+                                     {"payload": payload, "headers": headers, "params": params,
+                                      "request": request}, reads_body=True)
+        for build in page.builds:
+            build.provider = self.name
+        return page
+
+    def build_build_request(self, build_id: str, params: Mapping[str, str]) -> Request:
+        return self._request("build_build_request", {"build_id": build_id, "params": params})
+
+    def map_build(self, payload: bytes, build_id: str, params: Mapping[str, str]) -> Build:
+        build: Build = self._call("map_build", Build, {"payload": payload, "build_id": build_id,
+                                                       "params": params}, reads_body=True)
+        build.provider = self.name
+        return build
+
+    def build_steps_request(self, job_id: str, params: Mapping[str, str]) -> Request:
+        return self._request("build_steps_request", {"job_id": job_id, "params": params})
+
+    def map_steps(self, payload: bytes, job_id: str, params: Mapping[str, str]) -> list[Step]:
+        steps: list[Step] = self._call("map_steps", list, {"payload": payload, "job_id": job_id,
+                                                           "params": params}, reads_body=True)
+        return steps
+
+    def build_log_request(self, job_id: str, params: Mapping[str, str]) -> Request:
+        return self._request("build_log_request", {"job_id": job_id, "params": params})
+
+    def identity_request(self, params: Mapping[str, str]) -> Request | None:
+        request: Request | None = self._call("identity_request", Request, {"params": params},
+                                             optional=True)
+        return request
+
+    def read_identity(self, payload: bytes) -> str | None:
+        who: str | None = self._call("read_identity", str, {"payload": payload},
+                                     reads_body=True, optional=True)
+        return who
+
+    def _request(self, hook: str, kw: dict[str, Any]) -> Request:
+        request: Request = self._call(hook, Request, kw)
+        return request
+
+    def supports(self, hook: str) -> bool:
+        """Whether the provider implements ``hook`` itself (not just the base's refusal)."""
+        from unci.contract import Provider
+
+        if self.provider is None:  # an old-style module: it implements what it defines
+            return self.pm is not None and any(
+                impl.plugin_name == self.name for impl in getattr(self.pm.hook, hook).get_hookimpls())
+        return getattr(type(self.provider), hook) is not getattr(Provider, hook)

@@ -1,0 +1,70 @@
+"""Everything a provider author needs, in one import: ``from unci.plugin import ...``.
+
+The contract (:class:`Provider` and its data types), the building blocks providers share
+(authentication schemes, paging styles, identity), the unified records and vocabularies, and
+the helpers every mapping uses (path encoding, status translation, timestamps, body readers).
+Users of unci import from :mod:`unci` instead.
+"""
+
+from __future__ import annotations
+
+from unci.auth import Auth, Basic, Bearer, BearerOrBasic, TokenHeader, basic_auth
+from unci.bodies import message_at, user_at
+from unci.build import Build, BuildQuery, Trigger
+from unci.contract import Identity, Provider
+from unci.errors import DecodeError, InvalidParam, Unsupported
+from unci.hookspecs import hookimpl
+from unci.job import Conclusion, Job, Status, Step, as_str, from_epoch_ms, latest, translate, utc
+from unci.paging import Cursor, LinkHeader, NextLink, PageNumber, Paging
+from unci.provider import (
+    BuildPage,
+    Credentials,
+    Page,
+    Param,
+    ProviderInfo,
+    Request,
+    segment,
+    segments,
+)
+
+__all__ = [
+    "Auth",
+    "Basic",
+    "Bearer",
+    "BearerOrBasic",
+    "Build",
+    "BuildPage",
+    "BuildQuery",
+    "Conclusion",
+    "Credentials",
+    "Cursor",
+    "DecodeError",
+    "Identity",
+    "InvalidParam",
+    "Job",
+    "LinkHeader",
+    "NextLink",
+    "Page",
+    "PageNumber",
+    "Paging",
+    "Param",
+    "Provider",
+    "ProviderInfo",
+    "Request",
+    "Status",
+    "Step",
+    "TokenHeader",
+    "Trigger",
+    "Unsupported",
+    "as_str",
+    "basic_auth",
+    "from_epoch_ms",
+    "hookimpl",
+    "latest",
+    "message_at",
+    "segment",
+    "segments",
+    "translate",
+    "user_at",
+    "utc",
+]
