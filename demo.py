@@ -21,15 +21,15 @@ HERE = Path(__file__).resolve().parent
 
 # provider, cassette, arguments of `unci jobs get`
 DEMOS = [
-    ("github", "github/get_job.yaml",
+    ("github", "github/cassettes/get_job.yaml",
      ["399444496", "-P", "github", "-p", "owner=octo-org", "-p", "repo_id=octo-repo"]),
-    ("circleci", "circleci/get_job.yaml",
+    ("circleci", "circleci/cassettes/get_job.yaml",
      ["123", "-P", "circleci", "-p", "project_slug=gh/CircleCI-Public/api-preview-docs"]),
-    ("travis", "travis/get_job.yaml", ["351778875", "-P", "travis"]),
-    ("bitbucket", "bitbucket/get_job.yaml",
+    ("travis", "travis/cassettes/get_job.yaml", ["351778875", "-P", "travis"]),
+    ("bitbucket", "bitbucket/cassettes/get_job.yaml",
      ["{PipelineStep1Uuid}", "-P", "bitbucket", "-p", "workspace_id=TestWorkspace1",
       "-p", "repo=testrepository1", "-p", "build={PipelineUuid}"]),
-    ("buddy", "buddy/get_job.yaml",
+    ("buddy", "buddy/cassettes/get_job.yaml",
      ["1", "-P", "buddy", "-p", "workspace=buddy", "-p", "project=company-website",
       "-p", "workflow=2"]),
 ]
@@ -50,7 +50,7 @@ def run(args: list[str]) -> int:
 
 
 def main() -> int:
-    player = vcr.VCR(record_mode="none", cassette_library_dir=str(HERE / "cassettes"))
+    player = vcr.VCR(record_mode="none", cassette_library_dir=str(HERE / "plugins"))
     from unci.plugins import registry
 
     installed = set(registry().names())

@@ -34,11 +34,11 @@ class Case:
 
     @property
     def get_cassette(self) -> str:
-        return f"{self.provider}/get_job.yaml"
+        return f"{self.provider}/cassettes/get_job.yaml"
 
     @property
     def list_cassette(self) -> str:
-        return f"{self.provider}/list_jobs.yaml"
+        return f"{self.provider}/cassettes/list_jobs.yaml"
 
 
 BB = {"workspace_id": "TestWorkspace1", "repo": "testrepository1", "build": "{PipelineUuid}"}

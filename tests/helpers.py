@@ -23,7 +23,7 @@ def cassette_body(provider: str, cassette: str, index: int = 0) -> bytes:
     """The response body of one interaction of a cassette (the real payload it was built from)."""
     import yaml
 
-    data = yaml.safe_load((ROOT / "cassettes" / provider / f"{cassette}.yaml").read_text())
+    data = yaml.safe_load((ROOT / "plugins" / provider / "cassettes" / f"{cassette}.yaml").read_text())
     return data["interactions"][index]["response"]["body"]["string"].encode()
 
 

@@ -21,7 +21,7 @@ def supported(case: Case) -> set[str]:
 
 def get(case: Case, *extra: str):
     with_cassette = pytest.importorskip("vcr").VCR(record_mode="none",
-                                                   cassette_library_dir="cassettes")
+                                                   cassette_library_dir="plugins")
     with with_cassette.use_cassette(case.get_cassette, allow_playback_repeats=True):
         return run_cli(*case.get_args, *extra)
 
@@ -154,7 +154,7 @@ def test_python_render_of_every_format() -> None:
     from unci.commands import render
 
     case = CASES[0]
-    with vcr.VCR(record_mode="none", cassette_library_dir="cassettes").use_cassette(
+    with vcr.VCR(record_mode="none", cassette_library_dir="plugins").use_cassette(
             case.get_cassette), unci.Client() as client:
         fetched = client.fetch(case.provider, case.job_id, params=case.params)
     assert render(fetched, "raw", ignore_remote_data=False, exclude=()) == cassette_body("github", "get_job")

@@ -16,7 +16,7 @@ from unci.call import resolve_target
 from unci.listing import encode_cursor
 
 IDS = [c.provider for c in CASES]
-PLAYER = vcr.VCR(record_mode="none", cassette_library_dir=str(ROOT / "cassettes"))
+PLAYER = vcr.VCR(record_mode="none", cassette_library_dir=str(ROOT / "plugins"))
 
 
 def listed(case: Case, *extra: str):

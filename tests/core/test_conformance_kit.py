@@ -403,7 +403,7 @@ def test_list_walk_catches_a_missing_page_and_a_loop(tmp_path: Path) -> None:
     from unci.testing import Cassette, ProviderConformance
 
     root = Path(__file__).resolve().parents[2]
-    whole = yaml.safe_load((root / "cassettes" / "github" / "list_jobs.yaml").read_text())
+    whole = yaml.safe_load((root / "plugins" / "github" / "cassettes" / "list_jobs.yaml").read_text())
     first = whole["interactions"][0]
     cut = tmp_path / "cut.yaml"
     cut.write_text(yaml.safe_dump({"interactions": [first], "version": 1}))
@@ -428,5 +428,5 @@ def test_list_walk_catches_a_missing_page_and_a_loop(tmp_path: Path) -> None:
     assert "after 1 page(s) unci asks for GET https://api.github.com/repositories/1/" in walk(cut)
     assert "which the cassette does not hold" in walk(cut)
     assert "page 2 is page 1 again: the listing would never end" in walk(loop)
-    Check.list_cassettes = [Cassette(root / "cassettes" / "github" / "list_jobs.yaml", limit=1)]
+    Check.list_cassettes = [Cassette(root / "plugins" / "github" / "cassettes" / "list_jobs.yaml", limit=1)]
     Check().test_list_pages_follow_to_the_end()  # the whole recording walks to its end

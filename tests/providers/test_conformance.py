@@ -11,7 +11,7 @@ from pathlib import Path
 from helpers import cassette_body, with_fields
 from unci.testing import Cassette, ProviderConformance, Sample
 
-C = Path(__file__).resolve().parents[2] / "cassettes"
+C = Path(__file__).resolve().parents[2] / "plugins"
 
 
 class TestGitHub(ProviderConformance):
@@ -20,15 +20,15 @@ class TestGitHub(ProviderConformance):
     params = {"owner": "octo-org", "repo_id": "octo-repo"}
     list_params = {**params, "build": "29679449"}
     job_id = "399444496"
-    cassettes = [C / "github/get_job.yaml", C / "github/bad_credentials.yaml",
-                 C / "github/server_error.yaml", Cassette(C / "github/not_found.yaml", job_id="1"),
-                 Cassette(C / "github/get_job_ghes.yaml", base_url="https://ghe.example.com/api/v3")]
+    cassettes = [C / "github/cassettes/get_job.yaml", C / "github/cassettes/bad_credentials.yaml",
+                 C / "github/cassettes/server_error.yaml", Cassette(C / "github/cassettes/not_found.yaml", job_id="1"),
+                 Cassette(C / "github/cassettes/get_job_ghes.yaml", base_url="https://ghe.example.com/api/v3")]
     # Constructed: the official example omits created_at and run_attempt, which the Job schema
     # lists (reference/providers/github/NOTES.md); the same payload with both, as GitHub sends.
     samples = [Sample(with_fields(cassette_body("github", "get_job"), run_attempt=2,
                                   created_at="2020-01-20T17:42:30Z"),
                       name="get_job + created_at, run_attempt (constructed)")]
-    list_cassettes = [Cassette(C / "github/list_jobs.yaml", limit=1)]
+    list_cassettes = [Cassette(C / "github/cassettes/list_jobs.yaml", limit=1)]
 
 
 class TestCircleCI(ProviderConformance):
@@ -37,12 +37,12 @@ class TestCircleCI(ProviderConformance):
     params = {"project_slug": "gh/CircleCI-Public/api-preview-docs"}
     list_params = {"build": "fda08377-fe7e-46b1-8992-3a7aaecac9c3"}
     job_id = "123"
-    cassettes = [C / "circleci/get_job.yaml", C / "circleci/bad_credentials.yaml",
-                 Cassette(C / "circleci/not_found.yaml", job_id="1",
+    cassettes = [C / "circleci/cassettes/get_job.yaml", C / "circleci/cassettes/bad_credentials.yaml",
+                 Cassette(C / "circleci/cassettes/not_found.yaml", job_id="1",
                           params={"project_slug": "gh/acme/missing"}),
-                 Cassette(C / "circleci/get_job_server.yaml",
+                 Cassette(C / "circleci/cassettes/get_job_server.yaml",
                           base_url="https://circleci.example.com/api/v2")]
-    list_cassettes = [C / "circleci/list_jobs.yaml", C / "circleci/list_empty.yaml"]
+    list_cassettes = [C / "circleci/cassettes/list_jobs.yaml", C / "circleci/cassettes/list_empty.yaml"]
 
 
 class TestTravis(ProviderConformance):
@@ -50,11 +50,11 @@ class TestTravis(ProviderConformance):
     distribution = "unci-travis"
     list_params = {"build": "351778872"}
     job_id = "351778875"
-    cassettes = [C / "travis/get_job.yaml", C / "travis/bad_credentials.yaml",
-                 Cassette(C / "travis/not_found.yaml", job_id="1"),
-                 Cassette(C / "travis/get_job_org.yaml", base_url="https://api.travis-ci.org")]
-    list_cassettes = [Cassette(C / "travis/list_jobs.yaml", limit=2),
-                      Cassette(C / "travis/list_empty.yaml", params={"build": "1"})]
+    cassettes = [C / "travis/cassettes/get_job.yaml", C / "travis/cassettes/bad_credentials.yaml",
+                 Cassette(C / "travis/cassettes/not_found.yaml", job_id="1"),
+                 Cassette(C / "travis/cassettes/get_job_org.yaml", base_url="https://api.travis-ci.org")]
+    list_cassettes = [Cassette(C / "travis/cassettes/list_jobs.yaml", limit=2),
+                      Cassette(C / "travis/cassettes/list_empty.yaml", params={"build": "1"})]
 
 
 class TestBitbucket(ProviderConformance):
@@ -62,13 +62,13 @@ class TestBitbucket(ProviderConformance):
     distribution = "unci-bitbucket"
     params = {"workspace_id": "TestWorkspace1", "repo": "testrepository1", "build": "{PipelineUuid}"}
     job_id = "{PipelineStep1Uuid}"
-    cassettes = [C / "bitbucket/get_job.yaml", C / "bitbucket/bad_credentials.yaml",
-                 C / "bitbucket/bad_request.yaml", Cassette(C / "bitbucket/not_found.yaml", job_id="1")]
+    cassettes = [C / "bitbucket/cassettes/get_job.yaml", C / "bitbucket/cassettes/bad_credentials.yaml",
+                 C / "bitbucket/cassettes/bad_request.yaml", Cassette(C / "bitbucket/cassettes/not_found.yaml", job_id="1")]
     # Constructed: the recorded step has no `name`; real steps carry one (DevLake's captures of
     # api.bitbucket.org, reference/providers/bitbucket/NOTES.md).
     samples = [Sample(with_fields(cassette_body("bitbucket", "get_job"), name="Build and test"),
                       name="get_job + name (constructed)")]
-    list_cassettes = [Cassette(C / "bitbucket/list_jobs.yaml", limit=1)]
+    list_cassettes = [Cassette(C / "bitbucket/cassettes/list_jobs.yaml", limit=1)]
 
 
 class TestBuddy(ProviderConformance):
@@ -76,10 +76,10 @@ class TestBuddy(ProviderConformance):
     distribution = "unci-buddy"
     params = {"workspace": "buddy", "project": "company-website", "workflow": "2"}
     job_id = "1"
-    cassettes = [C / "buddy/get_job.yaml", C / "buddy/bad_credentials.yaml",
-                 C / "buddy/api_disabled.yaml", Cassette(C / "buddy/not_found.yaml", job_id="999"),
-                 Cassette(C / "buddy/get_job_eu.yaml", base_url="https://api.eu.buddy.works")]
-    list_cassettes = [Cassette(C / "buddy/list_jobs.yaml", limit=1)]
+    cassettes = [C / "buddy/cassettes/get_job.yaml", C / "buddy/cassettes/bad_credentials.yaml",
+                 C / "buddy/cassettes/api_disabled.yaml", Cassette(C / "buddy/cassettes/not_found.yaml", job_id="999"),
+                 Cassette(C / "buddy/cassettes/get_job_eu.yaml", base_url="https://api.eu.buddy.works")]
+    list_cassettes = [Cassette(C / "buddy/cassettes/list_jobs.yaml", limit=1)]
 
 
 class TestGitLab(ProviderConformance):
@@ -88,14 +88,14 @@ class TestGitLab(ProviderConformance):
     params = {"project": "1"}
     list_params = {"project": "1", "build": "6"}
     job_id = "8"
-    cassettes = [C / "gitlab/get_job.yaml", C / "gitlab/unauthorized.yaml",
-                 C / "gitlab/insufficient_scope.yaml",
-                 Cassette(C / "gitlab/get_job_by_path.yaml", params={"project": "gitlab-org/gitlab"}),
-                 Cassette(C / "gitlab/not_found.yaml", params={"project": "404"}),
-                 Cassette(C / "gitlab/get_job_self_managed.yaml",
+    cassettes = [C / "gitlab/cassettes/get_job.yaml", C / "gitlab/cassettes/unauthorized.yaml",
+                 C / "gitlab/cassettes/insufficient_scope.yaml",
+                 Cassette(C / "gitlab/cassettes/get_job_by_path.yaml", params={"project": "gitlab-org/gitlab"}),
+                 Cassette(C / "gitlab/cassettes/not_found.yaml", params={"project": "404"}),
+                 Cassette(C / "gitlab/cassettes/get_job_self_managed.yaml",
                           base_url="https://gitlab.example.com/api/v4")]
-    list_cassettes = [Cassette(C / "gitlab/list_jobs.yaml", limit=2),
-                      Cassette(C / "gitlab/list_jobs_empty.yaml", params={"project": "1", "build": "7"})]
+    list_cassettes = [Cassette(C / "gitlab/cassettes/list_jobs.yaml", limit=2),
+                      Cassette(C / "gitlab/cassettes/list_jobs_empty.yaml", params={"project": "1", "build": "7"})]
 
 
 class TestBuildkite(ProviderConformance):
@@ -103,9 +103,9 @@ class TestBuildkite(ProviderConformance):
     distribution = "unci-buildkite"
     params = {"organization": "my-great-org", "pipeline": "my-pipeline", "build": "1"}
     job_id = "b63254c0-3271-4a98-8270-7cfbd6c2f14e"
-    cassettes = [C / "buildkite/get_job.yaml", C / "buildkite/unauthorized.yaml",
-                 Cassette(C / "buildkite/not_found.yaml", job_id="00000000-0000-0000-0000-000000000000")]
-    list_cassettes = [Cassette(C / "buildkite/list_jobs.yaml", limit=30)]
+    cassettes = [C / "buildkite/cassettes/get_job.yaml", C / "buildkite/cassettes/unauthorized.yaml",
+                 Cassette(C / "buildkite/cassettes/not_found.yaml", job_id="00000000-0000-0000-0000-000000000000")]
+    list_cassettes = [Cassette(C / "buildkite/cassettes/list_jobs.yaml", limit=30)]
 
 
 FOLDERS = "Test-jenkins-dir/test-jenkins-sub-dir/test-sub-sub-dir/devlake"
@@ -116,13 +116,13 @@ class TestJenkins(ProviderConformance):
     distribution = "unci-jenkins"
     params = {"job": "jobbb"}
     job_id = "14"
-    cassettes = [C / "jenkins/get_job.yaml", C / "jenkins/bad_credentials.yaml",
-                 Cassette(C / "jenkins/not_found.yaml", job_id="999"),
-                 Cassette(C / "jenkins/get_job_folders.yaml", job_id="31",
+    cassettes = [C / "jenkins/cassettes/get_job.yaml", C / "jenkins/cassettes/bad_credentials.yaml",
+                 Cassette(C / "jenkins/cassettes/not_found.yaml", job_id="999"),
+                 Cassette(C / "jenkins/cassettes/get_job_folders.yaml", job_id="31",
                           params={"job": FOLDERS},
                           base_url="https://ci.example.com/jenkins")]
-    list_cassettes = [C / "jenkins/list_short.yaml",
-                      Cassette(C / "jenkins/list_jobs.yaml", limit=1,
+    list_cassettes = [C / "jenkins/cassettes/list_short.yaml",
+                      Cassette(C / "jenkins/cassettes/list_jobs.yaml", limit=1,
                                params={"job": FOLDERS},
                                base_url="https://ci.example.com/jenkins")]
 
@@ -132,13 +132,13 @@ class TestAzureDevOps(ProviderConformance):
     distribution = "unci-azure-devops"
     params = {"organization": "johndoe", "project": "test-project", "build": "12"}
     job_id = "cfa20e98-6997-523c-4233-f0a7302c929f"
-    cassettes = [C / "azure-devops/get_job.yaml", C / "azure-devops/bad_credentials.yaml",
-                 C / "azure-devops/bad_request.yaml",
-                 Cassette(C / "azure-devops/not_found.yaml",
+    cassettes = [C / "azure-devops/cassettes/get_job.yaml", C / "azure-devops/cassettes/bad_credentials.yaml",
+                 C / "azure-devops/cassettes/bad_request.yaml",
+                 Cassette(C / "azure-devops/cassettes/not_found.yaml",
                           params={"organization": "johndoe", "project": "test-project",
                                   "build": "139106"}),
-                 Cassette(C / "azure-devops/get_job_server.yaml",
+                 Cassette(C / "azure-devops/cassettes/get_job_server.yaml",
                           params={"organization": "DefaultCollection", "project": "test-project",
                                   "build": "12"},
                           base_url="https://tfs.example.com/tfs")]
-    list_cassettes = [C / "azure-devops/list_jobs.yaml"]
+    list_cassettes = [C / "azure-devops/cassettes/list_jobs.yaml"]

@@ -88,7 +88,7 @@ def test_described_provider() -> None:
             "name"} <= set(info.fields)
 
 
-@pytest.mark.vcr("buddy/get_job.yaml")
+@pytest.mark.vcr("buddy/cassettes/get_job.yaml")
 def test_cli_prints_the_unified_job() -> None:
     result = run_cli(*ARGS)
     assert result.exit_code == 0, result.output
@@ -99,14 +99,14 @@ def test_cli_prints_the_unified_job() -> None:
     assert "build" not in job and "attempts" not in job  # an execution carries neither
 
 
-@pytest.mark.vcr("buddy/get_job.yaml")
+@pytest.mark.vcr("buddy/cassettes/get_job.yaml")
 def test_raw_is_byte_for_byte() -> None:
     result = run_cli(*ARGS, "--format", "raw")
     assert result.exit_code == 0
     assert result.stdout_bytes == JOB
 
 
-@pytest.mark.vcr("buddy/get_job.yaml")
+@pytest.mark.vcr("buddy/cassettes/get_job.yaml")
 def test_debug_output_redacts_the_token() -> None:
     result = run_cli(*ARGS, "--format", "debug", "--token", SECRET)
     assert result.exit_code == 0, result.output
@@ -118,7 +118,7 @@ def test_debug_output_redacts_the_token() -> None:
 # --- hosting forms and headers --------------------------------------------------------------
 
 
-@pytest.mark.vcr("buddy/get_job_eu.yaml")
+@pytest.mark.vcr("buddy/cassettes/get_job_eu.yaml")
 @pytest.mark.parametrize("how", ["flag", "env"])
 def test_eu_hosting_form_by_name(monkeypatch, how: str) -> None:
     extra = ["--base-url", "eu"] if how == "flag" else []
@@ -166,7 +166,7 @@ def test_headers_buddy_requires_are_sent(server, monkeypatch, kw: dict, env: dic
 # --- errors ---------------------------------------------------------------------------------
 
 
-@pytest.mark.vcr("buddy/not_found.yaml")
+@pytest.mark.vcr("buddy/cassettes/not_found.yaml")
 def test_not_found_names_the_path_and_message() -> None:
     result = run_cli("jobs", "get", "999", "-P", "buddy", *P_ARGS)
     assert result.exit_code == 5
@@ -174,7 +174,7 @@ def test_not_found_names_the_path_and_message() -> None:
     assert "'test'" in result.stderr
 
 
-@pytest.mark.vcr("buddy/bad_credentials.yaml")
+@pytest.mark.vcr("buddy/cassettes/bad_credentials.yaml")
 def test_refused_token_never_shows_the_secret() -> None:
     result = run_cli(*ARGS, "--token", SECRET)
     assert result.exit_code == 4
@@ -182,7 +182,7 @@ def test_refused_token_never_shows_the_secret() -> None:
     assert SECRET not in result.output
 
 
-@pytest.mark.vcr("buddy/api_disabled.yaml")
+@pytest.mark.vcr("buddy/cassettes/api_disabled.yaml")
 def test_api_disabled_in_the_workspace() -> None:
     result = run_cli(*ARGS, env={"UNCI_BUDDY_TOKEN": SECRET})
     assert result.exit_code == 4
@@ -305,13 +305,13 @@ def walk(provider: str, params: dict, limit: int | None) -> list:
     return pages
 
 
-@pytest.mark.vcr("buddy/list_jobs.yaml")
+@pytest.mark.vcr("buddy/cassettes/list_jobs.yaml")
 def test_list_walks_pages_through_the_core() -> None:
     pages = walk("buddy", PARAMS, 1)
     assert [len(p.jobs) for p in pages] == [1, 1]
     assert [len(p.jobs) for p in walk("buddy", PARAMS, None)] == [1]
 
 
-@pytest.mark.vcr("buddy/list_empty.yaml")
+@pytest.mark.vcr("buddy/cassettes/list_empty.yaml")
 def test_list_of_a_pipeline_never_run() -> None:
     assert [p.jobs for p in walk("buddy", PARAMS, None)] == [[]]

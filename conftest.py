@@ -11,8 +11,8 @@ from helpers import SECRET_HEADERS
 from localserver import LocalServer
 from unci import plugins
 
-ROOT = Path(__file__).resolve().parents[1]
-CASSETTES = ROOT / "cassettes"
+ROOT = Path(__file__).resolve().parent
+CASSETTES = ROOT / "plugins"
 
 
 _CREDENTIAL_SUFFIXES = ("_TOKEN", "_PASSWORD", "_USERNAME", "_USER", "_USER_ID", "_PAT",

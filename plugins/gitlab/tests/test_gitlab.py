@@ -73,7 +73,7 @@ def test_payload_with_wrong_types_names_the_field() -> None:
     assert "id" in str(info.value)
 
 
-@pytest.mark.vcr("gitlab/get_job.yaml")
+@pytest.mark.vcr("gitlab/cassettes/get_job.yaml")
 def test_cli_prints_the_unified_job() -> None:
     result = run_cli(*ARGS)
     assert result.exit_code == 0, result.output
@@ -84,14 +84,14 @@ def test_cli_prints_the_unified_job() -> None:
     assert "attempts" not in job and "updated_at" not in job  # not supplied by GitLab at all
 
 
-@pytest.mark.vcr("gitlab/get_job.yaml")
+@pytest.mark.vcr("gitlab/cassettes/get_job.yaml")
 def test_raw_is_byte_for_byte() -> None:
     result = run_cli(*ARGS, "--format", "raw")
     assert result.exit_code == 0
     assert result.stdout_bytes == JOB
 
 
-@pytest.mark.vcr("gitlab/get_job.yaml")
+@pytest.mark.vcr("gitlab/cassettes/get_job.yaml")
 def test_python_api_sync_and_async() -> None:
     import asyncio
 
@@ -100,14 +100,14 @@ def test_python_api_sync_and_async() -> None:
     assert asyncio.run(unci.aget_job("gitlab", "8", params={"project": "1"})) == job
 
 
-@pytest.mark.vcr("gitlab/get_job_by_path.yaml")
+@pytest.mark.vcr("gitlab/cassettes/get_job_by_path.yaml")
 def test_project_path_is_sent_as_one_encoded_segment() -> None:
     result = run_cli("jobs", "get", "8", "-P", "gitlab", "-p", "project=gitlab-org/gitlab")
     assert result.exit_code == 0, result.output
     assert out_json(result)["id"] == "8"
 
 
-@pytest.mark.vcr("gitlab/get_job_self_managed.yaml")
+@pytest.mark.vcr("gitlab/cassettes/get_job_self_managed.yaml")
 @pytest.mark.parametrize("how", ["env", "flag"])
 def test_self_managed_base_url(how: str) -> None:
     root = "https://gitlab.example.com/api/v4/"
@@ -152,7 +152,7 @@ def test_gitlab_token_env_is_read(server) -> None:
     assert server.requests[-1].headers["PRIVATE-TOKEN"] == SECRET
 
 
-@pytest.mark.vcr("gitlab/not_found.yaml")
+@pytest.mark.vcr("gitlab/cassettes/not_found.yaml")
 def test_not_found_names_the_path_and_gitlabs_message() -> None:
     result = run_cli("jobs", "get", "8", "-P", "gitlab", "-p", "project=404")
     assert result.exit_code == 5
@@ -160,7 +160,7 @@ def test_not_found_names_the_path_and_gitlabs_message() -> None:
     assert "'404 Project Not Found'" in result.stderr and "Traceback" not in result.output
 
 
-@pytest.mark.vcr("gitlab/unauthorized.yaml")
+@pytest.mark.vcr("gitlab/cassettes/unauthorized.yaml")
 def test_refused_token_says_where_tokens_come_from() -> None:
     result = run_cli(*ARGS, "--token", SECRET)
     assert result.exit_code == 4
@@ -169,7 +169,7 @@ def test_refused_token_says_where_tokens_come_from() -> None:
     assert SECRET not in result.output
 
 
-@pytest.mark.vcr("gitlab/insufficient_scope.yaml")
+@pytest.mark.vcr("gitlab/cassettes/insufficient_scope.yaml")
 def test_token_without_scope_names_the_scope() -> None:
     result = run_cli(*ARGS, "--token", SECRET, "--error-format", "json")
     assert result.exit_code == 4
@@ -178,7 +178,7 @@ def test_token_without_scope_names_the_scope() -> None:
     assert SECRET not in result.output
 
 
-@pytest.mark.vcr("gitlab/rate_limited.yaml")
+@pytest.mark.vcr("gitlab/cassettes/rate_limited.yaml")
 def test_throttled_429_is_a_rate_limit_error() -> None:
     result = run_cli(*ARGS, "--retries", "0", env={"GITLAB_TOKEN": SECRET})
     assert result.exit_code == 7
@@ -268,7 +268,7 @@ def pages(provider: str, params: dict[str, str], limit: int | None) -> list[unci
     return out
 
 
-@pytest.mark.vcr("gitlab/list_jobs.yaml")
+@pytest.mark.vcr("gitlab/cassettes/list_jobs.yaml")
 def test_list_pages_follow_x_next_page() -> None:
     first, second = pages("gitlab", {"project": "1", "build": "6"}, limit=2)
     assert [j.id for j in first.jobs] == ["6", "7"] and [j.id for j in second.jobs] == ["8"]
@@ -281,7 +281,7 @@ def test_list_pages_follow_x_next_page() -> None:
     assert raw["failure_reason"] == "stuck_or_timeout_failure"  # each job keeps its own object
 
 
-@pytest.mark.vcr("gitlab/list_jobs_empty.yaml")
+@pytest.mark.vcr("gitlab/cassettes/list_jobs_empty.yaml")
 def test_empty_list_has_no_next_page() -> None:
     (only,) = pages("gitlab", {"project": "1", "build": "7"}, limit=None)
     assert only.jobs == [] and only.next is None

@@ -102,7 +102,7 @@ def test_payload_with_wrong_types_names_the_field() -> None:
 # --- the CLI against the cassettes ----------------------------------------------------------
 
 
-@pytest.mark.vcr("travis/get_job.yaml")
+@pytest.mark.vcr("travis/cassettes/get_job.yaml")
 def test_cli_prints_the_unified_job() -> None:
     result = run_cli(*ARGS)
     assert result.exit_code == 0, result.output
@@ -114,14 +114,14 @@ def test_cli_prints_the_unified_job() -> None:
     assert job["remote_data"]["repository"]["slug"] == "danielpclark/trav3"
 
 
-@pytest.mark.vcr("travis/get_job.yaml")
+@pytest.mark.vcr("travis/cassettes/get_job.yaml")
 def test_raw_is_byte_for_byte() -> None:
     result = run_cli(*ARGS, "--format", "raw")
     assert result.exit_code == 0
     assert result.stdout_bytes == JOB
 
 
-@pytest.mark.vcr("travis/get_job_org.yaml")
+@pytest.mark.vcr("travis/cassettes/get_job_org.yaml")
 @pytest.mark.parametrize(
     ("how", "value"),
     [("env", "https://api.travis-ci.org/"), ("flag", "https://api.travis-ci.org"), ("env", "org"),
@@ -143,7 +143,7 @@ def test_enterprise_api_root_keeps_its_prefix(server) -> None:
     assert server.requests[-1].path == "/api/job/351778875"
 
 
-@pytest.mark.vcr("travis/not_found.yaml")
+@pytest.mark.vcr("travis/cassettes/not_found.yaml")
 def test_not_found_gives_travis_error_message() -> None:
     result = run_cli("jobs", "get", "1", "-P", "travis")
     assert result.exit_code == 5
@@ -152,7 +152,7 @@ def test_not_found_gives_travis_error_message() -> None:
     assert "Traceback" not in result.output
 
 
-@pytest.mark.vcr("travis/bad_credentials.yaml")
+@pytest.mark.vcr("travis/cassettes/bad_credentials.yaml")
 def test_refused_token_is_never_shown() -> None:
     result = run_cli(*ARGS, "--token", TOKEN)
     assert result.exit_code == 4
@@ -161,7 +161,7 @@ def test_refused_token_is_never_shown() -> None:
     assert TOKEN not in result.output
 
 
-@pytest.mark.vcr("travis/bad_credentials.yaml")
+@pytest.mark.vcr("travis/cassettes/bad_credentials.yaml")
 def test_token_from_env_never_reaches_debug_output() -> None:
     result = run_cli(*ARGS, "--format", "debug", env={"TRAVIS_TOKEN": TOKEN})
     assert result.exit_code == 4

@@ -82,7 +82,7 @@ def test_payload_with_wrong_types_names_the_field() -> None:
 # --- the CLI against the cassettes ----------------------------------------------------------
 
 
-@pytest.mark.vcr("circleci/get_job.yaml")
+@pytest.mark.vcr("circleci/cassettes/get_job.yaml")
 def test_cli_prints_the_unified_job() -> None:
     result = run_cli(*ARGS)
     assert result.exit_code == 0, result.output
@@ -94,14 +94,14 @@ def test_cli_prints_the_unified_job() -> None:
     assert job["remote_data"]["project"]["slug"] == SLUG
 
 
-@pytest.mark.vcr("circleci/get_job.yaml")
+@pytest.mark.vcr("circleci/cassettes/get_job.yaml")
 def test_raw_is_byte_for_byte() -> None:
     result = run_cli(*ARGS, "--format", "raw")
     assert result.exit_code == 0
     assert result.stdout_bytes == JOB
 
 
-@pytest.mark.vcr("circleci/get_job_server.yaml")
+@pytest.mark.vcr("circleci/cassettes/get_job_server.yaml")
 @pytest.mark.parametrize("how", ["env", "flag"])
 def test_server_base_url_from_env_or_flag(how: str) -> None:
     root = "https://circleci.example.com/api/v2"
@@ -113,7 +113,7 @@ def test_server_base_url_from_env_or_flag(how: str) -> None:
     assert out_json(result)["name"] == "string"
 
 
-@pytest.mark.vcr("circleci/not_found.yaml")
+@pytest.mark.vcr("circleci/cassettes/not_found.yaml")
 def test_not_found_gives_circleci_message() -> None:
     result = run_cli("jobs", "get", "1", "-P", "circleci", "-p", "project_slug=gh/acme/missing")
     assert result.exit_code == 5
@@ -122,7 +122,7 @@ def test_not_found_gives_circleci_message() -> None:
     assert "'Project does not exist.'" in result.stderr and "Traceback" not in result.output
 
 
-@pytest.mark.vcr("circleci/bad_credentials.yaml")
+@pytest.mark.vcr("circleci/cassettes/bad_credentials.yaml")
 def test_refused_token_is_never_shown() -> None:
     result = run_cli(*ARGS, "--token", TOKEN)
     assert result.exit_code == 4
@@ -131,14 +131,14 @@ def test_refused_token_is_never_shown() -> None:
     assert TOKEN not in result.output
 
 
-@pytest.mark.vcr("circleci/bad_credentials.yaml")
+@pytest.mark.vcr("circleci/cassettes/bad_credentials.yaml")
 def test_token_from_conventional_variable_never_reaches_debug_output() -> None:
     result = run_cli(*ARGS, "--format", "debug", env={"CIRCLE_TOKEN": TOKEN})
     assert result.exit_code == 4
     assert TOKEN not in result.output
 
 
-@pytest.mark.vcr("circleci/rate_limited.yaml")
+@pytest.mark.vcr("circleci/cassettes/rate_limited.yaml")
 def test_rate_limit_is_a_rate_limit_error() -> None:
     result = run_cli(*ARGS, "--retries", "0")
     assert result.exit_code == 7

@@ -83,7 +83,7 @@ def test_build_without_a_number_names_the_field() -> None:
     assert "number" in str(info.value)
 
 
-@pytest.mark.vcr("jenkins/get_job.yaml")
+@pytest.mark.vcr("jenkins/cassettes/get_job.yaml")
 def test_cli_prints_the_unified_job() -> None:
     result = run_cli(*ARGS)
     assert result.exit_code == 0, result.output
@@ -95,14 +95,14 @@ def test_cli_prints_the_unified_job() -> None:
     assert "attempts" not in job  # Jenkins cannot supply it: left out
 
 
-@pytest.mark.vcr("jenkins/get_job.yaml")
+@pytest.mark.vcr("jenkins/cassettes/get_job.yaml")
 def test_raw_is_byte_for_byte() -> None:
     result = run_cli(*ARGS, "--format", "raw")
     assert result.exit_code == 0
     assert result.stdout_bytes == JOB
 
 
-@pytest.mark.vcr("jenkins/get_job_folders.yaml")
+@pytest.mark.vcr("jenkins/cassettes/get_job_folders.yaml")
 def test_folders_and_a_context_path_through_the_cli() -> None:
     result = run_cli("jobs", "get", "31", "-P", "jenkins", "-p", f"job={FOLDERS}",
                      "--base-url", SELF_HOSTED + "/")
@@ -110,7 +110,7 @@ def test_folders_and_a_context_path_through_the_cli() -> None:
     assert out_json(result)["branch"] == "main"
 
 
-@pytest.mark.vcr("jenkins/get_job_folders.yaml")
+@pytest.mark.vcr("jenkins/cassettes/get_job_folders.yaml")
 def test_base_url_from_env() -> None:
     result = run_cli("jobs", "get", "31", "-P", "jenkins", "-p", f"job={FOLDERS}",
                      env={"UNCI_JENKINS_BASE_URL": SELF_HOSTED})
@@ -158,7 +158,7 @@ def test_half_a_credential_is_a_clear_usage_error(server, flags: list[str], miss
     assert server.requests == []
 
 
-@pytest.mark.vcr("jenkins/not_found.yaml")
+@pytest.mark.vcr("jenkins/cassettes/not_found.yaml")
 def test_not_found_reads_the_jetty_page() -> None:
     result = run_cli("jobs", "get", "999", "-P", "jenkins", "-p", "job=jobbb")
     assert result.exit_code == 5
@@ -167,7 +167,7 @@ def test_not_found_reads_the_jetty_page() -> None:
     assert "<html>" not in result.stderr
 
 
-@pytest.mark.vcr("jenkins/bad_credentials.yaml")
+@pytest.mark.vcr("jenkins/cassettes/bad_credentials.yaml")
 def test_refused_token_reads_the_jetty_page_and_never_shows_the_token() -> None:
     result = run_cli(*ARGS, "--username", USER, "--token", TOKEN)
     assert result.exit_code == 4
@@ -176,7 +176,7 @@ def test_refused_token_reads_the_jetty_page_and_never_shows_the_token() -> None:
     assert TOKEN not in result.output
 
 
-@pytest.mark.vcr("jenkins/bad_credentials.yaml")
+@pytest.mark.vcr("jenkins/cassettes/bad_credentials.yaml")
 def test_debug_and_json_errors_hide_the_token() -> None:
     result = run_cli(*ARGS, "--username", USER, "--token", TOKEN, "--error-format", "json")
     assert result.exit_code == 4
@@ -253,7 +253,7 @@ def _pages(params: dict[str, str], limit: int | None, base_url: str) -> list[unc
     return pages
 
 
-@pytest.mark.vcr("jenkins/list_jobs.yaml")
+@pytest.mark.vcr("jenkins/cassettes/list_jobs.yaml")
 def test_list_pages_through_tree_ranges() -> None:
     pages = _pages({"job": FOLDERS}, 1, SELF_HOSTED)
     assert [[j.id for j in p.jobs] for p in pages] == [["31"], ["21"], []]
@@ -277,7 +277,7 @@ def test_list_request_asks_for_a_range_of_all_builds() -> None:
     assert page.next.path == "/job/c/api/json" and page.next.query[0][1].endswith("{1,2}")
 
 
-@pytest.mark.vcr("jenkins/list_short.yaml")
+@pytest.mark.vcr("jenkins/cassettes/list_short.yaml")
 def test_a_short_page_is_the_last() -> None:
     pages = _pages({"job": "jobbb"}, None, "http://localhost:8080")
     assert len(pages) == 1 and pages[0].next is None
@@ -285,7 +285,7 @@ def test_a_short_page_is_the_last() -> None:
     assert job.id == "1" and job.status is None and job.name is None  # allBuilds[number,url] only
 
 
-@pytest.mark.vcr("jenkins/list_empty.yaml")
+@pytest.mark.vcr("jenkins/cassettes/list_empty.yaml")
 def test_a_job_never_built_lists_nothing() -> None:
     pages = _pages({"job": "jobbb"}, None, "http://localhost:8080")
     assert len(pages) == 1 and pages[0].jobs == [] and pages[0].next is None

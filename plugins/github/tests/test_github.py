@@ -51,7 +51,7 @@ def test_offsets_become_utc_and_attempts_are_read() -> None:
     assert job.updated_at == job.started_at  # latest present timestamp
 
 
-@pytest.mark.vcr("github/get_job.yaml")
+@pytest.mark.vcr("github/cassettes/get_job.yaml")
 def test_cli_prints_the_unified_job() -> None:
     result = run_cli(*ARGS)
     assert result.exit_code == 0, result.output
@@ -62,14 +62,14 @@ def test_cli_prints_the_unified_job() -> None:
     assert "created_at" in job and job["created_at"] is None  # supported but empty: null
 
 
-@pytest.mark.vcr("github/get_job.yaml")
+@pytest.mark.vcr("github/cassettes/get_job.yaml")
 def test_raw_is_byte_for_byte() -> None:
     result = run_cli(*ARGS, "--format", "raw")
     assert result.exit_code == 0
     assert result.stdout_bytes == JOB
 
 
-@pytest.mark.vcr("github/get_job.yaml")
+@pytest.mark.vcr("github/cassettes/get_job.yaml")
 def test_python_api_sync_and_async() -> None:
     import asyncio
 
@@ -96,14 +96,14 @@ def test_headers_github_requires_are_sent(server) -> None:
     assert "Authorization" not in server.requests[1].headers  # no token, no header
 
 
-@pytest.mark.vcr("github/get_job_ghes.yaml")
+@pytest.mark.vcr("github/cassettes/get_job_ghes.yaml")
 def test_enterprise_server_base_url_from_env() -> None:
     result = run_cli(*ARGS, env={"UNCI_GITHUB_BASE_URL": "https://ghe.example.com/api/v3/"})
     assert result.exit_code == 0, result.output
     assert out_json(result)["id"] == "399444496"
 
 
-@pytest.mark.vcr("github/not_found.yaml")
+@pytest.mark.vcr("github/cassettes/not_found.yaml")
 def test_not_found_names_the_path() -> None:
     result = run_cli("jobs", "get", "1", "-P", "github", "-p", "owner=octo-org", "-p", "repo_id=octo-repo")
     assert result.exit_code == 5
@@ -112,7 +112,7 @@ def test_not_found_names_the_path() -> None:
     assert "'Not Found'" in result.stderr and "Traceback" not in result.output
 
 
-@pytest.mark.vcr("github/bad_credentials.yaml")
+@pytest.mark.vcr("github/cassettes/bad_credentials.yaml")
 def test_refused_token_says_where_tokens_come_from() -> None:
     secret = "ghp_SECRETSECRETSECRET"
     result = run_cli(*ARGS, "--token", secret)
@@ -122,21 +122,21 @@ def test_refused_token_says_where_tokens_come_from() -> None:
     assert secret not in result.output
 
 
-@pytest.mark.vcr("github/rate_limited.yaml")
+@pytest.mark.vcr("github/cassettes/rate_limited.yaml")
 def test_rate_limit_403_is_a_rate_limit_error() -> None:
     result = run_cli(*ARGS, env={"GITHUB_TOKEN": "ghp_from_env"})
     assert result.exit_code == 7
     assert "rate limit" in result.stderr and "; it resets " in result.stderr
 
 
-@pytest.mark.vcr("github/server_error.yaml")
+@pytest.mark.vcr("github/cassettes/server_error.yaml")
 def test_other_http_errors_show_status_and_message() -> None:
     result = run_cli(*ARGS)
     assert result.exit_code == 6
     assert "HTTP 500" in result.stderr and "'Server Error'" in result.stderr
 
 
-@pytest.mark.vcr("github/not_json.yaml")
+@pytest.mark.vcr("github/cassettes/not_json.yaml")
 def test_body_that_is_not_json_is_a_decode_error() -> None:
     result = run_cli(*ARGS)
     assert result.exit_code == 9

@@ -104,7 +104,7 @@ def test_a_job_not_in_the_build_is_not_found() -> None:
     assert f"job {other!r} is not one of the 1 job(s) of build 2" in info.value.message
 
 
-@pytest.mark.vcr("buildkite/get_build.yaml")
+@pytest.mark.vcr("buildkite/cassettes/get_build.yaml")
 def test_a_plugin_that_fetches_the_build_needs_nothing_from_the_core() -> None:
     """A third-party wrapper asks for the build instead of the job; map_job picks the job."""
 
@@ -131,7 +131,7 @@ def test_a_plugin_that_fetches_the_build_needs_nothing_from_the_core() -> None:
 # --- through the CLI and the network --------------------------------------------------------
 
 
-@pytest.mark.vcr("buildkite/get_job.yaml")
+@pytest.mark.vcr("buildkite/cassettes/get_job.yaml")
 def test_cli_prints_the_unified_job() -> None:
     result = run_cli(*ARGS)
     assert result.exit_code == 0, result.output
@@ -142,14 +142,14 @@ def test_cli_prints_the_unified_job() -> None:
     assert "commit" not in job and "branch" not in job  # Buildkite's job carries neither
 
 
-@pytest.mark.vcr("buildkite/get_job.yaml")
+@pytest.mark.vcr("buildkite/cassettes/get_job.yaml")
 def test_raw_is_byte_for_byte() -> None:
     result = run_cli(*ARGS, "--format", "raw")
     assert result.exit_code == 0
     assert result.stdout_bytes == JOB
 
 
-@pytest.mark.vcr("buildkite/get_job.yaml")
+@pytest.mark.vcr("buildkite/cassettes/get_job.yaml")
 def test_python_api_sync_and_async() -> None:
     import asyncio
 
@@ -179,7 +179,7 @@ def test_no_token_no_header(server) -> None:
     assert "Authorization" not in server.requests[-1].headers
 
 
-@pytest.mark.vcr("buildkite/get_job.yaml")
+@pytest.mark.vcr("buildkite/cassettes/get_job.yaml")
 def test_base_url_from_env_and_flag() -> None:
     root = "https://api.buildkite.com/v2/"
     assert run_cli(*ARGS, env={"UNCI_BUILDKITE_BASE_URL": root}).exit_code == 0
@@ -195,7 +195,7 @@ def test_base_url_override_reaches_another_host(server) -> None:
     assert result.exit_code == 0, result.output
 
 
-@pytest.mark.vcr("buildkite/not_found.yaml")
+@pytest.mark.vcr("buildkite/cassettes/not_found.yaml")
 def test_not_found_names_the_path_and_buildkites_message() -> None:
     missing = "00000000-0000-0000-0000-000000000000"
     result = run_cli("jobs", "get", missing, *ARGS[3:])
@@ -204,7 +204,7 @@ def test_not_found_names_the_path_and_buildkites_message() -> None:
     assert "'No job found'" in result.stderr and "Traceback" not in result.output
 
 
-@pytest.mark.vcr("buildkite/unauthorized.yaml")
+@pytest.mark.vcr("buildkite/cassettes/unauthorized.yaml")
 def test_refused_token_says_where_tokens_come_from() -> None:
     result = run_cli(*ARGS, "--token", SECRET)
     assert result.exit_code == 4
@@ -214,7 +214,7 @@ def test_refused_token_says_where_tokens_come_from() -> None:
     assert SECRET not in result.output
 
 
-@pytest.mark.vcr("buildkite/rate_limited.yaml")
+@pytest.mark.vcr("buildkite/cassettes/rate_limited.yaml")
 def test_429_is_a_rate_limit_error_with_the_reset() -> None:
     result = run_cli(*ARGS, "--retries", "0", env={"BUILDKITE_API_TOKEN": SECRET})
     assert result.exit_code == 7
@@ -299,7 +299,7 @@ def pages(params: dict[str, str], limit: int | None) -> list[unci.Page]:
     return out
 
 
-@pytest.mark.vcr("buildkite/list_jobs.yaml")
+@pytest.mark.vcr("buildkite/cassettes/list_jobs.yaml")
 def test_list_pages_follow_the_next_cursor() -> None:
     first, second = pages(PARAMS, limit=30)
     assert [j.id for j in first.jobs] == [JOB_ID] and [j.id for j in second.jobs] == [JOB_ID]
@@ -310,7 +310,7 @@ def test_list_pages_follow_the_next_cursor() -> None:
     assert second.next is None
 
 
-@pytest.mark.vcr("buildkite/list_jobs_empty.yaml")
+@pytest.mark.vcr("buildkite/cassettes/list_jobs_empty.yaml")
 def test_empty_list_has_no_next_page() -> None:
     (only,) = pages({**PARAMS, "build": "3"}, limit=None)
     assert only.jobs == [] and only.next is None

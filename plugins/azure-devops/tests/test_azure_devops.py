@@ -113,7 +113,7 @@ def test_a_record_with_a_wrong_type_names_the_field() -> None:
     assert "attempt" in str(info.value)
 
 
-@pytest.mark.vcr("azure-devops/get_job.yaml")
+@pytest.mark.vcr("azure-devops/cassettes/get_job.yaml")
 def test_cli_prints_the_unified_job() -> None:
     result = run_cli(*ARGS)
     assert result.exit_code == 0, result.output
@@ -124,21 +124,21 @@ def test_cli_prints_the_unified_job() -> None:
     assert "commit" not in job  # the timeline has none: left out
 
 
-@pytest.mark.vcr("azure-devops/get_job.yaml")
+@pytest.mark.vcr("azure-devops/cassettes/get_job.yaml")
 def test_raw_is_the_timeline_byte_for_byte() -> None:
     result = run_cli(*ARGS, "--format", "raw")
     assert result.exit_code == 0
     assert result.stdout_bytes == TIMELINE
 
 
-@pytest.mark.vcr("azure-devops/get_job.yaml")
+@pytest.mark.vcr("azure-devops/cassettes/get_job.yaml")
 def test_cli_job_not_in_timeline_exits_5() -> None:
     result = run_cli(*ARGS[:2], TASK_ID, *ARGS[3:])
     assert result.exit_code == 5
     assert "is a Task record, not a Job" in result.stderr and "Traceback" not in result.output
 
 
-@pytest.mark.vcr("azure-devops/get_job_server.yaml")
+@pytest.mark.vcr("azure-devops/cassettes/get_job_server.yaml")
 def test_server_collection_as_organization_under_the_server_root() -> None:
     args = [a.replace("organization=johndoe", "organization=DefaultCollection") for a in ARGS]
     result = run_cli(*args, "--base-url", "https://tfs.example.com/tfs")
@@ -146,7 +146,7 @@ def test_server_collection_as_organization_under_the_server_root() -> None:
     assert out_json(result)["name"] == "deploy production"
 
 
-@pytest.mark.vcr("azure-devops/get_job_server.yaml")
+@pytest.mark.vcr("azure-devops/cassettes/get_job_server.yaml")
 def test_base_url_from_env() -> None:
     args = [a.replace("organization=johndoe", "organization=DefaultCollection") for a in ARGS]
     result = run_cli(*args, env={"UNCI_AZURE_DEVOPS_BASE_URL": "https://tfs.example.com/tfs/"})
@@ -180,7 +180,7 @@ def test_token_variables(server, monkeypatch: pytest.MonkeyPatch, variable: str)
     assert server.requests[-1].headers["Authorization"] == expected
 
 
-@pytest.mark.vcr("azure-devops/not_found.yaml")
+@pytest.mark.vcr("azure-devops/cassettes/not_found.yaml")
 def test_missing_build_says_so() -> None:
     result = run_cli("jobs", "get", JOB_ID, "-P", "azure-devops", "-p", "organization=johndoe",
                      "-p", "project=test-project", "-p", "build=139106")
@@ -188,7 +188,7 @@ def test_missing_build_says_so() -> None:
     assert "(HTTP 404): 'The requested build 139106 could not be found.'" in result.stderr
 
 
-@pytest.mark.vcr("azure-devops/bad_credentials.yaml")
+@pytest.mark.vcr("azure-devops/cassettes/bad_credentials.yaml")
 def test_refused_pat_says_where_tokens_come_from() -> None:
     result = run_cli(*ARGS, "--token", PAT)
     assert result.exit_code == 4
@@ -197,7 +197,7 @@ def test_refused_pat_says_where_tokens_come_from() -> None:
     assert PAT not in result.output
 
 
-@pytest.mark.vcr("azure-devops/bad_credentials.yaml")
+@pytest.mark.vcr("azure-devops/cassettes/bad_credentials.yaml")
 def test_debug_error_never_shows_the_pat() -> None:
     result = run_cli(*ARGS, "--token", PAT, "--format", "debug")
     assert result.exit_code == 4
@@ -205,7 +205,7 @@ def test_debug_error_never_shows_the_pat() -> None:
     assert base64.b64encode(f":{PAT}".encode()).decode() not in result.output
 
 
-@pytest.mark.vcr("azure-devops/bad_request.yaml")
+@pytest.mark.vcr("azure-devops/cassettes/bad_request.yaml")
 def test_other_errors_show_the_message_of_the_error_body() -> None:
     result = run_cli(*ARGS)
     assert result.exit_code == 6
@@ -283,7 +283,7 @@ def test_a_timeline_without_job_records_lists_nothing() -> None:
         assert page.jobs == [] and page.next is None
 
 
-@pytest.mark.vcr("azure-devops/list_jobs.yaml")
+@pytest.mark.vcr("azure-devops/cassettes/list_jobs.yaml")
 def test_list_request_matches_the_cassette() -> None:
     from unci.call import check_params, prepare, resolve_target
     from unci.client import Client

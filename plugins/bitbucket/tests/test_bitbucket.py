@@ -100,7 +100,7 @@ def test_described_fields_match_the_mapping() -> None:
     assert info.username_env == ("BITBUCKET_USERNAME",)
 
 
-@pytest.mark.vcr("bitbucket/get_job.yaml")
+@pytest.mark.vcr("bitbucket/cassettes/get_job.yaml")
 def test_cli_prints_the_unified_job() -> None:
     result = run_cli(*ARGS)
     assert result.exit_code == 0, result.output
@@ -112,20 +112,20 @@ def test_cli_prints_the_unified_job() -> None:
     assert "created_at" not in job and "commit" not in job  # not in a step payload at all
 
 
-@pytest.mark.vcr("bitbucket/get_job.yaml")
+@pytest.mark.vcr("bitbucket/cassettes/get_job.yaml")
 def test_raw_is_byte_for_byte() -> None:
     result = run_cli(*ARGS, "--format", "raw")
     assert result.exit_code == 0
     assert result.stdout_bytes == JOB
 
 
-@pytest.mark.vcr("bitbucket/get_job.yaml")
+@pytest.mark.vcr("bitbucket/cassettes/get_job.yaml")
 def test_cloud_hosting_form_name_as_base_url() -> None:
     result = run_cli(*ARGS, "--base-url", "cloud")
     assert result.exit_code == 0, result.output
 
 
-@pytest.mark.vcr("bitbucket/get_job.yaml")
+@pytest.mark.vcr("bitbucket/cassettes/get_job.yaml")
 def test_debug_output_redacts_the_credentials() -> None:
     result = run_cli(*ARGS, "--format", "debug", "--username", "me", "--password", SECRET)
     assert result.exit_code == 0, result.output
@@ -201,7 +201,7 @@ def test_half_a_basic_pair_is_refused_before_any_request(server, flags: list, sa
 # --- errors ---------------------------------------------------------------------------------
 
 
-@pytest.mark.vcr("bitbucket/not_found.yaml")
+@pytest.mark.vcr("bitbucket/cassettes/not_found.yaml")
 def test_not_found_gives_message_and_detail() -> None:
     result = run_cli("jobs", "get", "1", "-P", "bitbucket", *P_ARGS)
     assert result.exit_code == 5
@@ -209,7 +209,7 @@ def test_not_found_gives_message_and_detail() -> None:
     assert "/pipelines/%7BPipelineUuid%7D/steps/1" in result.stderr
 
 
-@pytest.mark.vcr("bitbucket/repo_not_found.yaml")
+@pytest.mark.vcr("bitbucket/cassettes/repo_not_found.yaml")
 def test_unknown_repository() -> None:
     result = run_cli("jobs", "get", STEP, "-P", "bitbucket", "-p", "workspace_id=TestWorkspace1",
                      "-p", "repo=nosuchrepo", "-p", f"build={PIPELINE}")
@@ -217,7 +217,7 @@ def test_unknown_repository() -> None:
     assert "The requested repository either does not exist or you do not have access" in result.stderr
 
 
-@pytest.mark.vcr("bitbucket/bad_credentials.yaml")
+@pytest.mark.vcr("bitbucket/cassettes/bad_credentials.yaml")
 def test_refused_token_never_shows_the_secret() -> None:
     result = run_cli(*ARGS, "--token", SECRET)
     assert result.exit_code == 4
@@ -227,7 +227,7 @@ def test_refused_token_never_shows_the_secret() -> None:
     assert SECRET not in result.output
 
 
-@pytest.mark.vcr("bitbucket/bad_credentials.yaml")
+@pytest.mark.vcr("bitbucket/cassettes/bad_credentials.yaml")
 def test_refused_app_password_never_shows_the_secret() -> None:
     result = run_cli(*ARGS, "--username", "jdoe", "--password", SECRET, "--error-format", "json")
     assert result.exit_code == 4
@@ -236,7 +236,7 @@ def test_refused_app_password_never_shows_the_secret() -> None:
     assert json.loads(result.stderr)["remote_status"] == 401
 
 
-@pytest.mark.vcr("bitbucket/bad_request.yaml")
+@pytest.mark.vcr("bitbucket/cassettes/bad_request.yaml")
 def test_standard_error_body() -> None:
     result = run_cli(*ARGS)
     assert result.exit_code == 6
@@ -244,7 +244,7 @@ def test_standard_error_body() -> None:
             in result.stderr)
 
 
-@pytest.mark.vcr("bitbucket/rate_limited.yaml")
+@pytest.mark.vcr("bitbucket/cassettes/rate_limited.yaml")
 def test_rate_limited() -> None:
     result = run_cli(*ARGS, "--retries", "0")
     assert result.exit_code == 7
@@ -376,12 +376,12 @@ def walk(provider: str, params: dict, limit: int | None) -> list:
     return pages
 
 
-@pytest.mark.vcr("bitbucket/list_jobs.yaml")
+@pytest.mark.vcr("bitbucket/cassettes/list_jobs.yaml")
 def test_list_walks_next_urls_through_the_core() -> None:
     pages = walk("bitbucket", PARAMS, 1)
     assert [[j.id for j in p.jobs] for p in pages] == [["{PipelineStep1Uuid}"], ["{PipelineStep2Uuid}"]]
 
 
-@pytest.mark.vcr("bitbucket/list_empty.yaml")
+@pytest.mark.vcr("bitbucket/cassettes/list_empty.yaml")
 def test_list_of_a_pipeline_without_steps() -> None:
     assert [p.jobs for p in walk("bitbucket", PARAMS, None)] == [[]]
