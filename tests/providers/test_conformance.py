@@ -20,14 +20,21 @@ class TestGitHub(ProviderConformance):
     params = {"owner": "octo-org", "repo_id": "octo-repo"}
     list_params = {**params, "build": "29679449"}
     job_id = "399444496"
-    cassettes = [C / "github/cassettes/get_job.yaml", C / "github/cassettes/bad_credentials.yaml",
-                 C / "github/cassettes/server_error.yaml", Cassette(C / "github/cassettes/not_found.yaml", job_id="1"),
-                 Cassette(C / "github/cassettes/get_job_ghes.yaml", base_url="https://ghe.example.com/api/v3")]
+    cassettes = [
+        C / "github/cassettes/get_job.yaml",
+        C / "github/cassettes/bad_credentials.yaml",
+        C / "github/cassettes/server_error.yaml",
+        Cassette(C / "github/cassettes/not_found.yaml", job_id="1"),
+        Cassette(C / "github/cassettes/get_job_ghes.yaml", base_url="https://ghe.example.com/api/v3"),
+    ]
     # Constructed: the official example omits created_at and run_attempt, which the Job schema
     # lists (reference/providers/github/NOTES.md); the same payload with both, as GitHub sends.
-    samples = [Sample(with_fields(cassette_body("github", "get_job"), run_attempt=2,
-                                  created_at="2020-01-20T17:42:30Z"),
-                      name="get_job + created_at, run_attempt (constructed)")]
+    samples = [
+        Sample(
+            with_fields(cassette_body("github", "get_job"), run_attempt=2, created_at="2020-01-20T17:42:30Z"),
+            name="get_job + created_at, run_attempt (constructed)",
+        )
+    ]
     list_cassettes = [Cassette(C / "github/cassettes/list_jobs.yaml", limit=1)]
 
 
@@ -37,11 +44,16 @@ class TestCircleCI(ProviderConformance):
     params = {"project_slug": "gh/CircleCI-Public/api-preview-docs"}
     list_params = {"build": "fda08377-fe7e-46b1-8992-3a7aaecac9c3"}
     job_id = "123"
-    cassettes = [C / "circleci/cassettes/get_job.yaml", C / "circleci/cassettes/bad_credentials.yaml",
-                 Cassette(C / "circleci/cassettes/not_found.yaml", job_id="1",
-                          params={"project_slug": "gh/acme/missing"}),
-                 Cassette(C / "circleci/cassettes/get_job_server.yaml",
-                          base_url="https://circleci.example.com/api/v2")]
+    cassettes = [
+        C / "circleci/cassettes/get_job.yaml",
+        C / "circleci/cassettes/bad_credentials.yaml",
+        Cassette(
+            C / "circleci/cassettes/not_found.yaml", job_id="1", params={"project_slug": "gh/acme/missing"}
+        ),
+        Cassette(
+            C / "circleci/cassettes/get_job_server.yaml", base_url="https://circleci.example.com/api/v2"
+        ),
+    ]
     list_cassettes = [C / "circleci/cassettes/list_jobs.yaml", C / "circleci/cassettes/list_empty.yaml"]
 
 
@@ -50,11 +62,16 @@ class TestTravis(ProviderConformance):
     distribution = "unci-travis"
     list_params = {"build": "351778872"}
     job_id = "351778875"
-    cassettes = [C / "travis/cassettes/get_job.yaml", C / "travis/cassettes/bad_credentials.yaml",
-                 Cassette(C / "travis/cassettes/not_found.yaml", job_id="1"),
-                 Cassette(C / "travis/cassettes/get_job_org.yaml", base_url="https://api.travis-ci.org")]
-    list_cassettes = [Cassette(C / "travis/cassettes/list_jobs.yaml", limit=2),
-                      Cassette(C / "travis/cassettes/list_empty.yaml", params={"build": "1"})]
+    cassettes = [
+        C / "travis/cassettes/get_job.yaml",
+        C / "travis/cassettes/bad_credentials.yaml",
+        Cassette(C / "travis/cassettes/not_found.yaml", job_id="1"),
+        Cassette(C / "travis/cassettes/get_job_org.yaml", base_url="https://api.travis-ci.org"),
+    ]
+    list_cassettes = [
+        Cassette(C / "travis/cassettes/list_jobs.yaml", limit=2),
+        Cassette(C / "travis/cassettes/list_empty.yaml", params={"build": "1"}),
+    ]
 
 
 class TestBitbucket(ProviderConformance):
@@ -62,12 +79,20 @@ class TestBitbucket(ProviderConformance):
     distribution = "unci-bitbucket"
     params = {"workspace_id": "TestWorkspace1", "repo": "testrepository1", "build": "{PipelineUuid}"}
     job_id = "{PipelineStep1Uuid}"
-    cassettes = [C / "bitbucket/cassettes/get_job.yaml", C / "bitbucket/cassettes/bad_credentials.yaml",
-                 C / "bitbucket/cassettes/bad_request.yaml", Cassette(C / "bitbucket/cassettes/not_found.yaml", job_id="1")]
+    cassettes = [
+        C / "bitbucket/cassettes/get_job.yaml",
+        C / "bitbucket/cassettes/bad_credentials.yaml",
+        C / "bitbucket/cassettes/bad_request.yaml",
+        Cassette(C / "bitbucket/cassettes/not_found.yaml", job_id="1"),
+    ]
     # Constructed: the recorded step has no `name`; real steps carry one (DevLake's captures of
     # api.bitbucket.org, reference/providers/bitbucket/NOTES.md).
-    samples = [Sample(with_fields(cassette_body("bitbucket", "get_job"), name="Build and test"),
-                      name="get_job + name (constructed)")]
+    samples = [
+        Sample(
+            with_fields(cassette_body("bitbucket", "get_job"), name="Build and test"),
+            name="get_job + name (constructed)",
+        )
+    ]
     list_cassettes = [Cassette(C / "bitbucket/cassettes/list_jobs.yaml", limit=1)]
 
 
@@ -76,9 +101,13 @@ class TestBuddy(ProviderConformance):
     distribution = "unci-buddy"
     params = {"workspace": "buddy", "project": "company-website", "workflow": "2"}
     job_id = "1"
-    cassettes = [C / "buddy/cassettes/get_job.yaml", C / "buddy/cassettes/bad_credentials.yaml",
-                 C / "buddy/cassettes/api_disabled.yaml", Cassette(C / "buddy/cassettes/not_found.yaml", job_id="999"),
-                 Cassette(C / "buddy/cassettes/get_job_eu.yaml", base_url="https://api.eu.buddy.works")]
+    cassettes = [
+        C / "buddy/cassettes/get_job.yaml",
+        C / "buddy/cassettes/bad_credentials.yaml",
+        C / "buddy/cassettes/api_disabled.yaml",
+        Cassette(C / "buddy/cassettes/not_found.yaml", job_id="999"),
+        Cassette(C / "buddy/cassettes/get_job_eu.yaml", base_url="https://api.eu.buddy.works"),
+    ]
     list_cassettes = [Cassette(C / "buddy/cassettes/list_jobs.yaml", limit=1)]
 
 
@@ -88,14 +117,20 @@ class TestGitLab(ProviderConformance):
     params = {"project": "1"}
     list_params = {"project": "1", "build": "6"}
     job_id = "8"
-    cassettes = [C / "gitlab/cassettes/get_job.yaml", C / "gitlab/cassettes/unauthorized.yaml",
-                 C / "gitlab/cassettes/insufficient_scope.yaml",
-                 Cassette(C / "gitlab/cassettes/get_job_by_path.yaml", params={"project": "gitlab-org/gitlab"}),
-                 Cassette(C / "gitlab/cassettes/not_found.yaml", params={"project": "404"}),
-                 Cassette(C / "gitlab/cassettes/get_job_self_managed.yaml",
-                          base_url="https://gitlab.example.com/api/v4")]
-    list_cassettes = [Cassette(C / "gitlab/cassettes/list_jobs.yaml", limit=2),
-                      Cassette(C / "gitlab/cassettes/list_jobs_empty.yaml", params={"project": "1", "build": "7"})]
+    cassettes = [
+        C / "gitlab/cassettes/get_job.yaml",
+        C / "gitlab/cassettes/unauthorized.yaml",
+        C / "gitlab/cassettes/insufficient_scope.yaml",
+        Cassette(C / "gitlab/cassettes/get_job_by_path.yaml", params={"project": "gitlab-org/gitlab"}),
+        Cassette(C / "gitlab/cassettes/not_found.yaml", params={"project": "404"}),
+        Cassette(
+            C / "gitlab/cassettes/get_job_self_managed.yaml", base_url="https://gitlab.example.com/api/v4"
+        ),
+    ]
+    list_cassettes = [
+        Cassette(C / "gitlab/cassettes/list_jobs.yaml", limit=2),
+        Cassette(C / "gitlab/cassettes/list_jobs_empty.yaml", params={"project": "1", "build": "7"}),
+    ]
 
 
 class TestBuildkite(ProviderConformance):
@@ -103,8 +138,11 @@ class TestBuildkite(ProviderConformance):
     distribution = "unci-buildkite"
     params = {"organization": "my-great-org", "pipeline": "my-pipeline", "build": "1"}
     job_id = "b63254c0-3271-4a98-8270-7cfbd6c2f14e"
-    cassettes = [C / "buildkite/cassettes/get_job.yaml", C / "buildkite/cassettes/unauthorized.yaml",
-                 Cassette(C / "buildkite/cassettes/not_found.yaml", job_id="00000000-0000-0000-0000-000000000000")]
+    cassettes = [
+        C / "buildkite/cassettes/get_job.yaml",
+        C / "buildkite/cassettes/unauthorized.yaml",
+        Cassette(C / "buildkite/cassettes/not_found.yaml", job_id="00000000-0000-0000-0000-000000000000"),
+    ]
     list_cassettes = [Cassette(C / "buildkite/cassettes/list_jobs.yaml", limit=30)]
 
 
@@ -116,15 +154,26 @@ class TestJenkins(ProviderConformance):
     distribution = "unci-jenkins"
     params = {"job": "jobbb"}
     job_id = "14"
-    cassettes = [C / "jenkins/cassettes/get_job.yaml", C / "jenkins/cassettes/bad_credentials.yaml",
-                 Cassette(C / "jenkins/cassettes/not_found.yaml", job_id="999"),
-                 Cassette(C / "jenkins/cassettes/get_job_folders.yaml", job_id="31",
-                          params={"job": FOLDERS},
-                          base_url="https://ci.example.com/jenkins")]
-    list_cassettes = [C / "jenkins/cassettes/list_short.yaml",
-                      Cassette(C / "jenkins/cassettes/list_jobs.yaml", limit=1,
-                               params={"job": FOLDERS},
-                               base_url="https://ci.example.com/jenkins")]
+    cassettes = [
+        C / "jenkins/cassettes/get_job.yaml",
+        C / "jenkins/cassettes/bad_credentials.yaml",
+        Cassette(C / "jenkins/cassettes/not_found.yaml", job_id="999"),
+        Cassette(
+            C / "jenkins/cassettes/get_job_folders.yaml",
+            job_id="31",
+            params={"job": FOLDERS},
+            base_url="https://ci.example.com/jenkins",
+        ),
+    ]
+    list_cassettes = [
+        C / "jenkins/cassettes/list_short.yaml",
+        Cassette(
+            C / "jenkins/cassettes/list_jobs.yaml",
+            limit=1,
+            params={"job": FOLDERS},
+            base_url="https://ci.example.com/jenkins",
+        ),
+    ]
 
 
 class TestAzureDevOps(ProviderConformance):
@@ -132,13 +181,18 @@ class TestAzureDevOps(ProviderConformance):
     distribution = "unci-azure-devops"
     params = {"organization": "johndoe", "project": "test-project", "build": "12"}
     job_id = "cfa20e98-6997-523c-4233-f0a7302c929f"
-    cassettes = [C / "azure-devops/cassettes/get_job.yaml", C / "azure-devops/cassettes/bad_credentials.yaml",
-                 C / "azure-devops/cassettes/bad_request.yaml",
-                 Cassette(C / "azure-devops/cassettes/not_found.yaml",
-                          params={"organization": "johndoe", "project": "test-project",
-                                  "build": "139106"}),
-                 Cassette(C / "azure-devops/cassettes/get_job_server.yaml",
-                          params={"organization": "DefaultCollection", "project": "test-project",
-                                  "build": "12"},
-                          base_url="https://tfs.example.com/tfs")]
+    cassettes = [
+        C / "azure-devops/cassettes/get_job.yaml",
+        C / "azure-devops/cassettes/bad_credentials.yaml",
+        C / "azure-devops/cassettes/bad_request.yaml",
+        Cassette(
+            C / "azure-devops/cassettes/not_found.yaml",
+            params={"organization": "johndoe", "project": "test-project", "build": "139106"},
+        ),
+        Cassette(
+            C / "azure-devops/cassettes/get_job_server.yaml",
+            params={"organization": "DefaultCollection", "project": "test-project", "build": "12"},
+            base_url="https://tfs.example.com/tfs",
+        ),
+    ]
     list_cassettes = [C / "azure-devops/cassettes/list_jobs.yaml"]
