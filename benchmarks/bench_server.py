@@ -50,15 +50,23 @@ def serve_upstream() -> None:
              b"x-ratelimit-limit: 5000\r\nx-ratelimit-remaining: 4999\r\n"
              b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
 
+    opened = [0]
+
     class Upstream(asyncio.Protocol):
         def connection_made(self, transport: asyncio.BaseTransport) -> None:
             self.transport = transport
             self.buffer = b""
+            opened[0] += 1
 
         def data_received(self, data: bytes) -> None:
             self.buffer += data
             while b"\r\n\r\n" in self.buffer:  # GETs carry no body
-                _, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
+                head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
+                if head.startswith(b"GET /__connections "):  # how many TCP connections so far
+                    count = str(opened[0]).encode()
+                    self.transport.write(b"HTTP/1.1 200 OK\r\nContent-Length: "  # type: ignore[attr-defined]
+                                         + str(len(count)).encode() + b"\r\n\r\n" + count)
+                    continue
                 self.transport.write(reply)  # type: ignore[attr-defined]
 
     async def serve() -> None:
@@ -137,21 +145,133 @@ def load(port: int, path: str, seconds: float, connections: int, headers: str = 
     }
 
 
+# --- the baselines: bare proxies on the same uvicorn and Starlette (run as their own process) ---
+
+
+def serve_proxy(kind: str, port: int, upstream: int) -> None:
+    """One route that forwards to the upstream with a bare ``aiohttp`` or ``httpx`` client and
+    answers its body: what a proxy costs with no unci in it (no accounts, checks, mapping)."""
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    url = f"http://{HOST}:{upstream}/repos/octo-org/octo-repo/actions/jobs/{JOB_ID}"
+    headers = {"Authorization": "Bearer ghp_benchmark_token_value",
+               "Accept": "application/vnd.github+json"}
+    state: dict = {}
+
+    async def job(request):  # noqa: ANN001, ANN202
+        if kind == "aiohttp":
+            async with state["client"].get(url, headers=headers) as answer:
+                body = await answer.read()
+                return Response(body, status_code=answer.status, media_type="application/json")
+        answer = await state["client"].get(url, headers=headers)
+        return Response(answer.content, status_code=answer.status_code,
+                        media_type="application/json")
+
+    async def health(request):  # noqa: ANN001, ANN202
+        return Response(b'{"status":"ok"}', media_type="application/json")
+
+    from contextlib import asynccontextmanager
+
+    @asynccontextmanager
+    async def lifespan(app):  # noqa: ANN001, ANN202
+        if kind == "aiohttp":
+            import aiohttp
+
+            state["client"] = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=0, limit_per_host=100))
+        elif kind == "httpx-pools":
+            import httpx
+
+            from unci.server.pools import OriginPools
+
+            state["client"] = httpx.AsyncClient(transport=OriginPools())
+        else:
+            import httpx
+
+            state["client"] = httpx.AsyncClient(limits=httpx.Limits(
+                max_connections=100, max_keepalive_connections=100))
+        yield
+        await (state["client"].close() if kind == "aiohttp" else state["client"].aclose())
+
+    app = Starlette(routes=[Route("/job", job), Route("/healthz", health)], lifespan=lifespan)
+    uvicorn.run(app, host=HOST, port=port, log_level="warning", access_log=False,
+                server_header=False)
+
+
 # --- processes -------------------------------------------------------------------------------
+
+
+def _pids(pid: int) -> list[int]:
+    pids = [pid]
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        pids += [int(p) for p in children.read_text().split()]
+    return pids
 
 
 def rss_mib(pid: int) -> float:
     """Resident memory of a process and its children (uvicorn workers), in MiB."""
     total = 0
-    pids = [pid]
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    if children.exists():
-        pids += [int(p) for p in children.read_text().split()]
-    for p in pids:
+    for p in _pids(pid):
         for line in Path(f"/proc/{p}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
                 total += int(line.split()[1])
     return total / 1024
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its children (all their threads) so far."""
+    ticks = 0
+    for p in _pids(pid):
+        fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def upstream_connections(port: int) -> int:
+    """How many TCP connections the upstream has accepted so far (asked on a connection of its
+    own, which is counted too)."""
+    with socket.create_connection((HOST, port), timeout=5) as conn:
+        conn.sendall(b"GET /__connections HTTP/1.1\r\nHost: x\r\n\r\n")
+        data = b""
+        while b"\r\n\r\n" not in data or not data.split(b"\r\n\r\n", 1)[1]:
+            data += conn.recv(256)
+        return int(data.split(b"\r\n\r\n", 1)[1])
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:  # a free port on loopback (the server binds it right after)
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def _wait_healthy(process: subprocess.Popen, port: int, tail: collections.deque[str]) -> None:
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            with socket.create_connection((HOST, port), timeout=1) as conn:
+                conn.sendall(f"GET /healthz HTTP/1.1\r\nHost: {HOST}\r\n"
+                             "Connection: close\r\n\r\n".encode())
+                if conn.recv(64).startswith(b"HTTP/1.1 200"):
+                    return
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit("the server did not start:\n" + "".join(tail))
+        time.sleep(0.1)
+
+
+def _spawn(cmd: list[str], env: dict[str, str], port: int) -> subprocess.Popen:
+    process = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               text=True)
+    # The access log (one line a request at info) is read away so the pipe never fills.
+    tail: collections.deque[str] = collections.deque(maxlen=20)
+    threading.Thread(target=lambda: tail.extend(process.stderr), daemon=True).start()
+    _wait_healthy(process, port, tail)
+    return process
 
 
 def start_unci(upstream: int, workdir: Path, workers: int,
@@ -168,57 +288,57 @@ def start_unci(upstream: int, workdir: Path, workers: int,
            "UNCI_CONFIG": str(config), "UNCI_SERVER_TOKENS": TOKEN,
            "BENCH_GH_TOKEN": "ghp_benchmark_token_value", "PYTHONUNBUFFERED": "1"}
     unci = Path(sys.executable).with_name("unci")
-    with socket.socket() as probe:  # a free port on loopback (the server binds it right after)
-        probe.bind((HOST, 0))
-        port = probe.getsockname()[1]
-    process = subprocess.Popen(
-        [str(unci), "serve", "--host", HOST, "--port", str(port), "--workers", str(workers),
-         "--retries", "0", "--log-level", log_level],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    # The access log (one line a request at info) is read away so the pipe never fills.
-    tail: collections.deque[str] = collections.deque(maxlen=20)
-    threading.Thread(target=lambda: tail.extend(process.stderr), daemon=True).start()
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            with socket.create_connection((HOST, port), timeout=1) as conn:
-                conn.sendall(f"GET /healthz HTTP/1.1\r\nHost: {HOST}\r\n"
-                             "Connection: close\r\n\r\n".encode())
-                if conn.recv(64).startswith(b"HTTP/1.1 200"):
-                    break
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit("unci serve did not start:\n" + "".join(tail))
-        time.sleep(0.1)
+    port = _free_port()
+    process = _spawn([str(unci), "serve", "--host", HOST, "--port", str(port), "--workers",
+                      str(workers), "--retries", "0", "--log-level", log_level], env, port)
     return process, port
+
+
+def start_proxy(kind: str, upstream: int) -> tuple[subprocess.Popen, int]:
+    port = _free_port()
+    process = _spawn([sys.executable, __file__, "--serve-proxy", kind, str(port), str(upstream)],
+                     dict(os.environ), port)
+    return process, port
+
+
+def measured(pid: int, upstream: int, port: int, path: str, seconds: float, connections: int,
+             headers: str = "") -> dict:
+    """A load run with the server's CPU time per request and the upstream connections it
+    opened per 100 requests."""
+    cpu, opened = cpu_seconds(pid), upstream_connections(upstream)
+    row = load(port, path, seconds, connections, headers)
+    cpu, opened = cpu_seconds(pid) - cpu, upstream_connections(upstream) - opened - 1
+    row["cpu_us_per_request"] = cpu / max(1, row["requests"]) * 1e6
+    row["upstream_connections_per_100"] = opened / max(1, row["requests"]) * 100
+    return row
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seconds", type=float, default=20.0,
-                        help="seconds of load on unci (the direct run takes an eighth, at least 2.5)")
+    parser.add_argument("--seconds", type=float, default=10.0,
+                        help="seconds of load on unci (each baseline gets a third, at least 3)")
     parser.add_argument("--connections", type=int, default=100)
     parser.add_argument("--workers", type=int, default=1, help="unci serve --workers")
     parser.add_argument("--log-level", default="info",
                         help="unci serve --log-level (info, the default, logs each request)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
-    direct_seconds = max(2.5, args.seconds / 8)
+    other = max(3.0, args.seconds / 3)
     one = 1.5  # seconds of one connection, for the latency unci adds to a single call
 
     upstream = subprocess.Popen([sys.executable, __file__, "--serve-upstream"],
                                 stdout=subprocess.PIPE, text=True)
     assert upstream.stdout is not None
-    upstream_port = int(upstream.stdout.readline())
+    up = int(upstream.stdout.readline())
     direct_path = "/repos/octo-org/octo-repo/actions/jobs/1"
+    rows: dict[str, dict] = {}
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            server, port = start_unci(upstream_port, Path(tmp), args.workers, args.log_level)
+            server, port = start_unci(up, Path(tmp), args.workers, args.log_level)
             try:
                 path = f"/unified/ci-cd/jobs/{JOB_ID}?integrated_account_id=bench"
                 auth = f"Authorization: Bearer {TOKEN}\r\n"
-                warm = load(port, path, 0.5, args.connections, auth)  # pools, imports, plugins
+                warm = load(port, path, 1.0, args.connections, auth)  # pools, imports, plugins
                 if warm["errors"]:
                     raise SystemExit(f"warm-up failed: {warm['error_kinds']}")
                 rss_before = rss_mib(server.pid)
@@ -230,53 +350,76 @@ def main() -> None:
                         samples.append(rss_mib(server.pid))
 
                 threading.Thread(target=sample, daemon=True).start()
-                through = load(port, path, args.seconds, args.connections, auth)
+                rows["unci"] = measured(server.pid, up, port, path, args.seconds,
+                                        args.connections, auth)
                 stop.set()
                 rss_after = rss_mib(server.pid)
-                single = load(port, path, one, 1, auth)
+                rows["unci_one_connection"] = load(port, path, one, 1, auth)
             finally:
                 server.terminate()
                 server.wait(timeout=10)
-        load(upstream_port, direct_path, 0.25, args.connections)
-        direct = load(upstream_port, direct_path, direct_seconds, args.connections)
-        direct_single = load(upstream_port, direct_path, one, 1)
+        for kind in ("aiohttp", "httpx", "httpx-pools"):
+            proxy, port = start_proxy(kind, up)
+            try:
+                load(port, "/job", 1.0, args.connections)
+                rows[f"bare_{kind}_proxy"] = measured(proxy.pid, up, port, "/job", other,
+                                                      args.connections)
+            finally:
+                proxy.terminate()
+                proxy.wait(timeout=10)
+        load(up, direct_path, 0.25, args.connections)
+        rows["direct"] = load(up, direct_path, other, args.connections)
+        rows["direct_one_connection"] = load(up, direct_path, one, 1)
     finally:
         upstream.terminate()
         upstream.wait(timeout=10)
 
+    unci, direct, aio = rows["unci"], rows["direct"], rows["bare_aiohttp_proxy"]
     figures = {
         "connections": args.connections, "seconds": args.seconds, "workers": args.workers,
-        "unci": through, "direct": direct, "unci_one_connection": single,
-        "direct_one_connection": direct_single,
+        **rows,
         "rss_mib_before": round(rss_before, 1), "rss_mib_after": round(rss_after, 1),
         "rss_mib_during": [round(x, 1) for x in samples],
-        "throughput_ratio_direct_over_unci": round(direct["rps"] / through["rps"], 1),
-        "p50_ratio_unci_over_direct": round(through["p50_ms"] / direct["p50_ms"], 1),
-        "added_ms_per_call": round(single["p50_ms"] - direct_single["p50_ms"], 2),
+        "throughput_ratio_direct_over_unci": round(direct["rps"] / unci["rps"], 1),
+        "cpu_ratio_unci_over_bare_aiohttp": round(unci["cpu_us_per_request"]
+                                                  / aio["cpu_us_per_request"], 2),
+        "added_ms_per_call": round(rows["unci_one_connection"]["p50_ms"]
+                                   - rows["direct_one_connection"]["p50_ms"], 2),
     }
     if args.json:
         print(json.dumps(figures, indent=2))
         return
-    print(f"{args.connections} connections for {args.seconds:g} s on unci serve "
-          f"({args.workers} worker(s), log level {args.log_level}), {direct_seconds:g} s on the "
-          f"upstream directly; then one connection for {one:g} s on each; all on {HOST}")
-    print(f"  {'':26}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
-    for name, row in ((f"unci serve, {args.connections} conn.", through),
-                      (f"upstream, {args.connections} conn.", direct),
-                      ("unci serve, 1 conn.", single), ("upstream, 1 conn.", direct_single)):
-        print(f"  {name:26}{row['rps']:>9.0f}{row['p50_ms']:>9.2f}{row['p99_ms']:>9.2f}"
-              f"{row['errors']:>8}")
+    print(f"{args.connections} connections: {args.seconds:g} s on unci serve ({args.workers} "
+          f"worker(s), log level {args.log_level}), {other:g} s on each baseline; then one "
+          f"connection for {one:g} s; all on {HOST}")
+    print(f"  {'':32}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'errors':>7}{'CPU us/req':>11}"
+          f"{'new conn/100':>13}")
+    names = {"unci": f"unci serve, {args.connections} conn.",
+             "bare_aiohttp_proxy": "bare aiohttp proxy (Starlette)",
+             "bare_httpx_proxy": "bare httpx proxy (Starlette)",
+             "direct": f"upstream directly, {args.connections} conn.",
+             "unci_one_connection": "unci serve, 1 conn.",
+             "direct_one_connection": "upstream directly, 1 conn."}
+    for key, name in names.items():
+        row = rows[key]
+        cpu = f"{row['cpu_us_per_request']:.0f}" if "cpu_us_per_request" in row else "-"
+        new = (f"{row['upstream_connections_per_100']:.2f}"
+               if "upstream_connections_per_100" in row else "-")
+        print(f"  {name:32}{row['rps']:>8.0f}{row['p50_ms']:>9.2f}{row['p99_ms']:>9.2f}"
+              f"{row['errors']:>7}{cpu:>11}{new:>13}")
     half = samples[len(samples) // 2:] or [rss_after]
     print(f"  server RSS: {rss_before:.1f} MiB after warm-up, {rss_after:.1f} MiB after the load "
           f"({rss_after - rss_before:+.1f} MiB); over the second half of the load "
           f"{min(half):.1f} to {max(half):.1f} MiB")
-    print(f"  overhead: the bare upstream serves {figures['throughput_ratio_direct_over_unci']}x "
-          f"unci's requests/s; unci's p50 under load is {figures['p50_ratio_unci_over_direct']}x "
-          f"the upstream's; one call through unci takes {figures['added_ms_per_call']} ms more")
+    print(f"  CPU per request: unci is {figures['cpu_ratio_unci_over_bare_aiohttp']}x the bare "
+          f"aiohttp proxy; the bare upstream serves {figures['throughput_ratio_direct_over_unci']}x "
+          f"unci's requests/s; one call through unci takes {figures['added_ms_per_call']} ms more")
 
 
 if __name__ == "__main__":
     if sys.argv[1:] == ["--serve-upstream"]:
         serve_upstream()
+    elif sys.argv[1:2] == ["--serve-proxy"]:
+        serve_proxy(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
     else:
         main()

@@ -6,6 +6,7 @@ serve, and says how to install them when they are missing rather than showing a 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from typing import Any
@@ -59,7 +60,8 @@ def _patch_bind_socket() -> None:
 
 
 def _log_config(level: str) -> dict[str, Any]:
-    """uvicorn's own logging config plus the ``unci`` logger on the same handler."""
+    """uvicorn's own logging config plus the ``unci`` logger on the same handler, every
+    handler escaping control characters (a caller's input must not forge log lines)."""
     from copy import deepcopy
 
     from uvicorn.config import LOGGING_CONFIG
@@ -67,7 +69,24 @@ def _log_config(level: str) -> dict[str, Any]:
     config = deepcopy(LOGGING_CONFIG)
     config["loggers"]["unci"] = {"handlers": ["default"], "level": level.upper(),
                                  "propagate": False}
+    config.setdefault("filters", {})["escape"] = {"()": "unci.server.accesslog.EscapeControls"}
+    for handler in config["handlers"].values():
+        handler.setdefault("filters", []).append("escape")
     return config
+
+
+def _raise_file_limit(wanted: int) -> None:
+    """Let the process hold ``wanted`` connections: raise the soft limit on open files toward
+    the hard one (often 1024 by default, fewer than the connection limit plus pools)."""
+    try:
+        import resource
+    except ImportError:  # not on POSIX
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
 @click.command("serve")
@@ -88,6 +107,20 @@ def _log_config(level: str) -> dict[str, Any]:
               help="Retries of a provider call on connection errors, 429, 502, 503, 504.")
 @click.option("--max-wait", type=click.FloatRange(min=0), default=60.0, show_default=True,
               metavar="SECONDS", help="Longest total wait for retries and rate limits per request.")
+@click.option("--pool-size", type=click.IntRange(min=1), default=100, show_default=True,
+              help="Connections to each provider origin (host:port) at most.")
+@click.option("--pool-wait", type=click.FloatRange(min=0), default=5.0, show_default=True,
+              metavar="SECONDS",
+              help="How long a call waits for a free connection to its provider, then 503.")
+@click.option("--header-timeout", type=click.FloatRange(min=0, min_open=True), default=10.0,
+              show_default=True, metavar="SECONDS",
+              help="Close a connection that has not sent a whole request head in this time.")
+@click.option("--keep-alive", type=click.FloatRange(min=0, min_open=True), default=5.0,
+              show_default=True, metavar="SECONDS",
+              help="Close an idle keep-alive connection after this long.")
+@click.option("--limit-concurrency", type=click.IntRange(min=1), default=1000,
+              show_default=True, metavar="N",
+              help="Open connections at most; more are answered 503 and closed.")
 @click.option("--root-path", default="", metavar="PATH",
               help="The path prefix a reverse proxy serves unci under (e.g. /ci).")
 @click.option("--forwarded-allow-ips", default=None, metavar="IPS",
@@ -95,7 +128,8 @@ def _log_config(level: str) -> dict[str, Any]:
 @click.option("--log-level", type=click.Choice(["critical", "error", "warning", "info", "debug"]),
               default="info", show_default=True, help="info logs one line per request.")
 def serve(host: str, port: int, tokens_file: str | None, no_auth: bool, workers: int,
-          timeout: float | None, retries: int, max_wait: float, root_path: str,
+          timeout: float | None, retries: int, max_wait: float, pool_size: int, pool_wait: float,
+          header_timeout: float, keep_alive: float, limit_concurrency: int, root_path: str,
           forwarded_allow_ips: str | None, log_level: str) -> None:
     """Serve GET /unified/ci-cd/jobs/{id} and GET /unified/ci-cd/jobs, as Truto does.
 
@@ -112,6 +146,7 @@ def serve(host: str, port: int, tokens_file: str | None, no_auth: bool, workers:
             f"`unci serve` needs the server extra, which is not installed ({exc.name} is "
             f"missing); install it with: {INSTALL_HINT}"
         ) from None
+    from unci.server.accesslog import LineWriter
     from unci.server.app import ServerConfig, create_app
     from unci.server.auth import GENERATE_HINT, load_tokens
 
@@ -130,24 +165,34 @@ def serve(host: str, port: int, tokens_file: str | None, no_auth: bool, workers:
     if no_auth and load_tokens(tokens_file):
         click.echo("unci: warning: --no-auth: the configured API tokens are not checked",
                    err=True)
+    # Every worker (and this process) reads the same options; tokens are read again from the
+    # same environment and file, so none of them is written anywhere.
+    os.environ["UNCI_SERVER_OPTIONS"] = json.dumps(
+        {"auth": not no_auth, "tokens_file": tokens_file, "timeout": timeout, "retries": retries,
+         "max_wait": max_wait, "pool_size": pool_size, "pool_wait": pool_wait,
+         "header_timeout": header_timeout, "limit_concurrency": limit_concurrency,
+         "line_writer": True})
     config = ServerConfig(tokens=tokens, auth=not no_auth, timeout=timeout, retries=retries,
-                          max_wait=max_wait)
+                          max_wait=max_wait, pool_size=pool_size, pool_wait=pool_wait,
+                          access_log=LineWriter())
     app = create_app(config)  # fail here, once, before any worker starts
     auth = "off (--no-auth)" if no_auth else f"{len(tokens)} API token(s)"
     where = f"{host}:{port}" if port else f"{host}, on a free port uvicorn names below,"
     click.echo(f"unci: serving the unified CI/CD jobs API on {where} (auth: {auth}); "
                "Ctrl+C stops", err=True)
+    from unci.server.connections import protocol
+
+    _raise_file_limit(limit_concurrency + pool_size * 8 + 64)
+    # uvicorn's own limit counts connections and requests; the guarded protocol refuses
+    # connections past the limit, so uvicorn's is set one above, for pipelined requests only.
     options: dict[str, Any] = dict(host=host, port=port, log_config=_log_config(log_level),
                                    log_level=log_level, access_log=False, server_header=False,
                                    root_path=root_path, proxy_headers=True,
-                                   forwarded_allow_ips=forwarded_allow_ips)
+                                   forwarded_allow_ips=forwarded_allow_ips, http=protocol(),
+                                   timeout_keep_alive=keep_alive,
+                                   limit_concurrency=limit_concurrency + 1)
     if workers == 1:
         uvicorn.run(app, **options)
         return
-    # Each worker builds its own app from these options; tokens are read again from the same
-    # environment and file, so none of them is written anywhere.
-    os.environ["UNCI_SERVER_OPTIONS"] = json.dumps(
-        {"auth": not no_auth, "tokens_file": tokens_file, "timeout": timeout, "retries": retries,
-         "max_wait": max_wait})
     _patch_bind_socket()
     uvicorn.run("unci.server.app:create_app_from_env", factory=True, workers=workers, **options)

@@ -11,7 +11,6 @@ serve behind one load balancer.
 from __future__ import annotations
 
 import logging
-import time
 import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -24,16 +23,17 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from unci import __version__, accounts
 from unci.client import AsyncClient
 from unci.commands import encode_output, render, render_page
 from unci.errors import ConfigError, MissingParams, RemoteError, UnciError, UsageError
 from unci.ratelimit import normalize as normalize_ratelimit
-from unci.redact import redact_query, scrub_bytes
+from unci.redact import scrub_bytes
 from unci.retry import RetryPolicy
+from unci.server.accesslog import AccessLog
 from unci.server.auth import GENERATE_HINT, TokenChecker
+from unci.server.pools import DEFAULT_PER_ORIGIN, DEFAULT_WAIT, OriginPools, PoolLimits
 from unci.server.query import TrutoQuery, parse
 
 log = logging.getLogger("unci.server")
@@ -49,6 +49,11 @@ class ServerConfig:
     timeout: float | None = None
     retries: int = 3
     max_wait: float = 60.0
+    #: Connections per provider origin, and how long a call waits for one (then a 503).
+    pool_size: int = DEFAULT_PER_ORIGIN
+    pool_wait: float = DEFAULT_WAIT
+    #: Where access lines go (``unci serve``: a :class:`LineWriter` on stderr); default logging.
+    access_log: Callable[[str], None] | None = field(default=None, repr=False)
     #: Tests and benchmarks can put an httpx transport under the provider calls.
     transport: httpx.AsyncBaseTransport | None = field(default=None, repr=False)
 
@@ -116,7 +121,7 @@ def _guarded(handler: Handler) -> Handler:
             secrets = _secrets_for(getattr(request.state, "query", None))
             text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
             log.error("internal error on %s: %s", request.url.path,
-                      scrub_bytes(text.encode(), secrets).decode())
+                      scrub_bytes(text.encode(), secrets).decode(), extra={"multiline": True})
             return _json({"statusCode": 500, "error": "Internal Server Error",
                           "message": f"internal error: {type(exc).__name__} (see the server log)"},
                          500)
@@ -255,42 +260,6 @@ async def _http_error(request: Request, exc: Exception) -> Response:
                  headers=dict(exc.headers or {}))
 
 
-# --- access log ----------------------------------------------------------------------------
-
-
-class AccessLog:
-    """One line per request with credential-looking query values redacted; replaces uvicorn's
-    access log, which would print the query string as it came."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not log.isEnabledFor(logging.INFO):
-            await self.app(scope, receive, send)
-            return
-        start = time.perf_counter()
-        status = 500
-
-        async def sending(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, sending)
-        finally:
-            from urllib.parse import parse_qsl, urlencode
-
-            raw = scope.get("query_string", b"").decode("latin-1")
-            query = urlencode(redact_query(parse_qsl(raw, keep_blank_values=True)), safe="[]")
-            client = scope.get("client")
-            who = f"{client[0]}:{client[1]}" if client else "-"
-            log.info('%s "%s %s%s" %d %.1fms', who, scope["method"], scope["path"],
-                     f"?{query}" if query else "", status, (time.perf_counter() - start) * 1000)
-
-
 # --- the app -------------------------------------------------------------------------------
 
 
@@ -312,9 +281,11 @@ def create_app(config: ServerConfig | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        transport = config.transport or OriginPools(PoolLimits(config.pool_size,
+                                                               config.pool_wait))
         async with AsyncClient(timeout=config.timeout,
                                retry=RetryPolicy(retries=config.retries, max_wait=config.max_wait),
-                               on_wait=on_wait, transport=config.transport) as client:
+                               on_wait=on_wait, transport=transport) as client:
             app.state.client = client
             yield
 
@@ -330,7 +301,7 @@ def create_app(config: ServerConfig | None = None) -> Starlette:
     )
     app.state.tokens = TokenChecker(config.tokens) if config.auth else None
     app.state.openapi = None
-    app.add_middleware(AccessLog)
+    app.add_middleware(AccessLog, write=config.access_log)
     return app
 
 
@@ -346,9 +317,17 @@ def create_app_from_env() -> Starlette:
     options = json.loads(os.environ.get("UNCI_SERVER_OPTIONS") or "{}")
     auth = options.get("auth", True)
     tokens = load_tokens(options.get("tokens_file")) if auth else []
+    writer = None
+    if options.get("line_writer"):
+        from unci.server.accesslog import LineWriter
+
+        writer = LineWriter()
     return create_app(ServerConfig(tokens=tokens, auth=auth, timeout=options.get("timeout"),
                                    retries=options.get("retries", 3),
-                                   max_wait=options.get("max_wait", 60.0)))
+                                   max_wait=options.get("max_wait", 60.0),
+                                   pool_size=options.get("pool_size", DEFAULT_PER_ORIGIN),
+                                   pool_wait=options.get("pool_wait", DEFAULT_WAIT),
+                                   access_log=writer))
 
 
 __all__ = ["ServerConfig", "create_app", "create_app_from_env"]
