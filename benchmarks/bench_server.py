@@ -161,7 +161,7 @@ def serve_proxy(kind: str, port: int, upstream: int) -> None:
                "Accept": "application/vnd.github+json"}
     state: dict = {}
 
-    async def job(request):  # noqa: ANN001, ANN202
+    async def job(request):
         if kind == "aiohttp":
             async with state["client"].get(url, headers=headers) as answer:
                 body = await answer.read()
@@ -170,13 +170,13 @@ def serve_proxy(kind: str, port: int, upstream: int) -> None:
         return Response(answer.content, status_code=answer.status_code,
                         media_type="application/json")
 
-    async def health(request):  # noqa: ANN001, ANN202
+    async def health(request):
         return Response(b'{"status":"ok"}', media_type="application/json")
 
     from contextlib import asynccontextmanager
 
     @asynccontextmanager
-    async def lifespan(app):  # noqa: ANN001, ANN202
+    async def lifespan(app):
         if kind == "aiohttp":
             import aiohttp
 

@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from helpers import cassette_body
@@ -41,3 +51,67 @@ def test_client(app: Any, **kw: Any) -> Any:
 
 
 test_client.__test__ = False  # a helper, not a test
+
+
+class Served:
+    """A real `unci serve` process on 127.0.0.1: its URL and every line it logged so far."""
+
+    def __init__(self, process: subprocess.Popen, url: str, log: list[str]) -> None:
+        self.process, self.url, self.log = process, url, log
+
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
+
+
+@contextmanager
+def unci_serve(home: Path, serve_accounts: list[accounts.Account], *args: str,
+               env: dict[str, str] | None = None) -> Iterator[Served]:
+    """Run ``unci serve --port 0 ARGS`` with these accounts until the block ends (SIGINT, and
+    a clean exit is asserted)."""
+    config = home / "accounts.toml"
+    accounts.save({a.name: a for a in serve_accounts}, config)
+    environ = {"PATH": os.environ.get("PATH", ""), "HOME": str(home), "UNCI_CONFIG": str(config),
+               "UNCI_SERVER_TOKENS": API_TOKEN, "PYTHONUNBUFFERED": "1", **(env or {})}
+    process = subprocess.Popen([sys.executable, "-m", "unci", "serve", "--port", "0", *args],
+                               env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               text=True)
+    lines: queue.Queue[str] = queue.Queue()
+
+    def read() -> None:
+        for line in process.stderr:  # type: ignore[union-attr]
+            lines.put(line.rstrip("\n"))
+
+    threading.Thread(target=read, daemon=True).start()
+    log: list[str] = []
+    url = None
+    deadline = time.monotonic() + 20
+    while url is None and time.monotonic() < deadline:
+        try:
+            line = lines.get(timeout=0.1)
+        except queue.Empty:
+            if process.poll() is not None:
+                break
+            continue
+        log.append(line)
+        if "Uvicorn running on http://" in line:
+            url = line.split("Uvicorn running on ")[1].split()[0]
+    if url is None:
+        process.kill()
+        raise AssertionError("unci serve did not start:\n" + "\n".join(log))
+
+    def drain() -> None:
+        while True:
+            log.append(lines.get())
+
+    threading.Thread(target=drain, daemon=True).start()
+    try:
+        yield Served(process, url, log)
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            code = process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise
+        assert code == 0, "\n".join(log)

@@ -21,7 +21,7 @@ _WHERE = {
     "segment": "provider", "segments": "provider", "basic_auth": "auth",
     "Provider": "contract", "Build": "build", "Step": "job", "Unsupported": "errors",
     "BuildPage": "provider", "BuildQuery": "build",
-    "message_at": "bodies", "user_at": "bodies",
+    "message_at": "bodies", "page_title": "bodies", "user_at": "bodies",
     # errors
     "UnciError": "errors", "UsageError": "errors", "UnknownProvider": "errors",
     "MissingParams": "errors", "InvalidParam": "errors", "PluginError": "errors",
@@ -37,7 +37,7 @@ _WHERE = {
 
 if TYPE_CHECKING:
     from unci.auth import basic_auth
-    from unci.bodies import message_at, user_at
+    from unci.bodies import message_at, page_title, user_at
     from unci.build import Build, BuildQuery
     from unci.client import (
         AsyncClient,
@@ -151,6 +151,7 @@ __all__ = [
     "latest",
     "list_jobs",
     "message_at",
+    "page_title",
     "render",
     "segment",
     "segments",

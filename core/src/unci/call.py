@@ -215,8 +215,9 @@ def check_params(
             hints.append(f"{name!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
         takes = ", ".join(known) or "no parameters"
         raise InvalidParam(
-            f"{provider}: unknown parameter(s) {', '.join(hints)}; {provider} takes {takes}. "
-            "Query parameters for the provider itself go in --remote-query KEY=VALUE",
+            f"{provider}: unknown parameter(s) {', '.join(hints)}; {provider} takes {takes}",
+            hint="Query parameters for the provider itself go in --remote-query KEY=VALUE",
+            http_hint="Query parameters for the provider itself go in remote_query[KEY]=VALUE",
             provider=provider,
         )
     missing = [p for p in declared if p.required and not merged.get(p.name)]
@@ -224,7 +225,9 @@ def check_params(
         lines = "; ".join(f"{p.name} ({p.description})" for p in missing)
         flags = " ".join(f"-p {p.name}=..." for p in missing)
         raise MissingParams(
-            f"{provider}: missing required parameter(s): {lines}. Give them as {flags}",
+            f"{provider}: missing required parameter(s): {lines}",
+            hint=f"Give them as {flags}",
+            http_hint="Add them to the query string: " + "&".join(f"{p.name}=..." for p in missing),
             provider=provider,
             missing=[p.name for p in missing],
         )
@@ -351,8 +354,10 @@ def raise_for_status(call: Call, answer: Answer, reg: PluginRegistry | None = No
         if not call.target.credentials:
             supplied = "no credentials were given"
         raise AuthError(
-            f"{provider}: HTTP {status}, {supplied}{quoted}. Supply a valid token with "
-            f"{token_hint}",
+            f"{provider}: HTTP {status}, {supplied}{quoted}",
+            hint=f"Supply a valid token with {token_hint}",
+            http_hint="Give the integrated account (or the server's environment) credentials "
+                      "the provider accepts",
             **kw,
         )
     if status == 404:

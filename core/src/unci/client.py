@@ -31,6 +31,9 @@ from unci.redact import scrub
 from unci.retry import Retrier, RetryPolicy
 
 DEFAULT_TIMEOUT = 30.0
+#: Bodies past this size are mapped (or read for an error message) in a worker thread, so an
+#: event loop serving other requests is not held up by one large answer.
+OFF_LOOP_BYTES = 128 * 1024
 DEFAULT_CONCURRENCY = 8
 CONNECT_TIMEOUT = 10.0
 
@@ -58,8 +61,8 @@ def _network_error(call: Call, exc: httpx.HTTPError) -> NetworkError:
     detail = scrub(str(exc) or type(exc).__name__, call.secrets)
     if isinstance(exc, httpx.TimeoutException):
         return Timeout(
-            f"{call.provider}: no answer from {where} in time ({type(exc).__name__}); raise "
-            "--timeout or try again later",
+            f"{call.provider}: no answer from {where} in time ({type(exc).__name__})",
+            hint="raise --timeout or try again later", http_hint="try again later",
             provider=call.provider,
         )
     return NetworkError(
@@ -250,6 +253,14 @@ class Client:
             raise _network_error(call, exc) from None
 
 
+async def _cpu(size: int, work: Callable[..., Any], *args: Any) -> Any:
+    """``work(*args)``, in a thread when it reads a body of ``size`` bytes past
+    :data:`OFF_LOOP_BYTES`."""
+    if size > OFF_LOOP_BYTES:
+        return await asyncio.to_thread(work, *args)
+    return work(*args)
+
+
 class AsyncClient:
     """The asyncio twin of :class:`Client`."""
 
@@ -286,7 +297,7 @@ class AsyncClient:
             answer = _answer(response, response.content)
             delay = retrier.after_status(answer.status, answer.headers, answer.body)
             if delay is None:
-                return _final(call, answer, retrier)
+                return await _cpu(len(answer.body), _final, call, answer, retrier)
             await asyncio.sleep(delay)
 
     async def fetch(
@@ -300,7 +311,7 @@ class AsyncClient:
     ) -> Fetched:
         call = prepare_get(_target(provider, credentials), job_id, params, remote_query)
         answer = await self.send(call)
-        return Fetched(call, answer, decode_job(call, answer))
+        return Fetched(call, answer, await _cpu(len(answer.body), decode_job, call, answer))
 
     async def get_job(self, provider: str | None, job_id: str, **kw: Any) -> Job:
         return (await self.fetch(provider, job_id, **kw)).job
@@ -319,7 +330,7 @@ class AsyncClient:
         call, skip = prepare_list(target, params, limit=limit, cursor=cursor,
                                   remote_query=remote_query)
         answer = await self.send(call)
-        page = read_page(call, answer)
+        page = await _cpu(len(answer.body), read_page, call, answer)
         jobs, next_cursor = slice_page(call, page, skip, limit)
         return JobPage(jobs, next_cursor, [(call, answer)], is_looping(call, page))
 

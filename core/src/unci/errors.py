@@ -32,10 +32,21 @@ class UnciError(Exception):
     status_code = 500
     error = "Internal Server Error"
 
-    def __init__(self, message: str, *, provider: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, *, provider: str | None = None, hint: str | None = None,
+                 http_hint: str | None = None) -> None:
+        full = _joined(message, hint)
+        super().__init__(full)
+        #: What happened and what to do, in the CLI's and the library's words (``--token``).
+        self.message = full
+        #: What happened alone; ``unci serve`` adds ``http_hint``, in its own words
+        #: (``remote_query[KEY]=VALUE``, ``next_cursor``), so no CLI flag reaches an HTTP caller.
+        self.fact = message
+        self.http_hint = http_hint
         self.provider = provider
+
+    def http_message(self) -> str:
+        """The message as ``unci serve`` answers it."""
+        return _joined(self.fact, self.http_hint)
 
     def to_dict(self) -> dict[str, Any]:
         """Truto's error envelope: ``{"statusCode", "error", "message"}``."""
@@ -45,6 +56,13 @@ class UnciError(Exception):
         # Subclasses take keyword-only arguments, which pickle's default (args only) loses;
         # rebuild from the state instead, so errors cross process pools intact.
         return (_restore, (type(self), self.message, dict(self.__dict__)))
+
+
+def _joined(fact: str, hint: str | None) -> str:
+    """A hint in lower case goes on the same sentence after a semicolon, else a new one."""
+    if not hint:
+        return fact
+    return f"{fact}{'; ' if hint[:1].islower() else '. '}{hint}"
 
 
 def _restore(cls: type[UnciError], message: str, state: dict[str, Any]) -> UnciError:
@@ -78,8 +96,8 @@ class UnknownProvider(UsageError):
 
 
 class MissingParams(UsageError):
-    def __init__(self, message: str, *, provider: str | None = None, missing: list[str]) -> None:
-        super().__init__(message, provider=provider)
+    def __init__(self, message: str, *, missing: list[str], **kw: Any) -> None:
+        super().__init__(message, **kw)
         self.missing = missing
 
 
@@ -142,8 +160,9 @@ class RemoteError(UnciError):
         remote_status: int,
         remote_body: bytes = b"",
         remote_headers: dict[str, str] | None = None,
+        **kw: Any,
     ) -> None:
-        super().__init__(message, provider=provider)
+        super().__init__(message, provider=provider, **kw)
         self.remote_status = remote_status
         self.remote_body = remote_body
         self.remote_headers = remote_headers or {}

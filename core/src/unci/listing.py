@@ -83,8 +83,8 @@ def decode_cursor(target: Target, cursor: str, operation: str = "list") -> tuple
     provider = target.provider
     bad = UsageError(
         f"{provider}: the cursor is not one unci handed out for this provider, account and API "
-        "root (forged, altered, truncated, or signed with another key); start again without "
-        "--cursor",
+        "root (forged, altered, truncated, or signed with another key)",
+        hint="start again without --cursor", http_hint="start again without next_cursor",
         provider=provider,
     )
     if len(cursor) > MAX_CURSOR or not cursor.isascii():
@@ -97,8 +97,10 @@ def decode_cursor(target: Target, cursor: str, operation: str = "list") -> tuple
     if not dot or not hmac.compare_digest(signature, _mac(target, operation, payload)):
         claimed = _claimed_provider(payload)
         if claimed and claimed != provider:
-            raise UsageError(f"{provider}: this cursor belongs to provider {claimed!r}; use it "
-                             f"with --provider {claimed}", provider=provider) from None
+            raise UsageError(f"{provider}: this cursor belongs to provider {claimed!r}",
+                             hint=f"use it with --provider {claimed}",
+                             http_hint=f"use it with a {claimed} integrated account",
+                             provider=provider) from None
         raise bad
     try:
         data = msgspec.json.decode(payload, type=_Cursor)

@@ -11,12 +11,14 @@ serve behind one load balancer.
 from __future__ import annotations
 
 import logging
+import math
 import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import anyio
 import httpx
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -25,15 +27,21 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from unci import __version__, accounts
-from unci.client import AsyncClient
+from unci.client import OFF_LOOP_BYTES, AsyncClient
 from unci.commands import encode_output, render, render_page
-from unci.errors import ConfigError, MissingParams, RemoteError, UnciError, UsageError
+from unci.errors import ConfigError, RateLimited, RemoteError, UnciError, UsageError
 from unci.ratelimit import normalize as normalize_ratelimit
 from unci.redact import scrub_bytes
 from unci.retry import RetryPolicy
 from unci.server.accesslog import AccessLog
 from unci.server.auth import GENERATE_HINT, TokenChecker
-from unci.server.pools import DEFAULT_PER_ORIGIN, DEFAULT_WAIT, OriginPools, PoolLimits
+from unci.server.pools import (
+    DEFAULT_PER_ORIGIN,
+    DEFAULT_WAIT,
+    OriginPools,
+    PoolLimits,
+    ProviderBusy,
+)
 from unci.server.query import TrutoQuery, parse
 
 log = logging.getLogger("unci.server")
@@ -79,19 +87,33 @@ def _json(value: Any, status: int = 200, headers: dict[str, str] | None = None,
 
 def _error_response(exc: UnciError, secrets: list[str]) -> Response:
     data = exc.to_dict()
-    if isinstance(exc, MissingParams):
-        # The core's message ends with the CLI's -p hint; say it in query-string terms here.
-        said = exc.message.partition(". Give them as ")[0]
-        data["message"] = (f"{said}. Add them to the query string: "
-                           + "&".join(f"{name}=..." for name in exc.missing))
+    data["message"] = exc.http_message()  # the server's words, never the CLI's flags
+    status = exc.status_code
     headers: dict[str, str] = {}
     if isinstance(exc, RemoteError):
         headers.update(normalize_ratelimit(exc.remote_headers))
         if exc.remote_headers.get("retry-after"):
             headers["retry-after"] = exc.remote_headers["retry-after"]
+    if isinstance(exc, RateLimited):
+        # A spent quota is a 429 whatever the provider's own status (GitHub says 403), with
+        # Retry-After from its reset time when it gave no Retry-After.
+        status = data["statusCode"] = 429
+        data["error"] = "Too Many Requests"
+        if "retry-after" not in headers and exc.reset_after is not None:
+            headers["retry-after"] = str(max(1, math.ceil(exc.reset_after)))
+    if isinstance(exc, ProviderBusy):
+        headers["retry-after"] = "1"
     if isinstance(exc, Unauthorized):
         headers["www-authenticate"] = 'Bearer realm="unci"'
-    return _json(data, exc.status_code, headers, secrets)
+    return _json(data, status, headers, secrets)
+
+
+async def _off_loop(size: int, work: Callable[..., Response], *args: Any) -> Response:
+    """Build a response in a worker thread when it encodes a large body (rendering, JSON,
+    scrubbing), so other requests on this event loop are not held up."""
+    if size > OFF_LOOP_BYTES:
+        return await anyio.to_thread.run_sync(work, *args)
+    return work(*args)
 
 
 def _secrets_for(query: TrutoQuery | None) -> list[str]:
@@ -116,7 +138,9 @@ def _guarded(handler: Handler) -> Handler:
         try:
             return await handler(request)
         except UnciError as exc:
-            return _error_response(exc, _secrets_for(getattr(request.state, "query", None)))
+            secrets = _secrets_for(getattr(request.state, "query", None))
+            return await _off_loop(len(getattr(exc, "remote_body", b"")), _error_response, exc,
+                                   secrets)
         except Exception as exc:  # noqa: BLE001 - a request must never take the server down
             secrets = _secrets_for(getattr(request.state, "query", None))
             text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
@@ -189,9 +213,13 @@ async def get_job(request: Request) -> Response:
     if query.fmt == "stream":
         return await _stream(client, query.provider, job_id, kw)
     fetched = await client.fetch(query.provider, job_id, **kw)
-    value = render(fetched, query.fmt, ignore_remote_data=query.ignore_remote_data,
-                   exclude=query.exclude)
-    return _ok(value, fetched.answer.headers, fetched.call.target.secrets)
+
+    def answer() -> Response:
+        value = render(fetched, query.fmt, ignore_remote_data=query.ignore_remote_data,
+                       exclude=query.exclude)
+        return _ok(value, fetched.answer.headers, fetched.call.target.secrets)
+
+    return await _off_loop(len(fetched.answer.body), answer)
 
 
 async def _stream(client: AsyncClient, provider: str | None, job_id: str,
@@ -226,13 +254,28 @@ async def _stream(client: AsyncClient, provider: str | None, job_id: str,
 async def list_jobs(request: Request) -> Response:
     _authorize(request)
     query = _query(request, "list")
-    page = await _client(request).list_jobs(
-        query.provider, params=query.params, limit=query.limit, cursor=query.cursor,
-        remote_query=query.remote_query, account=query.account)
-    value = render_page(page, query.fmt, ignore_remote_data=query.ignore_remote_data,
-                        exclude=query.exclude)
+    try:
+        page = await _client(request).list_jobs(
+            query.provider, params=query.params, limit=query.limit, cursor=query.cursor,
+            remote_query=query.remote_query, account=query.account)
+    except UnciError:
+        raise
+    except Exception as exc:
+        if query.cursor is None:
+            raise
+        # The same call without the cursor works: what the cursor held (a path or header no
+        # HTTP client will send) is the caller's input, so this is a 400, not a 500.
+        log.warning("a next_cursor could not be followed: %s: %s", type(exc).__name__, exc)
+        raise UsageError("next_cursor is not one this server handed out (corrupted or "
+                         "truncated); start again without next_cursor") from None
     call, answer = page.calls[-1]
-    return _ok(value, answer.headers, call.target.secrets)
+
+    def rendered() -> Response:
+        value = render_page(page, query.fmt, ignore_remote_data=query.ignore_remote_data,
+                            exclude=query.exclude)
+        return _ok(value, answer.headers, call.target.secrets)
+
+    return await _off_loop(len(answer.body), rendered)
 
 
 async def health(request: Request) -> Response:

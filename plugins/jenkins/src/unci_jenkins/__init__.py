@@ -13,7 +13,6 @@ self-hosted, often with a context path such as ``https://ci.example.com/jenkins`
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Mapping
 
@@ -32,6 +31,7 @@ from unci import (
     basic_auth,
     from_epoch_ms,
     hookimpl,
+    page_title,
     segment,
     translate,
     user_at,
@@ -70,7 +70,6 @@ INFO = ProviderInfo(
 _BUILD_TREE = ("number,id,url,displayName,fullDisplayName,building,result,timestamp,duration,"
                "estimatedDuration,queueId,actions[lastBuiltRevision[SHA1,branch[name]]]")
 _RANGE = re.compile(r"\{(\d+),(\d+)\}$")
-_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _ERROR_PREFIX = re.compile(r"^(?:error|http status|http error)\s+\d{3}\s*[-:]?\s*", re.IGNORECASE)
 _REMOTE_REF = re.compile(r"^refs/remotes/[^/]+/")
 
@@ -215,11 +214,8 @@ def error_message(provider: str, payload: bytes) -> str | None:
     """
     if provider != NAME:
         return None
-    match = _TITLE.search(payload)
-    if not match:
-        return None
-    title = " ".join(html.unescape(match.group(1).decode("utf-8", "replace")).split())
-    return _ERROR_PREFIX.sub("", title) or None
+    title = page_title(payload)
+    return (_ERROR_PREFIX.sub("", title) or None) if title else None
 
 
 def _list_request(path: str, start: int, size: int) -> Request:
