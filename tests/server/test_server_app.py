@@ -7,6 +7,7 @@ The upstream is a real HTTP server on 127.0.0.1 standing in for GitHub's API roo
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -339,3 +340,77 @@ def test_stream_cut_off_midway_breaks_the_connection_not_a_clean_end(api, gh, se
     with pytest.raises(NetworkError):  # the test client surfaces the broken-off body as the error
         api.get("/unified/ci-cd/jobs/7", params={"integrated_account_id": "gh",
                                                 "truto_response_format": "stream"})
+
+
+# --- hardening: caller input, the provider's quota, the server's words -----------------------
+
+
+def test_a_spent_github_quota_is_a_429_with_retry_after(api, gh, server) -> None:
+    server.route("/repos/octo-org/octo-repo/actions/jobs/8", Reply(
+        403, b'{"message":"API rate limit exceeded for user ID 1."}',
+        {"Content-Type": "application/json", "x-ratelimit-limit": "5000",
+         "x-ratelimit-remaining": "0", "x-ratelimit-reset": "4102444800"}))
+    response = api.get("/unified/ci-cd/jobs/8", params={"integrated_account_id": "gh"})
+    assert response.status_code == 429, response.text
+    body = response.json()
+    assert body["statusCode"] == 429 and body["error"] == "Too Many Requests"
+    assert body["remote_status"] == 403 and body["truto_is_remote_error"] is True
+    assert int(response.headers["retry-after"]) >= 1
+    assert response.headers["ratelimit-remaining"] == "0"
+
+
+@pytest.mark.parametrize("limit", ["²", "٣", "9" * 5000, "1e3", "-1", "0", "10000000000"])
+def test_a_bad_limit_is_a_400(api, gh, server, limit) -> None:
+    response = api.get(LIST, params={"integrated_account_id": "gh", "build": "29679449",
+                                     "limit": limit})
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert body == {"statusCode": 400, "error": "Bad Request", "message": body["message"]}
+    assert body["message"].startswith("limit must be a whole number") and len(body["message"]) < 200
+    assert server.requests == []
+
+
+def _cursor(**fields) -> str:
+    import base64
+
+    data = {"v": 1, "provider": "github", "path": LIST_PATH, "query": [], "headers": {},
+            "skip": 0, **fields}
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("cursor", [
+    "!!!***", "A" * 60_000, "é€😀", "\x00abc", _cursor(v=2), _cursor(skip=-1),
+    _cursor(provider="gitlab"), _cursor(path="/x\x00y"), _cursor(path="/x\r\nHost: evil"),
+    _cursor(headers={"X-Injected": "a\r\nb"}), _cursor(headers={"X": "é€"}),
+    _cursor(path="http://elsewhere.example/x"),
+], ids=lambda c: c[:12])
+def test_any_cursor_problem_is_a_400(api, gh, cursor) -> None:
+    response = api.get(LIST, params={"integrated_account_id": "gh", "build": "29679449",
+                                     "next_cursor": cursor})
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert body["statusCode"] == 400 and body["error"] == "Bad Request"
+    assert "--" not in body["message"]
+
+
+CLI_FLAG = re.compile(r"(?:^|[\s(`'\"])--?[a-z][a-z-]*")
+
+
+@pytest.mark.parametrize("case", ["missing", "unknown", "refused", "cursor", "other-provider"])
+def test_error_messages_use_the_servers_words(api, gh, server, case) -> None:
+    server.route("/repos/octo-org/octo-repo/actions/jobs/9", Reply(401, b'{"message":"Bad creds"}'))
+    add_account("bare", "github", server.url)
+    params = {
+        "missing": (GET, {"integrated_account_id": "bare"}),
+        "unknown": (GET, {"integrated_account_id": "gh", "per_page": "5"}),
+        "refused": ("/unified/ci-cd/jobs/9", {"integrated_account_id": "gh"}),
+        "cursor": (LIST, {"integrated_account_id": "gh", "build": "1", "next_cursor": "!!"}),
+        "other-provider": (LIST, {"integrated_account_id": "gh", "build": "1",
+                                  "next_cursor": _cursor(provider="gitlab")}),
+    }[case]
+    message = api.get(params[0], params=params[1]).json()["message"]
+    assert not CLI_FLAG.search(message), message
+    expected = {"missing": "owner=...&repo_id=...", "unknown": "remote_query[KEY]=VALUE",
+                "refused": "integrated account", "cursor": "without next_cursor",
+                "other-provider": "gitlab integrated account"}[case]
+    assert expected in message, message
