@@ -1,14 +1,17 @@
 """Load on `unci serve`: 100 keep-alive connections against a local upstream, all on 127.0.0.1.
 
-Three processes: an upstream that answers every GET with GitHub's job JSON (a bare asyncio
-server, so what is measured is unci and not the stand-in), `unci serve` with an integrated
-account pointing at it, and this load generator. The same load then runs against the upstream
-directly; the overhead is the ratio between the two. The server's resident memory is read after
-a warm-up and again after the load, to show whether it grows.
+Processes: an upstream that answers every GET with GitHub's job JSON (a bare asyncio server,
+so what is measured is unci and not the stand-in; it also counts the TCP connections it
+accepts), `unci serve` with an integrated account pointing at it, this load generator, and in
+turn three baselines on the same uvicorn and Starlette: a bare aiohttp proxy, a bare
+httpx.AsyncClient proxy, and bare httpx over unci's own pools. Per run: requests/s, latency,
+the server's CPU time per request (user + system, from /proc) and the new upstream connections
+per 100 requests. The server's resident memory is read after a warm-up and during the load.
 
-Bounded in time (by default 20 s of load on unci, 2.5 s direct and 3 s of single calls: under
-30 s in all; ``--seconds 30`` gives the 30 s run) and never leaves 127.0.0.1. Run:
-    python benchmarks/bench_server.py [--seconds 20] [--connections 100] [--workers 1]
+Bounded in time (10 s of load on unci by default, a third of that, at least 3 s, on each
+baseline and on the upstream directly, 1.5 s of single calls: under 45 s in all) and never
+leaves 127.0.0.1. Run:
+    python benchmarks/bench_server.py [--seconds 10] [--connections 100] [--workers 1]
 """
 
 from __future__ import annotations
@@ -149,8 +152,9 @@ def load(port: int, path: str, seconds: float, connections: int, headers: str = 
 
 
 def serve_proxy(kind: str, port: int, upstream: int) -> None:
-    """One route that forwards to the upstream with a bare ``aiohttp`` or ``httpx`` client and
-    answers its body: what a proxy costs with no unci in it (no accounts, checks, mapping)."""
+    """One route that forwards to the upstream with a bare ``aiohttp`` or ``httpx`` client (or
+    httpx over unci's own transport, ``httpx-pools``) and answers its body: what a proxy costs
+    with no unci in it (no accounts, checks, mapping, log)."""
     import uvicorn
     from starlette.applications import Starlette
     from starlette.responses import Response
@@ -397,6 +401,7 @@ def main() -> None:
     names = {"unci": f"unci serve, {args.connections} conn.",
              "bare_aiohttp_proxy": "bare aiohttp proxy (Starlette)",
              "bare_httpx_proxy": "bare httpx proxy (Starlette)",
+             "bare_httpx-pools_proxy": "bare httpx over unci's pools",
              "direct": f"upstream directly, {args.connections} conn.",
              "unci_one_connection": "unci serve, 1 conn.",
              "direct_one_connection": "upstream directly, 1 conn."}
