@@ -232,3 +232,46 @@ def test_worker_listener_gets_nodelay_connections() -> None:
         return result
 
     assert asyncio.run(accepted_nodelay()) != 0
+
+
+# --- error pages and log lines --------------------------------------------------------------
+
+
+def test_page_title_reads_an_error_pages_title() -> None:
+    from unci.bodies import find_message, page_title
+
+    jetty = b"<html><head>\n<TITLE>Error 401 Invalid password/token for user: x</TITLE></head>"
+    assert page_title(jetty) == "Error 401 Invalid password/token for user: x"
+    assert page_title("<title lang='en'>\n  Bad &amp; gone </title>") == "Bad & gone"
+    assert page_title("<html><title>caf\u00e9 \u2013 502</title>") == "caf\u00e9 \u2013 502"
+    assert find_message("<html><title>Service Unavailable</title></html>") == "Service Unavailable"
+    # Unclosed, or past the first 64 KiB: no title (and the page's text is the message).
+    assert page_title(b"<title>" * 20000) is None
+    assert page_title(b" " * 70000 + b"<title>late</title>") is None
+    assert page_title(b"<title>never closed") is None and page_title(b"<title") is None
+
+
+def test_jenkins_reads_its_error_page_through_the_core() -> None:
+    from unci_jenkins import error_message
+
+    page = b"<html><head><title>Error 401 Invalid password/token for user: x</title></head>"
+    assert error_message(provider="jenkins", payload=page) == "Invalid password/token for user: x"
+    assert error_message(provider="jenkins", payload=b"<title>" * 20000) is None
+
+
+def test_log_lines_escape_control_characters() -> None:
+    import logging
+
+    from unci.server.accesslog import EscapeControls, printable
+
+    assert printable("/x\r\nINFO: forged") == "/x\\r\\nINFO: forged"
+    assert printable("a\x1b[31m\u2028\x85b\\") == "a\\x1b[31m\\u2028\\x85b\\\\"
+    assert printable("/unified/ci-cd/jobs/1 é") == "/unified/ci-cd/jobs/1 é"
+    record = logging.LogRecord("unci", logging.INFO, __file__, 1, "on %s: %s", ("/x\r\ny", "z"),
+                               None)
+    assert EscapeControls().filter(record) and record.getMessage() == "on /x\\r\\ny: z"
+    trace = logging.LogRecord("unci", logging.ERROR, __file__, 1, "%s",
+                              ("Traceback:\n  line\r\nINFO: forged",), None)
+    trace.multiline = True
+    EscapeControls().filter(trace)
+    assert trace.getMessage() == "Traceback:\n      line\\r\n    INFO: forged"
