@@ -1,8 +1,9 @@
 """The offline quick start: fetch one real job from each provider through the whole pipeline.
 
 Plugin discovery, hooks, httpx, msgspec decoding, mapping and output all run for real; only
-the network is replaced, by vcrpy replaying the cassettes in cassettes/ (built from the
-providers' own published example payloads). No token, no internet.
+the network is replaced, by vcrpy replaying the cassettes in cassettes/ (built from
+real recorded responses and the providers' published examples; cassettes/README.md says
+which). No token, no internet.
 """
 
 from __future__ import annotations
@@ -24,21 +25,17 @@ DEMOS = [
     ("github", "github/cassettes/get_job.yaml",
      ["399444496", "-P", "github", "-p", "owner=octo-org", "-p", "repo_id=octo-repo"]),
     ("circleci", "circleci/cassettes/get_job.yaml",
-     ["123", "-P", "circleci", "-p", "project_slug=gh/CircleCI-Public/api-preview-docs"]),
+     ["155", "-P", "circleci", "-p", "project_slug=gh/LF-Engineering/da-ds"]),
     ("travis", "travis/cassettes/get_job.yaml", ["351778875", "-P", "travis"]),
     ("bitbucket", "bitbucket/cassettes/get_job.yaml",
-     ["{PipelineStep1Uuid}", "-P", "bitbucket", "-p", "workspace_id=TestWorkspace1",
-      "-p", "repo=testrepository1", "-p", "build={PipelineUuid}"]),
+     ["{9b079475-6fed-40bb-b591-711351c12f71}", "-P", "bitbucket", "-p", "workspace_id=likyh",
+      "-p", "repo=likyhphp", "-p", "build={2d91d69f-d84b-423d-ae4d-c1d3f2c27166}"]),
     ("buddy", "buddy/cassettes/get_job.yaml",
      ["1", "-P", "buddy", "-p", "workspace=buddy", "-p", "project=company-website",
       "-p", "workflow=2"]),
 ]
 
 
-NOTES = {
-    "circleci": "CircleCI publishes only a schema example for this endpoint, with placeholder "
-                "values such as \"string\" and 0; it is replayed exactly as published",
-}
 
 
 def run(args: list[str]) -> int:
@@ -61,8 +58,6 @@ def main() -> int:
             print(f"--- {provider}: not installed (pip install ./plugins/{provider})\n")
             continue
         print(f"--- $ unci jobs get {' '.join(args)} --ignore-remote-data", flush=True)
-        if provider in NOTES:
-            print(f"    ({NOTES[provider]})", flush=True)
         with player.use_cassette(cassette):
             code = run(["jobs", "get", *args, "--ignore-remote-data"])
         failures += code != 0

@@ -113,8 +113,12 @@ def formats_md() -> str:
         "the response, and `unci.render(fetched, fmt, ...)` renders any format. Every\n"
         "example below is real output of the command shown, replayed from `cassettes/`.\n",
         FORMAT_TABLE,
-        "Timestamps are RFC 3339 in UTC with a `Z` suffix; sub-second precision is kept "
-        "(microseconds, as Python holds it).\n",
+        "Timestamps are RFC 3339 in UTC with a `Z` suffix, written one way everywhere (JSON,\n"
+        "tables, CSV, the server, `unci.render` and `Job.to_dict()`): seconds always, and a\n"
+        "fraction only when the provider gave one, trimmed of trailing zeros. So nothing a\n"
+        "provider sends is lost or invented: GitHub's `2020-01-20T17:42:40Z` stays whole seconds,\n"
+        "Travis's `2018-03-10T19:33:37.336Z` keeps its milliseconds, Bitbucket's\n"
+        "`2023-02-20T09:23:31.978093Z` its microseconds (Python holds no finer than that).\n",
         "A provider may echo the credentials back (in a URL, a name, an error). `unified`,\n"
         "`normalized`, `debug` and `--output table` scrub every credential the call carried\n"
         "(replaced by `[REDACTED]`), in the CLI and the server alike. `raw` and `stream` are the\n"

@@ -41,7 +41,7 @@ class Case:
         return f"{self.provider}/cassettes/list_jobs.yaml"
 
 
-BB = {"workspace_id": "TestWorkspace1", "repo": "testrepository1", "build": "{PipelineUuid}"}
+BB = {"workspace_id": "likyh", "repo": "likyhphp", "build": "{2d91d69f-d84b-423d-ae4d-c1d3f2c27166}"}
 BUDDY = {"workspace": "buddy", "project": "company-website", "workflow": "2"}
 BK = {"organization": "my-great-org", "pipeline": "my-pipeline", "build": "1"}
 AZ = {"organization": "johndoe", "project": "test-project", "build": "12"}
@@ -50,11 +50,11 @@ JENKINS_FOLDERS = "Test-jenkins-dir/test-jenkins-sub-dir/test-sub-sub-dir/devlak
 CASES = [
     Case("github", "399444496", {"owner": "octo-org", "repo_id": "octo-repo"},
          {"owner": "octo-org", "repo_id": "octo-repo", "build": "29679449"}, 1),
-    Case("circleci", "123", {"project_slug": "gh/CircleCI-Public/api-preview-docs"},
-         {"project_slug": "gh/CircleCI-Public/api-preview-docs",
+    Case("circleci", "155", {"project_slug": "gh/LF-Engineering/da-ds"},
+         {"project_slug": "gh/LF-Engineering/da-ds",
           "build": "fda08377-fe7e-46b1-8992-3a7aaecac9c3"}, None),
     Case("travis", "351778875", {}, {"build": "351778872"}, 2),
-    Case("bitbucket", "{PipelineStep1Uuid}", BB, BB, 1),
+    Case("bitbucket", "{9b079475-6fed-40bb-b591-711351c12f71}", BB, BB, 1),
     Case("buddy", "1", BUDDY, BUDDY, 1),
     Case("gitlab", "8", {"project": "1"}, {"project": "1", "build": "6"}, 2),
     Case("buildkite", "b63254c0-3271-4a98-8270-7cfbd6c2f14e", BK, BK, 30),

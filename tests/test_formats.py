@@ -161,3 +161,54 @@ def test_python_render_of_every_format() -> None:
     assert render(fetched, "normalized", ignore_remote_data=False, exclude=())["provider"] == "github"
     assert "remote_data" not in render(fetched, "unified", ignore_remote_data=True, exclude=())
     assert set(render(fetched, "debug", ignore_remote_data=False, exclude=())) == {"result", "debug"}
+
+
+def test_render_defaults_and_to_dict_agree_on_timestamps() -> None:
+    """``unci.render(fetched, "normalized")`` needs no keywords, and every path that turns a job
+    into JSON writes its timestamps the same one way."""
+    import vcr
+
+    import unci
+
+    player = vcr.VCR(record_mode="none", cassette_library_dir="cassettes")
+    for case in CASES:
+        with player.use_cassette(case.get_cassette), unci.Client() as client:
+            fetched = client.fetch(case.provider, case.job_id, params=case.params)
+        row = unci.render(fetched, "normalized")
+        unified = unci.render(fetched)
+        as_dict = fetched.job.to_dict()
+        for field in ("created_at", "started_at", "completed_at", "updated_at"):
+            assert row[field] == as_dict[field], (case.provider, field)
+            if field in unified:
+                assert unified[field] == as_dict[field], (case.provider, field)
+        printed = json.loads(get(case, "--format", "normalized").stdout)
+        assert {k: printed[k] for k in row} == row, case.provider
+
+
+@pytest.mark.parametrize(("provider", "field", "text"), [
+    ("github", "started_at", "2020-01-20T17:42:40Z"),  # whole seconds: no fraction invented
+    ("travis", "created_at", "2018-03-10T19:33:37.336Z"),  # milliseconds stay milliseconds
+    ("bitbucket", "started_at", "2023-02-20T09:23:31.978093Z"),  # microseconds kept
+    ("circleci", "stopped_at", "2020-12-24T13:00:08.894Z"),
+])
+def test_timestamps_keep_exactly_the_precision_given(provider: str, field: str, text: str) -> None:
+    case = next(c for c in CASES if c.provider == provider)
+    job = json.loads(get(case).stdout)
+    unified = {"stopped_at": "completed_at"}.get(field, field)
+    assert job[unified] == text
+    assert text in json.dumps(job["remote_data"])  # what the provider sent, unchanged
+
+
+def test_rfc3339_rule() -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from unci.job import rfc3339
+
+    utc = timezone.utc
+    assert rfc3339(datetime(2020, 1, 2, 3, 4, 5, tzinfo=utc)) == "2020-01-02T03:04:05Z"
+    assert rfc3339(datetime(2020, 1, 2, 3, 4, 5, 120000, tzinfo=utc)) == "2020-01-02T03:04:05.12Z"
+    assert rfc3339(datetime(2020, 1, 2, 3, 4, 5, 1, tzinfo=utc)) == "2020-01-02T03:04:05.000001Z"
+    plus2 = timezone(timedelta(hours=2))
+    assert rfc3339(datetime(2020, 1, 2, 5, 4, 5, tzinfo=plus2)) == "2020-01-02T03:04:05Z"
+    assert rfc3339(datetime(1, 1, 1, tzinfo=utc)) == "0001-01-01T00:00:00Z"
+    assert rfc3339(None) is None

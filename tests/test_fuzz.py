@@ -67,7 +67,7 @@ SPECS: dict[str, Spec] = {
          ("conclusion",): "str", ("created_at",): TIME, ("started_at",): TIME,
          ("completed_at",): TIME}),
     "circleci": Spec(
-        "123", {"project_slug": "gh/CircleCI-Public/api-preview-docs"},
+        "155", {"project_slug": "gh/LF-Engineering/da-ds"},
         {"build": "fda08377-fe7e-46b1-8992-3a7aaecac9c3"},
         {("number",): "int", ("name",): "str", ("status",): "str", ("created_at",): TIME,
          ("started_at",): TIME, ("stopped_at",): TIME, ("latest_workflow",): "object",
@@ -80,9 +80,9 @@ SPECS: dict[str, Spec] = {
          ("config",): "object", ("created_at",): TIME, ("started_at",): TIME,
          ("finished_at",): TIME, ("updated_at",): TIME}),
     "bitbucket": Spec(
-        "{PipelineStep1Uuid}",
-        {"workspace_id": "TestWorkspace1", "repo": "testrepository1", "build": "{PipelineUuid}"},
-        {"workspace_id": "TestWorkspace1", "repo": "testrepository1", "build": "{PipelineUuid}"},
+        "{9b079475-6fed-40bb-b591-711351c12f71}",
+        {"workspace_id": "likyh", "repo": "likyhphp", "build": "{2d91d69f-d84b-423d-ae4d-c1d3f2c27166}"},
+        {"workspace_id": "likyh", "repo": "likyhphp", "build": "{2d91d69f-d84b-423d-ae4d-c1d3f2c27166}"},
         {("uuid",): "str", ("name",): "str", ("pipeline",): "object", ("pipeline", "uuid"): "str",
          ("state",): "object", ("state", "name"): "str", ("state", "result"): "object",
          ("state", "result", "name"): "str", ("run_number",): "int", ("started_on",): TIME,

@@ -3,30 +3,72 @@
 from _lib import interaction, reference, write
 
 API = "https://circleci.com/api/v2"
-SLUG = "gh/CircleCI-Public/api-preview-docs"
-# "123" is the spec's example job-number; the docs example body itself says number 0.
-JOB = f"{API}/project/{SLUG}/job/123"
+SLUG = "gh/LF-Engineering/da-ds"
+JOB = f"{API}/project/{SLUG}/job/155"
 WORKFLOW = "fda08377-fe7e-46b1-8992-3a7aaecac9c3"  # ours: the real list body names no workflow
 TOKEN = "AARLwwV4dGVzdC1wYWdlLTI"  # ours: an opaque page token in CircleCI's style
 
-JOB_BODY = reference("circleci", "job.json")
+# A real "Get job details" answer for job 155 of gh/LF-Engineering/da-ds, as pasted in that
+# repository's circlci/README.md (commit b616b610fde6fdadf9dfbcbe4221646a6536a325, lines
+# 158-194), the README's list indentation removed. CircleCI's docs publish only a placeholder
+# example ("string", 0) for this endpoint, which the demo used to print.
+JOB_SOURCE = ("LF-Engineering/da-ds, circlci/README.md at commit\n"
+              "b616b610fde6fdadf9dfbcbe4221646a6536a325 (lines 158-194): a real response of\n"
+              "GET /project/github/LF-Engineering/da-ds/job/155 pasted there by its authors, the\n"
+              "README's four-space list indentation removed; nothing secret in it, nothing changed.")
+JOB_BODY = """{
+    "web_url" : "https://circleci.com/gh/LF-Engineering/da-ds/155",
+    "project" : {
+        "external_url" : "https://github.com/LF-Engineering/da-ds",
+        "slug" : "gh/LF-Engineering/da-ds",
+        "name" : "da-ds"
+    },
+    "parallel_runs" : [ {
+        "index" : 0,
+        "status" : "success"
+    } ],
+    "started_at" : "2020-12-24T12:59:27.236Z",
+    "latest_workflow" : {
+        "name" : "workflow",
+        "id" : "9552b8fe-f5b7-4f7b-92a3-8bedc0ee35ca"
+    },
+    "name" : "build",
+    "executor" : {
+        "resource_class" : "medium",
+        "type" : "docker"
+    },
+    "parallelism" : 1,
+    "status" : "success",
+    "number" : 155,
+    "pipeline" : {
+        "id" : "98b1071e-c364-4b39-91b9-820b8588e2ae"
+    },
+    "duration" : 41658,
+    "created_at" : "2020-12-24T12:59:24.233Z",
+    "messages" : [ ],
+    "contexts" : [ ],
+    "organization" : {
+        "name" : "LF-Engineering"
+    },
+    "queued_at" : "2020-12-24T12:59:24.256Z",
+    "stopped_at" : "2020-12-24T13:00:08.894Z"
+    }
+"""
 LIST_BODY = reference("circleci", "list.json")
 assert '"next_page_token" : null,\n' in LIST_BODY
 
 write(
     "circleci",
     "get_job",
-    "Body: the official 'Get job details' example from CircleCI's API developer's guide\n"
-    "(reference job.json), verbatim: illustrative values ('string' placeholders, number 0,\n"
-    "status null), two leading spaces kept.",
+    "Body: a real recorded response, from " + JOB_SOURCE,
     [interaction(JOB, JOB_BODY)],
 )
 write(
     "circleci",
     "get_job_server",
-    "Body: the official job details example (reference job.json), served from a CircleCI\n"
-    "server API root (https://circleci.example.com/api/v2).",
-    [interaction(f"https://circleci.example.com/api/v2/project/{SLUG}/job/123", JOB_BODY)],
+    "Body: the real job 155 response of get_job.yaml, served from a CircleCI server API root\n"
+    "(https://circleci.example.com/api/v2, ours). Source: " + JOB_SOURCE,
+    [interaction(f"https://circleci.example.com/api/v2/project/{SLUG}/job/155", JOB_BODY)],
 )
 write(
     "circleci",

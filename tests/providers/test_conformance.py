@@ -41,9 +41,9 @@ class TestGitHub(ProviderConformance):
 class TestCircleCI(ProviderConformance):
     provider = "circleci"
     distribution = "unci-circleci"
-    params = {"project_slug": "gh/CircleCI-Public/api-preview-docs"}
+    params = {"project_slug": "gh/LF-Engineering/da-ds"}
     list_params = {"build": "fda08377-fe7e-46b1-8992-3a7aaecac9c3"}
-    job_id = "123"
+    job_id = "155"
     cassettes = [
         C / "circleci/cassettes/get_job.yaml",
         C / "circleci/cassettes/bad_credentials.yaml",
@@ -74,19 +74,21 @@ class TestTravis(ProviderConformance):
     ]
 
 
+BB_PARAMS = {"workspace_id": "likyh", "repo": "likyhphp", "build": "{2d91d69f-d84b-423d-ae4d-c1d3f2c27166}"}
+
+
 class TestBitbucket(ProviderConformance):
     provider = "bitbucket"
     distribution = "unci-bitbucket"
-    params = {"workspace_id": "TestWorkspace1", "repo": "testrepository1", "build": "{PipelineUuid}"}
-    job_id = "{PipelineStep1Uuid}"
+    params = BB_PARAMS
+    job_id = "{9b079475-6fed-40bb-b591-711351c12f71}"
     cassettes = [
         C / "bitbucket/cassettes/get_job.yaml",
         C / "bitbucket/cassettes/bad_credentials.yaml",
         C / "bitbucket/cassettes/bad_request.yaml",
         Cassette(C / "bitbucket/cassettes/not_found.yaml", job_id="1"),
     ]
-    # Constructed: the recorded step has no `name`; real steps carry one (DevLake's captures of
-    # api.bitbucket.org, reference/providers/bitbucket/NOTES.md).
+    # Constructed: the recorded step, renamed (names are free text).
     samples = [
         Sample(
             with_fields(cassette_body("bitbucket", "get_job"), name="Build and test"),

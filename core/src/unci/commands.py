@@ -31,8 +31,8 @@ def _table(rows: list[dict[str, Any]], excluded: Sequence[str], secrets: Sequenc
     return scrub(table(rows, formats.columns(excluded)), secrets).encode()
 
 
-def render(fetched: Fetched, fmt: str, *, ignore_remote_data: bool,
-           exclude: Sequence[str]) -> Any:
+def render(fetched: Fetched, fmt: str = "unified", *, ignore_remote_data: bool = False,
+           exclude: Sequence[str] = ()) -> Any:
     """The value to print for one fetched job in ``fmt`` (bytes for ``raw``)."""
     if fmt == "raw":
         return fetched.answer.body

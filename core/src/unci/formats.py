@@ -15,7 +15,7 @@ from typing import Any
 import msgspec
 
 from unci.errors import UsageError
-from unci.job import FIELDS, Job
+from unci.job import FIELDS, TIMESTAMPS, Job, rfc3339
 
 FORMATS = ("unified", "normalized", "raw", "stream", "debug")
 #: The fields of a normalized row, in order.
@@ -56,17 +56,26 @@ def unified(
     drop = set(exclude)
     if ignore_remote_data:
         drop.add("remote_data")
-    values = {f: getattr(job, f) for f in FIELDS if f in keep and f not in drop}
+    values = {f: _value(job, f) for f in FIELDS if f in keep and f not in drop}
     if values.get("steps") is msgspec.UNSET:  # steps not fetched: left out, not empty
         del values["steps"]
     return values
+
+
+_TIMESTAMPS = frozenset(TIMESTAMPS)
+
+
+def _value(job: Job, field: str) -> Any:
+    """A field as the output shows it: timestamps through :func:`unci.job.rfc3339`."""
+    value = getattr(job, field)
+    return rfc3339(value) if field in _TIMESTAMPS else value
 
 
 def normalized(job: Job, provider: str, *, exclude: Iterable[str] = ()) -> dict[str, Any]:
     """One flat row: every unified field (null when unknown) plus ``provider``."""
     drop = set(exclude)
     row: dict[str, Any] = {"provider": provider}
-    row.update((f, getattr(job, f)) for f in NORMALIZED_FIELDS[1:] if f not in drop)
+    row.update((f, _value(job, f)) for f in NORMALIZED_FIELDS[1:] if f not in drop)
     if row.get("steps") is msgspec.UNSET:
         row["steps"] = None
     return row
@@ -79,6 +88,6 @@ def columns(exclude: Iterable[str] = ()) -> list[str]:
 
 
 def encode(value: Any, *, pretty: bool = False) -> bytes:
-    """JSON bytes; datetimes as RFC 3339 with ``Z``, ``remote_data`` spliced in unchanged."""
+    """JSON bytes, ``remote_data`` spliced in unchanged (timestamps are already strings)."""
     data = _encoder.encode(value)
     return msgspec.json.format(data, indent=2) if pretty else data

@@ -46,7 +46,7 @@ class Step(msgspec.Struct, kw_only=True):
 class Job(msgspec.Struct, kw_only=True):
     """One CI job, whatever provider ran it. Field names are Truto's, then unci's own.
 
-    Timestamps are timezone-aware UTC datetimes (rendered RFC 3339 with ``Z``); ``remote_data``
+    Timestamps are timezone-aware UTC datetimes (rendered by :func:`rfc3339`); ``remote_data``
     is the provider's JSON object kept as raw bytes, so carrying it costs nothing until rendered.
     ``steps`` is left out (not empty) where the provider has none; ``provider`` is set by the
     core, so a job always says where it came from.
@@ -75,9 +75,30 @@ class Job(msgspec.Struct, kw_only=True):
         return None if self.remote_data is None else msgspec.json.decode(self.remote_data)
 
     def to_dict(self) -> dict[str, Any]:
-        """The job as plain Python, as the unified JSON has it: timestamps as RFC 3339 strings,
-        ``remote_data`` parsed. (``msgspec.to_builtins`` cannot, because of the raw bytes.)"""
-        return msgspec.json.decode(msgspec.json.encode(self))
+        """The job as plain Python, as the unified JSON has it: timestamps as :func:`rfc3339`
+        strings, ``remote_data`` parsed. (``msgspec.to_builtins`` cannot, because of the raw
+        bytes.)"""
+        data = msgspec.json.decode(msgspec.json.encode(self))
+        for field in TIMESTAMPS:
+            data[field] = rfc3339(getattr(self, field))
+        return data
+
+
+def rfc3339(value: datetime | None) -> str | None:
+    """The one way unci writes a timestamp: RFC 3339 in UTC with ``Z``, seconds always, and a
+    fraction only when the provider gave one, trimmed of trailing zeros.
+
+    So nothing a provider sent is lost (Bitbucket's microseconds stay, Travis's milliseconds stay
+    milliseconds) and nothing is invented (GitHub's whole seconds get no ``.000000``).
+    """
+    if value is None:
+        return None
+    if value.tzinfo is not None and value.tzinfo is not _UTC:
+        value = value.astimezone(_UTC)
+    text = value.replace(tzinfo=None).isoformat(timespec="seconds")
+    if value.microsecond:
+        text += f".{value.microsecond:06d}".rstrip("0")
+    return text + "Z"
 
 
 _UTC = timezone.utc

@@ -13,13 +13,13 @@ from helpers import cassette_body, map_payload, out_json, run_cli, with_fields
 from unci.plugins import registry
 
 JOB = cassette_body("bitbucket", "get_job")
-STEP = "{PipelineStep1Uuid}"
-PIPELINE = "{PipelineUuid}"
-PARAMS = {"workspace_id": "TestWorkspace1", "repo": "testrepository1", "build": PIPELINE}
-P_ARGS = ["-p", "workspace_id=TestWorkspace1", "-p", "repo=testrepository1", "-p", f"build={PIPELINE}"]
+STEP = "{9b079475-6fed-40bb-b591-711351c12f71}"
+PIPELINE = "{2d91d69f-d84b-423d-ae4d-c1d3f2c27166}"
+PARAMS = {"workspace_id": "likyh", "repo": "likyhphp", "build": PIPELINE}
+P_ARGS = ["-p", "workspace_id=likyh", "-p", "repo=likyhphp", "-p", f"build={PIPELINE}"]
 ARGS = ["jobs", "get", STEP, "-P", "bitbucket", *P_ARGS]
-JOB_PATH = ("/2.0/repositories/TestWorkspace1/testrepository1/pipelines/%7BPipelineUuid%7D"
-            "/steps/%7BPipelineStep1Uuid%7D")
+JOB_PATH = ("/2.0/repositories/likyh/likyhphp/pipelines/%7B2d91d69f-d84b-423d-ae4d-c1d3f2c27166%7D"
+            "/steps/%7B9b079475-6fed-40bb-b591-711351c12f71%7D")
 SECRET = "ATBB-secret-app-password-value"
 
 
@@ -64,10 +64,11 @@ def test_no_state_maps_to_nulls() -> None:
 def test_fields_from_the_recorded_step() -> None:
     job = map_payload("bitbucket", JOB)
     assert job.id == STEP and job.build == PIPELINE and job.attempts == 1
-    assert job.status == "completed" and job.conclusion == "cancelled"  # result STOPPED
-    when = datetime(2020, 11, 10, 20, 22, 55, 969000, tzinfo=timezone.utc)
-    assert job.started_at == job.completed_at == job.updated_at == when
-    assert job.name is None  # the recording has no name; real steps do (see below)
+    assert job.status == "completed" and job.conclusion == "passed"  # result SUCCESSFUL
+    assert job.started_at == datetime(2023, 2, 20, 9, 23, 31, 978093, tzinfo=timezone.utc)
+    end = datetime(2023, 2, 20, 9, 23, 36, 923036, tzinfo=timezone.utc)
+    assert job.completed_at == job.updated_at == end
+    assert job.name == "Test"
     assert job.created_at is None and job.commit is None and job.branch is None
     assert bytes(job.remote_data) == JOB
 
@@ -105,10 +106,10 @@ def test_cli_prints_the_unified_job() -> None:
     result = run_cli(*ARGS)
     assert result.exit_code == 0, result.output
     job = out_json(result)
-    assert job["id"] == STEP and job["build"] == PIPELINE and job["conclusion"] == "cancelled"
-    assert job["started_at"] == "2020-11-10T20:22:55.969000Z"
+    assert job["id"] == STEP and job["build"] == PIPELINE and job["conclusion"] == "passed"
+    assert job["started_at"] == "2023-02-20T09:23:31.978093Z"
     assert job["remote_data"]["maxTime"] == 120
-    assert "name" in job and job["name"] is None  # supported, empty in this recording
+    assert job["name"] == "Test"
     assert "created_at" not in job and "commit" not in job  # not in a step payload at all
 
 
@@ -206,12 +207,12 @@ def test_not_found_gives_message_and_detail() -> None:
     result = run_cli("jobs", "get", "1", "-P", "bitbucket", *P_ARGS)
     assert result.exit_code == 5
     assert "'Not found: The value provided is not a valid uuid.'" in result.stderr
-    assert "/pipelines/%7BPipelineUuid%7D/steps/1" in result.stderr
+    assert "/pipelines/%7B2d91d69f-d84b-423d-ae4d-c1d3f2c27166%7D/steps/1" in result.stderr
 
 
 @pytest.mark.vcr("bitbucket/cassettes/repo_not_found.yaml")
 def test_unknown_repository() -> None:
-    result = run_cli("jobs", "get", STEP, "-P", "bitbucket", "-p", "workspace_id=TestWorkspace1",
+    result = run_cli("jobs", "get", STEP, "-P", "bitbucket", "-p", "workspace_id=likyh",
                      "-p", "repo=nosuchrepo", "-p", f"build={PIPELINE}")
     assert result.exit_code == 5
     assert "The requested repository either does not exist or you do not have access" in result.stderr
@@ -281,21 +282,21 @@ BARE = "8d7ad9e4-3b5e-4b0e-9f7a-1c2d3e4f5a6b"
 @pytest.mark.parametrize(
     ("job_id", "encoded"),
     [("../../user", "..%2F..%2Fuser"), ("1?x=y", "1%3Fx%3Dy"), ("1#frag", "1%23frag"),
-     ("{a b}", "%7Ba%20b%7D"), (STEP, "%7BPipelineStep1Uuid%7D"),
+     ("{a b}", "%7Ba%20b%7D"), (STEP, "%7B9b079475-6fed-40bb-b591-711351c12f71%7D"),
      (BARE, f"%7B{BARE}%7D"), (f"{{{BARE}}}", f"%7B{BARE}%7D"), ("%7Bx%7D", "%257Bx%257D")],
 )
 def test_hostile_ids_stay_in_one_segment(server, job_id: str, encoded: str) -> None:
     result = run_cli("jobs", "get", job_id, "-P", "bitbucket", "-p", "workspace_id=w", "-p", "repo=r",
                      "-p", f"build={PIPELINE}", "--base-url", server.url)
     assert result.exit_code == 5  # no such route: the request went exactly where we said
-    assert server.requests[-1].path == f"/repositories/w/r/pipelines/%7BPipelineUuid%7D/steps/{encoded}"
+    assert server.requests[-1].path == f"/repositories/w/r/pipelines/%7B2d91d69f-d84b-423d-ae4d-c1d3f2c27166%7D/steps/{encoded}"
 
 
 def test_params_are_encoded_too(server) -> None:
     run_cli("jobs", "get", STEP, "-P", "bitbucket", "-p", "workspace_id={ws-uuid}", "-p", "repo=a/b",
             "-p", f"build={BARE}", "--base-url", server.url)
     assert server.requests[-1].path == (
-        f"/repositories/%7Bws-uuid%7D/a%2Fb/pipelines/%7B{BARE}%7D/steps/%7BPipelineStep1Uuid%7D")
+        f"/repositories/%7Bws-uuid%7D/a%2Fb/pipelines/%7B{BARE}%7D/steps/%7B9b079475-6fed-40bb-b591-711351c12f71%7D")
 
 
 @pytest.mark.parametrize("bad", ["..", ".", "", "a\nb"])
@@ -332,7 +333,7 @@ def _hooks():
 @pytest.mark.parametrize(("limit", "pagelen"), [(None, "100"), (1, "1"), (30, "30"), (500, "100")])
 def test_list_request(limit: int | None, pagelen: str) -> None:
     req = _hooks().build_list_request(provider="bitbucket", params=PARAMS, limit=limit)
-    assert req.path == "/repositories/TestWorkspace1/testrepository1/pipelines/%7BPipelineUuid%7D/steps"
+    assert req.path == "/repositories/likyh/likyhphp/pipelines/%7B2d91d69f-d84b-423d-ae4d-c1d3f2c27166%7D/steps"
     assert req.query == [("pagelen", pagelen)]
 
 
@@ -341,16 +342,21 @@ def test_list_pages_from_the_cassette_bodies() -> None:
     first = hook.build_list_request(provider="bitbucket", params=PARAMS, limit=1)
     page1 = hook.map_job_page(provider="bitbucket", payload=cassette_body("bitbucket", "list_jobs", 0),
                               headers={}, params=PARAMS, request=first)
-    assert [j.id for j in page1.jobs] == ["{PipelineStep1Uuid}"]
-    assert page1.next.path == ("https://api.bitbucket.org/2.0/repositories/TestWorkspace1/"
-                               "testrepository1/pipelines/%7BPipelineUuid%7D/steps")
+    assert [j.id for j in page1.jobs] == ["{9b079475-6fed-40bb-b591-711351c12f71}"]
+    assert page1.next.path == ("https://api.bitbucket.org/2.0/repositories/likyh/"
+                               "likyhphp/pipelines/%7B2d91d69f-d84b-423d-ae4d-c1d3f2c27166%7D/steps")
     assert page1.next.query == [("page", "2"), ("pagelen", "1")]
     page2 = hook.map_job_page(provider="bitbucket", payload=cassette_body("bitbucket", "list_jobs", 1),
                               headers={}, params=PARAMS, request=page1.next)
-    assert [j.id for j in page2.jobs] == ["{PipelineStep2Uuid}"] and page2.next is None
-    whole = hook.map_job_page(provider="bitbucket", payload=cassette_body("bitbucket", "list_jobs", 2),
+    assert [j.id for j in page2.jobs] == ["{1218e6e3-f34e-4ebc-a767-2a69285681ca}"]
+    assert page2.next.query == [("page", "3"), ("pagelen", "1")]
+    page3 = hook.map_job_page(provider="bitbucket", payload=cassette_body("bitbucket", "list_jobs", 2),
+                              headers={}, params=PARAMS, request=page2.next)
+    assert [j.name for j in page3.jobs] == ["production"] and page3.next is None
+    whole = hook.map_job_page(provider="bitbucket", payload=cassette_body("bitbucket", "list_jobs", 3),
                               headers={}, params=PARAMS, request=first)
-    assert [j.conclusion for j in whole.jobs] == ["cancelled", "cancelled"] and whole.next is None
+    assert [j.name for j in whole.jobs] == ["Test", "staging", "production"]
+    assert [j.conclusion for j in whole.jobs] == ["passed"] * 3 and whole.next is None
     assert bytes(whole.jobs[1].remote_data).lstrip().startswith(b"{")
     empty = hook.map_job_page(provider="bitbucket", payload=cassette_body("bitbucket", "list_empty"),
                               headers={}, params=PARAMS, request=first)
@@ -379,7 +385,9 @@ def walk(provider: str, params: dict, limit: int | None) -> list:
 @pytest.mark.vcr("bitbucket/cassettes/list_jobs.yaml")
 def test_list_walks_next_urls_through_the_core() -> None:
     pages = walk("bitbucket", PARAMS, 1)
-    assert [[j.id for j in p.jobs] for p in pages] == [["{PipelineStep1Uuid}"], ["{PipelineStep2Uuid}"]]
+    assert [[j.id for j in p.jobs] for p in pages] == [
+        ["{9b079475-6fed-40bb-b591-711351c12f71}"], ["{1218e6e3-f34e-4ebc-a767-2a69285681ca}"],
+        ["{74ceee44-533a-489b-8d9b-3c9c0ef57ff3}"]]
 
 
 @pytest.mark.vcr("bitbucket/cassettes/list_empty.yaml")

@@ -94,7 +94,7 @@ def test_cli_prints_the_unified_job() -> None:
     assert result.exit_code == 0, result.output
     job = out_json(result)
     assert job["id"] == "1" and job["conclusion"] == "passed" and job["branch"] == "master"
-    assert job["started_at"] == "2016-03-29T08:05:30.330000Z"
+    assert job["started_at"] == "2016-03-29T08:05:30.33Z"
     assert job["remote_data"]["triggeredOn"] == "CLICK"
     assert "build" not in job and "attempts" not in job  # an execution carries neither
 

@@ -12,8 +12,8 @@ from localserver import Reply
 from unci.plugins import registry
 
 JOB = cassette_body("circleci", "get_job")
-SLUG = "gh/CircleCI-Public/api-preview-docs"
-ARGS = ["jobs", "get", "123", "-P", "circleci", "-p", f"project_slug={SLUG}"]
+SLUG = "gh/LF-Engineering/da-ds"
+ARGS = ["jobs", "get", "155", "-P", "circleci", "-p", f"project_slug={SLUG}"]
 WORKFLOW = "fda08377-fe7e-46b1-8992-3a7aaecac9c3"
 TOKEN = "CCIPAT_test_token_value"
 
@@ -52,14 +52,16 @@ def test_unknown_status_passes_through_raw() -> None:
     assert (job.status, job.conclusion) == ("Quantum_Leap", "Quantum_Leap")
 
 
-def test_fields_from_the_official_example() -> None:
-    # The docs example is illustrative: number 0, "string" placeholders, status null.
-    job = map_payload("circleci", JOB, job_id="123")
-    assert job.id == "0" and job.name == "string" and job.build == "string"
-    assert job.status is None and job.conclusion is None
-    assert job.created_at == datetime(2020, 1, 13, 18, 51, 40, tzinfo=timezone.utc)
-    assert job.started_at == datetime(2020, 1, 24, 11, 33, 40, tzinfo=timezone.utc)
-    assert job.completed_at == datetime(2020, 1, 13, 18, 51, 40, tzinfo=timezone.utc)
+def test_fields_from_the_recorded_job() -> None:
+    # A real answer for job 155 of gh/LF-Engineering/da-ds (cassettes/README.md).
+    job = map_payload("circleci", JOB, job_id="155")
+    assert job.id == "155" and job.name == "build"
+    assert job.build == "9552b8fe-f5b7-4f7b-92a3-8bedc0ee35ca"  # latest_workflow.id
+    assert job.status == "completed" and job.conclusion == "passed"
+    assert job.created_at == datetime(2020, 12, 24, 12, 59, 24, 233000, tzinfo=timezone.utc)
+    assert job.started_at == datetime(2020, 12, 24, 12, 59, 27, 236000, tzinfo=timezone.utc)
+    assert job.completed_at == datetime(2020, 12, 24, 13, 0, 8, 894000, tzinfo=timezone.utc)
+    assert job.created_at < job.started_at < job.completed_at
     assert job.commit is None and job.branch is None and job.attempts is None
     assert bytes(job.remote_data) == JOB
 
@@ -87,9 +89,10 @@ def test_cli_prints_the_unified_job() -> None:
     result = run_cli(*ARGS)
     assert result.exit_code == 0, result.output
     job = out_json(result)
-    assert job["id"] == "0" and job["build"] == "string"
-    assert job["created_at"] == "2020-01-13T18:51:40Z" and job["completed_at"] == "2020-01-13T18:51:40Z"
-    assert "status" in job and job["status"] is None  # supported but empty: null
+    assert job["id"] == "155" and job["build"] == "9552b8fe-f5b7-4f7b-92a3-8bedc0ee35ca"
+    assert job["created_at"] == "2020-12-24T12:59:24.233Z"
+    assert job["completed_at"] == "2020-12-24T13:00:08.894Z"
+    assert job["status"] == "completed" and job["conclusion"] == "passed"
     assert "commit" not in job and "branch" not in job  # not in CircleCI's job details
     assert job["remote_data"]["project"]["slug"] == SLUG
 
@@ -110,7 +113,7 @@ def test_server_base_url_from_env_or_flag(how: str) -> None:
     else:
         result = run_cli(*ARGS, "--base-url", root)
     assert result.exit_code == 0, result.output
-    assert out_json(result)["name"] == "string"
+    assert out_json(result)["name"] == "build"
 
 
 @pytest.mark.vcr("circleci/cassettes/not_found.yaml")
@@ -158,10 +161,10 @@ def test_error_message_hook_reads_message() -> None:
 
 
 def test_auth_and_accept_headers_are_sent(server) -> None:
-    server.route(f"/project/{SLUG}/job/123", Reply(body=JOB))
+    server.route(f"/project/{SLUG}/job/155", Reply(body=JOB))
     params = {"project_slug": SLUG}
-    unci.get_job("circleci", "123", params=params, token=TOKEN, base_url=server.url)
-    unci.get_job("circleci", "123", params=params, base_url=server.url)
+    unci.get_job("circleci", "155", params=params, token=TOKEN, base_url=server.url)
+    unci.get_job("circleci", "155", params=params, base_url=server.url)
     sent = server.requests[0].headers
     assert sent["Circle-Token"] == TOKEN
     assert "Authorization" not in sent
@@ -171,7 +174,7 @@ def test_auth_and_accept_headers_are_sent(server) -> None:
 
 
 def test_token_from_env_variables(server) -> None:
-    server.route(f"/project/{SLUG}/job/123", Reply(body=JOB))
+    server.route(f"/project/{SLUG}/job/155", Reply(body=JOB))
     for var in ("UNCI_CIRCLECI_TOKEN", "CIRCLE_TOKEN", "CIRCLECI_CLI_TOKEN"):
         result = run_cli(*ARGS, "--base-url", server.url, env={var: f"from-{var}"})
         assert result.exit_code == 0, result.output

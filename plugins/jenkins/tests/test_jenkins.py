@@ -89,7 +89,7 @@ def test_cli_prints_the_unified_job() -> None:
     assert result.exit_code == 0, result.output
     job = out_json(result)
     assert job["id"] == "14" and job["status"] == "completed" and job["conclusion"] == "passed"
-    assert job["started_at"] == "2021-08-10T21:02:55.963000Z"
+    assert job["started_at"] == "2021-08-10T21:02:55.963Z"
     assert job["remote_data"]["queueId"] == 429
     assert "commit" in job and job["commit"] is None  # supported, absent here: null
     assert "attempts" not in job  # Jenkins cannot supply it: left out
