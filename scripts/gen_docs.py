@@ -173,7 +173,7 @@ def formats_md() -> str:
         "with `--cursor`. `--all` follows every page and prints JSON Lines, one job a line.\n",
         example("One page", [*GH_LIST, "--limit", "1", "--ignore-remote-data"],
                 "github/cassettes/list_jobs.yaml"),
-        example("Every page, one job a line", [*GH_LIST, "--limit", "1", "--all",
+        example("Every page, one job a line", [*GH_LIST, "--page-size", "1", "--all",
                                                 "--format", "normalized"],
                 "github/cassettes/list_jobs.yaml", lang="jsonl"),
     ]

@@ -28,7 +28,7 @@ class Case:
 
     @property
     def list_args(self) -> list[str]:
-        limit = ["--limit", str(self.list_limit)] if self.list_limit else []
+        limit = ["--page-size", str(self.list_limit)] if self.list_limit else []
         return ["jobs", "list", "-P", self.provider, *self.p(self.list_params), *limit,
                 *self.list_base_url]
 

@@ -209,6 +209,7 @@ def test_progress_on_a_terminal(server, monkeypatch, capsys) -> None:
     import sys
 
     from unci.commands import list_command
+    from unci.options import Rendering
 
     _github_pages(server, 2, 2)
 
@@ -219,9 +220,9 @@ def test_progress_on_a_terminal(server, monkeypatch, capsys) -> None:
     err = Tty()
     monkeypatch.setattr(sys, "stderr", err)
     list_command(provider="github", params={"owner": "o", "repo_id": "r", "build": "9"},
-                 fmt="unified", output="json", ignore_remote_data=True, exclude=(),
-                 remote_query=(), client={}, credentials={"base_url": server.url}, limit=2,
-                 cursor=None, follow_all=True)
+                 how=Rendering(ignore_remote_data=True), remote_query=(), client={},
+                 credentials={"base_url": server.url}, limit=None, page_size=2, cursor=None,
+                 follow_all=True)
     assert err.getvalue() == "\runci: 2 jobs, 1 page(s)\runci: 4 jobs, 2 page(s)\n"
     assert len(capsys.readouterr().out.splitlines()) == 4
 

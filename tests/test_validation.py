@@ -205,4 +205,5 @@ def test_a_forged_cursor_is_refused_before_any_request(server: LocalServer, curs
 def test_account_names_are_checked(name: str) -> None:
     result = run_cli("accounts", "add", name, "-P", "github", "--token-env", "GH")
     assert result.exit_code == 2, result.output
-    assert "account name" in result.stderr or "Usage:" in result.stderr
+    assert "account name" in result.stderr or "No such option" in result.stderr
+    assert len(result.stderr.splitlines()) == 1  # one line, never click's usage text

@@ -33,6 +33,7 @@ TABLE: dict[type[unci.UnciError], tuple[int, int]] = {
     unci.DecodeError: (9, 502),
     unci.ConfigError: (10, 500),
     unci.Unsupported: (11, 501),
+    unci.OutputError: (12, 500),
 }
 #: The HTTP status each remote error is built with below (its envelope repeats it).
 REMOTE_STATUS = {unci.RemoteError: 418, unci.AuthError: 401, unci.NotFound: 404,
@@ -85,7 +86,8 @@ def _family_name(cls: type[unci.UnciError]) -> str:
                        ("auth", unci.AuthError), ("not_found", unci.NotFound),
                        ("rate_limit", unci.RateLimited), ("remote", unci.RemoteError),
                        ("network", unci.NetworkError), ("decode", unci.DecodeError),
-                       ("config", unci.ConfigError), ("unsupported", unci.Unsupported)):
+                       ("config", unci.ConfigError), ("unsupported", unci.Unsupported),
+                       ("output", unci.OutputError)):
         if issubclass(cls, base):
             return name
     raise AssertionError(cls)

@@ -26,6 +26,7 @@ _WHERE = {
     "UnciError": "errors", "UsageError": "errors", "UnknownProvider": "errors",
     "MissingParams": "errors", "InvalidParam": "errors", "PluginError": "errors",
     "PluginLoadError": "errors", "DuplicateProvider": "errors", "ConfigError": "errors",
+    "OutputError": "errors",
     "RemoteError": "errors", "AuthError": "errors", "NotFound": "errors", "RateLimited": "errors",
     "NetworkError": "errors", "Timeout": "errors", "DecodeError": "errors",
     # fetching
@@ -62,6 +63,7 @@ if TYPE_CHECKING:
         MissingParams,
         NetworkError,
         NotFound,
+        OutputError,
         PluginError,
         PluginLoadError,
         RateLimited,
@@ -120,6 +122,7 @@ __all__ = [
     "MissingParams",
     "NetworkError",
     "NotFound",
+    "OutputError",
     "Page",
     "Param",
     "PluginError",

@@ -8,6 +8,7 @@ fast.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import sys
@@ -17,9 +18,20 @@ from typing import Any
 import click
 
 from unci import __version__
-from unci.errors import UnciError, UsageError
+from unci.errors import OutputError, UnciError, UsageError
+from unci.options import (
+    ERROR_FORMATS,
+    list_options,
+    output_options,
+    reliability_options,
+    request_options,
+)
 
-ERROR_FORMATS = ("text", "json")
+__all__ = ["ERROR_FORMATS", "cli", "main", "parse_pairs"]
+
+#: What the command line asked for before click parsed it, for errors click raises while
+#: parsing (an unknown option comes before any option's callback has run).
+_PRESCANNED: dict[str, str | None] = {"error_format": None}
 
 
 #: Subcommands imported only when used, so `unci providers` never pays for them.
@@ -27,8 +39,89 @@ LAZY_COMMANDS = {"accounts": ("unci.accounts_cli", "accounts_group"),
                  "serve": ("unci.serve_cli", "serve")}
 
 
-class UnciGroup(click.Group):
+class HelpGroup(click.Group):
+    """Lists its commands with their whole first sentence (click cuts it at ~45 characters)."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is None or command.hidden:
+                continue
+            text = command.short_help or (command.help or "").split("\n\n")[0]
+            rows.append((name, " ".join(text.split())))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+def _prescan_error_format(args: Sequence[str]) -> str | None:
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg == "--error-format" and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--error-format="):
+            return arg.partition("=")[2]
+    return None
+
+
+class _ClosedStdout:
+    """Stands in for a stdout the shell closed (``unci ... >&-``): the first write is one
+    clear error, not output silently lost."""
+
+    def __init__(self) -> None:
+        self.buffer = self
+
+    def write(self, _data: Any) -> int:
+        raise OutputError("cannot write the output: standard output is closed")
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EBADF, errno.EIO}
+
+
+def _silence_stdout() -> None:
+    """After a failed write, point stdout at devnull, so the interpreter's final flush of what
+    is still buffered cannot fail a second time (and change the exit code)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+class UnciGroup(HelpGroup):
     """Turns unci's errors into a clear line and their exit code; loads some commands lazily."""
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True,
+             **extra: Any) -> Any:
+        """click's main, with its usage errors as one line (or the JSON envelope with
+        ``--error-format json``) instead of click's three-line usage text."""
+        argv = list(sys.argv[1:] if args is None else args)
+        _PRESCANNED["error_format"] = _prescan_error_format(argv)
+        if sys.stdout is None:
+            sys.stdout = _ClosedStdout()  # type: ignore[assignment]
+        if not standalone_mode:
+            return super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            code = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.exceptions.Abort:
+            click.echo("unci: aborted", err=True)
+            sys.exit(1)
+        except click.ClickException as exc:
+            usage_error(exc)
+            sys.exit(exc.exit_code)
+        sys.exit(code if isinstance(code, int) else 0)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
@@ -38,7 +131,17 @@ class UnciGroup(click.Group):
             import importlib
 
             module, attr = LAZY_COMMANDS[name]
-            self.add_command(getattr(importlib.import_module(module), attr), name)
+            command = getattr(importlib.import_module(module), attr)
+            if isinstance(command, click.Group) and not isinstance(command, HelpGroup):
+                import types
+
+                command.format_commands = types.MethodType(  # type: ignore[method-assign]
+                    HelpGroup.format_commands, command)
+            if name == "accounts":
+                from unci.default_cli import default_command
+
+                command.add_command(default_command)
+            self.add_command(command, name)
         return super().get_command(ctx, name)
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -51,22 +154,52 @@ class UnciGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("unci: interrupted", err=True)
             ctx.exit(130)
-        except BrokenPipeError:
-            # The reader went away (`unci jobs list --all | head`): it has what it wanted.
-            # Point stdout at devnull so the interpreter's final flush cannot fail again.
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            ctx.exit(0)
+        except OSError as exc:
+            if isinstance(exc, BrokenPipeError):
+                # The reader went away (`unci jobs list --all | head`): it has what it wanted.
+                _silence_stdout()
+                ctx.exit(0)
+            if exc.errno not in _WRITE_ERRNOS:
+                if os.environ.get("UNCI_TRACEBACK"):
+                    raise
+                _internal(exc, ctx)
+            from unci.output import output_error
+
+            _silence_stdout()
+            fail(output_error(exc), ctx)
         except Exception as exc:
             if os.environ.get("UNCI_TRACEBACK"):
                 raise
-            click.echo(f"unci: internal error: {type(exc).__name__}: {exc} "
-                       "(set UNCI_TRACEBACK=1 to see where; please report it)", err=True)
-            ctx.exit(1)
+            _internal(exc, ctx)
+
+
+def _internal(exc: Exception, ctx: click.Context) -> None:
+    click.echo(f"unci: internal error: {type(exc).__name__}: {exc} "
+               "(set UNCI_TRACEBACK=1 to see where; please report it)", err=True)
+    ctx.exit(1)
+
+
+def _error_format(ctx: click.Context | None) -> str:
+    meta = ctx.meta.get("unci.error_format") if ctx is not None else None
+    return meta or _PRESCANNED["error_format"] or "text"
+
+
+def usage_error(exc: click.ClickException) -> None:
+    """A usage error click found while parsing, as one line naming where help is."""
+    ctx = getattr(exc, "ctx", None)
+    message = " ".join(exc.format_message().split())
+    if ctx is not None:
+        message += f" (see '{ctx.command_path} --help')"
+    if _error_format(ctx) == "json":
+        click.echo(json.dumps(UsageError(message).to_dict()), err=True)
+    else:
+        click.echo(f"unci: error: {message}", err=True)
 
 
 def fail(exc: UnciError, ctx: click.Context) -> None:
-    error_format = (ctx.meta.get("unci.error_format") or "text")
+    if isinstance(exc, OutputError):
+        _silence_stdout()
+    error_format = _error_format(ctx)
     if error_format == "json":
         click.echo(json.dumps(exc.to_dict(), default=str), err=True)
     else:
@@ -86,28 +219,6 @@ def parse_pairs(values: Sequence[str], option: str) -> list[tuple[str, str]]:
     return pairs
 
 
-class Number(click.ParamType):
-    """An option parsed by :mod:`unci.numbers` (``nan``, ``inf``, ``²`` are usage errors)."""
-
-    def __init__(self, name: str, parse: Any) -> None:
-        self.name = name
-        self.parse = parse
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        if not isinstance(value, str):
-            return value  # a default, already a number
-        try:
-            return self.parse(value, "/".join(param.opts) if param else "value")
-        except UsageError as exc:
-            self.fail(exc.message, param, ctx)
-
-
-def _seconds(positive: bool) -> Number:
-    from unci.numbers import seconds
-
-    return Number("seconds", lambda text, name: seconds(text, name, positive=positive))
-
-
 @click.group(cls=UnciGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="unci")
 def cli() -> None:
@@ -117,7 +228,9 @@ def cli() -> None:
     Exit codes: 0 ok, 1 internal error, 2 bad usage or input, 3 plugin broken,
     4 auth refused, 5 not found, 6 other provider error, 7 rate limited,
     8 network/timeout, 9 unexpected provider body, 10 configuration,
-    11 not offered by the provider.
+    11 not offered by the provider, 12 output not writable (disk full, stdout
+    closed). Several ids in one `jobs get`: the highest code among the ids that
+    failed.
     """
 
 
@@ -150,12 +263,14 @@ def _provider_text(row: dict[str, Any]) -> str:
     head = f"{row['name']}  ({row['distribution']})"
     if row.get("error"):
         return f"{head}\n  BROKEN: {row['error']}\n"
-    params = ", ".join(
-        f"{p['name']}{'' if p['required'] else ' (optional)'}" for p in row["params"]
-    ) or "none"
+    def names(params: list[dict[str, Any]]) -> str:
+        return ", ".join(
+            f"{p['name']}{'' if p['required'] else ' (optional)'}" for p in params) or "none"
+
     return (
         f"{head}  {row['title']}\n"
-        f"  params:   {params}\n"
+        f"  get:      {names(row['params'])}\n"
+        f"  list:     {names(row['list_params'])}\n"
         f"  fields:   {', '.join(row['fields'])}\n"
         f"  base URL: {row['base_url']}"
         + (f"; self-hosted: {row['self_hosted']}" if row.get("self_hosted") else "") + "\n"
@@ -176,119 +291,93 @@ def client_options(timeout: float | None, retries: int, max_wait: float) -> dict
             "on_wait": on_wait}
 
 
-def _shared(params: Sequence[str], fmt: str, output: str, ignore_remote_data: bool,
-            exclude: Sequence[str], remote_query: Sequence[str], timeout: float | None,
-            retries: int, max_wait: float, credentials: dict[str, Any]) -> dict[str, Any]:
-    """What `jobs get` and `jobs list` pass on alike, their options parsed."""
-    if fmt == "debug":  # Truto's debug format answers errors in JSON too
+def parse_shared(kw: dict[str, Any]) -> dict[str, Any]:
+    """The shared options (``options.request_options``, ``reliability_options``,
+    ``output_options``) of a job command, popped from its keyword arguments and checked:
+    provider, params, how to render, client settings and credentials. A new command that
+    stacks the same decorators calls this and gets the same meaning for free."""
+    from unci.options import default_account, rendering
+
+    how = rendering(kw.pop("fmt"), kw.pop("output"), kw.pop("as_json"),
+                    kw.pop("ignore_remote_data"), kw.pop("exclude"), kw.pop("fields"))
+    if how.fmt == "debug":  # Truto's debug format answers errors in JSON too
         click.get_current_context().meta["unci.error_format"] = "json"
+    provider = kw.pop("provider")
+    credentials = {k: kw.pop(k) for k in ("account", "token", "username", "password", "base_url")}
+    if credentials["account"] is None:
+        credentials["account"] = default_account(provider)
     return {
-        "params": dict(parse_pairs(params, "-p")),
-        "fmt": fmt,
-        "output": output,
-        "ignore_remote_data": ignore_remote_data,
-        "exclude": exclude,
-        "remote_query": parse_pairs(remote_query, "--remote-query"),
-        "client": client_options(timeout, retries, max_wait),
+        "provider": provider,
+        "params": dict(parse_pairs(kw.pop("params"), "-p")),
+        "how": how,
+        "remote_query": parse_pairs(kw.pop("remote_query"), "--remote-query"),
+        "client": client_options(kw.pop("timeout"), kw.pop("retries"), kw.pop("max_wait")),
         "credentials": credentials,
     }
 
 
-@cli.group()
+@cli.group(cls=HelpGroup)
 def jobs() -> None:
     """Fetch CI jobs."""
 
 
-def common_options(f: Any) -> Any:
-    options = [
-        click.option("--provider", "-P", default=None, metavar="NAME",
-                     help="Provider name (see `unci providers`); optional with --account."),
-        click.option("--account", "-a", default=None, metavar="NAME",
-                     help="An integrated account (see `unci accounts`): provider, credentials, "
-                     "base URL and default params; explicit options override it."),
-        click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
-                     help="A provider parameter; repeatable (e.g. -p owner=octo-org)."),
-        click.option("--token", metavar="TOKEN", default=None,
-                     help="API token (default: UNCI_<PROVIDER>_TOKEN or the provider's own variable)."),
-        click.option("--username", default=None, help="User name, for Basic-auth providers."),
-        click.option("--password", default=None,
-                     help="Password / app password, for Basic-auth providers "
-                     "(default: UNCI_<PROVIDER>_PASSWORD)."),
-        click.option("--base-url", default=None, metavar="URL",
-                     help="API root (default: UNCI_<PROVIDER>_BASE_URL or the hosted service)."),
-        click.option("--format", "fmt", default="unified", show_default=True,
-                     type=click.Choice(["unified", "normalized", "raw", "stream", "debug"]),
-                     help="Response format."),
-        click.option("--ignore-remote-data", is_flag=True, help="Leave out remote_data."),
-        click.option("--exclude-field", "exclude", multiple=True, metavar="FIELD[,FIELD]",
-                     help="Leave out these fields; repeatable or comma-separated."),
-        click.option("--remote-query", multiple=True, metavar="KEY=VALUE",
-                     help="Passed to the provider's query string untouched; repeatable."),
-        click.option("--timeout", type=_seconds(positive=True), default=None,
-                     metavar="SECONDS",
-                     help="Connect/read timeout (default 30 s; connect at most 10 s)."),
-        click.option("--retries", type=click.IntRange(min=0), default=3, show_default=True,
-                     help="Retries on connection errors, timeouts, 429, 502, 503, 504."),
-        click.option("--max-wait", type=_seconds(positive=False), default=60.0, show_default=True,
-                     metavar="SECONDS",
-                     help="Longest total wait for retries and rate limits; past it, fail."),
-        click.option("--output", type=click.Choice(["json", "table"]), default="json",
-                     show_default=True, help="json for programs, table for people."),
-        click.option("--error-format", type=click.Choice(ERROR_FORMATS), default="text",
-                     show_default=True, callback=_remember_error_format, is_eager=True,
-                     help="json prints Truto's error envelope on stderr."),
-    ]
-    for option in reversed(options):
-        f = option(f)
-    return f
-
-
-def _remember_error_format(ctx: click.Context, _param: Any, value: str) -> str:
-    ctx.meta["unci.error_format"] = value
-    return value
+def _report(job_id: str, exc: UnciError) -> None:
+    """One failed id of several: its line names the id; the others go on."""
+    ctx = click.get_current_context()
+    if _error_format(ctx) == "json":
+        click.echo(json.dumps({**exc.to_dict(), "id": job_id}, default=str), err=True)
+    else:
+        click.echo(f"unci: error: {job_id}: {exc.message}", err=True)
 
 
 @jobs.command("get")
-@click.argument("job_id")
-@common_options
-def jobs_get(job_id: str, provider: str | None, params: Sequence[str], fmt: str, output: str,
-             ignore_remote_data: bool, exclude: Sequence[str], remote_query: Sequence[str],
-             timeout: float | None, retries: int, max_wait: float, error_format: str,
-             **credentials: str | None) -> None:
-    """Fetch one job by id and print it."""
+@click.argument("job_ids", nargs=-1, required=True, metavar="ID [ID ...]")
+@request_options
+@output_options
+@reliability_options
+@click.option("--concurrency", type=click.IntRange(min=1, max=64), default=8, show_default=True,
+              help="With several ids: how many to fetch at once.")
+def jobs_get(job_ids: tuple[str, ...], concurrency: int, **kw: Any) -> None:
+    """Fetch jobs by id and print them.
+
+    One id prints one JSON document; several print JSON Lines (one job a line) in the order
+    given, fetched CONCURRENCY at a time. An id that fails prints one line on stderr naming it
+    and the others still print; the exit code is then the highest exit code among the failed
+    ids (see `unci --help`).
+    """
     from unci.commands import get_command
 
-    get_command(provider=provider, job_id=job_id,
-                **_shared(params, fmt, output, ignore_remote_data, exclude, remote_query,
-                          timeout, retries, max_wait, credentials))
+    shared = parse_shared(kw)
+    single = len(job_ids) == 1
+
+    def on_error(job_id: str, exc: UnciError) -> None:
+        if single:
+            raise exc
+        _report(job_id, exc)
+
+    code = get_command(job_ids=list(job_ids), concurrency=concurrency, on_error=on_error,
+                       **shared)
+    if code:
+        sys.exit(code)
 
 
 @jobs.command("list")
-@common_options
-@click.option("--limit", type=click.IntRange(min=1), default=None,
-              help="At most this many jobs per call (the provider's page size where it allows).")
-@click.option("--cursor", default=None, help="Resume from a next_cursor printed earlier.")
-@click.option("--all", "follow_all", is_flag=True,
-              help="Follow every page; JSON Lines, one job a line, in constant memory.")
-def jobs_list(provider: str | None, params: Sequence[str], fmt: str, output: str,
-              ignore_remote_data: bool, exclude: Sequence[str], remote_query: Sequence[str],
-              timeout: float | None, retries: int, max_wait: float, error_format: str,
-              limit: int | None, cursor: str | None, follow_all: bool,
-              **credentials: str | None) -> None:
+@request_options
+@output_options
+@list_options
+@reliability_options
+def jobs_list(limit: int | None, page_size: int | None, cursor: str | None, follow_all: bool,
+              **kw: Any) -> None:
     """List the jobs of one build (-p build=ID; Buddy: -p workflow=ID).
 
-    Prints {"result": [...], "next_cursor": ...}; pass the cursor back with --cursor.
+    Prints {"result": [...], "next_cursor": ...}; pass the cursor back with --cursor. --limit
+    is the total number of jobs, over as many pages as it takes; --page-size is how many each
+    request asks for; --all prints every page as JSON Lines.
     """
     from unci.commands import list_command
 
-    list_command(
-        provider=provider,
-        **_shared(params, fmt, output, ignore_remote_data, exclude, remote_query, timeout,
-                  retries, max_wait, credentials),
-        limit=limit,
-        cursor=cursor,
-        follow_all=follow_all,
-    )
+    list_command(**parse_shared(kw), limit=limit, page_size=page_size, cursor=cursor,
+                 follow_all=follow_all)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, BinaryIO
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 from unci import formats
 from unci.client import Client, Fetched
-from unci.errors import UsageError
+from unci.errors import UnciError, UsageError
 from unci.job import Job
 from unci.listing import JobPage
+from unci.options import Rendering
+from unci.output import columns, row_writer, select, stdout, write
 from unci.redact import scrub, scrub_bytes
-
-
-def _out() -> BinaryIO:
-    return sys.stdout.buffer
 
 
 def encode_output(value: Any, secrets: Sequence[str], *, pretty: bool = False) -> bytes:
@@ -25,10 +23,11 @@ def encode_output(value: Any, secrets: Sequence[str], *, pretty: bool = False) -
     return scrub_bytes(formats.encode(value, pretty=pretty), secrets)
 
 
-def _table(rows: list[dict[str, Any]], excluded: Sequence[str], secrets: Sequence[str]) -> bytes:
-    from unci.table import table
-
-    return scrub(table(rows, formats.columns(excluded)), secrets).encode()
+def scrub_row(row: dict[str, Any], secrets: Sequence[str]) -> dict[str, Any]:
+    """A table or CSV row with every credential the call carried scrubbed from its text."""
+    if not secrets:
+        return row
+    return {k: scrub(v, secrets) if isinstance(v, str) else v for k, v in row.items()}
 
 
 def render(fetched: Fetched, fmt: str = "unified", *, ignore_remote_data: bool = False,
@@ -43,40 +42,81 @@ def render(fetched: Fetched, fmt: str = "unified", *, ignore_remote_data: bool =
     return result
 
 
+def _value(fetched: Fetched, how: Rendering) -> Any:
+    """What to print for one job: bytes for raw, a dict (fields selected) otherwise."""
+    value = render(fetched, how.fmt, ignore_remote_data=how.ignore_remote_data,
+                   exclude=how.exclude)
+    return value if isinstance(value, bytes) else select(value, how.fields)
+
+
+def _row(job: Job, provider: str, how: Rendering) -> dict[str, Any]:
+    return formats.normalized(job, provider, exclude=how.exclude)
+
+
 def get_command(
     *,
     provider: str | None,
-    job_id: str,
+    job_ids: Sequence[str],
     params: Mapping[str, str],
-    fmt: str,
-    output: str,
-    ignore_remote_data: bool,
-    exclude: Sequence[str],
+    how: Rendering,
     remote_query: Iterable[tuple[str, str]],
     client: Mapping[str, Any],
     credentials: Mapping[str, str | None],
-) -> None:
-    excluded = formats.parse_exclude(exclude)
-    out = _out()
+    concurrency: int = 8,
+    on_error: Callable[[str, UnciError], None],
+) -> int:
+    """Fetch the jobs, print them in the order given; return the exit code.
+
+    One id prints one JSON document (as before); several print JSON Lines, one job a line, in
+    the order given while up to ``concurrency`` are fetched at once. A failed id is reported
+    through ``on_error`` and the others still print; the exit code is the highest exit code
+    among the failures (0 when none failed).
+    """
+    out = stdout()
+    if how.fmt == "stream":
+        if len(job_ids) > 1:
+            raise UsageError(f"{provider or 'unci'}: --format stream passes one job's body "
+                             "through; give one id, or use --format raw")
+        with Client(**client) as http:
+            for chunk in http.stream(provider, job_ids[0], params=params,
+                                     remote_query=remote_query, **credentials):
+                write(out, chunk)
+        return 0
+    writer = row_writer(how.output, out, columns(how.fields, how.exclude),
+                                 how.fields is not None) if how.rows else None
+    worst = 0
     with Client(**client) as http:
-        if fmt == "stream":
-            for chunk in http.stream(provider, job_id, params=params,
-                                       remote_query=remote_query, **credentials):
-                out.write(chunk)
-            out.flush()
-            return
-        fetched = http.fetch(provider, job_id, params=params, remote_query=remote_query,
-                             **credentials)
-    value = render(fetched, fmt, ignore_remote_data=ignore_remote_data, exclude=excluded)
-    secrets = fetched.call.secrets
-    if isinstance(value, bytes):
-        out.write(value)
-    elif output == "table":
-        row = formats.normalized(fetched.job, fetched.call.provider, exclude=excluded)
-        out.write(_table([row], excluded, secrets))
-    else:
-        out.write(encode_output(value, secrets, pretty=True) + b"\n")
-    out.flush()
+
+        def one(job_id: str) -> Fetched | UnciError:
+            try:
+                return http.fetch(provider, job_id, params=params, remote_query=remote_query,
+                                  **credentials)
+            except UnciError as exc:
+                return exc
+
+        from concurrent.futures import ThreadPoolExecutor
+
+        workers = max(1, min(concurrency, len(job_ids)))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for job_id, result in zip(job_ids, pool.map(one, job_ids), strict=True):
+                if isinstance(result, UnciError):
+                    on_error(job_id, result)
+                    worst = max(worst, result.exit_code)
+                    continue
+                secrets = result.call.secrets
+                if writer is not None:
+                    row = select(_row(result.job, result.call.provider, how), how.fields)
+                    writer.rows([scrub_row(row, secrets)])
+                    continue
+                value = _value(result, how)
+                if isinstance(value, bytes):
+                    write(out, value if len(job_ids) == 1 or value.endswith(b"\n")
+                          else value + b"\n")
+                else:
+                    write(out, encode_output(value, secrets, pretty=len(job_ids) == 1) + b"\n")
+    if writer is not None:
+        writer.close()
+    return worst
 
 
 def _job_value(job: Job, provider: str, fmt: str, supported: Sequence[str], *,
@@ -110,76 +150,88 @@ def render_page(page: JobPage, fmt: str, *, ignore_remote_data: bool,
     return value
 
 
+def _pages(http: Client, provider: str | None, kw: dict[str, Any], *, total: int | None,
+           page_size: int | None, cursor: str | None, follow_all: bool) -> Iterator[JobPage]:
+    """Pages until ``total`` jobs (each request asks for no more than are still wanted, so the
+    last cursor resumes exactly after the last job printed), every page with ``follow_all``,
+    else one page."""
+    remaining = total
+    while True:
+        size = page_size if remaining is None else min(page_size or remaining, remaining)
+        page = http.list_jobs(provider, limit=size, cursor=cursor, **kw)
+        yield page
+        if remaining is not None:
+            remaining -= len(page.result)
+            if remaining <= 0:
+                return
+        if page.next_cursor is None or (total is None and not follow_all):
+            return
+        cursor = page.next_cursor
+
+
 def list_command(
     *,
     provider: str | None,
     params: Mapping[str, str],
-    fmt: str,
-    output: str,
-    ignore_remote_data: bool,
-    exclude: Sequence[str],
+    how: Rendering,
     remote_query: Iterable[tuple[str, str]],
     client: Mapping[str, Any],
     credentials: Mapping[str, str | None],
     limit: int | None,
+    page_size: int | None,
     cursor: str | None,
     follow_all: bool,
 ) -> None:
-    if fmt == "stream":
+    if how.fmt == "stream":
         raise UsageError(f"{provider}: --format stream is for one job; list with raw, unified, "
                          "normalized or debug")
-    excluded = formats.parse_exclude(exclude)
-    out = _out()
-    kw: dict[str, Any] = dict(params=params, limit=limit, cursor=cursor,
-                              remote_query=remote_query, **credentials)
-    with Client(**client) as http:
-        if not follow_all:
-            page = http.list_jobs(provider, **kw)
-            call = page.calls[-1][0]
-            if output == "table" and fmt != "raw":
-                rows = [formats.normalized(j, call.provider, exclude=excluded)
-                        for j in page.result]
-                out.write(_table(rows, excluded, call.secrets))
-                if page.next_cursor:
-                    sys.stderr.write(f"next cursor: {page.next_cursor}\n")
-            else:
-                value = render_page(page, fmt, ignore_remote_data=ignore_remote_data,
-                                    exclude=excluded)
-                out.write(value if isinstance(value, bytes)
-                          else encode_output(value, call.secrets, pretty=True) + b"\n")
-            out.flush()
-            return
-        _follow_all(http, provider, kw, fmt, output, out, ignore_remote_data, excluded)
-
-
-def _follow_all(client: Client, provider: str | None, kw: dict[str, Any], fmt: str, output: str,
-                out: BinaryIO, ignore_remote_data: bool, excluded: Sequence[str]) -> None:
-    """Every page, written as it arrives: JSON Lines (one job a line), raw pages or a table."""
-    progress = sys.stderr.isatty()
+    out = stdout()
+    kw: dict[str, Any] = dict(params=params, remote_query=remote_query, **credentials)
+    progress = follow_all and sys.stderr.isatty()
+    writer = row_writer(how.output, out, columns(how.fields, how.exclude),
+                                 how.fields is not None) if how.rows else None
+    collected: list[Any] = []
+    collected_debug: Any = None
+    last: JobPage | None = None
     count = 0
-    rows: list[dict[str, Any]] = []
-    secrets: list[str] = []
-    for number, page in enumerate(client.iter_pages(provider, **kw), start=1):
-        call, answer = page.calls[-1]
-        secrets = call.secrets
-        name = call.provider
-        supported = call.target.info.fields
-        if fmt == "raw":
-            out.write(answer.body.rstrip(b"\n") + b"\n")
-        elif output == "table":
-            rows.extend(formats.normalized(j, name, exclude=excluded) for j in page.result)
-        else:
-            for job in page.result:
-                value = _job_value(job, name, fmt, supported,
-                                   ignore_remote_data=ignore_remote_data, exclude=excluded)
-                out.write(encode_output(value, call.secrets) + b"\n")
-        out.flush()
-        count += len(page.result)
-        if progress:
-            sys.stderr.write(f"\runci: {count} jobs, {number} page(s)")
-            sys.stderr.flush()
+    with Client(**client) as http:
+        pages = _pages(http, provider, kw, total=limit, page_size=page_size, cursor=cursor,
+                       follow_all=follow_all)
+        for number, page in enumerate(pages, start=1):
+            call, answer = page.calls[-1]
+            name = call.provider
+            secrets = call.secrets
+            if writer is not None:
+                writer.rows([scrub_row(select(formats.normalized(j, name, exclude=how.exclude),
+                                              how.fields), secrets) for j in page.result])
+            elif how.fmt == "raw":
+                whole = not follow_all and limit is None  # one page: the body, byte for byte
+                write(out, answer.body if whole else answer.body.rstrip(b"\n") + b"\n")
+            elif follow_all:
+                supported = call.target.info.fields
+                write(out, b"".join(
+                    encode_output(select(_job_value(
+                        j, name, how.fmt, supported, ignore_remote_data=how.ignore_remote_data,
+                        exclude=how.exclude), how.fields), secrets) + b"\n" for j in page.result))
+            else:
+                value = render_page(page, how.fmt, ignore_remote_data=how.ignore_remote_data,
+                                    exclude=how.exclude)
+                collected.extend(select(v, how.fields) for v in value["result"])
+                if how.fmt == "debug":
+                    collected_debug = value["debug"]
+            last = page
+            count += len(page.result)
+            if progress:
+                sys.stderr.write(f"\runci: {count} jobs, {number} page(s)")
+                sys.stderr.flush()
     if progress:
         sys.stderr.write("\n")
-    if output == "table" and fmt != "raw":
-        out.write(_table(rows, excluded, secrets))
-        out.flush()
+    if writer is not None:
+        writer.close()
+        if last is not None and last.next_cursor and not follow_all:
+            sys.stderr.write(f"next cursor: {last.next_cursor}\n")
+    elif how.fmt != "raw" and not follow_all and last is not None:
+        envelope: dict[str, Any] = {"result": collected, "next_cursor": last.next_cursor}
+        if how.fmt == "debug":
+            envelope["debug"] = collected_debug
+        write(out, encode_output(envelope, last.calls[-1][0].secrets, pretty=True) + b"\n")

@@ -22,6 +22,7 @@ EXIT_CODES = {
     "decode": 9,
     "config": 10,
     "unsupported": 11,
+    "output": 12,
 }
 
 
@@ -139,6 +140,14 @@ class Unsupported(UnciError):
 
 class ConfigError(UnciError):
     exit_code = EXIT_CODES["config"]
+    status_code = 500
+    error = "Internal Server Error"
+
+
+class OutputError(UnciError):
+    """The output could not be written: a full disk, a closed or vanished stdout."""
+
+    exit_code = EXIT_CODES["output"]
     status_code = 500
     error = "Internal Server Error"
 
