@@ -170,7 +170,7 @@ def test_render_defaults_and_to_dict_agree_on_timestamps() -> None:
 
     import unci
 
-    player = vcr.VCR(record_mode="none", cassette_library_dir="cassettes")
+    player = vcr.VCR(record_mode="none", cassette_library_dir="plugins")
     for case in CASES:
         with player.use_cassette(case.get_cassette), unci.Client() as client:
             fetched = client.fetch(case.provider, case.job_id, params=case.params)

@@ -33,6 +33,7 @@ from unci.plugins import registry
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "uncicanaryTOKEN4d9f2a71"
 USER = "canary-user"
+BB = {"workspace_id": "likyh", "repo": "likyhphp", "build": "{2d91d69f-d84b-423d-ae4d-c1d3f2c27166}"}
 #: The job id, get params and list params that the cassette bodies belong to.
 SAMPLES: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
     "github": ("399444496", {"owner": "octo-org", "repo_id": "octo-repo"},
@@ -40,9 +41,7 @@ SAMPLES: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
     "circleci": ("155", {"project_slug": "gh/LF-Engineering/da-ds"},
                  {"build": "fda08377-fe7e-46b1-8992-3a7aaecac9c3"}),
     "travis": ("351778875", {}, {"build": "351778872"}),
-    "bitbucket": ("{9b079475-6fed-40bb-b591-711351c12f71}",
-                  {"workspace_id": "likyh", "repo": "likyhphp", "build": "{2d91d69f-d84b-423d-ae4d-c1d3f2c27166}"},
-                  {"workspace_id": "likyh", "repo": "likyhphp", "build": "{2d91d69f-d84b-423d-ae4d-c1d3f2c27166}"}),
+    "bitbucket": ("{9b079475-6fed-40bb-b591-711351c12f71}", BB, BB),
     "buddy": ("1", {"workspace": "buddy", "project": "company-website", "workflow": "2"},
               {"workspace": "buddy", "project": "company-website", "workflow": "2"}),
     "gitlab": ("8", {"project": "1"}, {"project": "1", "build": "6"}),

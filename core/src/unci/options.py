@@ -56,16 +56,17 @@ def _complete_param(ctx: click.Context, _param: Any, incomplete: str) -> list[Co
             from unci.accounts import find
 
             provider = find(ctx.params["account"]).provider
+        from unci.catalog import describe
+
         names = [provider] if provider else registry().names()
         seen: dict[str, str] = {}
         for name in names:
-            for operation in ("get", "list"):
-                for p in registry().hook.required_params(provider=name, operation=operation) or []:
-                    seen.setdefault(p.name, p.description)
+            row = describe(name)
+            for p in [*row.get("params", []), *row.get("list_params", [])]:
+                seen.setdefault(p["name"], p["description"])
     except UnciError:
         return []
-    return [CompletionItem(f"{n}=", help=d) for n, d in seen.items()
-            if f"{n}=".startswith(incomplete)]
+    return [CompletionItem(f"{n}=", help=d) for n, d in seen.items() if f"{n}=".startswith(incomplete)]
 
 
 class Number(click.ParamType):
@@ -108,72 +109,166 @@ def _remember_error_format(ctx: click.Context, _param: Any, value: str) -> str:
 
 
 error_format_option = click.option(
-    "--error-format", type=click.Choice(ERROR_FORMATS), default="text", show_default=True,
-    callback=_remember_error_format, is_eager=True, expose_value=False,
-    help="json prints Truto's error envelope on stderr (usage errors too).")
+    "--error-format",
+    type=click.Choice(ERROR_FORMATS),
+    default="text",
+    show_default=True,
+    callback=_remember_error_format,
+    is_eager=True,
+    expose_value=False,
+    help="json prints Truto's error envelope on stderr (usage errors too).",
+)
 
 #: Who to ask: provider, account, params, credentials, API root.
-request_options = _stack([
-    click.option("--provider", "-P", default=None, metavar="NAME",
-                 shell_complete=_complete_provider,
-                 help="Provider name (see `unci providers`); optional with an account."),
-    click.option("--account", "-a", default=None, metavar="NAME", shell_complete=complete_account,
-                 help="An integrated account (see `unci accounts`): provider, credentials, "
-                 f"base URL and default params; explicit options override it. Default: "
-                 f"{ACCOUNT_ENV}, then `unci accounts default`."),
-    click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
-                 shell_complete=_complete_param,
-                 help="A provider parameter; repeatable (e.g. -p owner=octo-org)."),
-    click.option("--token", metavar="TOKEN", default=None,
-                 help="API token (default: UNCI_<PROVIDER>_TOKEN or the provider's own variable)."),
-    click.option("--username", default=None, help="User name, for Basic-auth providers."),
-    click.option("--password", default=None,
-                 help="Password / app password, for Basic-auth providers "
-                 "(default: UNCI_<PROVIDER>_PASSWORD)."),
-    click.option("--base-url", default=None, metavar="URL",
-                 help="API root (default: UNCI_<PROVIDER>_BASE_URL or the hosted service)."),
-    click.option("--remote-query", multiple=True, metavar="KEY=VALUE",
-                 help="Passed to the provider's query string untouched; repeatable."),
-])
+request_options = _stack(
+    [
+        click.option(
+            "--provider",
+            "-P",
+            default=None,
+            metavar="NAME",
+            shell_complete=_complete_provider,
+            help="Provider name (see `unci providers`); optional with an account.",
+        ),
+        click.option(
+            "--account",
+            "-a",
+            default=None,
+            metavar="NAME",
+            shell_complete=complete_account,
+            help="An integrated account (see `unci accounts`): provider, credentials, "
+            f"base URL and default params; explicit options override it. Default: "
+            f"{ACCOUNT_ENV}, then `unci accounts default`.",
+        ),
+        click.option(
+            "-p",
+            "--param",
+            "params",
+            multiple=True,
+            metavar="NAME=VALUE",
+            shell_complete=_complete_param,
+            help="A provider parameter; repeatable (e.g. -p owner=octo-org).",
+        ),
+        click.option(
+            "--token",
+            metavar="TOKEN",
+            default=None,
+            help="API token (default: UNCI_<PROVIDER>_TOKEN or the provider's own variable).",
+        ),
+        click.option("--username", default=None, help="User name, for Basic-auth providers."),
+        click.option(
+            "--password",
+            default=None,
+            help="Password / app password, for Basic-auth providers (default: UNCI_<PROVIDER>_PASSWORD).",
+        ),
+        click.option(
+            "--base-url",
+            default=None,
+            metavar="URL",
+            help="API root (default: UNCI_<PROVIDER>_BASE_URL or the hosted service).",
+        ),
+        click.option(
+            "--remote-query",
+            multiple=True,
+            metavar="KEY=VALUE",
+            help="Passed to the provider's query string untouched; repeatable.",
+        ),
+    ]
+)
 
 #: How hard to try: timeout, retries, longest wait.
-reliability_options = _stack([
-    click.option("--timeout", type=_seconds(positive=True), default=None,
-                 metavar="SECONDS", help="Connect/read timeout (default 30 s; connect at most 10 s)."),
-    click.option("--retries", type=click.IntRange(min=0), default=3, show_default=True,
-                 help="Retries on connection errors, timeouts, 429, 502, 503, 504."),
-    click.option("--max-wait", type=_seconds(positive=False), default=60.0, show_default=True,
-                 metavar="SECONDS", help="Longest total wait for retries and rate limits; past it, fail."),
-])
+reliability_options = _stack(
+    [
+        click.option(
+            "--timeout",
+            type=_seconds(positive=True),
+            default=None,
+            metavar="SECONDS",
+            help="Connect/read timeout (default 30 s; connect at most 10 s).",
+        ),
+        click.option(
+            "--retries",
+            type=click.IntRange(min=0),
+            default=3,
+            show_default=True,
+            help="Retries on connection errors, timeouts, 429, 502, 503, 504.",
+        ),
+        click.option(
+            "--max-wait",
+            type=_seconds(positive=False),
+            default=60.0,
+            show_default=True,
+            metavar="SECONDS",
+            help="Longest total wait for retries and rate limits; past it, fail.",
+        ),
+    ]
+)
 
 #: What to print and how: format, its options, output, field selection, error format.
-output_options = _stack([
-    click.option("--format", "fmt", default="unified", show_default=True,
-                 type=click.Choice(FORMATS), help="Response format (docs/formats.md)."),
-    click.option("--ignore-remote-data", is_flag=True, help="Leave out remote_data."),
-    click.option("--exclude-field", "exclude", multiple=True, metavar="FIELD[,FIELD]",
-                 help="Leave out these fields; repeatable or comma-separated."),
-    click.option("--fields", "fields", multiple=True, metavar="FIELD[,FIELD]",
-                 help="Print only these fields, in this order (also the table and CSV columns)."),
-    click.option("--output", "-o", type=click.Choice(OUTPUTS), default=None,
-                 help="json (default) for programs, table for people (streamed, fits the "
-                 "terminal), csv for spreadsheets."),
-    click.option("--json", "as_json", is_flag=True, help="Same as --output json."),
-    error_format_option,
-])
+output_options = _stack(
+    [
+        click.option(
+            "--format",
+            "fmt",
+            default="unified",
+            show_default=True,
+            type=click.Choice(FORMATS),
+            help="Response format (docs/formats.md).",
+        ),
+        click.option("--ignore-remote-data", is_flag=True, help="Leave out remote_data."),
+        click.option(
+            "--exclude-field",
+            "exclude",
+            multiple=True,
+            metavar="FIELD[,FIELD]",
+            help="Leave out these fields; repeatable or comma-separated.",
+        ),
+        click.option(
+            "--fields",
+            "fields",
+            multiple=True,
+            metavar="FIELD[,FIELD]",
+            help="Print only these fields, in this order (also the table and CSV columns).",
+        ),
+        click.option(
+            "--output",
+            "-o",
+            type=click.Choice(OUTPUTS),
+            default=None,
+            help="json (default) for programs, table for people (streamed, fits the "
+            "terminal), csv for spreadsheets.",
+        ),
+        click.option("--json", "as_json", is_flag=True, help="Same as --output json."),
+        error_format_option,
+    ]
+)
 
 #: Paging: total, page size, resume point, every page.
-list_options = _stack([
-    click.option("--limit", "-L", type=click.IntRange(min=1), default=None,
-                 help="At most this many jobs in all, fetching as many pages as that takes "
-                 "(default: one page)."),
-    click.option("--page-size", type=click.IntRange(min=1), default=None,
-                 help="Jobs per request (capped at the provider's maximum; default: the "
-                 "provider's own, or --limit)."),
-    click.option("--cursor", default=None, help="Resume from a next_cursor printed earlier."),
-    click.option("--all", "follow_all", is_flag=True,
-                 help="Follow every page; JSON Lines, one job a line, in constant memory."),
-])
+list_options = _stack(
+    [
+        click.option(
+            "--limit",
+            "-L",
+            type=click.IntRange(min=1),
+            default=None,
+            help="At most this many jobs in all, fetching as many pages as that takes (default: one page).",
+        ),
+        click.option(
+            "--page-size",
+            type=click.IntRange(min=1),
+            default=None,
+            help="Jobs per request (capped at the provider's maximum; default: the "
+            "provider's own, or --limit).",
+        ),
+        click.option("--cursor", default=None, help="Resume from a next_cursor printed earlier."),
+        click.option(
+            "--all",
+            "follow_all",
+            is_flag=True,
+            help="Follow every page; JSON Lines, one job a line, in constant memory.",
+        ),
+    ]
+)
 
 
 # --- what they mean ------------------------------------------------------------------------
@@ -199,8 +294,14 @@ def _names(values: Sequence[str]) -> list[str]:
     return [n.strip() for value in values for n in value.split(",") if n.strip()]
 
 
-def rendering(fmt: str, output: str | None, as_json: bool, ignore_remote_data: bool,
-              exclude: Sequence[str], fields: Sequence[str]) -> Rendering:
+def rendering(
+    fmt: str,
+    output: str | None,
+    as_json: bool,
+    ignore_remote_data: bool,
+    exclude: Sequence[str],
+    fields: Sequence[str],
+) -> Rendering:
     """The output options, parsed and checked (one line saying why when they clash)."""
     from unci.formats import NORMALIZED_FIELDS, parse_exclude
     from unci.job import FIELDS
@@ -213,34 +314,46 @@ def rendering(fmt: str, output: str | None, as_json: bool, ignore_remote_data: b
     valid = list(dict.fromkeys([*FIELDS, *NORMALIZED_FIELDS]))
     unknown = [n for n in chosen if n not in valid]
     if unknown:
-        raise UsageError(f"unknown field(s) for --fields: {', '.join(unknown)}; valid fields are "
-                         f"{', '.join(valid)}")
+        raise UsageError(
+            f"unknown field(s) for --fields: {', '.join(unknown)}; valid fields are {', '.join(valid)}"
+        )
     body = fmt in ("raw", "stream")
     why = f"--format {fmt} prints the provider's body unchanged"
     if body and output != "json":
-        raise UsageError(f"--format {fmt} --output {output} does nothing: {why}, it has no rows; "
-                         "use --format unified or normalized for a table or CSV")
+        raise UsageError(
+            f"--format {fmt} --output {output} does nothing: {why}, it has no rows; "
+            "use --format unified or normalized for a table or CSV"
+        )
     if body and ignore_remote_data:
-        raise UsageError(f"--ignore-remote-data --format {fmt} does nothing: {why}; "
-                         "use it with unified or debug")
+        raise UsageError(
+            f"--ignore-remote-data --format {fmt} does nothing: {why}; use it with unified or debug"
+        )
     if body and excluded:
-        raise UsageError(f"--exclude-field --format {fmt} does nothing: {why}; "
-                         "use it with unified, normalized or debug")
+        raise UsageError(
+            f"--exclude-field --format {fmt} does nothing: {why}; use it with unified, normalized or debug"
+        )
     if body and chosen:
-        raise UsageError(f"--fields --format {fmt} does nothing: {why}; "
-                         "use it with unified or normalized")
+        raise UsageError(f"--fields --format {fmt} does nothing: {why}; use it with unified or normalized")
     if fmt == "debug" and output != "json":
-        raise UsageError(f"--format debug --output {output} does nothing: the debug envelope is "
-                         "JSON; use --format unified or normalized for a table or CSV")
+        raise UsageError(
+            f"--format debug --output {output} does nothing: the debug envelope is "
+            "JSON; use --format unified or normalized for a table or CSV"
+        )
     if fmt == "debug" and chosen:
-        raise UsageError("--fields --format debug does nothing: the debug envelope keeps its "
-                         "shape; use --exclude-field, or --format unified --fields")
+        raise UsageError(
+            "--fields --format debug does nothing: the debug envelope keeps its "
+            "shape; use --exclude-field, or --format unified --fields"
+        )
     if ignore_remote_data and (fmt == "normalized" or output != "json"):
         where = "normalized rows" if fmt == "normalized" else f"--output {output} rows"
-        raise UsageError(f"--ignore-remote-data does nothing here: {where} never carry "
-                         "remote_data")
-    return Rendering(fmt=fmt, output=output, ignore_remote_data=ignore_remote_data,
-                     exclude=excluded, fields=tuple(dict.fromkeys(chosen)) or None)
+        raise UsageError(f"--ignore-remote-data does nothing here: {where} never carry remote_data")
+    return Rendering(
+        fmt=fmt,
+        output=output,
+        ignore_remote_data=ignore_remote_data,
+        exclude=excluded,
+        fields=tuple(dict.fromkeys(chosen)) or None,
+    )
 
 
 def default_account(provider: str | None) -> str | None:

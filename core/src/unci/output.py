@@ -40,8 +40,11 @@ def write(out: BinaryIO, data: bytes) -> None:
 
 def output_error(exc: OSError) -> OutputError:
     reason = exc.strerror or type(exc).__name__
-    return OutputError(f"cannot write the output: {reason}; free some space or write elsewhere"
-                       if exc.errno == errno.ENOSPC else f"cannot write the output: {reason}")
+    return OutputError(
+        f"cannot write the output: {reason}; free some space or write elsewhere"
+        if exc.errno == errno.ENOSPC
+        else f"cannot write the output: {reason}"
+    )
 
 
 def select(value: dict[str, Any], fields: Sequence[str] | None) -> dict[str, Any]:
@@ -79,8 +82,17 @@ def terminal_width(out: BinaryIO) -> int | None:
 
 
 #: Which default columns a narrow terminal loses first (the chosen --fields are never dropped).
-DROP_ORDER = ("updated_at", "created_at", "attempts", "commit", "build", "branch", "provider",
-              "started_at", "name")
+DROP_ORDER = (
+    "updated_at",
+    "created_at",
+    "attempts",
+    "commit",
+    "build",
+    "branch",
+    "provider",
+    "started_at",
+    "name",
+)
 
 
 class TableWriter:
@@ -90,8 +102,9 @@ class TableWriter:
 
     GAP = 2
 
-    def __init__(self, out: BinaryIO, columns: Sequence[str], width: int | None,
-                 chosen: bool = False) -> None:
+    def __init__(
+        self, out: BinaryIO, columns: Sequence[str], width: int | None, chosen: bool = False
+    ) -> None:
         self.out, self.columns, self.width, self.chosen = out, list(columns), width, chosen
         self.widths: list[int] | None = None
 
@@ -111,8 +124,10 @@ class TableWriter:
                 del self.columns[i], natural[i]
                 dropped.append(name)
         if dropped:
-            sys.stderr.write(f"unci: the table is cut to {self.width} columns, leaving out "
-                             f"{', '.join(dropped)}; --fields picks the columns\n")
+            sys.stderr.write(
+                f"unci: the table is cut to {self.width} columns, leaving out "
+                f"{', '.join(dropped)}; --fields picks the columns\n"
+            )
         return natural
 
     def _fit(self, natural: list[int]) -> list[int]:
@@ -132,15 +147,13 @@ class TableWriter:
         parts = []
         for cell, w in zip(cells, self.widths, strict=True):
             parts.append(cell if len(cell) <= w else cell[: max(w - 1, 0)] + "…")
-        return (" " * self.GAP).join(p.ljust(w) for p, w in zip(parts, self.widths,
-                                                                   strict=True)).rstrip()
+        return (" " * self.GAP).join(p.ljust(w) for p, w in zip(parts, self.widths, strict=True)).rstrip()
 
     def rows(self, rows: Iterable[dict[str, Any]]) -> None:
         cells = [[_cell(row.get(c)) for c in self.columns] for row in rows]
         lines = []
         if self.widths is None:
-            natural = [max([len(c), *(len(r[i]) for r in cells)])
-                       for i, c in enumerate(self.columns)]
+            natural = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(self.columns)]
             keep = list(self.columns)
             natural = self._drop(natural)
             cells = [[r[keep.index(c)] for c in self.columns] for r in cells]
@@ -178,8 +191,9 @@ class CsvWriter:
             self.rows([])
 
 
-def row_writer(output: str, out: BinaryIO, cols: Sequence[str],
-               chosen: bool = False) -> TableWriter | CsvWriter:
+def row_writer(
+    output: str, out: BinaryIO, cols: Sequence[str], chosen: bool = False
+) -> TableWriter | CsvWriter:
     """The writer for ``--output table|csv``; ``chosen``: the columns are the user's --fields."""
     if output == "csv":
         return CsvWriter(out, cols)

@@ -15,6 +15,7 @@ from unci.plugins import registry
 JOB = cassette_body("bitbucket", "get_job")
 STEP = "{9b079475-6fed-40bb-b591-711351c12f71}"
 PIPELINE = "{2d91d69f-d84b-423d-ae4d-c1d3f2c27166}"
+PIPELINE_PATH = "%7B2d91d69f-d84b-423d-ae4d-c1d3f2c27166%7D"
 PARAMS = {"workspace_id": "likyh", "repo": "likyhphp", "build": PIPELINE}
 P_ARGS = ["-p", "workspace_id=likyh", "-p", "repo=likyhphp", "-p", f"build={PIPELINE}"]
 ARGS = ["jobs", "get", STEP, "-P", "bitbucket", *P_ARGS]
@@ -289,7 +290,7 @@ def test_hostile_ids_stay_in_one_segment(server, job_id: str, encoded: str) -> N
     result = run_cli("jobs", "get", job_id, "-P", "bitbucket", "-p", "workspace_id=w", "-p", "repo=r",
                      "-p", f"build={PIPELINE}", "--base-url", server.url)
     assert result.exit_code == 5  # no such route: the request went exactly where we said
-    assert server.requests[-1].path == f"/repositories/w/r/pipelines/%7B2d91d69f-d84b-423d-ae4d-c1d3f2c27166%7D/steps/{encoded}"
+    assert server.requests[-1].path == f"/repositories/w/r/pipelines/{PIPELINE_PATH}/steps/{encoded}"
 
 
 def test_params_are_encoded_too(server) -> None:
@@ -333,7 +334,7 @@ def _hooks():
 @pytest.mark.parametrize(("limit", "pagelen"), [(None, "100"), (1, "1"), (30, "30"), (500, "100")])
 def test_list_request(limit: int | None, pagelen: str) -> None:
     req = _hooks().build_list_request(provider="bitbucket", params=PARAMS, limit=limit)
-    assert req.path == "/repositories/likyh/likyhphp/pipelines/%7B2d91d69f-d84b-423d-ae4d-c1d3f2c27166%7D/steps"
+    assert req.path == f"/repositories/likyh/likyhphp/pipelines/{PIPELINE_PATH}/steps"
     assert req.query == [("pagelen", pagelen)]
 
 
