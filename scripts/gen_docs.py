@@ -197,7 +197,10 @@ def providers_md() -> str:
         "Install only the providers you need: `pip install unci-<provider>`. Each is its own\n"
         "distribution, discovered through the `unci` entry-point group. The first five are the\n"
         "providers of Truto's unified jobs endpoint, with Truto's parameter names; the last four\n"
-        "go beyond it.\n",
+        "go beyond it. Until the distributions are on PyPI, build them into `dist/` and install\n"
+        "from there (`pip install --find-links dist unci-github`, or `export PIP_FIND_LINKS=\"$PWD/dist\"`\n"
+        "once, and every `pip install unci-<provider>` below works as printed): see the README's\n"
+        "Install section.\n",
         "## Field support\n",
         "`✓`: the provider's payload fills the field (it is in `unified` output, `null` when a\n"
         "given job has no value). Blank: the provider cannot supply it; `unified` leaves it out\n"
