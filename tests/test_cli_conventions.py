@@ -134,7 +134,9 @@ def test_json_is_the_same_spelling_everywhere() -> None:
 
 def test_fields_pick_and_order_what_is_printed() -> None:
     job = json.loads(
-        replay("github/cassettes/get_job.yaml", *GET, "--fields", "status,id", "--fields", "started_at").stdout
+        replay(
+            "github/cassettes/get_job.yaml", *GET, "--fields", "status,id", "--fields", "started_at"
+        ).stdout
     )
     assert list(job) == ["status", "id", "started_at"]
     assert job == {"status": "completed", "id": "399444496", "started_at": "2020-01-20T17:42:40Z"}
@@ -227,7 +229,13 @@ def test_table_fits_the_terminal_width() -> None:
     assert all(len(line) <= 60 for line in lines) and lines[1].split()[0] == "399444496"
     assert "leaving out" in narrow.stderr and "--fields picks the columns" in narrow.stderr
     chosen = replay(
-        "github/cassettes/get_job.yaml", *GET, "-o", "table", "--fields", "id,commit,name", env={"COLUMNS": "30"}
+        "github/cassettes/get_job.yaml",
+        *GET,
+        "-o",
+        "table",
+        "--fields",
+        "id,commit,name",
+        env={"COLUMNS": "30"},
     )
     head, row = chosen.stdout.splitlines()
     assert head.split() == ["ID", "COMMIT", "NAME"] and "…" in row and len(row) <= 30

@@ -83,6 +83,9 @@ def terminal_width(out: BinaryIO) -> int | None:
 
 #: Which default columns a narrow terminal loses first (the chosen --fields are never dropped).
 DROP_ORDER = (
+    "steps",
+    "failure_reason",
+    "url",
     "updated_at",
     "created_at",
     "attempts",
