@@ -47,13 +47,13 @@ def _cassette(args: list[str], env: dict[str, str]) -> str | None:
         name = args[args.index("--account") + 1] if "--account" in args else defaults.get_default()
         assert name, f"{args}: no provider, no account and no default account"
         provider = accounts.find(name).provider
-    return f"{provider}/{'get_job' if args[1] == 'get' else 'list_jobs'}.yaml"
+    return f"{provider}/cassettes/{'get_job' if args[1] == 'get' else 'list_jobs'}.yaml"
 
 
 def test_every_readme_command_works_in_order(tmp_path, monkeypatch) -> None:
     env = {"UNCI_CONFIG": str(tmp_path / "accounts.toml"), "COLUMNS": None}
     monkeypatch.setenv("UNCI_CONFIG", env["UNCI_CONFIG"])  # for _cassette's own look-ups
-    player = vcr.VCR(record_mode="none", cassette_library_dir=str(ROOT / "cassettes"))
+    player = vcr.VCR(record_mode="none", cassette_library_dir=str(ROOT / "plugins"))
     ran = []
     for command in readme_commands():
         words = shlex.split(command, comments=True)
