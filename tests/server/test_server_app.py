@@ -414,3 +414,15 @@ def test_error_messages_use_the_servers_words(api, gh, server, case) -> None:
                 "refused": "integrated account", "cursor": "without next_cursor",
                 "other-provider": "gitlab integrated account"}[case]
     assert expected in message, message
+
+
+def test_a_cookie_one_answer_sets_is_never_sent_on_later_calls(api, gh, server) -> None:
+    server.route(JOB_PATH, Reply(body=JOB, headers={"Content-Type": "application/json",
+                                                     "Set-Cookie": "session=acct-a; Path=/"}))
+    for _ in range(2):
+        assert api.get(GET, params={"integrated_account_id": "gh", "owner": "octo-org",
+                                    "repo_id": "octo-repo"}).status_code == 200
+    # The server's pools serve every account of an origin: no cookie crosses between calls.
+    assert all("Cookie" not in seen.headers and "cookie" not in seen.headers
+               for seen in server.requests)
+    assert server.requests[-1].path == JOB_PATH

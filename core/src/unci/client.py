@@ -264,11 +264,14 @@ async def _cpu(size: int, work: Callable[..., Any], *args: Any) -> Any:
 class AsyncClient:
     """The asyncio twin of :class:`Client`."""
 
+    #: The httpx client class underneath (``unci serve`` uses a leaner one).
+    http_class: type[httpx.AsyncClient] = httpx.AsyncClient
+
     def __init__(self, *, timeout: float | None = None, retry: RetryPolicy | None = None,
                  on_wait: Callable[[str], None] | None = None,
                  transport: httpx.AsyncBaseTransport | None = None) -> None:
-        self._http = httpx.AsyncClient(timeout=_timeout(timeout), transport=transport,
-                                       follow_redirects=False)
+        self._http = self.http_class(timeout=_timeout(timeout), transport=transport,
+                                     follow_redirects=False)
         self.retry = retry or RetryPolicy()
         self.on_wait = on_wait
 

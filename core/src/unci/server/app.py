@@ -38,6 +38,7 @@ from unci.server.auth import GENERATE_HINT, TokenChecker
 from unci.server.pools import (
     DEFAULT_PER_ORIGIN,
     DEFAULT_WAIT,
+    LeanHTTP,
     OriginPools,
     PoolLimits,
     ProviderBusy,
@@ -64,6 +65,10 @@ class ServerConfig:
     access_log: Callable[[str], None] | None = field(default=None, repr=False)
     #: Tests and benchmarks can put an httpx transport under the provider calls.
     transport: httpx.AsyncBaseTransport | None = field(default=None, repr=False)
+
+
+class _ServerClient(AsyncClient):
+    http_class = LeanHTTP
 
 
 class Unauthorized(UnciError):
@@ -326,7 +331,7 @@ def create_app(config: ServerConfig | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         transport = config.transport or OriginPools(PoolLimits(config.pool_size,
                                                                config.pool_wait))
-        async with AsyncClient(timeout=config.timeout,
+        async with _ServerClient(timeout=config.timeout,
                                retry=RetryPolicy(retries=config.retries, max_wait=config.max_wait),
                                on_wait=on_wait, transport=transport) as client:
             app.state.client = client
