@@ -190,3 +190,46 @@ def test_the_log_cannot_be_forged_through_the_path(tmp_path, path) -> None:
                        and '"GET /x' not in line) for line in served.log)
         assert "\x1b" not in "\n".join(served.log) and "\u2028" not in "\n".join(served.log)
         assert ("\\r\\nINFO:  forged line" in line) or ("\\x1b[31mred\\u2028y" in line), line
+
+
+H11_SERVER = """
+import asyncio, sys, uvicorn
+from unci.server.connections import GuardedH11Protocol
+
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"ok"})
+
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), http=GuardedH11Protocol,
+            log_level="warning", lifespan="off")
+"""
+
+
+def test_the_header_timeout_holds_on_uvicorns_h11_protocol_too(tmp_path) -> None:
+    """unci serve uses httptools when installed (the server extra has it), else h11."""
+    import os
+    import subprocess
+    import sys
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "UNCI_SERVER_OPTIONS": json.dumps({"header_timeout": 1})}
+    process = subprocess.Popen([sys.executable, "-c", H11_SERVER, str(port)], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                assert requests.get(f"http://127.0.0.1:{port}/", timeout=5).text == "ok"
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline and process.poll() is None, "no h11 server"
+                time.sleep(0.1)
+        with socket.create_connection(("127.0.0.1", port)) as idle:
+            assert _closed_within(idle, 10)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
