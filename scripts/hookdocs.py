@@ -65,15 +65,20 @@ def hooks() -> list[tuple[str, inspect.Signature, str]]:
 
 
 def render() -> str:
+    """Each hook as the method a provider writes: without the ``provider`` argument (which only
+    extensions wrapping the hook receive) and with the return a provider gives (never None)."""
     out: list[str] = []
     for name, sig, doc in hooks():
         description, params, returns = parse(doc)
-        args = ", ".join(sig.parameters)
+        args = ", ".join(a for a in sig.parameters if a != "provider")
         ret = sig.return_annotation if isinstance(sig.return_annotation, str) else ""
+        ret = ret.removesuffix(" | None") if name not in ("error_message",) else ret
         out.append(f"### `{name}({args})`{' → `' + ret + '`' if ret else ''}\n")
         out.append(description + "\n")
         out.append("| argument | what it is |\n|---|---|")
         for arg, param in sig.parameters.items():
+            if arg == "provider":
+                continue
             kind = param.annotation if isinstance(param.annotation, str) else ""
             kind = kind.replace("|", "\\|")  # a pipe would end the table cell
             out.append(f"| `{arg}`{f' (`{kind}`)' if kind else ''} | {params.get(arg, '')} |")

@@ -54,7 +54,9 @@ class Hooks:
         except passes:
             raise
         except Exception as exc:  # noqa: BLE001 - a plugin may fail in any way; contain it
-            raise self._broken(f"failed in {hook}: {type(exc).__name__}: {exc}") from None
+            # The cause is kept for the conformance kit (which names a KeyError's parameter);
+            # the CLI and the server show only the message.
+            raise self._broken(f"failed in {hook}: {type(exc).__name__}: {exc}") from exc
         if result is None and optional:
             return None
         if not isinstance(result, expect):

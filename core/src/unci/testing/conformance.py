@@ -27,7 +27,7 @@ from unci import formats
 from unci.call import Answer, Target, debug_envelope, decode_job, prepare, prepare_get
 from unci.call import raise_for_status as _raise_for_status
 from unci.contract import Provider
-from unci.errors import MissingParams, RemoteError, UnciError
+from unci.errors import MissingParams, PluginError, RemoteError, UnciError
 from unci.job import FIELDS, Job
 from unci.listing import read_page
 from unci.plugins import PluginRegistry
@@ -330,6 +330,8 @@ class ProviderConformance:
                     _fail(f"{self.provider}: {operation} without the required {name!r} gave "
                           f"{_short(outcome)}, not a MissingParams error naming it")
             outcome = _request(build, target, required, reg)
+            if isinstance(outcome, PluginError) and isinstance(outcome.__cause__, KeyError):
+                outcome = outcome.__cause__
             if isinstance(outcome, KeyError):
                 hook = "build_request" if operation == "get" else "build_list_request"
                 _fail(f"{self.provider}: {hook} read the parameter {outcome} that "
