@@ -53,7 +53,7 @@ class Hooks:
                 result = getattr(self.pm.hook, hook)(provider=self.name, **kw)
         except passes:
             raise
-        except Exception as exc:  # noqa: BLE001 - a plugin may fail in any way; contain it
+        except Exception as exc:
             # The cause is kept for the conformance kit (which names a KeyError's parameter);
             # the CLI and the server show only the message.
             raise self._broken(f"failed in {hook}: {type(exc).__name__}: {exc}") from exc
