@@ -51,8 +51,13 @@ class Build(msgspec.Struct, kw_only=True):
         return None if self.remote_data is None else msgspec.json.decode(self.remote_data)
 
     def to_dict(self) -> dict[str, Any]:
-        """The build as plain Python, as the unified JSON has it."""
-        return msgspec.json.decode(msgspec.json.encode(self))
+        """The build as plain Python, as the unified JSON has it (timestamps as a job's are)."""
+        from unci.job import TIMESTAMPS, rfc3339
+
+        data: dict[str, Any] = msgspec.json.decode(msgspec.json.encode(self))
+        for field in TIMESTAMPS:
+            data[field] = rfc3339(getattr(self, field))
+        return data
 
 
 #: Every unified build field, in output order.

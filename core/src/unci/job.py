@@ -78,7 +78,7 @@ class Job(msgspec.Struct, kw_only=True):
         """The job as plain Python, as the unified JSON has it: timestamps as :func:`rfc3339`
         strings, ``remote_data`` parsed. (``msgspec.to_builtins`` cannot, because of the raw
         bytes.)"""
-        data = msgspec.json.decode(msgspec.json.encode(self))
+        data: dict[str, Any] = msgspec.json.decode(msgspec.json.encode(self))
         for field in TIMESTAMPS:
             data[field] = rfc3339(getattr(self, field))
         return data

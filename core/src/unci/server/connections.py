@@ -21,7 +21,7 @@ import json
 import os
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 #: Documented in docs/server.md (``--header-timeout``, ``--limit-concurrency``).
 DEFAULT_HEADER_TIMEOUT = 10.0
@@ -57,12 +57,13 @@ class _Guard:
     _header_timer: asyncio.TimerHandle | None = None
     _waiting_for: Any = None
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)  # type: ignore[misc]
         mine = limits()
         if len(self.connections) > mine.limit_concurrency:  # type: ignore[attr-defined]
-            transport.write(_busy_response(mine.limit_concurrency))
-            transport.close()
+            writer = cast(asyncio.Transport, transport)  # uvicorn's are always full transports
+            writer.write(_busy_response(mine.limit_concurrency))
+            writer.close()
             return
         self._arm()
 

@@ -66,7 +66,7 @@ def _mapped(exc: BaseException) -> httpx.TransportError:
     if isinstance(exc, aiohttp.SocketTimeoutError):
         return httpx.ReadTimeout(text)
     if isinstance(exc, (aiohttp.ServerTimeoutError, TimeoutError)):
-        return httpx.TimeoutException(text)  # type: ignore[return-value]
+        return httpx.TimeoutException(text)
     if isinstance(exc, aiohttp.ClientConnectorError):
         return httpx.ConnectError(text)
     if isinstance(exc, (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError)):
@@ -96,7 +96,7 @@ class _Body(httpx.AsyncByteStream):
     async def aclose(self) -> None:
         self._response.release()  # back to the pool when read to the end, else closed
         if self._gate is not None:
-            self._gate, gate = None, self._gate
+            gate, self._gate = self._gate, None
             gate.release()
 
 

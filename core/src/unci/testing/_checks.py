@@ -9,7 +9,7 @@ import base64
 import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 import msgspec
@@ -27,7 +27,7 @@ from unci.provider import Credentials, ProviderInfo, Request
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     """Fail the check with just the message: what is wrong and what to do, no kit internals."""
     __tracebackhide__ = True
     pytest.fail(message, pytrace=False)

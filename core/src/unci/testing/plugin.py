@@ -35,7 +35,7 @@ def pytest_collection_modifyitems(items: list[Any]) -> None:
     for item in items:
         cls = getattr(item, "cls", None)
         kit = _kit_base(cls) if cls is not None else None
-        name = getattr(item, "originalname", None) or getattr(item, "name", "")
+        name = str(getattr(item, "originalname", None) or getattr(item, "name", ""))
         if kit is not None and name.startswith("test_") and hasattr(kit, name):
             item.add_marker(pytest.mark.unci_conformance)
 
