@@ -56,26 +56,26 @@ def unified(
     drop = set(exclude)
     if ignore_remote_data:
         drop.add("remote_data")
-    values = {f: _value(job, f) for f in FIELDS if f in keep and f not in drop}
+    values = {f: getattr(job, f) for f in FIELDS if f in keep and f not in drop}
+    _timestamps(values)
     if values.get("steps") is msgspec.UNSET:  # steps not fetched: left out, not empty
         del values["steps"]
     return values
 
 
-_TIMESTAMPS = frozenset(TIMESTAMPS)
-
-
-def _value(job: Job, field: str) -> Any:
-    """A field as the output shows it: timestamps through :func:`unci.job.rfc3339`."""
-    value = getattr(job, field)
-    return rfc3339(value) if field in _TIMESTAMPS else value
+def _timestamps(values: dict[str, Any]) -> None:
+    """The timestamps of a rendered record, written the one way (:func:`unci.job.rfc3339`)."""
+    for field in TIMESTAMPS:
+        if field in values:
+            values[field] = rfc3339(values[field])
 
 
 def normalized(job: Job, provider: str, *, exclude: Iterable[str] = ()) -> dict[str, Any]:
     """One flat row: every unified field (null when unknown) plus ``provider``."""
     drop = set(exclude)
     row: dict[str, Any] = {"provider": provider}
-    row.update((f, _value(job, f)) for f in NORMALIZED_FIELDS[1:] if f not in drop)
+    row.update((f, getattr(job, f)) for f in NORMALIZED_FIELDS[1:] if f not in drop)
+    _timestamps(row)
     if row.get("steps") is msgspec.UNSET:
         row["steps"] = None
     return row

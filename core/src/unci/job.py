@@ -93,15 +93,18 @@ def rfc3339(value: datetime | None) -> str | None:
     """
     if value is None:
         return None
-    if value.tzinfo is not None and value.tzinfo is not _UTC:
-        value = value.astimezone(_UTC)
-    text = value.replace(tzinfo=None).isoformat(timespec="seconds")
+    if value.tzinfo is not _UTC:  # rare: providers' times are UTC by the time they get here
+        value = value.replace(tzinfo=_UTC) if value.tzinfo is None else value.astimezone(_UTC)
+    # msgspec writes the digits (seconds always, six fraction digits only when there is a
+    # fraction) several times faster than isoformat(); the quotes and its "Z" come off.
+    text = _encode(value)[1:-2].decode()
     if value.microsecond:
-        text += f".{value.microsecond:06d}".rstrip("0")
+        text = text.rstrip("0")
     return text + "Z"
 
 
 _UTC = timezone.utc
+_encode = msgspec.json.encode
 
 #: Every unified field, in output order (``provider`` is the record's origin, not a field).
 FIELDS: Final[tuple[str, ...]] = tuple(f for f in Job.__struct_fields__ if f != "provider")
