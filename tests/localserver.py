@@ -106,6 +106,8 @@ class LocalServer:
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
+        # A client that hangs up early (a size cap, a timeout) is expected, not worth a traceback.
+        self._httpd.handle_error = lambda request, client_address: None  # type: ignore[method-assign]
         threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02},
                          daemon=True).start()
 

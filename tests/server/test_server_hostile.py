@@ -3,6 +3,8 @@ what was wrong, or the answer; never a 500."""
 
 from __future__ import annotations
 
+import gzip
+
 import pytest
 from serverkit import JOB, JOB_PATH
 
@@ -87,3 +89,26 @@ def test_the_server_refuses_to_start_without_a_usable_cursor_key(monkeypatch) ->
     monkeypatch.setenv("UNCI_CURSOR_KEY", "too-short")
     with pytest.raises(ConfigError, match="UNCI_CURSOR_KEY must be at least 32"):
         create_app(ServerConfig(auth=False))
+
+
+# --- bounds ---------------------------------------------------------------------------------
+
+
+def test_the_server_caps_bodies_too(server, monkeypatch) -> None:
+    from serverkit import add_account, test_client
+
+    from unci.server import ServerConfig, create_app
+
+    MIB = 1024 * 1024
+
+    monkeypatch.setenv("UNCI_MAX_BODY", "1MiB")
+    monkeypatch.setenv("GH_T", "ghp_x")
+    bomb = gzip.compress(b" " * (50 * MIB))
+    server.route("/repos/o/r/actions/jobs/1", Reply(body=bomb, headers={"Content-Encoding": "gzip"}))
+    add_account("gh", "github", server.url, token_env="GH_T", owner="o", repo_id="r")
+    with test_client(create_app(ServerConfig(auth=False, retries=0))) as api:
+        for fmt in ("unified", "raw"):  # stream: past its first chunk, the connection breaks
+            response = api.get("/unified/ci-cd/jobs/1", params={"integrated_account_id": "gh",
+                                                                "truto_response_format": fmt})
+            assert response.status_code == 502, (fmt, response.text[:200])
+            assert "is larger than 1 MiB" in response.json()["message"]

@@ -281,14 +281,19 @@ def _provider_text(row: dict[str, Any]) -> str:
 # --- jobs ----------------------------------------------------------------------------------
 
 
-def client_options(timeout: float | None, retries: int, max_wait: float) -> dict[str, Any]:
+def client_options(timeout: float | None, retries: int, max_wait: float,
+                   deadline: float | None = None, max_body: int | None = None) -> dict[str, Any]:
+    import time
+
     from unci.retry import RetryPolicy
 
     def on_wait(message: str) -> None:
         click.echo(message, err=True)
 
+    # --deadline bounds the whole command: every page of --all shares it.
+    until = None if deadline is None else time.monotonic() + deadline
     return {"timeout": timeout, "retry": RetryPolicy(retries=retries, max_wait=max_wait),
-            "on_wait": on_wait}
+            "on_wait": on_wait, "until": until, "max_body": max_body}
 
 
 def parse_shared(kw: dict[str, Any]) -> dict[str, Any]:
@@ -311,7 +316,8 @@ def parse_shared(kw: dict[str, Any]) -> dict[str, Any]:
         "params": dict(parse_pairs(kw.pop("params"), "-p")),
         "how": how,
         "remote_query": parse_pairs(kw.pop("remote_query"), "--remote-query"),
-        "client": client_options(kw.pop("timeout"), kw.pop("retries"), kw.pop("max_wait")),
+        "client": client_options(kw.pop("timeout"), kw.pop("retries"), kw.pop("max_wait"),
+                                 kw.pop("deadline"), kw.pop("max_body")),
         "credentials": credentials,
     }
 

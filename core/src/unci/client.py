@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from unci import reading, timebound
 from unci.call import (
     Answer,
     Call,
@@ -24,7 +25,7 @@ from unci.call import (
     raise_for_status,
     resolve_target,
 )
-from unci.errors import NetworkError, RateLimited, Timeout, UnciError
+from unci.errors import DecodeError, NetworkError, RateLimited, RemoteError, Timeout, UnciError
 from unci.job import Job
 from unci.listing import JobPage, is_looping, prepare_list, read_page, slice_page
 from unci.redact import scrub
@@ -36,6 +37,14 @@ DEFAULT_TIMEOUT = 30.0
 OFF_LOOP_BYTES = 128 * 1024
 DEFAULT_CONCURRENCY = 8
 CONNECT_TIMEOUT = 10.0
+
+
+#: unci decodes bodies itself, within the size cap; it asks only for what it can decode so.
+_HEADERS = {"Accept-Encoding": reading.ACCEPT_ENCODING}
+
+
+def deadline_transport(*, asynchronous: bool) -> Any:
+    return timebound.bounded_transport(asynchronous=asynchronous)
 
 
 def _timeout(seconds: float | None) -> httpx.Timeout:
@@ -56,12 +65,60 @@ class Fetched:
         return debug_envelope(self.call, self.answer)
 
 
-def _network_error(call: Call, exc: httpx.HTTPError) -> NetworkError:
+#: Pages in a row with no job that still point at another page before ``--all`` gives up.
+MAX_EMPTY_PAGES = 5
+
+
+class _Clock:
+    """The time bounds of one call: each attempt ends ``timeout`` seconds after it starts, and
+    no attempt or wait runs past the call's own end (``deadline`` after it started, or the
+    client's ``until``, whichever comes first)."""
+
+    def __init__(self, timeout: float, per_call: float | None, until: float | None) -> None:
+        now = time.monotonic()
+        ends = [t for t in (None if per_call is None else now + per_call, until) if t is not None]
+        self.timeout = timeout
+        self.end = min(ends) if ends else None
+        self.attempt_end = now + timeout
+
+    def start_attempt(self) -> dict[str, Any]:
+        """The request extensions of a new attempt: its timeouts, each ending at its bound (as
+        extensions rather than ``timeout=``, which would take the server client off its fast
+        path)."""
+        self.attempt_end = time.monotonic() + self.timeout
+        if self.end is not None:
+            self.attempt_end = min(self.attempt_end, self.end)
+        bounds = timebound.timeout(self.timeout, min(self.timeout, CONNECT_TIMEOUT),
+                                   self.attempt_end)
+        return {"timeout": bounds.as_dict()}
+
+    def check(self) -> None:
+        """Between chunks: past the attempt's end is a timeout, whatever the transport."""
+        if time.monotonic() >= self.attempt_end:
+            raise httpx.ReadTimeout("the request ran past its time bound")
+
+    def fits(self, delay: float) -> bool:
+        return self.end is None or time.monotonic() + delay < self.end
+
+    def call_ended(self) -> bool:
+        """Did the call's own end (not the attempt's timeout) stop it?"""
+        return self.end is not None and time.monotonic() >= self.end - 0.05
+
+
+def _network_error(call: Call, exc: httpx.HTTPError, clock: _Clock | None = None) -> NetworkError:
     where = call.redacted_url()
     detail = scrub(str(exc) or type(exc).__name__, call.secrets)
     if isinstance(exc, httpx.TimeoutException):
+        if clock is not None and clock.call_ended():
+            return Timeout(
+                f"{call.provider}: the deadline ran out before {where} answered in whole",
+                hint="raise --deadline or try again later", http_hint="try again later",
+                provider=call.provider,
+            )
+        bound = f"{clock.timeout:g} s" if clock is not None else "the timeout"
         return Timeout(
-            f"{call.provider}: no answer from {where} in time ({type(exc).__name__})",
+            f"{call.provider}: no answer from {where} in full within {bound} "
+            f"({type(exc).__name__})",
             hint="raise --timeout or try again later", http_hint="try again later",
             provider=call.provider,
         )
@@ -74,6 +131,104 @@ def _network_error(call: Call, exc: httpx.HTTPError) -> NetworkError:
 
 def _answer(response: httpx.Response, body: bytes) -> Answer:
     return Answer(response.status_code, {k.lower(): v for k, v in response.headers.items()}, body)
+
+
+def _decoder(call: Call, response: httpx.Response, limit: int) -> reading.Decoder:
+    """How to read this response's body within ``limit``; refused unread when it cannot fit."""
+    headers = response.headers
+    # A body already in memory (a test transport) was decoded by httpx.
+    encoding = None if response.is_stream_consumed else headers.get("content-encoding")
+    try:
+        if reading.declared_too_large(headers.get("content-length"), encoding, limit):
+            raise reading.BodyError(f"is larger than {reading.mib(limit)} (Content-Length "
+                                    f"{headers['content-length'].strip()})")
+        return reading.Decoder(encoding, limit)
+    except reading.BodyError as exc:
+        raise _body_error(call, exc, limit) from None
+
+
+def _body_error(call: Call, exc: reading.BodyError, limit: int) -> DecodeError:
+    hint = (f"; raise --max-body (UNCI_MAX_BODY, Client(max_body=...); now {reading.mib(limit)}) "
+            "if such a body is expected") if "larger than" in exc.why else ""
+    return DecodeError(f"{call.provider}: the response body from {call.redacted_url()} "
+                       f"{exc.why}{hint}", provider=call.provider)
+
+
+def _feed(call: Call, decoder: reading.Decoder, data: bytes, limit: int) -> Iterator[bytes]:
+    try:
+        yield from decoder.feed(data)
+    except reading.BodyError as exc:
+        raise _body_error(call, exc, limit) from None
+
+
+def _raw(response: httpx.Response) -> Iterator[bytes]:
+    if response.is_stream_consumed:
+        yield response.content
+    else:
+        yield from response.iter_raw()
+
+
+async def _araw(response: httpx.Response) -> AsyncIterator[bytes]:
+    if response.is_stream_consumed:
+        yield response.content
+    else:
+        async for chunk in response.aiter_raw():
+            yield chunk
+
+
+class _Chunks:
+    """Decoded pieces regrouped into chunks of ``size`` (the last one shorter), as httpx's
+    ``iter_bytes(size)`` does: a body shorter than a chunk is whole before any of it is
+    passed on, so a small body cut off is still an error and not a short answer."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._buffer = bytearray()
+
+    def add(self, piece: bytes) -> Iterator[bytes]:
+        self._buffer += piece
+        while len(self._buffer) >= self.size:
+            chunk = bytes(self._buffer[:self.size])
+            del self._buffer[:self.size]
+            yield chunk
+
+    def rest(self) -> Iterator[bytes]:
+        if self._buffer:
+            yield bytes(self._buffer)
+            self._buffer.clear()
+
+
+class _Pages:
+    """What ``iter_pages`` remembers to tell a paging that never ends from a long one."""
+
+    def __init__(self) -> None:
+        self.seen: set[tuple[Any, ...]] = set()
+        self.empty = 0
+        self.count = 0
+
+    def check(self, page: JobPage) -> None:
+        call, answer = page.calls[-1]
+        self.count += 1
+        key = (call.method, call.url, tuple(sorted(call.query)), page.skip)
+        ids = [job.id for job in page.result]
+        why = None
+        if key in self.seen:
+            why = "asked for a page it had already sent"
+        elif page.next_cursor and not ids:
+            self.empty += 1
+            if self.empty >= MAX_EMPTY_PAGES:
+                why = f"sent {self.empty} empty pages in a row, each pointing at another"
+        if why is None:
+            self.seen.add(key)
+            if ids:
+                self.empty = 0
+            return
+        raise RemoteError(
+            f"{call.provider}: the listing does not end: the provider {why} "
+            f"({call.redacted_url()}); stopped after {self.count - 1} page(s). This is a paging "
+            "bug at the provider; list with --limit and --cursor to take what is there",
+            provider=call.provider, remote_status=answer.status,
+        )
 
 
 def _final(call: Call, answer: Answer, retrier: Retrier) -> Answer:
@@ -111,18 +266,35 @@ def _split_who(kw: dict[str, Any]) -> dict[str, Any]:
 class Client:
     """A connection pool and the pipeline: ``Client().get_job("github", "1", params=...)``.
 
-    :param timeout: seconds to wait for a connection (at most 10) and for each read.
+    :param timeout: seconds one HTTP request may take as a whole, from connecting (at most 10 s
+        of it) to the last byte of the body (default 30). A retry is a new request.
+    :param deadline: seconds one call may take as a whole (``get_job``, ``fetch``, one page of
+        ``list_jobs`` or ``iter_pages``, ``stream``), its retries and waits included; default
+        none (then at most ``(retries + 1) * timeout`` plus ``retry.max_wait``).
+    :param until: a ``time.monotonic()`` moment no call of this client runs past (a budget for
+        many calls, such as every page of a listing).
+    :param max_body: the most bytes of body read, decoded (default ``UNCI_MAX_BODY``, else 64
+        MiB); a larger body is a :class:`DecodeError`, never held.
     :param retry: how hard to retry (``RetryPolicy(retries=0)`` turns it off).
     :param on_wait: called with a one-line message before any wait longer than a second.
     """
 
     def __init__(self, *, timeout: float | None = None, retry: RetryPolicy | None = None,
                  on_wait: Callable[[str], None] | None = None,
-                 transport: httpx.BaseTransport | None = None) -> None:
-        self._http = httpx.Client(timeout=_timeout(timeout), transport=transport,
-                                  follow_redirects=False)
+                 transport: httpx.BaseTransport | None = None, deadline: float | None = None,
+                 until: float | None = None, max_body: int | None = None) -> None:
+        self._http = httpx.Client(timeout=_timeout(timeout),
+                                  transport=transport or deadline_transport(asynchronous=False),
+                                  follow_redirects=False, headers=_HEADERS)
         self.retry = retry or RetryPolicy()
         self.on_wait = on_wait
+        self.timeout = DEFAULT_TIMEOUT if timeout is None else timeout
+        self.deadline = deadline
+        self.until = until
+        self.max_body = reading.max_body(max_body)
+
+    def _clock(self) -> _Clock:
+        return _Clock(self.timeout, self.deadline, self.until)
 
     def __enter__(self) -> Client:
         return self
@@ -133,23 +305,32 @@ class Client:
     def close(self) -> None:
         self._http.close()
 
+    def _attempt(self, call: Call, clock: _Clock) -> Answer:
+        with self._http.stream(call.method, call.url, params=call.query, headers=call.headers,
+                               extensions=clock.start_attempt()) as response:
+            decoder = _decoder(call, response, self.max_body)
+            body = []
+            for data in _raw(response):
+                body.extend(_feed(call, decoder, data, self.max_body))
+                clock.check()
+            return _answer(response, b"".join(body))
+
     def send(self, call: Call) -> Answer:
         """Send with retries; return the answer or raise the matching :class:`UnciError`."""
         retrier = Retrier(self.retry, call.provider, self.on_wait)
+        clock = self._clock()
         while True:
             try:
-                response = self._http.request(call.method, call.url, params=call.query,
-                                              headers=call.headers)
+                answer = self._attempt(call, clock)
             except httpx.HTTPError as exc:
-                error = _network_error(call, exc)
+                error = _network_error(call, exc, clock)
                 delay = retrier.after_network_error(type(exc).__name__)
-                if delay is None:
+                if delay is None or not clock.fits(delay):
                     raise error from None
                 time.sleep(delay)
                 continue
-            answer = _answer(response, response.content)
             delay = retrier.after_status(answer.status, answer.headers, answer.body)
-            if delay is None:
+            if delay is None or not clock.fits(delay):
                 return _final(call, answer, retrier)
             time.sleep(delay)
 
@@ -187,14 +368,18 @@ class Client:
         answer = self.send(call)
         page = read_page(call, answer)
         jobs, next_cursor = slice_page(call, page, skip, limit)
-        return JobPage(jobs, next_cursor, [(call, answer)], is_looping(call, page))
+        return JobPage(jobs, next_cursor, [(call, answer)], is_looping(call, page), skip)
 
     def iter_pages(self, provider: str | None, **kw: Any) -> Iterator[JobPage]:
-        """Every page, fetched lazily as the caller advances."""
+        """Every page, fetched lazily as the caller advances; a paging that never ends (a page
+        asked for twice, :data:`MAX_EMPTY_PAGES` empty pages in a row that still point at
+        another) is a :class:`RemoteError` after the pages before it."""
         cursor = kw.pop("cursor", None)
         kw["target"] = _target(provider, _split_who(kw))
+        pages = _Pages()
         while True:
             page = self.list_jobs(provider, cursor=cursor, **kw)
+            pages.check(page)
             yield page
             if page.next_cursor is None:
                 return
@@ -241,16 +426,47 @@ class Client:
         chunk_size: int = 65536,
         **credentials: Any,
     ) -> Iterator[bytes]:
-        """The provider's body in chunks, never held whole (the ``stream`` format)."""
+        """The provider's body in chunks of at most ``chunk_size``, never held whole (the
+        ``stream`` and, in the CLI, ``raw`` formats). Retried like any call until the first
+        byte of a successful answer; from then on a failure ends the stream with its error."""
         call = prepare_get(_target(provider, credentials), job_id, params, remote_query)
-        try:
-            with self._http.stream(call.method, call.url, params=call.query,
-                                   headers=call.headers) as response:
-                if response.status_code >= 300:
-                    raise_for_status(call, _answer(response, response.read()))
-                yield from response.iter_bytes(chunk_size)
-        except httpx.HTTPError as exc:
-            raise _network_error(call, exc) from None
+        retrier = Retrier(self.retry, call.provider, self.on_wait)
+        clock = self._clock()
+        while True:
+            started = False
+            try:
+                with self._http.stream(call.method, call.url, params=call.query,
+                                       headers=call.headers,
+                                       extensions=clock.start_attempt()) as response:
+                    decoder = _decoder(call, response, self.max_body)
+                    if response.status_code < 300:
+                        chunks = _Chunks(chunk_size)
+                        for data in _raw(response):
+                            for piece in _feed(call, decoder, data, self.max_body):
+                                for chunk in chunks.add(piece):
+                                    started = True
+                                    yield chunk
+                            clock.check()
+                        started = True
+                        yield from chunks.rest()
+                        return
+                    body = []
+                    for data in _raw(response):
+                        body.extend(_feed(call, decoder, data, self.max_body))
+                        clock.check()
+                    answer = _answer(response, b"".join(body))
+            except httpx.HTTPError as exc:
+                error = _network_error(call, exc, clock)
+                delay = None if started else retrier.after_network_error(type(exc).__name__)
+                if delay is None or not clock.fits(delay):
+                    raise error from None
+                time.sleep(delay)
+                continue
+            delay = retrier.after_status(answer.status, answer.headers, answer.body)
+            if delay is None or not clock.fits(delay):
+                _final(call, answer, retrier)  # raises: the status is 3xx or an error
+                return
+            time.sleep(delay)
 
 
 async def _cpu(size: int, work: Callable[..., Any], *args: Any) -> Any:
@@ -269,11 +485,26 @@ class AsyncClient:
 
     def __init__(self, *, timeout: float | None = None, retry: RetryPolicy | None = None,
                  on_wait: Callable[[str], None] | None = None,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
-        self._http = self.http_class(timeout=_timeout(timeout), transport=transport,
-                                     follow_redirects=False)
+                 transport: httpx.AsyncBaseTransport | None = None,
+                 deadline: float | None = None, until: float | None = None,
+                 max_body: int | None = None) -> None:
+        self._http = self.http_class(timeout=_timeout(timeout),
+                                     transport=transport or self._transport(),
+                                     follow_redirects=False, headers=_HEADERS)
         self.retry = retry or RetryPolicy()
         self.on_wait = on_wait
+        self.timeout = DEFAULT_TIMEOUT if timeout is None else timeout
+        self.deadline = deadline
+        self.until = until
+        self.max_body = reading.max_body(max_body)
+
+    def _clock(self) -> _Clock:
+        return _Clock(self.timeout, self.deadline, self.until)
+
+    def _transport(self) -> httpx.AsyncBaseTransport:
+        """httpx's transport with the time bounds on its sockets; a subclass with a transport
+        of its own keeps the checks between chunks."""
+        return deadline_transport(asynchronous=True)
 
     async def __aenter__(self) -> AsyncClient:
         return self
@@ -284,22 +515,32 @@ class AsyncClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
+    async def _attempt(self, call: Call, clock: _Clock) -> Answer:
+        async with self._http.stream(call.method, call.url, params=call.query,
+                                     headers=call.headers,
+                                     extensions=clock.start_attempt()) as response:
+            decoder = _decoder(call, response, self.max_body)
+            body = []
+            async for data in _araw(response):
+                body.extend(_feed(call, decoder, data, self.max_body))
+                clock.check()
+            return _answer(response, b"".join(body))
+
     async def send(self, call: Call) -> Answer:
         retrier = Retrier(self.retry, call.provider, self.on_wait)
+        clock = self._clock()
         while True:
             try:
-                response = await self._http.request(call.method, call.url, params=call.query,
-                                                    headers=call.headers)
+                answer = await self._attempt(call, clock)
             except httpx.HTTPError as exc:
-                error = _network_error(call, exc)
+                error = _network_error(call, exc, clock)
                 delay = retrier.after_network_error(type(exc).__name__)
-                if delay is None:
+                if delay is None or not clock.fits(delay):
                     raise error from None
                 await asyncio.sleep(delay)
                 continue
-            answer = _answer(response, response.content)
             delay = retrier.after_status(answer.status, answer.headers, answer.body)
-            if delay is None:
+            if delay is None or not clock.fits(delay):
                 return await _cpu(len(answer.body), _final, call, answer, retrier)
             await asyncio.sleep(delay)
 
@@ -335,13 +576,15 @@ class AsyncClient:
         answer = await self.send(call)
         page = await _cpu(len(answer.body), read_page, call, answer)
         jobs, next_cursor = slice_page(call, page, skip, limit)
-        return JobPage(jobs, next_cursor, [(call, answer)], is_looping(call, page))
+        return JobPage(jobs, next_cursor, [(call, answer)], is_looping(call, page), skip)
 
     async def iter_pages(self, provider: str | None, **kw: Any) -> AsyncIterator[JobPage]:
         cursor = kw.pop("cursor", None)
         kw["target"] = _target(provider, _split_who(kw))
+        pages = _Pages()
         while True:
             page = await self.list_jobs(provider, cursor=cursor, **kw)
+            pages.check(page)
             yield page
             if page.next_cursor is None:
                 return
@@ -383,15 +626,44 @@ class AsyncClient:
         **credentials: Any,
     ) -> AsyncIterator[bytes]:
         call = prepare_get(_target(provider, credentials), job_id, params, remote_query)
-        try:
-            async with self._http.stream(call.method, call.url, params=call.query,
-                                         headers=call.headers) as response:
-                if response.status_code >= 300:
-                    raise_for_status(call, _answer(response, await response.aread()))
-                async for chunk in response.aiter_bytes(chunk_size):
-                    yield chunk
-        except httpx.HTTPError as exc:
-            raise _network_error(call, exc) from None
+        retrier = Retrier(self.retry, call.provider, self.on_wait)
+        clock = self._clock()
+        while True:
+            started = False
+            try:
+                async with self._http.stream(call.method, call.url, params=call.query,
+                                             headers=call.headers,
+                                             extensions=clock.start_attempt()) as response:
+                    decoder = _decoder(call, response, self.max_body)
+                    if response.status_code < 300:
+                        chunks = _Chunks(chunk_size)
+                        async for data in _araw(response):
+                            for piece in _feed(call, decoder, data, self.max_body):
+                                for chunk in chunks.add(piece):
+                                    started = True
+                                    yield chunk
+                            clock.check()
+                        started = True
+                        for chunk in chunks.rest():
+                            yield chunk
+                        return
+                    body = []
+                    async for data in _araw(response):
+                        body.extend(_feed(call, decoder, data, self.max_body))
+                        clock.check()
+                    answer = _answer(response, b"".join(body))
+            except httpx.HTTPError as exc:
+                error = _network_error(call, exc, clock)
+                delay = None if started else retrier.after_network_error(type(exc).__name__)
+                if delay is None or not clock.fits(delay):
+                    raise error from None
+                await asyncio.sleep(delay)
+                continue
+            delay = retrier.after_status(answer.status, answer.headers, answer.body)
+            if delay is None or not clock.fits(delay):
+                _final(call, answer, retrier)  # raises: the status is 3xx or an error
+                return
+            await asyncio.sleep(delay)
 
 
 def get_job(provider: str | None, job_id: str, *, timeout: float | None = None, **kw: Any) -> Job:

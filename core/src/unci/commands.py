@@ -73,7 +73,8 @@ def get_command(
     among the failures (0 when none failed).
     """
     out = stdout()
-    if how.fmt == "stream":
+    # One job in raw is the provider's bytes too: passed through like stream, never held whole.
+    if how.fmt == "stream" or (how.fmt == "raw" and len(job_ids) == 1):
         if len(job_ids) > 1:
             raise UsageError(f"{provider or 'unci'}: --format stream passes one job's body "
                              "through; give one id, or use --format raw")

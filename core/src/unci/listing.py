@@ -53,6 +53,8 @@ class JobPage:
     calls: list[tuple[Call, Answer]] = field(default_factory=list)
     #: The provider pointed its next page at the page just read; unci stopped there.
     looping: bool = False
+    #: How many jobs of the provider's page were handed out before (a cursor's resume point).
+    skip: int = 0
 
 
 def _b64(data: bytes) -> str:

@@ -85,6 +85,12 @@ class Number(click.ParamType):
             self.fail(exc.message, param, ctx)
 
 
+def _size(text: str, name: str) -> int:
+    from unci.numbers import size
+
+    return size(text, name)
+
+
 def _seconds(positive: bool) -> Number:
     from unci.numbers import seconds
 
@@ -176,7 +182,7 @@ request_options = _stack(
     ]
 )
 
-#: How hard to try: timeout, retries, longest wait.
+#: How hard to try: timeout, deadline, body cap, retries, longest wait.
 reliability_options = _stack(
     [
         click.option(
@@ -184,7 +190,24 @@ reliability_options = _stack(
             type=_seconds(positive=True),
             default=None,
             metavar="SECONDS",
-            help="Connect/read timeout (default 30 s; connect at most 10 s).",
+            help="Bound on each HTTP request as a whole, from connecting (at most 10 s of "
+            "it) to the last byte of the answer (default 30 s).",
+        ),
+        click.option(
+            "--deadline",
+            type=_seconds(positive=True),
+            default=None,
+            metavar="SECONDS",
+            help="Bound on the whole command, retries, waits and every page included "
+            "(default: none).",
+        ),
+        click.option(
+            "--max-body",
+            type=Number("size", _size),
+            default=None,
+            metavar="SIZE",
+            help="Largest response body read, decoded, e.g. 200MiB (default UNCI_MAX_BODY, "
+            "else 64MiB).",
         ),
         click.option(
             "--retries",

@@ -28,6 +28,7 @@ import httpx
 from yarl import URL
 
 from unci.errors import UnciError
+from unci.timebound import left
 
 #: Documented in docs/server.md (``--pool-size``, ``--pool-wait``).
 DEFAULT_PER_ORIGIN = 100
@@ -123,6 +124,10 @@ class OriginPools(httpx.AsyncBaseTransport):
 
     def _timeout(self, request: httpx.Request) -> aiohttp.ClientTimeout:
         spec = request.extensions.get("timeout") or {}
+        total = left(spec.get("read"))  # the whole request's bound (unci.timebound)
+        if total is not None:
+            return aiohttp.ClientTimeout(total=total, sock_connect=spec.get("connect"),
+                                         sock_read=spec.get("read"), connect=spec.get("connect"))
         key = (spec.get("connect"), spec.get("read"))
         found = self._timeouts.get(key)
         if found is None:

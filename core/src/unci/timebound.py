@@ -1,0 +1,184 @@
+"""Whole-request time bounds, which httpx does not have: its timeouts apply to each read, so a
+server sending two bytes a second (status line and headers included) was never timed out.
+
+A bound is a moment on :func:`time.monotonic`. It rides to the socket inside the timeouts
+httpx hands httpcore for each request (:class:`Bound`, a float that also knows the moment),
+and the network streams unci puts under httpx's connection pool clamp every connect, read,
+write and TLS handshake to the time left, so the request ends at its bound whatever the
+server does. The clients also check the clock between chunks, which is what bounds a request
+over a transport of the caller's own (``Client(transport=...)``).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpcore
+import httpx
+
+
+class Bound(float):
+    """A timeout in seconds that also carries the moment (``time.monotonic()``) it ends at."""
+
+    at: float
+
+    def __new__(cls, seconds: float, at: float) -> Bound:
+        value = super().__new__(cls, seconds)
+        value.at = at
+        return value
+
+
+def timeout(per_read: float, connect: float, at: float) -> httpx.Timeout:
+    """httpx timeouts for one attempt ending at ``at``: each phase gets at most what is left."""
+    left = max(0.001, at - time.monotonic())
+    return httpx.Timeout(
+        connect=Bound(min(connect, left), at),
+        read=Bound(min(per_read, left), at),
+        write=Bound(min(per_read, left), at),
+        pool=Bound(min(per_read, left), at),
+    )
+
+
+def _clamp(timeout: float | None, expired: type[Exception]) -> float | None:
+    at = getattr(timeout, "at", None)
+    if at is None:
+        return timeout
+    left = at - time.monotonic()
+    if left <= 0:
+        raise expired("the request ran past its time bound")
+    return left if timeout is None else min(float(timeout), left)
+
+
+class _Stream(httpcore.NetworkStream):
+    def __init__(self, stream: httpcore.NetworkStream) -> None:
+        self._stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, _clamp(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, _clamp(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
+        return _Stream(
+            self._stream.start_tls(ssl_context, server_hostname, _clamp(timeout, httpcore.ConnectTimeout))
+        )
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _Backend(httpcore.NetworkBackend):
+    def __init__(self, backend: httpcore.NetworkBackend) -> None:
+        self._backend = backend
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> Any:
+        return _Stream(
+            self._backend.connect_tcp(
+                host, port, _clamp(timeout, httpcore.ConnectTimeout), local_address, socket_options
+            )
+        )
+
+    def connect_unix_socket(self, path: str, timeout: float | None = None, socket_options: Any = None) -> Any:
+        return _Stream(
+            self._backend.connect_unix_socket(path, _clamp(timeout, httpcore.ConnectTimeout), socket_options)
+        )
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)
+
+
+class _AsyncStream(httpcore.AsyncNetworkStream):
+    def __init__(self, stream: httpcore.AsyncNetworkStream) -> None:
+        self._stream = stream
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return await self._stream.read(max_bytes, _clamp(timeout, httpcore.ReadTimeout))
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        await self._stream.write(buffer, _clamp(timeout, httpcore.WriteTimeout))
+
+    async def aclose(self) -> None:
+        await self._stream.aclose()
+
+    async def start_tls(
+        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.AsyncNetworkStream:
+        return _AsyncStream(
+            await self._stream.start_tls(
+                ssl_context, server_hostname, _clamp(timeout, httpcore.ConnectTimeout)
+            )
+        )
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _AsyncBackend(httpcore.AsyncNetworkBackend):
+    def __init__(self, backend: httpcore.AsyncNetworkBackend) -> None:
+        self._backend = backend
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> Any:
+        return _AsyncStream(
+            await self._backend.connect_tcp(
+                host, port, _clamp(timeout, httpcore.ConnectTimeout), local_address, socket_options
+            )
+        )
+
+    async def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Any = None
+    ) -> Any:
+        return _AsyncStream(
+            await self._backend.connect_unix_socket(
+                path, _clamp(timeout, httpcore.ConnectTimeout), socket_options
+            )
+        )
+
+    async def sleep(self, seconds: float) -> None:
+        await self._backend.sleep(seconds)
+
+
+def bounded_transport(*, asynchronous: bool) -> httpx.BaseTransport | httpx.AsyncBaseTransport:
+    """httpx's default transport with the clamping streams under its connection pool.
+
+    httpx builds its pool without a way to pass httpcore a network backend, so the backend the
+    pool holds is wrapped in place; should a future httpcore keep it elsewhere, the transport is
+    returned as it is and the clients' checks between chunks still bound the body.
+    """
+    transport: Any = httpx.AsyncHTTPTransport() if asynchronous else httpx.HTTPTransport()
+    pool = getattr(transport, "_pool", None)
+    backend = getattr(pool, "_network_backend", None)
+    if backend is not None:
+        pool._network_backend = _AsyncBackend(backend) if asynchronous else _Backend(backend)
+    return transport
+
+
+def expired(at: float | None) -> bool:
+    return at is not None and time.monotonic() >= at
+
+
+def left(timeout: float | None) -> float | None:
+    """The seconds left before the bound a timeout carries (``None`` when it carries none), for
+    a transport that has an overall timeout of its own (the server's aiohttp pools)."""
+    at = getattr(timeout, "at", None)
+    return None if at is None else max(0.001, at - time.monotonic())
