@@ -93,7 +93,7 @@ FORMAT_TABLE = """| format | what you get |
 fields with no value are `null`, `remote_data` is the provider's object unchanged |
 | `normalized` | one flat row of fixed shape: `provider` plus every unified field (null when \
 unknown), no `remote_data`; for tables, CSV and warehouses |
-| `raw` | the provider's response body, byte for byte (the CLI passes it through as it \
+| `raw` | the provider's response body, byte for byte (for one id the CLI passes it through as it \
 arrives, like `stream`) |
 | `stream` | the provider's body passed through in 64 KiB chunks as it arrives, never held \
 whole (see docs/performance.md for memory figures) |
@@ -124,8 +124,9 @@ def formats_md() -> str:
         "(replaced by `[REDACTED]`), in the CLI and the server alike. `raw` and `stream` are the\n"
         "exception: they are the provider's bytes, unchanged, so whatever the provider echoes is\n"
         "in them (the server scrubs its `raw` answer, which it holds whole; its `stream` is\n"
-        "passed through unchanged). Neither is checked to be a job: the CLI writes the bytes as\n"
-        "they arrive, after the status was checked (an error or a redirect is still an error).\n"
+        "passed through unchanged). For one job id neither is checked to be a job: the CLI\n"
+        "writes the bytes as they arrive, after the status was checked (an error or a redirect\n"
+        "is still an error).\n"
         "Every format reads at most `--max-body` bytes of body (default 64 MiB; see\n"
         "docs/reliability.md).\n",
         "## unified\n",

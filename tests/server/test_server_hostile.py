@@ -112,3 +112,21 @@ def test_the_server_caps_bodies_too(server, monkeypatch) -> None:
                                                                 "truto_response_format": fmt})
             assert response.status_code == 502, (fmt, response.text[:200])
             assert "is larger than 1 MiB" in response.json()["message"]
+
+
+def test_a_slow_drip_provider_is_a_504_within_the_timeout(server, monkeypatch) -> None:
+    """The server's own connection pools (not httpx's) honour the whole-request bound too."""
+    import time
+
+    from serverkit import add_account, test_client
+
+    from unci.server import ServerConfig, create_app
+
+    monkeypatch.setenv("GH_T", "ghp_x")
+    server.route("/repos/o/r/actions/jobs/1", Reply(body=JOB, drip=0.5))
+    add_account("gh", "github", server.url, token_env="GH_T", owner="o", repo_id="r")
+    with test_client(create_app(ServerConfig(auth=False, retries=0, timeout=1.5))) as api:
+        start = time.monotonic()
+        response = api.get("/unified/ci-cd/jobs/1", params={"integrated_account_id": "gh"})
+        assert response.status_code == 504, response.text
+        assert time.monotonic() - start < 10

@@ -198,8 +198,9 @@ class _Chunks:
             self._buffer.clear()
 
 
-class _Pages:
-    """What ``iter_pages`` remembers to tell a paging that never ends from a long one."""
+class PageChain:
+    """What a walk over pages remembers to tell a paging that never ends from a long one
+    (``iter_pages`` and the CLI's ``--all`` / ``--limit`` walk: :meth:`check` each page)."""
 
     def __init__(self) -> None:
         self.seen: set[tuple[Any, ...]] = set()
@@ -376,7 +377,7 @@ class Client:
         another) is a :class:`RemoteError` after the pages before it."""
         cursor = kw.pop("cursor", None)
         kw["target"] = _target(provider, _split_who(kw))
-        pages = _Pages()
+        pages = PageChain()
         while True:
             page = self.list_jobs(provider, cursor=cursor, **kw)
             pages.check(page)
@@ -581,7 +582,7 @@ class AsyncClient:
     async def iter_pages(self, provider: str | None, **kw: Any) -> AsyncIterator[JobPage]:
         cursor = kw.pop("cursor", None)
         kw["target"] = _target(provider, _split_who(kw))
-        pages = _Pages()
+        pages = PageChain()
         while True:
             page = await self.list_jobs(provider, cursor=cursor, **kw)
             pages.check(page)

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from unci import formats
-from unci.client import Client, Fetched
+from unci.client import Client, Fetched, PageChain
 from unci.errors import UnciError, UsageError
 from unci.job import Job
 from unci.listing import JobPage
@@ -157,9 +157,11 @@ def _pages(http: Client, provider: str | None, kw: dict[str, Any], *, total: int
     last cursor resumes exactly after the last job printed), every page with ``follow_all``,
     else one page."""
     remaining = total
+    chain = PageChain()
     while True:
         size = page_size if remaining is None else min(page_size or remaining, remaining)
         page = http.list_jobs(provider, limit=size, cursor=cursor, **kw)
+        chain.check(page)
         yield page
         if remaining is not None:
             remaining -= len(page.result)
