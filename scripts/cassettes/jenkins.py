@@ -18,7 +18,7 @@ SELF_HOSTED = "https://ci.example.com/jenkins"
 FOLDERS = "/job/Test-jenkins-dir/job/test-jenkins-sub-dir/job/test-sub-sub-dir/job/devlake"
 JSON = {"Content-Type": "application/json;charset=utf-8"}
 TREE = ("number,id,url,displayName,fullDisplayName,building,result,timestamp,duration,"
-        "estimatedDuration,queueId,actions[lastBuiltRevision[SHA1,branch[name]]]")
+        "estimatedDuration,queueId,actions[_class,causes[_class],lastBuiltRevision[SHA1,branch[name]]]")
 
 # DevLake rows 93 and 94 (builds #31 and #21 of the same job, newest first), byte for byte.
 DEVLAKE_31 = (
@@ -134,4 +134,48 @@ write(
     "list_empty",
     "Body: constructed: reference list.json's wrapper with no builds (a job never built).",
     [interaction(listing(LOCAL, "/job/jobbb", 0, 100), builds(), headers=JSON)],
+)
+
+# The Pipeline: Stage View plugin's REST API (wfapi), after the example in its README
+# (jenkinsci/pipeline-stage-view-plugin, rest-api/README.md): a build paused at its third stage.
+DESCRIBE = """{
+  "_links": {"self": {"href": "/job/pipe/16/wfapi/describe"}},
+  "id": "16",
+  "name": "#16",
+  "status": "PAUSED_PENDING_INPUT",
+  "startTimeMillis": 1413461275770,
+  "endTimeMillis": 1413461285999,
+  "durationMillis": 10229,
+  "queueDurationMillis": 0,
+  "pauseDurationMillis": 0,
+  "stages": [
+    {"_links": {"self": {"href": "/job/pipe/16/execution/node/5/wfapi/describe"}},
+     "id": "5", "name": "Build", "execNode": "", "status": "SUCCESS",
+     "startTimeMillis": 1413461275770, "durationMillis": 5228, "pauseDurationMillis": 0},
+    {"_links": {"self": {"href": "/job/pipe/16/execution/node/8/wfapi/describe"}},
+     "id": "8", "name": "Test", "execNode": "", "status": "FAILED",
+     "startTimeMillis": 1413461280998, "durationMillis": 4994, "pauseDurationMillis": 0,
+     "error": {"message": "script returned exit code 1", "type": "hudson.AbortException"}},
+    {"_links": {"self": {"href": "/job/pipe/16/execution/node/10/wfapi/describe"}},
+     "id": "10", "name": "Deploy", "execNode": "", "status": "PAUSED_PENDING_INPUT",
+     "startTimeMillis": 1413461285992, "durationMillis": 7, "pauseDurationMillis": 0}
+  ]
+}
+"""
+write(
+    "jenkins",
+    "steps",
+    "Body: constructed after the example in the Pipeline: Stage View plugin's REST API README\n"
+    "(jenkinsci/pipeline-stage-view-plugin, rest-api/README.md), one stage changed to FAILED.",
+    [interaction(f"{LOCAL}/job/pipe/16/wfapi/describe", DESCRIBE, headers=JSON)],
+)
+write(
+    "jenkins",
+    "log",
+    "Body: constructed: the console text of a freestyle build as Jenkins prints it (consoleText\n"
+    "is plain text, no markup).",
+    [interaction(f"{LOCAL}/job/jobbb/14/consoleText",
+                 "Started by user admin\nRunning as SYSTEM\nBuilding in workspace "
+                 "/var/jenkins_home/workspace/jobbb\nFinished: SUCCESS\n",
+                 headers={"Content-Type": "text/plain;charset=utf-8"})],
 )

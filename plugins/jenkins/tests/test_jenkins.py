@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import base64
+import json
 from datetime import datetime, timezone
 
 import pytest
 
 import unci
-from helpers import cassette_body, map_payload, out_json, run_cli, with_fields
+from helpers import cassette_body, out_json, run_cli, with_fields
 from unci.plugins import registry
 
 JOB = cassette_body("jenkins", "get_job")
@@ -17,6 +18,15 @@ ARGS = ["jobs", "get", "14", "-P", "jenkins", "-p", "job=jobbb"]
 FOLDERS = "Test-jenkins-dir/test-jenkins-sub-dir/test-sub-sub-dir/devlake"
 SELF_HOSTED = "https://ci.example.com/jenkins"
 USER, TOKEN = "admin", "11a1b2c3d4e5f60718293a4b5c6d7e8f9a"
+
+
+def jenkins():
+    """The provider object, as its entry point gives it."""
+    return registry().load("jenkins")
+
+
+def map_payload(_: str, payload: bytes) -> unci.Job:
+    return jenkins().map_job(payload, "", {})
 
 
 @pytest.fixture(autouse=True)
@@ -185,11 +195,9 @@ def test_debug_and_json_errors_hide_the_token() -> None:
 
 
 def test_error_message_without_html_is_left_to_the_core() -> None:
-    reg = registry()
-    reg.load("jenkins")
-    assert reg.hook.error_message(provider="jenkins", status_code=500, payload=b"") is None
+    assert jenkins().error_message(500, b"") is None
     tomcat = b"<html><head><title>HTTP Status 401 - Bad credentials</title></head></html>"
-    assert reg.hook.error_message(provider="jenkins", status_code=401, payload=tomcat) == "Bad credentials"
+    assert jenkins().error_message(401, tomcat) == "Bad credentials"
 
 
 def test_missing_job_param_is_named() -> None:
@@ -238,16 +246,14 @@ def _pages(params: dict[str, str], limit: int | None, base_url: str) -> list[unc
     from unci.call import check_params, prepare, resolve_target
     from unci.client import Client
 
-    reg = registry()
     target = resolve_target("jenkins", base_url=base_url)
     checked = check_params(target, params, "list")
-    request = reg.hook.build_list_request(provider="jenkins", params=checked, limit=limit)
+    request = jenkins().build_list_request(checked, limit)
     pages = []
     with Client() as client:
         while request is not None:
             answer = client.send(prepare(target, request, params=checked))
-            page = reg.hook.map_job_page(provider="jenkins", payload=answer.body,
-                                         headers=answer.headers, params=checked, request=request)
+            page = jenkins().map_job_page(answer.body, answer.headers, checked, request)
             pages.append(page)
             request = page.next
     return pages
@@ -262,18 +268,15 @@ def test_list_pages_through_tree_ranges() -> None:
 
 
 def test_list_request_asks_for_a_range_of_all_builds() -> None:
-    reg = registry()
-    reg.load("jenkins")
-    first = reg.hook.build_list_request(provider="jenkins", params={"job": "a b/c"}, limit=None)
+    first = jenkins().build_list_request({"job": "a b/c"}, None)
     assert first.path == "/job/a%20b/job/c/api/json"
     (name, tree), = first.query
     assert name == "tree" and tree.startswith("allBuilds[number,") and tree.endswith("]{0,100}")
     assert "building" in tree and "lastBuiltRevision[SHA1,branch[name]]" in tree
-    capped = reg.hook.build_list_request(provider="jenkins", params={"job": "c"}, limit=5000)
+    capped = jenkins().build_list_request({"job": "c"}, 5000)
     assert capped.query[0][1].endswith("{0,100}")
-    one = reg.hook.build_list_request(provider="jenkins", params={"job": "c"}, limit=1)
-    page = reg.hook.map_job_page(provider="jenkins", payload=cassette_body("jenkins", "list_jobs"),
-                                 headers={}, params={"job": "c"}, request=one)
+    one = jenkins().build_list_request({"job": "c"}, 1)
+    page = jenkins().map_job_page(cassette_body("jenkins", "list_jobs"), {}, {"job": "c"}, one)
     assert page.next.path == "/job/c/api/json" and page.next.query[0][1].endswith("{1,2}")
 
 
@@ -296,4 +299,131 @@ def test_provider_description() -> None:
     assert info.base_url == "http://localhost:8080" and info.token_env == ("JENKINS_API_TOKEN",)
     assert "JENKINS_USER" in info.username_env
     assert set(info.fields) == {"id", "name", "status", "conclusion", "commit", "branch",
-                                "started_at", "completed_at"}
+                                "started_at", "completed_at", "url"}
+
+
+# --- mapping revision 2 --------------------------------------------------------------------
+
+TIMEOUT_CAUSE = "org.jenkinsci.plugins.workflow.steps.TimeoutStepExecution$ExceededTimeout"
+
+
+def _interrupted(*causes: str) -> dict:
+    return {"_class": "jenkins.model.InterruptedBuildAction",
+            "causes": [{"_class": c} for c in causes]}
+
+
+@pytest.mark.parametrize(
+    ("actions", "expected"),
+    [([_interrupted(TIMEOUT_CAUSE)], "timeout"),
+     ([_interrupted("hudson.plugins.build_timeout.BuildTimeOutStrategy$TimeOutCause")], "timeout"),
+     ([_interrupted("jenkins.model.CauseOfInterruption$UserInterruption")], "cancelled"),
+     ([], "cancelled"),
+     # A timeout named by some other action is not what interrupted the build.
+     ([{"_class": "hudson.model.CauseAction", "causes": [{"_class": "TimerTriggerCause"}]}],
+      "cancelled")],
+)
+def test_aborted_by_a_timeout_is_timeout_other_aborts_are_cancelled(actions, expected) -> None:
+    job = map_payload("jenkins", with_fields(JOB, result="ABORTED", actions=actions))
+    assert job.conclusion == expected
+
+
+def test_a_timeout_cause_on_a_passed_build_changes_nothing() -> None:
+    job = map_payload("jenkins", with_fields(JOB, actions=[_interrupted(TIMEOUT_CAUSE)]))
+    assert job.conclusion == "passed"
+
+
+def test_name_falls_back_to_display_name() -> None:
+    data = json.loads(JOB)
+    del data["fullDisplayName"]
+    assert map_payload("jenkins", json.dumps(data).encode()).name == "#14"
+
+
+def test_url_is_the_builds_own_page() -> None:
+    assert map_payload("jenkins", JOB).url == "http://localhost:8080/job/jobbb/14/"
+
+
+def _build_data(sha: str, branch: str | None) -> dict:
+    revision: dict = {"SHA1": sha}
+    if branch is not None:
+        revision["branch"] = [{"SHA1": sha, "name": branch}]
+    return {"_class": "hudson.plugins.git.util.BuildData", "lastBuiltRevision": revision}
+
+
+def test_several_git_checkouts_take_commit_and_branch_from_the_first() -> None:
+    # A Pipeline checks out its own repository before a shared library; both are recorded.
+    actions = [_build_data("aaa", "refs/remotes/origin/main"),
+               _build_data("bbb", "refs/remotes/origin/lib-branch")]
+    job = map_payload("jenkins", with_fields(JOB, actions=actions))
+    assert (job.commit, job.branch) == ("aaa", "main")
+    # Never the commit of one checkout with the branch of another.
+    actions = [_build_data("aaa", None), _build_data("bbb", "refs/remotes/origin/lib-branch")]
+    job = map_payload("jenkins", with_fields(JOB, actions=actions))
+    assert (job.commit, job.branch) == ("aaa", None)
+
+
+def test_a_tree_without_building_is_not_finished_until_there_is_a_result() -> None:
+    data = json.loads(JOB)
+    del data["building"]
+    data["result"] = None
+    job = map_payload("jenkins", json.dumps(data).encode())
+    assert job.status is None and job.conclusion is None and job.completed_at is None
+
+
+# --- builds ------------------------------------------------------------------------------
+
+
+def test_a_build_is_the_same_run_with_its_number() -> None:
+    build = jenkins().map_build(FOLDERS_JOB, "31", {"job": FOLDERS})
+    assert (build.id, build.number) == ("31", "31")
+    assert build.name == "Test-jenkins-dir » test-jenkins-sub-dir » test-sub-sub-dir » devlake #31"
+    assert (build.status, build.conclusion) == ("completed", "passed")
+    assert build.commit == "0f886c74949c3ee7e489188911c7dc0c1d547418" and build.branch == "main"
+    assert build.started_at == datetime(2022, 4, 15, 12, 0, 49, 161000, tzinfo=timezone.utc)
+    assert build.completed_at == datetime(2022, 4, 15, 12, 0, 50, 748000, tzinfo=timezone.utc)
+    # Jenkins has no repository, trigger or actor fields (only free-text causes).
+    assert build.repo is None and build.trigger is None and build.triggered_by is None
+
+
+def test_build_requests_address_the_run_and_page_by_tree_range() -> None:
+    get = jenkins().build_build_request("31", {"job": "a/b"})
+    assert get.path == "/job/a/job/b/31/api/json"
+    first = jenkins().build_builds_request({"job": "a/b"}, unci.BuildQuery(branch="main"), 1)
+    assert first.path == "/job/a/job/b/api/json" and first.query[0][1].endswith("]{0,1}")
+    page = jenkins().map_build_page(cassette_body("jenkins", "list_jobs"), {}, {"job": "a/b"},
+                                    first)
+    assert [b.id for b in page.builds] == ["31"]
+    assert page.next is not None and page.next.query[0][1].endswith("]{1,2}")
+    last = jenkins().map_build_page(cassette_body("jenkins", "list_empty"), {}, {"job": "a/b"},
+                                    page.next)
+    assert last.builds == [] and last.next is None
+
+
+# --- stages and logs -----------------------------------------------------------------------
+
+
+def test_pipeline_stages_are_the_steps() -> None:
+    request = jenkins().build_steps_request("16", {"job": "pipe"})
+    assert request.path == "/job/pipe/16/wfapi/describe"
+    steps = jenkins().map_steps(cassette_body("jenkins", "steps"), "16", {"job": "pipe"})
+    assert [(s.number, s.name, s.status, s.conclusion) for s in steps] == [
+        (1, "Build", "completed", "passed"), (2, "Test", "completed", "failed"),
+        (3, "Deploy", "in_progress", None)]
+    assert steps[0].started_at == datetime(2014, 10, 16, 12, 7, 55, 770000, tzinfo=timezone.utc)
+    assert steps[0].completed_at == datetime(2014, 10, 16, 12, 8, 0, 998000, tzinfo=timezone.utc)
+    assert steps[2].started_at is not None and steps[2].completed_at is None
+
+
+@pytest.mark.parametrize(("status", "expected"),
+                         [("NOT_EXECUTED", ("completed", "skipped")),
+                          ("ABORTED", ("completed", "cancelled")),
+                          ("UNSTABLE", ("completed", "partial")),
+                          ("IN_PROGRESS", ("in_progress", None))])
+def test_stage_status_rows(status: str, expected: tuple) -> None:
+    body = json.dumps({"stages": [{"name": "x", "status": status}]}).encode()
+    (step,) = jenkins().map_steps(body, "1", {"job": "pipe"})
+    assert (step.status, step.conclusion) == expected and step.started_at is None
+
+
+def test_the_log_is_the_console_text() -> None:
+    request = jenkins().build_log_request("14", {"job": "team/jobbb"})
+    assert request.path == "/job/team/job/jobbb/14/consoleText"
