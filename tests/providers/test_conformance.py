@@ -178,6 +178,16 @@ class TestJenkins(ProviderConformance):
     ]
 
 
+def _azure_failed_job() -> bytes:
+    import json
+
+    data = json.loads(cassette_body("azure-devops", "get_job"))
+    job = next(r for r in data["records"] if r["type"] == "Job")
+    job.update(result="failed", issues=[{"type": "error", "message": "Bash exited with code '1'."}])
+    next(r for r in data["records"] if r["type"] == "Task")["parentId"] = job["id"]
+    return json.dumps(data).encode()
+
+
 class TestAzureDevOps(ProviderConformance):
     provider = "azure-devops"
     distribution = "unci-azure-devops"
@@ -198,3 +208,6 @@ class TestAzureDevOps(ProviderConformance):
         ),
     ]
     list_cassettes = [C / "azure-devops/cassettes/list_jobs.yaml"]
+    # Constructed: the recorded Job record failed with an error issue, and the recorded Task
+    # made a child of it, so failure_reason and steps have a sample.
+    samples = [Sample(_azure_failed_job(), name="get_job, failed with an issue and a task")]

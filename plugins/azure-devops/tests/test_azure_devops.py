@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import unci
-from helpers import cassette_body, map_payload, out_json, run_cli
+from helpers import cassette_body, out_json, run_cli
 from unci.plugins import registry
 
 TIMELINE = cassette_body("azure-devops", "get_job")
@@ -21,6 +21,15 @@ ARGS = ["jobs", "get", JOB_ID, "-P", "azure-devops", "-p", "organization=johndoe
         "-p", "project=test-project", "-p", "build=12"]
 PAT = "5kq2m3wz7patpatpatpatpatpatpatpatpatpatpatpatpatpata"
 TIMELINE_PATH = "/johndoe/test-project/_apis/build/builds/12/timeline?api-version=7.1"
+
+
+def azure():
+    """The provider object, as its entry point gives it."""
+    return registry().load("azure-devops")
+
+
+def map_payload(_: str, payload: bytes, job_id: str, params: dict[str, str]) -> unci.Job:
+    return azure().map_job(payload, job_id, params)
 
 
 @pytest.fixture(autouse=True)
@@ -214,10 +223,8 @@ def test_other_errors_show_the_message_of_the_error_body() -> None:
 
 
 def test_error_message_only_reads_the_error_body() -> None:
-    reg = registry()
-    reg.load("azure-devops")
     for body in (b"", b"<html></html>", b"[1]", b'{"value": 1}'):
-        assert reg.hook.error_message(provider="azure-devops", status_code=500, payload=body) is None
+        assert azure().error_message(500, body) is None
 
 
 def test_missing_params_are_all_named() -> None:
@@ -261,25 +268,19 @@ def test_dot_organizations_are_refused(server, org: str) -> None:
 
 
 def test_list_is_every_job_record_of_the_timeline_on_one_page() -> None:
-    reg = registry()
-    reg.load("azure-devops")
-    request = reg.hook.build_list_request(provider="azure-devops", params=PARAMS, limit=5)
+    request = azure().build_list_request(PARAMS, 5)
     assert request.path == "/johndoe/test-project/_apis/build/builds/12/timeline"
     assert request.query == [("api-version", "7.1")]
     assert request.headers == {"X-TFS-FedAuthRedirect": "Suppress"}
-    page = reg.hook.map_job_page(provider="azure-devops", payload=cassette_body("azure-devops", "list_jobs"),
-                                 headers={}, params=PARAMS, request=request)
+    page = azure().map_job_page(cassette_body("azure-devops", "list_jobs"), {}, PARAMS, request)
     assert [j.id for j in page.jobs] == [JOB_ID]  # the Task record is not a job
     assert page.jobs[0] == map_payload("azure-devops", TIMELINE, JOB_ID, PARAMS)
     assert page.next is None
 
 
 def test_a_timeline_without_job_records_lists_nothing() -> None:
-    reg = registry()
-    reg.load("azure-devops")
     for body in (cassette_body("azure-devops", "list_empty"), b"", b"null"):
-        page = reg.hook.map_job_page(provider="azure-devops", payload=body, headers={}, params=PARAMS,
-                                     request=unci.Request(path="/x"))
+        page = azure().map_job_page(body, {}, PARAMS, unci.Request(path="/x"))
         assert page.jobs == [] and page.next is None
 
 
@@ -288,14 +289,12 @@ def test_list_request_matches_the_cassette() -> None:
     from unci.call import check_params, prepare, resolve_target
     from unci.client import Client
 
-    reg = registry()
     target = resolve_target("azure-devops")
     checked = check_params(target, PARAMS, "list")
-    request = reg.hook.build_list_request(provider="azure-devops", params=checked, limit=None)
+    request = azure().build_list_request(checked, None)
     with Client() as client:
         answer = client.send(prepare(target, request, params=checked))
-    page = reg.hook.map_job_page(provider="azure-devops", payload=answer.body, headers=answer.headers,
-                                 params=checked, request=request)
+    page = azure().map_job_page(answer.body, answer.headers, checked, request)
     assert [j.name for j in page.jobs] == ["deploy production"]
 
 
@@ -304,4 +303,33 @@ def test_provider_description() -> None:
     assert info.base_url == "https://dev.azure.com"
     assert info.token_env == ("AZURE_DEVOPS_EXT_PAT", "SYSTEM_ACCESSTOKEN")
     assert set(info.fields) == {"id", "name", "build", "status", "conclusion", "attempts",
-                                "started_at", "completed_at"}
+                                "started_at", "completed_at", "failure_reason", "steps"}
+
+
+# --- mapping revision 2 --------------------------------------------------------------------
+
+
+def test_the_jobs_task_records_are_its_steps() -> None:
+    # The recorded Task belongs to another job: none of this job's steps.
+    assert map_payload("azure-devops", TIMELINE, JOB_ID, PARAMS).steps == []
+    data = json.loads(TIMELINE)
+    task = next(r for r in data["records"] if r["type"] == "Task")
+    task["parentId"] = JOB_ID.upper()
+    data["records"].append({**task, "id": "11111111-0000-0000-0000-000000000000",
+                            "name": "Checkout", "order": 0, "result": "failed"})
+    job = map_payload("azure-devops", json.dumps(data).encode(), JOB_ID, PARAMS)
+    assert [(s.number, s.name, s.status, s.conclusion) for s in job.steps] == [
+        (0, "Checkout", "completed", "failed"), (1, "Invoke REST API", "completed", "passed")]
+    assert job.steps[1].started_at is not None and job.steps[1].started_at.tzinfo is not None
+
+
+def test_failure_reason_is_the_jobs_error_issues() -> None:
+    issues = [{"type": "warning", "message": "deprecated task"},
+              {"type": "error", "message": "Bash exited with code '1'."},
+              {"type": "error", "message": "The job was cancelled."}]
+    job = map_payload("azure-devops", with_job_fields(result="failed", issues=issues), JOB_ID,
+                      PARAMS)
+    assert job.failure_reason == "Bash exited with code '1'.\nThe job was cancelled."
+    warned = map_payload("azure-devops", with_job_fields(issues=issues[:1]), JOB_ID, PARAMS)
+    assert warned.failure_reason is None
+    assert map_payload("azure-devops", TIMELINE, JOB_ID, PARAMS).failure_reason is None

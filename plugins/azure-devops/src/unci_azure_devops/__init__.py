@@ -19,22 +19,22 @@ from typing import Annotated
 
 import msgspec
 
-from unci import (
+from unci.errors import NotFound
+from unci.plugin import (
+    Basic,
     Conclusion,
-    Credentials,
+    Identity,
     InvalidParam,
     Job,
-    NotFound,
     Page,
     Param,
+    Provider,
     ProviderInfo,
     Request,
     Status,
-    basic_auth,
-    hookimpl,
+    Step,
     segment,
     translate,
-    user_at,
     utc,
 )
 
@@ -67,11 +67,16 @@ INFO = ProviderInfo(
     auth="HTTP Basic with an empty user name and a personal access token (scope Build: Read) "
     "as the password; in a pipeline, $(System.AccessToken) works the same way",
     fields=("id", "name", "build", "status", "conclusion", "attempts", "started_at",
-            "completed_at"),
+            "completed_at", "failure_reason", "steps"),
     docs_url="https://learn.microsoft.com/en-us/rest/api/azure/devops/build/timeline/get",
 )
 
 _BUILD_ID = re.compile(r"[0-9]+")
+
+
+class _Issue(msgspec.Struct):
+    type: str | None = None
+    message: str | None = None
 
 
 class _Record(msgspec.Struct):
@@ -85,6 +90,9 @@ class _Record(msgspec.Struct):
     attempt: int | None = None
     startTime: datetime | None = None
     finishTime: datetime | None = None
+    parentId: str | None = None
+    order: int | None = None
+    issues: list[_Issue | None] | None = None
 
     @property
     def is_job(self) -> bool:
@@ -95,13 +103,8 @@ class _Timeline(msgspec.Struct):
     records: list[msgspec.Raw] = []
 
 
-class _Error(msgspec.Struct):
-    message: str | None = None
-
-
 _record_decoder = msgspec.json.Decoder(_Record)
 _timeline_decoder = msgspec.json.Decoder(_Timeline | None)
-_error_decoder = msgspec.json.Decoder(_Error)
 
 
 def _records(payload: bytes) -> list[tuple[_Record, msgspec.Raw]]:
@@ -112,7 +115,24 @@ def _records(payload: bytes) -> list[tuple[_Record, msgspec.Raw]]:
     return [(_record_decoder.decode(raw), raw) for raw in timeline.records]
 
 
-def _to_job(record: _Record, raw: msgspec.Raw, build: str) -> Job:
+def _failure(record: _Record) -> str | None:
+    """The job's error issues, in its own words (warnings are not why it failed)."""
+    errors = [i.message for i in record.issues or () if i and i.message
+              and (i.type or "").lower() == "error"]
+    return "\n".join(errors) or None
+
+
+def _step(record: _Record) -> Step:
+    return Step(number=record.order, name=record.name, status=translate(record.state, STATUS),
+                conclusion=translate(record.result, CONCLUSION),
+                started_at=utc(record.startTime, "startTime"),
+                completed_at=utc(record.finishTime, "finishTime"))
+
+
+def _to_job(record: _Record, raw: msgspec.Raw, build: str,
+            records: list[tuple[_Record, msgspec.Raw]]) -> Job:
+    tasks = [r for r, _ in records
+             if (r.type or "").lower() == "task" and (r.parentId or "").lower() == record.id.lower()]
     return Job(
         id=record.id,
         name=record.name,
@@ -122,11 +142,13 @@ def _to_job(record: _Record, raw: msgspec.Raw, build: str) -> Job:
         attempts=record.attempt,
         started_at=utc(record.startTime, "startTime"),
         completed_at=utc(record.finishTime, "finishTime"),
+        failure_reason=_failure(record),
+        steps=[_step(t) for t in sorted(tasks, key=lambda t: t.order or 0)],
         remote_data=raw,
     )
 
 
-def _timeline_request(params: Mapping[str, str]) -> Request:
+def _timeline_path(params: Mapping[str, str]) -> str:
     build = params["build"]
     if not _BUILD_ID.fullmatch(build):
         raise InvalidParam(
@@ -136,119 +158,76 @@ def _timeline_request(params: Mapping[str, str]) -> Request:
         )
     path = (f"/{segment(params['organization'])}/{segment(params['project'])}"
             f"/_apis/build/builds/{segment(build)}/timeline")
+    return path
+
+
+_PARAMS = [
+    Param(name="organization",
+          description="the organization (dev.azure.com/<organization>), or on Azure DevOps "
+          "Server the collection, e.g. DefaultCollection"),
+    Param(name="project", description="the project name or id"),
+    Param(name="build", description="the build (run) id, the number after buildId= in its URL"),
+]
+
+
+class AzureDevOps(Provider):
+    info = INFO
+    params = {"get": _PARAMS, "list": _PARAMS}
     # Without X-TFS-FedAuthRedirect a refused token gets a 203 sign-in page instead of a 401.
-    return Request(path=path, query=[("api-version", API_VERSION)],
-                   headers={"X-TFS-FedAuthRedirect": "Suppress"})
-
-
-@hookimpl
-def describe_provider(provider: str) -> ProviderInfo | None:
-    return INFO if provider == NAME else None
-
-
-@hookimpl
-def required_params(provider: str, operation: str) -> list[Param] | None:
-    if provider != NAME:
-        return None
-    return [
-        Param(name="organization",
-              description="the organization (dev.azure.com/<organization>), or on Azure DevOps "
-              "Server the collection, e.g. DefaultCollection"),
-        Param(name="project", description="the project name or id"),
-        Param(name="build", description="the build (run) id, the number after buildId= in its URL"),
-    ]
-
-
-@hookimpl
-def authenticate(provider: str, credentials: Credentials) -> dict[str, str] | None:
-    if provider != NAME:
-        return None
-    secret = credentials.token or credentials.password
-    if not secret:
-        return {}
+    headers = {"X-TFS-FedAuthRedirect": "Suppress"}
     # "Use any value for the user name and the token as the password"; empty is conventional.
-    return basic_auth(credentials.username, secret)
+    auth = Basic()
+    identity = Identity("/_apis/connectionData", "uniqueName", "providerDisplayName",
+                        within="authenticatedUser")
+
+    def _timeline(self, params: Mapping[str, str]) -> Request:
+        return self.request(_timeline_path(params), [("api-version", API_VERSION)])
+
+    def build_request(self, job_id: str, params: Mapping[str, str]) -> Request:
+        return self._timeline(params)
+
+    def map_job(self, payload: bytes, job_id: str, params: Mapping[str, str]) -> Job:
+        """Pick the ``Job`` record whose id was asked for out of the build's timeline."""
+        records = _records(payload)
+        wanted = job_id.lower()  # record ids are GUIDs, which people paste in either case
+        match = next((r for r in records if r[0].id.lower() == wanted), None)
+        if match is not None and match[0].is_job:
+            return _to_job(match[0], match[1], params["build"], records)
+        build = params["build"]
+        where = f"build {build} of {params['organization']}/{params['project']}"
+        if match is not None:
+            why = f"record {job_id!r} of {where} is a {match[0].type} record, not a Job"
+        else:
+            why = f"job {job_id!r} is not in the timeline of {where}"
+        jobs = [r for r, _ in records if r.is_job]
+        if jobs:
+            shown = ", ".join(f"{r.id} ({r.name})" for r in jobs[:SHOWN_JOBS])
+            more = f" and {len(jobs) - SHOWN_JOBS} more" if len(jobs) > SHOWN_JOBS else ""
+            hint = f"; its jobs are {shown}{more}"
+        else:
+            hint = "; that build has no jobs in its timeline yet"
+        raise NotFound(f"{NAME}: {why}{hint}", provider=NAME, remote_status=404)
+
+    def build_list_request(self, params: Mapping[str, str], limit: int | None) -> Request:
+        # The timeline comes whole, so there is no page size to pass `limit` to.
+        return self._timeline(params)
+
+    def map_job_page(self, payload: bytes, headers: Mapping[str, str],
+                     params: Mapping[str, str], request: Request) -> Page:
+        records = _records(payload)
+        return Page(jobs=[_to_job(r, raw, params["build"], records) for r, raw in records
+                          if r.is_job], next=None)
+
+    def identity_request(self, params: Mapping[str, str]) -> Request:
+        """``GET /{organization}/_apis/connectionData``: who the PAT authenticates as. It lives
+        under an organization, so the account must carry one (``-p organization=...``)."""
+        if not params.get("organization"):
+            raise InvalidParam(
+                f"{NAME}: checking credentials needs the account's organization; add it with "
+                "unci accounts add NAME -P azure-devops ... -p organization=ORG",
+                provider=NAME,
+            )
+        return self.request(f"/{segment(params['organization'])}/_apis/connectionData")
 
 
-@hookimpl
-def build_request(provider: str, params: Mapping[str, str]) -> Request | None:
-    if provider != NAME:
-        return None
-    return _timeline_request(params)
-
-
-@hookimpl
-def map_job(provider: str, payload: bytes, job_id: str, params: Mapping[str, str]) -> Job | None:
-    """Pick the ``Job`` record whose id was asked for out of the build's timeline."""
-    if provider != NAME:
-        return None
-    records = _records(payload)
-    wanted = job_id.lower()  # record ids are GUIDs, which people paste in either case
-    match = next((r for r in records if r[0].id.lower() == wanted), None)
-    if match is not None and match[0].is_job:
-        return _to_job(match[0], match[1], params["build"])
-    build = params["build"]
-    where = f"build {build} of {params['organization']}/{params['project']}"
-    if match is not None:
-        why = f"record {job_id!r} of {where} is a {match[0].type} record, not a Job"
-    else:
-        why = f"job {job_id!r} is not in the timeline of {where}"
-    jobs = [r for r, _ in records if r.is_job]
-    if jobs:
-        shown = ", ".join(f"{r.id} ({r.name})" for r in jobs[:SHOWN_JOBS])
-        more = f" and {len(jobs) - SHOWN_JOBS} more" if len(jobs) > SHOWN_JOBS else ""
-        hint = f"; its jobs are {shown}{more}"
-    else:
-        hint = "; that build has no jobs in its timeline yet"
-    raise NotFound(f"{NAME}: {why}{hint}", provider=NAME, remote_status=404)
-
-
-@hookimpl
-def error_message(provider: str, payload: bytes) -> str | None:
-    """The ``message`` of Azure DevOps' error body (``{"$id", "message", "typeKey", ...}``)."""
-    if provider != NAME:
-        return None
-    try:
-        return _error_decoder.decode(payload).message
-    except (msgspec.DecodeError, msgspec.ValidationError):
-        return None
-
-
-@hookimpl
-def build_list_request(provider: str, params: Mapping[str, str]) -> Request | None:
-    # The timeline comes whole, so there is no page size to pass `limit` to.
-    if provider != NAME:
-        return None
-    return _timeline_request(params)
-
-
-@hookimpl
-def map_job_page(provider: str, payload: bytes, params: Mapping[str, str]) -> Page | None:
-    if provider != NAME:
-        return None
-    jobs = [_to_job(record, raw, params["build"]) for record, raw in _records(payload) if record.is_job]
-    return Page(jobs=jobs, next=None)
-
-
-
-@hookimpl
-def identity_request(provider: str, params: Mapping[str, str]) -> Request | None:
-    """``GET /{organization}/_apis/connectionData``: who the PAT authenticates as. It lives under
-    an organization, so the account must carry one (``-p organization=...``)."""
-    if provider != NAME:
-        return None
-    if not params.get("organization"):
-        raise InvalidParam(
-            f"{NAME}: checking credentials needs the account's organization; add it with "
-            "unci accounts add NAME -P azure-devops ... -p organization=ORG",
-            provider=NAME,
-        )
-    return Request(path=f"/{segment(params['organization'])}/_apis/connectionData",
-                   headers={"X-TFS-FedAuthRedirect": "Suppress"})
-
-
-@hookimpl
-def read_identity(provider: str, payload: bytes) -> str | None:
-    if provider != NAME:
-        return None
-    return user_at(payload, "uniqueName", "providerDisplayName", within="authenticatedUser")
+provider = AzureDevOps()
