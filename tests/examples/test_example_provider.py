@@ -76,7 +76,6 @@ def test_an_outside_provider_is_discovered_and_fetches(example_venv: Path, tmp_p
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason="TRANSITION: the fakes are being rewritten to the Provider contract", strict=False)
 def test_the_example_passes_unci_conformance_kit_where_it_is_installed(
     example_venv: Path, tmp_path: Path
 ) -> None:

@@ -56,8 +56,8 @@ def woodpecker(unci_registry):
 
 
 def map_job(reg, payload: bytes, job_id: str) -> unci.Job:
-    return reg.hook.map_job(provider="woodpecker", payload=payload, job_id=job_id,
-                            params={"repo_id": "1", "build": "8"})
+    """Call the provider object's hook directly, as the core does."""
+    return reg.load("woodpecker").map_job(payload, job_id, {"repo_id": "1", "build": "8"})
 
 
 @pytest.mark.parametrize(

@@ -17,18 +17,18 @@ from datetime import datetime, timezone
 
 import msgspec
 
-from unci import (
+from unci.errors import NotFound
+from unci.plugin import (
     Conclusion,
-    Credentials,
+    Identity,
     InvalidParam,
     Job,
-    NotFound,
     Page,
     Param,
+    Provider,
     ProviderInfo,
     Request,
     Status,
-    hookimpl,
     segment,
 )
 
@@ -151,92 +151,52 @@ PARAMS = [
 ]
 
 
-@hookimpl
-def describe_provider(provider: str) -> ProviderInfo | None:
-    return INFO if provider == NAME else None
+class Woodpecker(Provider):
+    """Facts as data (the default Bearer auth, ``/api/user`` for identity); hooks only where
+    Woodpecker differs: a job is picked out of its pipeline, and errors are plain text."""
+
+    info = INFO
+    params = {"get": PARAMS, "list": PARAMS}
+    identity = Identity("/api/user", "login", "login")
+
+    def build_request(self, job_id: str, params: Mapping[str, str]) -> Request:
+        _number("job id", job_id, "give the step's number, the last number in its web UI URL "
+                "(/repos/<repo_id>/pipeline/<number>/<step>)")
+        return self.request(_pipeline_path(params))
+
+    def map_job(self, payload: bytes, job_id: str, params: Mapping[str, str]) -> Job:
+        """Pick the workflow or step whose pid was asked for out of the pipeline."""
+        pipeline = _pipeline_decoder.decode(payload)
+        wanted = int(job_id) if job_id.isdigit() else -1
+        seen: list[str] = []
+        for raw in pipeline.workflows or []:
+            workflow = _step_decoder.decode(raw)
+            for step, body in ((workflow, raw),
+                               *((_step_decoder.decode(c), c) for c in workflow.children)):
+                if step.pid == wanted:
+                    return _to_job(step, body, pipeline)
+                seen.append(f"{step.pid} ({step.name})")
+        jobs = f"; its workflows and steps are {', '.join(seen)}" if seen else \
+            "; it has no workflows yet"
+        raise NotFound(f"{NAME}: pipeline {pipeline.number} of repository {params['repo_id']} "
+                       f"has no step {job_id}{jobs}", provider=NAME, remote_status=404)
+
+    def error_message(self, status_code: int, payload: bytes) -> str | None:
+        """Woodpecker answers most errors with an empty body or a line of plain text."""
+        text = payload.decode("utf-8", "replace").strip()
+        return text[:200] if text and not text.startswith(("{", "[", "<")) else None
+
+    def build_list_request(self, params: Mapping[str, str], limit: int | None) -> Request:
+        # The pipeline comes whole, with every workflow: no paging, so no page size either.
+        return self.request(_pipeline_path(params))
+
+    def map_job_page(self, payload: bytes, headers: Mapping[str, str],
+                     params: Mapping[str, str], request: Request) -> Page:
+        """A pipeline's jobs are its workflows: each runs on one agent in one workspace, as a
+        job does elsewhere. Their steps are reached by pid with ``jobs get``."""
+        pipeline = _pipeline_decoder.decode(payload)
+        return Page(jobs=[_to_job(_step_decoder.decode(raw), raw, pipeline)
+                          for raw in pipeline.workflows or []])
 
 
-@hookimpl
-def required_params(provider: str) -> list[Param] | None:
-    """The same two for one job and for a pipeline's jobs."""
-    return list(PARAMS) if provider == NAME else None
-
-
-@hookimpl
-def authenticate(provider: str, credentials: Credentials) -> dict[str, str] | None:
-    if provider != NAME:
-        return None
-    return {"Authorization": f"Bearer {credentials.token}"} if credentials.token else {}
-
-
-@hookimpl
-def build_request(provider: str, job_id: str, params: Mapping[str, str]) -> Request | None:
-    if provider != NAME:
-        return None
-    _number("job id", job_id, "give the step's number, the last number in its web UI URL "
-            "(/repos/<repo_id>/pipeline/<number>/<step>)")
-    return Request(path=_pipeline_path(params))
-
-
-@hookimpl
-def map_job(provider: str, payload: bytes, job_id: str, params: Mapping[str, str]) -> Job | None:
-    """Pick the workflow or step whose pid was asked for out of the pipeline."""
-    if provider != NAME:
-        return None
-    pipeline = _pipeline_decoder.decode(payload)
-    wanted = int(job_id) if job_id.isdigit() else -1
-    seen: list[str] = []
-    for raw in pipeline.workflows or []:
-        workflow = _step_decoder.decode(raw)
-        if workflow.pid == wanted:
-            return _to_job(workflow, raw, pipeline)
-        seen.append(f"{workflow.pid} ({workflow.name})")
-        for child in workflow.children:
-            step = _step_decoder.decode(child)
-            if step.pid == wanted:
-                return _to_job(step, child, pipeline)
-            seen.append(f"{step.pid} ({step.name})")
-    jobs = f"; its workflows and steps are {', '.join(seen)}" if seen else \
-        "; it has no workflows yet"
-    raise NotFound(f"{NAME}: pipeline {pipeline.number} of repository {params['repo_id']} has "
-                   f"no step {job_id}{jobs}", provider=NAME, remote_status=404)
-
-
-@hookimpl
-def error_message(provider: str, payload: bytes) -> str | None:
-    """Woodpecker answers most errors with an empty body or a line of plain text."""
-    if provider != NAME:
-        return None
-    text = payload.decode("utf-8", "replace").strip()
-    return text[:200] if text and not text.startswith(("{", "[", "<")) else None
-
-
-@hookimpl
-def build_list_request(provider: str, params: Mapping[str, str]) -> Request | None:
-    # The pipeline comes whole, with every workflow: no paging, so no page size either.
-    return Request(path=_pipeline_path(params)) if provider == NAME else None
-
-
-@hookimpl
-def map_job_page(provider: str, payload: bytes) -> Page | None:
-    """A pipeline's jobs are its workflows: each runs on one agent in one workspace, as a job
-    does elsewhere (a GitHub or GitLab job). Their steps are reached by pid with ``jobs get``."""
-    if provider != NAME:
-        return None
-    pipeline = _pipeline_decoder.decode(payload)
-    jobs = [_to_job(_step_decoder.decode(raw), raw, pipeline) for raw in pipeline.workflows or []]
-    return Page(jobs=jobs, next=None)
-
-
-class _User(msgspec.Struct):
-    login: str
-
-
-@hookimpl
-def identity_request(provider: str) -> Request | None:
-    return Request(path="/api/user") if provider == NAME else None
-
-
-@hookimpl
-def read_identity(provider: str, payload: bytes) -> str | None:
-    return msgspec.json.decode(payload, type=_User).login if provider == NAME else None
+provider = Woodpecker()
