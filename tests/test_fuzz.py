@@ -109,7 +109,8 @@ SPECS: dict[str, Spec] = {
         picks=True),
     "jenkins": Spec(
         "14", {"job": "jobbb"}, {"job": "jobbb"},
-        {("number",): "int", ("fullDisplayName",): "str", ("building",): "bool",
+        {("number",): "int", ("fullDisplayName",): "str", ("displayName",): "str",
+         ("url",): "str", ("building",): "bool",
          ("result",): "str", ("timestamp",): "int", ("duration",): "int",
          ("actions",): "array"}),
     "azure-devops": Spec(
@@ -117,7 +118,8 @@ SPECS: dict[str, Spec] = {
         {"organization": "johndoe", "project": "test-project", "build": "12"},
         {"organization": "johndoe", "project": "test-project", "build": "12"},
         {("id",): "str", ("type",): "str", ("name",): "str", ("state",): "str",
-         ("result",): "str", ("attempt",): "int", ("startTime",): TIME, ("finishTime",): TIME},
+         ("result",): "str", ("attempt",): "int", ("startTime",): TIME, ("finishTime",): TIME,
+         ("parentId",): "str", ("order",): "int", ("issues",): "array"},
         root=("records", 0), picks=True),
 }
 PROVIDERS = sorted(SPECS)

@@ -252,11 +252,11 @@ def test_page_title_reads_an_error_pages_title() -> None:
 
 
 def test_jenkins_reads_its_error_page_through_the_core() -> None:
-    from unci_jenkins import error_message
+    from unci_jenkins import provider
 
     page = b"<html><head><title>Error 401 Invalid password/token for user: x</title></head>"
-    assert error_message(provider="jenkins", payload=page) == "Invalid password/token for user: x"
-    assert error_message(provider="jenkins", payload=b"<title>" * 20000) is None
+    assert provider.error_message(401, page) == "Invalid password/token for user: x"
+    assert provider.error_message(401, b"<title>" * 20000) is None
 
 
 def test_log_lines_escape_control_characters() -> None:
