@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -41,6 +41,8 @@ class LocalServer:
         #: The answer to a path no route names (default: a 404).
         self.fallback: Reply | None = None
         self.requests: list[Seen] = []
+        #: Paths answered by a function of the whole request path (query included).
+        self.handlers: dict[str, Callable[[str], Reply]] = {}
         self._httpd: ThreadingHTTPServer | None = None
 
     @property
@@ -52,7 +54,15 @@ class LocalServer:
     def route(self, path: str, *replies: Reply) -> None:
         self.routes[path] = list(replies)
 
+    def handle(self, path: str, answer: Callable[[str], Reply]) -> None:
+        """Answer ``path`` (any query) with ``answer(path_with_query)``: an upstream that reads
+        its query (pages, page sizes), where a fixed list of replies cannot."""
+        self.handlers[path] = answer
+
     def _next(self, path: str) -> Reply:
+        handler = self.handlers.get(path.split("?", 1)[0])
+        if handler is not None:
+            return handler(path)
         replies = self.routes.get(path) or self.routes.get(path.split("?", 1)[0])
         if not replies:
             return self.fallback or Reply(404, b'{"message":"no such route in the test server"}')

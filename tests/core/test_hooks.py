@@ -4,6 +4,7 @@ property the design relies on: a third-party plugin can wrap or override a provi
 from __future__ import annotations
 
 import types
+from datetime import datetime, timedelta, timezone
 
 import msgspec
 import pytest
@@ -14,6 +15,7 @@ from unci.plugins import registry
 
 JOB = cassette_body("github", "get_job")
 PARAMS = {"owner": "octo-org", "repo_id": "octo-repo", "build": "29679449"}
+_T0 = datetime(2026, 11, 24, tzinfo=timezone.utc)
 
 
 def hook() -> unci.plugin.Provider:
@@ -101,27 +103,47 @@ def test_a_hook_a_provider_leaves_out_says_the_api_does_not_offer_it(name, args)
 
 
 def test_hook_build_builds_request() -> None:
-    test_a_hook_a_provider_leaves_out_says_the_api_does_not_offer_it(*UNOFFERED[0])
+    query = unci.BuildQuery(branch="main", status="completed", since=_T0,
+                            until=_T0 + timedelta(days=1, microseconds=5))
+    request = hook().build_builds_request(PARAMS, query, 20)
+    assert request.path == "/repos/octo-org/octo-repo/actions/runs"
+    assert request.query == [("branch", "main"), ("status", "completed"),
+                             ("created", "2026-11-24T00:00:00Z..2026-11-25T00:00:01Z"),
+                             ("per_page", "20")]
+    # queued also covers GitHub's waiting/requested/pending: sending it would lose runs.
+    assert [k for k, _ in hook().build_builds_request(
+        PARAMS, unci.BuildQuery(status="queued"), None).query] == ["per_page"]
 
 
 def test_hook_map_build_page() -> None:
-    test_a_hook_a_provider_leaves_out_says_the_api_does_not_offer_it(*UNOFFERED[1])
+    body = cassette_body("github", "list_builds")
+    page = hook().map_build_page(body, {"link": '<https://api.github.com/x?page=2>; rel="next"'},
+                                 PARAMS, unci.Request(path="/x"))
+    assert [b.id for b in page.builds][:2] == ["110932306", "110932159"]
+    assert page.next.path == "https://api.github.com/x?page=2"
 
 
 def test_hook_build_build_request() -> None:
-    test_a_hook_a_provider_leaves_out_says_the_api_does_not_offer_it(*UNOFFERED[2])
+    assert hook().build_build_request("3881497935", PARAMS).path == \
+        "/repos/octo-org/octo-repo/actions/runs/3881497935"
 
 
 def test_hook_map_build() -> None:
-    test_a_hook_a_provider_leaves_out_says_the_api_does_not_offer_it(*UNOFFERED[3])
+    build = hook().map_build(cassette_body("github", "get_build"), "3881497935", PARAMS)
+    assert isinstance(build, unci.Build) and build.id == "3881497935" and build.number == "930"
 
 
 def test_hook_build_steps_request() -> None:
     test_a_hook_a_provider_leaves_out_says_the_api_does_not_offer_it(*UNOFFERED[4])
+    # GitHub's steps ride in the job payload (map_job), so it has no steps endpoint.
+    with pytest.raises(unci.Unsupported):
+        hook().build_steps_request("1", PARAMS)
 
 
 def test_hook_map_steps() -> None:
     test_a_hook_a_provider_leaves_out_says_the_api_does_not_offer_it(*UNOFFERED[5])
+    with pytest.raises(unci.Unsupported):
+        hook().map_steps(b"{}", "1", PARAMS)
 
 
 def test_hook_build_log_request() -> None:

@@ -34,12 +34,25 @@ _WHERE = {
     "aget_job": "client", "get_jobs": "client", "aget_jobs": "client", "iter_jobs": "client",
     "aiter_jobs": "client", "list_jobs": "client", "JobPage": "listing",
     "RetryPolicy": "retry", "render": "commands",
+    "get_build": "build_client", "aget_build": "build_client", "list_builds": "build_client",
+    "alist_builds": "build_client", "iter_builds": "build_client",
+    "aiter_builds": "build_client", "BuildList": "builds", "FetchedBuild": "builds",
+    "Trigger": "build",
 }
 
 if TYPE_CHECKING:
     from unci.auth import basic_auth
     from unci.bodies import message_at, page_title, user_at
-    from unci.build import Build, BuildQuery
+    from unci.build import Build, BuildQuery, Trigger
+    from unci.build_client import (
+        aget_build,
+        aiter_builds,
+        alist_builds,
+        get_build,
+        iter_builds,
+        list_builds,
+    )
+    from unci.builds import BuildList, FetchedBuild
     from unci.client import (
         AsyncClient,
         Client,
@@ -107,6 +120,7 @@ __all__ = [
     "AsyncClient",
     "AuthError",
     "Build",
+    "BuildList",
     "BuildPage",
     "BuildQuery",
     "Client",
@@ -116,6 +130,7 @@ __all__ = [
     "DecodeError",
     "DuplicateProvider",
     "Fetched",
+    "FetchedBuild",
     "InvalidParam",
     "Job",
     "JobPage",
@@ -136,22 +151,29 @@ __all__ = [
     "Status",
     "Step",
     "Timeout",
+    "Trigger",
     "UnciError",
     "UnknownProvider",
     "Unsupported",
     "UsageError",
     "__version__",
+    "aget_build",
     "aget_job",
     "aget_jobs",
+    "aiter_builds",
     "aiter_jobs",
+    "alist_builds",
     "as_str",
     "basic_auth",
     "from_epoch_ms",
+    "get_build",
     "get_job",
     "get_jobs",
     "hookimpl",
+    "iter_builds",
     "iter_jobs",
     "latest",
+    "list_builds",
     "list_jobs",
     "message_at",
     "page_title",

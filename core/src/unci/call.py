@@ -70,6 +70,8 @@ class Call:
     job_id: str | None = None
     params: dict[str, str] = field(default_factory=dict)
     request: Request | None = None
+    #: What is fetched, for messages: ``job``, ``build``, ``build list``.
+    kind: str = "job"
 
     @property
     def provider(self) -> str:
@@ -361,7 +363,7 @@ def raise_for_status(call: Call, answer: Answer, reg: PluginRegistry | None = No
             **kw,
         )
     if status == 404:
-        what = f"job {call.job_id!r}" if call.job_id is not None else "the resource"
+        what = f"{call.kind} {call.job_id!r}" if call.job_id is not None else "the resource"
         raise NotFound(
             f"{provider}: {what} was not found at {where} (HTTP 404){quoted}. Check the id and "
             "parameters; private resources also answer 404 without a token that can see them",

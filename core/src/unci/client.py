@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from unci import reading, timebound
+from unci.build_client import AsyncBuildMethods, BuildMethods
 from unci.call import (
     Answer,
     Call,
@@ -30,6 +31,7 @@ from unci.job import Job
 from unci.listing import JobPage, is_looping, prepare_list, read_page, slice_page
 from unci.redact import scrub
 from unci.retry import Retrier, RetryPolicy
+from unci.when import When
 
 DEFAULT_TIMEOUT = 30.0
 #: Bodies past this size are mapped (or read for an error message) in a worker thread, so an
@@ -264,7 +266,14 @@ def _split_who(kw: dict[str, Any]) -> dict[str, Any]:
     return {k: kw.pop(k) for k in list(kw) if k in _WHO or k == "target"}
 
 
-class Client:
+def _build_filters(branch: str | None, status: str | None, conclusion: str | None,
+                   since: When | None, until: When | None) -> dict[str, Any]:
+    found = {"branch": branch, "status": status, "conclusion": conclusion, "since": since,
+             "until": until}
+    return {k: v for k, v in found.items() if v is not None and v != ""}
+
+
+class Client(BuildMethods):
     """A connection pool and the pipeline: ``Client().get_job("github", "1", params=...)``.
 
     :param timeout: seconds one HTTP request may take as a whole, from connecting (at most 10 s
@@ -386,8 +395,17 @@ class Client:
                 return
             cursor = page.next_cursor
 
-    def iter_jobs(self, provider: str | None, **kw: Any) -> Iterator[Job]:
-        """Every job of a build, page after page, holding one page at a time."""
+    def iter_jobs(self, provider: str | None, *, branch: str | None = None,
+                  status: str | None = None, conclusion: str | None = None,
+                  since: When | None = None, until: When | None = None,
+                  **kw: Any) -> Iterator[Job]:
+        """Every job of a build, page after page, holding one page at a time; or, given build
+        filters and no build, the jobs of every build that matches them (see
+        :meth:`iter_build_jobs`)."""
+        filters = _build_filters(branch, status, conclusion, since, until)
+        if filters:
+            yield from self.iter_build_jobs(provider, **filters, **kw)
+            return
         for page in self.iter_pages(provider, **kw):
             yield from page.result
 
@@ -478,7 +496,7 @@ async def _cpu(size: int, work: Callable[..., Any], *args: Any) -> Any:
     return work(*args)
 
 
-class AsyncClient:
+class AsyncClient(AsyncBuildMethods):
     """The asyncio twin of :class:`Client`."""
 
     #: The httpx client class underneath (``unci serve`` uses a leaner one).
@@ -591,7 +609,15 @@ class AsyncClient:
                 return
             cursor = page.next_cursor
 
-    async def iter_jobs(self, provider: str | None, **kw: Any) -> AsyncIterator[Job]:
+    async def iter_jobs(self, provider: str | None, *, branch: str | None = None,
+                        status: str | None = None, conclusion: str | None = None,
+                        since: When | None = None, until: When | None = None,
+                        **kw: Any) -> AsyncIterator[Job]:
+        filters = _build_filters(branch, status, conclusion, since, until)
+        if filters:
+            async for job in self.iter_build_jobs(provider, **filters, **kw):
+                yield job
+            return
         async for page in self.iter_pages(provider, **kw):
             for job in page.result:
                 yield job
@@ -693,15 +719,26 @@ async def aget_jobs(provider: str | None, job_ids: Iterable[str], *,
         return await client.get_jobs(provider, job_ids, concurrency=concurrency, **kw)
 
 
-def iter_jobs(provider: str | None, *, timeout: float | None = None, **kw: Any) -> Iterator[Job]:
-    """Every job of a build, pages fetched lazily: ``for job in unci.iter_jobs("github", params=...)``."""
+def iter_jobs(provider: str | None, *, branch: str | None = None, status: str | None = None,
+              conclusion: str | None = None, since: When | None = None,
+              until: When | None = None, timeout: float | None = None,
+              **kw: Any) -> Iterator[Job]:
+    """Every job of a build, pages fetched lazily: ``for job in unci.iter_jobs("github", params=...)``;
+    with ``since``/``branch``/``status``/``conclusion``/``until`` and no build, the jobs of every
+    build that matches."""
     with Client(timeout=timeout) as client:
-        yield from client.iter_jobs(provider, **kw)
+        yield from client.iter_jobs(provider, branch=branch, status=status,
+                                    conclusion=conclusion, since=since, until=until, **kw)
 
 
-async def aiter_jobs(provider: str | None, *, timeout: float | None = None, **kw: Any) -> AsyncIterator[Job]:
+async def aiter_jobs(provider: str | None, *, branch: str | None = None,
+                     status: str | None = None, conclusion: str | None = None,
+                     since: When | None = None, until: When | None = None,
+                     timeout: float | None = None, **kw: Any) -> AsyncIterator[Job]:
     async with AsyncClient(timeout=timeout) as client:
-        async for job in client.iter_jobs(provider, **kw):
+        async for job in client.iter_jobs(provider, branch=branch, status=status,
+                                          conclusion=conclusion, since=since, until=until,
+                                          **kw):
             yield job
 
 

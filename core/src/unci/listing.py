@@ -36,12 +36,15 @@ _MAC_BYTES = 16
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 
 
-class _Cursor(msgspec.Struct, forbid_unknown_fields=True):
+class _Cursor(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     v: int
     provider: str
     path: str
     query: list[tuple[str, str]]
     skip: int = 0
+    #: What the core filters on besides the provider (build lists: branch, status, since...),
+    #: so that a resumed list keeps the filters, and the instants, it started with.
+    filters: dict[str, str] = {}
 
 
 @dataclass
@@ -73,15 +76,23 @@ def _mac(target: Target, operation: str, payload: bytes) -> bytes:
     return hmac.new(cursor_key(), bound + b"\0" + payload, hashlib.sha256).digest()[:_MAC_BYTES]
 
 
-def encode_cursor(target: Target, request: Request, skip: int = 0, operation: str = "list") -> str:
-    """The signed cursor that resumes at ``request`` (its path and query), ``skip`` jobs in."""
+def encode_cursor(target: Target, request: Request, skip: int = 0, operation: str = "list",
+                  filters: Mapping[str, str] | None = None) -> str:
+    """The signed cursor that resumes at ``request`` (its path and query), ``skip`` items in."""
     payload = msgspec.json.encode(_Cursor(CURSOR_VERSION, target.provider, request.path,
-                                          [(str(k), str(v)) for k, v in request.query], skip))
+                                          [(str(k), str(v)) for k, v in request.query], skip,
+                                          dict(filters or {})))
     return f"{_b64(payload)}.{_b64(_mac(target, operation, payload))}"
 
 
 def decode_cursor(target: Target, cursor: str, operation: str = "list") -> tuple[Request, int]:
     """The path, query and skip of a cursor unci signed for this target, or a UsageError."""
+    data = read_cursor(target, cursor, operation)
+    return Request(path=data.path, query=[(k, v) for k, v in data.query]), data.skip
+
+
+def read_cursor(target: Target, cursor: str, operation: str = "list") -> _Cursor:
+    """The whole content of a cursor unci signed for this target and operation."""
     provider = target.provider
     bad = UsageError(
         f"{provider}: the cursor is not one unci handed out for this provider, account and API "
@@ -110,7 +121,7 @@ def decode_cursor(target: Target, cursor: str, operation: str = "list") -> tuple
         raise bad from None
     if data.v != CURSOR_VERSION or data.skip < 0 or data.provider != provider:
         raise bad
-    return Request(path=data.path, query=[(k, v) for k, v in data.query]), data.skip
+    return data
 
 
 def _claimed_provider(payload: bytes) -> str | None:

@@ -51,6 +51,8 @@ class ProviderInfo(msgspec.Struct, frozen=True, kw_only=True):
     auth: str = ""
     #: The unified fields this provider fills (the field-support matrix).
     fields: tuple[str, ...] = ()
+    #: The unified build fields this provider fills (empty: it lists no builds).
+    build_fields: tuple[str, ...] = ()
     #: Where the provider documents the endpoint.
     docs_url: str = ""
 

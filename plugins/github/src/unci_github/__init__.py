@@ -1,18 +1,22 @@
-"""GitHub Actions workflow jobs as unified unci Jobs.
+"""GitHub Actions workflow jobs and runs as unified unci Jobs and Builds.
 
-Endpoints: ``GET /repos/{owner}/{repo}/actions/jobs/{id}`` for one job and
+Endpoints: ``GET /repos/{owner}/{repo}/actions/jobs/{id}`` for one job,
 ``GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs?filter=all`` for the jobs of a run
-(``filter=all`` so that the jobs of earlier attempts are not silently dropped).
+(``filter=all`` so that the jobs of earlier attempts are not silently dropped), and
+``GET /repos/{owner}/{repo}/actions/runs[/{run_id}]`` for the runs themselves (the builds).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import msgspec
 
 from unci.plugin import (
+    Build,
+    BuildPage,
+    BuildQuery,
     Conclusion,
     Identity,
     Job,
@@ -23,6 +27,8 @@ from unci.plugin import (
     ProviderInfo,
     Request,
     Status,
+    Step,
+    Trigger,
     as_str,
     latest,
     segment,
@@ -33,6 +39,7 @@ from unci.plugin import (
 NAME = "github"
 API_VERSION = "2022-11-28"
 MAX_PER_PAGE = 100
+_SECOND = timedelta(seconds=1)
 
 STATUS = {
     "queued": Status.QUEUED,
@@ -51,6 +58,26 @@ CONCLUSION = {
     "skipped": Conclusion.SKIPPED,
     # neutral, action_required, stale: passed through raw.
 }
+#: ``event`` of a run. A ``workflow_dispatch`` is a person pressing "Run workflow" (or a script
+#: calling the same endpoint: GitHub does not tell them apart), so it is ``web``; a
+#: ``repository_dispatch`` is only ever an API call.
+TRIGGER = {
+    "push": Trigger.PUSH,
+    "pull_request": Trigger.MERGE_REQUEST,
+    "pull_request_target": Trigger.MERGE_REQUEST,
+    "schedule": Trigger.CRON,
+    "workflow_dispatch": Trigger.WEB,
+    "repository_dispatch": Trigger.API,
+}
+ACTOR = {"user": "user", "bot": "bot"}
+#: Unified filter words GitHub's ``status`` parameter can carry without losing a match: only
+#: where exactly one GitHub word maps to the unified one (``queued`` also covers ``waiting``,
+#: ``failed`` also ``startup_failure``; those are filtered by the core alone).
+STATUS_FILTER = {Status.IN_PROGRESS: "in_progress", Status.COMPLETED: "completed"}
+CONCLUSION_FILTER = {Conclusion.PASSED: "success", Conclusion.CANCELLED: "cancelled",
+                     Conclusion.TIMEOUT: "timed_out", Conclusion.SKIPPED: "skipped",
+                     "neutral": "neutral", "action_required": "action_required",
+                     "stale": "stale"}
 
 INFO = ProviderInfo(
     name=NAME,
@@ -62,9 +89,21 @@ INFO = ProviderInfo(
     auth="Authorization: Bearer <token> (classic PAT with repo scope, or fine-grained/App token "
     "with Actions: read); public repositories need none",
     fields=("id", "name", "build", "status", "conclusion", "commit", "branch", "attempts",
-            "created_at", "started_at", "completed_at", "updated_at"),
+            "created_at", "started_at", "completed_at", "updated_at", "url", "steps"),
+    build_fields=("id", "name", "number", "repo", "workflow", "trigger", "triggered_by",
+                  "triggered_by_type", "status", "conclusion", "commit", "branch", "attempts",
+                  "url", "created_at", "started_at", "completed_at", "updated_at"),
     docs_url="https://docs.github.com/en/rest/actions/workflow-jobs",
 )
+
+
+class _Step(msgspec.Struct):
+    number: int | None = None
+    name: str | None = None
+    status: str | None = None
+    conclusion: str | None = None
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
 
 
 class _Job(msgspec.Struct):
@@ -81,6 +120,8 @@ class _Job(msgspec.Struct):
     created_at: datetime | None = None
     started_at: datetime | None = None
     completed_at: datetime | None = None
+    html_url: str | None = None
+    steps: list[_Step] | None = None
 
 
 class _JobList(msgspec.Struct):
@@ -88,8 +129,54 @@ class _JobList(msgspec.Struct):
     total_count: int | None = None
 
 
+class _Actor(msgspec.Struct):
+    login: str | None = None
+    type: str | None = None
+
+
+class _Repo(msgspec.Struct):
+    full_name: str | None = None
+
+
+class _Run(msgspec.Struct):
+    """The fields of GitHub's Workflow Run schema that the mapping reads."""
+
+    id: int
+    name: str | None = None
+    run_number: int | None = None
+    path: str | None = None
+    workflow_id: int | None = None
+    event: str | None = None
+    status: str | None = None
+    conclusion: str | None = None
+    head_sha: str | None = None
+    head_branch: str | None = None
+    run_attempt: int | None = None
+    html_url: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    run_started_at: datetime | None = None
+    triggering_actor: _Actor | None = None
+    actor: _Actor | None = None
+    repository: _Repo | None = None
+
+
+class _RunList(msgspec.Struct):
+    workflow_runs: list[msgspec.Raw]
+    total_count: int | None = None
+
+
 _job_decoder = msgspec.json.Decoder(_Job)
 _list_decoder = msgspec.json.Decoder(_JobList)
+_run_decoder = msgspec.json.Decoder(_Run)
+_runs_decoder = msgspec.json.Decoder(_RunList)
+
+
+def _to_step(s: _Step) -> Step:
+    return Step(number=s.number, name=s.name, status=translate(s.status, STATUS),
+                conclusion=translate(s.conclusion, CONCLUSION),
+                started_at=utc(s.started_at, "steps.started_at"),
+                completed_at=utc(s.completed_at, "steps.completed_at"))
 
 
 def _to_job(payload: bytes | msgspec.Raw) -> Job:
@@ -109,8 +196,56 @@ def _to_job(payload: bytes | msgspec.Raw) -> Job:
         started_at=started,
         completed_at=completed,
         updated_at=latest(completed, started, created),
+        url=g.html_url,
+        steps=msgspec.UNSET if g.steps is None else [_to_step(s) for s in g.steps],
         remote_data=payload if isinstance(payload, msgspec.Raw) else msgspec.Raw(payload),
     )
+
+
+def _to_build(payload: bytes | msgspec.Raw) -> Build:
+    r = _run_decoder.decode(payload)
+    # A run has no completed_at: once it is completed, its last update is its end.
+    updated = utc(r.updated_at, "updated_at")
+    actor = r.triggering_actor or r.actor
+    return Build(
+        id=str(r.id),
+        name=r.name,
+        number=as_str(r.run_number),
+        repo=r.repository.full_name if r.repository else None,
+        workflow=r.path or as_str(r.workflow_id),
+        trigger=translate(r.event, TRIGGER),
+        triggered_by=actor.login if actor else None,
+        triggered_by_type=translate(actor.type, ACTOR) if actor else None,
+        status=translate(r.status, STATUS),
+        conclusion=translate(r.conclusion, CONCLUSION),
+        commit=r.head_sha,
+        branch=r.head_branch,
+        attempts=r.run_attempt,
+        url=r.html_url,
+        created_at=utc(r.created_at, "created_at"),
+        started_at=utc(r.run_started_at, "run_started_at"),
+        completed_at=updated if r.status == "completed" else None,
+        updated_at=updated,
+        remote_data=payload if isinstance(payload, msgspec.Raw) else msgspec.Raw(payload),
+    )
+
+
+def _stamp(value: datetime) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _created(query: BuildQuery) -> str | None:
+    """GitHub's ``created`` search qualifier for the time window (whole seconds, widened so
+    that nothing inside the window is left out)."""
+    since = query.since.replace(microsecond=0) if query.since else None
+    until = query.until.replace(microsecond=0) + _SECOND if query.until else None
+    if since and until:
+        return f"{_stamp(since)}..{_stamp(until)}"
+    if since:
+        return f">={_stamp(since)}"
+    if until:
+        return f"<={_stamp(until)}"
+    return None
 
 
 def _repo(params: Mapping[str, str]) -> str:
@@ -126,6 +261,8 @@ class GitHub(Provider):
     params = {
         "get": [_OWNER, _REPO],
         "list": [_OWNER, _REPO, Param(name="build", description="the workflow run id")],
+        "builds": [_OWNER, _REPO],
+        "build": [_OWNER, _REPO],
     }
     headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": API_VERSION}
     identity = Identity("/user", "login", "name")
@@ -146,6 +283,33 @@ class GitHub(Provider):
         page = _list_decoder.decode(payload)
         return Page(jobs=[_to_job(raw) for raw in page.jobs],
                     next=self.paging.next(request, headers=headers))
+
+    def build_builds_request(self, params: Mapping[str, str], query: BuildQuery,
+                             limit: int | None) -> Request:
+        # GitHub lists runs newest first; it filters on one status-or-conclusion word.
+        sent: list[tuple[str, str]] = []
+        if query.branch:
+            sent.append(("branch", query.branch))
+        word = (CONCLUSION_FILTER.get(query.conclusion or "")
+                or STATUS_FILTER.get(query.status or ""))
+        if word:
+            sent.append(("status", word))
+        created = _created(query)
+        if created:
+            sent.append(("created", created))
+        return self.paging.first(self.request(f"{_repo(params)}/actions/runs", sent), limit)
+
+    def map_build_page(self, payload: bytes, headers: Mapping[str, str],
+                       params: Mapping[str, str], request: Request) -> BuildPage:
+        page = _runs_decoder.decode(payload)
+        return BuildPage(builds=[_to_build(raw) for raw in page.workflow_runs],
+                         next=self.paging.next(request, headers=headers))
+
+    def build_build_request(self, build_id: str, params: Mapping[str, str]) -> Request:
+        return self.request(f"{_repo(params)}/actions/runs/{segment(build_id)}")
+
+    def map_build(self, payload: bytes, build_id: str, params: Mapping[str, str]) -> Build:
+        return _to_build(payload)
 
 
 provider = GitHub()

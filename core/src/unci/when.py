@@ -1,0 +1,71 @@
+"""Points in time as callers write them: ``7d``, ``2026-11-24``, ``2026-11-24T10:00:00+01:00``.
+
+One parser for the Python API, the CLI and the server, so ``--since 7d`` means the same
+everywhere. A duration counts back from now; a date is its midnight in UTC; a naive time is
+taken to be UTC, as provider timestamps are.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta, timezone
+
+from unci.errors import UsageError
+
+#: What ``since``/``until`` accept.
+When = datetime | date | timedelta | str
+
+_DURATION = re.compile(r"(\d{1,6})\s*([wdhms])")
+_UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
+
+
+def parse_when(value: When | None, what: str = "since", *, now: datetime | None = None,
+               provider: str | None = None) -> datetime | None:
+    """``value`` as a timezone-aware UTC datetime, or a :class:`UsageError` saying what is
+    accepted. ``None`` and ``""`` mean no bound."""
+    if value is None or value == "":
+        return None
+    now = now or datetime.now(timezone.utc)
+    if isinstance(value, datetime):
+        return _aware(value)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
+    if isinstance(value, timedelta):
+        return now - value
+    if not isinstance(value, str):
+        raise _bad(what, repr(value), provider)
+    text = value.strip()
+    compact = text.replace(" ", "").lower()
+    if compact and _DURATION.sub("", compact) == "" and _DURATION.match(compact):
+        try:
+            span = sum((timedelta(**{_UNITS[u]: int(n)}) for n, u in _DURATION.findall(compact)),
+                       timedelta())
+            return now - span
+        except OverflowError:
+            raise _bad(what, repr(value), provider) from None
+    try:
+        stamp = text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text
+        parsed = datetime.fromisoformat(stamp)
+    except ValueError:
+        raise _bad(what, repr(value), provider) from None
+    if len(text) == 10:  # a date alone: its midnight in UTC
+        return parsed.replace(tzinfo=timezone.utc)
+    try:
+        return _aware(parsed)
+    except OverflowError:
+        raise _bad(what, repr(value), provider) from None
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+def _bad(what: str, shown: str, provider: str | None) -> UsageError:
+    who = f"{provider}: " if provider else ""
+    return UsageError(
+        f"{who}--{what} {shown} is not a time: give a duration back from now (7d, 12h, 30m, "
+        "1w2d), a date (2026-11-24) or an ISO 8601 time (2026-11-24T10:00:00Z)",
+        provider=provider,
+    )

@@ -1,0 +1,172 @@
+"""Builds through the core: get, list, filters re-applied, stop at since, limit, cursors,
+and jobs found through builds -- against a GitHub-shaped server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from githubruns import NEWEST, RUNS, run, runs_requests, serve_runs, stamp
+
+import unci
+from unci.when import parse_when
+
+PARAMS = {"owner": "o", "repo_id": "r"}
+
+
+def test_get_build_maps_the_run(server) -> None:
+    import json
+
+    from localserver import Reply
+
+    server.route(f"{RUNS}/5000", Reply(body=json.dumps(run(0)).encode()))
+    build = unci.get_build("github", "5000", params=PARAMS, base_url=server.url)
+    assert build.id == "5000" and build.provider == "github" and build.branch == "main"
+    assert build.completed_at == NEWEST + timedelta(minutes=4)
+    assert server.requests[-1].path == f"{RUNS}/5000"
+
+
+def test_a_missing_build_says_build(server) -> None:
+    with pytest.raises(unci.NotFound) as info:
+        unci.get_build("github", "77", params=PARAMS, base_url=server.url)
+    assert "build '77' was not found" in info.value.message
+
+
+def test_every_filter_is_applied_again_to_what_comes_back(server) -> None:
+    runs = [run(0), run(1, branch="dev"), run(2, conclusion="failure"), run(3)]
+    serve_runs(server, runs, 10)
+    page = unci.list_builds("github", params=PARAMS, branch="main", conclusion="passed",
+                            base_url=server.url)
+    assert [b.id for b in page.result] == ["5000", "4997"] and page.next_cursor is None
+    # What GitHub can filter itself went to GitHub too.
+    assert "branch=main" in server.requests[-1].path and "status=success" in server.requests[-1].path
+
+
+def test_since_stops_at_the_first_page_entirely_older(server) -> None:
+    serve_runs(server, [run(i) for i in range(30)], 3)  # ten pages, one run an hour
+    since = NEWEST - timedelta(hours=5)
+    found = list(unci.iter_builds("github", params=PARAMS, since=since, base_url=server.url))
+    assert [b.id for b in found] == [str(5000 - i) for i in range(6)]
+    # Pages 1-2 hold runs 0-5; page 3 (runs 6-8) lies wholly before since: the end.
+    assert len(runs_requests(server)) == 3
+    assert f"created=%3E%3D{stamp(since).replace(':', '%3A')}" in server.requests[0].path
+
+
+def test_until_and_since_together(server) -> None:
+    serve_runs(server, [run(i) for i in range(10)], 4)
+    found = list(unci.iter_builds("github", params=PARAMS, since=NEWEST - timedelta(hours=6),
+                                  until=NEWEST - timedelta(hours=2), base_url=server.url))
+    assert [b.id for b in found] == [str(5000 - i) for i in range(2, 7)]
+
+
+def test_limit_is_the_total_and_cursors_resume_exactly(server) -> None:
+    serve_runs(server, [run(i) for i in range(7)], 3)
+    assert [b.id for b in unci.iter_builds("github", params=PARAMS, limit=4,
+                                           base_url=server.url)] == ["5000", "4999", "4998", "4997"]
+    assert len(runs_requests(server)) == 2
+    seen, cursor = [], None
+    while True:
+        page = unci.list_builds("github", params=PARAMS, limit=2, cursor=cursor,
+                                base_url=server.url)
+        assert len(page.result) <= 2
+        seen += [b.id for b in page.result]
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert seen == [str(5000 - i) for i in range(7)]
+
+
+def test_a_cursor_keeps_its_filters(server) -> None:
+    runs = [run(0), run(1, branch="dev"), run(2), run(3, branch="dev"), run(4)]
+    serve_runs(server, runs, 10)
+    first = unci.list_builds("github", params=PARAMS, branch="dev", limit=1, base_url=server.url)
+    assert [b.id for b in first.result] == ["4999"]
+    rest = unci.list_builds("github", params=PARAMS, cursor=first.next_cursor, base_url=server.url)
+    assert [b.id for b in rest.result] == ["4997"]
+
+
+def test_a_job_cursor_does_not_resume_a_build_list(server) -> None:
+    from unci.call import resolve_target
+    from unci.listing import encode_cursor
+
+    target = resolve_target("github", base_url=server.url)
+    forged = encode_cursor(target, unci.Request(path=RUNS), 0, "list")
+    with pytest.raises(unci.UsageError, match="not one unci handed out"):
+        unci.list_builds("github", params=PARAMS, cursor=forged, base_url=server.url)
+    assert server.requests == []
+
+
+def test_async_twins_agree(server) -> None:
+    serve_runs(server, [run(i) for i in range(5)], 2)
+
+    async def go():
+        page = await unci.alist_builds("github", params=PARAMS, limit=3, base_url=server.url)
+        every = [b.id async for b in unci.aiter_builds("github", params=PARAMS,
+                                                       base_url=server.url)]
+        return page, every
+
+    page, every = asyncio.run(go())
+    assert [b.id for b in page.result] == ["5000", "4999"]  # one upstream page of two
+    assert every == [str(5000 - i) for i in range(5)]
+
+
+def test_jobs_of_the_builds_that_match(server) -> None:
+    runs = [run(0), run(1, branch="dev"), run(2), run(30)]
+    serve_runs(server, runs, 10, jobs_per_run=2)
+    jobs = list(unci.iter_jobs("github", params=PARAMS, branch="main",
+                               since=NEWEST - timedelta(hours=3), base_url=server.url))
+    assert [j.build for j in jobs] == ["5000", "5000", "4998", "4998"]
+    asked = {seen.path.split("?")[0] for seen in server.requests}
+    assert asked == {RUNS, f"{RUNS}/5000/jobs", f"{RUNS}/4998/jobs"}
+
+    async def go():
+        return [j.id async for j in unci.aiter_jobs("github", params=PARAMS, branch="main",
+                                                    since=NEWEST - timedelta(hours=3),
+                                                    limit=3, base_url=server.url)]
+
+    assert asyncio.run(go()) == [j.id for j in jobs][:3]
+
+
+def test_bad_filters_are_usage_errors_before_any_request(server) -> None:
+    for kw, said in (({"since": "yesterday"}, "--since 'yesterday' is not a time"),
+                     ({"status": "done"}, "--status 'done' is not a unified status"),
+                     ({"since": "2026-11-02", "until": "2026-11-01"}, "is after --until")):
+        with pytest.raises(unci.UsageError, match=said):
+            unci.list_builds("github", params=PARAMS, base_url=server.url, **kw)
+    assert server.requests == []
+
+
+def test_when_reads_durations_dates_and_times() -> None:
+    now = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
+    assert parse_when("7d", now=now) == now - timedelta(days=7)
+    assert parse_when("12h", now=now) == now - timedelta(hours=12)
+    assert parse_when("30m", now=now) == now - timedelta(minutes=30)
+    assert parse_when("1w2d", now=now) == now - timedelta(days=9)
+    assert parse_when("2026-11-24") == datetime(2026, 11, 24, tzinfo=timezone.utc)
+    assert parse_when(date(2026, 11, 24)) == datetime(2026, 11, 24, tzinfo=timezone.utc)
+    assert parse_when("2026-11-24T10:00:00+01:00") == datetime(2026, 11, 24, 9, tzinfo=timezone.utc)
+    assert parse_when("2026-11-24T10:00:00Z") == datetime(2026, 11, 24, 10, tzinfo=timezone.utc)
+    assert parse_when(datetime(2026, 11, 24, 10)) == datetime(2026, 11, 24, 10, tzinfo=timezone.utc)
+    assert parse_when(None) is None
+    for bad in ("7x", "d7", "soon", "99999999d"):
+        with pytest.raises(unci.UsageError):
+            parse_when(bad, now=now)
+
+
+@pytest.mark.parametrize("name", ["get_build", "list_builds", "iter_builds", "aget_build",
+                                  "alist_builds", "aiter_builds"])
+def test_the_build_functions_take_explicit_keywords(name: str) -> None:
+    for fn in (getattr(unci, name), getattr(unci.Client if not name.startswith("a")
+                                            else unci.AsyncClient, name.lstrip("a")
+                                            if name.startswith("a") else name)):
+        kinds = {p.kind for p in inspect.signature(fn).parameters.values()}
+        assert inspect.Parameter.VAR_KEYWORD not in kinds, fn
+
+
+def test_the_build_api_is_exported() -> None:
+    names = {"get_build", "aget_build", "list_builds", "alist_builds", "iter_builds",
+             "aiter_builds", "BuildList", "FetchedBuild", "Trigger", "Build", "BuildQuery"}
+    assert names <= set(unci.__all__)
+    assert all(getattr(unci, name) is not None for name in unci.__all__)
