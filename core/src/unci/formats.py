@@ -78,6 +78,8 @@ def normalized(job: Job, provider: str, *, exclude: Iterable[str] = ()) -> dict[
     _timestamps(row)
     if row.get("steps") is msgspec.UNSET:
         row["steps"] = None
+    elif row.get("steps") is not None:  # plain data, as the JSON (and to_dict) has them
+        row["steps"] = msgspec.json.decode(msgspec.json.encode(row["steps"]))
     return row
 
 

@@ -25,6 +25,13 @@ def _field_schema(name: str) -> dict[str, Any]:
         return {"description": "The provider's response object, unchanged."}
     if name == "attempts":
         return {"type": ["integer", "null"]}
+    if name == "steps":
+        stamp = {"type": ["string", "null"], "format": "date-time"}
+        return {"type": "array", "description": "The job's steps, where the provider has them.",
+                "items": {"type": "object", "additionalProperties": False, "properties": {
+                    "number": {"type": ["integer", "null"]}, "name": _NULLABLE_STRING,
+                    "status": _NULLABLE_STRING, "conclusion": _NULLABLE_STRING,
+                    "started_at": stamp, "completed_at": stamp}}}
     if name in TIMESTAMPS:
         return {"type": ["string", "null"], "format": "date-time"}
     return dict(_NULLABLE_STRING)
