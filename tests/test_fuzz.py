@@ -65,7 +65,7 @@ SPECS: dict[str, Spec] = {
         {("id",): "int", ("name",): "str", ("run_id",): "int", ("head_sha",): "str",
          ("head_branch",): "str", ("run_attempt",): "int", ("status",): "str",
          ("conclusion",): "str", ("created_at",): TIME, ("started_at",): TIME,
-         ("completed_at",): TIME}),
+         ("completed_at",): TIME, ("html_url",): "str", ("steps",): "array"}),
     "circleci": Spec(
         "155", {"project_slug": "gh/LF-Engineering/da-ds"},
         {"build": "fda08377-fe7e-46b1-8992-3a7aaecac9c3"},
