@@ -28,11 +28,11 @@ from unci import (
     Job,
     Page,
     Param,
+    Provider,
     ProviderInfo,
     Request,
     Status,
     basic_auth,
-    hookimpl,
     latest,
     segment,
     translate,
@@ -73,8 +73,17 @@ INFO = ProviderInfo(
     auth="Authorization: Bearer <access token> (repository/project/workspace access token or "
     "OAuth, scope pipeline), or Basic <username>:<app password> / <Atlassian email>:<API token> "
     "(--username/--password)",
-    fields=("id", "name", "build", "status", "conclusion", "attempts", "started_at",
-            "completed_at", "updated_at"),
+    fields=(
+        "id",
+        "name",
+        "build",
+        "status",
+        "conclusion",
+        "attempts",
+        "started_at",
+        "completed_at",
+        "updated_at",
+    ),
     docs_url="https://developer.atlassian.com/cloud/bitbucket/rest/api-group-pipelines/"
     "#api-repositories-workspace-repo-slug-pipelines-pipeline-uuid-steps-step-uuid-get",
 )
@@ -166,93 +175,10 @@ def _uuid(value: str) -> str:
 
 
 def _steps_path(params: Mapping[str, str]) -> str:
-    return (f"/repositories/{segment(params['workspace_id'])}/{segment(params['repo'])}"
-            f"/pipelines/{segment(_uuid(params['build']))}/steps")
-
-
-@hookimpl
-def describe_provider(provider: str) -> ProviderInfo | None:
-    return INFO if provider == NAME else None
-
-
-@hookimpl
-def required_params(provider: str) -> list[Param] | None:
-    """Truto's names; the same three for getting one step and listing a pipeline's steps."""
-    if provider != NAME:
-        return None
-    return [
-        Param(name="workspace_id", description="the workspace slug or {workspace UUID}, e.g. atlassian"),
-        Param(name="repo", description="the repository slug or {repository UUID}"),
-        Param(name="build", description="the pipeline UUID, braces included, e.g. {8d7...}"),
-    ]
-
-
-@hookimpl
-def authenticate(provider: str, credentials: Credentials) -> dict[str, str] | None:
-    """Basic for a user name + app password / API token, else Bearer for an access token.
-
-    Half a Basic pair without a token is refused before any request: sent anonymously it would
-    come back as a puzzling 404 for a private repository.
-    """
-    if provider != NAME:
-        return None
-    user, secret, token = credentials.username, credentials.password, credentials.token
-    if user and secret:
-        return basic_auth(user, secret)
-    if token:
-        return {"Authorization": f"Bearer {token}"}
-    if user:
-        raise InvalidParam(
-            "bitbucket: a user name was given without its app password or API token; give it "
-            "with --password or UNCI_BITBUCKET_PASSWORD (or BITBUCKET_APP_PASSWORD / "
-            "BITBUCKET_API_TOKEN), or use an access token with --token",
-            provider=NAME,
-        )
-    if secret:
-        raise InvalidParam(
-            "bitbucket: a password / API token was given without a user name; give it with "
-            "--username or UNCI_BITBUCKET_USERNAME (or BITBUCKET_USERNAME): your Bitbucket user "
-            "name for an app password, your Atlassian account email for an API token",
-            provider=NAME,
-        )
-    return {}
-
-
-@hookimpl
-def build_request(provider: str, job_id: str, params: Mapping[str, str]) -> Request | None:
-    if provider != NAME:
-        return None
-    return Request(path=f"{_steps_path(params)}/{segment(_uuid(job_id))}")
-
-
-@hookimpl
-def map_job(provider: str, payload: bytes) -> Job | None:
-    if provider != NAME:
-        return None
-    return _to_job(payload)
-
-
-@hookimpl
-def error_message(provider: str, payload: bytes) -> str | None:
-    """``error.message``, with ``error.detail`` after it when Bitbucket gives one."""
-    if provider != NAME:
-        return None
-    try:
-        body = _error_decoder.decode(payload)
-    except (msgspec.DecodeError, msgspec.ValidationError):
-        return None
-    err = body.error
-    if err is None or not err.message:
-        return None
-    return f"{err.message}: {err.detail}" if err.detail else err.message
-
-
-@hookimpl
-def build_list_request(provider: str, params: Mapping[str, str], limit: int | None) -> Request | None:
-    if provider != NAME:
-        return None
-    pagelen = max(1, min(limit or MAX_PAGELEN, MAX_PAGELEN))
-    return Request(path=_steps_path(params), query=[("pagelen", str(pagelen))])
+    return (
+        f"/repositories/{segment(params['workspace_id'])}/{segment(params['repo'])}"
+        f"/pipelines/{segment(_uuid(params['build']))}/steps"
+    )
 
 
 def _follow(url: str) -> Request:
@@ -265,29 +191,86 @@ def _follow(url: str) -> Request:
     try:
         parts = urlsplit(url)
     except ValueError:  # e.g. "http://[" : no host to check, so nothing to follow
-        raise DecodeError(f"{NAME}: the list response's next page {url!r} is not a URL - at `$.next`",
-                          provider=NAME) from None
+        raise DecodeError(
+            f"{NAME}: the list response's next page {url!r} is not a URL - at `$.next`", provider=NAME
+        ) from None
     query = parse_qsl(parts.query, keep_blank_values=True)
     return Request(path=urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")), query=query)
 
 
-@hookimpl
-def map_job_page(provider: str, payload: bytes) -> Page | None:
-    if provider != NAME:
-        return None
-    page = _page_decoder.decode(payload)
-    return Page(jobs=[_to_job(raw) for raw in page.values],
-                next=_follow(page.next) if page.next else None)
+class Bitbucket(Provider):
+    info = INFO
+
+    def required_params(self, operation: str) -> list[Param]:
+        """Truto's names; the same three for getting one step and listing a pipeline's steps."""
+        return [
+            Param(name="workspace_id", description="the workspace slug or {workspace UUID}, e.g. atlassian"),
+            Param(name="repo", description="the repository slug or {repository UUID}"),
+            Param(name="build", description="the pipeline UUID, braces included, e.g. {8d7...}"),
+        ]
+
+    def authenticate(self, credentials: Credentials) -> dict[str, str]:
+        """Basic for a user name + app password / API token, else Bearer for an access token.
+
+        Half a Basic pair without a token is refused before any request: sent anonymously it would
+        come back as a puzzling 404 for a private repository.
+        """
+        user, secret, token = credentials.username, credentials.password, credentials.token
+        if user and secret:
+            return basic_auth(user, secret)
+        if token:
+            return {"Authorization": f"Bearer {token}"}
+        if user:
+            raise InvalidParam(
+                "bitbucket: a user name was given without its app password or API token; give it "
+                "with --password or UNCI_BITBUCKET_PASSWORD (or BITBUCKET_APP_PASSWORD / "
+                "BITBUCKET_API_TOKEN), or use an access token with --token",
+                provider=NAME,
+            )
+        if secret:
+            raise InvalidParam(
+                "bitbucket: a password / API token was given without a user name; give it with "
+                "--username or UNCI_BITBUCKET_USERNAME (or BITBUCKET_USERNAME): your Bitbucket user "
+                "name for an app password, your Atlassian account email for an API token",
+                provider=NAME,
+            )
+        return {}
+
+    def build_request(self, job_id: str, params: Mapping[str, str]) -> Request:
+        return Request(path=f"{_steps_path(params)}/{segment(_uuid(job_id))}")
+
+    def map_job(self, payload: bytes, job_id: str, params: Mapping[str, str]) -> Job:
+        return _to_job(payload)
+
+    def error_message(self, status_code: int, payload: bytes) -> str | None:
+        """``error.message``, with ``error.detail`` after it when Bitbucket gives one."""
+        try:
+            body = _error_decoder.decode(payload)
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            return None
+        err = body.error
+        if err is None or not err.message:
+            return None
+        return f"{err.message}: {err.detail}" if err.detail else err.message
+
+    def build_list_request(self, params: Mapping[str, str], limit: int | None) -> Request:
+        pagelen = max(1, min(limit or MAX_PAGELEN, MAX_PAGELEN))
+        return Request(path=_steps_path(params), query=[("pagelen", str(pagelen))])
+
+    def map_job_page(
+        self, payload: bytes, headers: Mapping[str, str], params: Mapping[str, str], request: Request
+    ) -> Page:
+        page = _page_decoder.decode(payload)
+        return Page(
+            jobs=[_to_job(raw) for raw in page.values], next=_follow(page.next) if page.next else None
+        )
+
+    def identity_request(self, params: Mapping[str, str]) -> Request:
+        """Bitbucket's ``GET /user``: the user behind the token or app password."""
+        return Request(path="/user")
+
+    def read_identity(self, payload: bytes) -> str:
+        return user_at(payload, "nickname", "display_name")
 
 
-@hookimpl
-def identity_request(provider: str) -> Request | None:
-    """Bitbucket's ``GET /user``: the user behind the token or app password."""
-    return Request(path="/user") if provider == NAME else None
-
-
-@hookimpl
-def read_identity(provider: str, payload: bytes) -> str | None:
-    if provider != NAME:
-        return None
-    return user_at(payload, "nickname", "display_name")
+provider = Bitbucket()

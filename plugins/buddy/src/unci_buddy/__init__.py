@@ -22,10 +22,10 @@ from unci import (
     Job,
     Page,
     Param,
+    Provider,
     ProviderInfo,
     Request,
     Status,
-    hookimpl,
     latest,
     segment,
     user_at,
@@ -67,8 +67,17 @@ INFO = ProviderInfo(
     token_env=("BUDDY_CLI_TOKEN",),
     auth="Authorization: Bearer <token> (personal access token or OAuth, scopes WORKSPACE and "
     "EXECUTION_INFO); self-hosted Buddy: --base-url https://HOST/api",
-    fields=("id", "name", "status", "conclusion", "commit", "branch", "started_at",
-            "completed_at", "updated_at"),
+    fields=(
+        "id",
+        "name",
+        "status",
+        "conclusion",
+        "commit",
+        "branch",
+        "started_at",
+        "completed_at",
+        "updated_at",
+    ),
     docs_url="https://buddy.works/docs/api/pipelines/executions/get",
 )
 
@@ -149,74 +158,14 @@ def _to_job(payload: bytes | msgspec.Raw) -> Job:
 
 
 def _executions_path(params: Mapping[str, str]) -> str:
-    return (f"/workspaces/{segment(params['workspace'])}/projects/{segment(params['project'])}"
-            f"/pipelines/{segment(params['workflow'])}/executions")
+    return (
+        f"/workspaces/{segment(params['workspace'])}/projects/{segment(params['project'])}"
+        f"/pipelines/{segment(params['workflow'])}/executions"
+    )
 
 
 def _headers() -> dict[str, str]:
     return {"X-Buddy-Media-Type": MEDIA_TYPE}
-
-
-@hookimpl
-def describe_provider(provider: str) -> ProviderInfo | None:
-    return INFO if provider == NAME else None
-
-
-@hookimpl
-def required_params(provider: str) -> list[Param] | None:
-    """Truto's names; the same three for one execution and for a pipeline's executions."""
-    if provider != NAME:
-        return None
-    return [
-        Param(name="workspace", description="the workspace URL handle (domain), e.g. buddy"),
-        Param(name="project", description="the project name ID, e.g. company-website"),
-        Param(name="workflow", description="the pipeline id, e.g. 2"),
-    ]
-
-
-@hookimpl
-def authenticate(provider: str, credentials: Credentials) -> dict[str, str] | None:
-    if provider != NAME:
-        return None
-    return {"Authorization": f"Bearer {credentials.token}"} if credentials.token else {}
-
-
-@hookimpl
-def build_request(provider: str, job_id: str, params: Mapping[str, str]) -> Request | None:
-    if provider != NAME:
-        return None
-    return Request(path=f"{_executions_path(params)}/{segment(job_id)}", headers=_headers())
-
-
-@hookimpl
-def map_job(provider: str, payload: bytes) -> Job | None:
-    if provider != NAME:
-        return None
-    return _to_job(payload)
-
-
-@hookimpl
-def error_message(provider: str, payload: bytes) -> str | None:
-    """Every ``errors[].message``, joined; or the ``error`` string some answers carry."""
-    if provider != NAME:
-        return None
-    try:
-        body = _error_decoder.decode(payload)
-    except (msgspec.DecodeError, msgspec.ValidationError):
-        return None
-    messages = [m.message.strip() for m in body.errors or () if m.message and m.message.strip()]
-    if messages:
-        return "; ".join(messages)
-    return body.error or None
-
-
-@hookimpl
-def build_list_request(provider: str, params: Mapping[str, str], limit: int | None) -> Request | None:
-    if provider != NAME:
-        return None
-    per_page = max(1, min(limit or MAX_PER_PAGE, MAX_PER_PAGE))
-    return Request(path=_executions_path(params),
-                   query=[("page", "1"), ("per_page", str(per_page))], headers=_headers())
 
 
 def _page_number(request: Request) -> int:
@@ -226,37 +175,73 @@ def _page_number(request: Request) -> int:
     return 1
 
 
-@hookimpl
-def map_job_page(provider: str, payload: bytes, request: Request) -> Page | None:
-    """The next page is asked for while ``page < total_page_count``; when Buddy leaves the count
-    out, while the page came back full."""
-    if provider != NAME:
-        return None
-    body = _page_decoder.decode(payload)
-    jobs = [_to_job(raw) for raw in body.executions]
-    current = body.page or _page_number(request)
-    if body.total_page_count is not None:
-        more = current < body.total_page_count
-    else:
-        size = body.page_size or next((int(v) for k, v in request.query
-                                       if k == "per_page" and v.isascii() and v.isdigit()), 0)
-        more = bool(jobs) and size > 0 and len(jobs) >= size
-    if not more:
-        return Page(jobs=jobs)
-    query = [(k, str(current + 1) if k == "page" else v) for k, v in request.query]
-    if "page" not in dict(query):
-        query.insert(0, ("page", str(current + 1)))
-    return Page(jobs=jobs, next=Request(path=request.path, query=query, headers=_headers()))
+class Buddy(Provider):
+    info = INFO
+
+    def required_params(self, operation: str) -> list[Param]:
+        """Truto's names; the same three for one execution and for a pipeline's executions."""
+        return [
+            Param(name="workspace", description="the workspace URL handle (domain), e.g. buddy"),
+            Param(name="project", description="the project name ID, e.g. company-website"),
+            Param(name="workflow", description="the pipeline id, e.g. 2"),
+        ]
+
+    def authenticate(self, credentials: Credentials) -> dict[str, str]:
+        return {"Authorization": f"Bearer {credentials.token}"} if credentials.token else {}
+
+    def build_request(self, job_id: str, params: Mapping[str, str]) -> Request:
+        return Request(path=f"{_executions_path(params)}/{segment(job_id)}", headers=_headers())
+
+    def map_job(self, payload: bytes, job_id: str, params: Mapping[str, str]) -> Job:
+        return _to_job(payload)
+
+    def error_message(self, status_code: int, payload: bytes) -> str | None:
+        """Every ``errors[].message``, joined; or the ``error`` string some answers carry."""
+        try:
+            body = _error_decoder.decode(payload)
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            return None
+        messages = [m.message.strip() for m in body.errors or () if m.message and m.message.strip()]
+        if messages:
+            return "; ".join(messages)
+        return body.error or None
+
+    def build_list_request(self, params: Mapping[str, str], limit: int | None) -> Request:
+        per_page = max(1, min(limit or MAX_PER_PAGE, MAX_PER_PAGE))
+        return Request(
+            path=_executions_path(params),
+            query=[("page", "1"), ("per_page", str(per_page))],
+            headers=_headers(),
+        )
+
+    def map_job_page(
+        self, payload: bytes, headers: Mapping[str, str], params: Mapping[str, str], request: Request
+    ) -> Page:
+        """The next page is asked for while ``page < total_page_count``; when Buddy leaves the count
+        out, while the page came back full."""
+        body = _page_decoder.decode(payload)
+        jobs = [_to_job(raw) for raw in body.executions]
+        current = body.page or _page_number(request)
+        if body.total_page_count is not None:
+            more = current < body.total_page_count
+        else:
+            size = body.page_size or next(
+                (int(v) for k, v in request.query if k == "per_page" and v.isascii() and v.isdigit()), 0
+            )
+            more = bool(jobs) and size > 0 and len(jobs) >= size
+        if not more:
+            return Page(jobs=jobs)
+        query = [(k, str(current + 1) if k == "page" else v) for k, v in request.query]
+        if "page" not in dict(query):
+            query.insert(0, ("page", str(current + 1)))
+        return Page(jobs=jobs, next=Request(path=request.path, query=query, headers=_headers()))
+
+    def identity_request(self, params: Mapping[str, str]) -> Request:
+        """Buddy's ``GET /user``: the token's user."""
+        return Request(path="/user", headers=_headers())
+
+    def read_identity(self, payload: bytes) -> str:
+        return user_at(payload, "email", "name")
 
 
-@hookimpl
-def identity_request(provider: str) -> Request | None:
-    """Buddy's ``GET /user``: the token's user."""
-    return Request(path="/user", headers=_headers()) if provider == NAME else None
-
-
-@hookimpl
-def read_identity(provider: str, payload: bytes) -> str | None:
-    if provider != NAME:
-        return None
-    return user_at(payload, "email", "name")
+provider = Buddy()

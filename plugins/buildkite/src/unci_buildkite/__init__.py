@@ -29,10 +29,10 @@ from unci import (
     NotFound,
     Page,
     Param,
+    Provider,
     ProviderInfo,
     Request,
     Status,
-    hookimpl,
     message_at,
     segment,
     translate,
@@ -89,8 +89,7 @@ INFO = ProviderInfo(
     token_env=("BUILDKITE_API_TOKEN", "BUILDKITE_TOKEN"),
     auth="Authorization: Bearer <API access token with the read_builds scope>; Buildkite has no "
     "anonymous or Basic access",
-    fields=("id", "name", "build", "status", "conclusion", "created_at", "started_at",
-            "completed_at"),
+    fields=("id", "name", "build", "status", "conclusion", "created_at", "started_at", "completed_at"),
     docs_url="https://buildkite.com/docs/apis/rest-api/jobs",
 )
 
@@ -182,90 +181,62 @@ def pick_job(payload: bytes, job_id: str, build: str | None) -> msgspec.Raw:
 
 
 def _build_path(params: Mapping[str, str]) -> str:
-    return (f"/organizations/{segment(params['organization'])}/pipelines/{segment(params['pipeline'])}"
-            f"/builds/{segment(params['build'])}")
+    return (
+        f"/organizations/{segment(params['organization'])}/pipelines/{segment(params['pipeline'])}"
+        f"/builds/{segment(params['build'])}"
+    )
 
 
-@hookimpl
-def describe_provider(provider: str) -> ProviderInfo | None:
-    return INFO if provider == NAME else None
+class Buildkite(Provider):
+    info = INFO
+
+    def required_params(self, operation: str) -> list[Param]:
+        return [
+            Param(name="organization", description="the organization slug, e.g. my-great-org"),
+            Param(name="pipeline", description="the pipeline slug, e.g. my-pipeline"),
+            Param(name="build", description="the build number within the pipeline, e.g. 1"),
+        ]
+
+    def authenticate(self, credentials: Credentials) -> dict[str, str]:
+        return {"Authorization": f"Bearer {credentials.token}"} if credentials.token else {}
+
+    def build_request(self, job_id: str, params: Mapping[str, str]) -> Request:
+        return Request(path=f"{_build_path(params)}/jobs/{segment(job_id)}")
+
+    def map_job(self, payload: bytes, job_id: str, params: Mapping[str, str]) -> Job:
+        build = params.get("build")
+        return _to_job(pick_job(payload, job_id, build), build)
+
+    def error_message(self, status_code: int, payload: bytes) -> str | None:
+        """Buildkite's ``{"message": "..."}`` (404 "No job found", 401 "Authentication required…")."""
+        return message_at(payload, "message")
+
+    def build_list_request(self, params: Mapping[str, str], limit: int | None) -> Request:
+        per_page = max(1, min(limit or MAX_PER_PAGE, MAX_PER_PAGE))
+        return Request(path=f"{_build_path(params)}/jobs", query=[("per_page", str(per_page))])
+
+    def map_job_page(
+        self, payload: bytes, headers: Mapping[str, str], params: Mapping[str, str], request: Request
+    ) -> Page:
+        """One page of "List jobs". ``links.next`` is an absolute URL on api.buildkite.com; its query
+        (the ``after`` cursor and the page size) is reapplied to this request's path, so paging stays
+        under the API root the user chose (a proxy, a test server) rather than leaving it."""
+        page = _list_decoder.decode(payload)
+        build = params.get("build")
+        nxt = None
+        link = page.links.get("next")
+        if link:
+            # Only the query is read, so a malformed host in the link cannot stop paging.
+            query = parse_qsl(link.partition("?")[2].partition("#")[0], keep_blank_values=True)
+            nxt = Request(path=request.path, query=query, headers=dict(request.headers))
+        return Page(jobs=[_to_job(raw, build) for raw in page.items], next=nxt)
+
+    def identity_request(self, params: Mapping[str, str]) -> Request:
+        """Buildkite's ``GET /v2/user``: the token's user."""
+        return Request(path="/user")
+
+    def read_identity(self, payload: bytes) -> str:
+        return user_at(payload, "email", "name")
 
 
-@hookimpl
-def required_params(provider: str, operation: str) -> list[Param] | None:
-    if provider != NAME:
-        return None
-    return [
-        Param(name="organization", description="the organization slug, e.g. my-great-org"),
-        Param(name="pipeline", description="the pipeline slug, e.g. my-pipeline"),
-        Param(name="build", description="the build number within the pipeline, e.g. 1"),
-    ]
-
-
-@hookimpl
-def authenticate(provider: str, credentials: Credentials) -> dict[str, str] | None:
-    if provider != NAME:
-        return None
-    return {"Authorization": f"Bearer {credentials.token}"} if credentials.token else {}
-
-
-@hookimpl
-def build_request(provider: str, job_id: str, params: Mapping[str, str]) -> Request | None:
-    if provider != NAME:
-        return None
-    return Request(path=f"{_build_path(params)}/jobs/{segment(job_id)}")
-
-
-@hookimpl
-def map_job(provider: str, payload: bytes, job_id: str, params: Mapping[str, str]) -> Job | None:
-    if provider != NAME:
-        return None
-    build = params.get("build")
-    return _to_job(pick_job(payload, job_id, build), build)
-
-
-@hookimpl
-def error_message(provider: str, payload: bytes) -> str | None:
-    """Buildkite's ``{"message": "..."}`` (404 "No job found", 401 "Authentication required…")."""
-    if provider != NAME:
-        return None
-    return message_at(payload, "message")
-
-
-@hookimpl
-def build_list_request(provider: str, params: Mapping[str, str], limit: int | None) -> Request | None:
-    if provider != NAME:
-        return None
-    per_page = max(1, min(limit or MAX_PER_PAGE, MAX_PER_PAGE))
-    return Request(path=f"{_build_path(params)}/jobs", query=[("per_page", str(per_page))])
-
-
-@hookimpl
-def map_job_page(provider: str, payload: bytes, params: Mapping[str, str], request: Request) -> Page | None:
-    """One page of "List jobs". ``links.next`` is an absolute URL on api.buildkite.com; its query
-    (the ``after`` cursor and the page size) is reapplied to this request's path, so paging stays
-    under the API root the user chose (a proxy, a test server) rather than leaving it."""
-    if provider != NAME:
-        return None
-    page = _list_decoder.decode(payload)
-    build = params.get("build")
-    nxt = None
-    link = page.links.get("next")
-    if link:
-        # Only the query is read, so a malformed host in the link cannot stop paging.
-        query = parse_qsl(link.partition("?")[2].partition("#")[0], keep_blank_values=True)
-        nxt = Request(path=request.path, query=query, headers=dict(request.headers))
-    return Page(jobs=[_to_job(raw, build) for raw in page.items], next=nxt)
-
-
-@hookimpl
-def identity_request(provider: str) -> Request | None:
-    """Buildkite's ``GET /v2/user``: the token's user."""
-    return Request(path="/user") if provider == NAME else None
-
-
-@hookimpl
-def read_identity(provider: str, payload: bytes) -> str | None:
-    if provider != NAME:
-        return None
-    return user_at(payload, "email", "name")
+provider = Buildkite()

@@ -20,11 +20,11 @@ from unci import (
     Job,
     Page,
     Param,
+    Provider,
     ProviderInfo,
     Request,
     Status,
     as_str,
-    hookimpl,
     message_at,
     segment,
     segments,
@@ -76,8 +76,7 @@ INFO = ProviderInfo(
     token_env=("CIRCLE_TOKEN", "CIRCLECI_CLI_TOKEN"),
     auth="Circle-Token: <personal API token> (project tokens are not accepted by API v2); "
     "CircleCI server: --base-url https://<server-host>/api/v2",
-    fields=("id", "name", "build", "status", "conclusion", "created_at", "started_at",
-            "completed_at"),
+    fields=("id", "name", "build", "status", "conclusion", "created_at", "started_at", "completed_at"),
     docs_url="https://circleci.com/docs/api/v2/index.html#operation/getJobDetails",
 )
 
@@ -138,35 +137,6 @@ def outcome(value: str | None) -> tuple[str | None, str | None]:
     return status, conclusion
 
 
-@hookimpl
-def describe_provider(provider: str) -> ProviderInfo | None:
-    return INFO if provider == NAME else None
-
-
-@hookimpl
-def required_params(provider: str, operation: str) -> list[Param] | None:
-    if provider != NAME:
-        return None
-    if operation == "list":
-        return [Param(name="build", description="the workflow id (a UUID) whose jobs to list")]
-    return [
-        Param(
-            name="project_slug",
-            description="the project slug, vcs_provider/org_name/repo_name (e.g. gh/acme/api, "
-            "or circleci/<org-id>/<project-id> for GitHub App and GitLab projects)",
-            kind="path",
-        )
-    ]
-
-
-@hookimpl
-def authenticate(provider: str, credentials: Credentials) -> dict[str, str] | None:
-    if provider != NAME:
-        return None
-    # Circle-Token rather than Bearer: every CircleCI server release and the cloud accept it.
-    return {"Circle-Token": credentials.token} if credentials.token else {}
-
-
 def _slug(value: str) -> str:
     """The slug's three parts, each percent-encoded, its two ``/`` kept as separators.
 
@@ -180,47 +150,6 @@ def _slug(value: str) -> str:
             provider=NAME,
         )
     return segments(value)
-
-
-@hookimpl
-def build_request(provider: str, job_id: str, params: Mapping[str, str]) -> Request | None:
-    if provider != NAME:
-        return None
-    return Request(path=f"/project/{_slug(params['project_slug'])}/job/{segment(job_id)}")
-
-
-@hookimpl
-def map_job(provider: str, payload: bytes) -> Job | None:
-    if provider != NAME:
-        return None
-    c = _job_decoder.decode(payload)
-    status, conclusion = outcome(c.status)
-    return Job(
-        id=str(c.number),
-        name=c.name,
-        build=c.latest_workflow.id if c.latest_workflow else None,
-        status=status,
-        conclusion=conclusion,
-        created_at=utc(c.created_at, "created_at"),
-        started_at=utc(c.started_at, "started_at"),
-        completed_at=utc(c.stopped_at, "stopped_at"),
-        remote_data=msgspec.Raw(payload),
-    )
-
-
-@hookimpl
-def error_message(provider: str, payload: bytes) -> str | None:
-    if provider != NAME:
-        return None
-    return message_at(payload, "message")
-
-
-@hookimpl
-def build_list_request(provider: str, params: Mapping[str, str]) -> Request | None:
-    # CircleCI documents no page size for this endpoint, so ``limit`` cannot be honoured.
-    if provider != NAME:
-        return None
-    return Request(path=f"/workflow/{segment(params['build'])}/job")
 
 
 def _listed(raw: msgspec.Raw, build: str | None) -> Job:
@@ -239,28 +168,66 @@ def _listed(raw: msgspec.Raw, build: str | None) -> Job:
     )
 
 
-@hookimpl
-def map_job_page(provider: str, payload: bytes, params: Mapping[str, str],
-                 request: Request) -> Page | None:
-    if provider != NAME:
-        return None
-    page = _list_decoder.decode(payload)
-    jobs = [_listed(raw, params.get("build")) for raw in page.items]
-    if not page.next_page_token:
-        return Page(jobs=jobs)
-    query = [(k, v) for k, v in request.query if k != "page-token"]
-    query.append(("page-token", page.next_page_token))
-    return Page(jobs=jobs, next=Request(path=request.path, query=query, headers=dict(request.headers)))
+class CircleCI(Provider):
+    info = INFO
+
+    def required_params(self, operation: str) -> list[Param]:
+        if operation == "list":
+            return [Param(name="build", description="the workflow id (a UUID) whose jobs to list")]
+        return [
+            Param(
+                name="project_slug",
+                description="the project slug, vcs_provider/org_name/repo_name (e.g. gh/acme/api, "
+                "or circleci/<org-id>/<project-id> for GitHub App and GitLab projects)",
+                kind="path",
+            )
+        ]
+
+    def authenticate(self, credentials: Credentials) -> dict[str, str]:
+        # Circle-Token rather than Bearer: every CircleCI server release and the cloud accept it.
+        return {"Circle-Token": credentials.token} if credentials.token else {}
+
+    def build_request(self, job_id: str, params: Mapping[str, str]) -> Request:
+        return Request(path=f"/project/{_slug(params['project_slug'])}/job/{segment(job_id)}")
+
+    def map_job(self, payload: bytes, job_id: str, params: Mapping[str, str]) -> Job:
+        c = _job_decoder.decode(payload)
+        status, conclusion = outcome(c.status)
+        return Job(
+            id=str(c.number),
+            name=c.name,
+            build=c.latest_workflow.id if c.latest_workflow else None,
+            status=status,
+            conclusion=conclusion,
+            created_at=utc(c.created_at, "created_at"),
+            started_at=utc(c.started_at, "started_at"),
+            completed_at=utc(c.stopped_at, "stopped_at"),
+            remote_data=msgspec.Raw(payload),
+        )
+
+    def error_message(self, status_code: int, payload: bytes) -> str | None:
+        return message_at(payload, "message")
+
+    def build_list_request(self, params: Mapping[str, str], limit: int | None) -> Request:
+        return Request(path=f"/workflow/{segment(params['build'])}/job")
+
+    def map_job_page(
+        self, payload: bytes, headers: Mapping[str, str], params: Mapping[str, str], request: Request
+    ) -> Page:
+        page = _list_decoder.decode(payload)
+        jobs = [_listed(raw, params.get("build")) for raw in page.items]
+        if not page.next_page_token:
+            return Page(jobs=jobs)
+        query = [(k, v) for k, v in request.query if k != "page-token"]
+        query.append(("page-token", page.next_page_token))
+        return Page(jobs=jobs, next=Request(path=request.path, query=query, headers=dict(request.headers)))
+
+    def identity_request(self, params: Mapping[str, str]) -> Request:
+        """CircleCI's ``GET /me``: the token's user."""
+        return Request(path="/me")
+
+    def read_identity(self, payload: bytes) -> str:
+        return user_at(payload, "login", "name")
 
 
-@hookimpl
-def identity_request(provider: str) -> Request | None:
-    """CircleCI's ``GET /me``: the token's user."""
-    return Request(path="/me") if provider == NAME else None
-
-
-@hookimpl
-def read_identity(provider: str, payload: bytes) -> str | None:
-    if provider != NAME:
-        return None
-    return user_at(payload, "login", "name")
+provider = CircleCI()

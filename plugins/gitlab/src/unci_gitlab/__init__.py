@@ -27,11 +27,11 @@ from unci import (
     Job,
     Page,
     Param,
+    Provider,
     ProviderInfo,
     Request,
     Status,
     as_str,
-    hookimpl,
     segment,
     translate,
     user_at,
@@ -73,8 +73,18 @@ INFO = ProviderInfo(
     token_env=("GITLAB_TOKEN",),
     auth="PRIVATE-TOKEN: <token> (personal, project or group access token with read_api); a token "
     "given as 'Bearer <token>' (OAuth 2) is sent as Authorization: Bearer; public projects need none",
-    fields=("id", "name", "build", "status", "conclusion", "commit", "branch",
-            "created_at", "started_at", "completed_at"),
+    fields=(
+        "id",
+        "name",
+        "build",
+        "status",
+        "conclusion",
+        "commit",
+        "branch",
+        "created_at",
+        "started_at",
+        "completed_at",
+    ),
     docs_url="https://docs.gitlab.com/api/jobs/",
 )
 
@@ -144,50 +154,6 @@ def _project(params: Mapping[str, str]) -> str:
     return segment(params["project"])
 
 
-@hookimpl
-def describe_provider(provider: str) -> ProviderInfo | None:
-    return INFO if provider == NAME else None
-
-
-@hookimpl
-def required_params(provider: str, operation: str) -> list[Param] | None:
-    if provider != NAME:
-        return None
-    params = [Param(name="project",
-                    description="the project's numeric id or its namespace/name path, e.g. 278964 "
-                    "or gitlab-org/gitlab")]
-    if operation == "list":
-        params.append(Param(name="build", description="the pipeline id"))
-    return params
-
-
-@hookimpl
-def authenticate(provider: str, credentials: Credentials) -> dict[str, str] | None:
-    if provider != NAME:
-        return None
-    token = credentials.token
-    if not token:
-        return {}
-    if token[: len(BEARER_PREFIX)].lower() == BEARER_PREFIX:
-        bearer = token[len(BEARER_PREFIX):].strip()
-        return {"Authorization": f"Bearer {bearer}"} if bearer else {}
-    return {"PRIVATE-TOKEN": token}
-
-
-@hookimpl
-def build_request(provider: str, job_id: str, params: Mapping[str, str]) -> Request | None:
-    if provider != NAME:
-        return None
-    return Request(path=f"/projects/{_project(params)}/jobs/{segment(job_id)}")
-
-
-@hookimpl
-def map_job(provider: str, payload: bytes) -> Job | None:
-    if provider != NAME:
-        return None
-    return _to_job(payload)
-
-
 def _flatten(value: object, prefix: str = "") -> list[str]:
     """GitLab's validation errors: ``{"message": {"field": ["msg", ...], "embed": {...}}}``."""
     if isinstance(value, str):
@@ -197,39 +163,6 @@ def _flatten(value: object, prefix: str = "") -> list[str]:
     if isinstance(value, dict):
         return [line for k, v in value.items() for line in _flatten(v, f"{prefix}{k} ")]
     return []
-
-
-@hookimpl
-def error_message(provider: str, payload: bytes) -> str | None:
-    """GitLab's ``message`` (text, or an object of field errors); a 403 for a token without
-    the needed scope says ``error`` / ``error_description`` / ``scope`` instead."""
-    if provider != NAME:
-        return None
-    try:
-        data = msgspec.json.decode(payload)
-    except msgspec.DecodeError:
-        return None
-    if not isinstance(data, dict):
-        return None
-    message = data.get("message")
-    if message:
-        lines = _flatten(message)
-        return "; ".join(lines) if lines else None
-    description = data.get("error_description")
-    if isinstance(description, str) and description:
-        scope = data.get("scope")
-        return f"{description} (needs scope: {scope})" if isinstance(scope, str) and scope else description
-    error = data.get("error")
-    return error if isinstance(error, str) and error else None
-
-
-@hookimpl
-def build_list_request(provider: str, params: Mapping[str, str], limit: int | None) -> Request | None:
-    if provider != NAME:
-        return None
-    per_page = max(1, min(limit or MAX_PER_PAGE, MAX_PER_PAGE))
-    path = f"/projects/{_project(params)}/pipelines/{segment(params['build'])}/jobs"
-    return Request(path=path, query=[("include_retried", "true"), ("per_page", str(per_page))])
 
 
 def _next_request(headers: Mapping[str, str], request: Request) -> Request | None:
@@ -252,22 +185,75 @@ def _next_request(headers: Mapping[str, str], request: Request) -> Request | Non
     return Request(path=request.path, query=query, headers=dict(request.headers))
 
 
-@hookimpl
-def map_job_page(provider: str, payload: bytes, headers: Mapping[str, str], request: Request) -> Page | None:
-    if provider != NAME:
-        return None
-    items = _list_decoder.decode(payload)
-    return Page(jobs=[_to_job(raw) for raw in items], next=_next_request(headers, request))
+class GitLab(Provider):
+    info = INFO
+
+    def required_params(self, operation: str) -> list[Param]:
+        params = [
+            Param(
+                name="project",
+                description="the project's numeric id or its namespace/name path, e.g. 278964 "
+                "or gitlab-org/gitlab",
+            )
+        ]
+        if operation == "list":
+            params.append(Param(name="build", description="the pipeline id"))
+        return params
+
+    def authenticate(self, credentials: Credentials) -> dict[str, str]:
+        token = credentials.token
+        if not token:
+            return {}
+        if token[: len(BEARER_PREFIX)].lower() == BEARER_PREFIX:
+            bearer = token[len(BEARER_PREFIX) :].strip()
+            return {"Authorization": f"Bearer {bearer}"} if bearer else {}
+        return {"PRIVATE-TOKEN": token}
+
+    def build_request(self, job_id: str, params: Mapping[str, str]) -> Request:
+        return Request(path=f"/projects/{_project(params)}/jobs/{segment(job_id)}")
+
+    def map_job(self, payload: bytes, job_id: str, params: Mapping[str, str]) -> Job:
+        return _to_job(payload)
+
+    def error_message(self, status_code: int, payload: bytes) -> str | None:
+        """GitLab's ``message`` (text, or an object of field errors); a 403 for a token without
+        the needed scope says ``error`` / ``error_description`` / ``scope`` instead."""
+        try:
+            data = msgspec.json.decode(payload)
+        except msgspec.DecodeError:
+            return None
+        if not isinstance(data, dict):
+            return None
+        message = data.get("message")
+        if message:
+            lines = _flatten(message)
+            return "; ".join(lines) if lines else None
+        description = data.get("error_description")
+        if isinstance(description, str) and description:
+            scope = data.get("scope")
+            return (
+                f"{description} (needs scope: {scope})" if isinstance(scope, str) and scope else description
+            )
+        error = data.get("error")
+        return error if isinstance(error, str) and error else None
+
+    def build_list_request(self, params: Mapping[str, str], limit: int | None) -> Request:
+        per_page = max(1, min(limit or MAX_PER_PAGE, MAX_PER_PAGE))
+        path = f"/projects/{_project(params)}/pipelines/{segment(params['build'])}/jobs"
+        return Request(path=path, query=[("include_retried", "true"), ("per_page", str(per_page))])
+
+    def map_job_page(
+        self, payload: bytes, headers: Mapping[str, str], params: Mapping[str, str], request: Request
+    ) -> Page:
+        items = _list_decoder.decode(payload)
+        return Page(jobs=[_to_job(raw) for raw in items], next=_next_request(headers, request))
+
+    def identity_request(self, params: Mapping[str, str]) -> Request:
+        """GitLab's ``GET /user``: the token's user."""
+        return Request(path="/user")
+
+    def read_identity(self, payload: bytes) -> str:
+        return user_at(payload, "username", "name")
 
 
-@hookimpl
-def identity_request(provider: str) -> Request | None:
-    """GitLab's ``GET /user``: the token's user."""
-    return Request(path="/user") if provider == NAME else None
-
-
-@hookimpl
-def read_identity(provider: str, payload: bytes) -> str | None:
-    if provider != NAME:
-        return None
-    return user_at(payload, "username", "name")
+provider = GitLab()

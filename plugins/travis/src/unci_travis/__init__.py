@@ -22,10 +22,10 @@ from unci import (
     Job,
     Page,
     Param,
+    Provider,
     ProviderInfo,
     Request,
     Status,
-    hookimpl,
     message_at,
     segment,
     translate,
@@ -70,8 +70,19 @@ INFO = ProviderInfo(
     auth="Authorization: token <Travis API token> (from `travis token` or the account settings; "
     "travis-ci.com, travis-ci.org and Enterprise tokens are not interchangeable); public "
     "repositories need none",
-    fields=("id", "name", "build", "status", "conclusion", "commit", "branch", "created_at",
-            "started_at", "completed_at", "updated_at"),
+    fields=(
+        "id",
+        "name",
+        "build",
+        "status",
+        "conclusion",
+        "commit",
+        "branch",
+        "created_at",
+        "started_at",
+        "completed_at",
+        "updated_at",
+    ),
     docs_url="https://developer.travis-ci.com/resource/job",
 )
 
@@ -155,7 +166,7 @@ def _build_id(build: _Build | None) -> str | None:
 def _branch(commit: _Commit | None) -> str | None:
     """The branch of ``commit.ref`` when it is ``refs/heads/...``; tags and pull refs have none."""
     ref = commit.ref if commit else None
-    return (ref[len(_HEADS):] or None) if ref and ref.startswith(_HEADS) else None
+    return (ref[len(_HEADS) :] or None) if ref and ref.startswith(_HEADS) else None
 
 
 def _name(t: _Job) -> str | None:
@@ -185,61 +196,9 @@ def _to_job(payload: bytes | msgspec.Raw, build: str | None = None) -> Job:
     )
 
 
-@hookimpl
-def describe_provider(provider: str) -> ProviderInfo | None:
-    return INFO if provider == NAME else None
-
-
-@hookimpl
-def required_params(provider: str, operation: str) -> list[Param] | None:
-    if provider != NAME:
-        return None
-    if operation == "list":
-        return [Param(name="build", description="the build id whose jobs to list")]
-    return []  # Travis addresses a job by its id alone.
-
-
-@hookimpl
-def authenticate(provider: str, credentials: Credentials) -> dict[str, str] | None:
-    if provider != NAME:
-        return None
-    return {"Authorization": f"token {credentials.token}"} if credentials.token else {}
-
-
 def _headers() -> dict[str, str]:
     # Without it the API may answer in V2 (or V2.1) shape, which the mapping does not read.
     return {"Travis-API-Version": API_VERSION}
-
-
-@hookimpl
-def build_request(provider: str, job_id: str) -> Request | None:
-    if provider != NAME:
-        return None
-    return Request(path=f"/job/{segment(job_id)}", headers=_headers())
-
-
-@hookimpl
-def map_job(provider: str, payload: bytes) -> Job | None:
-    if provider != NAME:
-        return None
-    return _to_job(payload)
-
-
-@hookimpl
-def error_message(provider: str, payload: bytes) -> str | None:
-    if provider != NAME:
-        return None
-    return message_at(payload, "error_message")
-
-
-@hookimpl
-def build_list_request(provider: str, params: Mapping[str, str], limit: int | None) -> Request | None:
-    if provider != NAME:
-        return None
-    # ``limit`` is sent only when asked for: the endpoint may not page at all (the real
-    # response has no @pagination), and when it does the server's default page applies.
-    query = [("limit", str(max(1, min(limit, MAX_LIMIT))))] if limit else []
-    return Request(path=f"/build/{segment(params['build'])}/jobs", query=query, headers=_headers())
 
 
 def _next_request(nxt: _Next, request: Request) -> Request | None:
@@ -278,25 +237,46 @@ def _int(value: str | None, name: str) -> int | None:
     return int(value)
 
 
-@hookimpl
-def map_job_page(provider: str, payload: bytes, params: Mapping[str, str],
-                 request: Request) -> Page | None:
-    if provider != NAME:
-        return None
-    page = _list_decoder.decode(payload)
-    jobs = [_to_job(raw, params.get("build")) for raw in page.jobs]
-    nxt = page.pagination.next if page.pagination else None
-    return Page(jobs=jobs, next=_next_request(nxt, request) if nxt else None)
+class Travis(Provider):
+    info = INFO
+
+    def required_params(self, operation: str) -> list[Param]:
+        if operation == "list":
+            return [Param(name="build", description="the build id whose jobs to list")]
+        return []  # Travis addresses a job by its id alone.
+
+    def authenticate(self, credentials: Credentials) -> dict[str, str]:
+        return {"Authorization": f"token {credentials.token}"} if credentials.token else {}
+
+    def build_request(self, job_id: str, params: Mapping[str, str]) -> Request:
+        return Request(path=f"/job/{segment(job_id)}", headers=_headers())
+
+    def map_job(self, payload: bytes, job_id: str, params: Mapping[str, str]) -> Job:
+        return _to_job(payload)
+
+    def error_message(self, status_code: int, payload: bytes) -> str | None:
+        return message_at(payload, "error_message")
+
+    def build_list_request(self, params: Mapping[str, str], limit: int | None) -> Request:
+        # ``limit`` is sent only when asked for: the endpoint may not page at all (the real
+        # response has no @pagination), and when it does the server's default page applies.
+        query = [("limit", str(max(1, min(limit, MAX_LIMIT))))] if limit else []
+        return Request(path=f"/build/{segment(params['build'])}/jobs", query=query, headers=_headers())
+
+    def map_job_page(
+        self, payload: bytes, headers: Mapping[str, str], params: Mapping[str, str], request: Request
+    ) -> Page:
+        page = _list_decoder.decode(payload)
+        jobs = [_to_job(raw, params.get("build")) for raw in page.jobs]
+        nxt = page.pagination.next if page.pagination else None
+        return Page(jobs=jobs, next=_next_request(nxt, request) if nxt else None)
+
+    def identity_request(self, params: Mapping[str, str]) -> Request:
+        """Travis' ``GET /user``: the token's user."""
+        return Request(path="/user", headers=_headers())
+
+    def read_identity(self, payload: bytes) -> str:
+        return user_at(payload, "login", "name")
 
 
-@hookimpl
-def identity_request(provider: str) -> Request | None:
-    """Travis' ``GET /user``: the token's user."""
-    return Request(path="/user", headers=_headers()) if provider == NAME else None
-
-
-@hookimpl
-def read_identity(provider: str, payload: bytes) -> str | None:
-    if provider != NAME:
-        return None
-    return user_at(payload, "login", "name")
+provider = Travis()
