@@ -214,7 +214,7 @@ def providers_md() -> str:
         out.append(f"| {name} | " + " | ".join("✓" if f in have else "" for f in fields) + " |")
     out.append("")
     for name, row in rows.items():
-        list_params = reg.hook.required_params(provider=name, operation="list") or []
+        list_params = reg.hooks(name).required_params(operation="list") or []
         out += [
             f"## {row['title']} (`{name}`)\n",
             f"- Distribution: `unci-{name}`",

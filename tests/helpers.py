@@ -37,7 +37,7 @@ def with_fields(payload: bytes, **changes: Any) -> bytes:
 def map_payload(provider: str, payload: bytes, job_id: str = "", params: dict | None = None):
     reg = registry()
     reg.load(provider)
-    return reg.hook.map_job(provider=provider, payload=payload, job_id=job_id, params=params or {})
+    return reg.hooks(provider).map_job(payload=payload, job_id=job_id, params=params or {})
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None, input: str | None = None) -> Result:

@@ -41,7 +41,7 @@ CREDENTIALS = {"token": "t0ken-for-tests", "username": "unci-user"}
 def _declared(provider: str, operation: str) -> list:
     reg = registry()
     reg.load(provider)
-    return reg.hook.required_params(provider=provider, operation=operation)
+    return reg.hooks(provider).required_params(operation=operation)
 
 
 def _send(http: Client, server: LocalServer, provider: str, operation: str, job_id: str,

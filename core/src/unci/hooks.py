@@ -31,12 +31,12 @@ _READING = (UnciError, msgspec.ValidationError, msgspec.DecodeError, RecursionEr
 
 
 class Hooks:
-    """One provider's hooks, typed. ``pm`` is set only when an extension wraps the provider
-    (or the provider is an old-style module), so the common call costs one method call."""
+    """One provider's hooks, typed. ``pm`` is set only when an extension wraps the provider,
+    so the common call costs one method call."""
 
     __slots__ = ("distribution", "name", "pm", "provider")
 
-    def __init__(self, name: str, provider: Provider | None, pm: pluggy.PluginManager | None,
+    def __init__(self, name: str, provider: Provider, pm: pluggy.PluginManager | None,
                  distribution: str | None = None) -> None:
         self.name = name
         self.provider = provider
@@ -166,7 +166,4 @@ class Hooks:
         """Whether the provider implements ``hook`` itself (not just the base's refusal)."""
         from unci.contract import Provider
 
-        if self.provider is None:  # an old-style module: it implements what it defines
-            return self.pm is not None and any(
-                impl.plugin_name == self.name for impl in getattr(self.pm.hook, hook).get_hookimpls())
         return getattr(type(self.provider), hook) is not getattr(Provider, hook)

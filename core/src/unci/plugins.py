@@ -16,7 +16,6 @@ import contextlib
 import difflib
 import os
 import threading
-import types
 from typing import Any
 
 import pluggy
@@ -168,9 +167,6 @@ class PluginRegistry:
             if isinstance(plugin, Provider) or (isinstance(plugin, type) and issubclass(plugin, Provider)):
                 self._loaded[name] = _as_provider(plugin, name)
                 self._failed.pop(name, None)
-            elif _is_legacy_module(plugin):
-                self._loaded[name] = plugin
-                self._failed.pop(name, None)
             else:
                 self._extensions.setdefault("*", []).append((name, plugin))
             self._hooks.clear()
@@ -198,18 +194,17 @@ class PluginRegistry:
             return found
         provider = self.load(name)
         with self._lock:
-            name = provider.info.name if isinstance(provider, Provider) else name
+            name = provider.info.name
             extensions = [*self._extensions.get("*", []), *self._extensions.get(name, []),
                           *self._entry_point_extensions(name)]
             pm = None
-            if extensions or not isinstance(provider, Provider):
+            if extensions:
                 pm = _Manager("unci")
                 pm.add_hookspecs(hookspecs)
                 pm.register(provider, name=name)
                 for ext_name, ext in extensions:
                     pm.register(ext, name=ext_name)
-            hooks = Hooks(name, provider if isinstance(provider, Provider) else None, pm,
-                          self.distribution(name))
+            hooks = Hooks(name, provider, pm, self.distribution(name))
             self._hooks[name] = hooks
             return hooks
 
@@ -226,23 +221,6 @@ class PluginRegistry:
                     f"load: {type(exc).__name__}: {exc}. Uninstall or upgrade it",
                     provider=name, distribution=ep.distribution) from None
         return found
-
-    @property
-    def hook(self) -> Any:
-        """Transitional: ``reg.hook.X(provider=NAME, ...)`` as the first contract spelled calls.
-        Removed once every caller uses :meth:`hooks`."""
-        registry = self
-
-        class _ByName:
-            def __getattr__(self, hook: str) -> Any:
-                def call(*, provider: str, **kw: Any) -> Any:
-                    hooks = registry.hooks(provider)
-                    spec = getattr(hookspecs, hook)
-                    names = spec.__code__.co_varnames[1:spec.__code__.co_argcount]
-                    return getattr(hooks, hook)(**{k: kw[k] for k in names if k in kw})
-                return call
-
-        return _ByName()
 
     def info(self, name: str) -> ProviderInfo:
         return self.hooks(name).describe_provider()
@@ -284,13 +262,9 @@ def _import(ep: EntryPoint) -> Any:
     return outcome["value"]
 
 
-def _is_legacy_module(plugin: Any) -> bool:
-    return isinstance(plugin, types.ModuleType) and hasattr(plugin, "describe_provider")
-
-
 def _as_provider(value: Any, name: str) -> Any:
     """The provider object an entry point exposes: a :class:`Provider` instance (or a subclass,
-    instantiated here); during the move to this contract, also a module of hook functions."""
+    instantiated here)."""
     if isinstance(value, type) and issubclass(value, Provider):
         value = value()
     if isinstance(value, Provider):
@@ -300,8 +274,6 @@ def _as_provider(value: Any, name: str) -> Any:
         for hook in ("build_request", "map_job"):
             if getattr(type(value), hook) is getattr(Provider, hook):
                 raise TypeError(f"{type(value).__name__} does not implement {hook}")
-        return value
-    if _is_legacy_module(value):
         return value
     raise TypeError(f"the entry point gives {type(value).__name__} {value!r}, not a unci.Provider")
 

@@ -264,7 +264,7 @@ def test_rate_limited() -> None:
 def test_error_message_hook(body: bytes, expected: str | None) -> None:
     reg = registry()
     reg.load("bitbucket")
-    assert reg.hook.error_message(provider="bitbucket", status_code=400, payload=body) == expected
+    assert reg.hooks("bitbucket").error_message(status_code=400, payload=body) == expected
 
 
 def test_missing_params_are_all_named() -> None:
@@ -328,38 +328,38 @@ def test_base_url_override(server, monkeypatch, how: str) -> None:
 def _hooks():
     reg = registry()
     reg.load("bitbucket")
-    return reg.hook
+    return reg.hooks("bitbucket")
 
 
 @pytest.mark.parametrize(("limit", "pagelen"), [(None, "100"), (1, "1"), (30, "30"), (500, "100")])
 def test_list_request(limit: int | None, pagelen: str) -> None:
-    req = _hooks().build_list_request(provider="bitbucket", params=PARAMS, limit=limit)
+    req = _hooks().build_list_request(params=PARAMS, limit=limit)
     assert req.path == f"/repositories/likyh/likyhphp/pipelines/{PIPELINE_PATH}/steps"
     assert req.query == [("pagelen", pagelen)]
 
 
 def test_list_pages_from_the_cassette_bodies() -> None:
     hook = _hooks()
-    first = hook.build_list_request(provider="bitbucket", params=PARAMS, limit=1)
-    page1 = hook.map_job_page(provider="bitbucket", payload=cassette_body("bitbucket", "list_jobs", 0),
+    first = hook.build_list_request(params=PARAMS, limit=1)
+    page1 = hook.map_job_page(payload=cassette_body("bitbucket", "list_jobs", 0),
                               headers={}, params=PARAMS, request=first)
     assert [j.id for j in page1.jobs] == ["{9b079475-6fed-40bb-b591-711351c12f71}"]
     assert page1.next.path == ("https://api.bitbucket.org/2.0/repositories/likyh/"
                                "likyhphp/pipelines/%7B2d91d69f-d84b-423d-ae4d-c1d3f2c27166%7D/steps")
     assert page1.next.query == [("page", "2"), ("pagelen", "1")]
-    page2 = hook.map_job_page(provider="bitbucket", payload=cassette_body("bitbucket", "list_jobs", 1),
+    page2 = hook.map_job_page(payload=cassette_body("bitbucket", "list_jobs", 1),
                               headers={}, params=PARAMS, request=page1.next)
     assert [j.id for j in page2.jobs] == ["{1218e6e3-f34e-4ebc-a767-2a69285681ca}"]
     assert page2.next.query == [("page", "3"), ("pagelen", "1")]
-    page3 = hook.map_job_page(provider="bitbucket", payload=cassette_body("bitbucket", "list_jobs", 2),
+    page3 = hook.map_job_page(payload=cassette_body("bitbucket", "list_jobs", 2),
                               headers={}, params=PARAMS, request=page2.next)
     assert [j.name for j in page3.jobs] == ["production"] and page3.next is None
-    whole = hook.map_job_page(provider="bitbucket", payload=cassette_body("bitbucket", "list_jobs", 3),
+    whole = hook.map_job_page(payload=cassette_body("bitbucket", "list_jobs", 3),
                               headers={}, params=PARAMS, request=first)
     assert [j.name for j in whole.jobs] == ["Test", "staging", "production"]
     assert [j.conclusion for j in whole.jobs] == ["passed"] * 3 and whole.next is None
     assert bytes(whole.jobs[1].remote_data).lstrip().startswith(b"{")
-    empty = hook.map_job_page(provider="bitbucket", payload=cassette_body("bitbucket", "list_empty"),
+    empty = hook.map_job_page(payload=cassette_body("bitbucket", "list_empty"),
                               headers={}, params=PARAMS, request=first)
     assert empty.jobs == [] and empty.next is None
 
@@ -369,14 +369,14 @@ def walk(provider: str, params: dict, limit: int | None) -> list:
     from unci.call import prepare, resolve_target
     from unci.client import Client
 
-    hook = registry().hook
+    hook = registry().hooks("bitbucket")
     target = resolve_target(provider, token="list-token-value")
-    request = hook.build_list_request(provider=provider, params=params, limit=limit)
+    request = hook.build_list_request(params=params, limit=limit)
     pages = []
     with Client() as client:
         while request is not None:
             answer = client.send(prepare(target, request, params=params))
-            page = hook.map_job_page(provider=provider, payload=answer.body, headers=answer.headers,
+            page = hook.map_job_page(payload=answer.body, headers=answer.headers,
                                      params=params, request=request)
             pages.append(page)
             request = page.next

@@ -201,7 +201,7 @@ def test_api_disabled_in_the_workspace() -> None:
 )
 def test_error_message_hook(body: bytes, expected: str | None) -> None:
     hook = _hooks()
-    assert hook.error_message(provider="buddy", status_code=400, payload=body) == expected
+    assert hook.error_message(status_code=400, payload=body) == expected
 
 
 def test_missing_params_are_all_named() -> None:
@@ -244,12 +244,12 @@ def test_unsafe_ids_are_refused(server, bad: str) -> None:
 def _hooks():
     reg = registry()
     reg.load("buddy")
-    return reg.hook
+    return reg.hooks("buddy")
 
 
 @pytest.mark.parametrize(("limit", "per_page"), [(None, "100"), (1, "1"), (20, "20"), (1000, "100")])
 def test_list_request(limit: int | None, per_page: str) -> None:
-    req = _hooks().build_list_request(provider="buddy", params=PARAMS, limit=limit)
+    req = _hooks().build_list_request(params=PARAMS, limit=limit)
     assert req.path == EXECUTIONS
     assert req.query == [("page", "1"), ("per_page", per_page)]
     assert req.headers == {"X-Buddy-Media-Type": "buddy.v1.1.0"}
@@ -257,17 +257,17 @@ def test_list_request(limit: int | None, per_page: str) -> None:
 
 def test_list_pages_from_the_cassette_bodies() -> None:
     hook = _hooks()
-    first = hook.build_list_request(provider="buddy", params=PARAMS, limit=1)
-    page1 = hook.map_job_page(provider="buddy", payload=cassette_body("buddy", "list_jobs", 0),
+    first = hook.build_list_request(params=PARAMS, limit=1)
+    page1 = hook.map_job_page(payload=cassette_body("buddy", "list_jobs", 0),
                               headers={}, params=PARAMS, request=first)
     assert [j.id for j in page1.jobs] == ["1"] and page1.jobs[0].commit.startswith("506a396")
     assert page1.jobs[0].name is None  # the summary's comment is empty
     assert page1.next.path == EXECUTIONS
     assert page1.next.query == [("page", "2"), ("per_page", "1")]
-    page2 = hook.map_job_page(provider="buddy", payload=cassette_body("buddy", "list_jobs", 1),
+    page2 = hook.map_job_page(payload=cassette_body("buddy", "list_jobs", 1),
                               headers={}, params=PARAMS, request=page1.next)
     assert len(page2.jobs) == 1 and page2.next is None
-    empty = hook.map_job_page(provider="buddy", payload=cassette_body("buddy", "list_empty"),
+    empty = hook.map_job_page(payload=cassette_body("buddy", "list_empty"),
                               headers={}, params=PARAMS, request=first)
     assert empty.jobs == [] and empty.next is None
 
@@ -275,11 +275,11 @@ def test_list_pages_from_the_cassette_bodies() -> None:
 @pytest.mark.parametrize(("count", "more"), [(2, True), (1, False), (0, False)])
 def test_paging_without_a_page_count(count: int, more: bool) -> None:
     hook = _hooks()
-    first = hook.build_list_request(provider="buddy", params=PARAMS, limit=2)
+    first = hook.build_list_request(params=PARAMS, limit=2)
     body = json.loads(cassette_body("buddy", "list_jobs", 2))
     del body["total_page_count"], body["page_size"], body["page"]
     body["executions"] = body["executions"] * count
-    page = hook.map_job_page(provider="buddy", payload=json.dumps(body).encode(), headers={},
+    page = hook.map_job_page(payload=json.dumps(body).encode(), headers={},
                              params=PARAMS, request=first)
     assert (page.next is not None) is more
     if more:
@@ -291,14 +291,14 @@ def walk(provider: str, params: dict, limit: int | None) -> list:
     from unci.call import prepare, resolve_target
     from unci.client import Client
 
-    hook = registry().hook
+    hook = registry().hooks("buddy")
     target = resolve_target(provider, token=SECRET)
-    request = hook.build_list_request(provider=provider, params=params, limit=limit)
+    request = hook.build_list_request(params=params, limit=limit)
     pages = []
     with Client() as client:
         while request is not None:
             answer = client.send(prepare(target, request, params=params))
-            page = hook.map_job_page(provider=provider, payload=answer.body, headers=answer.headers,
+            page = hook.map_job_page(payload=answer.body, headers=answer.headers,
                                      params=params, request=request)
             pages.append(page)
             request = page.next

@@ -230,7 +230,7 @@ def test_429_is_a_rate_limit_error_with_the_reset() -> None:
 def test_error_bodies(body: bytes, message: str | None) -> None:
     reg = registry()
     reg.load("buildkite")
-    assert reg.hook.error_message(provider="buildkite", status_code=404, payload=body) == message
+    assert reg.hooks("buildkite").error_message(status_code=404, payload=body) == message
 
 
 def test_missing_params_are_all_named() -> None:
@@ -287,12 +287,12 @@ def pages(params: dict[str, str], limit: int | None) -> list[unci.Page]:
 
     reg = registry()
     target = resolve_target("buildkite", params=params)
-    request = reg.hook.build_list_request(provider="buildkite", params=params, limit=limit)
+    request = reg.hooks("buildkite").build_list_request(params=params, limit=limit)
     out = []
     with Client() as client:
         while request is not None:
             answer = client.send(prepare(target, request, params=params))
-            page = reg.hook.map_job_page(provider="buildkite", payload=answer.body,
+            page = reg.hooks("buildkite").map_job_page(payload=answer.body,
                                          headers=answer.headers, params=params, request=request)
             out.append(page)
             request = page.next
@@ -320,7 +320,7 @@ def test_empty_list_has_no_next_page() -> None:
 def test_list_request_clamps_the_page_size(limit: int | None, per_page: str) -> None:
     reg = registry()
     reg.load("buildkite")
-    request = reg.hook.build_list_request(provider="buildkite", params=PARAMS, limit=limit)
+    request = reg.hooks("buildkite").build_list_request(params=PARAMS, limit=limit)
     assert request.path == "/organizations/my-great-org/pipelines/my-pipeline/builds/1/jobs"
     assert request.query == [("per_page", per_page)]
 
@@ -328,9 +328,9 @@ def test_list_request_clamps_the_page_size(limit: int | None, per_page: str) -> 
 def test_a_null_next_link_ends_the_list() -> None:
     reg = registry()
     reg.load("buildkite")
-    request = reg.hook.build_list_request(provider="buildkite", params=PARAMS, limit=None)
+    request = reg.hooks("buildkite").build_list_request(params=PARAMS, limit=None)
     body = json.dumps({"items": [json.loads(JOB)], "links": {"self": "x", "next": None}}).encode()
-    page = reg.hook.map_job_page(provider="buildkite", payload=body, headers={}, params=PARAMS,
+    page = reg.hooks("buildkite").map_job_page(payload=body, headers={}, params=PARAMS,
                                  request=request)
     assert [j.id for j in page.jobs] == [JOB_ID] and page.next is None
 

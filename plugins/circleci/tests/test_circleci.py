@@ -152,9 +152,9 @@ def test_error_message_hook_reads_message() -> None:
     reg = registry()
     reg.load("circleci")
     body = cassette_body("circleci", "not_found")
-    assert reg.hook.error_message(provider="circleci", status_code=404, payload=body) == \
+    assert reg.hooks("circleci").error_message(status_code=404, payload=body) == \
         "Project does not exist."
-    assert reg.hook.error_message(provider="circleci", status_code=502, payload=b"<html>") is None
+    assert reg.hooks("circleci").error_message(status_code=502, payload=b"<html>") is None
 
 
 # --- what is sent ---------------------------------------------------------------------------
@@ -230,24 +230,24 @@ def test_slugs_that_address_elsewhere_are_refused(server, slug: str) -> None:
 def _hooks():
     reg = registry()
     reg.load("circleci")
-    return reg.hook
+    return reg.hooks("circleci")
 
 
 def test_list_params_and_first_request() -> None:
     hook = _hooks()
-    names = [p.name for p in hook.required_params(provider="circleci", operation="list")]
+    names = [p.name for p in hook.required_params(operation="list")]
     assert names == ["build"]
-    request = hook.build_list_request(provider="circleci", params={"build": WORKFLOW}, limit=5)
+    request = hook.build_list_request(params={"build": WORKFLOW}, limit=5)
     assert request.path == f"/workflow/{WORKFLOW}/job" and request.query == []
-    hostile = hook.build_list_request(provider="circleci", params={"build": "../x?y"}, limit=None)
+    hostile = hook.build_list_request(params={"build": "../x?y"}, limit=None)
     assert hostile.path == "/workflow/..%2Fx%3Fy/job"
 
 
 def test_list_two_pages_with_token_then_absent_key() -> None:
     hook = _hooks()
     params = {"build": WORKFLOW}
-    first = hook.build_list_request(provider="circleci", params=params, limit=None)
-    page1 = hook.map_job_page(provider="circleci", payload=cassette_body("circleci", "list_jobs", 0),
+    first = hook.build_list_request(params=params, limit=None)
+    page1 = hook.map_job_page(payload=cassette_body("circleci", "list_jobs", 0),
                               headers={}, params=params, request=first)
     assert [j.id for j in page1.jobs] == ["155"]
     job = page1.jobs[0]
@@ -257,7 +257,7 @@ def test_list_two_pages_with_token_then_absent_key() -> None:
     assert page1.next.path == first.path
     assert page1.next.query == [("page-token", "AARLwwV4dGVzdC1wYWdlLTI")]
     # Page 2 has no next_page_token key at all (pycircleci#36): the last page, not an error.
-    page2 = hook.map_job_page(provider="circleci", payload=cassette_body("circleci", "list_jobs", 1),
+    page2 = hook.map_job_page(payload=cassette_body("circleci", "list_jobs", 1),
                               headers={}, params=params, request=page1.next)
     assert len(page2.jobs) == 1 and page2.next is None
 
@@ -265,12 +265,12 @@ def test_list_two_pages_with_token_then_absent_key() -> None:
 def test_list_page_with_null_token_and_empty_list() -> None:
     hook = _hooks()
     params = {"build": WORKFLOW}
-    first = hook.build_list_request(provider="circleci", params=params, limit=None)
-    one = hook.map_job_page(provider="circleci", payload=cassette_body("circleci", "list_jobs_one_page"),
+    first = hook.build_list_request(params=params, limit=None)
+    one = hook.map_job_page(payload=cassette_body("circleci", "list_jobs_one_page"),
                             headers={}, params=params, request=first)
     assert len(one.jobs) == 1 and one.next is None
     assert bytes(one.jobs[0].remote_data).strip().startswith(b"{")
-    empty = hook.map_job_page(provider="circleci", payload=cassette_body("circleci", "list_empty"),
+    empty = hook.map_job_page(payload=cassette_body("circleci", "list_empty"),
                               headers={}, params=params, request=first)
     assert empty.jobs == [] and empty.next is None
 
@@ -280,8 +280,8 @@ def test_listed_approval_job_without_number_keeps_its_uuid() -> None:
     body = (b'{"next_page_token":null,"items":[{"dependencies":[],"id":"0b2f1a8e-0000-4000-8000-'
             b'000000000001","started_at":null,"name":"hold","project_slug":"gh/o/r",'
             b'"status":"on_hold","type":"approval"}]}')
-    request = hook.build_list_request(provider="circleci", params={"build": WORKFLOW}, limit=None)
-    page = hook.map_job_page(provider="circleci", payload=body, headers={}, params={"build": WORKFLOW},
+    request = hook.build_list_request(params={"build": WORKFLOW}, limit=None)
+    page = hook.map_job_page(payload=body, headers={}, params={"build": WORKFLOW},
                              request=request)
     job = page.jobs[0]
     assert job.id == "0b2f1a8e-0000-4000-8000-000000000001"
@@ -299,12 +299,12 @@ def test_list_pages_through_a_real_server(server) -> None:
     hook = _hooks()
     target = resolve_target("circleci", token=TOKEN, base_url=server.url)
     params = {"build": WORKFLOW}
-    request = hook.build_list_request(provider="circleci", params=params, limit=None)
+    request = hook.build_list_request(params=params, limit=None)
     pages = []
     with Client() as client:
         while request is not None:
             answer = client.send(prepare(target, request))
-            page = hook.map_job_page(provider="circleci", payload=answer.body, headers=answer.headers,
+            page = hook.map_job_page(payload=answer.body, headers=answer.headers,
                                      params=params, request=request)
             pages.append(page)
             request = page.next

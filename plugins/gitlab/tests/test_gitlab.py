@@ -140,7 +140,7 @@ def test_private_token_header_and_bearer_on_request(server) -> None:
 def test_the_one_rule_that_picks_the_header(token: str, headers: dict[str, str]) -> None:
     reg = registry()
     reg.load("gitlab")
-    assert reg.hook.authenticate(provider="gitlab", credentials=unci.Credentials(token)) == headers
+    assert reg.hooks("gitlab").authenticate(credentials=unci.Credentials(token)) == headers
 
 
 def test_gitlab_token_env_is_read(server) -> None:
@@ -197,7 +197,7 @@ def test_throttled_429_is_a_rate_limit_error() -> None:
 def test_error_bodies_become_one_line(body: bytes, message: str | None) -> None:
     reg = registry()
     reg.load("gitlab")
-    assert reg.hook.error_message(provider="gitlab", status_code=400, payload=body) == message
+    assert reg.hooks("gitlab").error_message(status_code=400, payload=body) == message
 
 
 def test_missing_project_is_named() -> None:
@@ -256,12 +256,12 @@ def pages(provider: str, params: dict[str, str], limit: int | None) -> list[unci
 
     reg = registry()
     target = resolve_target(provider, params=params)
-    request = reg.hook.build_list_request(provider=provider, params=params, limit=limit)
+    request = reg.hooks(provider).build_list_request(params=params, limit=limit)
     out = []
     with Client() as client:
         while request is not None:
             answer = client.send(prepare(target, request, params=params))
-            page = reg.hook.map_job_page(provider=provider, payload=answer.body,
+            page = reg.hooks(provider).map_job_page(payload=answer.body,
                                          headers=answer.headers, params=params, request=request)
             out.append(page)
             request = page.next
@@ -291,8 +291,7 @@ def test_empty_list_has_no_next_page() -> None:
 def test_list_request_clamps_the_page_size(limit: int | None, per_page: str) -> None:
     reg = registry()
     reg.load("gitlab")
-    request = reg.hook.build_list_request(provider="gitlab",
-                                          params={"project": "g/p", "build": "6"}, limit=limit)
+    request = reg.hooks("gitlab").build_list_request(params={"project": "g/p", "build": "6"}, limit=limit)
     assert request.path == "/projects/g%2Fp/pipelines/6/jobs"
     assert request.query == [("include_retried", "true"), ("per_page", per_page)]
 
@@ -300,23 +299,23 @@ def test_list_request_clamps_the_page_size(limit: int | None, per_page: str) -> 
 def test_list_params_include_the_pipeline() -> None:
     reg = registry()
     reg.load("gitlab")
-    names = [p.name for p in reg.hook.required_params(provider="gitlab", operation="list")]
+    names = [p.name for p in reg.hooks("gitlab").required_params(operation="list")]
     assert names == ["project", "build"]
 
 
 def test_link_header_is_the_fallback_when_x_next_page_is_missing() -> None:
     reg = registry()
     reg.load("gitlab")
-    request = reg.hook.build_list_request(provider="gitlab", params={"project": "1", "build": "6"},
+    request = reg.hooks("gitlab").build_list_request(params={"project": "1", "build": "6"},
                                           limit=2)
     body = cassette_body("gitlab", "list_jobs")
     link = ('<https://gitlab.internal/api/v4/projects/1/pipelines/6/jobs?include_retried=true'
             '&page=3&per_page=2>; rel="next", <https://gitlab.internal/x?page=1>; rel="first"')
-    page = reg.hook.map_job_page(provider="gitlab", payload=body, headers={"link": link},
+    page = reg.hooks("gitlab").map_job_page(payload=body, headers={"link": link},
                                  params={}, request=request)
     assert page.next.path == "/projects/1/pipelines/6/jobs"  # not the host the Link names
     assert page.next.query == [("include_retried", "true"), ("per_page", "2"), ("page", "3")]
-    last = reg.hook.map_job_page(provider="gitlab", payload=body, headers={"x-next-page": ""},
+    last = reg.hooks("gitlab").map_job_page(payload=body, headers={"x-next-page": ""},
                                  params={}, request=request)
     assert last.next is None
 

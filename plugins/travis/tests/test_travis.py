@@ -172,10 +172,10 @@ def test_error_message_hook_reads_error_message() -> None:
     reg = registry()
     reg.load("travis")
     official = cassette_body("travis", "not_found", 1)  # the docs' example, verbatim
-    assert reg.hook.error_message(provider="travis", status_code=404, payload=official) == \
+    assert reg.hooks("travis").error_message(status_code=404, payload=official) == \
         "repository not found (or insufficient access)"
-    assert reg.hook.error_message(provider="travis", status_code=500, payload=b"oops") is None
-    assert reg.hook.error_message(provider="travis", status_code=500, payload=b"[1]") is None
+    assert reg.hooks("travis").error_message(status_code=500, payload=b"oops") is None
+    assert reg.hooks("travis").error_message(status_code=500, payload=b"[1]") is None
 
 
 # --- what is sent ---------------------------------------------------------------------------
@@ -205,7 +205,7 @@ def test_token_from_env_variables(server) -> None:
 def test_no_params_are_required() -> None:
     reg = registry()
     reg.load("travis")
-    assert reg.hook.required_params(provider="travis", operation="get") == []
+    assert reg.hooks("travis").required_params(operation="get") == []
 
 
 @pytest.mark.parametrize(
@@ -233,26 +233,26 @@ def test_ids_that_cannot_be_made_safe_are_refused(server, bad: str) -> None:
 def _hooks():
     reg = registry()
     reg.load("travis")
-    return reg.hook
+    return reg.hooks("travis")
 
 
 def test_list_params_and_first_request() -> None:
     hook = _hooks()
-    assert [p.name for p in hook.required_params(provider="travis", operation="list")] == ["build"]
-    plain = hook.build_list_request(provider="travis", params={"build": "351778872"}, limit=None)
+    assert [p.name for p in hook.required_params(operation="list")] == ["build"]
+    plain = hook.build_list_request(params={"build": "351778872"}, limit=None)
     assert plain.path == "/build/351778872/jobs" and plain.query == []
     assert plain.headers == {"Travis-API-Version": "3"}
-    sized = hook.build_list_request(provider="travis", params={"build": "351778872"}, limit=500)
+    sized = hook.build_list_request(params={"build": "351778872"}, limit=500)
     assert sized.query == [("limit", "100")]  # clamped to Travis's maximum
-    hostile = hook.build_list_request(provider="travis", params={"build": "../x?y"}, limit=None)
+    hostile = hook.build_list_request(params={"build": "../x?y"}, limit=None)
     assert hostile.path == "/build/..%2Fx%3Fy/jobs"
 
 
 def test_list_real_unpaginated_body() -> None:
     hook = _hooks()
     params = {"build": "351778872"}
-    request = hook.build_list_request(provider="travis", params=params, limit=None)
-    page = hook.map_job_page(provider="travis", payload=cassette_body("travis", "list_jobs", 2),
+    request = hook.build_list_request(params=params, limit=None)
+    page = hook.map_job_page(payload=cassette_body("travis", "list_jobs", 2),
                              headers={}, params=params, request=request)
     assert [j.id for j in page.jobs] == ["351778873", "351778874", "351778875"]
     assert [j.conclusion for j in page.jobs] == ["passed", "passed", None]
@@ -264,14 +264,14 @@ def test_list_real_unpaginated_body() -> None:
 def test_list_two_pages_with_pagination() -> None:
     hook = _hooks()
     params = {"build": "351778872"}
-    first = hook.build_list_request(provider="travis", params=params, limit=2)
-    page1 = hook.map_job_page(provider="travis", payload=cassette_body("travis", "list_jobs", 0),
+    first = hook.build_list_request(params=params, limit=2)
+    page1 = hook.map_job_page(payload=cassette_body("travis", "list_jobs", 0),
                               headers={}, params=params, request=first)
     assert [j.id for j in page1.jobs] == ["351778873", "351778874"]
     assert page1.next.path == "/build/351778872/jobs"
     assert page1.next.query == [("limit", "2"), ("offset", "2")]
     assert page1.next.headers == {"Travis-API-Version": "3"}
-    page2 = hook.map_job_page(provider="travis", payload=cassette_body("travis", "list_jobs", 1),
+    page2 = hook.map_job_page(payload=cassette_body("travis", "list_jobs", 1),
                               headers={}, params=params, request=page1.next)
     assert [j.id for j in page2.jobs] == ["351778875"] and page2.next is None
 
@@ -281,8 +281,8 @@ def test_next_page_from_href_when_numbers_are_missing() -> None:
     params = {"build": "7"}
     body = (b'{"@type":"jobs","@pagination":{"next":{"@href":"/api/build/7/jobs?limit=25&offset=25"}},'
             b'"jobs":[]}')
-    request = hook.build_list_request(provider="travis", params=params, limit=None)
-    page = hook.map_job_page(provider="travis", payload=body, headers={}, params=params, request=request)
+    request = hook.build_list_request(params=params, limit=None)
+    page = hook.map_job_page(payload=body, headers={}, params=params, request=request)
     assert page.next.path == "/build/7/jobs"  # the API root's own /api prefix is not doubled
     assert page.next.query == [("limit", "25"), ("offset", "25")]
 
@@ -290,8 +290,8 @@ def test_next_page_from_href_when_numbers_are_missing() -> None:
 def test_list_empty() -> None:
     hook = _hooks()
     params = {"build": "1"}
-    request = hook.build_list_request(provider="travis", params=params, limit=None)
-    page = hook.map_job_page(provider="travis", payload=cassette_body("travis", "list_empty"),
+    request = hook.build_list_request(params=params, limit=None)
+    page = hook.map_job_page(payload=cassette_body("travis", "list_empty"),
                              headers={}, params=params, request=request)
     assert page.jobs == [] and page.next is None
 
@@ -307,12 +307,12 @@ def test_list_pages_through_a_real_server(server) -> None:
     hook = _hooks()
     target = resolve_target("travis", token=TOKEN, base_url=server.url + "/api")
     params = {"build": "351778872"}
-    request = hook.build_list_request(provider="travis", params=params, limit=2)
+    request = hook.build_list_request(params=params, limit=2)
     ids = []
     with Client() as client:
         while request is not None:
             answer = client.send(prepare(target, request))
-            page = hook.map_job_page(provider="travis", payload=answer.body, headers=answer.headers,
+            page = hook.map_job_page(payload=answer.body, headers=answer.headers,
                                      params=params, request=request)
             ids += [j.id for j in page.jobs]
             request = page.next

@@ -246,8 +246,6 @@ class ProviderConformance:
         (``build_request``, ``map_job``); listing hooks come in pairs."""
         reg = self.registry()
         provider = self._module(reg)
-        if not isinstance(provider, Provider) and hasattr(provider, "describe_provider"):
-            pytest.skip("TRANSITION: an old-style module of hook functions, being converted")
         if not isinstance(provider, Provider):
             _fail(f"{self.provider}: the entry point gives {_short(provider)}; point it at a "
                   "unci.Provider subclass or instance (see docs/writing-a-provider.md)")
