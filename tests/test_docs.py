@@ -107,3 +107,18 @@ def test_site_builds_in_strict_mode(tmp_path: Path) -> None:
                           capture_output=True, text=True, check=False, cwd=ROOT)
     assert done.returncode == 0, done.stdout + done.stderr
     assert (tmp_path / "site" / "providers" / "index.html").is_file()
+
+
+def test_nothing_in_the_repository_points_at_documents_outside_it() -> None:
+    """The mapping contract lives in docs/mapping.md; no file names a file the clone lacks."""
+    import re
+    import subprocess
+
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
+                             check=True).stdout.split()
+    outside = re.compile("|".join((r"\.\./" + "shared", "shared/" + "reference",
+                                   r"\b(?:DESIGN|MAPPING|NOTES)\." + "md")))
+    found = [name for name in tracked
+             if name.endswith((".py", ".md", ".toml", ".yaml", ".yml", ".txt", ".cfg"))
+             and outside.search((ROOT / name).read_text(encoding="utf-8", errors="replace"))]
+    assert found == [] and (ROOT / "docs" / "mapping.md").is_file()

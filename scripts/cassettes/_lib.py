@@ -1,4 +1,4 @@
-"""Writing vcrpy cassettes from the real example payloads in ../shared/reference/providers.
+"""Writing vcrpy cassettes from real example payloads, kept in a folder given as UNCI_REFERENCE_DIR.
 
 The cassettes are constructed, not recorded: each response body is a real payload (official
 documentation example or a public client library's recording), byte for byte; the request line
@@ -8,13 +8,17 @@ says so in its first lines. Re-run ``python scripts/cassettes/<provider>.py`` af
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-REFERENCE = ROOT.parent / "shared" / "reference" / "providers"
+#: Where the real bodies the cassettes were built from are kept (one folder per provider); the
+#: recorded cassettes in plugins/<p>/cassettes are what the tests use, so this is needed only to
+#: rebuild them.
+REFERENCE = Path(os.environ.get("UNCI_REFERENCE_DIR", "reference-bodies"))
 PLUGINS = ROOT / "plugins"
 
 

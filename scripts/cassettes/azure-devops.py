@@ -1,4 +1,4 @@
-"""Azure DevOps cassettes, from shared/reference/providers/azure-devops and other real bodies.
+"""Azure DevOps cassettes, from the real example bodies of azure-devops and other real bodies.
 
 No real ``Timeline - Get`` response was found (the official specs have no example for it), so
 every timeline here is constructed: the wrapper has the fields the 7.1 spec gives ``Timeline``

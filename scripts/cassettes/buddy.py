@@ -1,6 +1,6 @@
-"""Buddy cassettes, from shared/reference/providers/buddy and Buddy's API reference pages.
+"""Buddy cassettes, from the real example bodies of buddy and Buddy's API reference pages.
 
-No recorded Buddy API response exists in public (reference NOTES.md), and the reference job.json
+No recorded Buddy API response exists in public, and the reference job.json
 is an *action* execution, while unci's Buddy job is a pipeline *execution* (Truto's params address
 one). So the execution bodies are constructed from the sample response of Buddy's 'Get pipeline
 execution' page, copied as published up to where every stored copy of the page is cut off

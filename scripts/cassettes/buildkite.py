@@ -1,4 +1,4 @@
-"""Buildkite cassettes, from shared/reference/providers/buildkite (see _lib.py for the method)."""
+"""Buildkite cassettes, from the real example bodies of buildkite (see _lib.py for the method)."""
 
 import json
 

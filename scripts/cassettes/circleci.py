@@ -1,4 +1,4 @@
-"""CircleCI cassettes, from shared/reference/providers/circleci (see _lib.py for the method)."""
+"""CircleCI cassettes, from the real example bodies of circleci (see _lib.py for the method)."""
 
 from _lib import interaction, reference, write
 

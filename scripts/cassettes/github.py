@@ -1,4 +1,4 @@
-"""GitHub cassettes, from shared/reference/providers/github (see _lib.py for the method)."""
+"""GitHub cassettes, from the real example bodies of github (see _lib.py for the method)."""
 
 from _lib import interaction, reference, write
 

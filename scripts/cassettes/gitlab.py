@@ -1,4 +1,4 @@
-"""GitLab cassettes, from shared/reference/providers/gitlab (see _lib.py for the method)."""
+"""GitLab cassettes, from the real example bodies of gitlab (see _lib.py for the method)."""
 
 from _lib import interaction, reference, write
 

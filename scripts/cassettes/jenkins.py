@@ -1,4 +1,4 @@
-"""Jenkins cassettes, from shared/reference/providers/jenkins and other real captures (see _lib.py).
+"""Jenkins cassettes, from the real example bodies of jenkins and other real captures (see _lib.py).
 
 Beyond the reference files, three real bodies are used verbatim:
 - two builds captured by Apache DevLake from a live Jenkins (its e2e fixture

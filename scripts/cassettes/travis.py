@@ -1,4 +1,4 @@
-"""Travis CI cassettes, from shared/reference/providers/travis (see _lib.py for the method)."""
+"""Travis CI cassettes, from the real example bodies of travis (see _lib.py for the method)."""
 
 import json
 

@@ -151,7 +151,7 @@ def test_hook_build_log_request() -> None:
 
 
 def test_a_wrapper_plugin_can_add_to_another_providers_mapping() -> None:
-    """DESIGN.md: firstresult hooks let a third party wrap a provider without forking it."""
+    """The contract's firstresult hooks let a third party wrap a provider without forking it."""
     wrapper = types.ModuleType("unci_github_extra")
 
     @unci.hookimpl(wrapper=True)

@@ -28,7 +28,7 @@ class TestGitHub(ProviderConformance):
         Cassette(C / "github/cassettes/get_job_ghes.yaml", base_url="https://ghe.example.com/api/v3"),
     ]
     # Constructed: the official example omits created_at and run_attempt, which the Job schema
-    # lists (reference/providers/github/NOTES.md); the same payload with both, as GitHub sends.
+    # lists; the same payload with both, as GitHub sends.
     samples = [
         Sample(
             with_fields(cassette_body("github", "get_job"), run_attempt=2, created_at="2020-01-20T17:42:30Z"),

@@ -159,7 +159,7 @@ def latest(*values: datetime | None) -> datetime | None:
 def translate(value: str | None, table: Mapping[str, str]) -> str | None:
     """Map a provider word through ``table`` (keys lower-case); unknown words pass through raw.
 
-    This is the one rule MAPPING.md sets for every provider: matched case-insensitively, and a
+    This is the one rule docs/mapping.md sets for every provider: matched case-insensitively, and a
     value that fits no unified word is returned exactly as the provider spelled it.
     """
     if value is None:

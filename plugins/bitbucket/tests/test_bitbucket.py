@@ -1,4 +1,4 @@
-"""Bitbucket Pipelines: mapping per MAPPING.md, auth schemes, errors, UUID paths, listing."""
+"""Bitbucket Pipelines: mapping per docs/mapping.md, auth schemes, errors, UUID paths, listing."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def state(name: str, result: str | None = None) -> dict:
     return data
 
 
-# One row per status row of MAPPING.md, then case, unknown values and the edges.
+# One row per status row of docs/mapping.md, then case, unknown values and the edges.
 @pytest.mark.parametrize(
     ("name", "result", "status", "conclusion"),
     [

@@ -1,4 +1,4 @@
-"""Buddy: pipeline executions mapped per MAPPING.md, headers, hosting forms, errors, paging."""
+"""Buddy: pipeline executions mapped per docs/mapping.md, headers, hosting forms, errors, paging."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ EXECUTIONS = "/workspaces/buddy/projects/company-website/pipelines/2/executions"
 SECRET = "buddy-secret-token-value"
 
 
-# One row per status row of MAPPING.md (every word of the WAITING_FOR_* family Buddy documents),
+# One row per status row of docs/mapping.md (every word of the WAITING_FOR_* family Buddy documents),
 # then case, a future WAITING_FOR_ word and an unknown word.
 @pytest.mark.parametrize(
     ("value", "status", "conclusion"),

@@ -1,4 +1,4 @@
-"""Buildkite: mapping per MAPPING.md, requests sent, errors, paths, listing, picking a job out
+"""Buildkite: mapping per docs/mapping.md, requests sent, errors, paths, listing, picking a job out
 of its build, through the CLI."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""CircleCI: mapping per MAPPING.md, requests sent, errors, paths, listing, through the CLI."""
+"""CircleCI: mapping per docs/mapping.md, requests sent, errors, paths, listing, through the CLI."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ WORKFLOW = "fda08377-fe7e-46b1-8992-3a7aaecac9c3"
 TOKEN = "CCIPAT_test_token_value"
 
 
-# --- mapping: one test per row of MAPPING.md's CircleCI table -------------------------------
+# --- mapping: one test per row of docs/mapping.md's CircleCI table -------------------------------
 
 
 @pytest.mark.parametrize(

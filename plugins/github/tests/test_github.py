@@ -1,4 +1,4 @@
-"""GitHub Actions: mapping per MAPPING.md, requests sent, errors, paths, through the CLI."""
+"""GitHub Actions: mapping per docs/mapping.md, requests sent, errors, paths, through the CLI."""
 
 from __future__ import annotations
 

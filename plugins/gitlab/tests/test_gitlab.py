@@ -1,4 +1,4 @@
-"""GitLab CI: mapping per MAPPING.md, requests sent, errors, paths, listing, through the CLI."""
+"""GitLab CI: mapping per docs/mapping.md, requests sent, errors, paths, listing, through the CLI."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Jenkins: mapping per MAPPING.md, folder paths, Basic auth, errors, listing with tree ranges."""
+"""Jenkins: mapping per docs/mapping.md, folder paths, Basic auth, errors, listing with tree ranges."""
 
 from __future__ import annotations
 

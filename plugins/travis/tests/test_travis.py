@@ -1,4 +1,4 @@
-"""Travis CI: mapping per MAPPING.md, requests sent, errors, paths, listing, through the CLI."""
+"""Travis CI: mapping per docs/mapping.md, requests sent, errors, paths, listing, through the CLI."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ ARGS = ["jobs", "get", "351778875", "-P", "travis"]
 TOKEN = "travis_test_token_value"
 
 
-# --- mapping: one test per row of MAPPING.md's Travis table ---------------------------------
+# --- mapping: one test per row of docs/mapping.md's Travis table ---------------------------------
 
 
 @pytest.mark.parametrize(

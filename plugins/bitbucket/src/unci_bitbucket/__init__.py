@@ -140,7 +140,7 @@ _error_decoder = msgspec.json.Decoder(_ErrorBody)
 def _status(state: _State | None) -> tuple[str | None, str | None]:
     """(status, conclusion) from ``state.name`` and ``state.result.name``.
 
-    A result means the step ended, so it always yields ``completed`` (MAPPING.md's rule), even
+    A result means the step ended, so it always yields ``completed`` (docs/mapping.md's rule), even
     if the state name is one we do not know; without a result the conclusion is null.
     """
     if state is None:

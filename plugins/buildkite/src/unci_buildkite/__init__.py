@@ -10,7 +10,7 @@ Buildkite also embeds every job of a build in the build object (``GET …/builds
 ``jobs[]``). :func:`map_job` accepts that shape too and picks the asked-for job out of it by id,
 so a plugin wrapping this one that fetches the build instead gets the same Job.
 
-Buildkite keeps one ``state`` word per job; it gives both unified fields (MAPPING.md's table).
+Buildkite keeps one ``state`` word per job; it gives both unified fields (docs/mapping.md's table).
 """
 
 from __future__ import annotations

@@ -36,7 +36,7 @@ from unci import (
 NAME = "circleci"
 CLOUD = "https://circleci.com/api/v2"
 
-#: CircleCI job ``status`` -> unified status (MAPPING.md); keys lower-case.
+#: CircleCI job ``status`` -> unified status (docs/mapping.md); keys lower-case.
 STATUS = {
     "queued": Status.QUEUED,
     "not_running": Status.QUEUED,

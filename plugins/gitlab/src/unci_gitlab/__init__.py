@@ -9,7 +9,7 @@ done by default since 13.5).
 ``project`` is a numeric id or a ``namespace/name`` path; GitLab wants the path URL-encoded as ONE
 path segment (``group%2Fsub%2Fproj``), which is exactly what :func:`unci.segment` does.
 
-GitLab keeps one ``status`` word per job; it gives both unified fields (MAPPING.md's table).
+GitLab keeps one ``status`` word per job; it gives both unified fields (docs/mapping.md's table).
 """
 
 from __future__ import annotations

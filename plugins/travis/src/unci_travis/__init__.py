@@ -40,7 +40,7 @@ API_VERSION = "3"
 #: The largest page V3 serves to a normal user (its paginator clamps anything above).
 MAX_LIMIT = 100
 
-#: Travis job ``state`` -> unified status (MAPPING.md); keys lower-case.
+#: Travis job ``state`` -> unified status (docs/mapping.md); keys lower-case.
 STATUS = {
     "created": Status.QUEUED,
     "queued": Status.QUEUED,
