@@ -138,9 +138,7 @@ def test_private_token_header_and_bearer_on_request(server) -> None:
                          [("bearer abc", {"Authorization": "Bearer abc"}), ("Bearer  ", {}),
                           ("Bearerish", {"PRIVATE-TOKEN": "Bearerish"}), ("", {})])
 def test_the_one_rule_that_picks_the_header(token: str, headers: dict[str, str]) -> None:
-    reg = registry()
-    reg.load("gitlab")
-    assert reg.hooks("gitlab").authenticate(credentials=unci.Credentials(token)) == headers
+    assert registry().load("gitlab").authenticate(unci.Credentials(token)) == headers
 
 
 def test_gitlab_token_env_is_read(server) -> None:
@@ -195,9 +193,7 @@ def test_throttled_429_is_a_rate_limit_error() -> None:
      (b"Retry later", None), (b"[]", None)],
 )
 def test_error_bodies_become_one_line(body: bytes, message: str | None) -> None:
-    reg = registry()
-    reg.load("gitlab")
-    assert reg.hooks("gitlab").error_message(status_code=400, payload=body) == message
+    assert registry().load("gitlab").error_message(400, body) == message
 
 
 def test_missing_project_is_named() -> None:
@@ -254,15 +250,14 @@ def pages(provider: str, params: dict[str, str], limit: int | None) -> list[unci
     from unci.call import prepare, resolve_target
     from unci.client import Client
 
-    reg = registry()
+    gitlab = registry().load(provider)
     target = resolve_target(provider, params=params)
-    request = reg.hooks(provider).build_list_request(params=params, limit=limit)
+    request = gitlab.build_list_request(params, limit)
     out = []
     with Client() as client:
         while request is not None:
             answer = client.send(prepare(target, request, params=params))
-            page = reg.hooks(provider).map_job_page(payload=answer.body,
-                                         headers=answer.headers, params=params, request=request)
+            page = gitlab.map_job_page(answer.body, answer.headers, params, request)
             out.append(page)
             request = page.next
     return out
@@ -289,34 +284,27 @@ def test_empty_list_has_no_next_page() -> None:
 
 @pytest.mark.parametrize(("limit", "per_page"), [(None, "100"), (2, "2"), (500, "100"), (0, "100")])
 def test_list_request_clamps_the_page_size(limit: int | None, per_page: str) -> None:
-    reg = registry()
-    reg.load("gitlab")
-    request = reg.hooks("gitlab").build_list_request(params={"project": "g/p", "build": "6"}, limit=limit)
+    request = registry().load("gitlab").build_list_request({"project": "g/p", "build": "6"},
+                                                           limit)
     assert request.path == "/projects/g%2Fp/pipelines/6/jobs"
     assert request.query == [("include_retried", "true"), ("per_page", per_page)]
 
 
 def test_list_params_include_the_pipeline() -> None:
-    reg = registry()
-    reg.load("gitlab")
-    names = [p.name for p in reg.hooks("gitlab").required_params(operation="list")]
+    names = [p.name for p in registry().load("gitlab").required_params("list")]
     assert names == ["project", "build"]
 
 
 def test_link_header_is_the_fallback_when_x_next_page_is_missing() -> None:
-    reg = registry()
-    reg.load("gitlab")
-    request = reg.hooks("gitlab").build_list_request(params={"project": "1", "build": "6"},
-                                          limit=2)
+    gitlab = registry().load("gitlab")
+    request = gitlab.build_list_request({"project": "1", "build": "6"}, 2)
     body = cassette_body("gitlab", "list_jobs")
     link = ('<https://gitlab.internal/api/v4/projects/1/pipelines/6/jobs?include_retried=true'
             '&page=3&per_page=2>; rel="next", <https://gitlab.internal/x?page=1>; rel="first"')
-    page = reg.hooks("gitlab").map_job_page(payload=body, headers={"link": link},
-                                 params={}, request=request)
+    page = gitlab.map_job_page(body, {"link": link}, {}, request)
     assert page.next.path == "/projects/1/pipelines/6/jobs"  # not the host the Link names
     assert page.next.query == [("include_retried", "true"), ("per_page", "2"), ("page", "3")]
-    last = reg.hooks("gitlab").map_job_page(payload=body, headers={"x-next-page": ""},
-                                 params={}, request=request)
+    last = gitlab.map_job_page(body, {"x-next-page": ""}, {}, request)
     assert last.next is None
 
 

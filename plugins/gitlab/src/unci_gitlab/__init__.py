@@ -21,9 +21,11 @@ from urllib.parse import parse_qsl
 
 import msgspec
 
-from unci import (
+from unci.plugin import (
+    Auth,
     Conclusion,
     Credentials,
+    Identity,
     Job,
     Page,
     Param,
@@ -34,7 +36,6 @@ from unci import (
     as_str,
     segment,
     translate,
-    user_at,
     utc,
 )
 
@@ -154,6 +155,20 @@ def _project(params: Mapping[str, str]) -> str:
     return segment(params["project"])
 
 
+class PrivateTokenOrBearer(Auth, frozen=True):
+    """``PRIVATE-TOKEN: <token>``, or ``Authorization: Bearer`` for a token given as
+    ``Bearer <token>`` (OAuth 2 tokens need it)."""
+
+    def headers(self, credentials: Credentials) -> dict[str, str]:
+        token = credentials.token
+        if not token:
+            return {}
+        if token[: len(BEARER_PREFIX)].lower() == BEARER_PREFIX:
+            bearer = token[len(BEARER_PREFIX):].strip()
+            return {"Authorization": f"Bearer {bearer}"} if bearer else {}
+        return {"PRIVATE-TOKEN": token}
+
+
 def _flatten(value: object, prefix: str = "") -> list[str]:
     """GitLab's validation errors: ``{"message": {"field": ["msg", ...], "embed": {...}}}``."""
     if isinstance(value, str):
@@ -185,32 +200,19 @@ def _next_request(headers: Mapping[str, str], request: Request) -> Request | Non
     return Request(path=request.path, query=query, headers=dict(request.headers))
 
 
+_PROJECT = Param(name="project", description="the project's numeric id or its namespace/name "
+                 "path, e.g. 278964 or gitlab-org/gitlab")
+
+
 class GitLab(Provider):
     info = INFO
-
-    def required_params(self, operation: str) -> list[Param]:
-        params = [
-            Param(
-                name="project",
-                description="the project's numeric id or its namespace/name path, e.g. 278964 "
-                "or gitlab-org/gitlab",
-            )
-        ]
-        if operation == "list":
-            params.append(Param(name="build", description="the pipeline id"))
-        return params
-
-    def authenticate(self, credentials: Credentials) -> dict[str, str]:
-        token = credentials.token
-        if not token:
-            return {}
-        if token[: len(BEARER_PREFIX)].lower() == BEARER_PREFIX:
-            bearer = token[len(BEARER_PREFIX) :].strip()
-            return {"Authorization": f"Bearer {bearer}"} if bearer else {}
-        return {"PRIVATE-TOKEN": token}
+    params = {"get": [_PROJECT],
+              "list": [_PROJECT, Param(name="build", description="the pipeline id")]}
+    auth = PrivateTokenOrBearer()
+    identity = Identity("/user", "username", "name")
 
     def build_request(self, job_id: str, params: Mapping[str, str]) -> Request:
-        return Request(path=f"/projects/{_project(params)}/jobs/{segment(job_id)}")
+        return self.request(f"/projects/{_project(params)}/jobs/{segment(job_id)}")
 
     def map_job(self, payload: bytes, job_id: str, params: Mapping[str, str]) -> Job:
         return _to_job(payload)
@@ -231,29 +233,20 @@ class GitLab(Provider):
         description = data.get("error_description")
         if isinstance(description, str) and description:
             scope = data.get("scope")
-            return (
-                f"{description} (needs scope: {scope})" if isinstance(scope, str) and scope else description
-            )
+            return (f"{description} (needs scope: {scope})" if isinstance(scope, str) and scope
+                    else description)
         error = data.get("error")
         return error if isinstance(error, str) and error else None
 
     def build_list_request(self, params: Mapping[str, str], limit: int | None) -> Request:
         per_page = max(1, min(limit or MAX_PER_PAGE, MAX_PER_PAGE))
         path = f"/projects/{_project(params)}/pipelines/{segment(params['build'])}/jobs"
-        return Request(path=path, query=[("include_retried", "true"), ("per_page", str(per_page))])
+        return self.request(path, [("include_retried", "true"), ("per_page", str(per_page))])
 
-    def map_job_page(
-        self, payload: bytes, headers: Mapping[str, str], params: Mapping[str, str], request: Request
-    ) -> Page:
+    def map_job_page(self, payload: bytes, headers: Mapping[str, str],
+                     params: Mapping[str, str], request: Request) -> Page:
         items = _list_decoder.decode(payload)
         return Page(jobs=[_to_job(raw) for raw in items], next=_next_request(headers, request))
-
-    def identity_request(self, params: Mapping[str, str]) -> Request:
-        """GitLab's ``GET /user``: the token's user."""
-        return Request(path="/user")
-
-    def read_identity(self, payload: bytes) -> str:
-        return user_at(payload, "username", "name")
 
 
 provider = GitLab()
