@@ -262,9 +262,7 @@ def test_rate_limited() -> None:
      (b'{"error": "a string"}', None)],
 )
 def test_error_message_hook(body: bytes, expected: str | None) -> None:
-    reg = registry()
-    reg.load("bitbucket")
-    assert reg.hooks("bitbucket").error_message(status_code=400, payload=body) == expected
+    assert registry().load("bitbucket").error_message(status_code=400, payload=body) == expected
 
 
 def test_missing_params_are_all_named() -> None:
@@ -326,9 +324,7 @@ def test_base_url_override(server, monkeypatch, how: str) -> None:
 
 
 def _hooks():
-    reg = registry()
-    reg.load("bitbucket")
-    return reg.hooks("bitbucket")
+    return registry().load("bitbucket")
 
 
 @pytest.mark.parametrize(("limit", "pagelen"), [(None, "100"), (1, "1"), (30, "30"), (500, "100")])
@@ -369,7 +365,7 @@ def walk(provider: str, params: dict, limit: int | None) -> list:
     from unci.call import prepare, resolve_target
     from unci.client import Client
 
-    hook = registry().hooks("bitbucket")
+    hook = registry().load(provider)
     target = resolve_target(provider, token="list-token-value")
     request = hook.build_list_request(params=params, limit=limit)
     pages = []

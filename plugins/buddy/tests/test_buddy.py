@@ -242,9 +242,7 @@ def test_unsafe_ids_are_refused(server, bad: str) -> None:
 
 
 def _hooks():
-    reg = registry()
-    reg.load("buddy")
-    return reg.hooks("buddy")
+    return registry().load("buddy")
 
 
 @pytest.mark.parametrize(("limit", "per_page"), [(None, "100"), (1, "1"), (20, "20"), (1000, "100")])
@@ -291,7 +289,7 @@ def walk(provider: str, params: dict, limit: int | None) -> list:
     from unci.call import prepare, resolve_target
     from unci.client import Client
 
-    hook = registry().hooks("buddy")
+    hook = registry().load(provider)
     target = resolve_target(provider, token=SECRET)
     request = hook.build_list_request(params=params, limit=limit)
     pages = []

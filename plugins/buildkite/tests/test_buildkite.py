@@ -228,9 +228,7 @@ def test_429_is_a_rate_limit_error_with_the_reset() -> None:
      (b'{"message": ""}', None), (b"<html>502</html>", None), (b"[1]", None)],
 )
 def test_error_bodies(body: bytes, message: str | None) -> None:
-    reg = registry()
-    reg.load("buildkite")
-    assert reg.hooks("buildkite").error_message(status_code=404, payload=body) == message
+    assert registry().load("buildkite").error_message(status_code=404, payload=body) == message
 
 
 def test_missing_params_are_all_named() -> None:
@@ -285,15 +283,15 @@ def pages(params: dict[str, str], limit: int | None) -> list[unci.Page]:
     from unci.call import prepare, resolve_target
     from unci.client import Client
 
-    reg = registry()
+    bk = registry().load("buildkite")
     target = resolve_target("buildkite", params=params)
-    request = reg.hooks("buildkite").build_list_request(params=params, limit=limit)
+    request = bk.build_list_request(params=params, limit=limit)
     out = []
     with Client() as client:
         while request is not None:
             answer = client.send(prepare(target, request, params=params))
-            page = reg.hooks("buildkite").map_job_page(payload=answer.body,
-                                         headers=answer.headers, params=params, request=request)
+            page = bk.map_job_page(payload=answer.body, headers=answer.headers, params=params,
+                                   request=request)
             out.append(page)
             request = page.next
     return out
@@ -318,20 +316,16 @@ def test_empty_list_has_no_next_page() -> None:
 
 @pytest.mark.parametrize(("limit", "per_page"), [(None, "100"), (30, "30"), (1000, "100")])
 def test_list_request_clamps_the_page_size(limit: int | None, per_page: str) -> None:
-    reg = registry()
-    reg.load("buildkite")
-    request = reg.hooks("buildkite").build_list_request(params=PARAMS, limit=limit)
+    request = registry().load("buildkite").build_list_request(params=PARAMS, limit=limit)
     assert request.path == "/organizations/my-great-org/pipelines/my-pipeline/builds/1/jobs"
     assert request.query == [("per_page", per_page)]
 
 
 def test_a_null_next_link_ends_the_list() -> None:
-    reg = registry()
-    reg.load("buildkite")
-    request = reg.hooks("buildkite").build_list_request(params=PARAMS, limit=None)
+    bk = registry().load("buildkite")
+    request = bk.build_list_request(params=PARAMS, limit=None)
     body = json.dumps({"items": [json.loads(JOB)], "links": {"self": "x", "next": None}}).encode()
-    page = reg.hooks("buildkite").map_job_page(payload=body, headers={}, params=PARAMS,
-                                 request=request)
+    page = bk.map_job_page(payload=body, headers={}, params=PARAMS, request=request)
     assert [j.id for j in page.jobs] == [JOB_ID] and page.next is None
 
 

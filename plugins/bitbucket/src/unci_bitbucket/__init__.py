@@ -20,23 +20,24 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import msgspec
 
-from unci import (
+from unci.plugin import (
+    BearerOrBasic,
     Conclusion,
     Credentials,
     DecodeError,
+    Identity,
     InvalidParam,
     Job,
+    NextLink,
     Page,
     Param,
     Provider,
     ProviderInfo,
     Request,
     Status,
-    basic_auth,
     latest,
     segment,
     translate,
-    user_at,
     utc,
 )
 
@@ -175,10 +176,8 @@ def _uuid(value: str) -> str:
 
 
 def _steps_path(params: Mapping[str, str]) -> str:
-    return (
-        f"/repositories/{segment(params['workspace_id'])}/{segment(params['repo'])}"
-        f"/pipelines/{segment(_uuid(params['build']))}/steps"
-    )
+    return (f"/repositories/{segment(params['workspace_id'])}/{segment(params['repo'])}"
+            f"/pipelines/{segment(_uuid(params['build']))}/steps")
 
 
 def _follow(url: str) -> Request:
@@ -198,46 +197,45 @@ def _follow(url: str) -> Request:
     return Request(path=urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")), query=query)
 
 
+_PARAMS = [
+    Param(name="workspace_id", description="the workspace slug or {workspace UUID}, e.g. atlassian"),
+    Param(name="repo", description="the repository slug or {repository UUID}"),
+    Param(name="build", description="the pipeline UUID, braces included, e.g. {8d7...}"),
+]
+
+
 class Bitbucket(Provider):
     info = INFO
-
-    def required_params(self, operation: str) -> list[Param]:
-        """Truto's names; the same three for getting one step and listing a pipeline's steps."""
-        return [
-            Param(name="workspace_id", description="the workspace slug or {workspace UUID}, e.g. atlassian"),
-            Param(name="repo", description="the repository slug or {repository UUID}"),
-            Param(name="build", description="the pipeline UUID, braces included, e.g. {8d7...}"),
-        ]
+    #: Truto's names; the same three for getting one step and listing a pipeline's steps.
+    params = {"get": _PARAMS, "list": _PARAMS}
+    auth = BearerOrBasic()
+    identity = Identity("/user", "nickname", "display_name")
+    paging = NextLink(size="pagelen", max_size=MAX_PAGELEN)
 
     def authenticate(self, credentials: Credentials) -> dict[str, str]:
-        """Basic for a user name + app password / API token, else Bearer for an access token.
-
-        Half a Basic pair without a token is refused before any request: sent anonymously it would
-        come back as a puzzling 404 for a private repository.
-        """
-        user, secret, token = credentials.username, credentials.password, credentials.token
-        if user and secret:
-            return basic_auth(user, secret)
-        if token:
-            return {"Authorization": f"Bearer {token}"}
-        if user:
-            raise InvalidParam(
-                "bitbucket: a user name was given without its app password or API token; give it "
-                "with --password or UNCI_BITBUCKET_PASSWORD (or BITBUCKET_APP_PASSWORD / "
-                "BITBUCKET_API_TOKEN), or use an access token with --token",
-                provider=NAME,
-            )
-        if secret:
-            raise InvalidParam(
-                "bitbucket: a password / API token was given without a user name; give it with "
-                "--username or UNCI_BITBUCKET_USERNAME (or BITBUCKET_USERNAME): your Bitbucket user "
-                "name for an app password, your Atlassian account email for an API token",
-                provider=NAME,
-            )
-        return {}
+        """Half a Basic pair without a token is refused before any request: sent anonymously it
+        would come back as a puzzling 404 for a private repository."""
+        user, secret = credentials.username, credentials.password
+        if not credentials.token and not (user and secret):
+            if user:
+                raise InvalidParam(
+                    "bitbucket: a user name was given without its app password or API token; "
+                    "give it with --password or UNCI_BITBUCKET_PASSWORD (or BITBUCKET_APP_PASSWORD "
+                    "/ BITBUCKET_API_TOKEN), or use an access token with --token",
+                    provider=NAME,
+                )
+            if secret:
+                raise InvalidParam(
+                    "bitbucket: a password / API token was given without a user name; give it "
+                    "with --username or UNCI_BITBUCKET_USERNAME (or BITBUCKET_USERNAME): your "
+                    "Bitbucket user name for an app password, your Atlassian account email for an "
+                    "API token",
+                    provider=NAME,
+                )
+        return self.auth.headers(credentials)
 
     def build_request(self, job_id: str, params: Mapping[str, str]) -> Request:
-        return Request(path=f"{_steps_path(params)}/{segment(_uuid(job_id))}")
+        return self.request(f"{_steps_path(params)}/{segment(_uuid(job_id))}")
 
     def map_job(self, payload: bytes, job_id: str, params: Mapping[str, str]) -> Job:
         return _to_job(payload)
@@ -254,23 +252,13 @@ class Bitbucket(Provider):
         return f"{err.message}: {err.detail}" if err.detail else err.message
 
     def build_list_request(self, params: Mapping[str, str], limit: int | None) -> Request:
-        pagelen = max(1, min(limit or MAX_PAGELEN, MAX_PAGELEN))
-        return Request(path=_steps_path(params), query=[("pagelen", str(pagelen))])
+        return self.paging.first(self.request(_steps_path(params)), limit)
 
-    def map_job_page(
-        self, payload: bytes, headers: Mapping[str, str], params: Mapping[str, str], request: Request
-    ) -> Page:
+    def map_job_page(self, payload: bytes, headers: Mapping[str, str],
+                     params: Mapping[str, str], request: Request) -> Page:
         page = _page_decoder.decode(payload)
-        return Page(
-            jobs=[_to_job(raw) for raw in page.values], next=_follow(page.next) if page.next else None
-        )
-
-    def identity_request(self, params: Mapping[str, str]) -> Request:
-        """Bitbucket's ``GET /user``: the user behind the token or app password."""
-        return Request(path="/user")
-
-    def read_identity(self, payload: bytes) -> str:
-        return user_at(payload, "nickname", "display_name")
+        return Page(jobs=[_to_job(raw) for raw in page.values],
+                    next=_follow(page.next) if page.next else None)
 
 
 provider = Bitbucket()

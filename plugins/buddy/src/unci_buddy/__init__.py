@@ -16,11 +16,12 @@ from datetime import datetime
 
 import msgspec
 
-from unci import (
+from unci.plugin import (
     Conclusion,
-    Credentials,
+    Identity,
     Job,
     Page,
+    PageNumber,
     Param,
     Provider,
     ProviderInfo,
@@ -28,7 +29,6 @@ from unci import (
     Status,
     latest,
     segment,
-    user_at,
     utc,
 )
 
@@ -164,33 +164,25 @@ def _executions_path(params: Mapping[str, str]) -> str:
     )
 
 
-def _headers() -> dict[str, str]:
-    return {"X-Buddy-Media-Type": MEDIA_TYPE}
-
-
-def _page_number(request: Request) -> int:
-    for key, value in request.query:
-        if key == "page" and value.isascii() and value.isdigit():
-            return int(value)
-    return 1
+_PARAMS = [
+    Param(name="workspace", description="the workspace URL handle (domain), e.g. buddy"),
+    Param(name="project", description="the project name ID, e.g. company-website"),
+    Param(name="workflow", description="the pipeline id, e.g. 2"),
+]
 
 
 class Buddy(Provider):
     info = INFO
-
-    def required_params(self, operation: str) -> list[Param]:
-        """Truto's names; the same three for one execution and for a pipeline's executions."""
-        return [
-            Param(name="workspace", description="the workspace URL handle (domain), e.g. buddy"),
-            Param(name="project", description="the project name ID, e.g. company-website"),
-            Param(name="workflow", description="the pipeline id, e.g. 2"),
-        ]
-
-    def authenticate(self, credentials: Credentials) -> dict[str, str]:
-        return {"Authorization": f"Bearer {credentials.token}"} if credentials.token else {}
+    #: Truto's names; the same three for one execution and for a pipeline's executions.
+    params = {"get": _PARAMS, "list": _PARAMS}
+    headers = {"X-Buddy-Media-Type": MEDIA_TYPE}
+    identity = Identity("/user", "email", "name")
+    #: The next page is asked for while ``page < total_page_count``; when Buddy leaves the count
+    #: out, while the page came back full.
+    paging = PageNumber(max_size=MAX_PER_PAGE)
 
     def build_request(self, job_id: str, params: Mapping[str, str]) -> Request:
-        return Request(path=f"{_executions_path(params)}/{segment(job_id)}", headers=_headers())
+        return self.request(f"{_executions_path(params)}/{segment(job_id)}")
 
     def map_job(self, payload: bytes, job_id: str, params: Mapping[str, str]) -> Job:
         return _to_job(payload)
@@ -207,41 +199,15 @@ class Buddy(Provider):
         return body.error or None
 
     def build_list_request(self, params: Mapping[str, str], limit: int | None) -> Request:
-        per_page = max(1, min(limit or MAX_PER_PAGE, MAX_PER_PAGE))
-        return Request(
-            path=_executions_path(params),
-            query=[("page", "1"), ("per_page", str(per_page))],
-            headers=_headers(),
-        )
+        return self.paging.first(self.request(_executions_path(params), [("page", "1")]), limit)
 
-    def map_job_page(
-        self, payload: bytes, headers: Mapping[str, str], params: Mapping[str, str], request: Request
-    ) -> Page:
-        """The next page is asked for while ``page < total_page_count``; when Buddy leaves the count
-        out, while the page came back full."""
+    def map_job_page(self, payload: bytes, headers: Mapping[str, str],
+                     params: Mapping[str, str], request: Request) -> Page:
         body = _page_decoder.decode(payload)
         jobs = [_to_job(raw) for raw in body.executions]
-        current = body.page or _page_number(request)
-        if body.total_page_count is not None:
-            more = current < body.total_page_count
-        else:
-            size = body.page_size or next(
-                (int(v) for k, v in request.query if k == "per_page" and v.isascii() and v.isdigit()), 0
-            )
-            more = bool(jobs) and size > 0 and len(jobs) >= size
-        if not more:
-            return Page(jobs=jobs)
-        query = [(k, str(current + 1) if k == "page" else v) for k, v in request.query]
-        if "page" not in dict(query):
-            query.insert(0, ("page", str(current + 1)))
-        return Page(jobs=jobs, next=Request(path=request.path, query=query, headers=_headers()))
-
-    def identity_request(self, params: Mapping[str, str]) -> Request:
-        """Buddy's ``GET /user``: the token's user."""
-        return Request(path="/user", headers=_headers())
-
-    def read_identity(self, payload: bytes) -> str:
-        return user_at(payload, "email", "name")
+        return Page(jobs=jobs, next=self.paging.next(request, headers=headers,
+                                                     marker=body.total_page_count,
+                                                     count=len(jobs)))
 
 
 provider = Buddy()

@@ -18,25 +18,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated
-from urllib.parse import parse_qsl
 
 import msgspec
 
-from unci import (
+from unci import NotFound
+from unci.plugin import (
     Conclusion,
-    Credentials,
+    Identity,
     Job,
-    NotFound,
+    NextLink,
     Page,
     Param,
     Provider,
     ProviderInfo,
     Request,
     Status,
-    message_at,
     segment,
     translate,
-    user_at,
     utc,
 )
 
@@ -187,56 +185,39 @@ def _build_path(params: Mapping[str, str]) -> str:
     )
 
 
+_PARAMS = [
+    Param(name="organization", description="the organization slug, e.g. my-great-org"),
+    Param(name="pipeline", description="the pipeline slug, e.g. my-pipeline"),
+    Param(name="build", description="the build number within the pipeline, e.g. 1"),
+]
+
+
 class Buildkite(Provider):
     info = INFO
-
-    def required_params(self, operation: str) -> list[Param]:
-        return [
-            Param(name="organization", description="the organization slug, e.g. my-great-org"),
-            Param(name="pipeline", description="the pipeline slug, e.g. my-pipeline"),
-            Param(name="build", description="the build number within the pipeline, e.g. 1"),
-        ]
-
-    def authenticate(self, credentials: Credentials) -> dict[str, str]:
-        return {"Authorization": f"Bearer {credentials.token}"} if credentials.token else {}
+    params = {"get": _PARAMS, "list": _PARAMS}
+    #: Buildkite's ``GET /v2/user`` wraps nothing: email and name are top-level.
+    identity = Identity("/user", "email", "name")
+    #: ``links.next`` is an absolute URL on api.buildkite.com; only its query (the ``after``
+    #: cursor and the page size) is reapplied, so paging stays under the API root the user chose
+    #: (a proxy, a test server) and a malformed host in the link cannot stop it.
+    paging = NextLink(size="per_page", max_size=MAX_PER_PAGE, query_only=True)
 
     def build_request(self, job_id: str, params: Mapping[str, str]) -> Request:
-        return Request(path=f"{_build_path(params)}/jobs/{segment(job_id)}")
+        return self.request(f"{_build_path(params)}/jobs/{segment(job_id)}")
 
     def map_job(self, payload: bytes, job_id: str, params: Mapping[str, str]) -> Job:
         build = params.get("build")
         return _to_job(pick_job(payload, job_id, build), build)
 
-    def error_message(self, status_code: int, payload: bytes) -> str | None:
-        """Buildkite's ``{"message": "..."}`` (404 "No job found", 401 "Authentication required…")."""
-        return message_at(payload, "message")
-
     def build_list_request(self, params: Mapping[str, str], limit: int | None) -> Request:
-        per_page = max(1, min(limit or MAX_PER_PAGE, MAX_PER_PAGE))
-        return Request(path=f"{_build_path(params)}/jobs", query=[("per_page", str(per_page))])
+        return self.paging.first(self.request(f"{_build_path(params)}/jobs"), limit)
 
-    def map_job_page(
-        self, payload: bytes, headers: Mapping[str, str], params: Mapping[str, str], request: Request
-    ) -> Page:
-        """One page of "List jobs". ``links.next`` is an absolute URL on api.buildkite.com; its query
-        (the ``after`` cursor and the page size) is reapplied to this request's path, so paging stays
-        under the API root the user chose (a proxy, a test server) rather than leaving it."""
+    def map_job_page(self, payload: bytes, headers: Mapping[str, str],
+                     params: Mapping[str, str], request: Request) -> Page:
         page = _list_decoder.decode(payload)
         build = params.get("build")
-        nxt = None
-        link = page.links.get("next")
-        if link:
-            # Only the query is read, so a malformed host in the link cannot stop paging.
-            query = parse_qsl(link.partition("?")[2].partition("#")[0], keep_blank_values=True)
-            nxt = Request(path=request.path, query=query, headers=dict(request.headers))
-        return Page(jobs=[_to_job(raw, build) for raw in page.items], next=nxt)
-
-    def identity_request(self, params: Mapping[str, str]) -> Request:
-        """Buildkite's ``GET /v2/user``: the token's user."""
-        return Request(path="/user")
-
-    def read_identity(self, payload: bytes) -> str:
-        return user_at(payload, "email", "name")
+        return Page(jobs=[_to_job(raw, build) for raw in page.items],
+                    next=self.paging.next(request, headers=headers, marker=page.links.get("next")))
 
 
 provider = Buildkite()
