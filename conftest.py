@@ -15,8 +15,19 @@ ROOT = Path(__file__).resolve().parent
 CASSETTES = ROOT / "plugins"
 
 
-_CREDENTIAL_SUFFIXES = ("_TOKEN", "_PASSWORD", "_USERNAME", "_USER", "_USER_ID", "_PAT",
-                        "_API_KEY", "_APP_PASSWORD", "_API_TOKEN", "ACCESSTOKEN", "_BASE_URL")
+_CREDENTIAL_SUFFIXES = (
+    "_TOKEN",
+    "_PASSWORD",
+    "_USERNAME",
+    "_USER",
+    "_USER_ID",
+    "_PAT",
+    "_API_KEY",
+    "_APP_PASSWORD",
+    "_API_TOKEN",
+    "ACCESSTOKEN",
+    "_BASE_URL",
+)
 
 
 @pytest.fixture(scope="session")

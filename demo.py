@@ -22,20 +22,38 @@ HERE = Path(__file__).resolve().parent
 
 # provider, cassette, arguments of `unci jobs get`
 DEMOS = [
-    ("github", "github/cassettes/get_job.yaml",
-     ["399444496", "-P", "github", "-p", "owner=octo-org", "-p", "repo_id=octo-repo"]),
-    ("circleci", "circleci/cassettes/get_job.yaml",
-     ["155", "-P", "circleci", "-p", "project_slug=gh/LF-Engineering/da-ds"]),
+    (
+        "github",
+        "github/cassettes/get_job.yaml",
+        ["399444496", "-P", "github", "-p", "owner=octo-org", "-p", "repo_id=octo-repo"],
+    ),
+    (
+        "circleci",
+        "circleci/cassettes/get_job.yaml",
+        ["155", "-P", "circleci", "-p", "project_slug=gh/LF-Engineering/da-ds"],
+    ),
     ("travis", "travis/cassettes/get_job.yaml", ["351778875", "-P", "travis"]),
-    ("bitbucket", "bitbucket/cassettes/get_job.yaml",
-     ["{9b079475-6fed-40bb-b591-711351c12f71}", "-P", "bitbucket", "-p", "workspace_id=likyh",
-      "-p", "repo=likyhphp", "-p", "build={2d91d69f-d84b-423d-ae4d-c1d3f2c27166}"]),
-    ("buddy", "buddy/cassettes/get_job.yaml",
-     ["1", "-P", "buddy", "-p", "workspace=buddy", "-p", "project=company-website",
-      "-p", "workflow=2"]),
+    (
+        "bitbucket",
+        "bitbucket/cassettes/get_job.yaml",
+        [
+            "{9b079475-6fed-40bb-b591-711351c12f71}",
+            "-P",
+            "bitbucket",
+            "-p",
+            "workspace_id=likyh",
+            "-p",
+            "repo=likyhphp",
+            "-p",
+            "build={2d91d69f-d84b-423d-ae4d-c1d3f2c27166}",
+        ],
+    ),
+    (
+        "buddy",
+        "buddy/cassettes/get_job.yaml",
+        ["1", "-P", "buddy", "-p", "workspace=buddy", "-p", "project=company-website", "-p", "workflow=2"],
+    ),
 ]
-
-
 
 
 def run(args: list[str]) -> int:

@@ -15,8 +15,11 @@ HERE = Path(__file__).resolve().parent
 
 @contextmanager
 def upstream(latency: float = 0.0) -> Iterator[str]:
-    proc = subprocess.Popen([sys.executable, str(HERE / "upstream.py"), "--latency", str(latency)],
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, str(HERE / "upstream.py"), "--latency", str(latency)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         line = proc.stdout.readline()
         yield f"http://127.0.0.1:{line.split()[1]}"

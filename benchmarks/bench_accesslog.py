@@ -17,8 +17,13 @@ from uvicorn.logging import DefaultFormatter
 from unci.redact import redact_query
 from unci.server.accesslog import AccessLog, LineWriter
 
-SCOPE = {"type": "http", "method": "GET", "path": "/unified/ci-cd/jobs/399444496",
-         "query_string": b"integrated_account_id=work-github", "client": ("127.0.0.1", 50000)}
+SCOPE = {
+    "type": "http",
+    "method": "GET",
+    "path": "/unified/ci-cd/jobs/399444496",
+    "query_string": b"integrated_account_id=work-github",
+    "client": ("127.0.0.1", 50000),
+}
 log = logging.getLogger("bench.accesslog")
 
 
@@ -52,8 +57,15 @@ class Before:
             query = urlencode(redact_query(parse_qsl(raw, keep_blank_values=True)), safe="[]")
             client = scope.get("client")
             who = f"{client[0]}:{client[1]}" if client else "-"
-            log.info('%s "%s %s%s" %d %.1fms', who, scope["method"], scope["path"],
-                     f"?{query}" if query else "", status, (time.perf_counter() - start) * 1000)
+            log.info(
+                '%s "%s %s%s" %d %.1fms',
+                who,
+                scope["method"],
+                scope["path"],
+                f"?{query}" if query else "",
+                status,
+                (time.perf_counter() - start) * 1000,
+            )
 
 
 async def per_request(middleware, count: int = 20000) -> float:
@@ -76,10 +88,16 @@ async def main() -> None:
     logging.getLogger("unci.server").setLevel(logging.INFO)
     bare = min([await per_request(app) for _ in range(3)])
     before = min([await per_request(Before(app)) for _ in range(3)]) - bare
-    now = min([await per_request(AccessLog(app, write=LineWriter(open(os.devnull, "w"))))  # noqa: SIM115
-               for _ in range(3)]) - bare
-    print(f"access log per request: before {before:.1f} us, now {now:.1f} us "
-          f"({before / now:.1f}x less)")
+    now = (
+        min(
+            [
+                await per_request(AccessLog(app, write=LineWriter(open(os.devnull, "w"))))  # noqa: SIM115
+                for _ in range(3)
+            ]
+        )
+        - bare
+    )
+    print(f"access log per request: before {before:.1f} us, now {now:.1f} us ({before / now:.1f}x less)")
 
 
 if __name__ == "__main__":

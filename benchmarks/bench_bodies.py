@@ -24,8 +24,11 @@ def hostile(size: int) -> bytes:
 
 def ordinary(size: int) -> bytes:
     filler = b"<p>" + b"x" * 70 + b"</p>\n"
-    return (b"<html><head><title>Error 502 Bad Gateway</title></head><body>"
-            + filler * (size // len(filler)) + b"</body></html>")
+    return (
+        b"<html><head><title>Error 502 Bad Gateway</title></head><body>"
+        + filler * (size // len(filler))
+        + b"</body></html>"
+    )
 
 
 def best(work, *args, repeat: int = 5) -> float:
@@ -40,14 +43,18 @@ def best(work, *args, repeat: int = 5) -> float:
 def main() -> None:
     print("message of an error page, best of 5 (ratio 112 KB / 28 KB: 4 linear, 16 quadratic)")
     for name, page in (("hostile", hostile), ("ordinary", ordinary)):
-        small, large = (best(lambda b: find_message(parse_body(b)), page(kb * 1024))
-                        for kb in (28, 112))
-        print(f"  unci, {name:8} 28 KB {small * 1e3:8.3f} ms   112 KB {large * 1e3:8.3f} ms   "
-              f"ratio {large / small:5.1f}")
-    small, large = (best(lambda t: OLD_TITLE.search(t), hostile(kb * 1024).decode(), repeat=1)
-                    for kb in (7, 28))
-    print(f"  old regex, hostile 7 KB {small * 1e3:8.1f} ms   28 KB {large * 1e3:8.1f} ms   "
-          f"ratio {large / small:5.1f} (for 4x the size)")
+        small, large = (best(lambda b: find_message(parse_body(b)), page(kb * 1024)) for kb in (28, 112))
+        print(
+            f"  unci, {name:8} 28 KB {small * 1e3:8.3f} ms   112 KB {large * 1e3:8.3f} ms   "
+            f"ratio {large / small:5.1f}"
+        )
+    small, large = (
+        best(lambda t: OLD_TITLE.search(t), hostile(kb * 1024).decode(), repeat=1) for kb in (7, 28)
+    )
+    print(
+        f"  old regex, hostile 7 KB {small * 1e3:8.1f} ms   28 KB {large * 1e3:8.1f} ms   "
+        f"ratio {large / small:5.1f} (for 4x the size)"
+    )
 
 
 if __name__ == "__main__":

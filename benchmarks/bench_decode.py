@@ -39,11 +39,17 @@ def by_json(payload: bytes) -> dict:
     status = d.get("status")
     conclusion = d.get("conclusion")
     return {
-        "id": str(d["id"]), "name": d.get("name"), "build": str(d.get("run_id")),
+        "id": str(d["id"]),
+        "name": d.get("name"),
+        "build": str(d.get("run_id")),
         "status": unci_github.STATUS.get(status.lower(), status) if status else None,
         "conclusion": unci_github.CONCLUSION.get(conclusion.lower(), conclusion) if conclusion else None,
-        "commit": d.get("head_sha"), "branch": d.get("head_branch"), "attempts": d.get("run_attempt"),
-        "created_at": created, "started_at": started, "completed_at": completed,
+        "commit": d.get("head_sha"),
+        "branch": d.get("head_branch"),
+        "attempts": d.get("run_attempt"),
+        "created_at": created,
+        "started_at": started,
+        "completed_at": completed,
         "updated_at": max([t for t in (created, started, completed) if t], default=None),
         "remote_data": d,
     }
@@ -72,11 +78,17 @@ def make_pydantic():
         g = GhJob.model_validate_json(payload)
         ts = [t.astimezone(timezone.utc) if t else None for t in (g.created_at, g.started_at, g.completed_at)]
         return {
-            "id": str(g.id), "name": g.name, "build": str(g.run_id),
+            "id": str(g.id),
+            "name": g.name,
+            "build": str(g.run_id),
             "status": unci_github.STATUS.get((g.status or "").lower(), g.status),
             "conclusion": unci_github.CONCLUSION.get((g.conclusion or "").lower(), g.conclusion),
-            "commit": g.head_sha, "branch": g.head_branch, "attempts": g.run_attempt,
-            "created_at": ts[0], "started_at": ts[1], "completed_at": ts[2],
+            "commit": g.head_sha,
+            "branch": g.head_branch,
+            "attempts": g.run_attempt,
+            "created_at": ts[0],
+            "started_at": ts[1],
+            "completed_at": ts[2],
             "updated_at": max([t for t in ts if t], default=None),
             "remote_data": json.loads(payload),  # pydantic keeps only declared fields
         }

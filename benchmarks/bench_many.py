@@ -60,20 +60,39 @@ def main() -> None:
         for pages in (10, 100):
             lists[pages] = (
                 run_peak([py, "-c", SEQUENTIAL_LIST, url, str(pages)]),
-                run_peak([UNCI, "jobs", "list", "-P", "github", "-p", "owner=o", "-p", "repo_id=r",
-                          "-p", f"build={pages}", "--all", "--base-url", url]),
+                run_peak(
+                    [
+                        UNCI,
+                        "jobs",
+                        "list",
+                        "-P",
+                        "github",
+                        "-p",
+                        "owner=o",
+                        "-p",
+                        "repo_id=r",
+                        "-p",
+                        f"build={pages}",
+                        "--all",
+                        "--base-url",
+                        url,
+                    ]
+                ),
             )
     print(f"get {args.ids} jobs by id, {args.latency * 1000:.0f} ms upstream latency")
-    for label, (secs, peak) in (("sequential httpx loop", seq_get),
-                                (f"unci.get_jobs(concurrency={args.concurrency})", unci_get)):
+    for label, (secs, peak) in (
+        ("sequential httpx loop", seq_get),
+        (f"unci.get_jobs(concurrency={args.concurrency})", unci_get),
+    ):
         print(f"  {label:<32} {args.ids / secs:8.1f} jobs/s   {peak:6.1f} MiB peak")
-    print(f"  get_jobs throughput: {seq_get[0] / unci_get[0]:.1f}x the sequential loop "
-          f"(target >= 6x)")
+    print(f"  get_jobs throughput: {seq_get[0] / unci_get[0]:.1f}x the sequential loop (target >= 6x)")
     print("list every job of a run, 100 jobs a page (`unci jobs list --all`, JSON Lines)")
     for pages, ((s_secs, s_peak), (u_secs, u_peak)) in lists.items():
         jobs = pages * 100
-        print(f"  {jobs:>6} jobs: sequential httpx loop {jobs / s_secs:8.1f} jobs/s {s_peak:6.1f} MiB"
-              f" | unci --all {jobs / u_secs:8.1f} jobs/s {u_peak:6.1f} MiB")
+        print(
+            f"  {jobs:>6} jobs: sequential httpx loop {jobs / s_secs:8.1f} jobs/s {s_peak:6.1f} MiB"
+            f" | unci --all {jobs / u_secs:8.1f} jobs/s {u_peak:6.1f} MiB"
+        )
     growth = lists[100][1][1] - lists[10][1][1]
     print(f"  unci --all peak memory, 10,000 vs 1,000 jobs: {growth:+.1f} MiB (target within 10 MB)")
 

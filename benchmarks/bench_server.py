@@ -49,9 +49,11 @@ def job_body() -> bytes:
 def serve_upstream() -> None:
     """Answer every request with the job, keep-alive; print the port, serve until killed."""
     body = job_body()
-    reply = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\n"
-             b"x-ratelimit-limit: 5000\r\nx-ratelimit-remaining: 4999\r\n"
-             b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+    reply = (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\n"
+        b"x-ratelimit-limit: 5000\r\nx-ratelimit-remaining: 4999\r\n"
+        b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+    )
 
     opened = [0]
 
@@ -67,8 +69,12 @@ def serve_upstream() -> None:
                 head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
                 if head.startswith(b"GET /__connections "):  # how many TCP connections so far
                     count = str(opened[0]).encode()
-                    self.transport.write(b"HTTP/1.1 200 OK\r\nContent-Length: "  # type: ignore[attr-defined]
-                                         + str(len(count)).encode() + b"\r\n\r\n" + count)
+                    self.transport.write(
+                        b"HTTP/1.1 200 OK\r\nContent-Length: "  # type: ignore[attr-defined]
+                        + str(len(count)).encode()
+                        + b"\r\n\r\n"
+                        + count
+                    )
                     continue
                 self.transport.write(reply)  # type: ignore[attr-defined]
 
@@ -100,8 +106,9 @@ async def _response(reader: asyncio.StreamReader) -> int:
     return status
 
 
-async def _connection(port: int, request: bytes, until: float, latencies: list[float],
-                      errors: list[str]) -> None:
+async def _connection(
+    port: int, request: bytes, until: float, latencies: list[float], errors: list[str]
+) -> None:
     reader = writer = None
     while time.perf_counter() < until:
         try:
@@ -131,8 +138,9 @@ def load(port: int, path: str, seconds: float, connections: int, headers: str = 
     async def run() -> float:
         start = time.perf_counter()
         until = start + seconds
-        await asyncio.gather(*(_connection(port, request, until, latencies, errors)
-                               for _ in range(connections)))
+        await asyncio.gather(
+            *(_connection(port, request, until, latencies, errors) for _ in range(connections))
+        )
         return time.perf_counter() - start
 
     elapsed = asyncio.run(run())
@@ -142,7 +150,8 @@ def load(port: int, path: str, seconds: float, connections: int, headers: str = 
         "rps": len(latencies) / elapsed,
         "p50_ms": statistics.median(latencies) * 1000 if latencies else None,
         "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000
-        if latencies else None,
+        if latencies
+        else None,
         "errors": len(errors),
         "error_kinds": sorted(set(errors)),
     }
@@ -161,8 +170,7 @@ def serve_proxy(kind: str, port: int, upstream: int) -> None:
     from starlette.routing import Route
 
     url = f"http://{HOST}:{upstream}/repos/octo-org/octo-repo/actions/jobs/{JOB_ID}"
-    headers = {"Authorization": "Bearer ghp_benchmark_token_value",
-               "Accept": "application/vnd.github+json"}
+    headers = {"Authorization": "Bearer ghp_benchmark_token_value", "Accept": "application/vnd.github+json"}
     state: dict = {}
 
     async def job(request):
@@ -171,8 +179,7 @@ def serve_proxy(kind: str, port: int, upstream: int) -> None:
                 body = await answer.read()
                 return Response(body, status_code=answer.status, media_type="application/json")
         answer = await state["client"].get(url, headers=headers)
-        return Response(answer.content, status_code=answer.status_code,
-                        media_type="application/json")
+        return Response(answer.content, status_code=answer.status_code, media_type="application/json")
 
     async def health(request):
         return Response(b'{"status":"ok"}', media_type="application/json")
@@ -185,7 +192,8 @@ def serve_proxy(kind: str, port: int, upstream: int) -> None:
             import aiohttp
 
             state["client"] = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=0, limit_per_host=100))
+                connector=aiohttp.TCPConnector(limit=0, limit_per_host=100)
+            )
         elif kind == "httpx-pools":
             import httpx
 
@@ -195,14 +203,14 @@ def serve_proxy(kind: str, port: int, upstream: int) -> None:
         else:
             import httpx
 
-            state["client"] = httpx.AsyncClient(limits=httpx.Limits(
-                max_connections=100, max_keepalive_connections=100))
+            state["client"] = httpx.AsyncClient(
+                limits=httpx.Limits(max_connections=100, max_keepalive_connections=100)
+            )
         yield
         await (state["client"].close() if kind == "aiohttp" else state["client"].aclose())
 
     app = Starlette(routes=[Route("/job", job), Route("/healthz", health)], lifespan=lifespan)
-    uvicorn.run(app, host=HOST, port=port, log_level="warning", access_log=False,
-                server_header=False)
+    uvicorn.run(app, host=HOST, port=port, log_level="warning", access_log=False, server_header=False)
 
 
 # --- processes -------------------------------------------------------------------------------
@@ -257,8 +265,7 @@ def _wait_healthy(process: subprocess.Popen, port: int, tail: collections.deque[
     while True:
         try:
             with socket.create_connection((HOST, port), timeout=1) as conn:
-                conn.sendall(f"GET /healthz HTTP/1.1\r\nHost: {HOST}\r\n"
-                             "Connection: close\r\n\r\n".encode())
+                conn.sendall(f"GET /healthz HTTP/1.1\r\nHost: {HOST}\r\nConnection: close\r\n\r\n".encode())
                 if conn.recv(64).startswith(b"HTTP/1.1 200"):
                     return
         except OSError:
@@ -269,8 +276,7 @@ def _wait_healthy(process: subprocess.Popen, port: int, tail: collections.deque[
 
 
 def _spawn(cmd: list[str], env: dict[str, str], port: int) -> subprocess.Popen:
-    process = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               text=True)
+    process = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     # The access log (one line a request at info) is read away so the pipe never fills.
     tail: collections.deque[str] = collections.deque(maxlen=20)
     threading.Thread(target=lambda: tail.extend(process.stderr), daemon=True).start()
@@ -278,35 +284,60 @@ def _spawn(cmd: list[str], env: dict[str, str], port: int) -> subprocess.Popen:
     return process
 
 
-def start_unci(upstream: int, workdir: Path, workers: int,
-               log_level: str) -> tuple[subprocess.Popen, int]:
+def start_unci(upstream: int, workdir: Path, workers: int, log_level: str) -> tuple[subprocess.Popen, int]:
     """`unci serve` with account ``bench`` (GitHub at the upstream); returns it and its port."""
     from unci import accounts
 
     config = workdir / "accounts.toml"
-    account = accounts.Account(name="bench", provider="github", token_env="BENCH_GH_TOKEN",
-                               base_url=f"http://{HOST}:{upstream}",
-                               params={"owner": "octo-org", "repo_id": "octo-repo"})
+    account = accounts.Account(
+        name="bench",
+        provider="github",
+        token_env="BENCH_GH_TOKEN",
+        base_url=f"http://{HOST}:{upstream}",
+        params={"owner": "octo-org", "repo_id": "octo-repo"},
+    )
     accounts.save({"bench": account}, config)
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("UNCI_")},
-           "UNCI_CONFIG": str(config), "UNCI_SERVER_TOKENS": TOKEN,
-           "BENCH_GH_TOKEN": "ghp_benchmark_token_value", "PYTHONUNBUFFERED": "1"}
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("UNCI_")},
+        "UNCI_CONFIG": str(config),
+        "UNCI_SERVER_TOKENS": TOKEN,
+        "BENCH_GH_TOKEN": "ghp_benchmark_token_value",
+        "PYTHONUNBUFFERED": "1",
+    }
     unci = Path(sys.executable).with_name("unci")
     port = _free_port()
-    process = _spawn([str(unci), "serve", "--host", HOST, "--port", str(port), "--workers",
-                      str(workers), "--retries", "0", "--log-level", log_level], env, port)
+    process = _spawn(
+        [
+            str(unci),
+            "serve",
+            "--host",
+            HOST,
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--retries",
+            "0",
+            "--log-level",
+            log_level,
+        ],
+        env,
+        port,
+    )
     return process, port
 
 
 def start_proxy(kind: str, upstream: int) -> tuple[subprocess.Popen, int]:
     port = _free_port()
-    process = _spawn([sys.executable, __file__, "--serve-proxy", kind, str(port), str(upstream)],
-                     dict(os.environ), port)
+    process = _spawn(
+        [sys.executable, __file__, "--serve-proxy", kind, str(port), str(upstream)], dict(os.environ), port
+    )
     return process, port
 
 
-def measured(pid: int, upstream: int, port: int, path: str, seconds: float, connections: int,
-             headers: str = "") -> dict:
+def measured(
+    pid: int, upstream: int, port: int, path: str, seconds: float, connections: int, headers: str = ""
+) -> dict:
     """A load run with the server's CPU time per request and the upstream connections it
     opened per 100 requests."""
     cpu, opened = cpu_seconds(pid), upstream_connections(upstream)
@@ -319,19 +350,25 @@ def measured(pid: int, upstream: int, port: int, path: str, seconds: float, conn
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seconds", type=float, default=10.0,
-                        help="seconds of load on unci (each baseline gets a third, at least 3)")
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=10.0,
+        help="seconds of load on unci (each baseline gets a third, at least 3)",
+    )
     parser.add_argument("--connections", type=int, default=100)
     parser.add_argument("--workers", type=int, default=1, help="unci serve --workers")
-    parser.add_argument("--log-level", default="info",
-                        help="unci serve --log-level (info, the default, logs each request)")
+    parser.add_argument(
+        "--log-level", default="info", help="unci serve --log-level (info, the default, logs each request)"
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
     other = max(3.0, args.seconds / 3)
     one = 1.5  # seconds of one connection, for the latency unci adds to a single call
 
-    upstream = subprocess.Popen([sys.executable, __file__, "--serve-upstream"],
-                                stdout=subprocess.PIPE, text=True)
+    upstream = subprocess.Popen(
+        [sys.executable, __file__, "--serve-upstream"], stdout=subprocess.PIPE, text=True
+    )
     assert upstream.stdout is not None
     up = int(upstream.stdout.readline())
     direct_path = "/repos/octo-org/octo-repo/actions/jobs/1"
@@ -354,8 +391,7 @@ def main() -> None:
                         samples.append(rss_mib(server.pid))
 
                 threading.Thread(target=sample, daemon=True).start()
-                rows["unci"] = measured(server.pid, up, port, path, args.seconds,
-                                        args.connections, auth)
+                rows["unci"] = measured(server.pid, up, port, path, args.seconds, args.connections, auth)
                 stop.set()
                 rss_after = rss_mib(server.pid)
                 rows["unci_one_connection"] = load(port, path, one, 1, auth)
@@ -366,8 +402,7 @@ def main() -> None:
             proxy, port = start_proxy(kind, up)
             try:
                 load(port, "/job", 1.0, args.connections)
-                rows[f"bare_{kind}_proxy"] = measured(proxy.pid, up, port, "/job", other,
-                                                      args.connections)
+                rows[f"bare_{kind}_proxy"] = measured(proxy.pid, up, port, "/job", other, args.connections)
             finally:
                 proxy.terminate()
                 proxy.wait(timeout=10)
@@ -380,45 +415,58 @@ def main() -> None:
 
     unci, direct, aio = rows["unci"], rows["direct"], rows["bare_aiohttp_proxy"]
     figures = {
-        "connections": args.connections, "seconds": args.seconds, "workers": args.workers,
+        "connections": args.connections,
+        "seconds": args.seconds,
+        "workers": args.workers,
         **rows,
-        "rss_mib_before": round(rss_before, 1), "rss_mib_after": round(rss_after, 1),
+        "rss_mib_before": round(rss_before, 1),
+        "rss_mib_after": round(rss_after, 1),
         "rss_mib_during": [round(x, 1) for x in samples],
         "throughput_ratio_direct_over_unci": round(direct["rps"] / unci["rps"], 1),
-        "cpu_ratio_unci_over_bare_aiohttp": round(unci["cpu_us_per_request"]
-                                                  / aio["cpu_us_per_request"], 2),
-        "added_ms_per_call": round(rows["unci_one_connection"]["p50_ms"]
-                                   - rows["direct_one_connection"]["p50_ms"], 2),
+        "cpu_ratio_unci_over_bare_aiohttp": round(unci["cpu_us_per_request"] / aio["cpu_us_per_request"], 2),
+        "added_ms_per_call": round(
+            rows["unci_one_connection"]["p50_ms"] - rows["direct_one_connection"]["p50_ms"], 2
+        ),
     }
     if args.json:
         print(json.dumps(figures, indent=2))
         return
-    print(f"{args.connections} connections: {args.seconds:g} s on unci serve ({args.workers} "
-          f"worker(s), log level {args.log_level}), {other:g} s on each baseline; then one "
-          f"connection for {one:g} s; all on {HOST}")
-    print(f"  {'':32}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'errors':>7}{'CPU us/req':>11}"
-          f"{'new conn/100':>13}")
-    names = {"unci": f"unci serve, {args.connections} conn.",
-             "bare_aiohttp_proxy": "bare aiohttp proxy (Starlette)",
-             "bare_httpx_proxy": "bare httpx proxy (Starlette)",
-             "bare_httpx-pools_proxy": "bare httpx over unci's pools",
-             "direct": f"upstream directly, {args.connections} conn.",
-             "unci_one_connection": "unci serve, 1 conn.",
-             "direct_one_connection": "upstream directly, 1 conn."}
+    print(
+        f"{args.connections} connections: {args.seconds:g} s on unci serve ({args.workers} "
+        f"worker(s), log level {args.log_level}), {other:g} s on each baseline; then one "
+        f"connection for {one:g} s; all on {HOST}"
+    )
+    print(
+        f"  {'':32}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'errors':>7}{'CPU us/req':>11}{'new conn/100':>13}"
+    )
+    names = {
+        "unci": f"unci serve, {args.connections} conn.",
+        "bare_aiohttp_proxy": "bare aiohttp proxy (Starlette)",
+        "bare_httpx_proxy": "bare httpx proxy (Starlette)",
+        "bare_httpx-pools_proxy": "bare httpx over unci's pools",
+        "direct": f"upstream directly, {args.connections} conn.",
+        "unci_one_connection": "unci serve, 1 conn.",
+        "direct_one_connection": "upstream directly, 1 conn.",
+    }
     for key, name in names.items():
         row = rows[key]
         cpu = f"{row['cpu_us_per_request']:.0f}" if "cpu_us_per_request" in row else "-"
-        new = (f"{row['upstream_connections_per_100']:.2f}"
-               if "upstream_connections_per_100" in row else "-")
-        print(f"  {name:32}{row['rps']:>8.0f}{row['p50_ms']:>9.2f}{row['p99_ms']:>9.2f}"
-              f"{row['errors']:>7}{cpu:>11}{new:>13}")
-    half = samples[len(samples) // 2:] or [rss_after]
-    print(f"  server RSS: {rss_before:.1f} MiB after warm-up, {rss_after:.1f} MiB after the load "
-          f"({rss_after - rss_before:+.1f} MiB); over the second half of the load "
-          f"{min(half):.1f} to {max(half):.1f} MiB")
-    print(f"  CPU per request: unci is {figures['cpu_ratio_unci_over_bare_aiohttp']}x the bare "
-          f"aiohttp proxy; the bare upstream serves {figures['throughput_ratio_direct_over_unci']}x "
-          f"unci's requests/s; one call through unci takes {figures['added_ms_per_call']} ms more")
+        new = f"{row['upstream_connections_per_100']:.2f}" if "upstream_connections_per_100" in row else "-"
+        print(
+            f"  {name:32}{row['rps']:>8.0f}{row['p50_ms']:>9.2f}{row['p99_ms']:>9.2f}"
+            f"{row['errors']:>7}{cpu:>11}{new:>13}"
+        )
+    half = samples[len(samples) // 2 :] or [rss_after]
+    print(
+        f"  server RSS: {rss_before:.1f} MiB after warm-up, {rss_after:.1f} MiB after the load "
+        f"({rss_after - rss_before:+.1f} MiB); over the second half of the load "
+        f"{min(half):.1f} to {max(half):.1f} MiB"
+    )
+    print(
+        f"  CPU per request: unci is {figures['cpu_ratio_unci_over_bare_aiohttp']}x the bare "
+        f"aiohttp proxy; the bare upstream serves {figures['throughput_ratio_direct_over_unci']}x "
+        f"unci's requests/s; one call through unci takes {figures['added_ms_per_call']} ms more"
+    )
 
 
 if __name__ == "__main__":

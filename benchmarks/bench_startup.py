@@ -23,7 +23,8 @@ COMMANDS: dict[str, list[str]] = {
     "unci providers (github only)": ["env", "UNCI_PLUGINS=github", UNCI, "providers"],
     "unci providers (all nine)": [UNCI, "providers"],
     "unci providers, asserting httpx unimported": [
-        sys.executable, "-c",
+        sys.executable,
+        "-c",
         "import sys; from unci.cli import main\n"
         "try: main(['providers'])\n"
         "except SystemExit: pass\n"

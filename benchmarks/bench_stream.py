@@ -21,17 +21,34 @@ def main() -> None:
     size = int(sys.argv[1]) if len(sys.argv) > 1 else 200
     with upstream() as url:
         results = {}
-        for label, mb, fmt in (("stream, 10 MB body", 10, "stream"),
-                               (f"stream, {size} MB body", size, "stream"),
-                               (f"raw, {size} MB body", size, "raw")):
-            cmd = [UNCI, "jobs", "get", f"huge-{mb}", "-P", "github", "-p", "owner=o", "-p",
-                   "repo_id=r", "--base-url", url, "--format", fmt, "--max-body", "4GiB"]
+        for label, mb, fmt in (
+            ("stream, 10 MB body", 10, "stream"),
+            (f"stream, {size} MB body", size, "stream"),
+            (f"raw, {size} MB body", size, "raw"),
+        ):
+            cmd = [
+                UNCI,
+                "jobs",
+                "get",
+                f"huge-{mb}",
+                "-P",
+                "github",
+                "-p",
+                "owner=o",
+                "-p",
+                "repo_id=r",
+                "--base-url",
+                url,
+                "--format",
+                fmt,
+                "--max-body",
+                "4GiB",
+            ]
             results[label] = run_peak(cmd)
     base = results["stream, 10 MB body"][1]
     print("peak RSS of `unci jobs get --format stream|raw` on a large body (local upstream)")
     for label, (secs, peak) in results.items():
-        print(f"  {label:<22} {peak:7.1f} MiB peak ({peak / base:4.2f}x the 10 MB stream)   "
-              f"{secs:5.2f} s")
+        print(f"  {label:<22} {peak:7.1f} MiB peak ({peak / base:4.2f}x the 10 MB stream)   {secs:5.2f} s")
     for fmt in ("stream", "raw"):
         peak = results[f"{fmt}, {size} MB body"][1]
         print(f"  {fmt} peak under 64 MiB: {'yes' if peak < 64 else 'NO'}")

@@ -66,10 +66,10 @@ class Handler(BaseHTTPRequestHandler):
             headers = {}
             if page < pages:
                 host = self.headers["Host"]
-                headers["Link"] = (f'<http://{host}{url.path}?filter=all&per_page={PER_PAGE}'
-                                   f'&page={page + 1}>; rel="next"')
-            return self._send(json.dumps({"total_count": pages * PER_PAGE, "jobs": jobs}).encode(),
-                              headers)
+                headers["Link"] = (
+                    f'<http://{host}{url.path}?filter=all&per_page={PER_PAGE}&page={page + 1}>; rel="next"'
+                )
+            return self._send(json.dumps({"total_count": pages * PER_PAGE, "jobs": jobs}).encode(), headers)
         self.send_response(404)
         self.send_header("Content-Length", "2")
         self.end_headers()
@@ -82,7 +82,7 @@ class Handler(BaseHTTPRequestHandler):
         step = json.dumps(JOB["steps"][0]).encode() + b","
         total = megabytes * 1024 * 1024
         count = max(1, (total - len(head) - 2) // len(step))
-        tail = json.dumps(JOB["steps"][0]).encode() + b"]" + head[len(head):] + b"}"
+        tail = json.dumps(JOB["steps"][0]).encode() + b"]" + head[len(head) :] + b"}"
         length = len(head) + len(step) * (count - 1) + len(tail)
         self.send_response(200)
         self.send_header("Content-Type", "application/json")

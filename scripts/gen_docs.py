@@ -21,11 +21,30 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
-PROVIDERS = ["github", "circleci", "travis", "bitbucket", "buddy", "gitlab", "buildkite", "jenkins",
-             "azure-devops"]
+PROVIDERS = [
+    "github",
+    "circleci",
+    "travis",
+    "bitbucket",
+    "buddy",
+    "gitlab",
+    "buildkite",
+    "jenkins",
+    "azure-devops",
+]
 GH = ["jobs", "get", "399444496", "-P", "github", "-p", "owner=octo-org", "-p", "repo_id=octo-repo"]
-GH_LIST = ["jobs", "list", "-P", "github", "-p", "owner=octo-org", "-p", "repo_id=octo-repo",
-           "-p", "build=29679449"]
+GH_LIST = [
+    "jobs",
+    "list",
+    "-P",
+    "github",
+    "-p",
+    "owner=octo-org",
+    "-p",
+    "repo_id=octo-repo",
+    "-p",
+    "build=29679449",
+]
 
 
 def run(args: list[str], cassette: str) -> tuple[str, str, int]:
@@ -44,8 +63,11 @@ def run(args: list[str], cassette: str) -> tuple[str, str, int]:
     # Cursors are signed; a fixed key keeps the example cursors the same from run to run.
     saved = os.environ.get("UNCI_CURSOR_KEY")
     os.environ["UNCI_CURSOR_KEY"] = "a key for the documentation examples only"
-    with player.use_cassette(cassette, allow_playback_repeats=True), redirect_stdout(wrapper), \
-            redirect_stderr(err):
+    with (
+        player.use_cassette(cassette, allow_playback_repeats=True),
+        redirect_stdout(wrapper),
+        redirect_stderr(err),
+    ):
         try:
             cli.main(args=args, prog_name="unci", standalone_mode=False)
         except SystemExit as exc:
@@ -65,9 +87,15 @@ def _shell(args: list[str]) -> str:
     return "unci " + " ".join(shlex.quote(a) for a in args)
 
 
-def example(title: str, args: list[str], cassette: str, lang: str = "json",
-            stream: str = "stdout", limit: int | None = None,
-            elide_data: bool = False) -> str:
+def example(
+    title: str,
+    args: list[str],
+    cassette: str,
+    lang: str = "json",
+    stream: str = "stdout",
+    limit: int | None = None,
+    elide_data: bool = False,
+) -> str:
     stdout, stderr, code = run(args, cassette)
     text = stdout if stream == "stdout" else stderr
     if elide_data:  # the provider's body is long and shown under raw; keep the envelope readable
@@ -83,8 +111,7 @@ def example(title: str, args: list[str], cassette: str, lang: str = "json",
     intro = f"{title}{exit_note}:\n\n" if title or exit_note else ""
     if not title and exit_note:
         intro = f"Exit code {code}:\n\n"
-    return (f"{intro}```console\n$ {_shell(args)}\n```\n\n"
-            f"```{lang}\n{text.rstrip()}\n```\n")
+    return f"{intro}```console\n$ {_shell(args)}\n```\n\n```{lang}\n{text.rstrip()}\n```\n"
 
 
 FORMAT_TABLE = """| format | what you get |
@@ -136,47 +163,79 @@ def formats_md() -> str:
         "## raw\n",
         example("The provider's body, byte for byte", [*GH, "--format", "raw"], job, limit=12),
         "## stream\n",
-        example("Same bytes as raw, passed through in chunks", [*GH, "--format", "stream"], job,
-                limit=5),
+        example("Same bytes as raw, passed through in chunks", [*GH, "--format", "stream"], job, limit=5),
         "## debug\n",
-        example("The request and response, credentials redacted",
-                [*GH, "--format", "debug", "--token", "ghp_example_token", "--exclude-field",
-                 "remote_data"], job, elide_data=True),
+        example(
+            "The request and response, credentials redacted",
+            [*GH, "--format", "debug", "--token", "ghp_example_token", "--exclude-field", "remote_data"],
+            job,
+            elide_data=True,
+        ),
         "## Options\n",
         "### Ignore remote data (`--ignore-remote-data`, Truto's `truto_ignore_remote_data`)\n",
         example("", [*GH, "--ignore-remote-data"], job),
         "### Exclude fields (`--exclude-field`, repeatable or comma-separated; `truto_exclude_fields`)\n",
         example("", [*GH, "--exclude-field", "remote_data,commit", "--exclude-field", "branch"], job),
-        example("An unknown field name is an error listing the valid ones",
-                [*GH, "--exclude-field", "colour"], job, lang="text", stream="stderr"),
+        example(
+            "An unknown field name is an error listing the valid ones",
+            [*GH, "--exclude-field", "colour"],
+            job,
+            lang="text",
+            stream="stderr",
+        ),
         "### Remote query (`--remote-query key=value`, repeatable; Truto's `remote_query[key]=value`)\n",
         "Passed to the provider's query string untouched, URL-encoded: "
         "`--remote-query filter=all` sends `?filter=all`, and "
         "`--remote-query 'q=a b&c'` sends `?q=a+b%26c`. On a list call it applies to the first "
         "page; the cursor carries it on.\n",
         "## For people: `--output table`\n",
-        example("The normalized fields as an aligned table", [*GH, "--output", "table",
-                                                               "--exclude-field", "created_at"],
-                job, lang="text"),
+        example(
+            "The normalized fields as an aligned table",
+            [*GH, "--output", "table", "--exclude-field", "created_at"],
+            job,
+            lang="text",
+        ),
         "## Errors for programs: `--error-format json`\n",
         "Errors go to stderr. With `--error-format json` (and always with `--format debug`) they\n"
         "are Truto's envelope `{statusCode, error, message}`; a provider's error adds\n"
         "`remote_error: true` (and Truto's `truto_is_remote_error: true`), the provider's\n"
         "`remote_status` and its body as `raw_response`.\n",
-        example("", ["jobs", "get", "1", "-P", "github", "-p", "owner=octo-org", "-p",
-                     "repo_id=octo-repo", "--error-format", "json"], "github/cassettes/not_found.yaml",
-                stream="stderr"),
-        example("Missing parameters are a 400 naming each", ["jobs", "get", "1", "-P", "github",
-                                                             "--error-format", "json"],
-                "github/cassettes/not_found.yaml", stream="stderr"),
+        example(
+            "",
+            [
+                "jobs",
+                "get",
+                "1",
+                "-P",
+                "github",
+                "-p",
+                "owner=octo-org",
+                "-p",
+                "repo_id=octo-repo",
+                "--error-format",
+                "json",
+            ],
+            "github/cassettes/not_found.yaml",
+            stream="stderr",
+        ),
+        example(
+            "Missing parameters are a 400 naming each",
+            ["jobs", "get", "1", "-P", "github", "--error-format", "json"],
+            "github/cassettes/not_found.yaml",
+            stream="stderr",
+        ),
         "## Lists\n",
-        "`unci jobs list` prints `{\"result\": [...], \"next_cursor\": ...}`; pass the cursor back\n"
+        '`unci jobs list` prints `{"result": [...], "next_cursor": ...}`; pass the cursor back\n'
         "with `--cursor`. `--all` follows every page and prints JSON Lines, one job a line.\n",
-        example("One page", [*GH_LIST, "--limit", "1", "--ignore-remote-data"],
-                "github/cassettes/list_jobs.yaml"),
-        example("Every page, one job a line", [*GH_LIST, "--page-size", "1", "--all",
-                                                "--format", "normalized"],
-                "github/cassettes/list_jobs.yaml", lang="jsonl"),
+        example(
+            "One page", [*GH_LIST, "--limit", "1", "--ignore-remote-data"], "github/cassettes/list_jobs.yaml"
+        ),
+        example(
+            "Every page, one job a line",
+            [*GH_LIST, "--page-size", "1", "--all", "--format", "normalized"],
+            "github/cassettes/list_jobs.yaml",
+            lang="jsonl",
+        ),
     ]
     return "\n".join(parts)
 
@@ -199,7 +258,7 @@ def providers_md() -> str:
         "distribution, discovered through the `unci` entry-point group. The first five are the\n"
         "providers of Truto's unified jobs endpoint, with Truto's parameter names; the last four\n"
         "go beyond it. Until the distributions are on PyPI, build them into `dist/` and install\n"
-        "from there (`pip install --find-links dist unci-github`, or `export PIP_FIND_LINKS=\"$PWD/dist\"`\n"
+        'from there (`pip install --find-links dist unci-github`, or `export PIP_FIND_LINKS="$PWD/dist"`\n'
         "once, and every `pip install unci-<provider>` below works as printed): see the README's\n"
         "Install section.\n",
         "## Field support\n",
@@ -218,18 +277,22 @@ def providers_md() -> str:
         out += [
             f"## {row['title']} (`{name}`)\n",
             f"- Distribution: `unci-{name}`",
-            "- Params for `jobs get`: " + (", ".join(
-                f"`{p['name']}` ({p['description']})" for p in row["params"]) or "none"),
-            "- Params for `jobs list`: " + (", ".join(
-                f"`{p.name}` ({p.description})" for p in list_params) or "none"),
+            "- Params for `jobs get`: "
+            + (", ".join(f"`{p['name']}` ({p['description']})" for p in row["params"]) or "none"),
+            "- Params for `jobs list`: "
+            + (", ".join(f"`{p.name}` ({p.description})" for p in list_params) or "none"),
             f"- Credentials: {row['auth']}",
             "- Token variables: " + ", ".join(f"`{v}`" for v in row["token_env"]),
             f"- API root: `{row['base_url']}`"
-            + (" (also: " + ", ".join(f"`{k}` = `{v}`" for k, v in row["base_urls"].items())
-               + ")" if row["base_urls"] else "")
+            + (
+                " (also: " + ", ".join(f"`{k}` = `{v}`" for k, v in row["base_urls"].items()) + ")"
+                if row["base_urls"]
+                else ""
+            )
             + f"; override with `--base-url` or `UNCI_{name.upper().replace('-', '_')}_BASE_URL`",
-            f"- Self-hosted API root: `{row['self_hosted']}`" if row["self_hosted"] else
-            "- Self-hosted: none (hosted service only)",
+            f"- Self-hosted API root: `{row['self_hosted']}`"
+            if row["self_hosted"]
+            else "- Self-hosted: none (hosted service only)",
             f"- Provider docs: {row['docs_url']}" if row["docs_url"] else "",
             "",
         ]
@@ -299,13 +362,20 @@ def cli_md() -> str:
 
     from unci.cli import cli
 
-    out = ["# CLI reference\n",
-           "<!-- Generated by scripts/gen_docs.py from click's own help; do not edit by hand. -->\n",
-           CLI_CONVENTIONS]
+    out = [
+        "# CLI reference\n",
+        "<!-- Generated by scripts/gen_docs.py from click's own help; do not edit by hand. -->\n",
+        CLI_CONVENTIONS,
+    ]
 
     def walk(command: click.Command, path: list[str]) -> None:
-        ctx = click.Context(command, info_name=" ".join(path), terminal_width=100,
-                            max_content_width=100, help_option_names=["-h", "--help"])
+        ctx = click.Context(
+            command,
+            info_name=" ".join(path),
+            terminal_width=100,
+            max_content_width=100,
+            help_option_names=["-h", "--help"],
+        )
         out.append(f"{'#' * min(len(path) + 1, 4)} `{' '.join(path)}`\n")
         out.append("```text\n" + command.get_help(ctx).rstrip() + "\n```\n")
         if isinstance(command, click.Group):
@@ -331,7 +401,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="gen_docs.py",
         description="Regenerate docs/formats.md, docs/providers.md and docs/cli.md from the code "
-        "and the cassettes (tests/test_docs.py fails while they differ).")
+        "and the cassettes (tests/test_docs.py fails while they differ).",
+    )
     parser.parse_args(argv)
     DOCS.mkdir(exist_ok=True)
     for name, make in GENERATED.items():

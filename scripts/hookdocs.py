@@ -41,7 +41,7 @@ def parse(doc: str) -> tuple[str, dict[str, str], str]:
             params[current] = field.group(2)
         elif line.startswith(":return:"):
             current = ":return:"
-            returns = line[len(":return:"):].strip()
+            returns = line[len(":return:") :].strip()
         elif current and line:
             if current == ":return:":
                 returns += " " + line
@@ -58,8 +58,7 @@ def hooks() -> list[tuple[str, inspect.Signature, str]]:
     """(name, signature, docstring) of every hookspec, in the order of the source."""
     from unci import hookspecs
 
-    specs = [(name, fn) for name, fn in vars(hookspecs).items()
-             if callable(fn) and hasattr(fn, "unci_spec")]
+    specs = [(name, fn) for name, fn in vars(hookspecs).items() if callable(fn) and hasattr(fn, "unci_spec")]
     specs.sort(key=lambda item: item[1].__code__.co_firstlineno)
     return [(name, inspect.signature(fn), fn.__doc__ or "") for name, fn in specs]
 
@@ -95,8 +94,7 @@ def replace_section(text: str, section: str) -> str:
 def main(argv: list[str]) -> int:
     section = render()
     if "--write" in argv:
-        GUIDE.write_text(replace_section(GUIDE.read_text(encoding="utf-8"), section),
-                         encoding="utf-8")
+        GUIDE.write_text(replace_section(GUIDE.read_text(encoding="utf-8"), section), encoding="utf-8")
     else:
         sys.stdout.write(section)
     return 0

@@ -6,8 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def install(site: Path, dist: str, version: str, entry_points: dict[str, str],
-            modules: dict[str, str]) -> None:
+def install(
+    site: Path, dist: str, version: str, entry_points: dict[str, str], modules: dict[str, str]
+) -> None:
     info = site / f"{dist.replace('-', '_')}-{version}.dist-info"
     info.mkdir(parents=True)
     (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n")
@@ -17,7 +18,7 @@ def install(site: Path, dist: str, version: str, entry_points: dict[str, str],
         (site / f"{module}.py").write_text(source)
 
 
-GOOD = '''
+GOOD = """
 from unci.plugin import Job, Provider, ProviderInfo, segment
 
 
@@ -33,4 +34,4 @@ class Fake(Provider):
 
 
 provider = Fake()
-'''
+"""

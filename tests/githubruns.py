@@ -20,17 +20,31 @@ def stamp(when: datetime) -> str:
     return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def run(number: int, *, branch: str = "main", conclusion: str = "success",
-        hours_ago: float | None = None) -> dict:
+def run(
+    number: int, *, branch: str = "main", conclusion: str = "success", hours_ago: float | None = None
+) -> dict:
     """Run ``number`` (0 is the newest), created ``number`` hours before NEWEST."""
     created = NEWEST - timedelta(hours=number if hours_ago is None else hours_ago)
-    return {**RUN, "id": 5000 - number, "run_number": 900 - number, "head_branch": branch,
-            "conclusion": conclusion, "created_at": stamp(created),
-            "run_started_at": stamp(created), "updated_at": stamp(created + timedelta(minutes=4))}
+    return {
+        **RUN,
+        "id": 5000 - number,
+        "run_number": 900 - number,
+        "head_branch": branch,
+        "conclusion": conclusion,
+        "created_at": stamp(created),
+        "run_started_at": stamp(created),
+        "updated_at": stamp(created + timedelta(minutes=4)),
+    }
 
 
-def serve_runs(server: LocalServer, runs: list[dict], per_page: int | None = None, *,
-               delay: float = 0.0, jobs_per_run: int = 0) -> None:
+def serve_runs(
+    server: LocalServer,
+    runs: list[dict],
+    per_page: int | None = None,
+    *,
+    delay: float = 0.0,
+    jobs_per_run: int = 0,
+) -> None:
     """The runs in the order given (newest first), paged as GitHub pages them: ``per_page``
     (default 30, at most 100, or forced by ``per_page`` here) and ``page``, linked by ``Link``.
     Filters are ignored, as if the provider could not apply them: the core must. With
@@ -40,7 +54,7 @@ def serve_runs(server: LocalServer, runs: list[dict], per_page: int | None = Non
         query = dict(parse_qsl(urlsplit(path).query))
         size = per_page or min(int(query.get("per_page", 30)), 100)
         number = int(query.get("page", 1))
-        page = runs[(number - 1) * size:number * size]
+        page = runs[(number - 1) * size : number * size]
         headers = {"Content-Type": "application/json"}
         if number * size < len(runs):
             headers["Link"] = f'<{server.url}{RUNS}?per_page={size}&page={number + 1}>; rel="next"'
@@ -49,11 +63,14 @@ def serve_runs(server: LocalServer, runs: list[dict], per_page: int | None = Non
 
     server.handle(RUNS, answer)
     for r in runs if jobs_per_run else ():
-        jobs = [{**JOB, "id": r["id"] * 100 + i, "run_id": r["id"], "head_branch": r["head_branch"]}
-                for i in range(jobs_per_run)]
-        server.route(f"{RUNS}/{r['id']}/jobs",
-                     Reply(body=json.dumps({"total_count": len(jobs), "jobs": jobs}).encode(),
-                           delay=delay))
+        jobs = [
+            {**JOB, "id": r["id"] * 100 + i, "run_id": r["id"], "head_branch": r["head_branch"]}
+            for i in range(jobs_per_run)
+        ]
+        server.route(
+            f"{RUNS}/{r['id']}/jobs",
+            Reply(body=json.dumps({"total_count": len(jobs), "jobs": jobs}).encode(), delay=delay),
+        )
 
 
 def runs_requests(server: LocalServer) -> list[str]:

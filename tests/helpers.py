@@ -14,9 +14,7 @@ from unci.plugins import registry
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Credentials-bearing request headers of every provider; none may ever reach a cassette.
-SECRET_HEADERS = ["authorization", "circle-token", "private-token", "cookie", "x-api-key",
-                  "travis-api-token"]
-
+SECRET_HEADERS = ["authorization", "circle-token", "private-token", "cookie", "x-api-key", "travis-api-token"]
 
 
 def cassette_body(provider: str, cassette: str, index: int = 0) -> bytes:

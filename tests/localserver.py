@@ -99,13 +99,16 @@ class LocalServer:
                     self.close_connection = True
 
             def _drip(self, reply: Reply) -> None:
-                head = [f"HTTP/1.1 {reply.status} X", f"Content-Length: {len(reply.body)}",
-                        *(f"{k}: {v}" for k, v in reply.headers.items())]
+                head = [
+                    f"HTTP/1.1 {reply.status} X",
+                    f"Content-Length: {len(reply.body)}",
+                    *(f"{k}: {v}" for k, v in reply.headers.items()),
+                ]
                 whole = ("\r\n".join(head) + "\r\n\r\n").encode() + reply.body
                 self.close_connection = True
                 for i in range(len(whole)):
                     try:
-                        self.wfile.write(whole[i:i + 1])
+                        self.wfile.write(whole[i : i + 1])
                         self.wfile.flush()
                     except OSError:
                         return
@@ -118,8 +121,9 @@ class LocalServer:
         self._httpd.daemon_threads = True
         # A client that hangs up early (a size cap, a timeout) is expected, not worth a traceback.
         self._httpd.handle_error = lambda request, client_address: None  # type: ignore[method-assign]
-        threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02},
-                         daemon=True).start()
+        threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        ).start()
 
     def stop(self) -> None:
         if self._httpd is not None:

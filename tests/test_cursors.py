@@ -21,15 +21,36 @@ PAGE1 = cassette_body("github", "list_jobs", 0)
 PAGE2 = cassette_body("github", "list_jobs", 1)
 LIST_PATH = "/repos/o/r/actions/runs/7/jobs"
 TOKEN = "ghp_CURSORTOKEN0123456789"
-ARGS = ["jobs", "list", "-P", "github", "-p", "owner=o", "-p", "repo_id=r", "-p", "build=7",
-        "--token", TOKEN, "--retries", "0"]
+ARGS = [
+    "jobs",
+    "list",
+    "-P",
+    "github",
+    "-p",
+    "owner=o",
+    "-p",
+    "repo_id=r",
+    "-p",
+    "build=7",
+    "--token",
+    TOKEN,
+    "--retries",
+    "0",
+]
 
 
 @pytest.fixture
 def paged(server: LocalServer) -> LocalServer:
-    server.route(LIST_PATH, Reply(body=PAGE1, headers={
-        "Content-Type": "application/json",
-        "Link": f'<{server.url}/next/page?page=2>; rel="next"'}))
+    server.route(
+        LIST_PATH,
+        Reply(
+            body=PAGE1,
+            headers={
+                "Content-Type": "application/json",
+                "Link": f'<{server.url}/next/page?page=2>; rel="next"',
+            },
+        ),
+    )
     server.route("/next/page", Reply(body=PAGE2))
     return server
 
@@ -58,12 +79,15 @@ def test_a_cursor_resumes_with_the_providers_headers(paged: LocalServer) -> None
     assert TOKEN not in cursor and TOKEN.encode() not in unb64(cursor.split(".")[0])
 
 
-@pytest.mark.parametrize("change", [
-    {"path": "/user"},
-    {"path": "/next/page", "query": [["page", "3"]]},
-    {"skip": 1},
-    {"headers": {"Host": "other.example", "X-HTTP-Method-Override": "DELETE"}},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"path": "/user"},
+        {"path": "/next/page", "query": [["page", "3"]]},
+        {"skip": 1},
+        {"headers": {"Host": "other.example", "X-HTTP-Method-Override": "DELETE"}},
+    ],
+)
 def test_an_altered_cursor_is_refused_before_any_request(paged: LocalServer, change) -> None:
     body, _, mac = first_cursor(paged).partition(".")
     forged = b64(json.dumps({**json.loads(unb64(body)), **change}).encode()) + "." + mac
@@ -76,8 +100,18 @@ def test_an_altered_cursor_is_refused_before_any_request(paged: LocalServer, cha
 
 def test_an_unsigned_cursor_with_headers_is_refused(paged: LocalServer) -> None:
     """The old form: path, query and headers in plain base64 JSON."""
-    old = b64(json.dumps({"v": 1, "provider": "github", "path": "/user", "query": [],
-                          "headers": {"Host": "intranet.example"}, "skip": 0}).encode())
+    old = b64(
+        json.dumps(
+            {
+                "v": 1,
+                "provider": "github",
+                "path": "/user",
+                "query": [],
+                "headers": {"Host": "intranet.example"},
+                "skip": 0,
+            }
+        ).encode()
+    )
     result = run_cli(*ARGS, "--base-url", paged.url, "--cursor", old)
     assert result.exit_code == 2 and paged.requests == []
 
@@ -91,8 +125,21 @@ def test_a_cursor_is_bound_to_its_api_root(paged: LocalServer) -> None:
 
 def test_a_cursor_is_bound_to_its_account(paged: LocalServer) -> None:
     for name in ("a", "b"):
-        added = run_cli("accounts", "add", name, "-P", "github", "--token-env", "GH_T",
-                        "--base-url", paged.url, "-p", "owner=o", "-p", "repo_id=r")
+        added = run_cli(
+            "accounts",
+            "add",
+            name,
+            "-P",
+            "github",
+            "--token-env",
+            "GH_T",
+            "--base-url",
+            paged.url,
+            "-p",
+            "owner=o",
+            "-p",
+            "repo_id=r",
+        )
         assert added.exit_code == 0, added.output
     env = {"GH_T": TOKEN}
     listing = ["jobs", "list", "-p", "build=7", "--retries", "0"]
@@ -105,8 +152,9 @@ def test_a_cursor_is_bound_to_its_account(paged: LocalServer) -> None:
     assert len(paged.requests) == requests
 
 
-@pytest.mark.parametrize("cursor", ["x" * 100_000, "é" * 50, "\x00", ".", "..", "a.b", "=" * 9,
-                                    "e30.e30", "%ff", "😀.😀"])
+@pytest.mark.parametrize(
+    "cursor", ["x" * 100_000, "é" * 50, "\x00", ".", "..", "a.b", "=" * 9, "e30.e30", "%ff", "😀.😀"]
+)
 def test_odd_cursors_are_usage_errors(paged: LocalServer, cursor: str) -> None:
     result = run_cli(*ARGS, "--base-url", paged.url, "--cursor", cursor)
     assert result.exit_code == 2, result.output
@@ -125,8 +173,12 @@ def test_the_key_is_kept_0600_next_to_the_accounts_file(paged: LocalServer) -> N
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
     # Another process (a later command) follows it: the key is the file's, not the process's.
     env = {**os.environ, "UNCI_PLUGINS": "github"}
-    done = subprocess.run([sys.executable, "-m", "unci", *ARGS, "--base-url", paged.url,
-                           "--cursor", cursor], capture_output=True, text=True, env=env)
+    done = subprocess.run(
+        [sys.executable, "-m", "unci", *ARGS, "--base-url", paged.url, "--cursor", cursor],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert done.returncode == 0, done.stderr
     assert paged.requests[-1].path == "/next/page?page=2"
 

@@ -43,8 +43,13 @@ def test_field_matrix_matches_plugin_declarations() -> None:
             assert {c for c, m in zip(columns, marks, strict=True) if m == "✓"} == declared - {"remote_data"}
 
 
-HOOKS = sorted(name for name in dir(hookspecs) if not name.startswith("_")
-               and callable(getattr(hookspecs, name)) and hasattr(getattr(hookspecs, name), "unci_spec"))
+HOOKS = sorted(
+    name
+    for name in dir(hookspecs)
+    if not name.startswith("_")
+    and callable(getattr(hookspecs, name))
+    and hasattr(getattr(hookspecs, name), "unci_spec")
+)
 
 
 def test_there_are_hooks() -> None:
@@ -73,8 +78,11 @@ def test_every_hook_has_a_test(hook: str) -> None:
 
 def _readme_commands() -> list[str]:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    return [line.strip() for line in text.split("## Quick start", 1)[1].split("##", 1)[0].splitlines()
-            if line.strip().startswith("python3 -m venv")]
+    return [
+        line.strip()
+        for line in text.split("## Quick start", 1)[1].split("##", 1)[0].splitlines()
+        if line.strip().startswith("python3 -m venv")
+    ]
 
 
 def test_readme_quick_start_has_two_commands_and_ci_runs_the_test_one() -> None:
@@ -102,9 +110,24 @@ def test_site_builds_in_strict_mode(tmp_path: Path) -> None:
     """mkdocs --strict: every page in the nav exists, no broken link, no orphan page."""
     import subprocess
 
-    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet",
-                           "-f", str(ROOT / "mkdocs.yml"), "-d", str(tmp_path / "site")],
-                          capture_output=True, text=True, check=False, cwd=ROOT)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            "--strict",
+            "--quiet",
+            "-f",
+            str(ROOT / "mkdocs.yml"),
+            "-d",
+            str(tmp_path / "site"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert (tmp_path / "site" / "providers" / "index.html").is_file()
 
@@ -114,11 +137,16 @@ def test_nothing_in_the_repository_points_at_documents_outside_it() -> None:
     import re
     import subprocess
 
-    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
-                             check=True).stdout.split()
-    outside = re.compile("|".join((r"\.\./" + "shared", "shared/" + "reference",
-                                   r"\b(?:DESIGN|MAPPING|NOTES)\." + "md")))
-    found = [name for name in tracked
-             if name.endswith((".py", ".md", ".toml", ".yaml", ".yml", ".txt", ".cfg"))
-             and outside.search((ROOT / name).read_text(encoding="utf-8", errors="replace"))]
+    tracked = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    outside = re.compile(
+        "|".join((r"\.\./" + "shared", "shared/" + "reference", r"\b(?:DESIGN|MAPPING|NOTES)\." + "md"))
+    )
+    found = [
+        name
+        for name in tracked
+        if name.endswith((".py", ".md", ".toml", ".yaml", ".yml", ".txt", ".cfg"))
+        and outside.search((ROOT / name).read_text(encoding="utf-8", errors="replace"))
+    ]
     assert found == [] and (ROOT / "docs" / "mapping.md").is_file()

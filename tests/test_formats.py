@@ -20,8 +20,7 @@ def supported(case: Case) -> set[str]:
 
 
 def get(case: Case, *extra: str):
-    with_cassette = pytest.importorskip("vcr").VCR(record_mode="none",
-                                                   cassette_library_dir="plugins")
+    with_cassette = pytest.importorskip("vcr").VCR(record_mode="none", cassette_library_dir="plugins")
     with with_cassette.use_cassette(case.get_cassette, allow_playback_repeats=True):
         return run_cli(*case.get_args, *extra)
 
@@ -107,8 +106,9 @@ def test_table_output(case: Case) -> None:
 def test_remote_query_reaches_the_provider_encoded(case: Case, server) -> None:
     base = ["--base-url", server.url] if not case.base_url else []
     args = [a for a in case.get_args]
-    result = run_cli(*args, *base, "--remote-query", "filter=all", "--remote-query", "q=a b&c",
-                     "--retries", "0")
+    result = run_cli(
+        *args, *base, "--remote-query", "filter=all", "--remote-query", "q=a b&c", "--retries", "0"
+    )
     assert result.exit_code == 5  # the test server has no such route; what matters is what was sent
     path = server.requests[-1].path
     assert "filter=all" in path and "q=a+b%26c" in path
@@ -116,8 +116,7 @@ def test_remote_query_reaches_the_provider_encoded(case: Case, server) -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_errors_as_json_envelope(case: Case, server) -> None:
-    result = run_cli(*case.get_args, "--base-url", server.url, "--error-format", "json",
-                     "--retries", "0")
+    result = run_cli(*case.get_args, "--base-url", server.url, "--error-format", "json", "--retries", "0")
     assert result.exit_code == 5
     envelope = json.loads(result.stderr)
     assert envelope["statusCode"] == 404 and envelope["error"] == "Not Found"
@@ -129,12 +128,33 @@ def test_errors_as_json_envelope(case: Case, server) -> None:
 def test_debug_normalises_rate_limit_headers(server) -> None:
     from localserver import Reply
 
-    server.route("/repos/o/r/actions/jobs/1",
-                 Reply(body=cassette_body("github", "get_job"),
-                       headers={"Content-Type": "application/json", "X-RateLimit-Limit": "5000",
-                                "X-RateLimit-Remaining": "17", "X-RateLimit-Reset": "9999999999"}))
-    result = run_cli("jobs", "get", "1", "-P", "github", "-p", "owner=o", "-p", "repo_id=r",
-                     "--base-url", server.url, "--format", "debug")
+    server.route(
+        "/repos/o/r/actions/jobs/1",
+        Reply(
+            body=cassette_body("github", "get_job"),
+            headers={
+                "Content-Type": "application/json",
+                "X-RateLimit-Limit": "5000",
+                "X-RateLimit-Remaining": "17",
+                "X-RateLimit-Reset": "9999999999",
+            },
+        ),
+    )
+    result = run_cli(
+        "jobs",
+        "get",
+        "1",
+        "-P",
+        "github",
+        "-p",
+        "owner=o",
+        "-p",
+        "repo_id=r",
+        "--base-url",
+        server.url,
+        "--format",
+        "debug",
+    )
     headers = json.loads(result.stdout)["debug"]["responseHeaders"]
     assert headers["ratelimit-limit"] == "5000" and headers["ratelimit-remaining"] == "17"
     assert int(headers["ratelimit-reset"]) > 10**9 // 2  # seconds from now, not an epoch
@@ -142,8 +162,21 @@ def test_debug_normalises_rate_limit_headers(server) -> None:
 
 
 def test_debug_format_prints_errors_as_json(server) -> None:
-    result = run_cli("jobs", "get", "1", "-P", "github", "-p", "owner=o", "-p", "repo_id=r",
-                     "--base-url", server.url, "--format", "debug")
+    result = run_cli(
+        "jobs",
+        "get",
+        "1",
+        "-P",
+        "github",
+        "-p",
+        "owner=o",
+        "-p",
+        "repo_id=r",
+        "--base-url",
+        server.url,
+        "--format",
+        "debug",
+    )
     assert json.loads(result.stderr)["statusCode"] == 404
 
 
@@ -154,8 +187,10 @@ def test_python_render_of_every_format() -> None:
     from unci.commands import render
 
     case = CASES[0]
-    with vcr.VCR(record_mode="none", cassette_library_dir="plugins").use_cassette(
-            case.get_cassette), unci.Client() as client:
+    with (
+        vcr.VCR(record_mode="none", cassette_library_dir="plugins").use_cassette(case.get_cassette),
+        unci.Client() as client,
+    ):
         fetched = client.fetch(case.provider, case.job_id, params=case.params)
     assert render(fetched, "raw", ignore_remote_data=False, exclude=()) == cassette_body("github", "get_job")
     assert render(fetched, "normalized", ignore_remote_data=False, exclude=())["provider"] == "github"
@@ -185,12 +220,15 @@ def test_render_defaults_and_to_dict_agree_on_timestamps() -> None:
         assert {k: printed[k] for k in row} == row, case.provider
 
 
-@pytest.mark.parametrize(("provider", "field", "text"), [
-    ("github", "started_at", "2020-01-20T17:42:40Z"),  # whole seconds: no fraction invented
-    ("travis", "created_at", "2018-03-10T19:33:37.336Z"),  # milliseconds stay milliseconds
-    ("bitbucket", "started_at", "2023-02-20T09:23:31.978093Z"),  # microseconds kept
-    ("circleci", "stopped_at", "2020-12-24T13:00:08.894Z"),
-])
+@pytest.mark.parametrize(
+    ("provider", "field", "text"),
+    [
+        ("github", "started_at", "2020-01-20T17:42:40Z"),  # whole seconds: no fraction invented
+        ("travis", "created_at", "2018-03-10T19:33:37.336Z"),  # milliseconds stay milliseconds
+        ("bitbucket", "started_at", "2023-02-20T09:23:31.978093Z"),  # microseconds kept
+        ("circleci", "stopped_at", "2020-12-24T13:00:08.894Z"),
+    ],
+)
 def test_timestamps_keep_exactly_the_precision_given(provider: str, field: str, text: str) -> None:
     case = next(c for c in CASES if c.provider == provider)
     job = json.loads(get(case).stdout)

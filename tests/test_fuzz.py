@@ -34,9 +34,17 @@ from unci.listing import prepare_list, read_page
 from unci.plugins import registry
 
 EXAMPLES = int(os.environ.get("UNCI_FUZZ_EXAMPLES", "100"))
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                       HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
+)
 
 Path = tuple[str | int, ...]
 
@@ -60,67 +68,168 @@ class Spec:
 TIME = "time"
 SPECS: dict[str, Spec] = {
     "github": Spec(
-        "399444496", {"owner": "octo-org", "repo_id": "octo-repo"},
+        "399444496",
+        {"owner": "octo-org", "repo_id": "octo-repo"},
         {"owner": "octo-org", "repo_id": "octo-repo", "build": "29679449"},
-        {("id",): "int", ("name",): "str", ("run_id",): "int", ("head_sha",): "str",
-         ("head_branch",): "str", ("run_attempt",): "int", ("status",): "str",
-         ("conclusion",): "str", ("created_at",): TIME, ("started_at",): TIME,
-         ("completed_at",): TIME, ("html_url",): "str", ("steps",): "array"}),
+        {
+            ("id",): "int",
+            ("name",): "str",
+            ("run_id",): "int",
+            ("head_sha",): "str",
+            ("head_branch",): "str",
+            ("run_attempt",): "int",
+            ("status",): "str",
+            ("conclusion",): "str",
+            ("created_at",): TIME,
+            ("started_at",): TIME,
+            ("completed_at",): TIME,
+            ("html_url",): "str",
+            ("steps",): "array",
+        },
+    ),
     "circleci": Spec(
-        "155", {"project_slug": "gh/LF-Engineering/da-ds"},
+        "155",
+        {"project_slug": "gh/LF-Engineering/da-ds"},
         {"build": "fda08377-fe7e-46b1-8992-3a7aaecac9c3"},
-        {("number",): "int", ("name",): "str", ("status",): "str", ("created_at",): TIME,
-         ("started_at",): TIME, ("stopped_at",): TIME, ("latest_workflow",): "object",
-         ("latest_workflow", "id"): "str"}),
+        {
+            ("number",): "int",
+            ("name",): "str",
+            ("status",): "str",
+            ("created_at",): TIME,
+            ("started_at",): TIME,
+            ("stopped_at",): TIME,
+            ("latest_workflow",): "object",
+            ("latest_workflow", "id"): "str",
+        },
+    ),
     "travis": Spec(
-        "351778875", {}, {"build": "351778872"},
-        {("id",): "int", ("number",): "str", ("name",): "str", ("state",): "str",
-         ("build",): "object", ("build", "id"): "int", ("build", "@href"): "str",
-         ("commit",): "object", ("commit", "sha"): "str", ("commit", "ref"): "str",
-         ("config",): "object", ("created_at",): TIME, ("started_at",): TIME,
-         ("finished_at",): TIME, ("updated_at",): TIME}),
+        "351778875",
+        {},
+        {"build": "351778872"},
+        {
+            ("id",): "int",
+            ("number",): "str",
+            ("name",): "str",
+            ("state",): "str",
+            ("build",): "object",
+            ("build", "id"): "int",
+            ("build", "@href"): "str",
+            ("commit",): "object",
+            ("commit", "sha"): "str",
+            ("commit", "ref"): "str",
+            ("config",): "object",
+            ("created_at",): TIME,
+            ("started_at",): TIME,
+            ("finished_at",): TIME,
+            ("updated_at",): TIME,
+        },
+    ),
     "bitbucket": Spec(
         "{9b079475-6fed-40bb-b591-711351c12f71}",
         {"workspace_id": "likyh", "repo": "likyhphp", "build": "{2d91d69f-d84b-423d-ae4d-c1d3f2c27166}"},
         {"workspace_id": "likyh", "repo": "likyhphp", "build": "{2d91d69f-d84b-423d-ae4d-c1d3f2c27166}"},
-        {("uuid",): "str", ("name",): "str", ("pipeline",): "object", ("pipeline", "uuid"): "str",
-         ("state",): "object", ("state", "name"): "str", ("state", "result"): "object",
-         ("state", "result", "name"): "str", ("run_number",): "int", ("started_on",): TIME,
-         ("completed_on",): TIME}),
+        {
+            ("uuid",): "str",
+            ("name",): "str",
+            ("pipeline",): "object",
+            ("pipeline", "uuid"): "str",
+            ("state",): "object",
+            ("state", "name"): "str",
+            ("state", "result"): "object",
+            ("state", "result", "name"): "str",
+            ("run_number",): "int",
+            ("started_on",): TIME,
+            ("completed_on",): TIME,
+        },
+    ),
     "buddy": Spec(
-        "1", {"workspace": "buddy", "project": "company-website", "workflow": "2"},
+        "1",
         {"workspace": "buddy", "project": "company-website", "workflow": "2"},
-        {("id",): "int", ("status",): "str", ("comment",): "str", ("start_date",): TIME,
-         ("finish_date",): TIME, ("branch",): "object", ("branch", "name"): "str",
-         ("to_revision",): "object", ("to_revision", "revision"): "str"}),
+        {"workspace": "buddy", "project": "company-website", "workflow": "2"},
+        {
+            ("id",): "int",
+            ("status",): "str",
+            ("comment",): "str",
+            ("start_date",): TIME,
+            ("finish_date",): TIME,
+            ("branch",): "object",
+            ("branch", "name"): "str",
+            ("to_revision",): "object",
+            ("to_revision", "revision"): "str",
+        },
+    ),
     "gitlab": Spec(
-        "8", {"project": "1"}, {"project": "1", "build": "6"},
-        {("id",): "int", ("name",): "str", ("status",): "str", ("ref",): "str", ("tag",): "bool",
-         ("pipeline",): "object", ("pipeline", "id"): "int", ("pipeline", "sha"): "str",
-         ("commit",): "object", ("commit", "id"): "str", ("created_at",): TIME,
-         ("started_at",): TIME, ("finished_at",): TIME}),
+        "8",
+        {"project": "1"},
+        {"project": "1", "build": "6"},
+        {
+            ("id",): "int",
+            ("name",): "str",
+            ("status",): "str",
+            ("ref",): "str",
+            ("tag",): "bool",
+            ("pipeline",): "object",
+            ("pipeline", "id"): "int",
+            ("pipeline", "sha"): "str",
+            ("commit",): "object",
+            ("commit", "id"): "str",
+            ("created_at",): TIME,
+            ("started_at",): TIME,
+            ("finished_at",): TIME,
+        },
+    ),
     "buildkite": Spec(
         "b63254c0-3271-4a98-8270-7cfbd6c2f14e",
         {"organization": "my-great-org", "pipeline": "my-pipeline", "build": "1"},
         {"organization": "my-great-org", "pipeline": "my-pipeline", "build": "1"},
-        {("id",): "str", ("type",): "str", ("name",): "str", ("label",): "str",
-         ("state",): "str", ("created_at",): TIME, ("started_at",): TIME,
-         ("finished_at",): TIME},
-        picks=True),
+        {
+            ("id",): "str",
+            ("type",): "str",
+            ("name",): "str",
+            ("label",): "str",
+            ("state",): "str",
+            ("created_at",): TIME,
+            ("started_at",): TIME,
+            ("finished_at",): TIME,
+        },
+        picks=True,
+    ),
     "jenkins": Spec(
-        "14", {"job": "jobbb"}, {"job": "jobbb"},
-        {("number",): "int", ("fullDisplayName",): "str", ("displayName",): "str",
-         ("url",): "str", ("building",): "bool",
-         ("result",): "str", ("timestamp",): "int", ("duration",): "int",
-         ("actions",): "array"}),
+        "14",
+        {"job": "jobbb"},
+        {"job": "jobbb"},
+        {
+            ("number",): "int",
+            ("fullDisplayName",): "str",
+            ("displayName",): "str",
+            ("url",): "str",
+            ("building",): "bool",
+            ("result",): "str",
+            ("timestamp",): "int",
+            ("duration",): "int",
+            ("actions",): "array",
+        },
+    ),
     "azure-devops": Spec(
         "cfa20e98-6997-523c-4233-f0a7302c929f",
         {"organization": "johndoe", "project": "test-project", "build": "12"},
         {"organization": "johndoe", "project": "test-project", "build": "12"},
-        {("id",): "str", ("type",): "str", ("name",): "str", ("state",): "str",
-         ("result",): "str", ("attempt",): "int", ("startTime",): TIME, ("finishTime",): TIME,
-         ("parentId",): "str", ("order",): "int", ("issues",): "array"},
-        root=("records", 0), picks=True),
+        {
+            ("id",): "str",
+            ("type",): "str",
+            ("name",): "str",
+            ("state",): "str",
+            ("result",): "str",
+            ("attempt",): "int",
+            ("startTime",): TIME,
+            ("finishTime",): TIME,
+            ("parentId",): "str",
+            ("order",): "int",
+            ("issues",): "array",
+        },
+        root=("records", 0),
+        picks=True,
+    ),
 }
 PROVIDERS = sorted(SPECS)
 JOB_BODIES = {name: cassette_body(name, "get_job") for name in PROVIDERS}
@@ -150,8 +259,11 @@ def _call(provider: str, operation: str) -> Call:
     if key not in _CALLS:
         spec = SPECS[provider]
         target = resolve_target(provider, base_url="http://127.0.0.1:9")
-        _CALLS[key] = (prepare_get(target, spec.job_id, spec.get_params) if operation == "get"
-                       else prepare_list(target, spec.list_params)[0])
+        _CALLS[key] = (
+            prepare_get(target, spec.job_id, spec.get_params)
+            if operation == "get"
+            else prepare_list(target, spec.list_params)[0]
+        )
     return _CALLS[key]
 
 
@@ -162,8 +274,9 @@ def decode(provider: str, body: bytes) -> unci.Job:
 
 def page(provider: str, body: bytes, headers: dict[str, str] | None = None) -> unci.Page:
     """``read_page`` exactly as the clients call it, for the first page of a listing."""
-    return read_page(_call(provider, "list"),
-                     Answer(200, {"content-type": "application/json", **(headers or {})}, body))
+    return read_page(
+        _call(provider, "list"), Answer(200, {"content-type": "application/json", **(headers or {})}, body)
+    )
 
 
 def assert_whole(job: Any) -> None:
@@ -175,8 +288,10 @@ def assert_whole(job: Any) -> None:
     assert job.attempts is None or (type(job.attempts) is int), job
     for name in ("created_at", "started_at", "completed_at", "updated_at"):
         value = getattr(job, name)
-        assert value is None or (isinstance(value, datetime)
-                                 and value.utcoffset() == timedelta(0)), (name, job)
+        assert value is None or (isinstance(value, datetime) and value.utcoffset() == timedelta(0)), (
+            name,
+            job,
+        )
     assert isinstance(job.remote_data, msgspec.Raw)
     msgspec.json.decode(job.remote_data)  # the provider's object, still JSON
     msgspec.json.encode(job)  # and it renders: output must not be the first place it breaks
@@ -212,10 +327,21 @@ def outcome(provider: str, run: Callable[[], Any]) -> Any:
 #: Any JSON value: scalars of every kind (timestamps at the edges of the calendar among them),
 #: arrays and objects of them.
 JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(max_size=30)
-    | st.sampled_from(["2020-01-20T17:42:40Z", "0001-01-01T00:00:00+01:00",
-                       "9999-12-31T23:59:59-01:00", "", "null", "Mystery"]),
+    | st.sampled_from(
+        [
+            "2020-01-20T17:42:40Z",
+            "0001-01-01T00:00:00+01:00",
+            "9999-12-31T23:59:59-01:00",
+            "",
+            "null",
+            "Mystery",
+        ]
+    ),
     lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=8), kids, max_size=4),
     max_leaves=12,
 )
@@ -265,8 +391,11 @@ def reads_touch(provider: str, path: Path) -> bool:
 def named(message: str, path: Path) -> bool:
     """Whether msgspec's ``- at `$.a.b``` (or a plugin's own wording) names the field."""
     last = str(path[-1])
-    return bool(re.search(rf"`\$[^`]*\.{re.escape(last)}`", message)
-                or f"'{last}'" in message or f"`{last}`" in message)
+    return bool(
+        re.search(rf"`\$[^`]*\.{re.escape(last)}`", message)
+        or f"'{last}'" in message
+        or f"`{last}`" in message
+    )
 
 
 # --- the sample payloads are what the rest builds on -------------------------------------------
@@ -304,15 +433,28 @@ def test_random_bytes_never_crash(data: bytes) -> None:
 
 
 @FUZZ
-@given(link=st.text(max_size=60) | st.sampled_from([
-    '<http://[::1/x>; rel="next"', '<http://[x?page=2>; rel="next"', '<>; rel="next"',
-    '<https://api.example.com/x?page=%ZZ&page=>; rel="next"', '<?page=²>; rel=next']),
-    next_page=st.text(max_size=10))
+@given(
+    link=st.text(max_size=60)
+    | st.sampled_from(
+        [
+            '<http://[::1/x>; rel="next"',
+            '<http://[x?page=2>; rel="next"',
+            '<>; rel="next"',
+            '<https://api.example.com/x?page=%ZZ&page=>; rel="next"',
+            "<?page=²>; rel=next",
+        ]
+    ),
+    next_page=st.text(max_size=10),
+)
 def test_random_paging_headers_never_crash(link: str, next_page: str) -> None:
     """Link and x-next-page headers (GitHub, GitLab) are read from the answer: anything goes."""
     for provider in PROVIDERS:
-        outcome(provider, lambda provider=provider: page(
-            provider, LIST_BODIES[provider], {"link": link, "x-next-page": next_page}))
+        outcome(
+            provider,
+            lambda provider=provider: page(
+                provider, LIST_BODIES[provider], {"link": link, "x-next-page": next_page}
+            ),
+        )
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
@@ -375,8 +517,14 @@ def _list_items(provider: str, body: Any) -> list[Any]:
 
 #: List items read differently from the single job: CircleCI's list has its own shape.
 LISTED_READS: dict[str, dict[Path, str]] = {
-    "circleci": {("id",): "str", ("job_number",): "int", ("name",): "str", ("status",): "str",
-                 ("started_at",): TIME, ("stopped_at",): TIME},
+    "circleci": {
+        ("id",): "str",
+        ("job_number",): "int",
+        ("name",): "str",
+        ("status",): "str",
+        ("started_at",): TIME,
+        ("stopped_at",): TIME,
+    },
 }
 
 
@@ -479,8 +627,9 @@ def test_any_timestamp_with_an_offset_is_utc_or_named(when: datetime, where: tup
         assert refused(provider, path, lambda: decode(provider, body)) is None
         return
     assert_whole(got)
-    assert any(when == t for t in (got.created_at, got.started_at, got.completed_at,
-                                   got.updated_at) if t is not None)
+    assert any(
+        when == t for t in (got.created_at, got.started_at, got.completed_at, got.updated_at) if t is not None
+    )
 
 
 @pytest.mark.parametrize("provider", sorted({p for p, _ in _times()}))
@@ -502,8 +651,12 @@ def test_timestamps_without_a_utc_form_are_named(provider: str) -> None:
 
 def test_jenkins_epoch_milliseconds_out_of_range_are_named() -> None:
     problems = []
-    for name, value in [("timestamp", 10 ** 20), ("timestamp", -(10 ** 20)), ("duration", 10 ** 20),
-                        ("timestamp", 10 ** 400)]:
+    for name, value in [
+        ("timestamp", 10**20),
+        ("timestamp", -(10**20)),
+        ("duration", 10**20),
+        ("timestamp", 10**400),
+    ]:
         job = job_object("jenkins")
         job[name] = value
         body = with_job("jenkins", job)
@@ -533,7 +686,8 @@ def test_deep_nesting_is_refused_or_read(provider: str) -> None:
     for depth in (50, 5_000, 200_000):
         nested = b"[" * depth + b"]" * depth
         body = with_job(provider, {**job_object(provider), "unci_fuzz_deep": None}).replace(
-            b'"unci_fuzz_deep": null', b'"unci_fuzz_deep": ' + nested)
+            b'"unci_fuzz_deep": null', b'"unci_fuzz_deep": ' + nested
+        )
         got = outcome(provider, lambda body=body: decode(provider, body))
         if depth <= 50:
             assert got is not None  # shallow nesting in an unread field is just data
@@ -567,12 +721,14 @@ def test_a_broken_next_link_is_an_error_not_a_crash(server, provider: str) -> No
         set_at(body, path, value)
     target = resolve_target(provider, base_url=server.url)
     call, _ = prepare_list(target, SPECS[provider].list_params)
-    first = call.url[len(server.url):]
-    server.route(first, Reply(body=json.dumps(body).encode(),
-                              headers={"Content-Type": "application/json", **headers}))
+    first = call.url[len(server.url) :]
+    server.route(
+        first, Reply(body=json.dumps(body).encode(), headers={"Content-Type": "application/json", **headers})
+    )
     args = [a for k, v in SPECS[provider].list_params.items() for a in ("-p", f"{k}={v}")]
-    result = run_cli("jobs", "list", "-P", provider, *args, "--base-url", server.url, "--all",
-                     "--retries", "0")
+    result = run_cli(
+        "jobs", "list", "-P", provider, *args, "--base-url", server.url, "--all", "--retries", "0"
+    )
     assert "internal error" not in result.stderr and "Traceback" not in result.output
     assert "could not read" not in result.stderr, result.stderr  # a plugin bug, caught late
     assert result.exit_code in (0, 9), result.stderr
@@ -587,8 +743,9 @@ def test_a_broken_identity_answer_is_a_decode_error(server, body: bytes) -> None
     from localserver import Reply
 
     server.route("/user", Reply(body=body))
-    added = run_cli("accounts", "add", "gh", "-P", "github", "--token-env", "GH_CANARY",
-                    "--base-url", server.url)
+    added = run_cli(
+        "accounts", "add", "gh", "-P", "github", "--token-env", "GH_CANARY", "--base-url", server.url
+    )
     assert added.exit_code == 0, added.stderr
     result = run_cli("accounts", "test", "gh", env={"GH_CANARY": "t0ken"})
     assert result.exit_code == 9, result.stderr

@@ -84,8 +84,9 @@ def test_cursor_cannot_send_the_token_elsewhere(server) -> None:
     """Even a cursor unci signed for this very target is followed only on the API root."""
     target = resolve_target("github", base_url=server.url)
     cursor = encode_cursor(target, unci.Request(path="https://evil.example.com/steal"))
-    result = run_cli(*BY_NAME["github"].list_args, "--cursor", cursor, "--token", "ghp_secret",
-                     "--base-url", server.url)
+    result = run_cli(
+        *BY_NAME["github"].list_args, "--cursor", cursor, "--token", "ghp_secret", "--base-url", server.url
+    )
     assert result.exit_code == 2
     assert "refusing to follow 'https://evil.example.com/steal'" in result.stderr
     assert server.requests == [] and "ghp_secret" not in result.output
@@ -110,22 +111,55 @@ def _github_pages(server, pages: int, per_page: int, empty: bool = False) -> Non
     base = "/repos/o/r/actions/runs/9/jobs"
     for page in range(1, pages + 1):
         jobs = [] if empty else [{**job, "id": page * 1000 + i} for i in range(per_page)]
-        link = (f'<{server.url}{base}?filter=all&per_page={per_page}&page={page + 1}>; rel="next"'
-                if page < pages else "")
+        link = (
+            f'<{server.url}{base}?filter=all&per_page={per_page}&page={page + 1}>; rel="next"'
+            if page < pages
+            else ""
+        )
         query = f"?filter=all&per_page={per_page}" + (f"&page={page}" if page > 1 else "")
-        headers = {"Content-Type": "application/json", "Link": link} if link else {
-            "Content-Type": "application/json"}
-        server.route(base + query, Reply(body=json.dumps({"total_count": 0, "jobs": jobs}).encode(),
-                                         headers=headers))
+        headers = (
+            {"Content-Type": "application/json", "Link": link}
+            if link
+            else {"Content-Type": "application/json"}
+        )
+        server.route(
+            base + query, Reply(body=json.dumps({"total_count": 0, "jobs": jobs}).encode(), headers=headers)
+        )
 
 
 def test_empty_list(server) -> None:
     _github_pages(server, 1, 100, empty=True)
-    result = run_cli("jobs", "list", "-P", "github", "-p", "owner=o", "-p", "repo_id=r", "-p",
-                     "build=9", "--base-url", server.url)
+    result = run_cli(
+        "jobs",
+        "list",
+        "-P",
+        "github",
+        "-p",
+        "owner=o",
+        "-p",
+        "repo_id=r",
+        "-p",
+        "build=9",
+        "--base-url",
+        server.url,
+    )
     assert json.loads(result.stdout) == {"result": [], "next_cursor": None}
-    table = run_cli("jobs", "list", "-P", "github", "-p", "owner=o", "-p", "repo_id=r", "-p",
-                    "build=9", "--base-url", server.url, "--output", "table")
+    table = run_cli(
+        "jobs",
+        "list",
+        "-P",
+        "github",
+        "-p",
+        "owner=o",
+        "-p",
+        "repo_id=r",
+        "-p",
+        "build=9",
+        "--base-url",
+        server.url,
+        "--output",
+        "table",
+    )
     assert table.stdout.startswith("PROVIDER  ID")
 
 
@@ -145,8 +179,9 @@ def test_limit_smaller_than_a_page_resumes_mid_page(server) -> None:
 
 def test_iterator_fetches_pages_lazily(server) -> None:
     _github_pages(server, 3, 2)
-    jobs = unci.iter_jobs("github", params={"owner": "o", "repo_id": "r", "build": "9"},
-                          base_url=server.url, limit=2)
+    jobs = unci.iter_jobs(
+        "github", params={"owner": "o", "repo_id": "r", "build": "9"}, base_url=server.url, limit=2
+    )
     first = next(jobs)
     assert first.id == "1000" and len(server.requests) == 1
     rest = list(jobs)
@@ -156,9 +191,12 @@ def test_iterator_fetches_pages_lazily(server) -> None:
 
 async def test_async_iterator(server) -> None:
     _github_pages(server, 2, 2)
-    ids = [job.id async for job in unci.aiter_jobs(
-        "github", params={"owner": "o", "repo_id": "r", "build": "9"}, base_url=server.url,
-        limit=2)]
+    ids = [
+        job.id
+        async for job in unci.aiter_jobs(
+            "github", params={"owner": "o", "repo_id": "r", "build": "9"}, base_url=server.url, limit=2
+        )
+    ]
     assert ids == ["1000", "1001", "2000", "2001"]
 
 
@@ -166,37 +204,60 @@ def _jobs_by_id(server, ids: list[str], missing: set[str]) -> None:
     job = json.loads(cassette_body("github", "get_job"))
     for job_id in ids:
         if job_id not in missing:
-            server.route(f"/repos/o/r/actions/jobs/{job_id}",
-                         Reply(body=json.dumps({**job, "id": int(job_id)}).encode()))
+            server.route(
+                f"/repos/o/r/actions/jobs/{job_id}",
+                Reply(body=json.dumps({**job, "id": int(job_id)}).encode()),
+            )
 
 
 def test_get_jobs_keeps_order_and_reports_errors_per_item(server) -> None:
     ids = [str(i) for i in range(1, 21)]
     _jobs_by_id(server, ids, missing={"5", "13"})
-    results = unci.get_jobs("github", ids, params={"owner": "o", "repo_id": "r"},
-                            base_url=server.url, concurrency=4)
+    results = unci.get_jobs(
+        "github", ids, params={"owner": "o", "repo_id": "r"}, base_url=server.url, concurrency=4
+    )
     assert [r.id if isinstance(r, unci.Job) else None for r in results] == [
-        None if i in ("5", "13") else i for i in ids]
+        None if i in ("5", "13") else i for i in ids
+    ]
     assert isinstance(results[4], unci.NotFound) and "job '5' was not found" in results[4].message
 
 
 async def test_async_get_jobs(server) -> None:
     ids = [str(i) for i in range(1, 11)]
     _jobs_by_id(server, ids, missing={"3"})
-    results = await unci.aget_jobs("github", ids, params={"owner": "o", "repo_id": "r"},
-                                   base_url=server.url, concurrency=3)
+    results = await unci.aget_jobs(
+        "github", ids, params={"owner": "o", "repo_id": "r"}, base_url=server.url, concurrency=3
+    )
     assert [isinstance(r, unci.Job) for r in results] == [i != "3" for i in ids]
 
 
 def test_a_provider_pointing_next_at_the_same_page_does_not_loop(server) -> None:
     job = json.loads(cassette_body("github", "get_job"))
     base = "/repos/o/r/actions/runs/9/jobs"
-    server.route(base + "?filter=all&per_page=100", Reply(
-        body=json.dumps({"total_count": 1, "jobs": [job]}).encode(),
-        headers={"Content-Type": "application/json",
-                 "Link": f'<{server.url}{base}?filter=all&per_page=100>; rel="next"'}))
-    args = ["jobs", "list", "-P", "github", "-p", "owner=o", "-p", "repo_id=r", "-p", "build=9",
-            "--base-url", server.url]
+    server.route(
+        base + "?filter=all&per_page=100",
+        Reply(
+            body=json.dumps({"total_count": 1, "jobs": [job]}).encode(),
+            headers={
+                "Content-Type": "application/json",
+                "Link": f'<{server.url}{base}?filter=all&per_page=100>; rel="next"',
+            },
+        ),
+    )
+    args = [
+        "jobs",
+        "list",
+        "-P",
+        "github",
+        "-p",
+        "owner=o",
+        "-p",
+        "repo_id=r",
+        "-p",
+        "build=9",
+        "--base-url",
+        server.url,
+    ]
     every = run_cli(*args, "--all")
     assert every.exit_code == 0 and len(every.stdout.splitlines()) == 1
     debug = json.loads(run_cli(*args, "--format", "debug").stdout)["debug"]
@@ -219,10 +280,18 @@ def test_progress_on_a_terminal(server, monkeypatch, capsys) -> None:
 
     err = Tty()
     monkeypatch.setattr(sys, "stderr", err)
-    list_command(provider="github", params={"owner": "o", "repo_id": "r", "build": "9"},
-                 how=Rendering(ignore_remote_data=True), remote_query=(), client={},
-                 credentials={"base_url": server.url}, limit=None, page_size=2, cursor=None,
-                 follow_all=True)
+    list_command(
+        provider="github",
+        params={"owner": "o", "repo_id": "r", "build": "9"},
+        how=Rendering(ignore_remote_data=True),
+        remote_query=(),
+        client={},
+        credentials={"base_url": server.url},
+        limit=None,
+        page_size=2,
+        cursor=None,
+        follow_all=True,
+    )
     assert err.getvalue() == "\runci: 2 jobs, 1 page(s)\runci: 4 jobs, 2 page(s)\n"
     assert len(capsys.readouterr().out.splitlines()) == 4
 
@@ -244,9 +313,30 @@ def test_a_reader_that_goes_away_is_not_an_error(server) -> None:
     _github_pages(server, 5, 100)  # far more output than a pipe holds
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "unci", "jobs", "list", "-P", "github", "-p", "owner=o", "-p",
-         "repo_id=r", "-p", "build=9", "--base-url", server.url, "--all", "--limit", "100"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        [
+            sys.executable,
+            "-m",
+            "unci",
+            "jobs",
+            "list",
+            "-P",
+            "github",
+            "-p",
+            "owner=o",
+            "-p",
+            "repo_id=r",
+            "-p",
+            "build=9",
+            "--base-url",
+            server.url,
+            "--all",
+            "--limit",
+            "100",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
     first = proc.stdout.readline()
     proc.stdout.close()
     err = proc.stderr.read()

@@ -36,22 +36,35 @@ USER = "canary-user"
 BB = {"workspace_id": "likyh", "repo": "likyhphp", "build": "{2d91d69f-d84b-423d-ae4d-c1d3f2c27166}"}
 #: The job id, get params and list params that the cassette bodies belong to.
 SAMPLES: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
-    "github": ("399444496", {"owner": "octo-org", "repo_id": "octo-repo"},
-               {"owner": "octo-org", "repo_id": "octo-repo", "build": "29679449"}),
-    "circleci": ("155", {"project_slug": "gh/LF-Engineering/da-ds"},
-                 {"build": "fda08377-fe7e-46b1-8992-3a7aaecac9c3"}),
+    "github": (
+        "399444496",
+        {"owner": "octo-org", "repo_id": "octo-repo"},
+        {"owner": "octo-org", "repo_id": "octo-repo", "build": "29679449"},
+    ),
+    "circleci": (
+        "155",
+        {"project_slug": "gh/LF-Engineering/da-ds"},
+        {"build": "fda08377-fe7e-46b1-8992-3a7aaecac9c3"},
+    ),
     "travis": ("351778875", {}, {"build": "351778872"}),
     "bitbucket": ("{9b079475-6fed-40bb-b591-711351c12f71}", BB, BB),
-    "buddy": ("1", {"workspace": "buddy", "project": "company-website", "workflow": "2"},
-              {"workspace": "buddy", "project": "company-website", "workflow": "2"}),
+    "buddy": (
+        "1",
+        {"workspace": "buddy", "project": "company-website", "workflow": "2"},
+        {"workspace": "buddy", "project": "company-website", "workflow": "2"},
+    ),
     "gitlab": ("8", {"project": "1"}, {"project": "1", "build": "6"}),
-    "buildkite": ("b63254c0-3271-4a98-8270-7cfbd6c2f14e",
-                  {"organization": "my-great-org", "pipeline": "my-pipeline", "build": "1"},
-                  {"organization": "my-great-org", "pipeline": "my-pipeline", "build": "1"}),
+    "buildkite": (
+        "b63254c0-3271-4a98-8270-7cfbd6c2f14e",
+        {"organization": "my-great-org", "pipeline": "my-pipeline", "build": "1"},
+        {"organization": "my-great-org", "pipeline": "my-pipeline", "build": "1"},
+    ),
     "jenkins": ("14", {"job": "jobbb"}, {"job": "jobbb"}),
-    "azure-devops": ("cfa20e98-6997-523c-4233-f0a7302c929f",
-                     {"organization": "johndoe", "project": "test-project", "build": "12"},
-                     {"organization": "johndoe", "project": "test-project", "build": "12"}),
+    "azure-devops": (
+        "cfa20e98-6997-523c-4233-f0a7302c929f",
+        {"organization": "johndoe", "project": "test-project", "build": "12"},
+        {"organization": "johndoe", "project": "test-project", "build": "12"},
+    ),
 }
 PROVIDERS = sorted(SAMPLES)
 #: Providers that want a user name with the token (Basic auth).
@@ -105,13 +118,23 @@ def echo(status: int, provider: str = "") -> Reply:
     sent = BASIC_SENT.get(provider)
     basic = f"Basic {base64.b64encode(sent.encode()).decode()}" if sent else ""
     said = f"credentials {TOKEN} {basic} refused"
-    body = json.dumps({"message": said, "error": said, "error_message": said,
-                       "errors": [{"message": said}], "error_description": said}).encode()
+    body = json.dumps(
+        {
+            "message": said,
+            "error": said,
+            "error_message": said,
+            "errors": [{"message": said}],
+            "error_description": said,
+        }
+    ).encode()
     kind = "application/json"
     if provider == "jenkins":  # Jetty's error page, whose title the plugin reads
         body, kind = f"<html><head><title>Error {status} {said}</title></head></html>".encode(), "text/html"
-    headers = {"Content-Type": kind, "X-Echo": f"Bearer {TOKEN}",
-               "WWW-Authenticate": f'Basic realm="{TOKEN}"'}
+    headers = {
+        "Content-Type": kind,
+        "X-Echo": f"Bearer {TOKEN}",
+        "WWW-Authenticate": f'Basic realm="{TOKEN}"',
+    }
     if status == 429:
         headers["Retry-After"] = "3600"
     if status == 503:
@@ -121,8 +144,11 @@ def echo(status: int, provider: str = "") -> Reply:
 
 def ok(body: bytes) -> Reply:
     """A good answer whose headers echo the token (the debug format shows response headers)."""
-    return Reply(200, body, {"Content-Type": "application/json", "X-Echo": f"token {TOKEN}",
-                             "Set-Cookie": f"session={TOKEN}"})
+    return Reply(
+        200,
+        body,
+        {"Content-Type": "application/json", "X-Echo": f"token {TOKEN}", "Set-Cookie": f"session={TOKEN}"},
+    )
 
 
 def _paths(provider: str, url: str) -> tuple[str, str]:
@@ -130,7 +156,7 @@ def _paths(provider: str, url: str) -> tuple[str, str]:
     target = resolve_target(provider, base_url=url)
     get_call = prepare_get(target, job_id, get_params)
     list_call, _ = prepare_list(target, list_params)
-    return get_call.url[len(url):], list_call.url[len(url):]
+    return get_call.url[len(url) :], list_call.url[len(url) :]
 
 
 def _closed_port() -> int:
@@ -149,8 +175,9 @@ class Runs:
         self.seen: list[tuple[str, str]] = []
         self.exits: dict[str, int] = {}
 
-    def __call__(self, label: str, *args: str, env: dict[str, str] | None = None,
-                 input: str | None = None) -> Any:
+    def __call__(
+        self, label: str, *args: str, env: dict[str, str] | None = None, input: str | None = None
+    ) -> Any:
         result = run_cli(*args, env=env, input=input)
         self.seen.append((f"{label} stdout", result.stdout_bytes.decode("utf-8", "replace")))
         self.seen.append((f"{label} stderr", result.stderr_bytes.decode("utf-8", "replace")))
@@ -212,9 +239,15 @@ def run_everything(provider: str, server: LocalServer) -> Runs:
         runs(f"get {how} --format debug", *get, *args, "--format", "debug", env=env)
         runs(f"list {how} --format debug", *listing, *args, "--format", "debug", env=env)
     # jobs list: pages, every page, formats, cursors
-    for extra in (["--format", "debug"], ["--format", "raw"], ["--format", "normalized"],
-                  ["--output", "table"], ["--all"], ["--all", "--output", "table"],
-                  ["--all", "--format", "raw"]):
+    for extra in (
+        ["--format", "debug"],
+        ["--format", "raw"],
+        ["--format", "normalized"],
+        ["--output", "table"],
+        ["--all"],
+        ["--all", "--output", "table"],
+        ["--all", "--format", "raw"],
+    ):
         runs(f"list {' '.join(extra)}", *listing, *flag, *extra)
     first = runs("list --limit 1", *listing, *flag, "--limit", "1", "--format", "debug")
     cursor = json.loads(first.stdout)["next_cursor"] if first.exit_code == 0 else None
@@ -248,15 +281,58 @@ def run_everything(provider: str, server: LocalServer) -> Runs:
     user = ["--username", USER] if provider in NEEDS_USER else []
     account = ["--base-url", server.url, *_param_args(get_params)]
     env = {"CANARY_TOKEN": TOKEN}
-    runs("accounts add", "accounts", "add", "canary", "-P", provider, "--token-env", "CANARY_TOKEN",
-         *user, *account, env=env)
-    runs("accounts add stored", "accounts", "add", "stored", "-P", provider, "--token-stdin", *user,
-         *account, input=TOKEN + "\n")
+    runs(
+        "accounts add",
+        "accounts",
+        "add",
+        "canary",
+        "-P",
+        provider,
+        "--token-env",
+        "CANARY_TOKEN",
+        *user,
+        *account,
+        env=env,
+    )
+    runs(
+        "accounts add stored",
+        "accounts",
+        "add",
+        "stored",
+        "-P",
+        provider,
+        "--token-stdin",
+        *user,
+        *account,
+        input=TOKEN + "\n",
+    )
     for name in ("canary", "stored"):
-        runs(f"get -a {name}", "jobs", "get", job_id, "-a", name, "--format", "debug", "--retries", "0",
-             env=env)
-        runs(f"list -a {name}", "jobs", "list", "-a", name, *_param_args(list_params), "--format",
-             "debug", "--retries", "0", env=env)
+        runs(
+            f"get -a {name}",
+            "jobs",
+            "get",
+            job_id,
+            "-a",
+            name,
+            "--format",
+            "debug",
+            "--retries",
+            "0",
+            env=env,
+        )
+        runs(
+            f"list -a {name}",
+            "jobs",
+            "list",
+            "-a",
+            name,
+            *_param_args(list_params),
+            "--format",
+            "debug",
+            "--retries",
+            "0",
+            env=env,
+        )
         runs(f"accounts show {name}", "accounts", "show", name, env=env)
         runs(f"accounts show {name} --json", "accounts", "show", name, "--json", env=env)
         runs(f"accounts test {name}", "accounts", "test", name, env=env)
@@ -274,8 +350,9 @@ def run_everything(provider: str, server: LocalServer) -> Runs:
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
-def test_the_token_appears_nowhere(server: LocalServer, provider: str,
-                                   caplog: pytest.LogCaptureFixture, tmp_path: Path) -> None:
+def test_the_token_appears_nowhere(
+    server: LocalServer, provider: str, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
     caplog.set_level(logging.DEBUG, logger="unci")
     caplog.set_level(logging.INFO, logger="httpx")
     runs = run_everything(provider, server)
@@ -291,8 +368,9 @@ def test_the_token_appears_nowhere(server: LocalServer, provider: str,
     assert found == []
     # The runs did what they say: successes succeeded, failures failed as themselves.
     exits = runs.exits
-    assert [label for label, code in exits.items() if label.startswith(("get --", "list --"))
-            and code != 0] == []
+    assert [
+        label for label, code in exits.items() if label.startswith(("get --", "list --")) and code != 0
+    ] == []
     assert exits["get HTTP 401 []"] == 4 and exits["get HTTP 404 []"] == 5
     assert exits["get HTTP 500 []"] == 6 and exits["get HTTP 429 []"] == 7
     assert exits["get refused []"] == 8 and exits["get timeout []"] == 8
@@ -332,16 +410,28 @@ def test_objects_a_library_user_prints_hold_no_token(server: LocalServer, provid
     with Client(retry=RetryPolicy(retries=0)) as http:
         fetched = http.fetch(provider, job_id, params=get_params, base_url=server.url, **creds)
         page = http.list_jobs(provider, params=list_params, base_url=server.url, **creds)
-        shown += [repr(fetched), str(fetched), repr(fetched.call), repr(fetched.call.target),
-                  repr(page), json.dumps(fetched.debug(), default=str)]
+        shown += [
+            repr(fetched),
+            str(fetched),
+            repr(fetched.call),
+            repr(fetched.call.target),
+            repr(page),
+            json.dumps(fetched.debug(), default=str),
+        ]
         server.route(get_path, echo(401, provider))
         with pytest.raises(unci.AuthError) as info:
             http.get_job(provider, job_id, params=get_params, base_url=server.url, **creds)
-        shown += [str(info.value), repr(info.value), json.dumps(info.value.to_dict()),
-                  info.value.remote_body.decode(), json.dumps(info.value.remote_headers)]
+        shown += [
+            str(info.value),
+            repr(info.value),
+            json.dumps(info.value.to_dict()),
+            info.value.remote_body.decode(),
+            json.dumps(info.value.remote_headers),
+        ]
         with pytest.raises(unci.NetworkError) as down:
-            http.get_job(provider, job_id, params=get_params,
-                         base_url=f"http://127.0.0.1:{_closed_port()}", **creds)
+            http.get_job(
+                provider, job_id, params=get_params, base_url=f"http://127.0.0.1:{_closed_port()}", **creds
+            )
         shown += [str(down.value), repr(down.value), json.dumps(down.value.to_dict())]
     assert [(i, text[:300]) for i, text in enumerate(shown) if leaks(text)] == []
 

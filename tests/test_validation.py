@@ -22,18 +22,51 @@ from unci.client import Client
 from unci.plugins import registry
 from unci.retry import RetryPolicy
 
-PROVIDERS = ["azure-devops", "bitbucket", "buddy", "buildkite", "circleci", "github", "gitlab",
-             "jenkins", "travis"]
-HOSTILE = ["../x", "..", ".", "", "  ", "a\nb", "a\x00b", "x" * 1025, "1?x=y", "a#b", "%2e%2e",
-           "a/b", "a\\b", "\u00e9\u202e", "x" * 1024]
+PROVIDERS = [
+    "azure-devops",
+    "bitbucket",
+    "buddy",
+    "buildkite",
+    "circleci",
+    "github",
+    "gitlab",
+    "jenkins",
+    "travis",
+]
+HOSTILE = [
+    "../x",
+    "..",
+    ".",
+    "",
+    "  ",
+    "a\nb",
+    "a\x00b",
+    "x" * 1025,
+    "1?x=y",
+    "a#b",
+    "%2e%2e",
+    "a/b",
+    "a\\b",
+    "\u00e9\u202e",
+    "x" * 1024,
+]
 #: Stand-ins for a harmless value, to learn the path a value lands in; the first one a provider
 #: accepts is used (Azure DevOps wants a numeric build).
 SENTINELS = ("UnciSentinel7", "987654321")
 #: Harmless values for every parameter, and a job id each provider accepts.
 VALID = {
-    "organization": "org", "project": "proj", "build": "12", "owner": "octo", "repo_id": "repo",
-    "project_slug": "gh/org/repo", "workspace_id": "ws", "repo": "repo", "workspace": "ws",
-    "workflow": "2", "pipeline": "pipe", "job": "team/api",
+    "organization": "org",
+    "project": "proj",
+    "build": "12",
+    "owner": "octo",
+    "repo_id": "repo",
+    "project_slug": "gh/org/repo",
+    "workspace_id": "ws",
+    "repo": "repo",
+    "workspace": "ws",
+    "workflow": "2",
+    "pipeline": "pipe",
+    "job": "team/api",
 }
 CREDENTIALS = {"token": "t0ken-for-tests", "username": "unci-user"}
 
@@ -44,8 +77,9 @@ def _declared(provider: str, operation: str) -> list:
     return reg.hooks(provider).required_params(operation=operation)
 
 
-def _send(http: Client, server: LocalServer, provider: str, operation: str, job_id: str,
-          params: dict[str, str]) -> tuple[unci.UnciError | None, list[str]]:
+def _send(
+    http: Client, server: LocalServer, provider: str, operation: str, job_id: str, params: dict[str, str]
+) -> tuple[unci.UnciError | None, list[str]]:
     """Make the call; return its error (None when it got an answer) and the paths sent."""
     before = len(server.requests)
     try:
@@ -75,14 +109,16 @@ def _inputs(provider: str, operation: str) -> list[tuple[str, str, str]]:
 
 @pytest.mark.parametrize("operation", ["get", "list"])
 @pytest.mark.parametrize("provider", PROVIDERS)
-def test_hostile_values_are_refused_or_stay_in_their_segment(server: LocalServer, provider: str,
-                                                             operation: str) -> None:
+def test_hostile_values_are_refused_or_stay_in_their_segment(
+    server: LocalServer, provider: str, operation: str
+) -> None:
     declared = {p.name: p for p in _declared(provider, operation)}
     valid = {name: VALID[name] for name in declared}
     problems: list[str] = []
     outcomes = {"refused": 0, "sent": 0}
     with Client(retry=RetryPolicy(retries=0)) as http:
         for label, param, template in _inputs(provider, operation):
+
             def call(value: str, param: str = param, template: str = template):
                 filled = template.replace("{}", value)
                 params = {**valid, **({param: filled} if param else {})}
@@ -100,8 +136,9 @@ def test_hostile_values_are_refused_or_stay_in_their_segment(server: LocalServer
                     if not isinstance(error, unci.UsageError) or error.exit_code != 2:
                         problems.append(f"{what}: nothing sent, but {error!r}")
                     elif not error.message.startswith(f"{provider}: ") or label not in error.message:
-                        problems.append(f"{what}: the error does not name {provider} and {label}: "
-                                        f"{error.message}")
+                        problems.append(
+                            f"{what}: the error does not name {provider} and {label}: {error.message}"
+                        )
                     continue
                 outcomes["sent"] += 1
                 if error is not None or len(paths) > 1:
@@ -112,8 +149,9 @@ def test_hostile_values_are_refused_or_stay_in_their_segment(server: LocalServer
                     if paths[0] != base[1]:
                         problems.append(f"{what}: sent {paths[0]}, expected {base[1]}")
                 elif paths[0] != base[1].replace(base[0], quote(value, safe="")):
-                    problems.append(f"{what}: sent {paths[0]}, expected "
-                                    f"{base[1].replace(base[0], quote(value, safe=''))}")
+                    problems.append(
+                        f"{what}: sent {paths[0]}, expected {base[1].replace(base[0], quote(value, safe=''))}"
+                    )
     assert problems == []
     assert outcomes["refused"] and outcomes["sent"], outcomes  # the matrix tests both outcomes
 
@@ -132,23 +170,34 @@ def test_values_that_must_be_refused_are(server: LocalServer, provider: str) -> 
             for value in must:
                 for label, param in targets:
                     given = {**params, **({param: value} if param else {})}
-                    error, paths = _send(http, server, provider, operation,
-                                         value if param is None else "1", given)
+                    error, paths = _send(
+                        http, server, provider, operation, value if param is None else "1", given
+                    )
                     if paths or error is None or error.exit_code != 2 or label not in error.message:
                         problems.append((operation, label, value, paths, error))
     assert problems == []
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
-def test_the_cli_refuses_with_exit_2_naming_provider_and_param(server: LocalServer,
-                                                               provider: str) -> None:
+def test_the_cli_refuses_with_exit_2_naming_provider_and_param(server: LocalServer, provider: str) -> None:
     """What the matrix above checks through the API, once per parameter on the command line."""
     params = [p.name for p in _declared(provider, "get")]
     for bad in ["job id", *params]:
         args = [a for name in params for a in ("-p", f"{name}={'..' if name == bad else VALID[name]}")]
-        result = run_cli("jobs", "get", ".." if bad == "job id" else "1", "-P", provider,
-                         "--base-url", server.url, "--token", "t0ken-for-tests", "--username",
-                         "unci-user", *args)
+        result = run_cli(
+            "jobs",
+            "get",
+            ".." if bad == "job id" else "1",
+            "-P",
+            provider,
+            "--base-url",
+            server.url,
+            "--token",
+            "t0ken-for-tests",
+            "--username",
+            "unci-user",
+            *args,
+        )
         assert result.exit_code == 2, result.stderr
         assert result.stderr.startswith(f"unci: error: {provider}: ") and bad in result.stderr
     assert server.requests == []
@@ -156,9 +205,25 @@ def test_the_cli_refuses_with_exit_2_naming_provider_and_param(server: LocalServ
 
 def test_remote_query_values_stay_one_query_parameter(server: LocalServer) -> None:
     """--remote-query passes a value through, but never as extra parameters or a fragment."""
-    result = run_cli("jobs", "get", "1", "-P", "github", "-p", "owner=o", "-p", "repo_id=r",
-                     "--base-url", server.url, "--retries", "0",
-                     "--remote-query", "q=1&admin=true#frag", "--remote-query", "x=a b/c?d")
+    result = run_cli(
+        "jobs",
+        "get",
+        "1",
+        "-P",
+        "github",
+        "-p",
+        "owner=o",
+        "-p",
+        "repo_id=r",
+        "--base-url",
+        server.url,
+        "--retries",
+        "0",
+        "--remote-query",
+        "q=1&admin=true#frag",
+        "--remote-query",
+        "x=a b/c?d",
+    )
     assert result.exit_code == 5  # the test server has no such route: it answers 404
     (sent,) = [r.path for r in server.requests]
     path, _, query = sent.partition("?")
@@ -166,36 +231,62 @@ def test_remote_query_values_stay_one_query_parameter(server: LocalServer) -> No
     assert query == "q=1%26admin%3Dtrue%23frag&x=a+b%2Fc%3Fd"
 
 
-@pytest.mark.parametrize("base_url", ["ftp://example.com", "http://[::1", "example.com", "http://",
-                                      "javascript:alert(1)", " "])
+@pytest.mark.parametrize(
+    "base_url", ["ftp://example.com", "http://[::1", "example.com", "http://", "javascript:alert(1)", " "]
+)
 def test_a_base_url_that_is_not_http_is_refused(base_url: str) -> None:
-    result = run_cli("jobs", "get", "1", "-P", "github", "-p", "owner=o", "-p", "repo_id=r",
-                     "--base-url", base_url)
+    result = run_cli(
+        "jobs", "get", "1", "-P", "github", "-p", "owner=o", "-p", "repo_id=r", "--base-url", base_url
+    )
     assert result.exit_code == 2, result.stderr
     assert result.stderr.startswith("unci: error: github: base URL"), result.stderr
 
 
 def _cursor(**fields: object) -> str:
-    data = {"v": 1, "provider": "github", "path": "/repos/o/r/actions/runs/1/jobs",
-            "query": [["page", "2"]], "headers": {}, "skip": 0, **fields}
+    data = {
+        "v": 1,
+        "provider": "github",
+        "path": "/repos/o/r/actions/runs/1/jobs",
+        "query": [["page", "2"]],
+        "headers": {},
+        "skip": 0,
+        **fields,
+    }
     return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
 
 
-@pytest.mark.parametrize(("cursor", "says"), [
-    ("not a cursor!", "not one unci handed out"),
-    (_cursor()[:-5], "not one unci handed out"),
-    (_cursor(provider="gitlab"), "belongs to provider 'gitlab'"),
-    (_cursor(v=99), "not one unci handed out"),
-    (_cursor(skip=-1), "not one unci handed out"),
-    (_cursor(path="http://evil.example/steal"), "not one unci handed out"),
-    (_cursor(path="https://[::1/x"), "not one unci handed out"),
-])
-def test_a_forged_cursor_is_refused_before_any_request(server: LocalServer, cursor: str,
-                                                       says: str) -> None:
+@pytest.mark.parametrize(
+    ("cursor", "says"),
+    [
+        ("not a cursor!", "not one unci handed out"),
+        (_cursor()[:-5], "not one unci handed out"),
+        (_cursor(provider="gitlab"), "belongs to provider 'gitlab'"),
+        (_cursor(v=99), "not one unci handed out"),
+        (_cursor(skip=-1), "not one unci handed out"),
+        (_cursor(path="http://evil.example/steal"), "not one unci handed out"),
+        (_cursor(path="https://[::1/x"), "not one unci handed out"),
+    ],
+)
+def test_a_forged_cursor_is_refused_before_any_request(server: LocalServer, cursor: str, says: str) -> None:
     """A cursor is the user's input too: it never sends the token to another origin."""
-    result = run_cli("jobs", "list", "-P", "github", "-p", "owner=o", "-p", "repo_id=r",
-                     "-p", "build=1", "--base-url", server.url, "--token", "t0ken-for-tests",
-                     "--cursor", cursor)
+    result = run_cli(
+        "jobs",
+        "list",
+        "-P",
+        "github",
+        "-p",
+        "owner=o",
+        "-p",
+        "repo_id=r",
+        "-p",
+        "build=1",
+        "--base-url",
+        server.url,
+        "--token",
+        "t0ken-for-tests",
+        "--cursor",
+        cursor,
+    )
     assert result.exit_code == 2, result.stderr
     assert result.stderr.startswith("unci: error: github: ") and says in result.stderr
     assert server.requests == []

@@ -29,8 +29,19 @@ def add(*args: str, input: str | None = None):
 def test_token_env_account_fetches_with_its_params(server, monkeypatch) -> None:
     server.route("/repos/octo-org/octo-repo/actions/jobs/7", Reply(body=JOB))
     monkeypatch.setenv("WORK_GH", SECRET)
-    result = add("work", "-P", "github", "--token-env", "WORK_GH", "--base-url", server.url,
-                 "-p", "owner=octo-org", "-p", "repo_id=octo-repo")
+    result = add(
+        "work",
+        "-P",
+        "github",
+        "--token-env",
+        "WORK_GH",
+        "--base-url",
+        server.url,
+        "-p",
+        "owner=octo-org",
+        "-p",
+        "repo_id=octo-repo",
+    )
     assert result.exit_code == 0, result.output
     assert stat.S_IMODE(config().stat().st_mode) == 0o600
     assert SECRET not in config().read_text()
@@ -45,13 +56,16 @@ def test_token_env_account_fetches_with_its_params(server, monkeypatch) -> None:
 
 def test_literal_token_is_stored_but_never_shown(server) -> None:
     server.route("/repos/o/r/actions/jobs/1", Reply(body=JOB))
-    result = add("lit", "-P", "github", "--token-stdin", "--base-url", server.url,
-                 input=SECRET + "\n")
+    result = add("lit", "-P", "github", "--token-stdin", "--base-url", server.url, input=SECRET + "\n")
     assert result.exit_code == 0
     assert "stored in the accounts file" in result.stderr
     assert SECRET in config().read_text()
-    for command in (["accounts", "show", "lit"], ["accounts", "show", "lit", "--json"],
-                    ["accounts", "list"], ["accounts", "list", "--json"]):
+    for command in (
+        ["accounts", "show", "lit"],
+        ["accounts", "show", "lit", "--json"],
+        ["accounts", "list"],
+        ["accounts", "list", "--json"],
+    ):
         shown = run_cli(*command)
         assert shown.exit_code == 0 and SECRET not in shown.output
     assert "stored in the accounts file (hidden)" in run_cli("accounts", "show", "lit").stdout
@@ -159,8 +173,9 @@ def test_keyring_store(server) -> None:
     previous = keyring.get_keyring()
     keyring.set_keyring(Memory())
     try:
-        result = add("kr", "-P", "github", "--token-stdin", "--keyring", "--base-url", server.url,
-                     input=SECRET)
+        result = add(
+            "kr", "-P", "github", "--token-stdin", "--keyring", "--base-url", server.url, input=SECRET
+        )
         assert result.exit_code == 0, result.output
         assert SECRET not in config().read_text()
         assert "OS keyring" in run_cli("accounts", "show", "kr").stdout
@@ -177,34 +192,65 @@ def test_keyring_store(server) -> None:
 IDENTITIES = [
     ("github", "/user", {"login": "octocat", "name": "The Octocat"}, "octocat (The Octocat)", []),
     ("circleci", "/me", {"id": "1", "login": "octocat", "name": "Octo Cat"}, "octocat (Octo Cat)", []),
-    ("travis", "/user", {"@type": "user", "id": 1, "login": "danielpclark",
-                         "name": "Daniel P. Clark"}, "danielpclark (Daniel P. Clark)", []),
-    ("bitbucket", "/user", {"type": "user", "display_name": "Jo Dev", "nickname": "jodev"},
-     "jodev (Jo Dev)", []),
-    ("buddy", "/user", {"id": 1, "name": "Mike Benson", "email": "mike@example.com"},
-     "mike@example.com (Mike Benson)", []),
-    ("gitlab", "/user", {"id": 1, "username": "john_smith", "name": "John Smith"},
-     "john_smith (John Smith)", []),
-    ("buildkite", "/user", {"id": "abc", "name": "Keith Pitt", "email": "keith@example.com"},
-     "keith@example.com (Keith Pitt)", []),
-    ("jenkins", "/me/api/json", {"_class": "hudson.model.User", "id": "admin",
-                                 "fullName": "Jenkins Admin"}, "admin (Jenkins Admin)",
-     ["--username", "admin"]),
-    ("azure-devops", "/contoso/_apis/connectionData",
-     {"authenticatedUser": {"providerDisplayName": "Jamal Hartnett",
-                            "uniqueName": "jamal@contoso.com"}},
-     "jamal@contoso.com (Jamal Hartnett)", ["-p", "organization=contoso"]),
+    (
+        "travis",
+        "/user",
+        {"@type": "user", "id": 1, "login": "danielpclark", "name": "Daniel P. Clark"},
+        "danielpclark (Daniel P. Clark)",
+        [],
+    ),
+    (
+        "bitbucket",
+        "/user",
+        {"type": "user", "display_name": "Jo Dev", "nickname": "jodev"},
+        "jodev (Jo Dev)",
+        [],
+    ),
+    (
+        "buddy",
+        "/user",
+        {"id": 1, "name": "Mike Benson", "email": "mike@example.com"},
+        "mike@example.com (Mike Benson)",
+        [],
+    ),
+    (
+        "gitlab",
+        "/user",
+        {"id": 1, "username": "john_smith", "name": "John Smith"},
+        "john_smith (John Smith)",
+        [],
+    ),
+    (
+        "buildkite",
+        "/user",
+        {"id": "abc", "name": "Keith Pitt", "email": "keith@example.com"},
+        "keith@example.com (Keith Pitt)",
+        [],
+    ),
+    (
+        "jenkins",
+        "/me/api/json",
+        {"_class": "hudson.model.User", "id": "admin", "fullName": "Jenkins Admin"},
+        "admin (Jenkins Admin)",
+        ["--username", "admin"],
+    ),
+    (
+        "azure-devops",
+        "/contoso/_apis/connectionData",
+        {"authenticatedUser": {"providerDisplayName": "Jamal Hartnett", "uniqueName": "jamal@contoso.com"}},
+        "jamal@contoso.com (Jamal Hartnett)",
+        ["-p", "organization=contoso"],
+    ),
 ]
 
 
-@pytest.mark.parametrize(("provider", "path", "body", "who", "extra"), IDENTITIES,
-                         ids=[i[0] for i in IDENTITIES])
-def test_accounts_test_on_every_provider(server, monkeypatch, provider, path, body, who,
-                                         extra) -> None:
+@pytest.mark.parametrize(
+    ("provider", "path", "body", "who", "extra"), IDENTITIES, ids=[i[0] for i in IDENTITIES]
+)
+def test_accounts_test_on_every_provider(server, monkeypatch, provider, path, body, who, extra) -> None:
     server.route(path, Reply(body=json.dumps(body).encode()))
     monkeypatch.setenv("ACCOUNT_SECRET", SECRET)
-    added = add("acct", "-P", provider, "--token-env", "ACCOUNT_SECRET", "--base-url", server.url,
-                *extra)
+    added = add("acct", "-P", provider, "--token-env", "ACCOUNT_SECRET", "--base-url", server.url, *extra)
     assert added.exit_code == 0, added.output
     result = run_cli("accounts", "test", "acct")
     assert result.exit_code == 0, result.output

@@ -37,8 +37,7 @@ def test_a_missing_build_says_build(server) -> None:
 def test_every_filter_is_applied_again_to_what_comes_back(server) -> None:
     runs = [run(0), run(1, branch="dev"), run(2, conclusion="failure"), run(3)]
     serve_runs(server, runs, 10)
-    page = unci.list_builds("github", params=PARAMS, branch="main", conclusion="passed",
-                            base_url=server.url)
+    page = unci.list_builds("github", params=PARAMS, branch="main", conclusion="passed", base_url=server.url)
     assert [b.id for b in page.result] == ["5000", "4997"] and page.next_cursor is None
     # What GitHub can filter itself went to GitHub too.
     assert "branch=main" in server.requests[-1].path and "status=success" in server.requests[-1].path
@@ -56,20 +55,30 @@ def test_since_stops_at_the_first_page_entirely_older(server) -> None:
 
 def test_until_and_since_together(server) -> None:
     serve_runs(server, [run(i) for i in range(10)], 4)
-    found = list(unci.iter_builds("github", params=PARAMS, since=NEWEST - timedelta(hours=6),
-                                  until=NEWEST - timedelta(hours=2), base_url=server.url))
+    found = list(
+        unci.iter_builds(
+            "github",
+            params=PARAMS,
+            since=NEWEST - timedelta(hours=6),
+            until=NEWEST - timedelta(hours=2),
+            base_url=server.url,
+        )
+    )
     assert [b.id for b in found] == [str(5000 - i) for i in range(2, 7)]
 
 
 def test_limit_is_the_total_and_cursors_resume_exactly(server) -> None:
     serve_runs(server, [run(i) for i in range(7)], 3)
-    assert [b.id for b in unci.iter_builds("github", params=PARAMS, limit=4,
-                                           base_url=server.url)] == ["5000", "4999", "4998", "4997"]
+    assert [b.id for b in unci.iter_builds("github", params=PARAMS, limit=4, base_url=server.url)] == [
+        "5000",
+        "4999",
+        "4998",
+        "4997",
+    ]
     assert len(runs_requests(server)) == 2
     seen, cursor = [], None
     while True:
-        page = unci.list_builds("github", params=PARAMS, limit=2, cursor=cursor,
-                                base_url=server.url)
+        page = unci.list_builds("github", params=PARAMS, limit=2, cursor=cursor, base_url=server.url)
         assert len(page.result) <= 2
         seen += [b.id for b in page.result]
         cursor = page.next_cursor
@@ -103,8 +112,7 @@ def test_async_twins_agree(server) -> None:
 
     async def go():
         page = await unci.alist_builds("github", params=PARAMS, limit=3, base_url=server.url)
-        every = [b.id async for b in unci.aiter_builds("github", params=PARAMS,
-                                                       base_url=server.url)]
+        every = [b.id async for b in unci.aiter_builds("github", params=PARAMS, base_url=server.url)]
         return page, every
 
     page, every = asyncio.run(go())
@@ -115,24 +123,37 @@ def test_async_twins_agree(server) -> None:
 def test_jobs_of_the_builds_that_match(server) -> None:
     runs = [run(0), run(1, branch="dev"), run(2), run(30)]
     serve_runs(server, runs, 10, jobs_per_run=2)
-    jobs = list(unci.iter_jobs("github", params=PARAMS, branch="main",
-                               since=NEWEST - timedelta(hours=3), base_url=server.url))
+    jobs = list(
+        unci.iter_jobs(
+            "github", params=PARAMS, branch="main", since=NEWEST - timedelta(hours=3), base_url=server.url
+        )
+    )
     assert [j.build for j in jobs] == ["5000", "5000", "4998", "4998"]
     asked = {seen.path.split("?")[0] for seen in server.requests}
     assert asked == {RUNS, f"{RUNS}/5000/jobs", f"{RUNS}/4998/jobs"}
 
     async def go():
-        return [j.id async for j in unci.aiter_jobs("github", params=PARAMS, branch="main",
-                                                    since=NEWEST - timedelta(hours=3),
-                                                    limit=3, base_url=server.url)]
+        return [
+            j.id
+            async for j in unci.aiter_jobs(
+                "github",
+                params=PARAMS,
+                branch="main",
+                since=NEWEST - timedelta(hours=3),
+                limit=3,
+                base_url=server.url,
+            )
+        ]
 
     assert asyncio.run(go()) == [j.id for j in jobs][:3]
 
 
 def test_bad_filters_are_usage_errors_before_any_request(server) -> None:
-    for kw, said in (({"since": "yesterday"}, "--since 'yesterday' is not a time"),
-                     ({"status": "done"}, "--status 'done' is not a unified status"),
-                     ({"since": "2026-11-02", "until": "2026-11-01"}, "is after --until")):
+    for kw, said in (
+        ({"since": "yesterday"}, "--since 'yesterday' is not a time"),
+        ({"status": "done"}, "--status 'done' is not a unified status"),
+        ({"since": "2026-11-02", "until": "2026-11-01"}, "is after --until"),
+    ):
         with pytest.raises(unci.UsageError, match=said):
             unci.list_builds("github", params=PARAMS, base_url=server.url, **kw)
     assert server.requests == []
@@ -155,18 +176,34 @@ def test_when_reads_durations_dates_and_times() -> None:
             parse_when(bad, now=now)
 
 
-@pytest.mark.parametrize("name", ["get_build", "list_builds", "iter_builds", "aget_build",
-                                  "alist_builds", "aiter_builds"])
+@pytest.mark.parametrize(
+    "name", ["get_build", "list_builds", "iter_builds", "aget_build", "alist_builds", "aiter_builds"]
+)
 def test_the_build_functions_take_explicit_keywords(name: str) -> None:
-    for fn in (getattr(unci, name), getattr(unci.Client if not name.startswith("a")
-                                            else unci.AsyncClient, name.lstrip("a")
-                                            if name.startswith("a") else name)):
+    for fn in (
+        getattr(unci, name),
+        getattr(
+            unci.Client if not name.startswith("a") else unci.AsyncClient,
+            name.lstrip("a") if name.startswith("a") else name,
+        ),
+    ):
         kinds = {p.kind for p in inspect.signature(fn).parameters.values()}
         assert inspect.Parameter.VAR_KEYWORD not in kinds, fn
 
 
 def test_the_build_api_is_exported() -> None:
-    names = {"get_build", "aget_build", "list_builds", "alist_builds", "iter_builds",
-             "aiter_builds", "BuildList", "FetchedBuild", "Trigger", "Build", "BuildQuery"}
+    names = {
+        "get_build",
+        "aget_build",
+        "list_builds",
+        "alist_builds",
+        "iter_builds",
+        "aiter_builds",
+        "BuildList",
+        "FetchedBuild",
+        "Trigger",
+        "Build",
+        "BuildQuery",
+    }
     assert names <= set(unci.__all__)
     assert all(getattr(unci, name) is not None for name in unci.__all__)

@@ -20,13 +20,17 @@ from fakedists import install
 pytest_plugins = ["pytester"]
 
 #: Inner sessions skip the plugins they do not need: hypothesis alone costs a second a run.
-INNER = ("-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-p", "no:asyncio",
-         "-p", "no:recording")
+INNER = ("-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-p", "no:asyncio", "-p", "no:recording")
 
-PAYLOAD = {"id": 7, "name": "build", "state": "success", "started": "2024-01-02T03:04:05+02:00",
-           "sha": "f83a356604ae3c5d03e1b46ef4d1ca77d64a90b0"}
+PAYLOAD = {
+    "id": 7,
+    "name": "build",
+    "state": "success",
+    "started": "2024-01-02T03:04:05+02:00",
+    "sha": "f83a356604ae3c5d03e1b46ef4d1ca77d64a90b0",
+}
 
-FAKE = '''
+FAKE = """
 import logging
 from datetime import datetime
 
@@ -64,7 +68,7 @@ class Fake(Provider):
 
 
 provider = Fake()
-'''
+"""
 
 #: Each broken fake: (the change to the correct source, the checks it must fail).
 BROKEN = {
@@ -77,20 +81,25 @@ BROKEN = {
         {"test_samples_map_to_valid_jobs", "test_cassettes_replay_through_the_pipeline"},
     ),
     "leaky": (
-        ("    auth = Bearer()\n",
-         "    def authenticate(self, credentials):\n"
-         "        logging.getLogger('fake').debug('auth %s', credentials.token)\n"
-         "        return Bearer().headers(credentials)\n"),
+        (
+            "    auth = Bearer()\n",
+            "    def authenticate(self, credentials):\n"
+            "        logging.getLogger('fake').debug('auth %s', credentials.token)\n"
+            "        return Bearer().headers(credentials)\n",
+        ),
         {"test_no_credential_reaches_the_request_log_or_output"},
     ),
     "undeclared": (
-        ("/jobs/{{segment(job_id)}}\")", "/jobs/{{segment(job_id)}}\", "
-         "[(\"branch\", params[\"branch\"])])"),
+        ('/jobs/{{segment(job_id)}}")', '/jobs/{{segment(job_id)}}", [("branch", params["branch"])])'),
         # The core refuses a parameter no provider declared, so every check that goes through
         # the pipeline with it fails too, each saying so; the kit's own check names the read.
-        {"test_required_params_are_enforced", "test_build_request_encodes_hostile_ids_and_params",
-         "test_cassettes_replay_through_the_pipeline", "test_garbage_bodies_never_become_jobs",
-         "test_no_credential_reaches_the_request_log_or_output"},
+        {
+            "test_required_params_are_enforced",
+            "test_build_request_encodes_hostile_ids_and_params",
+            "test_cassettes_replay_through_the_pipeline",
+            "test_garbage_bodies_never_become_jobs",
+            "test_no_credential_reaches_the_request_log_or_output",
+        },
     ),
     "unlisted": (
         ("remote_data=msgspec.Raw(payload))", "commit=j.sha, remote_data=msgspec.Raw(payload))"),
@@ -113,8 +122,11 @@ BROKEN = {
         {"test_describe_provider_is_complete"},
     ),
     "halfpaged": (
-        ("    def map_job(", "    def build_list_request(self, params, limit):\n"
-         "        return self.request('/jobs')\n\n    def map_job("),
+        (
+            "    def map_job(",
+            "    def build_list_request(self, params, limit):\n"
+            "        return self.request('/jobs')\n\n    def map_job(",
+        ),
         # and the paging walk, which now tries the half it was given
         {"test_required_hooks_are_implemented", "test_list_pages_follow_to_the_end"},
     ),
@@ -127,8 +139,10 @@ BROKEN = {
         {"test_authenticate_returns_headers"},
     ),
     "nameless": (
-        ("fields=(\"id\", \"name\", \"status\", \"conclusion\", \"started_at\")",
-         "fields=(\"id\", \"name\", \"status\", \"conclusion\", \"started_at\", \"branch\")"),
+        (
+            'fields=("id", "name", "status", "conclusion", "started_at")',
+            'fields=("id", "name", "status", "conclusion", "started_at", "branch")',
+        ),
         {"test_declared_fields_are_filled_by_a_sample"},
     ),
 }
@@ -151,7 +165,7 @@ CASSETTE = """interactions:
 version: 1
 """
 
-TEST_FILE = '''
+TEST_FILE = """
 import pytest
 from unci.testing import ProviderConformance, Sample
 
@@ -163,7 +177,7 @@ class Fake(ProviderConformance):
 
 
 {classes}
-'''
+"""
 
 
 def fake_source(name: str, change: tuple[str, str] | None = None) -> str:
@@ -187,13 +201,20 @@ def kit(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
     for variant, change in variants.items():
         name = f"fake-{variant}"
         module = f"unci_fake_{variant}"
-        install(site, f"unci-fake-{variant}", "0.1", {name: f"{module}:provider"},
-                {module: fake_source(name, change)})
+        install(
+            site,
+            f"unci-fake-{variant}",
+            "0.1",
+            {name: f"{module}:provider"},
+            {module: fake_source(name, change)},
+        )
         query = "?branch=main" if variant == "undeclared" else ""
         pytester.path.joinpath(f"{variant}.yaml").write_text(CASSETTE.format(query=query, body=body))
         params = '{"repo": "octo", "branch": "main"}' if variant == "undeclared" else '{"repo": "octo"}'
-        classes.append(f"class Test_{variant}(Fake):\n    provider = {name!r}\n"
-                       f"    params = {params}\n    cassettes = [{variant + '.yaml'!r}]\n")
+        classes.append(
+            f"class Test_{variant}(Fake):\n    provider = {name!r}\n"
+            f"    params = {params}\n    cassettes = [{variant + '.yaml'!r}]\n"
+        )
     monkeypatch.syspath_prepend(str(site))
     return pytester, classes
 
@@ -206,7 +227,8 @@ def outcomes(reprec: pytest.HookRecorder) -> dict[str, dict[str, str]]:
             continue
         cls, check = report.nodeid.split("::")[-2:]
         found.setdefault(cls, {})[check] = (
-            report.outcome if report.passed or report.skipped else f"failed: {report.longreprtext}")
+            report.outcome if report.passed or report.skipped else f"failed: {report.longreprtext}"
+        )
     return found
 
 
@@ -220,8 +242,9 @@ def test_each_broken_provider_fails_exactly_its_check_saying_why(kit) -> None:
     assert set(good.values()) == {"passed"}, good
     assert len(good) == 14  # thirteen other standard checks and the guard
     for variant, (_, expected) in BROKEN.items():
-        failed = {check for check, outcome in results[f"Test_{variant}"].items()
-                  if outcome.startswith("failed")}
+        failed = {
+            check for check, outcome in results[f"Test_{variant}"].items() if outcome.startswith("failed")
+        }
         assert failed == expected, (variant, results[f"Test_{variant}"])
 
     def message(variant: str, check: str) -> str:
@@ -240,16 +263,18 @@ def test_each_broken_provider_fails_exactly_its_check_saying_why(kit) -> None:
     assert "remote_data is None" in message("dropped", "samples_map_to_valid_jobs")
     assert "status 'done' is neither a unified word" in message("invented", "samples_map_to_valid_jobs")
     assert "with id 'None'" in message("lenient", "garbage_bodies_never_become_jobs")
-    assert "declares ['branch'] but no sample" in message("nameless",
-                                                          "declared_fields_are_filled_by_a_sample")
+    assert "declares ['branch'] but no sample" in message(
+        "nameless", "declared_fields_are_filled_by_a_sample"
+    )
     assert "title is empty" in message("untitled", "describe_provider_is_complete")
     assert "build_list_request is implemented without map_job_page" in message(
-        "halfpaged", "required_hooks_are_implemented")
+        "halfpaged", "required_hooks_are_implemented"
+    )
     assert "parameter 'repo' has no description" in message("vague", "required_params_are_declared")
     assert "authenticate returned {}" in message("anonymous", "authenticate_returns_headers")
 
 
-SKIPPING = '''
+SKIPPING = """
 import pytest
 from unci.testing import ProviderConformance
 
@@ -285,7 +310,7 @@ class TestNoProvider(ProviderConformance):
 
 class TestNotInstalled(Fake):
     provider = "not-installed"
-'''
+"""
 
 
 def test_a_check_is_skipped_only_with_a_written_reason(kit) -> None:
@@ -302,9 +327,16 @@ def test_a_check_is_skipped_only_with_a_written_reason(kit) -> None:
     assert reasoned["test_cassettes_replay_through_the_pipeline"] == "skipped"
     assert reasoned["test_authenticate_returns_headers"] == "skipped"
     assert reasoned[guard] == "passed"
-    assert {v for k, v in reasoned.items() if k not in (
-        "test_cassettes_replay_through_the_pipeline", "test_authenticate_returns_headers",
-        "test_list_pages_follow_to_the_end")} == {"passed"}
+    assert {
+        v
+        for k, v in reasoned.items()
+        if k
+        not in (
+            "test_cassettes_replay_through_the_pipeline",
+            "test_authenticate_returns_headers",
+            "test_list_pages_follow_to_the_end",
+        )
+    } == {"passed"}
 
     unreasoned = results["TestSkippedWithoutReasons"]
     assert unreasoned["test_garbage_bodies_never_become_jobs"] == "passed"  # not skipped
@@ -319,14 +351,16 @@ def test_a_check_is_skipped_only_with_a_written_reason(kit) -> None:
 
 def test_kit_checks_carry_a_marker_for_selection(kit) -> None:
     pytester, classes = kit
-    pytester.makepyfile(test_fakes=TEST_FILE.format(classes=classes[0]),
-                        test_other="def test_unrelated():\n    pass\n")
+    pytester.makepyfile(
+        test_fakes=TEST_FILE.format(classes=classes[0]), test_other="def test_unrelated():\n    pass\n"
+    )
     result = pytester.runpytest_inprocess(*INNER, "-m", "unci_conformance", "-q")
     result.assert_outcomes(passed=14, skipped=1, deselected=1)  # the fake does not list
 
 
 def test_registry_fixture_is_fresh_and_isolated(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(test_fixture='''
+    pytester.makepyfile(
+        test_fixture="""
 import unci
 from unci.plugins import registry
 
@@ -343,7 +377,8 @@ def test_inline_plugin(unci_registry):
     unci_registry.register(Inline(), name="inline")
     assert unci_registry.info("inline").title == "Inline"
     assert "inline" not in registry().names()
-''')
+"""
+    )
     pytester.runpytest_inprocess(*INNER).assert_outcomes(passed=1)
 
 
@@ -375,9 +410,13 @@ def test_list_walk_catches_a_missing_page_and_a_loop(tmp_path: Path) -> None:
     first = whole["interactions"][0]
     cut = tmp_path / "cut.yaml"
     cut.write_text(yaml.safe_dump({"interactions": [first], "version": 1}))
-    looping = dict(first, response=dict(first["response"], headers={
-        **first["response"]["headers"],
-        "link": [f'<{first["request"]["uri"]}>; rel="next"']}))
+    looping = dict(
+        first,
+        response=dict(
+            first["response"],
+            headers={**first["response"]["headers"], "link": [f'<{first["request"]["uri"]}>; rel="next"']},
+        ),
+    )
     loop = tmp_path / "loop.yaml"
     loop.write_text(yaml.safe_dump({"interactions": [looping], "version": 1}))
 

@@ -12,12 +12,12 @@ from localserver import Reply
 
 TOKEN = "ghp_ECHOEDBACK0123456789"
 JOB = json.loads(cassette_body("github", "get_job"))
-ECHO = json.dumps({**JOB, "name": f"build {TOKEN}", "head_branch": TOKEN,
-                   "html_url": f"https://x/?t={TOKEN}"}).encode()
+ECHO = json.dumps(
+    {**JOB, "name": f"build {TOKEN}", "head_branch": TOKEN, "html_url": f"https://x/?t={TOKEN}"}
+).encode()
 PAGE = json.dumps({"total_count": 1, "jobs": [json.loads(ECHO)]}).encode()
 GET = ["jobs", "get", "1", "-P", "github", "-p", "owner=o", "-p", "repo_id=r", "--token", TOKEN]
-LIST = ["jobs", "list", "-P", "github", "-p", "owner=o", "-p", "repo_id=r", "-p", "build=2",
-        "--token", TOKEN]
+LIST = ["jobs", "list", "-P", "github", "-p", "owner=o", "-p", "repo_id=r", "-p", "build=2", "--token", TOKEN]
 
 
 @pytest.fixture
@@ -27,10 +27,16 @@ def echo(server):
     return server
 
 
-@pytest.mark.parametrize("args", [
-    ["--format", "unified"], ["--format", "normalized"], ["--format", "debug"],
-    ["--output", "table"], ["--format", "normalized", "--output", "table"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--format", "unified"],
+        ["--format", "normalized"],
+        ["--format", "debug"],
+        ["--output", "table"],
+        ["--format", "normalized", "--output", "table"],
+    ],
+)
 @pytest.mark.parametrize("command", ["get", "list", "list --all"])
 def test_rendered_formats_never_show_the_token(echo, args, command) -> None:
     base = GET if command == "get" else LIST + (["--all"] if "all" in command else [])

@@ -36,14 +36,17 @@ TABLE: dict[type[unci.UnciError], tuple[int, int]] = {
     unci.OutputError: (12, 500),
 }
 #: The HTTP status each remote error is built with below (its envelope repeats it).
-REMOTE_STATUS = {unci.RemoteError: 418, unci.AuthError: 401, unci.NotFound: 404,
-                 unci.RateLimited: 429}
+REMOTE_STATUS = {unci.RemoteError: 418, unci.AuthError: 401, unci.NotFound: 404, unci.RateLimited: 429}
 #: The family a script can catch each class by: the direct parent below UnciError.
 FAMILY = {
-    unci.UnknownProvider: unci.UsageError, unci.MissingParams: unci.UsageError,
-    unci.InvalidParam: unci.UsageError, unci.PluginLoadError: unci.PluginError,
-    unci.DuplicateProvider: unci.PluginError, unci.AuthError: unci.RemoteError,
-    unci.NotFound: unci.RemoteError, unci.RateLimited: unci.RemoteError,
+    unci.UnknownProvider: unci.UsageError,
+    unci.MissingParams: unci.UsageError,
+    unci.InvalidParam: unci.UsageError,
+    unci.PluginLoadError: unci.PluginError,
+    unci.DuplicateProvider: unci.PluginError,
+    unci.AuthError: unci.RemoteError,
+    unci.NotFound: unci.RemoteError,
+    unci.RateLimited: unci.RemoteError,
     unci.Timeout: unci.NetworkError,
 }
 
@@ -52,8 +55,11 @@ def make(cls: type[unci.UnciError], message: str = "github: it went wrong") -> u
     """An instance with whatever keyword arguments the class requires."""
     kw: dict[str, Any] = {"provider": "github"}
     if issubclass(cls, unci.RemoteError):
-        kw.update(remote_status=REMOTE_STATUS[cls], remote_body=b'{"message":"nope"}',
-                  remote_headers={"x-request-id": "1"})
+        kw.update(
+            remote_status=REMOTE_STATUS[cls],
+            remote_body=b'{"message":"nope"}',
+            remote_headers={"x-request-id": "1"},
+        )
     if cls is unci.MissingParams:
         kw["missing"] = ["owner", "repo_id"]
     if cls is unci.PluginLoadError:
@@ -64,8 +70,9 @@ def make(cls: type[unci.UnciError], message: str = "github: it went wrong") -> u
 
 
 def test_the_table_covers_every_class() -> None:
-    defined = {obj for _, obj in inspect.getmembers(errors, inspect.isclass)
-               if issubclass(obj, unci.UnciError)}
+    defined = {
+        obj for _, obj in inspect.getmembers(errors, inspect.isclass) if issubclass(obj, unci.UnciError)
+    }
     assert defined == set(TABLE)
     exported = {getattr(unci, name) for name in unci.__all__}
     assert set(TABLE) <= exported  # every class is reachable as unci.<Name>
@@ -82,12 +89,19 @@ def test_exit_code_and_status(cls: type[unci.UnciError]) -> None:
 
 
 def _family_name(cls: type[unci.UnciError]) -> str:
-    for name, base in (("usage", unci.UsageError), ("plugin", unci.PluginError),
-                       ("auth", unci.AuthError), ("not_found", unci.NotFound),
-                       ("rate_limit", unci.RateLimited), ("remote", unci.RemoteError),
-                       ("network", unci.NetworkError), ("decode", unci.DecodeError),
-                       ("config", unci.ConfigError), ("unsupported", unci.Unsupported),
-                       ("output", unci.OutputError)):
+    for name, base in (
+        ("usage", unci.UsageError),
+        ("plugin", unci.PluginError),
+        ("auth", unci.AuthError),
+        ("not_found", unci.NotFound),
+        ("rate_limit", unci.RateLimited),
+        ("remote", unci.RemoteError),
+        ("network", unci.NetworkError),
+        ("decode", unci.DecodeError),
+        ("config", unci.ConfigError),
+        ("unsupported", unci.Unsupported),
+        ("output", unci.OutputError),
+    ):
         if issubclass(cls, base):
             return name
     raise AssertionError(cls)
@@ -137,8 +151,9 @@ def test_message_and_provider(cls: type[unci.UnciError]) -> None:
     assert exc.provider == "github"
 
 
-@pytest.mark.parametrize("cls", [c for c in TABLE if not issubclass(c, unci.RemoteError)],
-                         ids=lambda c: c.__name__)
+@pytest.mark.parametrize(
+    "cls", [c for c in TABLE if not issubclass(c, unci.RemoteError)], ids=lambda c: c.__name__
+)
 def test_to_dict_is_trutos_envelope(cls: type[unci.UnciError]) -> None:
     exc = make(cls)
     data = exc.to_dict()
@@ -148,32 +163,44 @@ def test_to_dict_is_trutos_envelope(cls: type[unci.UnciError]) -> None:
     assert json.loads(json.dumps(data)) == data
 
 
-@pytest.mark.parametrize("cls", [c for c in TABLE if issubclass(c, unci.RemoteError)],
-                         ids=lambda c: c.__name__)
+@pytest.mark.parametrize(
+    "cls", [c for c in TABLE if issubclass(c, unci.RemoteError)], ids=lambda c: c.__name__
+)
 def test_remote_to_dict_carries_the_providers_answer(cls: type[unci.UnciError]) -> None:
     exc = make(cls)
     data = exc.to_dict()
-    assert list(data) == ["statusCode", "error", "message", "remote_error",
-                          "truto_is_remote_error", "remote_status", "raw_response"]
+    assert list(data) == [
+        "statusCode",
+        "error",
+        "message",
+        "remote_error",
+        "truto_is_remote_error",
+        "remote_status",
+        "raw_response",
+    ]
     assert data["remote_error"] is True and data["truto_is_remote_error"] is True
     assert data["remote_status"] == data["statusCode"] == REMOTE_STATUS[cls]
     assert data["raw_response"] == {"message": "nope"}
     assert json.loads(json.dumps(data)) == data
 
 
-@pytest.mark.parametrize(("status", "expected"), [(404, 404), (503, 503), (302, 502), (200, 502),
-                                                  (600, 502), (399, 502)])
+@pytest.mark.parametrize(
+    ("status", "expected"), [(404, 404), (503, 503), (302, 502), (200, 502), (600, 502), (399, 502)]
+)
 def test_remote_status_outside_4xx_5xx_is_a_bad_gateway(status: int, expected: int) -> None:
     exc = unci.RemoteError("x", provider="github", remote_status=status)
     assert exc.to_dict()["statusCode"] == expected and exc.to_dict()["remote_status"] == status
 
 
-@pytest.mark.parametrize(("body", "raw"), [
-    (b"", None),
-    (b"<html><title>Bad gateway</title></html>", "<html><title>Bad gateway</title></html>"),
-    (b'[1, "two"]', [1, "two"]),
-    (b"\xff\xfe not utf-8", "\ufffd\ufffd not utf-8"),
-])
+@pytest.mark.parametrize(
+    ("body", "raw"),
+    [
+        (b"", None),
+        (b"<html><title>Bad gateway</title></html>", "<html><title>Bad gateway</title></html>"),
+        (b'[1, "two"]', [1, "two"]),
+        (b"\xff\xfe not utf-8", "\ufffd\ufffd not utf-8"),
+    ],
+)
 def test_raw_response_is_json_or_text(body: bytes, raw: Any) -> None:
     exc = unci.RemoteError("x", provider="github", remote_status=500, remote_body=body)
     assert exc.to_dict()["raw_response"] == raw
@@ -182,8 +209,9 @@ def test_raw_response_is_json_or_text(body: bytes, raw: Any) -> None:
 def test_raw_response_of_deeply_nested_json_never_raises() -> None:
     """Nested past Python's stack on 3.10-3.12 (then kept as text); 3.13 decodes it."""
     body = b"[" * 5000 + b"]" * 5000
-    raw = unci.RemoteError("x", provider="github", remote_status=500,
-                           remote_body=body).to_dict()["raw_response"]
+    raw = unci.RemoteError("x", provider="github", remote_status=500, remote_body=body).to_dict()[
+        "raw_response"
+    ]
     assert raw == body.decode() or isinstance(raw, list)
 
 
@@ -202,8 +230,21 @@ def test_extra_attributes_ride_along() -> None:
 
 
 def _cli_cases(url: str) -> list[tuple[list[str], type[unci.UnciError]]]:
-    gh = ["jobs", "get", "1", "-P", "github", "-p", "owner=o", "-p", "repo_id=r", "--base-url", url,
-          "--retries", "0"]
+    gh = [
+        "jobs",
+        "get",
+        "1",
+        "-P",
+        "github",
+        "-p",
+        "owner=o",
+        "-p",
+        "repo_id=r",
+        "--base-url",
+        url,
+        "--retries",
+        "0",
+    ]
     return [
         (["jobs", "get", "1", "-P", "nope"], unci.UnknownProvider),
         (["jobs", "get", "1", "-P", "github"], unci.MissingParams),
@@ -213,8 +254,24 @@ def _cli_cases(url: str) -> list[tuple[list[str], type[unci.UnciError]]]:
         ([*gh[:2], "500", *gh[3:]], unci.RemoteError),
         ([*gh[:2], "429", *gh[3:], "--max-wait", "0"], unci.RateLimited),
         ([*gh[:2], "900", *gh[3:]], unci.DecodeError),
-        (["jobs", "get", "1", "-P", "github", "-p", "owner=o", "-p", "repo_id=r", "--base-url",
-          "http://127.0.0.1:9", "--retries", "0"], unci.NetworkError),
+        (
+            [
+                "jobs",
+                "get",
+                "1",
+                "-P",
+                "github",
+                "-p",
+                "owner=o",
+                "-p",
+                "repo_id=r",
+                "--base-url",
+                "http://127.0.0.1:9",
+                "--retries",
+                "0",
+            ],
+            unci.NetworkError,
+        ),
         (["jobs", "get", "1", "-a", "missing-account"], unci.UsageError),
     ]
 

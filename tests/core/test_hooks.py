@@ -62,8 +62,9 @@ def test_hook_build_list_request() -> None:
 
 def test_hook_map_job_page() -> None:
     body = cassette_body("github", "list_jobs")
-    page = hook().map_job_page(body, {"link": '<https://api.github.com/x?page=2>; rel="next"'},
-                               PARAMS, unci.Request(path="/x"))
+    page = hook().map_job_page(
+        body, {"link": '<https://api.github.com/x?page=2>; rel="next"'}, PARAMS, unci.Request(path="/x")
+    )
     assert [j.id for j in page.jobs] == ["399444496"]
     assert page.next.path == "https://api.github.com/x?page=2"
 
@@ -76,11 +77,15 @@ def test_hook_read_identity() -> None:
     assert hook().read_identity(b'{"login":"octocat"}') == "octocat"
 
 
-UNOFFERED = [("build_builds_request", (PARAMS, unci.BuildQuery(), None)),
-             ("map_build_page", (b"{}", {}, PARAMS, unci.Request(path="/"))),
-             ("build_build_request", ("1", PARAMS)), ("map_build", (b"{}", "1", PARAMS)),
-             ("build_steps_request", ("1", PARAMS)), ("map_steps", (b"{}", "1", PARAMS)),
-             ("build_log_request", ("1", PARAMS))]
+UNOFFERED = [
+    ("build_builds_request", (PARAMS, unci.BuildQuery(), None)),
+    ("map_build_page", (b"{}", {}, PARAMS, unci.Request(path="/"))),
+    ("build_build_request", ("1", PARAMS)),
+    ("map_build", (b"{}", "1", PARAMS)),
+    ("build_steps_request", ("1", PARAMS)),
+    ("map_steps", (b"{}", "1", PARAMS)),
+    ("build_log_request", ("1", PARAMS)),
+]
 
 
 class _Minimal(unci.Provider):
@@ -103,29 +108,37 @@ def test_a_hook_a_provider_leaves_out_says_the_api_does_not_offer_it(name, args)
 
 
 def test_hook_build_builds_request() -> None:
-    query = unci.BuildQuery(branch="main", status="completed", since=_T0,
-                            until=_T0 + timedelta(days=1, microseconds=5))
+    query = unci.BuildQuery(
+        branch="main", status="completed", since=_T0, until=_T0 + timedelta(days=1, microseconds=5)
+    )
     request = hook().build_builds_request(PARAMS, query, 20)
     assert request.path == "/repos/octo-org/octo-repo/actions/runs"
-    assert request.query == [("branch", "main"), ("status", "completed"),
-                             ("created", "2026-11-24T00:00:00Z..2026-11-25T00:00:01Z"),
-                             ("per_page", "20")]
+    assert request.query == [
+        ("branch", "main"),
+        ("status", "completed"),
+        ("created", "2026-11-24T00:00:00Z..2026-11-25T00:00:01Z"),
+        ("per_page", "20"),
+    ]
     # queued also covers GitHub's waiting/requested/pending: sending it would lose runs.
-    assert [k for k, _ in hook().build_builds_request(
-        PARAMS, unci.BuildQuery(status="queued"), None).query] == ["per_page"]
+    assert [
+        k for k, _ in hook().build_builds_request(PARAMS, unci.BuildQuery(status="queued"), None).query
+    ] == ["per_page"]
 
 
 def test_hook_map_build_page() -> None:
     body = cassette_body("github", "list_builds")
-    page = hook().map_build_page(body, {"link": '<https://api.github.com/x?page=2>; rel="next"'},
-                                 PARAMS, unci.Request(path="/x"))
+    page = hook().map_build_page(
+        body, {"link": '<https://api.github.com/x?page=2>; rel="next"'}, PARAMS, unci.Request(path="/x")
+    )
     assert [b.id for b in page.builds][:2] == ["110932306", "110932159"]
     assert page.next.path == "https://api.github.com/x?page=2"
 
 
 def test_hook_build_build_request() -> None:
-    assert hook().build_build_request("3881497935", PARAMS).path == \
-        "/repos/octo-org/octo-repo/actions/runs/3881497935"
+    assert (
+        hook().build_build_request("3881497935", PARAMS).path
+        == "/repos/octo-org/octo-repo/actions/runs/3881497935"
+    )
 
 
 def test_hook_map_build() -> None:
@@ -189,14 +202,16 @@ def test_job_to_dict_is_the_unified_json_as_python() -> None:
 def test_user_at_reads_who_an_identity_answer_names() -> None:
     from unci import DecodeError, user_at
 
-    assert user_at(b'{"login": "octocat", "name": "The Octocat"}', "login", "name") == \
-        "octocat (The Octocat)"
+    assert user_at(b'{"login": "octocat", "name": "The Octocat"}', "login", "name") == "octocat (The Octocat)"
     assert user_at(b'{"login": "octocat", "name": "octocat"}', "login", "name") == "octocat"
     assert user_at(b'{"name": "Only Name"}', "login", "name") == "Only Name"
     assert user_at(b'{"u": {"id": "x"}}', "id", "full", within="u") == "x"
-    for body, where in ((b'{"login": 5}', "$.login"), (b"[]", "got `array`"),
-                        (b'{"u": 1}', "$.u"), (b"{}", "`login`")):
+    for body, where in (
+        (b'{"login": 5}', "$.login"),
+        (b"[]", "got `array`"),
+        (b'{"u": 1}', "$.u"),
+        (b"{}", "`login`"),
+    ):
         with pytest.raises((DecodeError, msgspec.ValidationError)) as info:
-            user_at(body, "login", "name", within="u" if body.startswith(b'{"u"') else None,
-                    required=True)
+            user_at(body, "login", "name", within="u" if body.startswith(b'{"u"') else None, required=True)
         assert where in str(info.value)

@@ -21,28 +21,80 @@ ROOT = Path(__file__).resolve().parents[2]
 def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     site = tmp_path / "site"
     site.mkdir()
-    install(site, "unci-fake", "1.2.3", {"fake": "unci_fake:provider"},
-            {"unci_fake": GOOD.format(name="fake")})
-    install(site, "unci-broken", "0.1", {"broken": "unci_broken"},
-            {"unci_broken": "raise ImportError('needs libfoo 2, found 1')\n"})
-    install(site, "unci-dupe-one", "1.0", {"dupe": "unci_dupe_one:provider"},
-            {"unci_dupe_one": GOOD.format(name="dupe")})
-    install(site, "unci-dupe-two", "2.0", {"dupe": "unci_dupe_two:provider"},
-            {"unci_dupe_two": GOOD.format(name="dupe")})
-    install(site, "unci-hookless", "0.1", {"hookless": "unci_hookless:provider"},
-            {"unci_hookless": GOOD.format(name="hookless").replace("def build_request", "def _x")})
-    install(site, "unci-exits", "0.1", {"exits": "unci_exits:provider"},
-            {"unci_exits": "import sys\nsys.exit(4)\n"})
-    install(site, "unci-hangs", "0.1", {"hangs": "unci_hangs:provider"},
-            {"unci_hangs": "import time\ntime.sleep(30)\n"})
-    install(site, "unci-raises", "0.1", {"raises": "unci_raises:provider"},
-            {"unci_raises": GOOD.format(name="raises").replace(
-                'return self.request("/jobs/" + segment(job_id))', "return {}['boom']")})
-    install(site, "unci-wrongtype", "0.1", {"wrongtype": "unci_wrongtype:provider"},
-            {"unci_wrongtype": GOOD.format(name="wrongtype").replace(
-                'return self.request("/jobs/" + segment(job_id))', 'return "/jobs/1"')})
-    install(site, "unci-notaprovider", "0.1", {"notaprovider": "unci_notaprovider"},
-            {"unci_notaprovider": "x = 1\n"})
+    install(
+        site, "unci-fake", "1.2.3", {"fake": "unci_fake:provider"}, {"unci_fake": GOOD.format(name="fake")}
+    )
+    install(
+        site,
+        "unci-broken",
+        "0.1",
+        {"broken": "unci_broken"},
+        {"unci_broken": "raise ImportError('needs libfoo 2, found 1')\n"},
+    )
+    install(
+        site,
+        "unci-dupe-one",
+        "1.0",
+        {"dupe": "unci_dupe_one:provider"},
+        {"unci_dupe_one": GOOD.format(name="dupe")},
+    )
+    install(
+        site,
+        "unci-dupe-two",
+        "2.0",
+        {"dupe": "unci_dupe_two:provider"},
+        {"unci_dupe_two": GOOD.format(name="dupe")},
+    )
+    install(
+        site,
+        "unci-hookless",
+        "0.1",
+        {"hookless": "unci_hookless:provider"},
+        {"unci_hookless": GOOD.format(name="hookless").replace("def build_request", "def _x")},
+    )
+    install(
+        site,
+        "unci-exits",
+        "0.1",
+        {"exits": "unci_exits:provider"},
+        {"unci_exits": "import sys\nsys.exit(4)\n"},
+    )
+    install(
+        site,
+        "unci-hangs",
+        "0.1",
+        {"hangs": "unci_hangs:provider"},
+        {"unci_hangs": "import time\ntime.sleep(30)\n"},
+    )
+    install(
+        site,
+        "unci-raises",
+        "0.1",
+        {"raises": "unci_raises:provider"},
+        {
+            "unci_raises": GOOD.format(name="raises").replace(
+                'return self.request("/jobs/" + segment(job_id))', "return {}['boom']"
+            )
+        },
+    )
+    install(
+        site,
+        "unci-wrongtype",
+        "0.1",
+        {"wrongtype": "unci_wrongtype:provider"},
+        {
+            "unci_wrongtype": GOOD.format(name="wrongtype").replace(
+                'return self.request("/jobs/" + segment(job_id))', 'return "/jobs/1"'
+            )
+        },
+    )
+    install(
+        site,
+        "unci-notaprovider",
+        "0.1",
+        {"notaprovider": "unci_notaprovider"},
+        {"unci_notaprovider": "x = 1\n"},
+    )
     monkeypatch.setenv("UNCI_PLUGIN_TIMEOUT", "1")
     monkeypatch.syspath_prepend(str(site))
     return site
@@ -63,14 +115,20 @@ def test_providers_lists_good_and_reports_broken(site: Path) -> None:
     assert "not a unci.Provider" in rows["notaprovider"]["error"]
 
 
-@pytest.mark.parametrize(("name", "said"), [
-    ("raises", "provider 'raises' (unci-raises 0.1) is broken: failed in build_request: KeyError"),
-    ("wrongtype", "provider 'wrongtype' (unci-wrongtype 0.1) is broken: build_request returned str,"
-                  " not Request"),
-    ("exits", "provider 'exits' (unci-exits 0.1) failed to load: RuntimeError: its import called"),
-])
-def test_a_broken_provider_is_exit_3_naming_it_and_never_a_traceback(site: Path, name: str,
-                                                                     said: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        ("raises", "provider 'raises' (unci-raises 0.1) is broken: failed in build_request: KeyError"),
+        (
+            "wrongtype",
+            "provider 'wrongtype' (unci-wrongtype 0.1) is broken: build_request returned str, not Request",
+        ),
+        ("exits", "provider 'exits' (unci-exits 0.1) failed to load: RuntimeError: its import called"),
+    ],
+)
+def test_a_broken_provider_is_exit_3_naming_it_and_never_a_traceback(
+    site: Path, name: str, said: str
+) -> None:
     result = run_cli("jobs", "get", "1", "-P", name)
     assert result.exit_code == 3, result.output
     assert said in result.stderr and result.stderr.count("\n") == 1
@@ -121,7 +179,8 @@ def test_a_near_miss_gets_a_did_you_mean_and_case_does_not_matter(site: Path) ->
 
 
 def test_a_provider_hidden_by_unci_plugins_is_said_to_be_hidden(
-        site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("UNCI_PLUGINS", "fake")
     result = run_cli("jobs", "get", "1", "-P", "github")
     assert result.exit_code == 2
@@ -160,11 +219,21 @@ def test_inline_registration_for_tests_and_embedding() -> None:
 @pytest.mark.slow
 def test_real_subprocess_lists_and_fails_cleanly(site: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(site)}
-    listed = subprocess.run([sys.executable, "-m", "unci", "providers", "--json"], env=env,
-                            capture_output=True, text=True, check=False)
+    listed = subprocess.run(
+        [sys.executable, "-m", "unci", "providers", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert listed.returncode == 0, listed.stderr
     assert {r["name"] for r in json.loads(listed.stdout)} >= {"fake", "broken", "github"}
-    failed = subprocess.run([sys.executable, "-m", "unci", "jobs", "get", "1", "-P", "broken"],
-                            env=env, capture_output=True, text=True, check=False)
+    failed = subprocess.run(
+        [sys.executable, "-m", "unci", "jobs", "get", "1", "-P", "broken"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert failed.returncode == 3
     assert failed.stderr.count("\n") == 1 and "Traceback" not in failed.stderr

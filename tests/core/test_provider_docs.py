@@ -36,13 +36,17 @@ def test_the_guide_hook_reference_is_generated_from_hookspecs() -> None:
     docs = hookdocs()
     text = GUIDE.read_text(encoding="utf-8")
     assert docs.replace_section(text, docs.render()) == text, (
-        "docs/writing-a-provider.md is out of date: run python scripts/hookdocs.py --write")
+        "docs/writing-a-provider.md is out of date: run python scripts/hookdocs.py --write"
+    )
     for name, _, _ in docs.hooks():
         assert f"### `{name}(" in text
 
 
 def test_the_guide_describes_every_check_of_the_kit() -> None:
     text = GUIDE.read_text(encoding="utf-8")
-    missing = [check for check in (*STANDARD_CHECKS, "test_no_overrides_DO_NOT_OVERRIDE")
-               if f"| `{check}` |" not in text]
+    missing = [
+        check
+        for check in (*STANDARD_CHECKS, "test_no_overrides_DO_NOT_OVERRIDE")
+        if f"| `{check}` |" not in text
+    ]
     assert not missing

@@ -54,9 +54,14 @@ def test_503_forever_gives_up_with_the_status(server) -> None:
 
 def test_reset_beyond_the_cap_fails_at_once_saying_when(server) -> None:
     reset = int(time.time()) + 3600
-    server.route(PATH, Reply(403, b'{"message":"API rate limit exceeded for user ID 1."}',
-                             {"x-ratelimit-remaining": "0", "x-ratelimit-limit": "5000",
-                              "x-ratelimit-reset": str(reset)}))
+    server.route(
+        PATH,
+        Reply(
+            403,
+            b'{"message":"API rate limit exceeded for user ID 1."}',
+            {"x-ratelimit-remaining": "0", "x-ratelimit-limit": "5000", "x-ratelimit-reset": str(reset)},
+        ),
+    )
     start = time.monotonic()
     with pytest.raises(unci.RateLimited) as info:
         get(server)
@@ -68,8 +73,11 @@ def test_reset_beyond_the_cap_fails_at_once_saying_when(server) -> None:
 
 
 def test_secondary_rate_limit_403_with_retry_after_is_retried(server) -> None:
-    server.route(PATH, Reply(403, b'{"message":"You have exceeded a secondary rate limit."}',
-                             {"Retry-After": "0"}), Reply(body=JOB))
+    server.route(
+        PATH,
+        Reply(403, b'{"message":"You have exceeded a secondary rate limit."}', {"Retry-After": "0"}),
+        Reply(body=JOB),
+    )
     assert get(server).id == "399444496"
 
 
@@ -94,8 +102,21 @@ def test_connection_refused_is_a_network_error() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # closed again when the block ends: nothing listens
-    result = run_cli("jobs", "get", "1", "-P", "github", "-p", "owner=o", "-p", "repo_id=r",
-                     "--base-url", f"http://127.0.0.1:{port}", "--retries", "1")
+    result = run_cli(
+        "jobs",
+        "get",
+        "1",
+        "-P",
+        "github",
+        "-p",
+        "owner=o",
+        "-p",
+        "repo_id=r",
+        "--base-url",
+        f"http://127.0.0.1:{port}",
+        "--retries",
+        "1",
+    )
     assert result.exit_code == 8
     assert result.stderr.startswith(f"unci: error: github: could not reach http://127.0.0.1:{port}")
 
@@ -108,23 +129,50 @@ def test_body_cut_off_midway_is_retried(server) -> None:
 
 def test_body_cut_off_every_time_is_a_network_error(server) -> None:
     server.route(PATH, Reply(body=JOB[:100], truncate=True))
-    result = run_cli("jobs", "get", "1", "-P", "github", "-p", "owner=o", "-p", "repo_id=r",
-                     "--base-url", server.url, "--retries", "0")
+    result = run_cli(
+        "jobs",
+        "get",
+        "1",
+        "-P",
+        "github",
+        "-p",
+        "owner=o",
+        "-p",
+        "repo_id=r",
+        "--base-url",
+        server.url,
+        "--retries",
+        "0",
+    )
     assert result.exit_code == 8, result.output
 
 
 def test_cli_shows_long_waits_on_stderr(server) -> None:
     server.route(PATH, Reply(429, b"{}", {"Retry-After": "2"}), Reply(body=JOB))
-    result = run_cli("jobs", "get", "1", "-P", "github", "-p", "owner=o", "-p", "repo_id=r",
-                     "--base-url", server.url)
+    result = run_cli(
+        "jobs", "get", "1", "-P", "github", "-p", "owner=o", "-p", "repo_id=r", "--base-url", server.url
+    )
     assert result.exit_code == 0
     assert "unci: github: HTTP 429; retrying in 2.0 s (retry 1 of 3)" in result.stderr
 
 
 def test_max_wait_zero_fails_instead_of_waiting(server) -> None:
     server.route(PATH, Reply(429, b'{"message":"slow down"}', {"Retry-After": "30"}))
-    result = run_cli("jobs", "get", "1", "-P", "github", "-p", "owner=o", "-p", "repo_id=r",
-                     "--base-url", server.url, "--max-wait", "0")
+    result = run_cli(
+        "jobs",
+        "get",
+        "1",
+        "-P",
+        "github",
+        "-p",
+        "owner=o",
+        "-p",
+        "repo_id=r",
+        "--base-url",
+        server.url,
+        "--max-wait",
+        "0",
+    )
     assert result.exit_code == 7
     assert "raise --max-wait" in result.stderr
 
@@ -140,6 +188,8 @@ def test_retry_after_forms() -> None:
     assert retry_after({"retry-after": "7"}) == 7
     assert retry_after({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}, now=1445412470) == 10
     assert retry_after({"retry-after": "soon"}) is None
-    assert wait_for(429, {"x-rate-limit-remaining": "0", "x-rate-limit-reset": "1000000100"},
-                    now=1000000000) == 100
+    assert (
+        wait_for(429, {"x-rate-limit-remaining": "0", "x-rate-limit-reset": "1000000100"}, now=1000000000)
+        == 100
+    )
     assert wait_for(429, {"ratelimit-remaining": "0", "ratelimit-reset": "12"}) == 12

@@ -37,13 +37,16 @@ class VenvBuild:
         self._thread.start()
 
     def _run(self, *cmd: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        env = {k: v for k, v in os.environ.items()
-               if k not in ("PYTHONPATH", "PIP_USER", "VIRTUAL_ENV", "PYTHONHOME", "UNCI_PLUGINS")}
-        done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False,
-                              cwd=ROOT)
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("PYTHONPATH", "PIP_USER", "VIRTUAL_ENV", "PYTHONHOME", "UNCI_PLUGINS")
+        }
+        done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False, cwd=ROOT)
         if check and done.returncode != 0:
-            raise RuntimeError(f"{' '.join(cmd)} failed ({done.returncode}):\n"
-                               f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+            raise RuntimeError(
+                f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+            )
         return done
 
     def _stage(self, name: str) -> None:
@@ -54,8 +57,7 @@ class VenvBuild:
     def _build(self) -> None:
         # In three steps, as a user would: the core alone, then one provider, then an outside
         # distribution's provider; `unci providers` is recorded after the first two.
-        steps = ((f"{ROOT / 'core'}[testing]",), (str(ROOT / "plugins" / "github"),),
-                 (str(EXAMPLE),))
+        steps = ((f"{ROOT / 'core'}[testing]",), (str(ROOT / "plugins" / "github"),), (str(EXAMPLE),))
         try:
             for number, packages in enumerate(steps):
                 self._install(packages, first=number == 0)
@@ -74,8 +76,17 @@ class VenvBuild:
         if _pip_version() >= (22, 3):
             if first:
                 self._run(sys.executable, "-m", "venv", "--without-pip", str(self.where))
-            self._run(sys.executable, "-m", "pip", "--python", str(self.python), "install",
-                      "--quiet", "--disable-pip-version-check", *packages)
+            self._run(
+                sys.executable,
+                "-m",
+                "pip",
+                "--python",
+                str(self.python),
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                *packages,
+            )
         elif shutil.which("uv"):
             if first:
                 self._run("uv", "venv", "--quiet", str(self.where))
@@ -83,14 +94,14 @@ class VenvBuild:
         else:
             if first:
                 self._run(sys.executable, "-m", "venv", str(self.where))
-            self._run(str(self.python), "-m", "pip", "install", "--quiet",
-                      "--disable-pip-version-check", *packages)
+            self._run(
+                str(self.python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *packages
+            )
 
     def wait(self) -> Path:
         self._thread.join()
         if self.error:
-            pytest.fail(f"building the example's virtual environment failed: {self.error}",
-                        pytrace=False)
+            pytest.fail(f"building the example's virtual environment failed: {self.error}", pytrace=False)
         return self.python
 
     def remove(self) -> None:

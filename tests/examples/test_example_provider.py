@@ -28,13 +28,17 @@ def pipeline() -> bytes:
 
 def run(python: Path, *args: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     """Run a command of the venv with a bare environment: no credentials, no PYTHONPATH."""
-    env = {"PATH": f"{python.parent}{os.pathsep}{os.environ.get('PATH', '')}",
-           "HOME": str(tmp_path), "UNCI_CONFIG": str(tmp_path / "accounts.toml"),
-           "PYTHONDONTWRITEBYTECODE": "1"}
+    env = {
+        "PATH": f"{python.parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "HOME": str(tmp_path),
+        "UNCI_CONFIG": str(tmp_path / "accounts.toml"),
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
     if "SYSTEMROOT" in os.environ:  # Windows needs it to start Python at all
         env["SYSTEMROOT"] = os.environ["SYSTEMROOT"]
-    return subprocess.run([str(python), *args], capture_output=True, text=True, env=env,
-                          check=False, timeout=120)
+    return subprocess.run(
+        [str(python), *args], capture_output=True, text=True, env=env, check=False, timeout=120
+    )
 
 
 @pytest.mark.slow
@@ -45,14 +49,12 @@ def test_an_outside_provider_is_discovered_and_fetches(example_venv: Path, tmp_p
     assert [r["name"] for r in rows] == ["github", "woodpecker"]  # only what this venv installed
     assert rows[1]["distribution"] == "unci-woodpecker 0.1.0" and rows[1]["error"] is None
     assert [p["name"] for p in rows[1]["params"]] == ["repo_id", "build"]
-    assert run(example_venv, "-m", "unci", "providers", "--check",
-               tmp_path=tmp_path).returncode == 0
+    assert run(example_venv, "-m", "unci", "providers", "--check", tmp_path=tmp_path).returncode == 0
 
     with serving() as server:
         server.route("/api/repos/1/pipelines/8", Reply(body=pipeline()))
         where = ["-P", "woodpecker", "-p", "repo_id=1", "-p", "build=8", "--base-url", server.url]
-        got = run(example_venv, "-m", "unci", "jobs", "get", "6", *where, "--token", TOKEN,
-                  tmp_path=tmp_path)
+        got = run(example_venv, "-m", "unci", "jobs", "get", "6", *where, "--token", TOKEN, tmp_path=tmp_path)
         listed_jobs = run(example_venv, "-m", "unci", "jobs", "list", *where, tmp_path=tmp_path)
         missing = run(example_venv, "-m", "unci", "jobs", "get", "42", *where, tmp_path=tmp_path)
 
@@ -79,8 +81,9 @@ def test_an_outside_provider_is_discovered_and_fetches(example_venv: Path, tmp_p
 def test_the_example_passes_unci_conformance_kit_where_it_is_installed(
     example_venv: Path, tmp_path: Path
 ) -> None:
-    result = run(example_venv, "-m", "pytest", str(EXAMPLE), "-v", "-p", "no:cacheprovider",
-                 tmp_path=tmp_path)
+    result = run(
+        example_venv, "-m", "pytest", str(EXAMPLE), "-v", "-p", "no:cacheprovider", tmp_path=tmp_path
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     kit = [line for line in result.stdout.splitlines() if "::TestWoodpecker::" in line]
     assert len(kit) == 15 and all("PASSED" in line for line in kit), kit  # every check, none skipped

@@ -12,15 +12,15 @@ pytestmark = pytest.mark.slow
 
 
 def test_core_alone_says_no_provider_and_how_to_install(
-        install_stages: dict[str, subprocess.CompletedProcess[str]]) -> None:
+    install_stages: dict[str, subprocess.CompletedProcess[str]],
+) -> None:
     core = install_stages["core"]
     assert core.returncode == 0, core.stderr
     assert "No provider is installed" in core.stdout and "pip install unci-github" in core.stdout
     assert json.loads(install_stages["core --json"].stdout) == []
 
 
-def test_core_and_github_lists_github(
-        install_stages: dict[str, subprocess.CompletedProcess[str]]) -> None:
+def test_core_and_github_lists_github(install_stages: dict[str, subprocess.CompletedProcess[str]]) -> None:
     text = install_stages["core+github"]
     assert text.returncode == 0, text.stderr
     assert text.stdout.startswith("github  (unci-github 0.1.0)  GitHub Actions")

@@ -16,17 +16,34 @@ from unci import accounts
 def gh(server: LocalServer, monkeypatch: pytest.MonkeyPatch) -> accounts.Account:
     """Account ``gh``: GitHub at the local upstream, owner/repo_id as default params."""
     monkeypatch.setenv("GH_WORK_TOKEN", GH_SECRET)
-    server.route(JOB_PATH, Reply(body=JOB, headers={
-        "Content-Type": "application/json; charset=utf-8", "x-ratelimit-limit": "5000",
-        "x-ratelimit-remaining": "4999", "x-ratelimit-reset": "60"}))
+    server.route(
+        JOB_PATH,
+        Reply(
+            body=JOB,
+            headers={
+                "Content-Type": "application/json; charset=utf-8",
+                "x-ratelimit-limit": "5000",
+                "x-ratelimit-remaining": "4999",
+                "x-ratelimit-reset": "60",
+            },
+        ),
+    )
     page1 = cassette_body("github", "list_jobs", 0)
     page2 = cassette_body("github", "list_jobs", 1)
-    server.route(LIST_PATH, Reply(body=page1, headers={
-        "Content-Type": "application/json",
-        "link": f'<{server.url}{PAGE2_PATH}?filter=all&per_page=1&page=2>; rel="next"'}))
+    server.route(
+        LIST_PATH,
+        Reply(
+            body=page1,
+            headers={
+                "Content-Type": "application/json",
+                "link": f'<{server.url}{PAGE2_PATH}?filter=all&per_page=1&page=2>; rel="next"',
+            },
+        ),
+    )
     server.route(PAGE2_PATH, Reply(body=page2))
-    return add_account("gh", "github", server.url, token_env="GH_WORK_TOKEN",
-                       owner="octo-org", repo_id="octo-repo")
+    return add_account(
+        "gh", "github", server.url, token_env="GH_WORK_TOKEN", owner="octo-org", repo_id="octo-repo"
+    )
 
 
 @pytest.fixture(scope="module")

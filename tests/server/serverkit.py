@@ -27,12 +27,14 @@ LIST_PATH = "/repos/octo-org/octo-repo/actions/runs/29679449/jobs"
 PAGE2_PATH = "/repositories/1/actions/runs/29679449/jobs"
 
 
-def add_account(name: str, provider: str, base_url: str, *, token_env: str | None = None,
-                **params: str) -> accounts.Account:
+def add_account(
+    name: str, provider: str, base_url: str, *, token_env: str | None = None, **params: str
+) -> accounts.Account:
     """Store an account the way `unci accounts add` does and return it (with its UUID)."""
     stored = accounts.load()
-    account = accounts.Account(name=name, provider=provider, token_env=token_env,
-                               base_url=base_url, params=params)
+    account = accounts.Account(
+        name=name, provider=provider, token_env=token_env, base_url=base_url, params=params
+    )
     stored[name] = account
     accounts.save(stored)
     return account
@@ -65,17 +67,28 @@ class Served:
 
 
 @contextmanager
-def unci_serve(home: Path, serve_accounts: list[accounts.Account], *args: str,
-               env: dict[str, str] | None = None) -> Iterator[Served]:
+def unci_serve(
+    home: Path, serve_accounts: list[accounts.Account], *args: str, env: dict[str, str] | None = None
+) -> Iterator[Served]:
     """Run ``unci serve --port 0 ARGS`` with these accounts until the block ends (SIGINT, and
     a clean exit is asserted)."""
     config = home / "accounts.toml"
     accounts.save({a.name: a for a in serve_accounts}, config)
-    environ = {"PATH": os.environ.get("PATH", ""), "HOME": str(home), "UNCI_CONFIG": str(config),
-               "UNCI_SERVER_TOKENS": API_TOKEN, "PYTHONUNBUFFERED": "1", **(env or {})}
-    process = subprocess.Popen([sys.executable, "-m", "unci", "serve", "--port", "0", *args],
-                               env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               text=True)
+    environ = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(home),
+        "UNCI_CONFIG": str(config),
+        "UNCI_SERVER_TOKENS": API_TOKEN,
+        "PYTHONUNBUFFERED": "1",
+        **(env or {}),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "unci", "serve", "--port", "0", *args],
+        env=environ,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     lines: queue.Queue[str] = queue.Queue()
 
     def read() -> None:

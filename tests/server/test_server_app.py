@@ -51,8 +51,9 @@ def test_provider_credentials_come_from_the_account(api, gh, server) -> None:
 
 def test_per_provider_params_override_the_account_defaults(api, gh, server) -> None:
     server.route("/repos/other-org/other-repo/actions/jobs/399444496", Reply(body=JOB))
-    response = api.get(GET, params={"integrated_account_id": "gh", "owner": "other-org",
-                                    "repo_id": "other-repo"})
+    response = api.get(
+        GET, params={"integrated_account_id": "gh", "owner": "other-org", "repo_id": "other-repo"}
+    )
     assert response.status_code == 200
     assert server.requests[-1].path.startswith("/repos/other-org/other-repo/")
 
@@ -60,19 +61,21 @@ def test_per_provider_params_override_the_account_defaults(api, gh, server) -> N
 def test_provider_without_account_uses_the_servers_environment(api, server, monkeypatch) -> None:
     monkeypatch.setenv("UNCI_GITHUB_TOKEN", "ghp_fromtheenvironment")
     monkeypatch.setenv("UNCI_GITHUB_BASE_URL", server.url)
-    response = api.get(GET, params={"provider": "github", "owner": "octo-org",
-                                    "repo_id": "octo-repo"})
+    response = api.get(GET, params={"provider": "github", "owner": "octo-org", "repo_id": "octo-repo"})
     assert response.status_code == 200, response.text
     assert server.requests[-1].headers["Authorization"] == "Bearer ghp_fromtheenvironment"
 
 
-@pytest.mark.parametrize("query", [
-    "truto_exclude_fields[]=name&truto_exclude_fields[]=branch",
-    "truto_exclude_fields%5B%5D=name&truto_exclude_fields%5B%5D=branch",  # Truto's Python SDK
-    "truto_exclude_fields%5B0%5D=name&truto_exclude_fields%5B1%5D=branch",  # qs.stringify
-    "truto_exclude_fields=name,branch",
-    "truto_exclude_fields=name&truto_exclude_fields=branch",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "truto_exclude_fields[]=name&truto_exclude_fields[]=branch",
+        "truto_exclude_fields%5B%5D=name&truto_exclude_fields%5B%5D=branch",  # Truto's Python SDK
+        "truto_exclude_fields%5B0%5D=name&truto_exclude_fields%5B1%5D=branch",  # qs.stringify
+        "truto_exclude_fields=name,branch",
+        "truto_exclude_fields=name&truto_exclude_fields=branch",
+    ],
+)
 def test_exclude_fields_in_every_form_clients_send(api, gh, query) -> None:
     response = api.get(f"{GET}?integrated_account_id=gh&{query}")
     assert response.status_code == 200, response.text
@@ -80,46 +83,41 @@ def test_exclude_fields_in_every_form_clients_send(api, gh, query) -> None:
     assert "name" not in job and "branch" not in job and job["id"] == "399444496"
 
 
-@pytest.mark.parametrize(("value", "has_remote_data"), [("true", False), ("false", True),
-                                                        ("TRUE", False)])
+@pytest.mark.parametrize(("value", "has_remote_data"), [("true", False), ("false", True), ("TRUE", False)])
 def test_ignore_remote_data_boolean(api, gh, value, has_remote_data) -> None:
-    job = api.get(GET, params={"integrated_account_id": "gh",
-                               "truto_ignore_remote_data": value}).json()
+    job = api.get(GET, params={"integrated_account_id": "gh", "truto_ignore_remote_data": value}).json()
     assert ("remote_data" in job) is has_remote_data
 
 
 def test_remote_query_reaches_the_provider_untouched(api, gh, server) -> None:
-    response = api.get(f"{GET}?integrated_account_id=gh&remote_query[per_page]=5"
-                       "&remote_query%5Bfilter%5D%5Bstate%5D=open")
+    response = api.get(
+        f"{GET}?integrated_account_id=gh&remote_query[per_page]=5&remote_query%5Bfilter%5D%5Bstate%5D=open"
+    )
     assert response.status_code == 200, response.text
     assert sent_query(server) == [("per_page", "5"), ("filter[state]", "open")]
 
 
 def test_raw_is_the_providers_body_and_content_type(api, gh) -> None:
-    response = api.get(GET, params={"integrated_account_id": "gh",
-                                    "truto_response_format": "raw"})
+    response = api.get(GET, params={"integrated_account_id": "gh", "truto_response_format": "raw"})
     assert response.status_code == 200
     assert response.content == JOB
     assert response.headers["content-type"] == "application/json; charset=utf-8"
 
 
 def test_stream_passes_the_body_through(api, gh) -> None:
-    response = api.get(GET, params={"integrated_account_id": "gh",
-                                    "truto_response_format": "stream"})
+    response = api.get(GET, params={"integrated_account_id": "gh", "truto_response_format": "stream"})
     assert response.status_code == 200
     assert response.content == JOB
 
 
 def test_normalized_is_the_flat_row(api, gh) -> None:
-    row = api.get(GET, params={"integrated_account_id": "gh",
-                               "truto_response_format": "normalized"}).json()
+    row = api.get(GET, params={"integrated_account_id": "gh", "truto_response_format": "normalized"}).json()
     assert row["provider"] == "github" and "remote_data" not in row
     assert row["attempts"] is None  # every column present, null when unknown
 
 
 def test_debug_redacts_credentials(api, gh) -> None:
-    response = api.get(GET, params={"integrated_account_id": "gh",
-                                    "truto_response_format": "debug"})
+    response = api.get(GET, params={"integrated_account_id": "gh", "truto_response_format": "debug"})
     assert response.status_code == 200
     envelope = response.json()
     assert envelope["result"]["id"] == "399444496"
@@ -151,8 +149,10 @@ def test_missing_provider_params_are_a_400_naming_each(api, server) -> None:
 
 
 def test_provider_error_carries_its_status_and_body(api, gh, server) -> None:
-    server.route("/repos/octo-org/octo-repo/actions/jobs/1",
-                 Reply(404, b'{"message":"Not Found","documentation_url":"https://docs"}'))
+    server.route(
+        "/repos/octo-org/octo-repo/actions/jobs/1",
+        Reply(404, b'{"message":"Not Found","documentation_url":"https://docs"}'),
+    )
     response = api.get("/unified/ci-cd/jobs/1", params={"integrated_account_id": "gh"})
     assert response.status_code == 404
     body = response.json()
@@ -162,17 +162,24 @@ def test_provider_error_carries_its_status_and_body(api, gh, server) -> None:
 
 
 def test_provider_echoing_the_credential_never_shows_it(api, gh, server) -> None:
-    server.route("/repos/octo-org/octo-repo/actions/jobs/2",
-                 Reply(401, json.dumps({"message": f"bad token {GH_SECRET}"}).encode()))
+    server.route(
+        "/repos/octo-org/octo-repo/actions/jobs/2",
+        Reply(401, json.dumps({"message": f"bad token {GH_SECRET}"}).encode()),
+    )
     response = api.get("/unified/ci-cd/jobs/2", params={"integrated_account_id": "gh"})
     assert response.status_code == 401 and response.json()["truto_is_remote_error"] is True
     assert GH_SECRET not in response.text and "[REDACTED]" in response.text
 
 
 def test_rate_limited_provider_is_a_429_with_its_reset(api, gh, server) -> None:
-    server.route("/repos/octo-org/octo-repo/actions/jobs/3", Reply(
-        429, b'{"message":"slow down"}', {"Content-Type": "application/json",
-                                         "Retry-After": "30", "x-ratelimit-remaining": "0"}))
+    server.route(
+        "/repos/octo-org/octo-repo/actions/jobs/3",
+        Reply(
+            429,
+            b'{"message":"slow down"}',
+            {"Content-Type": "application/json", "Retry-After": "30", "x-ratelimit-remaining": "0"},
+        ),
+    )
     response = api.get("/unified/ci-cd/jobs/3", params={"integrated_account_id": "gh"})
     assert response.status_code == 429
     assert response.headers["retry-after"] == "30"
@@ -181,8 +188,9 @@ def test_rate_limited_provider_is_a_429_with_its_reset(api, gh, server) -> None:
 
 def test_stream_error_is_an_envelope_not_a_broken_200(api, gh, server) -> None:
     server.route("/repos/octo-org/octo-repo/actions/jobs/4", Reply(404, b'{"message":"Not Found"}'))
-    response = api.get("/unified/ci-cd/jobs/4", params={"integrated_account_id": "gh",
-                                                       "truto_response_format": "stream"})
+    response = api.get(
+        "/unified/ci-cd/jobs/4", params={"integrated_account_id": "gh", "truto_response_format": "stream"}
+    )
     assert response.status_code == 404 and response.json()["truto_is_remote_error"] is True
 
 
@@ -192,18 +200,21 @@ def test_unknown_account_is_a_404_that_lists_no_other_accounts(api, gh) -> None:
     assert "not found" in response.json()["message"] and "gh" not in response.json()["message"]
 
 
-@pytest.mark.parametrize(("query", "words"), [
-    ("", "integrated_account_id is required"),
-    ("integrated_account_id=gh&truto_response_format=xml", "unknown format 'xml'"),
-    ("integrated_account_id=gh&truto_ignore_remote_data=maybe", "must be true or false"),
-    ("integrated_account_id=gh&truto_exclude_fields[]=colour", "unknown field(s) to exclude: colour"),
-    ("integrated_account_id=gh&truto_key_by=id", "'truto_key_by' is not supported"),
-    ("integrated_account_id=gh&remote_query=x", "remote_query is an object"),
-    ("integrated_account_id=gh&integrated_account_id=gh", "given more than once"),
-    ("integrated_account_id=gh&owner[]=a", "takes one value"),
-    ("integrated_account_id=gh&provider=circleci", "is a github account, not circleci"),
-    ("integrated_account_id=gh&owner=..", "dot"),
-])
+@pytest.mark.parametrize(
+    ("query", "words"),
+    [
+        ("", "integrated_account_id is required"),
+        ("integrated_account_id=gh&truto_response_format=xml", "unknown format 'xml'"),
+        ("integrated_account_id=gh&truto_ignore_remote_data=maybe", "must be true or false"),
+        ("integrated_account_id=gh&truto_exclude_fields[]=colour", "unknown field(s) to exclude: colour"),
+        ("integrated_account_id=gh&truto_key_by=id", "'truto_key_by' is not supported"),
+        ("integrated_account_id=gh&remote_query=x", "remote_query is an object"),
+        ("integrated_account_id=gh&integrated_account_id=gh", "given more than once"),
+        ("integrated_account_id=gh&owner[]=a", "takes one value"),
+        ("integrated_account_id=gh&provider=circleci", "is a github account, not circleci"),
+        ("integrated_account_id=gh&owner=..", "dot"),
+    ],
+)
 def test_bad_input_is_a_400_that_says_what(api, gh, query, words) -> None:
     response = api.get(f"{GET}?{query}")
     assert response.status_code == 400, response.text
@@ -225,8 +236,9 @@ def test_unknown_path_and_method_answer_in_the_envelope(api) -> None:
 # --- auth -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("header", [None, "Bearer wrong-token-0123456789", f"Basic {API_TOKEN}",
-                                    "Bearer ", f"Bearer {API_TOKEN}x"])
+@pytest.mark.parametrize(
+    "header", [None, "Bearer wrong-token-0123456789", f"Basic {API_TOKEN}", "Bearer ", f"Bearer {API_TOKEN}x"]
+)
 def test_requests_without_a_valid_token_are_refused(api, gh, server, header) -> None:
     headers = {"Authorization": header} if header is not None else {}
     api.headers.pop("Authorization")
@@ -244,8 +256,9 @@ def test_bearer_scheme_is_case_insensitive_and_any_configured_token_works(gh) ->
     other = "second-token-abcdefghijklmnop"
     with test_client(create_app(ServerConfig(tokens=[API_TOKEN, other]))) as client:
         for header in (f"bearer {API_TOKEN}", f"Bearer {other}"):
-            response = client.get(GET, params={"integrated_account_id": "gh"},
-                                  headers={"Authorization": header})
+            response = client.get(
+                GET, params={"integrated_account_id": "gh"}, headers={"Authorization": header}
+            )
             assert response.status_code == 200, header
 
 
@@ -287,27 +300,30 @@ def test_list_follows_next_cursor_to_the_last_page(api, gh, server) -> None:
 
 
 def test_list_limit_reaches_the_provider(api, gh, server) -> None:
-    response = api.get(LIST, params={"integrated_account_id": "gh", "build": "29679449",
-                                     "limit": "1"})
+    response = api.get(LIST, params={"integrated_account_id": "gh", "build": "29679449", "limit": "1"})
     assert response.status_code == 200
     assert ("per_page", "1") in sent_query(server)
 
 
 def test_list_debug_counts_and_redacts(api, gh) -> None:
-    response = api.get(LIST, params={"integrated_account_id": "gh", "build": "29679449",
-                                     "truto_response_format": "debug"})
+    response = api.get(
+        LIST, params={"integrated_account_id": "gh", "build": "29679449", "truto_response_format": "debug"}
+    )
     body = response.json()
     assert body["debug"]["resultCount"] == len(body["result"]) == 1
     assert body["debug"]["nextCursor"] == body["next_cursor"]
     assert GH_SECRET not in response.text
 
 
-@pytest.mark.parametrize(("query", "status", "words"), [
-    ("truto_response_format=stream", 400, "stream is for one job"),
-    ("limit=0", 400, "limit must be a whole number"),
-    ("limit=ten", 400, "limit must be a whole number"),
-    ("next_cursor=garbage!", 400, "not one unci handed out"),
-])
+@pytest.mark.parametrize(
+    ("query", "status", "words"),
+    [
+        ("truto_response_format=stream", 400, "stream is for one job"),
+        ("limit=0", 400, "limit must be a whole number"),
+        ("limit=ten", 400, "limit must be a whole number"),
+        ("next_cursor=garbage!", 400, "not one unci handed out"),
+    ],
+)
 def test_list_bad_input(api, gh, query, status, words) -> None:
     response = api.get(f"{LIST}?integrated_account_id=gh&build=29679449&{query}")
     assert response.status_code == status, response.text
@@ -327,8 +343,9 @@ def test_list_path_of_a_sent_request(api, gh, server) -> None:
 
 def test_stream_cut_off_before_the_first_chunk_is_an_envelope(api, gh, server) -> None:
     server.route("/repos/octo-org/octo-repo/actions/jobs/6", Reply(body=JOB, truncate=True))
-    response = api.get("/unified/ci-cd/jobs/6", params={"integrated_account_id": "gh",
-                                                       "truto_response_format": "stream"})
+    response = api.get(
+        "/unified/ci-cd/jobs/6", params={"integrated_account_id": "gh", "truto_response_format": "stream"}
+    )
     assert response.status_code == 502 and "could not reach" in response.json()["message"]
 
 
@@ -338,18 +355,28 @@ def test_stream_cut_off_midway_breaks_the_connection_not_a_clean_end(api, gh, se
     big = b'{"pad":"' + b"x" * 200_000 + b'"}'  # several chunks: the answer starts before the cut
     server.route("/repos/octo-org/octo-repo/actions/jobs/7", Reply(body=big, truncate=True))
     with pytest.raises(NetworkError):  # the test client surfaces the broken-off body as the error
-        api.get("/unified/ci-cd/jobs/7", params={"integrated_account_id": "gh",
-                                                "truto_response_format": "stream"})
+        api.get(
+            "/unified/ci-cd/jobs/7", params={"integrated_account_id": "gh", "truto_response_format": "stream"}
+        )
 
 
 # --- hardening: caller input, the provider's quota, the server's words -----------------------
 
 
 def test_a_spent_github_quota_is_a_429_with_retry_after(api, gh, server) -> None:
-    server.route("/repos/octo-org/octo-repo/actions/jobs/8", Reply(
-        403, b'{"message":"API rate limit exceeded for user ID 1."}',
-        {"Content-Type": "application/json", "x-ratelimit-limit": "5000",
-         "x-ratelimit-remaining": "0", "x-ratelimit-reset": "4102444800"}))
+    server.route(
+        "/repos/octo-org/octo-repo/actions/jobs/8",
+        Reply(
+            403,
+            b'{"message":"API rate limit exceeded for user ID 1."}',
+            {
+                "Content-Type": "application/json",
+                "x-ratelimit-limit": "5000",
+                "x-ratelimit-remaining": "0",
+                "x-ratelimit-reset": "4102444800",
+            },
+        ),
+    )
     response = api.get("/unified/ci-cd/jobs/8", params={"integrated_account_id": "gh"})
     assert response.status_code == 429, response.text
     body = response.json()
@@ -361,8 +388,7 @@ def test_a_spent_github_quota_is_a_429_with_retry_after(api, gh, server) -> None
 
 @pytest.mark.parametrize("limit", ["²", "٣", "9" * 5000, "1e3", "-1", "0"])
 def test_a_bad_limit_is_a_400(api, gh, server, limit) -> None:
-    response = api.get(LIST, params={"integrated_account_id": "gh", "build": "29679449",
-                                     "limit": limit})
+    response = api.get(LIST, params={"integrated_account_id": "gh", "build": "29679449", "limit": limit})
     assert response.status_code == 400, response.text
     body = response.json()
     assert body == {"statusCode": 400, "error": "Bad Request", "message": body["message"]}
@@ -373,20 +399,32 @@ def test_a_bad_limit_is_a_400(api, gh, server, limit) -> None:
 def _cursor(**fields) -> str:
     import base64
 
-    data = {"v": 1, "provider": "github", "path": LIST_PATH, "query": [], "headers": {},
-            "skip": 0, **fields}
+    data = {"v": 1, "provider": "github", "path": LIST_PATH, "query": [], "headers": {}, "skip": 0, **fields}
     return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
 
 
-@pytest.mark.parametrize("cursor", [
-    "!!!***", "A" * 60_000, "é€😀", "\x00abc", _cursor(v=2), _cursor(skip=-1),
-    _cursor(provider="gitlab"), _cursor(path="/x\x00y"), _cursor(path="/x\r\nHost: evil"),
-    _cursor(headers={"X-Injected": "a\r\nb"}), _cursor(headers={"X": "é€"}),
-    _cursor(path="http://elsewhere.example/x"),
-], ids=lambda c: c[:12])
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "!!!***",
+        "A" * 60_000,
+        "é€😀",
+        "\x00abc",
+        _cursor(v=2),
+        _cursor(skip=-1),
+        _cursor(provider="gitlab"),
+        _cursor(path="/x\x00y"),
+        _cursor(path="/x\r\nHost: evil"),
+        _cursor(headers={"X-Injected": "a\r\nb"}),
+        _cursor(headers={"X": "é€"}),
+        _cursor(path="http://elsewhere.example/x"),
+    ],
+    ids=lambda c: c[:12],
+)
 def test_any_cursor_problem_is_a_400(api, gh, cursor) -> None:
-    response = api.get(LIST, params={"integrated_account_id": "gh", "build": "29679449",
-                                     "next_cursor": cursor})
+    response = api.get(
+        LIST, params={"integrated_account_id": "gh", "build": "29679449", "next_cursor": cursor}
+    )
     assert response.status_code == 400, response.text
     body = response.json()
     assert body["statusCode"] == 400 and body["error"] == "Bad Request"
@@ -405,24 +443,35 @@ def test_error_messages_use_the_servers_words(api, gh, server, case) -> None:
         "unknown": (GET, {"integrated_account_id": "gh", "per_page": "5"}),
         "refused": ("/unified/ci-cd/jobs/9", {"integrated_account_id": "gh"}),
         "cursor": (LIST, {"integrated_account_id": "gh", "build": "1", "next_cursor": "!!"}),
-        "other-provider": (LIST, {"integrated_account_id": "gh", "build": "1",
-                                  "next_cursor": _cursor(provider="gitlab")}),
+        "other-provider": (
+            LIST,
+            {"integrated_account_id": "gh", "build": "1", "next_cursor": _cursor(provider="gitlab")},
+        ),
     }[case]
     message = api.get(params[0], params=params[1]).json()["message"]
     assert not CLI_FLAG.search(message), message
-    expected = {"missing": "owner=...&repo_id=...", "unknown": "remote_query[KEY]=VALUE",
-                "refused": "integrated account", "cursor": "without next_cursor",
-                "other-provider": "gitlab integrated account"}[case]
+    expected = {
+        "missing": "owner=...&repo_id=...",
+        "unknown": "remote_query[KEY]=VALUE",
+        "refused": "integrated account",
+        "cursor": "without next_cursor",
+        "other-provider": "gitlab integrated account",
+    }[case]
     assert expected in message, message
 
 
 def test_a_cookie_one_answer_sets_is_never_sent_on_later_calls(api, gh, server) -> None:
-    server.route(JOB_PATH, Reply(body=JOB, headers={"Content-Type": "application/json",
-                                                     "Set-Cookie": "session=acct-a; Path=/"}))
+    server.route(
+        JOB_PATH,
+        Reply(body=JOB, headers={"Content-Type": "application/json", "Set-Cookie": "session=acct-a; Path=/"}),
+    )
     for _ in range(2):
-        assert api.get(GET, params={"integrated_account_id": "gh", "owner": "octo-org",
-                                    "repo_id": "octo-repo"}).status_code == 200
+        assert (
+            api.get(
+                GET, params={"integrated_account_id": "gh", "owner": "octo-org", "repo_id": "octo-repo"}
+            ).status_code
+            == 200
+        )
     # The server's pools serve every account of an origin: no cookie crosses between calls.
-    assert all("Cookie" not in seen.headers and "cookie" not in seen.headers
-               for seen in server.requests)
+    assert all("Cookie" not in seen.headers and "cookie" not in seen.headers for seen in server.requests)
     assert server.requests[-1].path == JOB_PATH

@@ -25,8 +25,13 @@ ENV = {"GH_WORK_TOKEN": GH_SECRET}
 
 
 def github(name: str, base_url: str) -> accounts.Account:
-    return accounts.Account(name=name, provider="github", token_env="GH_WORK_TOKEN",
-                            base_url=base_url, params={"owner": "octo-org", "repo_id": "octo-repo"})
+    return accounts.Account(
+        name=name,
+        provider="github",
+        token_env="GH_WORK_TOKEN",
+        base_url=base_url,
+        params={"owner": "octo-org", "repo_id": "octo-repo"},
+    )
 
 
 def job_url(served, account: str, job_id: str = "399444496") -> tuple[str, dict[str, str]]:
@@ -42,12 +47,12 @@ def test_a_hostile_error_page_does_not_hold_up_other_requests(tmp_path) -> None:
     page = hostile_page(112 * 1024)
     with serving() as upstream:
         upstream.route(JOB_PATH, Reply(404, page, headers={"Content-Type": "text/html"}))
-        with unci_serve(tmp_path, [github("gh", upstream.url)], "--retries", "0",
-                        env=ENV) as served:
+        with unci_serve(tmp_path, [github("gh", upstream.url)], "--retries", "0", env=ENV) as served:
             answers: list[requests.Response] = []
             url, params = job_url(served, "gh")
-            bad = threading.Thread(target=lambda: answers.append(
-                requests.get(url, params=params, headers=AUTH, timeout=120)))
+            bad = threading.Thread(
+                target=lambda: answers.append(requests.get(url, params=params, headers=AUTH, timeout=120))
+            )
             bad.start()
             deadline = time.monotonic() + 30
             while not upstream.requests:  # the provider has answered (or is answering) it
@@ -67,9 +72,19 @@ def test_a_hung_provider_fails_alone_with_503_and_504(tmp_path) -> None:
     with serving() as hung, serving() as healthy:
         hung.route(JOB_PATH, Reply(body=JOB, delay=6))
         healthy.route(JOB_PATH, Reply(body=JOB))
-        with unci_serve(tmp_path, [github("stuck", hung.url), github("fine", healthy.url)],
-                        "--retries", "0", "--timeout", "2", "--pool-size", "3",
-                        "--pool-wait", "0.5", env=ENV) as served:
+        with unci_serve(
+            tmp_path,
+            [github("stuck", hung.url), github("fine", healthy.url)],
+            "--retries",
+            "0",
+            "--timeout",
+            "2",
+            "--pool-size",
+            "3",
+            "--pool-wait",
+            "0.5",
+            env=ENV,
+        ) as served:
             results: list[requests.Response] = []
             url, params = job_url(served, "stuck")
 
@@ -110,7 +125,7 @@ def _closed_within(sock: socket.socket, seconds: float, dribble: bytes = b"") ->
     while time.monotonic() < deadline:
         try:
             if sent < len(dribble):
-                sock.sendall(dribble[sent:sent + 1])
+                sock.sendall(dribble[sent : sent + 1])
                 sent += 1
             if sock.recv(4096) == b"":
                 return True
@@ -128,8 +143,9 @@ def test_connections_that_never_finish_a_request_are_closed(tmp_path) -> None:
         try:
             head = b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"X-Slow: " + b"a" * 200
             results: dict[str, bool] = {}
-            worker = threading.Thread(target=lambda: results.update(
-                dribbling=_closed_within(dribbling, 10, head)))
+            worker = threading.Thread(
+                target=lambda: results.update(dribbling=_closed_within(dribbling, 10, head))
+            )
             worker.start()
             results["idle"] = _closed_within(idle, 10)
             worker.join(timeout=15)
@@ -144,8 +160,9 @@ def test_connections_that_never_finish_a_request_are_closed(tmp_path) -> None:
 
 
 def test_connections_past_the_limit_are_refused_with_503(tmp_path) -> None:
-    with unci_serve(tmp_path, [], "--no-auth", "--limit-concurrency", "10",
-                    "--header-timeout", "2") as served:
+    with unci_serve(
+        tmp_path, [], "--no-auth", "--limit-concurrency", "10", "--header-timeout", "2"
+    ) as served:
         held = [socket.create_connection(("127.0.0.1", served.port)) for _ in range(10)]
         try:
             time.sleep(0.2)  # accepted by the server
@@ -186,8 +203,10 @@ def test_the_log_cannot_be_forged_through_the_path(tmp_path, path) -> None:
             assert time.monotonic() < deadline, "no access log line"
             time.sleep(0.02)
         line = next(line for line in served.log if '"GET /x' in line)
-        assert not any(line.lstrip().startswith("INFO:  forged") or ("forged line" in line
-                       and '"GET /x' not in line) for line in served.log)
+        assert not any(
+            line.lstrip().startswith("INFO:  forged") or ("forged line" in line and '"GET /x' not in line)
+            for line in served.log
+        )
         assert "\x1b" not in "\n".join(served.log) and "\u2028" not in "\n".join(served.log)
         assert ("\\r\\nINFO:  forged line" in line) or ("\\x1b[31mred\\u2028y" in line), line
 
@@ -217,8 +236,12 @@ def test_the_header_timeout_holds_on_uvicorns_h11_protocol_too(tmp_path) -> None
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     env = {**os.environ, "UNCI_SERVER_OPTIONS": json.dumps({"header_timeout": 1})}
-    process = subprocess.Popen([sys.executable, "-c", H11_SERVER, str(port)], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-c", H11_SERVER, str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 15
         while True:

@@ -53,11 +53,11 @@ def test_an_upstream_redirect_is_a_502_envelope_not_a_200(api, gh, server, fmt) 
 # --- cursors ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("cursor", ["garbage!", "x" * 20_000, "é", "e30.e30", ".", "%00",
-                                    "eyJ2IjoxfQ"])
+@pytest.mark.parametrize("cursor", ["garbage!", "x" * 20_000, "é", "e30.e30", ".", "%00", "eyJ2IjoxfQ"])
 def test_odd_cursors_are_a_400_before_any_request(api, gh, server, cursor: str) -> None:
-    response = api.get(LIST, params={"integrated_account_id": "gh", "build": "29679449",
-                                     "next_cursor": cursor})
+    response = api.get(
+        LIST, params={"integrated_account_id": "gh", "build": "29679449", "next_cursor": cursor}
+    )
     assert response.status_code == 400, response.text
     assert "the cursor is not one unci handed out" in response.json()["message"]
     assert server.requests == []
@@ -71,8 +71,7 @@ def test_an_empty_cursor_is_the_first_page(api, gh) -> None:
 def test_a_cursor_of_one_account_is_a_400_on_another(api, gh, server) -> None:
     from serverkit import add_account
 
-    add_account("gh2", "github", server.url, token_env="GH_WORK_TOKEN", owner="octo-org",
-                repo_id="octo-repo")
+    add_account("gh2", "github", server.url, token_env="GH_WORK_TOKEN", owner="octo-org", repo_id="octo-repo")
     params = {"build": "29679449"}
     cursor = api.get(LIST, params={**params, "integrated_account_id": "gh"}).json()["next_cursor"]
     before = len(server.requests)
@@ -108,8 +107,9 @@ def test_the_server_caps_bodies_too(server, monkeypatch) -> None:
     add_account("gh", "github", server.url, token_env="GH_T", owner="o", repo_id="r")
     with test_client(create_app(ServerConfig(auth=False, retries=0))) as api:
         for fmt in ("unified", "raw"):  # stream: past its first chunk, the connection breaks
-            response = api.get("/unified/ci-cd/jobs/1", params={"integrated_account_id": "gh",
-                                                                "truto_response_format": fmt})
+            response = api.get(
+                "/unified/ci-cd/jobs/1", params={"integrated_account_id": "gh", "truto_response_format": fmt}
+            )
             assert response.status_code == 502, (fmt, response.text[:200])
             assert "is larger than 1 MiB" in response.json()["message"]
 

@@ -42,15 +42,25 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", _app())
 
 
 @schema.parametrize()
-@settings(max_examples=20, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                 HealthCheck.filter_too_much])
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+    ],
+)
 def test_every_response_conforms(case, gh, every_provider_at_the_upstream) -> None:
     # Half the valid calls use the real account and job, so successes are checked too, not
     # only errors (invalid calls are left as generated: they must be refused as they are).
     positive = case.meta is None or not case.meta.generation.mode.is_negative
-    if positive and case.query is not None and case.operation.path.startswith("/unified") \
-            and zlib.crc32(repr(sorted(case.query.items())).encode()) % 2 == 0:
+    if (
+        positive
+        and case.query is not None
+        and case.operation.path.startswith("/unified")
+        and zlib.crc32(repr(sorted(case.query.items())).encode()) % 2 == 0
+    ):
         case.query = {k: v for k, v in case.query.items() if k != "provider"}
         case.query["integrated_account_id"] = "gh"
         if case.path_parameters:
@@ -61,12 +71,15 @@ def test_every_response_conforms(case, gh, every_provider_at_the_upstream) -> No
     case.call_and_validate(headers=AUTH, excluded_checks=[positive_data_acceptance])
 
 
-@pytest.mark.parametrize(("query", "component"), [
-    ("", "Job"),
-    ("&truto_ignore_remote_data=true&truto_exclude_fields[]=name", "Job"),
-    ("&truto_response_format=normalized", "NormalizedJob"),
-    ("&truto_response_format=debug", "JobDebug"),
-])
+@pytest.mark.parametrize(
+    ("query", "component"),
+    [
+        ("", "Job"),
+        ("&truto_ignore_remote_data=true&truto_exclude_fields[]=name", "Job"),
+        ("&truto_response_format=normalized", "NormalizedJob"),
+        ("&truto_response_format=debug", "JobDebug"),
+    ],
+)
 def test_each_job_format_matches_its_component(api, query, component) -> None:
     doc = api.get("/openapi.json").json()
     response = api.get(f"/unified/ci-cd/jobs/399444496?integrated_account_id=gh{query}")
@@ -77,18 +90,25 @@ def test_each_job_format_matches_its_component(api, query, component) -> None:
 @pytest.mark.parametrize("fmt", ["unified", "normalized", "debug"])
 def test_each_list_format_matches_the_list_component(api, fmt) -> None:
     doc = api.get("/openapi.json").json()
-    response = api.get("/unified/ci-cd/jobs", params={
-        "integrated_account_id": "gh", "build": "29679449", "truto_response_format": fmt})
+    response = api.get(
+        "/unified/ci-cd/jobs",
+        params={"integrated_account_id": "gh", "build": "29679449", "truto_response_format": fmt},
+    )
     assert response.status_code == 200
     validator(doc, "JobList").validate(response.json())
 
 
 def test_errors_match_the_error_component(api, server) -> None:
     doc = api.get("/openapi.json").json()
-    server.route("/repos/octo-org/octo-repo/actions/jobs/9", Reply(500, b"<html>oops</html>",
-                                                                   {"Content-Type": "text/html"}))
-    for url in ("/unified/ci-cd/jobs/1", "/unified/ci-cd/jobs/9?integrated_account_id=gh",
-                "/unified/ci-cd/jobs/1?integrated_account_id=nobody"):
+    server.route(
+        "/repos/octo-org/octo-repo/actions/jobs/9",
+        Reply(500, b"<html>oops</html>", {"Content-Type": "text/html"}),
+    )
+    for url in (
+        "/unified/ci-cd/jobs/1",
+        "/unified/ci-cd/jobs/9?integrated_account_id=gh",
+        "/unified/ci-cd/jobs/1?integrated_account_id=nobody",
+    ):
         response = api.get(url)
         assert response.status_code >= 400
         validator(doc, "Error").validate(response.json())
@@ -108,8 +128,15 @@ def test_document_lists_each_providers_params(api) -> None:
     doc = api.get("/openapi.json").json()
     get = {p["name"]: p for p in doc["paths"]["/unified/ci-cd/jobs/{id}"]["get"]["parameters"]}
     assert "GitHub Actions (required)" in get["owner"]["description"]
-    assert {"integrated_account_id", "truto_response_format", "truto_ignore_remote_data",
-            "truto_exclude_fields[]", "remote_query", "project_slug", "workspace"} <= set(get)
+    assert {
+        "integrated_account_id",
+        "truto_response_format",
+        "truto_ignore_remote_data",
+        "truto_exclude_fields[]",
+        "remote_query",
+        "project_slug",
+        "workspace",
+    } <= set(get)
     listed = {p["name"] for p in doc["paths"]["/unified/ci-cd/jobs"]["get"]["parameters"]}
     assert {"limit", "next_cursor", "build"} <= listed
     assert JOB_PATH not in str(doc)

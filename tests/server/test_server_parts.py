@@ -43,15 +43,20 @@ def brackets(data: dict) -> str:
 
 
 def test_a_full_truto_query_is_sorted_out() -> None:
-    query = parse(brackets({
-        "integrated_account_id": "62f44730-dd91-461e-bd6a-aedd9e0ad79d",
-        "truto_response_format": "normalized",
-        "truto_ignore_remote_data": True,
-        "truto_exclude_fields": ["name", "branch"],
-        "remote_query": {"per_page": 5, "filter": {"state": "open"}},
-        "owner": "octo-org",
-        "repo_id": "octo-repo",
-    }), operation="get")
+    query = parse(
+        brackets(
+            {
+                "integrated_account_id": "62f44730-dd91-461e-bd6a-aedd9e0ad79d",
+                "truto_response_format": "normalized",
+                "truto_ignore_remote_data": True,
+                "truto_exclude_fields": ["name", "branch"],
+                "remote_query": {"per_page": 5, "filter": {"state": "open"}},
+                "owner": "octo-org",
+                "repo_id": "octo-repo",
+            }
+        ),
+        operation="get",
+    )
     assert query.account == "62f44730-dd91-461e-bd6a-aedd9e0ad79d" and query.provider is None
     assert query.fmt == "normalized" and query.ignore_remote_data is True
     assert query.exclude == ("name", "branch")
@@ -70,7 +75,11 @@ def test_list_params_only_count_when_listing() -> None:
 def test_defaults() -> None:
     query = parse("", operation="get")
     assert (query.fmt, query.ignore_remote_data, query.exclude, query.remote_query) == (
-        "unified", False, (), [])
+        "unified",
+        False,
+        (),
+        [],
+    )
 
 
 def test_an_empty_exclude_value_excludes_nothing() -> None:
@@ -79,21 +88,36 @@ def test_an_empty_exclude_value_excludes_nothing() -> None:
 
 @given(
     excluded=st.lists(st.sampled_from(FIELDS), max_size=4),
-    remote=st.dictionaries(st.text("abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=8),
-                           st.text(min_size=0, max_size=12), max_size=4),
+    remote=st.dictionaries(
+        st.text("abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=8),
+        st.text(min_size=0, max_size=12),
+        max_size=4,
+    ),
     ignore=st.booleans(),
 )
 def test_whatever_a_truto_client_encodes_comes_back(excluded, remote, ignore) -> None:
-    query = parse(brackets({"truto_exclude_fields": excluded, "remote_query": remote,
-                            "truto_ignore_remote_data": ignore}), operation="get")
+    query = parse(
+        brackets(
+            {"truto_exclude_fields": excluded, "remote_query": remote, "truto_ignore_remote_data": ignore}
+        ),
+        operation="get",
+    )
     assert query.exclude == tuple(dict.fromkeys(excluded))
     assert query.remote_query == list(remote.items())
     assert query.ignore_remote_data is ignore
 
 
-@pytest.mark.parametrize("raw", ["truto_exclude_fields[a]=id", "truto_exclude_fields[][]=id",
-                                 "truto_response_format[]=raw", "remote_query[]=x",
-                                 "truto_super_query=1", "owner=a&owner=b"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "truto_exclude_fields[a]=id",
+        "truto_exclude_fields[][]=id",
+        "truto_response_format[]=raw",
+        "remote_query[]=x",
+        "truto_super_query=1",
+        "owner=a&owner=b",
+    ],
+)
 def test_forms_unci_cannot_honour_are_refused(raw) -> None:
     with pytest.raises(UsageError):
         parse(raw, operation="get")
@@ -117,10 +141,15 @@ def test_tokens_from_env_and_file(tmp_path) -> None:
     path.write_text("# ops team\nfile-token-aaaaaaaaaaaaaaaa\n\n  file-token-bbbbbbbbbbbbbbbb  \n")
     path.chmod(0o600)
     env = {"UNCI_SERVER_TOKENS": "env-token-cccccccccccccccc, env-token-dddddddddddddddd"}
-    assert load_tokens(path, env) == ["env-token-cccccccccccccccc", "env-token-dddddddddddddddd",
-                                      "file-token-aaaaaaaaaaaaaaaa", "file-token-bbbbbbbbbbbbbbbb"]
+    assert load_tokens(path, env) == [
+        "env-token-cccccccccccccccc",
+        "env-token-dddddddddddddddd",
+        "file-token-aaaaaaaaaaaaaaaa",
+        "file-token-bbbbbbbbbbbbbbbb",
+    ]
     assert load_tokens(None, {**env, "UNCI_SERVER_TOKENS_FILE": str(path)})[-1] == (
-        "file-token-bbbbbbbbbbbbbbbb")
+        "file-token-bbbbbbbbbbbbbbbb"
+    )
 
 
 @pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
@@ -267,11 +296,11 @@ def test_log_lines_escape_control_characters() -> None:
     assert printable("/x\r\nINFO: forged") == "/x\\r\\nINFO: forged"
     assert printable("a\x1b[31m\u2028\x85b\\") == "a\\x1b[31m\\u2028\\x85b\\\\"
     assert printable("/unified/ci-cd/jobs/1 é") == "/unified/ci-cd/jobs/1 é"
-    record = logging.LogRecord("unci", logging.INFO, __file__, 1, "on %s: %s", ("/x\r\ny", "z"),
-                               None)
+    record = logging.LogRecord("unci", logging.INFO, __file__, 1, "on %s: %s", ("/x\r\ny", "z"), None)
     assert EscapeControls().filter(record) and record.getMessage() == "on /x\\r\\ny: z"
-    trace = logging.LogRecord("unci", logging.ERROR, __file__, 1, "%s",
-                              ("Traceback:\n  line\r\nINFO: forged",), None)
+    trace = logging.LogRecord(
+        "unci", logging.ERROR, __file__, 1, "%s", ("Traceback:\n  line\r\nINFO: forged",), None
+    )
     trace.multiline = True
     EscapeControls().filter(trace)
     assert trace.getMessage() == "Traceback:\n      line\\r\n    INFO: forged"

@@ -75,9 +75,12 @@ class Served:
 
     def fill(self, example: str) -> str:
         """Only the host changes; the placeholders get this server's values."""
-        return (example.replace(TRUTO, self.url).replace("{id}", JOB_ID)
-                .replace("<integrated_account_id>", self.account_id)
-                .replace("<your_api_token>", API_TOKEN))
+        return (
+            example.replace(TRUTO, self.url)
+            .replace("{id}", JOB_ID)
+            .replace("<integrated_account_id>", self.account_id)
+            .replace("<your_api_token>", API_TOKEN)
+        )
 
 
 def _read(stream, lines: queue.Queue) -> None:
@@ -98,18 +101,33 @@ def served(tmp_path_factory) -> Iterator[Served]:
     config = home / "accounts.toml"
     with serving() as upstream:
         upstream.route(JOB_PATH, Reply(body=JOB))
-        upstream.route("/repos/octo-org/octo-repo/actions/jobs/5",
-                       Reply(401, json.dumps({"message": f"Bad credentials {GH_SECRET}"}).encode()))
-        account = accounts.Account(name="work-github", provider="github", token_env="GH_WORK_TOKEN",
-                                   base_url=upstream.url,
-                                   params={"owner": "octo-org", "repo_id": "octo-repo"})
+        upstream.route(
+            "/repos/octo-org/octo-repo/actions/jobs/5",
+            Reply(401, json.dumps({"message": f"Bad credentials {GH_SECRET}"}).encode()),
+        )
+        account = accounts.Account(
+            name="work-github",
+            provider="github",
+            token_env="GH_WORK_TOKEN",
+            base_url=upstream.url,
+            params={"owner": "octo-org", "repo_id": "octo-repo"},
+        )
         accounts.save({account.name: account}, config)
-        env = {"PATH": os.environ.get("PATH", ""), "HOME": str(home), "UNCI_CONFIG": str(config),
-               "UNCI_SERVER_TOKENS": API_TOKEN, "GH_WORK_TOKEN": GH_SECRET,
-               "PYTHONUNBUFFERED": "1"}
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            "HOME": str(home),
+            "UNCI_CONFIG": str(config),
+            "UNCI_SERVER_TOKENS": API_TOKEN,
+            "GH_WORK_TOKEN": GH_SECRET,
+            "PYTHONUNBUFFERED": "1",
+        }
         process = subprocess.Popen(
             [sys.executable, "-m", "unci", "serve", "--port", "0", "--retries", "0"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         lines: queue.Queue[str] = queue.Queue()
         threading.Thread(target=_read, args=(process.stderr, lines), daemon=True).start()
         log: list[str] = []
@@ -154,8 +172,9 @@ def test_the_curl_example(served) -> None:
 
 
 def test_the_python_requests_example(served) -> None:
-    result = subprocess.run([sys.executable, "-c", served.fill(REQUESTS_EXAMPLE)],
-                            capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        [sys.executable, "-c", served.fill(REQUESTS_EXAMPLE)], capture_output=True, text=True, timeout=30
+    )
     assert result.returncode == 0, result.stderr
     job = ast.literal_eval(result.stdout)  # print() of the dict
     assert job["id"] == JOB_ID and job["status"] == "completed" and job["build"] == "29679449"
@@ -164,8 +183,9 @@ def test_the_python_requests_example(served) -> None:
 def test_the_javascript_fetch_example(served) -> None:
     if shutil.which("node") is None:
         pytest.skip("node is not installed")
-    result = subprocess.run(["node", "-e", served.fill(FETCH_EXAMPLE)], capture_output=True,
-                            text=True, timeout=30)
+    result = subprocess.run(
+        ["node", "-e", served.fill(FETCH_EXAMPLE)], capture_output=True, text=True, timeout=30
+    )
     assert result.returncode == 0, result.stderr
     assert f"id: '{JOB_ID}'" in result.stdout and "conclusion: 'passed'" in result.stdout
 
@@ -173,20 +193,24 @@ def test_the_javascript_fetch_example(served) -> None:
 def test_a_wrong_token_is_refused_over_the_wire(served) -> None:
     import requests
 
-    response = requests.get(f"{served.url}/unified/ci-cd/jobs/{JOB_ID}",
-                            params={"integrated_account_id": served.account_id},
-                            headers={"Authorization": "Bearer not-the-right-token-at-all"},
-                            timeout=30)
+    response = requests.get(
+        f"{served.url}/unified/ci-cd/jobs/{JOB_ID}",
+        params={"integrated_account_id": served.account_id},
+        headers={"Authorization": "Bearer not-the-right-token-at-all"},
+        timeout=30,
+    )
     assert response.status_code == 401 and response.json()["error"] == "Unauthorized"
 
 
 def test_logs_show_requests_but_no_credentials(served) -> None:
     import requests
 
-    response = requests.get(f"{served.url}/unified/ci-cd/jobs/5",
-                            params={"integrated_account_id": "work-github",
-                                    "remote_query[access_token]": "leaky-value"},
-                            headers={"Authorization": f"Bearer {API_TOKEN}"}, timeout=30)
+    response = requests.get(
+        f"{served.url}/unified/ci-cd/jobs/5",
+        params={"integrated_account_id": "work-github", "remote_query[access_token]": "leaky-value"},
+        headers={"Authorization": f"Bearer {API_TOKEN}"},
+        timeout=30,
+    )
     assert response.status_code == 401 and response.json()["truto_is_remote_error"] is True
     assert GH_SECRET not in response.text
     deadline = time.monotonic() + 5
@@ -202,7 +226,6 @@ def test_health_over_the_wire(served) -> None:
     import requests
 
     assert requests.get(f"{served.url}/healthz", timeout=30).json()["status"] == "ok"
-
 
 
 SDK_SCRIPT = """
@@ -234,8 +257,15 @@ def _python_312_or_newer() -> str | None:
     candidates = [shutil.which(n) for n in ("python3.14", "python3.13", "python3.12")]
     candidates += [str(p) for p in sorted(pyenv.glob("3.1[2-9]*/bin/python3"), reverse=True)]
     for found in candidates:
-        if found and subprocess.run([found, "-c", "import sys; assert sys.version_info >= (3, 12)"],
-                                    capture_output=True, check=False).returncode == 0:
+        if (
+            found
+            and subprocess.run(
+                [found, "-c", "import sys; assert sys.version_info >= (3, 12)"],
+                capture_output=True,
+                check=False,
+            ).returncode
+            == 0
+        ):
             return found
     return None
 
@@ -249,16 +279,25 @@ def truto_sdk(tmp_path_factory) -> str:
     venv = tmp_path_factory.mktemp("truto-sdk") / "venv"
     subprocess.run([interpreter, "-m", "venv", str(venv)], check=True, capture_output=True)
     python = str(venv / "bin" / "python")
-    done = subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                           "truto-python-sdk"], capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "truto-python-sdk"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     return python
 
 
 @pytest.mark.slow
 def test_truto_python_sdk_works_with_only_the_base_url_changed(served: Served, truto_sdk: str) -> None:
-    done = subprocess.run([truto_sdk, "-c", SDK_SCRIPT, served.url, API_TOKEN, served.account_id,
-                           JOB_ID], capture_output=True, text=True, check=False, timeout=60)
+    done = subprocess.run(
+        [truto_sdk, "-c", SDK_SCRIPT, served.url, API_TOKEN, served.account_id, JOB_ID],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     seen = json.loads(done.stdout)
     assert seen["job"]["id"] == JOB_ID and seen["job"]["conclusion"] == "passed"

@@ -105,9 +105,7 @@ def _keyring() -> Any:
     try:
         import keyring
     except ImportError:
-        raise ConfigError(
-            "the OS keyring needs the keyring package: pip install keyring"
-        ) from None
+        raise ConfigError("the OS keyring needs the keyring package: pip install keyring") from None
     return keyring
 
 
@@ -139,8 +137,7 @@ def load(path: Path | None = None) -> dict[str, Account]:
             raise ConfigError(f"account {name!r} in {path} has no provider")
         known = {f: raw[f] for f in Account.__dataclass_fields__ if f in raw and f != "name"}
         params = known.pop("params", {}) or {}
-        accounts[name] = Account(name=name, params={str(k): str(v) for k, v in params.items()},
-                                 **known)
+        accounts[name] = Account(name=name, params={str(k): str(v) for k, v in params.items()}, **known)
     _CACHE.clear()
     _CACHE[key] = accounts
     return dict(accounts)
@@ -157,8 +154,16 @@ def dumps(accounts: Mapping[str, Account]) -> str:
         account = accounts[name]
         key = _quote(name)
         lines.append(f"[accounts.{key}]")
-        for f in ("id", "provider", "token_env", "token", "token_store", "username",
-                  "password_env", "base_url"):
+        for f in (
+            "id",
+            "provider",
+            "token_env",
+            "token",
+            "token_store",
+            "username",
+            "password_env",
+            "base_url",
+        ):
             value = getattr(account, f)
             if value:
                 lines.append(f"{f} = {_quote(value)}")

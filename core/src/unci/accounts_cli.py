@@ -24,18 +24,41 @@ def accounts_group() -> None:
 @click.option("--provider", "-P", required=True, help="Provider name (see `unci providers`).")
 @click.option("--token-env", metavar="VAR", help="Read the token from this environment variable (preferred).")
 @click.option("--token-stdin", is_flag=True, help="Read the token from standard input.")
-@click.option("--keyring", "use_keyring", is_flag=True,
-              help="With --token-stdin: keep the token in the OS keyring, not in the file.")
+@click.option(
+    "--keyring",
+    "use_keyring",
+    is_flag=True,
+    help="With --token-stdin: keep the token in the OS keyring, not in the file.",
+)
 @click.option("--username", default=None, help="User name, for Basic-auth providers.")
-@click.option("--password-env", metavar="VAR", default=None,
-              help="Read the password / app password from this environment variable.")
+@click.option(
+    "--password-env",
+    metavar="VAR",
+    default=None,
+    help="Read the password / app password from this environment variable.",
+)
 @click.option("--base-url", default=None, metavar="URL", help="API root (self-hosted, EU...).")
-@click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE",
-              help="A default provider parameter; repeatable.")
+@click.option(
+    "--param",
+    "-p",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A default provider parameter; repeatable.",
+)
 @click.option("--replace", is_flag=True, help="Replace an account of the same name.")
-def add(name: str, provider: str, token_env: str | None, token_stdin: bool, use_keyring: bool,
-        username: str | None, password_env: str | None, base_url: str | None,
-        params: tuple[str, ...], replace: bool) -> None:
+def add(
+    name: str,
+    provider: str,
+    token_env: str | None,
+    token_stdin: bool,
+    use_keyring: bool,
+    username: str | None,
+    password_env: str | None,
+    base_url: str | None,
+    params: tuple[str, ...],
+    replace: bool,
+) -> None:
     """Add an account. Prefer --token-env: the token then never touches the disk."""
     from unci.cli import parse_pairs
     from unci.plugins import registry
@@ -49,9 +72,15 @@ def add(name: str, provider: str, token_env: str | None, token_stdin: bool, use_
     existing = store.load()
     if name in existing and not replace:
         raise UsageError(f"an account named {name!r} exists; use --replace or another name")
-    account = store.Account(name=name, provider=provider, token_env=token_env,
-                            username=username, password_env=password_env, base_url=base_url,
-                            params=dict(parse_pairs(params, "--param")))
+    account = store.Account(
+        name=name,
+        provider=provider,
+        token_env=token_env,
+        username=username,
+        password_env=password_env,
+        base_url=base_url,
+        params=dict(parse_pairs(params, "--param")),
+    )
     if name in existing:
         account.id = existing[name].id
     if token_stdin:
@@ -63,8 +92,11 @@ def add(name: str, provider: str, token_env: str | None, token_stdin: bool, use_
             account.token_store = "keyring"
         else:
             account.token = token
-            click.echo("note: the token is stored in the accounts file (mode 0600); "
-                       "--token-env or --keyring keep it out of the file", err=True)
+            click.echo(
+                "note: the token is stored in the accounts file (mode 0600); "
+                "--token-env or --keyring keep it out of the file",
+                err=True,
+            )
     existing[name] = account
     path = store.save(existing)
     click.echo(f"added account {name!r} ({provider}, id {account.id}) to {path}")
@@ -79,14 +111,20 @@ def list_accounts(as_json: bool) -> None:
         click.echo(json.dumps(rows, indent=2))
         return
     if not rows:
-        click.echo(f"No accounts in {store.config_path()}. Add one with: "
-                   "unci accounts add NAME --provider P --token-env VAR")
+        click.echo(
+            f"No accounts in {store.config_path()}. Add one with: "
+            "unci accounts add NAME --provider P --token-env VAR"
+        )
         return
     from unci.table import table
 
-    click.echo(table([{**r, "params": ",".join(f"{k}={v}" for k, v in r["params"].items())}
-                      for r in rows], ["name", "provider", "id", "token", "base_url", "params"]),
-               nl=False)
+    click.echo(
+        table(
+            [{**r, "params": ",".join(f"{k}={v}" for k, v in r["params"].items())} for r in rows],
+            ["name", "provider", "id", "token", "base_url", "params"],
+        ),
+        nl=False,
+    )
 
 
 @accounts_group.command("show")

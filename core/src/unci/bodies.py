@@ -7,8 +7,16 @@ from typing import Any
 
 import msgspec
 
-_MESSAGE_KEYS = ("message", "error_message", "msg", "errorMessage", "description", "detail",
-                 "error_description", "error")
+_MESSAGE_KEYS = (
+    "message",
+    "error_message",
+    "msg",
+    "errorMessage",
+    "description",
+    "detail",
+    "error_description",
+    "error",
+)
 
 
 def parse_body(body: bytes) -> Any:
@@ -42,7 +50,7 @@ def page_title(page: str | bytes) -> str | None:
     end = lower.find(b"</title>", opened) if opened >= 0 else -1
     if end < 0:
         return None
-    title = head[opened + 1:end].decode("utf-8", "replace")
+    title = head[opened + 1 : end].decode("utf-8", "replace")
     return " ".join(html.unescape(title).split()) or None
 
 
@@ -85,8 +93,9 @@ def message_at(payload: bytes, key: str) -> str | None:
     return (value.strip() or None) if isinstance(value, str) else None
 
 
-def user_at(payload: bytes, handle: str, name: str, *, within: str | None = None,
-            required: bool = False) -> str | None:
+def user_at(
+    payload: bytes, handle: str, name: str, *, within: str | None = None, required: bool = False
+) -> str | None:
     """Who an identity answer (``/user``, ``/me``...) names: ``"handle (Full Name)"``.
 
     Reads the string fields ``handle`` and ``name`` of the JSON object (of its ``within``

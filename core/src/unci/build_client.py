@@ -34,12 +34,20 @@ if TYPE_CHECKING:
 DEFAULT_CONCURRENCY = 8
 
 
-def _who(provider: str | None, target: Target | None, token: str | None, username: str | None,
-         password: str | None, base_url: str | None, account: str | None) -> Target:
+def _who(
+    provider: str | None,
+    target: Target | None,
+    token: str | None,
+    username: str | None,
+    password: str | None,
+    base_url: str | None,
+    account: str | None,
+) -> Target:
     if target is not None:
         return target
-    return resolve_target(provider, token=token, username=username, password=password,
-                          base_url=base_url, account=account)
+    return resolve_target(
+        provider, token=token, username=username, password=password, base_url=base_url, account=account
+    )
 
 
 class BuildMethods:
@@ -49,10 +57,18 @@ class BuildMethods:
         raise NotImplementedError
 
     def fetch_build(
-        self, provider: str | None, build_id: str, *, params: Mapping[str, str] | None = None,
-        remote_query: Iterable[tuple[str, str]] = (), account: str | None = None,
-        token: str | None = None, username: str | None = None, password: str | None = None,
-        base_url: str | None = None, target: Target | None = None,
+        self,
+        provider: str | None,
+        build_id: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        remote_query: Iterable[tuple[str, str]] = (),
+        account: str | None = None,
+        token: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        base_url: str | None = None,
+        target: Target | None = None,
     ) -> FetchedBuild:
         """One build with its call and answer (for the raw and debug formats)."""
         who = _who(provider, target, token, username, password, base_url, account)
@@ -61,23 +77,50 @@ class BuildMethods:
         return FetchedBuild(call, answer, decode_build(call, answer))
 
     def get_build(
-        self, provider: str | None, build_id: str, *, params: Mapping[str, str] | None = None,
-        remote_query: Iterable[tuple[str, str]] = (), account: str | None = None,
-        token: str | None = None, username: str | None = None, password: str | None = None,
+        self,
+        provider: str | None,
+        build_id: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        remote_query: Iterable[tuple[str, str]] = (),
+        account: str | None = None,
+        token: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
         base_url: str | None = None,
     ) -> Build:
         """One build (GitHub workflow run, GitLab pipeline...) by id, as a :class:`unci.Build`."""
-        return self.fetch_build(provider, build_id, params=params, remote_query=remote_query,
-                                account=account, token=token, username=username,
-                                password=password, base_url=base_url).build
+        return self.fetch_build(
+            provider,
+            build_id,
+            params=params,
+            remote_query=remote_query,
+            account=account,
+            token=token,
+            username=username,
+            password=password,
+            base_url=base_url,
+        ).build
 
     def list_builds(
-        self, provider: str | None, *, params: Mapping[str, str] | None = None,
-        branch: str | None = None, status: str | None = None, conclusion: str | None = None,
-        since: When | None = None, until: When | None = None, limit: int | None = None,
-        cursor: str | None = None, remote_query: Iterable[tuple[str, str]] = (),
-        account: str | None = None, token: str | None = None, username: str | None = None,
-        password: str | None = None, base_url: str | None = None, target: Target | None = None,
+        self,
+        provider: str | None,
+        *,
+        params: Mapping[str, str] | None = None,
+        branch: str | None = None,
+        status: str | None = None,
+        conclusion: str | None = None,
+        since: When | None = None,
+        until: When | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        remote_query: Iterable[tuple[str, str]] = (),
+        account: str | None = None,
+        token: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        base_url: str | None = None,
+        target: Target | None = None,
     ) -> BuildList:
         """One page of the builds that match, newest first, and the cursor for the next.
 
@@ -87,32 +130,69 @@ class BuildMethods:
         A cursor carries the filters of the list it continues.
         """
         who = _who(provider, target, token, username, password, base_url, account)
-        query = build_query(branch=branch, status=status, conclusion=conclusion, since=since,
-                            until=until, provider=who.provider)
-        call, skip, query = prepare_builds(who, params, query, limit=limit, cursor=cursor,
-                                           remote_query=remote_query)
+        query = build_query(
+            branch=branch,
+            status=status,
+            conclusion=conclusion,
+            since=since,
+            until=until,
+            provider=who.provider,
+        )
+        call, skip, query = prepare_builds(
+            who, params, query, limit=limit, cursor=cursor, remote_query=remote_query
+        )
         answer = self.send(call)
         return slice_builds(call, answer, read_build_page(call, answer), query, skip, limit)
 
     def iter_build_pages(
-        self, provider: str | None, *, params: Mapping[str, str] | None = None,
-        branch: str | None = None, status: str | None = None, conclusion: str | None = None,
-        since: When | None = None, until: When | None = None, limit: int | None = None,
-        cursor: str | None = None, remote_query: Iterable[tuple[str, str]] = (),
-        account: str | None = None, token: str | None = None, username: str | None = None,
-        password: str | None = None, base_url: str | None = None, target: Target | None = None,
+        self,
+        provider: str | None,
+        *,
+        params: Mapping[str, str] | None = None,
+        branch: str | None = None,
+        status: str | None = None,
+        conclusion: str | None = None,
+        since: When | None = None,
+        until: When | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        remote_query: Iterable[tuple[str, str]] = (),
+        account: str | None = None,
+        token: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        base_url: str | None = None,
+        target: Target | None = None,
     ) -> Iterator[BuildList]:
         """Every page, lazily, until ``limit`` builds in all, the list's end, or ``since``."""
         who = _who(provider, target, token, username, password, base_url, account)
         left = limit
         # The instants are fixed once: "7d" must not move while the pages are read.
-        query = build_query(branch=branch, status=status, conclusion=conclusion, since=since,
-                            until=until, provider=who.provider)
-        filters = {"branch": query.branch, "status": query.status,
-                   "conclusion": query.conclusion, "since": query.since, "until": query.until}
+        query = build_query(
+            branch=branch,
+            status=status,
+            conclusion=conclusion,
+            since=since,
+            until=until,
+            provider=who.provider,
+        )
+        filters = {
+            "branch": query.branch,
+            "status": query.status,
+            "conclusion": query.conclusion,
+            "since": query.since,
+            "until": query.until,
+        }
         while True:
-            page = self.list_builds(provider, params=params, limit=left, cursor=cursor,
-                                    remote_query=remote_query, target=who, **filters)
+            page = self.list_builds(
+                provider,
+                params=params,
+                limit=left,
+                cursor=cursor,
+                remote_query=remote_query,
+                target=who,
+                **filters,
+            )
             yield page
             if left is not None:
                 left -= len(page.result)
@@ -121,28 +201,62 @@ class BuildMethods:
             cursor = page.next_cursor
 
     def iter_builds(
-        self, provider: str | None, *, params: Mapping[str, str] | None = None,
-        branch: str | None = None, status: str | None = None, conclusion: str | None = None,
-        since: When | None = None, until: When | None = None, limit: int | None = None,
-        cursor: str | None = None, remote_query: Iterable[tuple[str, str]] = (),
-        account: str | None = None, token: str | None = None, username: str | None = None,
-        password: str | None = None, base_url: str | None = None,
+        self,
+        provider: str | None,
+        *,
+        params: Mapping[str, str] | None = None,
+        branch: str | None = None,
+        status: str | None = None,
+        conclusion: str | None = None,
+        since: When | None = None,
+        until: When | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        remote_query: Iterable[tuple[str, str]] = (),
+        account: str | None = None,
+        token: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        base_url: str | None = None,
     ) -> Iterator[Build]:
         """Every matching build, newest first, at most ``limit`` in all."""
         for page in self.iter_build_pages(
-                provider, params=params, branch=branch, status=status, conclusion=conclusion,
-                since=since, until=until, limit=limit, cursor=cursor, remote_query=remote_query,
-                account=account, token=token, username=username, password=password,
-                base_url=base_url):
+            provider,
+            params=params,
+            branch=branch,
+            status=status,
+            conclusion=conclusion,
+            since=since,
+            until=until,
+            limit=limit,
+            cursor=cursor,
+            remote_query=remote_query,
+            account=account,
+            token=token,
+            username=username,
+            password=password,
+            base_url=base_url,
+        ):
             yield from page.result
 
     def iter_build_jobs(
-        self, provider: str | None, *, params: Mapping[str, str] | None = None,
-        branch: str | None = None, status: str | None = None, conclusion: str | None = None,
-        since: When | None = None, until: When | None = None, limit: int | None = None,
-        remote_query: Iterable[tuple[str, str]] = (), concurrency: int | None = None,
-        account: str | None = None, token: str | None = None, username: str | None = None,
-        password: str | None = None, base_url: str | None = None,
+        self,
+        provider: str | None,
+        *,
+        params: Mapping[str, str] | None = None,
+        branch: str | None = None,
+        status: str | None = None,
+        conclusion: str | None = None,
+        since: When | None = None,
+        until: When | None = None,
+        limit: int | None = None,
+        remote_query: Iterable[tuple[str, str]] = (),
+        concurrency: int | None = None,
+        account: str | None = None,
+        token: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        base_url: str | None = None,
     ) -> Iterator[Job]:
         """The jobs of the builds that match, build by build (newest first), each build's jobs
         fetched ``concurrency`` builds at a time; at most ``limit`` jobs in all."""
@@ -153,12 +267,19 @@ class BuildMethods:
         client: Any = self
 
         def jobs_of(build: Build) -> list[Job]:
-            return list(client.iter_jobs(provider, params={**(params or {}), name: build.id},
-                                         target=who))
+            return list(client.iter_jobs(provider, params={**(params or {}), name: build.id}, target=who))
 
-        pages = self.iter_build_pages(provider, params=params, branch=branch, status=status,
-                                      conclusion=conclusion, since=since, until=until,
-                                      remote_query=remote_query, target=who)
+        pages = self.iter_build_pages(
+            provider,
+            params=params,
+            branch=branch,
+            status=status,
+            conclusion=conclusion,
+            since=since,
+            until=until,
+            remote_query=remote_query,
+            target=who,
+        )
         with ThreadPoolExecutor(max_workers=width) as pool:
             for page in pages:
                 for jobs in pool.map(jobs_of, page.result):
@@ -175,9 +296,12 @@ def _build_param(who: Target) -> str:
 
     name = build_param(who)
     if name is None:
-        raise Unsupported(f"{who.provider}: {who.info.title} does not support listing builds, so "
-                          "jobs cannot be found by --since/--branch/--status; give the build "
-                          "with -p", provider=who.provider)
+        raise Unsupported(
+            f"{who.provider}: {who.info.title} does not support listing builds, so "
+            "jobs cannot be found by --since/--branch/--status; give the build "
+            "with -p",
+            provider=who.provider,
+        )
     return name
 
 
@@ -188,10 +312,18 @@ class AsyncBuildMethods:
         raise NotImplementedError
 
     async def fetch_build(
-        self, provider: str | None, build_id: str, *, params: Mapping[str, str] | None = None,
-        remote_query: Iterable[tuple[str, str]] = (), account: str | None = None,
-        token: str | None = None, username: str | None = None, password: str | None = None,
-        base_url: str | None = None, target: Target | None = None,
+        self,
+        provider: str | None,
+        build_id: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        remote_query: Iterable[tuple[str, str]] = (),
+        account: str | None = None,
+        token: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        base_url: str | None = None,
+        target: Target | None = None,
     ) -> FetchedBuild:
         who = _who(provider, target, token, username, password, base_url, account)
         call = prepare_build(who, build_id, params, remote_query)
@@ -199,50 +331,113 @@ class AsyncBuildMethods:
         return FetchedBuild(call, answer, decode_build(call, answer))
 
     async def get_build(
-        self, provider: str | None, build_id: str, *, params: Mapping[str, str] | None = None,
-        remote_query: Iterable[tuple[str, str]] = (), account: str | None = None,
-        token: str | None = None, username: str | None = None, password: str | None = None,
+        self,
+        provider: str | None,
+        build_id: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        remote_query: Iterable[tuple[str, str]] = (),
+        account: str | None = None,
+        token: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
         base_url: str | None = None,
     ) -> Build:
-        fetched = await self.fetch_build(provider, build_id, params=params,
-                                         remote_query=remote_query, account=account,
-                                         token=token, username=username, password=password,
-                                         base_url=base_url)
+        fetched = await self.fetch_build(
+            provider,
+            build_id,
+            params=params,
+            remote_query=remote_query,
+            account=account,
+            token=token,
+            username=username,
+            password=password,
+            base_url=base_url,
+        )
         return fetched.build
 
     async def list_builds(
-        self, provider: str | None, *, params: Mapping[str, str] | None = None,
-        branch: str | None = None, status: str | None = None, conclusion: str | None = None,
-        since: When | None = None, until: When | None = None, limit: int | None = None,
-        cursor: str | None = None, remote_query: Iterable[tuple[str, str]] = (),
-        account: str | None = None, token: str | None = None, username: str | None = None,
-        password: str | None = None, base_url: str | None = None, target: Target | None = None,
+        self,
+        provider: str | None,
+        *,
+        params: Mapping[str, str] | None = None,
+        branch: str | None = None,
+        status: str | None = None,
+        conclusion: str | None = None,
+        since: When | None = None,
+        until: When | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        remote_query: Iterable[tuple[str, str]] = (),
+        account: str | None = None,
+        token: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        base_url: str | None = None,
+        target: Target | None = None,
     ) -> BuildList:
         who = _who(provider, target, token, username, password, base_url, account)
-        query = build_query(branch=branch, status=status, conclusion=conclusion, since=since,
-                            until=until, provider=who.provider)
-        call, skip, query = prepare_builds(who, params, query, limit=limit, cursor=cursor,
-                                           remote_query=remote_query)
+        query = build_query(
+            branch=branch,
+            status=status,
+            conclusion=conclusion,
+            since=since,
+            until=until,
+            provider=who.provider,
+        )
+        call, skip, query = prepare_builds(
+            who, params, query, limit=limit, cursor=cursor, remote_query=remote_query
+        )
         answer = await self.send(call)
         return slice_builds(call, answer, read_build_page(call, answer), query, skip, limit)
 
     async def iter_build_pages(
-        self, provider: str | None, *, params: Mapping[str, str] | None = None,
-        branch: str | None = None, status: str | None = None, conclusion: str | None = None,
-        since: When | None = None, until: When | None = None, limit: int | None = None,
-        cursor: str | None = None, remote_query: Iterable[tuple[str, str]] = (),
-        account: str | None = None, token: str | None = None, username: str | None = None,
-        password: str | None = None, base_url: str | None = None, target: Target | None = None,
+        self,
+        provider: str | None,
+        *,
+        params: Mapping[str, str] | None = None,
+        branch: str | None = None,
+        status: str | None = None,
+        conclusion: str | None = None,
+        since: When | None = None,
+        until: When | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        remote_query: Iterable[tuple[str, str]] = (),
+        account: str | None = None,
+        token: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        base_url: str | None = None,
+        target: Target | None = None,
     ) -> AsyncIterator[BuildList]:
         who = _who(provider, target, token, username, password, base_url, account)
         left = limit
-        query = build_query(branch=branch, status=status, conclusion=conclusion, since=since,
-                            until=until, provider=who.provider)
-        filters = {"branch": query.branch, "status": query.status,
-                   "conclusion": query.conclusion, "since": query.since, "until": query.until}
+        query = build_query(
+            branch=branch,
+            status=status,
+            conclusion=conclusion,
+            since=since,
+            until=until,
+            provider=who.provider,
+        )
+        filters = {
+            "branch": query.branch,
+            "status": query.status,
+            "conclusion": query.conclusion,
+            "since": query.since,
+            "until": query.until,
+        }
         while True:
-            page = await self.list_builds(provider, params=params, limit=left, cursor=cursor,
-                                          remote_query=remote_query, target=who, **filters)
+            page = await self.list_builds(
+                provider,
+                params=params,
+                limit=left,
+                cursor=cursor,
+                remote_query=remote_query,
+                target=who,
+                **filters,
+            )
             yield page
             if left is not None:
                 left -= len(page.result)
@@ -251,45 +446,91 @@ class AsyncBuildMethods:
             cursor = page.next_cursor
 
     async def iter_builds(
-        self, provider: str | None, *, params: Mapping[str, str] | None = None,
-        branch: str | None = None, status: str | None = None, conclusion: str | None = None,
-        since: When | None = None, until: When | None = None, limit: int | None = None,
-        cursor: str | None = None, remote_query: Iterable[tuple[str, str]] = (),
-        account: str | None = None, token: str | None = None, username: str | None = None,
-        password: str | None = None, base_url: str | None = None,
+        self,
+        provider: str | None,
+        *,
+        params: Mapping[str, str] | None = None,
+        branch: str | None = None,
+        status: str | None = None,
+        conclusion: str | None = None,
+        since: When | None = None,
+        until: When | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        remote_query: Iterable[tuple[str, str]] = (),
+        account: str | None = None,
+        token: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        base_url: str | None = None,
     ) -> AsyncIterator[Build]:
         async for page in self.iter_build_pages(
-                provider, params=params, branch=branch, status=status, conclusion=conclusion,
-                since=since, until=until, limit=limit, cursor=cursor, remote_query=remote_query,
-                account=account, token=token, username=username, password=password,
-                base_url=base_url):
+            provider,
+            params=params,
+            branch=branch,
+            status=status,
+            conclusion=conclusion,
+            since=since,
+            until=until,
+            limit=limit,
+            cursor=cursor,
+            remote_query=remote_query,
+            account=account,
+            token=token,
+            username=username,
+            password=password,
+            base_url=base_url,
+        ):
             for build in page.result:
                 yield build
 
     async def iter_build_jobs(
-        self, provider: str | None, *, params: Mapping[str, str] | None = None,
-        branch: str | None = None, status: str | None = None, conclusion: str | None = None,
-        since: When | None = None, until: When | None = None, limit: int | None = None,
-        remote_query: Iterable[tuple[str, str]] = (), concurrency: int | None = None,
-        account: str | None = None, token: str | None = None, username: str | None = None,
-        password: str | None = None, base_url: str | None = None,
+        self,
+        provider: str | None,
+        *,
+        params: Mapping[str, str] | None = None,
+        branch: str | None = None,
+        status: str | None = None,
+        conclusion: str | None = None,
+        since: When | None = None,
+        until: When | None = None,
+        limit: int | None = None,
+        remote_query: Iterable[tuple[str, str]] = (),
+        concurrency: int | None = None,
+        account: str | None = None,
+        token: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        base_url: str | None = None,
     ) -> AsyncIterator[Job]:
         who = _who(provider, None, token, username, password, base_url, account)
         name = _build_param(who)
-        gate = asyncio.Semaphore(max(1, concurrency or getattr(self, "concurrency", None)
-                                     or DEFAULT_CONCURRENCY))
+        gate = asyncio.Semaphore(
+            max(1, concurrency or getattr(self, "concurrency", None) or DEFAULT_CONCURRENCY)
+        )
         left = limit
         client: Any = self
 
         async def jobs_of(build: Build) -> list[Job]:
             async with gate:
-                return [job async for job in client.iter_jobs(
-                    provider, params={**(params or {}), name: build.id}, target=who)]
+                return [
+                    job
+                    async for job in client.iter_jobs(
+                        provider, params={**(params or {}), name: build.id}, target=who
+                    )
+                ]
 
-        async for page in self.iter_build_pages(provider, params=params, branch=branch,
-                                                status=status, conclusion=conclusion,
-                                                since=since, until=until,
-                                                remote_query=remote_query, target=who):
+        async for page in self.iter_build_pages(
+            provider,
+            params=params,
+            branch=branch,
+            status=status,
+            conclusion=conclusion,
+            since=since,
+            until=until,
+            remote_query=remote_query,
+            target=who,
+        ):
             for jobs in await asyncio.gather(*(jobs_of(b) for b in page.result)):
                 for job in jobs:
                     if left is not None and left <= 0:
@@ -314,96 +555,218 @@ def _aclient(timeout: float | None) -> AsyncClient:
     return AsyncClient(timeout=timeout)
 
 
-def get_build(provider: str | None, build_id: str, *, params: Mapping[str, str] | None = None,
-              remote_query: Iterable[tuple[str, str]] = (), account: str | None = None,
-              token: str | None = None, username: str | None = None,
-              password: str | None = None, base_url: str | None = None,
-              timeout: float | None = None) -> Build:
+def get_build(
+    provider: str | None,
+    build_id: str,
+    *,
+    params: Mapping[str, str] | None = None,
+    remote_query: Iterable[tuple[str, str]] = (),
+    account: str | None = None,
+    token: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    base_url: str | None = None,
+    timeout: float | None = None,
+) -> Build:
     """One build by id: ``unci.get_build("github", "3881497935", params={...})``."""
     with _client(timeout) as client:
-        return client.get_build(provider, build_id, params=params, remote_query=remote_query,
-                                account=account, token=token, username=username,
-                                password=password, base_url=base_url)
+        return client.get_build(
+            provider,
+            build_id,
+            params=params,
+            remote_query=remote_query,
+            account=account,
+            token=token,
+            username=username,
+            password=password,
+            base_url=base_url,
+        )
 
 
-async def aget_build(provider: str | None, build_id: str, *,
-                     params: Mapping[str, str] | None = None,
-                     remote_query: Iterable[tuple[str, str]] = (), account: str | None = None,
-                     token: str | None = None, username: str | None = None,
-                     password: str | None = None, base_url: str | None = None,
-                     timeout: float | None = None) -> Build:
+async def aget_build(
+    provider: str | None,
+    build_id: str,
+    *,
+    params: Mapping[str, str] | None = None,
+    remote_query: Iterable[tuple[str, str]] = (),
+    account: str | None = None,
+    token: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    base_url: str | None = None,
+    timeout: float | None = None,
+) -> Build:
     """The asyncio twin of :func:`get_build`."""
     async with _aclient(timeout) as client:
-        return await client.get_build(provider, build_id, params=params,
-                                      remote_query=remote_query, account=account, token=token,
-                                      username=username, password=password, base_url=base_url)
+        return await client.get_build(
+            provider,
+            build_id,
+            params=params,
+            remote_query=remote_query,
+            account=account,
+            token=token,
+            username=username,
+            password=password,
+            base_url=base_url,
+        )
 
 
-def list_builds(provider: str | None, *, params: Mapping[str, str] | None = None,
-                branch: str | None = None, status: str | None = None,
-                conclusion: str | None = None, since: When | None = None,
-                until: When | None = None, limit: int | None = None, cursor: str | None = None,
-                remote_query: Iterable[tuple[str, str]] = (), account: str | None = None,
-                token: str | None = None, username: str | None = None,
-                password: str | None = None, base_url: str | None = None,
-                timeout: float | None = None) -> BuildList:
+def list_builds(
+    provider: str | None,
+    *,
+    params: Mapping[str, str] | None = None,
+    branch: str | None = None,
+    status: str | None = None,
+    conclusion: str | None = None,
+    since: When | None = None,
+    until: When | None = None,
+    limit: int | None = None,
+    cursor: str | None = None,
+    remote_query: Iterable[tuple[str, str]] = (),
+    account: str | None = None,
+    token: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    base_url: str | None = None,
+    timeout: float | None = None,
+) -> BuildList:
     """One page of matching builds and the next cursor; see :meth:`Client.list_builds`."""
     with _client(timeout) as client:
-        return client.list_builds(provider, params=params, branch=branch, status=status,
-                                  conclusion=conclusion, since=since, until=until, limit=limit,
-                                  cursor=cursor, remote_query=remote_query, account=account,
-                                  token=token, username=username, password=password,
-                                  base_url=base_url)
+        return client.list_builds(
+            provider,
+            params=params,
+            branch=branch,
+            status=status,
+            conclusion=conclusion,
+            since=since,
+            until=until,
+            limit=limit,
+            cursor=cursor,
+            remote_query=remote_query,
+            account=account,
+            token=token,
+            username=username,
+            password=password,
+            base_url=base_url,
+        )
 
 
-async def alist_builds(provider: str | None, *, params: Mapping[str, str] | None = None,
-                       branch: str | None = None, status: str | None = None,
-                       conclusion: str | None = None, since: When | None = None,
-                       until: When | None = None, limit: int | None = None,
-                       cursor: str | None = None, remote_query: Iterable[tuple[str, str]] = (),
-                       account: str | None = None, token: str | None = None,
-                       username: str | None = None, password: str | None = None,
-                       base_url: str | None = None, timeout: float | None = None) -> BuildList:
+async def alist_builds(
+    provider: str | None,
+    *,
+    params: Mapping[str, str] | None = None,
+    branch: str | None = None,
+    status: str | None = None,
+    conclusion: str | None = None,
+    since: When | None = None,
+    until: When | None = None,
+    limit: int | None = None,
+    cursor: str | None = None,
+    remote_query: Iterable[tuple[str, str]] = (),
+    account: str | None = None,
+    token: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    base_url: str | None = None,
+    timeout: float | None = None,
+) -> BuildList:
     """The asyncio twin of :func:`list_builds`."""
     async with _aclient(timeout) as client:
-        return await client.list_builds(provider, params=params, branch=branch, status=status,
-                                        conclusion=conclusion, since=since, until=until,
-                                        limit=limit, cursor=cursor, remote_query=remote_query,
-                                        account=account, token=token, username=username,
-                                        password=password, base_url=base_url)
+        return await client.list_builds(
+            provider,
+            params=params,
+            branch=branch,
+            status=status,
+            conclusion=conclusion,
+            since=since,
+            until=until,
+            limit=limit,
+            cursor=cursor,
+            remote_query=remote_query,
+            account=account,
+            token=token,
+            username=username,
+            password=password,
+            base_url=base_url,
+        )
 
 
-def iter_builds(provider: str | None, *, params: Mapping[str, str] | None = None,
-                branch: str | None = None, status: str | None = None,
-                conclusion: str | None = None, since: When | None = None,
-                until: When | None = None, limit: int | None = None, cursor: str | None = None,
-                remote_query: Iterable[tuple[str, str]] = (), account: str | None = None,
-                token: str | None = None, username: str | None = None,
-                password: str | None = None, base_url: str | None = None,
-                timeout: float | None = None) -> Iterator[Build]:
+def iter_builds(
+    provider: str | None,
+    *,
+    params: Mapping[str, str] | None = None,
+    branch: str | None = None,
+    status: str | None = None,
+    conclusion: str | None = None,
+    since: When | None = None,
+    until: When | None = None,
+    limit: int | None = None,
+    cursor: str | None = None,
+    remote_query: Iterable[tuple[str, str]] = (),
+    account: str | None = None,
+    token: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    base_url: str | None = None,
+    timeout: float | None = None,
+) -> Iterator[Build]:
     """Every matching build, pages fetched lazily: ``for b in unci.iter_builds("github", ...)``."""
     with _client(timeout) as client:
-        yield from client.iter_builds(provider, params=params, branch=branch, status=status,
-                                      conclusion=conclusion, since=since, until=until,
-                                      limit=limit, cursor=cursor, remote_query=remote_query,
-                                      account=account, token=token, username=username,
-                                      password=password, base_url=base_url)
+        yield from client.iter_builds(
+            provider,
+            params=params,
+            branch=branch,
+            status=status,
+            conclusion=conclusion,
+            since=since,
+            until=until,
+            limit=limit,
+            cursor=cursor,
+            remote_query=remote_query,
+            account=account,
+            token=token,
+            username=username,
+            password=password,
+            base_url=base_url,
+        )
 
 
-async def aiter_builds(provider: str | None, *, params: Mapping[str, str] | None = None,
-                       branch: str | None = None, status: str | None = None,
-                       conclusion: str | None = None, since: When | None = None,
-                       until: When | None = None, limit: int | None = None,
-                       cursor: str | None = None, remote_query: Iterable[tuple[str, str]] = (),
-                       account: str | None = None, token: str | None = None,
-                       username: str | None = None, password: str | None = None,
-                       base_url: str | None = None,
-                       timeout: float | None = None) -> AsyncIterator[Build]:
+async def aiter_builds(
+    provider: str | None,
+    *,
+    params: Mapping[str, str] | None = None,
+    branch: str | None = None,
+    status: str | None = None,
+    conclusion: str | None = None,
+    since: When | None = None,
+    until: When | None = None,
+    limit: int | None = None,
+    cursor: str | None = None,
+    remote_query: Iterable[tuple[str, str]] = (),
+    account: str | None = None,
+    token: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    base_url: str | None = None,
+    timeout: float | None = None,
+) -> AsyncIterator[Build]:
     """The asyncio twin of :func:`iter_builds`."""
     async with _aclient(timeout) as client:
         async for build in client.iter_builds(
-                provider, params=params, branch=branch, status=status, conclusion=conclusion,
-                since=since, until=until, limit=limit, cursor=cursor, remote_query=remote_query,
-                account=account, token=token, username=username, password=password,
-                base_url=base_url):
+            provider,
+            params=params,
+            branch=branch,
+            status=status,
+            conclusion=conclusion,
+            since=since,
+            until=until,
+            limit=limit,
+            cursor=cursor,
+            remote_query=remote_query,
+            account=account,
+            token=token,
+            username=username,
+            password=password,
+            base_url=base_url,
+        ):
             yield build

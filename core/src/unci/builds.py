@@ -64,25 +64,34 @@ def build_query(
     """The caller's filters, checked: times parsed (``7d``, dates, ISO times), words known."""
     who = f"{provider}: " if provider else ""
     if status is not None and status not in Status.ALL:
-        raise UsageError(f"{who}--status {status!r} is not a unified status; use one of "
-                         f"{', '.join(Status.ALL)} (outcomes go in --conclusion)",
-                         provider=provider)
+        raise UsageError(
+            f"{who}--status {status!r} is not a unified status; use one of "
+            f"{', '.join(Status.ALL)} (outcomes go in --conclusion)",
+            provider=provider,
+        )
     for what, value in (("branch", branch), ("conclusion", conclusion)):
         if value is not None:
             check_value(f"--{what}", value, provider=provider or "unci", kind="query")
     start = parse_when(since, "since", provider=provider)
     end = parse_when(until, "until", provider=provider)
     if start and end and start > end:
-        raise UsageError(f"{who}--since {start.isoformat()} is after --until {end.isoformat()}; "
-                         "nothing can match", provider=provider)
-    return BuildQuery(branch=branch or None, status=status, conclusion=conclusion or None,
-                      since=start, until=end)
+        raise UsageError(
+            f"{who}--since {start.isoformat()} is after --until {end.isoformat()}; nothing can match",
+            provider=provider,
+        )
+    return BuildQuery(
+        branch=branch or None, status=status, conclusion=conclusion or None, since=start, until=end
+    )
 
 
 def _filters(query: BuildQuery) -> dict[str, str]:
-    found = {"branch": query.branch, "status": query.status, "conclusion": query.conclusion,
-             "since": query.since.isoformat() if query.since else None,
-             "until": query.until.isoformat() if query.until else None}
+    found = {
+        "branch": query.branch,
+        "status": query.status,
+        "conclusion": query.conclusion,
+        "since": query.since.isoformat() if query.since else None,
+        "until": query.until.isoformat() if query.until else None,
+    }
     return {k: v for k, v in found.items() if v is not None}
 
 
@@ -90,9 +99,13 @@ def _query(filters: Mapping[str, str]) -> BuildQuery:
     def when(name: str) -> datetime | None:
         return datetime.fromisoformat(filters[name]) if name in filters else None
 
-    return BuildQuery(branch=filters.get("branch"), status=filters.get("status"),
-                      conclusion=filters.get("conclusion"), since=when("since"),
-                      until=when("until"))
+    return BuildQuery(
+        branch=filters.get("branch"),
+        status=filters.get("status"),
+        conclusion=filters.get("conclusion"),
+        since=when("since"),
+        until=when("until"),
+    )
 
 
 def when_of(build: Build) -> datetime | None:
@@ -143,8 +156,7 @@ def prepare_build(
     build_id = check_value("build id", str(build_id), provider=provider)
     checked = check_params(target, params or {}, "build", reg)
     request = reg.hooks(provider).build_build_request(build_id, checked)
-    call = prepare(target, request, remote_query=remote_query, job_id=build_id, params=checked,
-                   reg=reg)
+    call = prepare(target, request, remote_query=remote_query, job_id=build_id, params=checked, reg=reg)
     call.kind = "build"
     return call
 
@@ -181,8 +193,9 @@ def prepare_builds(
         query = _query(data.filters)
         request = hooks.build_builds_request(checked, query, limit)
         # Only the path and query come from the cursor; method and headers from the provider.
-        nxt = Request(path=data.path, method=request.method, query=list(data.query),
-                      headers=dict(request.headers))
+        nxt = Request(
+            path=data.path, method=request.method, query=list(data.query), headers=dict(request.headers)
+        )
         call = prepare(target, nxt, params=checked, reg=reg)
         call.kind = "build list"
         return call, data.skip, query
@@ -194,16 +207,19 @@ def prepare_builds(
 
 def read_build_page(call: Call, answer: Answer, reg: PluginRegistry | None = None) -> BuildPage:
     reg = reg or registry()
-    sent = Request(path=call.url, method=call.method, query=list(call.query),
-                   headers={k: v for k, v in call.headers.items()
-                            if k not in call.auth_header_names})
+    sent = Request(
+        path=call.url,
+        method=call.method,
+        query=list(call.query),
+        headers={k: v for k, v in call.headers.items() if k not in call.auth_header_names},
+    )
     with decoding(call.provider, "the build list JSON"):
-        return reg.hooks(call.provider).map_build_page(answer.body, answer.headers, call.params,
-                                                       sent)
+        return reg.hooks(call.provider).map_build_page(answer.body, answer.headers, call.params, sent)
 
 
-def slice_builds(call: Call, answer: Answer, page: BuildPage, query: BuildQuery, skip: int,
-                 limit: int | None) -> BuildList:
+def slice_builds(
+    call: Call, answer: Answer, page: BuildPage, query: BuildQuery, skip: int, limit: int | None
+) -> BuildList:
     """The matching builds to hand out from this page, and the cursor that resumes after them."""
     kept = [b for b in page.builds if matches(b, query)]
     end = len(kept) if limit is None else min(len(kept), skip + limit)

@@ -167,12 +167,15 @@ def resolve_target(
         return None
 
     creds = Credentials(
-        token=first(token, acct and acct.resolve_token(env),
-                    (env_name(provider, "TOKEN"), *info.token_env)),
-        username=first(username, acct and acct.username,
-                       (env_name(provider, "USERNAME"), *info.username_env)),
-        password=first(password, acct and acct.resolve_password(env),
-                       (env_name(provider, "PASSWORD"), *info.password_env)),
+        token=first(token, acct and acct.resolve_token(env), (env_name(provider, "TOKEN"), *info.token_env)),
+        username=first(
+            username, acct and acct.username, (env_name(provider, "USERNAME"), *info.username_env)
+        ),
+        password=first(
+            password,
+            acct and acct.resolve_password(env),
+            (env_name(provider, "PASSWORD"), *info.password_env),
+        ),
     )
     root = first(base_url, acct and acct.base_url, (env_name(provider, "BASE_URL"),)) or info.base_url
     root = info.base_urls.get(root, root)  # a hosting form's name ("eu") stands for its URL
@@ -182,8 +185,7 @@ def resolve_target(
         parts = urlsplit("")
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise InvalidParam(
-            f"{provider}: base URL {root!r} is not an http(s) URL; give the API root, "
-            f"e.g. {info.base_url}",
+            f"{provider}: base URL {root!r} is not an http(s) URL; give the API root, e.g. {info.base_url}",
             provider=provider,
         )
     defaults = dict(acct.params) if acct else {}
@@ -293,8 +295,7 @@ def prepare_get(
     job_id = check_value("job id", str(job_id), provider=provider)
     checked = check_params(target, params or {}, "get", reg)
     request = reg.hooks(provider).build_request(job_id, checked)
-    return prepare(target, request, remote_query=remote_query, job_id=job_id, params=checked,
-                   reg=reg)
+    return prepare(target, request, remote_query=remote_query, job_id=job_id, params=checked, reg=reg)
 
 
 def _origin(url: str) -> tuple[str, str]:
@@ -327,9 +328,12 @@ def raise_for_status(call: Call, answer: Answer, reg: PluginRegistry | None = No
     quoted = f": {said!r}" if said else ""
     where = call.redacted_url()
     # The answer rides along in the error, so what it echoes of the credentials is scrubbed.
-    kw: dict[str, Any] = {"provider": provider, "remote_status": status,
-                          "remote_body": scrub_bytes(answer.body, secrets),
-                          "remote_headers": redact_headers(answer.headers, secrets)}
+    kw: dict[str, Any] = {
+        "provider": provider,
+        "remote_status": status,
+        "remote_body": scrub_bytes(answer.body, secrets),
+        "remote_headers": redact_headers(answer.headers, secrets),
+    }
     info = call.target.info
     token_hint = " / ".join((f"--token or {env_name(provider, 'TOKEN')}", *info.token_env))
     if info.username_env or info.password_env:
@@ -359,7 +363,7 @@ def raise_for_status(call: Call, answer: Answer, reg: PluginRegistry | None = No
             f"{provider}: HTTP {status}, {supplied}{quoted}",
             hint=f"Supply a valid token with {token_hint}",
             http_hint="Give the integrated account (or the server's environment) credentials "
-                      "the provider accepts",
+            "the provider accepts",
             **kw,
         )
     if status == 404:
@@ -383,7 +387,8 @@ def _redirected(call: Call, answer: Answer) -> RemoteError:
         f"{call.provider}: HTTP {answer.status} from {call.redacted_url()}: redirected to "
         f"{where}; unci does not follow redirects for API calls. Check the base URL "
         "(--base-url) and the credentials",
-        provider=call.provider, remote_status=answer.status,
+        provider=call.provider,
+        remote_status=answer.status,
         remote_body=scrub_bytes(answer.body, secrets),
         remote_headers=redact_headers(answer.headers, secrets),
     )
@@ -427,11 +432,14 @@ def decoding(provider: str, what: str) -> Iterator[None]:
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
         raise DecodeError(f"{provider}: {body}: {exc}", provider=provider) from None
     except RecursionError:  # msgspec's answer to JSON nested deeper than Python's stack
-        raise DecodeError(f"{provider}: the response body is nested too deeply to be {what} "
-                          f"{provider} documents", provider=provider) from None
+        raise DecodeError(
+            f"{provider}: the response body is nested too deeply to be {what} {provider} documents",
+            provider=provider,
+        ) from None
     except Exception as exc:  # noqa: BLE001 - a mapping bug must not surface as a traceback
-        raise DecodeError(f"{provider}: could not read {what} ({type(exc).__name__}: {exc})",
-                          provider=provider) from None
+        raise DecodeError(
+            f"{provider}: could not read {what} ({type(exc).__name__}: {exc})", provider=provider
+        ) from None
 
 
 def decode_job(call: Call, answer: Answer, reg: PluginRegistry | None = None) -> Job:

@@ -21,10 +21,10 @@ def describe(name: str, reg: PluginRegistry | None = None) -> dict[str, Any]:
     list_params = reg.hooks(name).required_params("list")
     row.update(
         title=info.title,
-        params=[{"name": p.name, "description": p.description, "required": p.required}
-                for p in params],
-        list_params=[{"name": p.name, "description": p.description, "required": p.required}
-                     for p in list_params],
+        params=[{"name": p.name, "description": p.description, "required": p.required} for p in params],
+        list_params=[
+            {"name": p.name, "description": p.description, "required": p.required} for p in list_params
+        ],
         fields=list(info.fields),
         base_url=info.base_url,
         base_urls=dict(info.base_urls),

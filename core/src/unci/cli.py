@@ -35,8 +35,7 @@ _PRESCANNED: dict[str, str | None] = {"error_format": None}
 
 
 #: Subcommands imported only when used, so `unci providers` never pays for them.
-LAZY_COMMANDS = {"accounts": ("unci.accounts_cli", "accounts_group"),
-                 "serve": ("unci.serve_cli", "serve")}
+LAZY_COMMANDS = {"accounts": ("unci.accounts_cli", "accounts_group"), "serve": ("unci.serve_cli", "serve")}
 
 
 class HelpGroup(click.Group):
@@ -102,9 +101,14 @@ def _silence_stdout() -> None:
 class UnciGroup(HelpGroup):
     """Turns unci's errors into a clear line and their exit code; loads some commands lazily."""
 
-    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
-             complete_var: str | None = None, standalone_mode: bool = True,
-             **extra: Any) -> Any:
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
         """click's main, with its usage errors as one line (or the JSON envelope with
         ``--error-format json``) instead of click's three-line usage text."""
         argv = list(sys.argv[1:] if args is None else args)
@@ -136,7 +140,8 @@ class UnciGroup(HelpGroup):
                 import types
 
                 command.format_commands = types.MethodType(  # type: ignore[method-assign]
-                    HelpGroup.format_commands, command)
+                    HelpGroup.format_commands, command
+                )
             if name == "accounts":
                 from unci.default_cli import default_command
 
@@ -174,8 +179,11 @@ class UnciGroup(HelpGroup):
 
 
 def _internal(exc: Exception, ctx: click.Context) -> None:
-    click.echo(f"unci: internal error: {type(exc).__name__}: {exc} "
-               "(set UNCI_TRACEBACK=1 to see where; please report it)", err=True)
+    click.echo(
+        f"unci: internal error: {type(exc).__name__}: {exc} "
+        "(set UNCI_TRACEBACK=1 to see where; please report it)",
+        err=True,
+    )
     ctx.exit(1)
 
 
@@ -263,9 +271,9 @@ def _provider_text(row: dict[str, Any]) -> str:
     head = f"{row['name']}  ({row['distribution']})"
     if row.get("error"):
         return f"{head}\n  BROKEN: {row['error']}\n"
+
     def names(params: list[dict[str, Any]]) -> str:
-        return ", ".join(
-            f"{p['name']}{'' if p['required'] else ' (optional)'}" for p in params) or "none"
+        return ", ".join(f"{p['name']}{'' if p['required'] else ' (optional)'}" for p in params) or "none"
 
     return (
         f"{head}  {row['title']}\n"
@@ -273,7 +281,8 @@ def _provider_text(row: dict[str, Any]) -> str:
         f"  list:     {names(row['list_params'])}\n"
         f"  fields:   {', '.join(row['fields'])}\n"
         f"  base URL: {row['base_url']}"
-        + (f"; self-hosted: {row['self_hosted']}" if row.get("self_hosted") else "") + "\n"
+        + (f"; self-hosted: {row['self_hosted']}" if row.get("self_hosted") else "")
+        + "\n"
         f"  token:    {', '.join(row['token_env'])}\n"
     )
 
@@ -281,8 +290,13 @@ def _provider_text(row: dict[str, Any]) -> str:
 # --- jobs ----------------------------------------------------------------------------------
 
 
-def client_options(timeout: float | None, retries: int, max_wait: float,
-                   deadline: float | None = None, max_body: int | None = None) -> dict[str, Any]:
+def client_options(
+    timeout: float | None,
+    retries: int,
+    max_wait: float,
+    deadline: float | None = None,
+    max_body: int | None = None,
+) -> dict[str, Any]:
     import time
 
     from unci.retry import RetryPolicy
@@ -292,8 +306,13 @@ def client_options(timeout: float | None, retries: int, max_wait: float,
 
     # --deadline bounds the whole command: every page of --all shares it.
     until = None if deadline is None else time.monotonic() + deadline
-    return {"timeout": timeout, "retry": RetryPolicy(retries=retries, max_wait=max_wait),
-            "on_wait": on_wait, "until": until, "max_body": max_body}
+    return {
+        "timeout": timeout,
+        "retry": RetryPolicy(retries=retries, max_wait=max_wait),
+        "on_wait": on_wait,
+        "until": until,
+        "max_body": max_body,
+    }
 
 
 def parse_shared(kw: dict[str, Any]) -> dict[str, Any]:
@@ -303,8 +322,14 @@ def parse_shared(kw: dict[str, Any]) -> dict[str, Any]:
     stacks the same decorators calls this and gets the same meaning for free."""
     from unci.options import default_account, rendering
 
-    how = rendering(kw.pop("fmt"), kw.pop("output"), kw.pop("as_json"),
-                    kw.pop("ignore_remote_data"), kw.pop("exclude"), kw.pop("fields"))
+    how = rendering(
+        kw.pop("fmt"),
+        kw.pop("output"),
+        kw.pop("as_json"),
+        kw.pop("ignore_remote_data"),
+        kw.pop("exclude"),
+        kw.pop("fields"),
+    )
     if how.fmt == "debug":  # Truto's debug format answers errors in JSON too
         click.get_current_context().meta["unci.error_format"] = "json"
     provider = kw.pop("provider")
@@ -316,8 +341,9 @@ def parse_shared(kw: dict[str, Any]) -> dict[str, Any]:
         "params": dict(parse_pairs(kw.pop("params"), "-p")),
         "how": how,
         "remote_query": parse_pairs(kw.pop("remote_query"), "--remote-query"),
-        "client": client_options(kw.pop("timeout"), kw.pop("retries"), kw.pop("max_wait"),
-                                 kw.pop("deadline"), kw.pop("max_body")),
+        "client": client_options(
+            kw.pop("timeout"), kw.pop("retries"), kw.pop("max_wait"), kw.pop("deadline"), kw.pop("max_body")
+        ),
         "credentials": credentials,
     }
 
@@ -341,8 +367,13 @@ def _report(job_id: str, exc: UnciError) -> None:
 @request_options
 @output_options
 @reliability_options
-@click.option("--concurrency", type=click.IntRange(min=1, max=64), default=8, show_default=True,
-              help="With several ids: how many to fetch at once.")
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1, max=64),
+    default=8,
+    show_default=True,
+    help="With several ids: how many to fetch at once.",
+)
 def jobs_get(job_ids: tuple[str, ...], concurrency: int, **kw: Any) -> None:
     """Fetch jobs by id and print them.
 
@@ -361,8 +392,7 @@ def jobs_get(job_ids: tuple[str, ...], concurrency: int, **kw: Any) -> None:
             raise exc
         _report(job_id, exc)
 
-    code = get_command(job_ids=list(job_ids), concurrency=concurrency, on_error=on_error,
-                       **shared)
+    code = get_command(job_ids=list(job_ids), concurrency=concurrency, on_error=on_error, **shared)
     if code:
         sys.exit(code)
 
@@ -372,8 +402,9 @@ def jobs_get(job_ids: tuple[str, ...], concurrency: int, **kw: Any) -> None:
 @output_options
 @list_options
 @reliability_options
-def jobs_list(limit: int | None, page_size: int | None, cursor: str | None, follow_all: bool,
-              **kw: Any) -> None:
+def jobs_list(
+    limit: int | None, page_size: int | None, cursor: str | None, follow_all: bool, **kw: Any
+) -> None:
     """List the jobs of one build (-p build=ID; Buddy: -p workflow=ID).
 
     Prints {"result": [...], "next_cursor": ...}; pass the cursor back with --cursor. --limit
@@ -382,8 +413,7 @@ def jobs_list(limit: int | None, page_size: int | None, cursor: str | None, foll
     """
     from unci.commands import list_command
 
-    list_command(**parse_shared(kw), limit=limit, page_size=page_size, cursor=cursor,
-                 follow_all=follow_all)
+    list_command(**parse_shared(kw), limit=limit, page_size=page_size, cursor=cursor, follow_all=follow_all)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -90,8 +90,7 @@ class _Clock:
         self.attempt_end = time.monotonic() + self.timeout
         if self.end is not None:
             self.attempt_end = min(self.attempt_end, self.end)
-        bounds = timebound.timeout(self.timeout, min(self.timeout, CONNECT_TIMEOUT),
-                                   self.attempt_end)
+        bounds = timebound.timeout(self.timeout, min(self.timeout, CONNECT_TIMEOUT), self.attempt_end)
         return {"timeout": bounds.as_dict()}
 
     def check(self) -> None:
@@ -114,19 +113,19 @@ def _network_error(call: Call, exc: httpx.HTTPError, clock: _Clock | None = None
         if clock is not None and clock.call_ended():
             return Timeout(
                 f"{call.provider}: the deadline ran out before {where} answered in whole",
-                hint="raise --deadline or try again later", http_hint="try again later",
+                hint="raise --deadline or try again later",
+                http_hint="try again later",
                 provider=call.provider,
             )
         bound = f"{clock.timeout:g} s" if clock is not None else "the timeout"
         return Timeout(
-            f"{call.provider}: no answer from {where} in full within {bound} "
-            f"({type(exc).__name__})",
-            hint="raise --timeout or try again later", http_hint="try again later",
+            f"{call.provider}: no answer from {where} in full within {bound} ({type(exc).__name__})",
+            hint="raise --timeout or try again later",
+            http_hint="try again later",
             provider=call.provider,
         )
     return NetworkError(
-        f"{call.provider}: could not reach {where}: {detail}. Check the base URL and your "
-        "network",
+        f"{call.provider}: could not reach {where}: {detail}. Check the base URL and your network",
         provider=call.provider,
     )
 
@@ -142,18 +141,27 @@ def _decoder(call: Call, response: httpx.Response, limit: int) -> reading.Decode
     encoding = None if response.is_stream_consumed else headers.get("content-encoding")
     try:
         if reading.declared_too_large(headers.get("content-length"), encoding, limit):
-            raise reading.BodyError(f"is larger than {reading.mib(limit)} (Content-Length "
-                                    f"{headers['content-length'].strip()})")
+            raise reading.BodyError(
+                f"is larger than {reading.mib(limit)} (Content-Length {headers['content-length'].strip()})"
+            )
         return reading.Decoder(encoding, limit)
     except reading.BodyError as exc:
         raise _body_error(call, exc, limit) from None
 
 
 def _body_error(call: Call, exc: reading.BodyError, limit: int) -> DecodeError:
-    hint = (f"; raise --max-body (UNCI_MAX_BODY, Client(max_body=...); now {reading.mib(limit)}) "
-            "if such a body is expected") if "larger than" in exc.why else ""
-    return DecodeError(f"{call.provider}: the response body from {call.redacted_url()} "
-                       f"{exc.why}{hint}", provider=call.provider)
+    hint = (
+        (
+            f"; raise --max-body (UNCI_MAX_BODY, Client(max_body=...); now {reading.mib(limit)}) "
+            "if such a body is expected"
+        )
+        if "larger than" in exc.why
+        else ""
+    )
+    return DecodeError(
+        f"{call.provider}: the response body from {call.redacted_url()} {exc.why}{hint}",
+        provider=call.provider,
+    )
 
 
 def _feed(call: Call, decoder: reading.Decoder, data: bytes, limit: int) -> Iterator[bytes]:
@@ -190,8 +198,8 @@ class _Chunks:
     def add(self, piece: bytes) -> Iterator[bytes]:
         self._buffer += piece
         while len(self._buffer) >= self.size:
-            chunk = bytes(self._buffer[:self.size])
-            del self._buffer[:self.size]
+            chunk = bytes(self._buffer[: self.size])
+            del self._buffer[: self.size]
             yield chunk
 
     def rest(self) -> Iterator[bytes]:
@@ -230,7 +238,8 @@ class PageChain:
             f"{call.provider}: the listing does not end: the provider {why} "
             f"({call.redacted_url()}); stopped after {self.count - 1} page(s). This is a paging "
             "bug at the provider; list with --limit and --cursor to take what is there",
-            provider=call.provider, remote_status=answer.status,
+            provider=call.provider,
+            remote_status=answer.status,
         )
 
 
@@ -240,8 +249,9 @@ def _final(call: Call, answer: Answer, retrier: Retrier) -> Answer:
         raise_for_status(call, answer)
     except RateLimited as exc:
         if retrier.capped_at is not None:
-            exc.message += (f" (unci waits at most {retrier.policy.max_wait:g} s in all; "
-                            "raise --max-wait to wait longer)")
+            exc.message += (
+                f" (unci waits at most {retrier.policy.max_wait:g} s in all; raise --max-wait to wait longer)"
+            )
             exc.args = (exc.message,)
         raise
     return answer
@@ -266,10 +276,10 @@ def _split_who(kw: dict[str, Any]) -> dict[str, Any]:
     return {k: kw.pop(k) for k in list(kw) if k in _WHO or k == "target"}
 
 
-def _build_filters(branch: str | None, status: str | None, conclusion: str | None,
-                   since: When | None, until: When | None) -> dict[str, Any]:
-    found = {"branch": branch, "status": status, "conclusion": conclusion, "since": since,
-             "until": until}
+def _build_filters(
+    branch: str | None, status: str | None, conclusion: str | None, since: When | None, until: When | None
+) -> dict[str, Any]:
+    found = {"branch": branch, "status": status, "conclusion": conclusion, "since": since, "until": until}
     return {k: v for k, v in found.items() if v is not None and v != ""}
 
 
@@ -289,13 +299,23 @@ class Client(BuildMethods):
     :param on_wait: called with a one-line message before any wait longer than a second.
     """
 
-    def __init__(self, *, timeout: float | None = None, retry: RetryPolicy | None = None,
-                 on_wait: Callable[[str], None] | None = None,
-                 transport: httpx.BaseTransport | None = None, deadline: float | None = None,
-                 until: float | None = None, max_body: int | None = None) -> None:
-        self._http = httpx.Client(timeout=_timeout(timeout),
-                                  transport=transport or deadline_transport(asynchronous=False),
-                                  follow_redirects=False, headers=_HEADERS)
+    def __init__(
+        self,
+        *,
+        timeout: float | None = None,
+        retry: RetryPolicy | None = None,
+        on_wait: Callable[[str], None] | None = None,
+        transport: httpx.BaseTransport | None = None,
+        deadline: float | None = None,
+        until: float | None = None,
+        max_body: int | None = None,
+    ) -> None:
+        self._http = httpx.Client(
+            timeout=_timeout(timeout),
+            transport=transport or deadline_transport(asynchronous=False),
+            follow_redirects=False,
+            headers=_HEADERS,
+        )
         self.retry = retry or RetryPolicy()
         self.on_wait = on_wait
         self.timeout = DEFAULT_TIMEOUT if timeout is None else timeout
@@ -316,8 +336,9 @@ class Client(BuildMethods):
         self._http.close()
 
     def _attempt(self, call: Call, clock: _Clock) -> Answer:
-        with self._http.stream(call.method, call.url, params=call.query, headers=call.headers,
-                               extensions=clock.start_attempt()) as response:
+        with self._http.stream(
+            call.method, call.url, params=call.query, headers=call.headers, extensions=clock.start_attempt()
+        ) as response:
             decoder = _decoder(call, response, self.max_body)
             body = []
             for data in _raw(response):
@@ -373,8 +394,7 @@ class Client(BuildMethods):
     ) -> JobPage:
         """One page of the jobs of a build, and the cursor for the next page."""
         target = _target(provider, credentials)
-        call, skip = prepare_list(target, params, limit=limit, cursor=cursor,
-                                  remote_query=remote_query)
+        call, skip = prepare_list(target, params, limit=limit, cursor=cursor, remote_query=remote_query)
         answer = self.send(call)
         page = read_page(call, answer)
         jobs, next_cursor = slice_page(call, page, skip, limit)
@@ -395,10 +415,17 @@ class Client(BuildMethods):
                 return
             cursor = page.next_cursor
 
-    def iter_jobs(self, provider: str | None, *, branch: str | None = None,
-                  status: str | None = None, conclusion: str | None = None,
-                  since: When | None = None, until: When | None = None,
-                  **kw: Any) -> Iterator[Job]:
+    def iter_jobs(
+        self,
+        provider: str | None,
+        *,
+        branch: str | None = None,
+        status: str | None = None,
+        conclusion: str | None = None,
+        since: When | None = None,
+        until: When | None = None,
+        **kw: Any,
+    ) -> Iterator[Job]:
         """Every job of a build, page after page, holding one page at a time; or, given build
         filters and no build, the jobs of every build that matches them (see
         :meth:`iter_build_jobs`)."""
@@ -454,9 +481,13 @@ class Client(BuildMethods):
         while True:
             started = False
             try:
-                with self._http.stream(call.method, call.url, params=call.query,
-                                       headers=call.headers,
-                                       extensions=clock.start_attempt()) as response:
+                with self._http.stream(
+                    call.method,
+                    call.url,
+                    params=call.query,
+                    headers=call.headers,
+                    extensions=clock.start_attempt(),
+                ) as response:
                     decoder = _decoder(call, response, self.max_body)
                     if response.status_code < 300:
                         chunks = _Chunks(chunk_size)
@@ -502,14 +533,23 @@ class AsyncClient(AsyncBuildMethods):
     #: The httpx client class underneath (``unci serve`` uses a leaner one).
     http_class: type[httpx.AsyncClient] = httpx.AsyncClient
 
-    def __init__(self, *, timeout: float | None = None, retry: RetryPolicy | None = None,
-                 on_wait: Callable[[str], None] | None = None,
-                 transport: httpx.AsyncBaseTransport | None = None,
-                 deadline: float | None = None, until: float | None = None,
-                 max_body: int | None = None) -> None:
-        self._http = self.http_class(timeout=_timeout(timeout),
-                                     transport=transport or self._transport(),
-                                     follow_redirects=False, headers=_HEADERS)
+    def __init__(
+        self,
+        *,
+        timeout: float | None = None,
+        retry: RetryPolicy | None = None,
+        on_wait: Callable[[str], None] | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        deadline: float | None = None,
+        until: float | None = None,
+        max_body: int | None = None,
+    ) -> None:
+        self._http = self.http_class(
+            timeout=_timeout(timeout),
+            transport=transport or self._transport(),
+            follow_redirects=False,
+            headers=_HEADERS,
+        )
         self.retry = retry or RetryPolicy()
         self.on_wait = on_wait
         self.timeout = DEFAULT_TIMEOUT if timeout is None else timeout
@@ -535,9 +575,9 @@ class AsyncClient(AsyncBuildMethods):
         await self._http.aclose()
 
     async def _attempt(self, call: Call, clock: _Clock) -> Answer:
-        async with self._http.stream(call.method, call.url, params=call.query,
-                                     headers=call.headers,
-                                     extensions=clock.start_attempt()) as response:
+        async with self._http.stream(
+            call.method, call.url, params=call.query, headers=call.headers, extensions=clock.start_attempt()
+        ) as response:
             decoder = _decoder(call, response, self.max_body)
             body = []
             async for data in _araw(response):
@@ -590,8 +630,7 @@ class AsyncClient(AsyncBuildMethods):
         **credentials: Any,
     ) -> JobPage:
         target = _target(provider, credentials)
-        call, skip = prepare_list(target, params, limit=limit, cursor=cursor,
-                                  remote_query=remote_query)
+        call, skip = prepare_list(target, params, limit=limit, cursor=cursor, remote_query=remote_query)
         answer = await self.send(call)
         page = await _cpu(len(answer.body), read_page, call, answer)
         jobs, next_cursor = slice_page(call, page, skip, limit)
@@ -609,10 +648,17 @@ class AsyncClient(AsyncBuildMethods):
                 return
             cursor = page.next_cursor
 
-    async def iter_jobs(self, provider: str | None, *, branch: str | None = None,
-                        status: str | None = None, conclusion: str | None = None,
-                        since: When | None = None, until: When | None = None,
-                        **kw: Any) -> AsyncIterator[Job]:
+    async def iter_jobs(
+        self,
+        provider: str | None,
+        *,
+        branch: str | None = None,
+        status: str | None = None,
+        conclusion: str | None = None,
+        since: When | None = None,
+        until: When | None = None,
+        **kw: Any,
+    ) -> AsyncIterator[Job]:
         filters = _build_filters(branch, status, conclusion, since, until)
         if filters:
             async for job in self.iter_build_jobs(provider, **filters, **kw):
@@ -658,9 +704,13 @@ class AsyncClient(AsyncBuildMethods):
         while True:
             started = False
             try:
-                async with self._http.stream(call.method, call.url, params=call.query,
-                                             headers=call.headers,
-                                             extensions=clock.start_attempt()) as response:
+                async with self._http.stream(
+                    call.method,
+                    call.url,
+                    params=call.query,
+                    headers=call.headers,
+                    extensions=clock.start_attempt(),
+                ) as response:
                     decoder = _decoder(call, response, self.max_body)
                     if response.status_code < 300:
                         chunks = _Chunks(chunk_size)
@@ -705,40 +755,66 @@ async def aget_job(provider: str | None, job_id: str, *, timeout: float | None =
         return await client.get_job(provider, job_id, **kw)
 
 
-def get_jobs(provider: str | None, job_ids: Iterable[str], *, concurrency: int = DEFAULT_CONCURRENCY,
-             timeout: float | None = None, **kw: Any) -> list[Job | UnciError]:
+def get_jobs(
+    provider: str | None,
+    job_ids: Iterable[str],
+    *,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    timeout: float | None = None,
+    **kw: Any,
+) -> list[Job | UnciError]:
     """Many jobs by id over one connection pool; see :meth:`Client.get_jobs`."""
     with Client(timeout=timeout) as client:
         return client.get_jobs(provider, job_ids, concurrency=concurrency, **kw)
 
 
-async def aget_jobs(provider: str | None, job_ids: Iterable[str], *,
-                    concurrency: int = DEFAULT_CONCURRENCY, timeout: float | None = None,
-                    **kw: Any) -> list[Job | UnciError]:
+async def aget_jobs(
+    provider: str | None,
+    job_ids: Iterable[str],
+    *,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    timeout: float | None = None,
+    **kw: Any,
+) -> list[Job | UnciError]:
     async with AsyncClient(timeout=timeout) as client:
         return await client.get_jobs(provider, job_ids, concurrency=concurrency, **kw)
 
 
-def iter_jobs(provider: str | None, *, branch: str | None = None, status: str | None = None,
-              conclusion: str | None = None, since: When | None = None,
-              until: When | None = None, timeout: float | None = None,
-              **kw: Any) -> Iterator[Job]:
+def iter_jobs(
+    provider: str | None,
+    *,
+    branch: str | None = None,
+    status: str | None = None,
+    conclusion: str | None = None,
+    since: When | None = None,
+    until: When | None = None,
+    timeout: float | None = None,
+    **kw: Any,
+) -> Iterator[Job]:
     """Every job of a build, pages fetched lazily: ``for job in unci.iter_jobs("github", params=...)``;
     with ``since``/``branch``/``status``/``conclusion``/``until`` and no build, the jobs of every
     build that matches."""
     with Client(timeout=timeout) as client:
-        yield from client.iter_jobs(provider, branch=branch, status=status,
-                                    conclusion=conclusion, since=since, until=until, **kw)
+        yield from client.iter_jobs(
+            provider, branch=branch, status=status, conclusion=conclusion, since=since, until=until, **kw
+        )
 
 
-async def aiter_jobs(provider: str | None, *, branch: str | None = None,
-                     status: str | None = None, conclusion: str | None = None,
-                     since: When | None = None, until: When | None = None,
-                     timeout: float | None = None, **kw: Any) -> AsyncIterator[Job]:
+async def aiter_jobs(
+    provider: str | None,
+    *,
+    branch: str | None = None,
+    status: str | None = None,
+    conclusion: str | None = None,
+    since: When | None = None,
+    until: When | None = None,
+    timeout: float | None = None,
+    **kw: Any,
+) -> AsyncIterator[Job]:
     async with AsyncClient(timeout=timeout) as client:
-        async for job in client.iter_jobs(provider, branch=branch, status=status,
-                                          conclusion=conclusion, since=since, until=until,
-                                          **kw):
+        async for job in client.iter_jobs(
+            provider, branch=branch, status=status, conclusion=conclusion, since=since, until=until, **kw
+        ):
             yield job
 
 

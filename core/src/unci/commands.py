@@ -30,13 +30,20 @@ def scrub_row(row: dict[str, Any], secrets: Sequence[str]) -> dict[str, Any]:
     return {k: scrub(v, secrets) if isinstance(v, str) else v for k, v in row.items()}
 
 
-def render(fetched: Fetched, fmt: str = "unified", *, ignore_remote_data: bool = False,
-           exclude: Sequence[str] = ()) -> Any:
+def render(
+    fetched: Fetched, fmt: str = "unified", *, ignore_remote_data: bool = False, exclude: Sequence[str] = ()
+) -> Any:
     """The value to print for one fetched job in ``fmt`` (bytes for ``raw``)."""
     if fmt == "raw":
         return fetched.answer.body
-    result = _job_value(fetched.job, fetched.call.provider, fmt, fetched.call.target.info.fields,
-                        ignore_remote_data=ignore_remote_data, exclude=exclude)
+    result = _job_value(
+        fetched.job,
+        fetched.call.provider,
+        fmt,
+        fetched.call.target.info.fields,
+        ignore_remote_data=ignore_remote_data,
+        exclude=exclude,
+    )
     if fmt == "debug":
         return {"result": result, "debug": fetched.debug()}
     return result
@@ -44,8 +51,7 @@ def render(fetched: Fetched, fmt: str = "unified", *, ignore_remote_data: bool =
 
 def _value(fetched: Fetched, how: Rendering) -> Any:
     """What to print for one job: bytes for raw, a dict (fields selected) otherwise."""
-    value = render(fetched, how.fmt, ignore_remote_data=how.ignore_remote_data,
-                   exclude=how.exclude)
+    value = render(fetched, how.fmt, ignore_remote_data=how.ignore_remote_data, exclude=how.exclude)
     return value if isinstance(value, bytes) else select(value, how.fields)
 
 
@@ -76,22 +82,27 @@ def get_command(
     # One job in raw is the provider's bytes too: passed through like stream, never held whole.
     if how.fmt == "stream" or (how.fmt == "raw" and len(job_ids) == 1):
         if len(job_ids) > 1:
-            raise UsageError(f"{provider or 'unci'}: --format stream passes one job's body "
-                             "through; give one id, or use --format raw")
+            raise UsageError(
+                f"{provider or 'unci'}: --format stream passes one job's body "
+                "through; give one id, or use --format raw"
+            )
         with Client(**client) as http:
-            for chunk in http.stream(provider, job_ids[0], params=params,
-                                     remote_query=remote_query, **credentials):
+            for chunk in http.stream(
+                provider, job_ids[0], params=params, remote_query=remote_query, **credentials
+            ):
                 write(out, chunk)
         return 0
-    writer = row_writer(how.output, out, columns(how.fields, how.exclude),
-                                 how.fields is not None) if how.rows else None
+    writer = (
+        row_writer(how.output, out, columns(how.fields, how.exclude), how.fields is not None)
+        if how.rows
+        else None
+    )
     worst = 0
     with Client(**client) as http:
 
         def one(job_id: str) -> Fetched | UnciError:
             try:
-                return http.fetch(provider, job_id, params=params, remote_query=remote_query,
-                                  **credentials)
+                return http.fetch(provider, job_id, params=params, remote_query=remote_query, **credentials)
             except UnciError as exc:
                 return exc
 
@@ -111,8 +122,7 @@ def get_command(
                     continue
                 value = _value(result, how)
                 if isinstance(value, bytes):
-                    write(out, value if len(job_ids) == 1 or value.endswith(b"\n")
-                          else value + b"\n")
+                    write(out, value if len(job_ids) == 1 or value.endswith(b"\n") else value + b"\n")
                 else:
                     write(out, encode_output(value, secrets, pretty=len(job_ids) == 1) + b"\n")
     if writer is not None:
@@ -120,15 +130,21 @@ def get_command(
     return worst
 
 
-def _job_value(job: Job, provider: str, fmt: str, supported: Sequence[str], *,
-               ignore_remote_data: bool, exclude: Sequence[str]) -> dict[str, Any]:
+def _job_value(
+    job: Job,
+    provider: str,
+    fmt: str,
+    supported: Sequence[str],
+    *,
+    ignore_remote_data: bool,
+    exclude: Sequence[str],
+) -> dict[str, Any]:
     if fmt == "normalized":
         return formats.normalized(job, provider, exclude=exclude)
     return formats.unified(job, supported, ignore_remote_data=ignore_remote_data, exclude=exclude)
 
 
-def render_page(page: JobPage, fmt: str, *, ignore_remote_data: bool,
-                exclude: Sequence[str]) -> Any:
+def render_page(page: JobPage, fmt: str, *, ignore_remote_data: bool, exclude: Sequence[str]) -> Any:
     """The value to print for one page of jobs in ``fmt`` (bytes for ``raw``): the CLI's
     ``jobs list`` and the server's list endpoint both answer with it."""
     call, answer = page.calls[-1]
@@ -137,22 +153,35 @@ def render_page(page: JobPage, fmt: str, *, ignore_remote_data: bool,
     name = call.provider
     supported = call.target.info.fields
     value: dict[str, Any] = {
-        "result": [_job_value(j, name, fmt, supported, ignore_remote_data=ignore_remote_data,
-                              exclude=exclude)
-                   for j in page.result],
+        "result": [
+            _job_value(j, name, fmt, supported, ignore_remote_data=ignore_remote_data, exclude=exclude)
+            for j in page.result
+        ],
         "next_cursor": page.next_cursor,
     }
     if fmt == "debug":
         from unci.call import debug_envelope
 
-        value["debug"] = {**debug_envelope(call, answer), "nextCursor": page.next_cursor,
-                          "isLooping": page.looping, "isEmptyResult": not page.result,
-                          "resultCount": len(page.result)}
+        value["debug"] = {
+            **debug_envelope(call, answer),
+            "nextCursor": page.next_cursor,
+            "isLooping": page.looping,
+            "isEmptyResult": not page.result,
+            "resultCount": len(page.result),
+        }
     return value
 
 
-def _pages(http: Client, provider: str | None, kw: dict[str, Any], *, total: int | None,
-           page_size: int | None, cursor: str | None, follow_all: bool) -> Iterator[JobPage]:
+def _pages(
+    http: Client,
+    provider: str | None,
+    kw: dict[str, Any],
+    *,
+    total: int | None,
+    page_size: int | None,
+    cursor: str | None,
+    follow_all: bool,
+) -> Iterator[JobPage]:
     """Pages until ``total`` jobs (each request asks for no more than are still wanted, so the
     last cursor resumes exactly after the last job printed), every page with ``follow_all``,
     else one page."""
@@ -186,39 +215,68 @@ def list_command(
     follow_all: bool,
 ) -> None:
     if how.fmt == "stream":
-        raise UsageError(f"{provider}: --format stream is for one job; list with raw, unified, "
-                         "normalized or debug")
+        raise UsageError(
+            f"{provider}: --format stream is for one job; list with raw, unified, normalized or debug"
+        )
     out = stdout()
     kw: dict[str, Any] = dict(params=params, remote_query=remote_query, **credentials)
     progress = follow_all and sys.stderr.isatty()
-    writer = row_writer(how.output, out, columns(how.fields, how.exclude),
-                                 how.fields is not None) if how.rows else None
+    writer = (
+        row_writer(how.output, out, columns(how.fields, how.exclude), how.fields is not None)
+        if how.rows
+        else None
+    )
     collected: list[Any] = []
     collected_debug: Any = None
     last: JobPage | None = None
     count = 0
     with Client(**client) as http:
-        pages = _pages(http, provider, kw, total=limit, page_size=page_size, cursor=cursor,
-                       follow_all=follow_all)
+        pages = _pages(
+            http, provider, kw, total=limit, page_size=page_size, cursor=cursor, follow_all=follow_all
+        )
         for number, page in enumerate(pages, start=1):
             call, answer = page.calls[-1]
             name = call.provider
             secrets = call.secrets
             if writer is not None:
-                writer.rows([scrub_row(select(formats.normalized(j, name, exclude=how.exclude),
-                                              how.fields), secrets) for j in page.result])
+                writer.rows(
+                    [
+                        scrub_row(
+                            select(formats.normalized(j, name, exclude=how.exclude), how.fields), secrets
+                        )
+                        for j in page.result
+                    ]
+                )
             elif how.fmt == "raw":
                 whole = not follow_all and limit is None  # one page: the body, byte for byte
                 write(out, answer.body if whole else answer.body.rstrip(b"\n") + b"\n")
             elif follow_all:
                 supported = call.target.info.fields
-                write(out, b"".join(
-                    encode_output(select(_job_value(
-                        j, name, how.fmt, supported, ignore_remote_data=how.ignore_remote_data,
-                        exclude=how.exclude), how.fields), secrets) + b"\n" for j in page.result))
+                write(
+                    out,
+                    b"".join(
+                        encode_output(
+                            select(
+                                _job_value(
+                                    j,
+                                    name,
+                                    how.fmt,
+                                    supported,
+                                    ignore_remote_data=how.ignore_remote_data,
+                                    exclude=how.exclude,
+                                ),
+                                how.fields,
+                            ),
+                            secrets,
+                        )
+                        + b"\n"
+                        for j in page.result
+                    ),
+                )
             else:
-                value = render_page(page, how.fmt, ignore_remote_data=how.ignore_remote_data,
-                                    exclude=how.exclude)
+                value = render_page(
+                    page, how.fmt, ignore_remote_data=how.ignore_remote_data, exclude=how.exclude
+                )
                 collected.extend(select(v, how.fields) for v in value["result"])
                 if how.fmt == "debug":
                     collected_debug = value["debug"]

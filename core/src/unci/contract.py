@@ -73,8 +73,7 @@ class Provider:
 
     def unsupported(self, what: str) -> Unsupported:
         """The error for an operation the provider's API does not offer."""
-        return Unsupported(f"{self.name}: {self.info.title} does not support {what}",
-                           provider=self.name)
+        return Unsupported(f"{self.name}: {self.info.title} does not support {what}", provider=self.name)
 
     # --- describing ---------------------------------------------------------------------
 
@@ -105,18 +104,21 @@ class Provider:
     def build_list_request(self, params: Mapping[str, str], limit: int | None) -> Request:
         raise self.unsupported("listing the jobs of a build")
 
-    def map_job_page(self, payload: bytes, headers: Mapping[str, str],
-                     params: Mapping[str, str], request: Request) -> Page:
+    def map_job_page(
+        self, payload: bytes, headers: Mapping[str, str], params: Mapping[str, str], request: Request
+    ) -> Page:
         raise self.unsupported("listing the jobs of a build")
 
     # --- builds -------------------------------------------------------------------------
 
-    def build_builds_request(self, params: Mapping[str, str], query: BuildQuery,
-                             limit: int | None) -> Request:
+    def build_builds_request(
+        self, params: Mapping[str, str], query: BuildQuery, limit: int | None
+    ) -> Request:
         raise self.unsupported("listing builds")
 
-    def map_build_page(self, payload: bytes, headers: Mapping[str, str],
-                       params: Mapping[str, str], request: Request) -> BuildPage:
+    def map_build_page(
+        self, payload: bytes, headers: Mapping[str, str], params: Mapping[str, str], request: Request
+    ) -> BuildPage:
         raise self.unsupported("listing builds")
 
     def build_build_request(self, build_id: str, params: Mapping[str, str]) -> Request:
@@ -146,16 +148,30 @@ class Provider:
     def read_identity(self, payload: bytes) -> str:
         if self.identity is None:
             raise self.unsupported("telling who a token belongs to")
-        who = user_at(payload, self.identity.handle, self.identity.name,
-                      within=self.identity.within, required=True)
+        who = user_at(
+            payload, self.identity.handle, self.identity.name, within=self.identity.within, required=True
+        )
         assert who is not None  # required=True raises instead
         return who
 
 
 #: The hooks every provider has, in the order the docs list them.
 HOOKS: tuple[str, ...] = (
-    "describe_provider", "required_params", "authenticate", "build_request", "map_job",
-    "error_message", "build_list_request", "map_job_page", "build_builds_request",
-    "map_build_page", "build_build_request", "map_build", "build_steps_request", "map_steps",
-    "build_log_request", "identity_request", "read_identity",
+    "describe_provider",
+    "required_params",
+    "authenticate",
+    "build_request",
+    "map_job",
+    "error_message",
+    "build_list_request",
+    "map_job_page",
+    "build_builds_request",
+    "map_build_page",
+    "build_build_request",
+    "map_build",
+    "build_steps_request",
+    "map_steps",
+    "build_log_request",
+    "identity_request",
+    "read_identity",
 )

@@ -36,16 +36,20 @@ def cursor_key() -> bytes:
     given = os.environ.get(ENV)
     if given is not None:
         if len(given.strip()) < MIN_LENGTH:
-            raise ConfigError(f"{ENV} must be at least {MIN_LENGTH} characters (it signs list "
-                              "cursors); generate one with: python -c \"import secrets; "
-                              "print(secrets.token_urlsafe(32))\"")
+            raise ConfigError(
+                f"{ENV} must be at least {MIN_LENGTH} characters (it signs list "
+                'cursors); generate one with: python -c "import secrets; '
+                'print(secrets.token_urlsafe(32))"'
+            )
         return given.strip().encode()
     return _file_key(str(key_path()))
 
 
 def _problem(path: Path, what: str) -> ConfigError:
-    return ConfigError(f"cannot keep the cursor key in {path}: {what}; set {ENV} to a random "
-                       f"string of at least {MIN_LENGTH} characters instead")
+    return ConfigError(
+        f"cannot keep the cursor key in {path}: {what}; set {ENV} to a random "
+        f"string of at least {MIN_LENGTH} characters instead"
+    )
 
 
 @functools.lru_cache(maxsize=8)
@@ -75,8 +79,10 @@ def _file_key(where: str) -> bytes:
 def _read(path: Path) -> bytes:
     st = path.stat()
     if os.name == "posix" and stat.S_ISREG(st.st_mode) and st.st_mode & 0o077:
-        raise ConfigError(f"the cursor key {path} can be read by other users (mode "
-                          f"{stat.S_IMODE(st.st_mode):o}); fix it with: chmod 600 {path}")
+        raise ConfigError(
+            f"the cursor key {path} can be read by other users (mode "
+            f"{stat.S_IMODE(st.st_mode):o}); fix it with: chmod 600 {path}"
+        )
     text = path.read_text(encoding="ascii", errors="replace").strip()
     if len(text) < MIN_LENGTH:
         raise _problem(path, f"the file holds no key (fewer than {MIN_LENGTH} characters)")

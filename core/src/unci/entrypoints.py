@@ -25,8 +25,7 @@ class EntryPoint:
 
     __slots__ = ("dist_name", "dist_path", "dist_version", "name", "value")
 
-    def __init__(self, name: str, value: str, dist_name: str, dist_version: str,
-                 dist_path: str) -> None:
+    def __init__(self, name: str, value: str, dist_name: str, dist_version: str, dist_path: str) -> None:
         self.name = name
         self.value = value
         self.dist_name = dist_name

@@ -33,8 +33,14 @@ class UnciError(Exception):
     status_code = 500
     error = "Internal Server Error"
 
-    def __init__(self, message: str, *, provider: str | None = None, hint: str | None = None,
-                 http_hint: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str | None = None,
+        hint: str | None = None,
+        http_hint: str | None = None,
+    ) -> None:
         full = _joined(message, hint)
         super().__init__(full)
         #: What happened and what to do, in the CLI's and the library's words (``--token``).

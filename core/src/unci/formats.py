@@ -38,8 +38,7 @@ def parse_exclude(values: Iterable[str]) -> tuple[str, ...]:
     unknown = [n for n in names if n not in FIELDS]
     if unknown:
         raise UsageError(
-            f"unknown field(s) to exclude: {', '.join(unknown)}; valid fields are "
-            f"{', '.join(FIELDS)}"
+            f"unknown field(s) to exclude: {', '.join(unknown)}; valid fields are {', '.join(FIELDS)}"
         )
     return tuple(dict.fromkeys(names))
 

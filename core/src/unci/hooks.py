@@ -26,8 +26,17 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 #: What a body reader may raise for the decoding guard to word: the body, not the plugin, is bad.
-_READING = (UnciError, msgspec.ValidationError, msgspec.DecodeError, RecursionError, ValueError,
-            KeyError, IndexError, TypeError, AttributeError)
+_READING = (
+    UnciError,
+    msgspec.ValidationError,
+    msgspec.DecodeError,
+    RecursionError,
+    ValueError,
+    KeyError,
+    IndexError,
+    TypeError,
+    AttributeError,
+)
 
 
 class Hooks:
@@ -36,15 +45,23 @@ class Hooks:
 
     __slots__ = ("distribution", "name", "pm", "provider")
 
-    def __init__(self, name: str, provider: Provider, pm: pluggy.PluginManager | None,
-                 distribution: str | None = None) -> None:
+    def __init__(
+        self, name: str, provider: Provider, pm: pluggy.PluginManager | None, distribution: str | None = None
+    ) -> None:
         self.name = name
         self.provider = provider
         self.pm = pm
         self.distribution = distribution
 
-    def _call(self, hook: str, expect: type[T] | tuple[type, ...], kw: dict[str, Any],
-              *, reads_body: bool = False, optional: bool = False) -> Any:
+    def _call(
+        self,
+        hook: str,
+        expect: type[T] | tuple[type, ...],
+        kw: dict[str, Any],
+        *,
+        reads_body: bool = False,
+        optional: bool = False,
+    ) -> Any:
         passes = _READING if reads_body else (UnciError,)
         try:
             if self.pm is None:
@@ -66,8 +83,11 @@ class Hooks:
 
     def _broken(self, what: str) -> PluginError:
         where = f" ({self.distribution})" if self.distribution else ""
-        return PluginError(f"provider {self.name!r}{where} is broken: {what}. Upgrade or "
-                           "reinstall it, or report it to its authors", provider=self.name)
+        return PluginError(
+            f"provider {self.name!r}{where} is broken: {what}. Upgrade or "
+            "reinstall it, or report it to its authors",
+            provider=self.name,
+        )
 
     # --- the hooks, typed -------------------------------------------------------------------
 
@@ -76,54 +96,69 @@ class Hooks:
         return info
 
     def required_params(self, operation: str) -> list[Param]:
-        found: list[Param] = self._call("required_params", list,
-                                        {"operation": operation}, optional=True) or []
+        found: list[Param] = (
+            self._call("required_params", list, {"operation": operation}, optional=True) or []
+        )
         if not all(isinstance(p, Param) for p in found):
             raise self._broken("required_params returned something that is not a unci.Param")
         return found
 
     def authenticate(self, credentials: Credentials) -> dict[str, str]:
-        headers: dict[str, str] = self._call("authenticate", dict, {"credentials": credentials},
-                                             optional=True) or {}
+        headers: dict[str, str] = (
+            self._call("authenticate", dict, {"credentials": credentials}, optional=True) or {}
+        )
         return headers
 
     def error_message(self, status_code: int, payload: bytes) -> str | None:
-        message: str | None = self._call("error_message", str,
-                                         {"status_code": status_code, "payload": payload},
-                                         reads_body=True, optional=True)
+        message: str | None = self._call(
+            "error_message",
+            str,
+            {"status_code": status_code, "payload": payload},
+            reads_body=True,
+            optional=True,
+        )
         return message
 
     def build_request(self, job_id: str, params: Mapping[str, str]) -> Request:
         return self._request("build_request", {"job_id": job_id, "params": params})
 
     def map_job(self, payload: bytes, job_id: str, params: Mapping[str, str]) -> Job:
-        job: Job = self._call("map_job", Job, {"payload": payload, "job_id": job_id,
-                                               "params": params}, reads_body=True)
+        job: Job = self._call(
+            "map_job", Job, {"payload": payload, "job_id": job_id, "params": params}, reads_body=True
+        )
         job.provider = self.name
         return job
 
     def build_list_request(self, params: Mapping[str, str], limit: int | None) -> Request:
         return self._request("build_list_request", {"params": params, "limit": limit})
 
-    def map_job_page(self, payload: bytes, headers: Mapping[str, str],
-                     params: Mapping[str, str], request: Request) -> Page:
-        page: Page = self._call("map_job_page", Page, {"payload": payload, "headers": headers,
-                                                       "params": params, "request": request},
-                                reads_body=True)
+    def map_job_page(
+        self, payload: bytes, headers: Mapping[str, str], params: Mapping[str, str], request: Request
+    ) -> Page:
+        page: Page = self._call(
+            "map_job_page",
+            Page,
+            {"payload": payload, "headers": headers, "params": params, "request": request},
+            reads_body=True,
+        )
         for job in page.jobs:
             job.provider = self.name
         return page
 
-    def build_builds_request(self, params: Mapping[str, str], query: BuildQuery,
-                             limit: int | None) -> Request:
-        return self._request("build_builds_request",
-                             {"params": params, "query": query, "limit": limit})
+    def build_builds_request(
+        self, params: Mapping[str, str], query: BuildQuery, limit: int | None
+    ) -> Request:
+        return self._request("build_builds_request", {"params": params, "query": query, "limit": limit})
 
-    def map_build_page(self, payload: bytes, headers: Mapping[str, str],
-                       params: Mapping[str, str], request: Request) -> BuildPage:
-        page: BuildPage = self._call("map_build_page", BuildPage,
-                                     {"payload": payload, "headers": headers, "params": params,
-                                      "request": request}, reads_body=True)
+    def map_build_page(
+        self, payload: bytes, headers: Mapping[str, str], params: Mapping[str, str], request: Request
+    ) -> BuildPage:
+        page: BuildPage = self._call(
+            "map_build_page",
+            BuildPage,
+            {"payload": payload, "headers": headers, "params": params, "request": request},
+            reads_body=True,
+        )
         for build in page.builds:
             build.provider = self.name
         return page
@@ -132,8 +167,9 @@ class Hooks:
         return self._request("build_build_request", {"build_id": build_id, "params": params})
 
     def map_build(self, payload: bytes, build_id: str, params: Mapping[str, str]) -> Build:
-        build: Build = self._call("map_build", Build, {"payload": payload, "build_id": build_id,
-                                                       "params": params}, reads_body=True)
+        build: Build = self._call(
+            "map_build", Build, {"payload": payload, "build_id": build_id, "params": params}, reads_body=True
+        )
         build.provider = self.name
         return build
 
@@ -141,21 +177,22 @@ class Hooks:
         return self._request("build_steps_request", {"job_id": job_id, "params": params})
 
     def map_steps(self, payload: bytes, job_id: str, params: Mapping[str, str]) -> list[Step]:
-        steps: list[Step] = self._call("map_steps", list, {"payload": payload, "job_id": job_id,
-                                                           "params": params}, reads_body=True)
+        steps: list[Step] = self._call(
+            "map_steps", list, {"payload": payload, "job_id": job_id, "params": params}, reads_body=True
+        )
         return steps
 
     def build_log_request(self, job_id: str, params: Mapping[str, str]) -> Request:
         return self._request("build_log_request", {"job_id": job_id, "params": params})
 
     def identity_request(self, params: Mapping[str, str]) -> Request | None:
-        request: Request | None = self._call("identity_request", Request, {"params": params},
-                                             optional=True)
+        request: Request | None = self._call("identity_request", Request, {"params": params}, optional=True)
         return request
 
     def read_identity(self, payload: bytes) -> str | None:
-        who: str | None = self._call("read_identity", str, {"payload": payload},
-                                     reads_body=True, optional=True)
+        who: str | None = self._call(
+            "read_identity", str, {"payload": payload}, reads_body=True, optional=True
+        )
         return who
 
     def _request(self, hook: str, kw: dict[str, Any]) -> Request:

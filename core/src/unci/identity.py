@@ -13,17 +13,21 @@ def whoami(account: str, *, timeout: float | None = None) -> tuple[str, str]:
     """``(who, api root)`` for an account; raises the usual errors when the token is refused."""
     target = resolve_target(None, account=account)
     provider = target.provider
-    params = {name: check_value(f"parameter {name!r}", value, provider=provider)
-              for name, value in target.params.items()}
+    params = {
+        name: check_value(f"parameter {name!r}", value, provider=provider)
+        for name, value in target.params.items()
+    }
     request = registry().hooks(provider).identity_request(params)
     if request is None:
-        raise UsageError(f"{provider}: the plugin cannot check credentials (no identity_request)",
-                         provider=provider)
+        raise UsageError(
+            f"{provider}: the plugin cannot check credentials (no identity_request)", provider=provider
+        )
     if not target.credentials:
         raise AuthError(
             f"{provider}: account {account!r} has no credentials to test (its token source is "
             "empty); set the environment variable it names or add a token",
-            provider=provider, remote_status=401,
+            provider=provider,
+            remote_status=401,
         )
     with Client(timeout=timeout) as http:
         call = prepare(target, request)

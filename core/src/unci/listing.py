@@ -71,17 +71,37 @@ def _unb64(text: str) -> bytes:
 def _mac(target: Target, operation: str, payload: bytes) -> bytes:
     from unci.cursor_key import cursor_key
 
-    bound = "\0".join(("unci-cursor", str(CURSOR_VERSION), target.provider, target.account or "",
-                        target.base_url, operation)).encode()
+    bound = "\0".join(
+        (
+            "unci-cursor",
+            str(CURSOR_VERSION),
+            target.provider,
+            target.account or "",
+            target.base_url,
+            operation,
+        )
+    ).encode()
     return hmac.new(cursor_key(), bound + b"\0" + payload, hashlib.sha256).digest()[:_MAC_BYTES]
 
 
-def encode_cursor(target: Target, request: Request, skip: int = 0, operation: str = "list",
-                  filters: Mapping[str, str] | None = None) -> str:
+def encode_cursor(
+    target: Target,
+    request: Request,
+    skip: int = 0,
+    operation: str = "list",
+    filters: Mapping[str, str] | None = None,
+) -> str:
     """The signed cursor that resumes at ``request`` (its path and query), ``skip`` items in."""
-    payload = msgspec.json.encode(_Cursor(CURSOR_VERSION, target.provider, request.path,
-                                          [(str(k), str(v)) for k, v in request.query], skip,
-                                          dict(filters or {})))
+    payload = msgspec.json.encode(
+        _Cursor(
+            CURSOR_VERSION,
+            target.provider,
+            request.path,
+            [(str(k), str(v)) for k, v in request.query],
+            skip,
+            dict(filters or {}),
+        )
+    )
     return f"{_b64(payload)}.{_b64(_mac(target, operation, payload))}"
 
 
@@ -97,7 +117,8 @@ def read_cursor(target: Target, cursor: str, operation: str = "list") -> _Cursor
     bad = UsageError(
         f"{provider}: the cursor is not one unci handed out for this provider, account and API "
         "root (forged, altered, truncated, or signed with another key)",
-        hint="start again without --cursor", http_hint="start again without next_cursor",
+        hint="start again without --cursor",
+        http_hint="start again without next_cursor",
         provider=provider,
     )
     if len(cursor) > MAX_CURSOR or not cursor.isascii():
@@ -110,10 +131,12 @@ def read_cursor(target: Target, cursor: str, operation: str = "list") -> _Cursor
     if not dot or not hmac.compare_digest(signature, _mac(target, operation, payload)):
         claimed = _claimed_provider(payload)
         if claimed and claimed != provider:
-            raise UsageError(f"{provider}: this cursor belongs to provider {claimed!r}",
-                             hint=f"use it with --provider {claimed}",
-                             http_hint=f"use it with a {claimed} integrated account",
-                             provider=provider) from None
+            raise UsageError(
+                f"{provider}: this cursor belongs to provider {claimed!r}",
+                hint=f"use it with --provider {claimed}",
+                http_hint=f"use it with a {claimed} integrated account",
+                provider=provider,
+            ) from None
         raise bad
     try:
         data = msgspec.json.decode(payload, type=_Cursor)
@@ -153,8 +176,7 @@ def prepare_list(
     if resumed is not None:
         # Only the path and query come from the cursor; method and headers from the provider.
         (nxt, skip) = resumed
-        nxt = Request(path=nxt.path, method=request.method, query=nxt.query,
-                      headers=dict(request.headers))
+        nxt = Request(path=nxt.path, method=request.method, query=nxt.query, headers=dict(request.headers))
         return prepare(target, nxt, params=checked, reg=reg), skip
     return prepare(target, request, remote_query=remote_query, params=checked, reg=reg), 0
 
@@ -163,9 +185,12 @@ def read_page(call: Call, answer: Answer, reg: PluginRegistry | None = None) -> 
     """Run the plugin's ``map_job_page``; a body it cannot read is a :class:`DecodeError`."""
     reg = reg or registry()
     provider = call.provider
-    sent = Request(path=call.url, method=call.method, query=list(call.query),
-                   headers={k: v for k, v in call.headers.items()
-                            if k not in call.auth_header_names})
+    sent = Request(
+        path=call.url,
+        method=call.method,
+        query=list(call.query),
+        headers={k: v for k, v in call.headers.items() if k not in call.auth_header_names},
+    )
     with decoding(provider, "the list JSON"):
         return reg.hooks(provider).map_job_page(answer.body, answer.headers, call.params, sent)
 
@@ -193,8 +218,11 @@ def is_looping(call: Call, page: Page) -> bool:
 
 def _same(call: Call, request: Request) -> bool:
     """Would ``request`` fetch exactly what ``call`` fetched? (A query may ride in the path.)"""
-    url = request.path if request.path.startswith(("http://", "https://")) else (
-        call.target.base_url + request.path)
+    url = (
+        request.path
+        if request.path.startswith(("http://", "https://"))
+        else (call.target.base_url + request.path)
+    )
     url, _, embedded = url.partition("?")
     query = parse_qsl(embedded, keep_blank_values=True) + [tuple(q) for q in request.query]
     return url == call.url and sorted(query) == sorted(tuple(q) for q in call.query)

@@ -198,16 +198,14 @@ reliability_options = _stack(
             type=_seconds(positive=True),
             default=None,
             metavar="SECONDS",
-            help="Bound on the whole command, retries, waits and every page included "
-            "(default: none).",
+            help="Bound on the whole command, retries, waits and every page included (default: none).",
         ),
         click.option(
             "--max-body",
             type=Number("size", _size),
             default=None,
             metavar="SIZE",
-            help="Largest response body read, decoded, e.g. 200MiB (default UNCI_MAX_BODY, "
-            "else 64MiB).",
+            help="Largest response body read, decoded, e.g. 200MiB (default UNCI_MAX_BODY, else 64MiB).",
         ),
         click.option(
             "--retries",

@@ -47,12 +47,16 @@ class Paging(msgspec.Struct, frozen=True, kw_only=True):
         if not self.size:
             return request
         per_page = min(limit or self.max_size, self.max_size)
-        return Request(path=request.path, method=request.method,
-                       query=_with(list(request.query), self.size, str(per_page)),
-                       headers=dict(request.headers))
+        return Request(
+            path=request.path,
+            method=request.method,
+            query=_with(list(request.query), self.size, str(per_page)),
+            headers=dict(request.headers),
+        )
 
-    def next(self, request: Request, *, headers: Mapping[str, str], marker: object = None,
-             count: int = 0) -> Request | None:
+    def next(
+        self, request: Request, *, headers: Mapping[str, str], marker: object = None, count: int = 0
+    ) -> Request | None:
         """The request for the page after ``request``, or ``None`` on the last page.
 
         :param headers: the page's response headers, lower-case names.
@@ -74,8 +78,9 @@ class LinkHeader(Paging, frozen=True, kw_only=True):
 
     size: str = "per_page"
 
-    def next(self, request: Request, *, headers: Mapping[str, str], marker: object = None,
-             count: int = 0) -> Request | None:
+    def next(
+        self, request: Request, *, headers: Mapping[str, str], marker: object = None, count: int = 0
+    ) -> Request | None:
         match = _LINK_NEXT.search(headers.get("link", "")[:8192])
         return self._follow(request, match.group(1)) if match else None
 
@@ -89,14 +94,16 @@ class NextLink(Paging, frozen=True, kw_only=True):
 
     query_only: bool = False
 
-    def next(self, request: Request, *, headers: Mapping[str, str], marker: object = None,
-             count: int = 0) -> Request | None:
+    def next(
+        self, request: Request, *, headers: Mapping[str, str], marker: object = None, count: int = 0
+    ) -> Request | None:
         if not isinstance(marker, str) or not marker:
             return None
         if self.query_only:
             query = parse_qsl(marker.partition("?")[2].partition("#")[0], keep_blank_values=True)
-            return Request(path=request.path, method=request.method, query=query,
-                           headers=dict(request.headers))
+            return Request(
+                path=request.path, method=request.method, query=query, headers=dict(request.headers)
+            )
         return self._follow(request, marker)
 
 
@@ -106,13 +113,17 @@ class Cursor(Paging, frozen=True, kw_only=True):
 
     param: str
 
-    def next(self, request: Request, *, headers: Mapping[str, str], marker: object = None,
-             count: int = 0) -> Request | None:
+    def next(
+        self, request: Request, *, headers: Mapping[str, str], marker: object = None, count: int = 0
+    ) -> Request | None:
         if not isinstance(marker, str) or not marker:
             return None
-        return Request(path=request.path, method=request.method,
-                       query=_with(list(request.query), self.param, marker),
-                       headers=dict(request.headers))
+        return Request(
+            path=request.path,
+            method=request.method,
+            query=_with(list(request.query), self.param, marker),
+            headers=dict(request.headers),
+        )
 
 
 class PageNumber(Paging, frozen=True, kw_only=True):
@@ -126,8 +137,9 @@ class PageNumber(Paging, frozen=True, kw_only=True):
     size: str = "per_page"
     start: int = 1
 
-    def next(self, request: Request, *, headers: Mapping[str, str], marker: object = None,
-             count: int = 0) -> Request | None:
+    def next(
+        self, request: Request, *, headers: Mapping[str, str], marker: object = None, count: int = 0
+    ) -> Request | None:
         query = list(request.query)
         current = _number(query, self.page) or self.start
         if isinstance(marker, int) and not isinstance(marker, bool):
@@ -137,6 +149,9 @@ class PageNumber(Paging, frozen=True, kw_only=True):
             more = count > 0 and size is not None and count >= size
         if not more:
             return None
-        return Request(path=request.path, method=request.method,
-                       query=_with(query, self.page, str(current + 1)),
-                       headers=dict(request.headers))
+        return Request(
+            path=request.path,
+            method=request.method,
+            query=_with(query, self.page, str(current + 1)),
+            headers=dict(request.headers),
+        )

@@ -84,9 +84,7 @@ class PluginRegistry:
         return self._candidates
 
     def names(self) -> list[str]:
-        return list(self.candidates()) + sorted(
-            n for n in self._loaded if n not in self.candidates()
-        )
+        return list(self.candidates()) + sorted(n for n in self._loaded if n not in self.candidates())
 
     # -- loading -----------------------------------------------------------------------------
 
@@ -195,8 +193,11 @@ class PluginRegistry:
         provider = self.load(name)
         with self._lock:
             name = provider.info.name
-            extensions = [*self._extensions.get("*", []), *self._extensions.get(name, []),
-                          *self._entry_point_extensions(name)]
+            extensions = [
+                *self._extensions.get("*", []),
+                *self._extensions.get(name, []),
+                *self._entry_point_extensions(name),
+            ]
             pm = None
             if extensions:
                 pm = _Manager("unci")
@@ -219,7 +220,9 @@ class PluginRegistry:
                 raise PluginLoadError(
                     f"extension {ep.value!r} ({ep.distribution}) of provider {name!r} failed to "
                     f"load: {type(exc).__name__}: {exc}. Uninstall or upgrade it",
-                    provider=name, distribution=ep.distribution) from None
+                    provider=name,
+                    distribution=ep.distribution,
+                ) from None
         return found
 
     def info(self, name: str) -> ProviderInfo:

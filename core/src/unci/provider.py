@@ -77,10 +77,12 @@ class Credentials:
         return bool(self.token or self.username or self.password)
 
     def __repr__(self) -> str:
-        shown = {k: ("***" if getattr(self, k) and k != "username" else getattr(self, k))
-                 for k in self.__slots__}
-        return ("Credentials(" + ", ".join(f"{k}={shown[k]!r}" for k in ("token", "username", "password"))
-                + ")")
+        shown = {
+            k: ("***" if getattr(self, k) and k != "username" else getattr(self, k)) for k in self.__slots__
+        }
+        return (
+            "Credentials(" + ", ".join(f"{k}={shown[k]!r}" for k in ("token", "username", "password")) + ")"
+        )
 
 
 class Request(msgspec.Struct, kw_only=True):
@@ -124,8 +126,7 @@ def check_value(what: str, value: str, *, provider: str, kind: str = "segment") 
     else is made safe by percent-encoding.
     """
     if not isinstance(value, str):
-        raise InvalidParam(f"{provider}: {what} must be text, got {type(value).__name__}.",
-                           provider=provider)
+        raise InvalidParam(f"{provider}: {what} must be text, got {type(value).__name__}.", provider=provider)
     if not value.strip():
         raise InvalidParam(f"{provider}: {what} is empty; give a value.", provider=provider)
     if len(value) > MAX_VALUE_LENGTH:
@@ -134,8 +135,7 @@ def check_value(what: str, value: str, *, provider: str, kind: str = "segment") 
             provider=provider,
         )
     if any(ord(c) < 32 or ord(c) == 127 for c in value):
-        raise InvalidParam(f"{provider}: {what} contains a control character; remove it.",
-                           provider=provider)
+        raise InvalidParam(f"{provider}: {what} contains a control character; remove it.", provider=provider)
     parts = value.split("/") if kind == "path" else [value]
     if any(part in ("", ".", "..") for part in parts) and kind != "query":
         raise InvalidParam(

@@ -77,8 +77,9 @@ def normalize(headers: Mapping[str, str], now: float | None = None) -> dict[str,
     ``headers`` have lower-case names."""
     out: dict[str, str] = {}
     for names in _FAMILIES:
-        for key, name in zip(("ratelimit-limit", "ratelimit-remaining", "ratelimit-reset"), names,
-                             strict=True):
+        for key, name in zip(
+            ("ratelimit-limit", "ratelimit-remaining", "ratelimit-reset"), names, strict=True
+        ):
             if name not in headers or key in out:
                 continue
             if key == "ratelimit-reset":

@@ -5,8 +5,22 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 REDACTED = "[REDACTED]"
-_SENSITIVE_WORDS = ("authorization", "cookie", "token", "secret", "password", "passwd", "apikey",
-                    "api-key", "api_key", "private", "signature", "session", "credential", "key")
+_SENSITIVE_WORDS = (
+    "authorization",
+    "cookie",
+    "token",
+    "secret",
+    "password",
+    "passwd",
+    "apikey",
+    "api-key",
+    "api_key",
+    "private",
+    "signature",
+    "session",
+    "credential",
+    "key",
+)
 
 
 def sensitive_name(name: str) -> bool:
@@ -31,8 +45,9 @@ def scrub_bytes(data: bytes, secrets: Iterable[str]) -> bytes:
     return data
 
 
-def redact_headers(headers: Mapping[str, str], secrets: Iterable[str] = (),
-                   secret_names: Iterable[str] = ()) -> dict[str, str]:
+def redact_headers(
+    headers: Mapping[str, str], secrets: Iterable[str] = (), secret_names: Iterable[str] = ()
+) -> dict[str, str]:
     names = {n.lower() for n in secret_names}
     secrets = list(secrets)
     return {

@@ -32,7 +32,7 @@ class RetryPolicy:
 
     def backoff_delay(self, attempt: int, rng: random.Random | None = None) -> float:
         """Full jitter: uniform in [0, min(max_backoff, backoff * 2**attempt)]."""
-        ceiling = min(self.max_backoff, self.backoff * (2 ** attempt))
+        ceiling = min(self.max_backoff, self.backoff * (2**attempt))
         return (rng or random).uniform(0, ceiling)
 
 
@@ -47,8 +47,9 @@ def is_rate_limited(status: int, headers: Mapping[str, str], message: str = "") 
     return "rate limit" in message.lower() or "retry-after" in headers
 
 
-def wait_for(status: int, headers: Mapping[str, str], message: str = "",
-             now: float | None = None) -> float | None:
+def wait_for(
+    status: int, headers: Mapping[str, str], message: str = "", now: float | None = None
+) -> float | None:
     """What the provider asked us to wait, if anything: Retry-After, else a spent quota's reset."""
     asked = retry_after(headers, now)
     if asked is not None:
@@ -68,8 +69,13 @@ def should_retry_status(status: int, headers: Mapping[str, str], message: str = 
 class Retrier:
     """The retry state of one call: shared by the sync and async clients, which only sleep."""
 
-    def __init__(self, policy: RetryPolicy, provider: str, notify: Callable[[str], None] | None,
-                 rng: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        policy: RetryPolicy,
+        provider: str,
+        notify: Callable[[str], None] | None,
+        rng: random.Random | None = None,
+    ) -> None:
         self.policy = policy
         self.provider = provider
         self.notify = notify
@@ -82,8 +88,10 @@ class Retrier:
     def _take(self, delay: float, why: str) -> float:
         self.attempt += 1
         self.waited += delay
-        text = (f"unci: {self.provider}: {why}; retrying in {delay:.1f} s "
-                f"(retry {self.attempt} of {self.policy.retries})")
+        text = (
+            f"unci: {self.provider}: {why}; retrying in {delay:.1f} s "
+            f"(retry {self.attempt} of {self.policy.retries})"
+        )
         log.info(text)
         if self.notify is not None and delay > 1.0:
             self.notify(text)

@@ -67,8 +67,7 @@ def _log_config(level: str) -> dict[str, Any]:
     from uvicorn.config import LOGGING_CONFIG
 
     config = deepcopy(LOGGING_CONFIG)
-    config["loggers"]["unci"] = {"handlers": ["default"], "level": level.upper(),
-                                 "propagate": False}
+    config["loggers"]["unci"] = {"handlers": ["default"], "level": level.upper(), "propagate": False}
     config.setdefault("filters", {})["escape"] = {"()": "unci.server.accesslog.EscapeControls"}
     for handler in config["handlers"].values():
         handler.setdefault("filters", []).append("escape")
@@ -90,47 +89,133 @@ def _raise_file_limit(wanted: int) -> None:
 
 
 @click.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to bind; anything but loopback needs API tokens.")
-@click.option("--port", type=click.IntRange(min=0, max=65535), default=8000, show_default=True,
-              help="Port to bind (0: any free port).")
-@click.option("--tokens-file", type=click.Path(dir_okay=False), default=None,
-              envvar="UNCI_SERVER_TOKENS_FILE", show_envvar=True,
-              help="File of API tokens, one a line (mode 0600); adds to UNCI_SERVER_TOKENS.")
-@click.option("--no-auth", is_flag=True,
-              help="Accept requests without a token; only with a loopback --host.")
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Worker processes (the server keeps no state).")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
-              metavar="SECONDS", help="Provider connect/read timeout (default 30 s).")
-@click.option("--retries", type=click.IntRange(min=0), default=3, show_default=True,
-              help="Retries of a provider call on connection errors, 429, 502, 503, 504.")
-@click.option("--max-wait", type=click.FloatRange(min=0), default=60.0, show_default=True,
-              metavar="SECONDS", help="Longest total wait for retries and rate limits per request.")
-@click.option("--pool-size", type=click.IntRange(min=1), default=100, show_default=True,
-              help="Connections to each provider origin (host:port) at most.")
-@click.option("--pool-wait", type=click.FloatRange(min=0), default=5.0, show_default=True,
-              metavar="SECONDS",
-              help="How long a call waits for a free connection to its provider, then 503.")
-@click.option("--header-timeout", type=click.FloatRange(min=0, min_open=True), default=10.0,
-              show_default=True, metavar="SECONDS",
-              help="Close a connection that has not sent a whole request head in this time.")
-@click.option("--keep-alive", type=click.FloatRange(min=0, min_open=True), default=5.0,
-              show_default=True, metavar="SECONDS",
-              help="Close an idle keep-alive connection after this long.")
-@click.option("--limit-concurrency", type=click.IntRange(min=1), default=1000,
-              show_default=True, metavar="N",
-              help="Open connections at most; more are answered 503 and closed.")
-@click.option("--root-path", default="", metavar="PATH",
-              help="The path prefix a reverse proxy serves unci under (e.g. /ci).")
-@click.option("--forwarded-allow-ips", default=None, metavar="IPS",
-              help="Proxies trusted for X-Forwarded-For/-Proto (default 127.0.0.1).")
-@click.option("--log-level", type=click.Choice(["critical", "error", "warning", "info", "debug"]),
-              default="info", show_default=True, help="info logs one line per request.")
-def serve(host: str, port: int, tokens_file: str | None, no_auth: bool, workers: int,
-          timeout: float | None, retries: int, max_wait: float, pool_size: int, pool_wait: float,
-          header_timeout: float, keep_alive: float, limit_concurrency: int, root_path: str,
-          forwarded_allow_ips: str | None, log_level: str) -> None:
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to bind; anything but loopback needs API tokens.",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(min=0, max=65535),
+    default=8000,
+    show_default=True,
+    help="Port to bind (0: any free port).",
+)
+@click.option(
+    "--tokens-file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    envvar="UNCI_SERVER_TOKENS_FILE",
+    show_envvar=True,
+    help="File of API tokens, one a line (mode 0600); adds to UNCI_SERVER_TOKENS.",
+)
+@click.option("--no-auth", is_flag=True, help="Accept requests without a token; only with a loopback --host.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Worker processes (the server keeps no state).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    metavar="SECONDS",
+    help="Provider connect/read timeout (default 30 s).",
+)
+@click.option(
+    "--retries",
+    type=click.IntRange(min=0),
+    default=3,
+    show_default=True,
+    help="Retries of a provider call on connection errors, 429, 502, 503, 504.",
+)
+@click.option(
+    "--max-wait",
+    type=click.FloatRange(min=0),
+    default=60.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Longest total wait for retries and rate limits per request.",
+)
+@click.option(
+    "--pool-size",
+    type=click.IntRange(min=1),
+    default=100,
+    show_default=True,
+    help="Connections to each provider origin (host:port) at most.",
+)
+@click.option(
+    "--pool-wait",
+    type=click.FloatRange(min=0),
+    default=5.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long a call waits for a free connection to its provider, then 503.",
+)
+@click.option(
+    "--header-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=10.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Close a connection that has not sent a whole request head in this time.",
+)
+@click.option(
+    "--keep-alive",
+    type=click.FloatRange(min=0, min_open=True),
+    default=5.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Close an idle keep-alive connection after this long.",
+)
+@click.option(
+    "--limit-concurrency",
+    type=click.IntRange(min=1),
+    default=1000,
+    show_default=True,
+    metavar="N",
+    help="Open connections at most; more are answered 503 and closed.",
+)
+@click.option(
+    "--root-path",
+    default="",
+    metavar="PATH",
+    help="The path prefix a reverse proxy serves unci under (e.g. /ci).",
+)
+@click.option(
+    "--forwarded-allow-ips",
+    default=None,
+    metavar="IPS",
+    help="Proxies trusted for X-Forwarded-For/-Proto (default 127.0.0.1).",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+    default="info",
+    show_default=True,
+    help="info logs one line per request.",
+)
+def serve(
+    host: str,
+    port: int,
+    tokens_file: str | None,
+    no_auth: bool,
+    workers: int,
+    timeout: float | None,
+    retries: int,
+    max_wait: float,
+    pool_size: int,
+    pool_wait: float,
+    header_timeout: float,
+    keep_alive: float,
+    limit_concurrency: int,
+    root_path: str,
+    forwarded_allow_ips: str | None,
+    log_level: str,
+) -> None:
     """Serve GET /unified/ci-cd/jobs/{id} and GET /unified/ci-cd/jobs, as Truto does.
 
     \b
@@ -163,34 +248,56 @@ def serve(host: str, port: int, tokens_file: str | None, no_auth: bool, workers:
             f"({GENERATE_HINT}); for a server on 127.0.0.1 only, --no-auth turns checks off"
         )
     if no_auth and load_tokens(tokens_file):
-        click.echo("unci: warning: --no-auth: the configured API tokens are not checked",
-                   err=True)
+        click.echo("unci: warning: --no-auth: the configured API tokens are not checked", err=True)
     # Every worker (and this process) reads the same options; tokens are read again from the
     # same environment and file, so none of them is written anywhere.
     os.environ["UNCI_SERVER_OPTIONS"] = json.dumps(
-        {"auth": not no_auth, "tokens_file": tokens_file, "timeout": timeout, "retries": retries,
-         "max_wait": max_wait, "pool_size": pool_size, "pool_wait": pool_wait,
-         "header_timeout": header_timeout, "limit_concurrency": limit_concurrency,
-         "line_writer": True})
-    config = ServerConfig(tokens=tokens, auth=not no_auth, timeout=timeout, retries=retries,
-                          max_wait=max_wait, pool_size=pool_size, pool_wait=pool_wait,
-                          access_log=LineWriter())
+        {
+            "auth": not no_auth,
+            "tokens_file": tokens_file,
+            "timeout": timeout,
+            "retries": retries,
+            "max_wait": max_wait,
+            "pool_size": pool_size,
+            "pool_wait": pool_wait,
+            "header_timeout": header_timeout,
+            "limit_concurrency": limit_concurrency,
+            "line_writer": True,
+        }
+    )
+    config = ServerConfig(
+        tokens=tokens,
+        auth=not no_auth,
+        timeout=timeout,
+        retries=retries,
+        max_wait=max_wait,
+        pool_size=pool_size,
+        pool_wait=pool_wait,
+        access_log=LineWriter(),
+    )
     app = create_app(config)  # fail here, once, before any worker starts
     auth = "off (--no-auth)" if no_auth else f"{len(tokens)} API token(s)"
     where = f"{host}:{port}" if port else f"{host}, on a free port uvicorn names below,"
-    click.echo(f"unci: serving the unified CI/CD jobs API on {where} (auth: {auth}); "
-               "Ctrl+C stops", err=True)
+    click.echo(f"unci: serving the unified CI/CD jobs API on {where} (auth: {auth}); Ctrl+C stops", err=True)
     from unci.server.connections import protocol
 
     _raise_file_limit(limit_concurrency + pool_size * 8 + 64)
     # uvicorn's own limit counts connections and requests; the guarded protocol refuses
     # connections past the limit, so uvicorn's is set one above, for pipelined requests only.
-    options: dict[str, Any] = dict(host=host, port=port, log_config=_log_config(log_level),
-                                   log_level=log_level, access_log=False, server_header=False,
-                                   root_path=root_path, proxy_headers=True,
-                                   forwarded_allow_ips=forwarded_allow_ips, http=protocol(),
-                                   timeout_keep_alive=keep_alive,
-                                   limit_concurrency=limit_concurrency + 1)
+    options: dict[str, Any] = dict(
+        host=host,
+        port=port,
+        log_config=_log_config(log_level),
+        log_level=log_level,
+        access_log=False,
+        server_header=False,
+        root_path=root_path,
+        proxy_headers=True,
+        forwarded_allow_ips=forwarded_allow_ips,
+        http=protocol(),
+        timeout_keep_alive=keep_alive,
+        limit_concurrency=limit_concurrency + 1,
+    )
     if workers == 1:
         uvicorn.run(app, **options)
         return

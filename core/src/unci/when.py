@@ -19,8 +19,9 @@ _DURATION = re.compile(r"(\d{1,6})\s*([wdhms])")
 _UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
 
 
-def parse_when(value: When | None, what: str = "since", *, now: datetime | None = None,
-               provider: str | None = None) -> datetime | None:
+def parse_when(
+    value: When | None, what: str = "since", *, now: datetime | None = None, provider: str | None = None
+) -> datetime | None:
     """``value`` as a timezone-aware UTC datetime, or a :class:`UsageError` saying what is
     accepted. ``None`` and ``""`` mean no bound."""
     if value is None or value == "":
@@ -38,8 +39,7 @@ def parse_when(value: When | None, what: str = "since", *, now: datetime | None 
     compact = text.replace(" ", "").lower()
     if compact and _DURATION.sub("", compact) == "" and _DURATION.match(compact):
         try:
-            span = sum((timedelta(**{_UNITS[u]: int(n)}) for n, u in _DURATION.findall(compact)),
-                       timedelta())
+            span = sum((timedelta(**{_UNITS[u]: int(n)}) for n, u in _DURATION.findall(compact)), timedelta())
             return now - span
         except OverflowError:
             raise _bad(what, repr(value), provider) from None

@@ -39,13 +39,19 @@ class TestWoodpecker(ProviderConformance):
     distribution = "unci-woodpecker"
     params = {"repo_id": "1", "build": "8"}
     job_id = "6"  # the failed `lint` step of the `lint` workflow
-    cassettes = ["cassettes/get_job.yaml", "cassettes/unauthorized.yaml",
-                 Cassette("cassettes/not_found.yaml", params={"repo_id": "1", "build": "99"}),
-                 Cassette("cassettes/get_job.yaml", job_id="1")]  # a workflow, not a step
+    cassettes = [
+        "cassettes/get_job.yaml",
+        "cassettes/unauthorized.yaml",
+        Cassette("cassettes/not_found.yaml", params={"repo_id": "1", "build": "99"}),
+        Cassette("cassettes/get_job.yaml", job_id="1"),
+    ]  # a workflow, not a step
     list_cassettes = ["cassettes/get_job.yaml"]  # listing reads the same pipeline
-    samples = [Sample(with_pipeline(event="pull_request", branch="main",
-                                    refspec="fix-lint:main"),
-                      name="pull request pipeline (constructed from get_job)")]
+    samples = [
+        Sample(
+            with_pipeline(event="pull_request", branch="main", refspec="fix-lint:main"),
+            name="pull request pipeline (constructed from get_job)",
+        )
+    ]
 
 
 @pytest.fixture
@@ -62,16 +68,25 @@ def map_job(reg, payload: bytes, job_id: str) -> unci.Job:
 
 @pytest.mark.parametrize(
     ("state", "status", "conclusion"),
-    [("created", "queued", None), ("pending", "queued", None), ("blocked", "queued", None),
-     ("running", "in_progress", None), ("success", "completed", "passed"),
-     ("failure", "completed", "failed"), ("error", "completed", "failed"),
-     ("killed", "completed", "cancelled"), ("canceled", "completed", "cancelled"),
-     ("skipped", "completed", "skipped"), ("declined", "completed", "declined"),
-     ("Mystery", "Mystery", None)],
+    [
+        ("created", "queued", None),
+        ("pending", "queued", None),
+        ("blocked", "queued", None),
+        ("running", "in_progress", None),
+        ("success", "completed", "passed"),
+        ("failure", "completed", "failed"),
+        ("error", "completed", "failed"),
+        ("killed", "completed", "cancelled"),
+        ("canceled", "completed", "cancelled"),
+        ("skipped", "completed", "skipped"),
+        ("declined", "completed", "declined"),
+        ("Mystery", "Mystery", None),
+    ],
 )
 def test_state_rows(woodpecker, state: str, status: str, conclusion: str | None) -> None:
-    payload = pipeline_body().replace(b'"name":"lint","state":"failure"',
-                                      f'"name":"lint","state":"{state}"'.encode())
+    payload = pipeline_body().replace(
+        b'"name":"lint","state":"failure"', f'"name":"lint","state":"{state}"'.encode()
+    )
     job = map_job(woodpecker, payload, "6")
     assert (job.status, job.conclusion) == (status, conclusion)
 

@@ -17,8 +17,19 @@ TIMELINE = cassette_body("azure-devops", "get_job")
 JOB_ID = "cfa20e98-6997-523c-4233-f0a7302c929f"
 TASK_ID = "5e6d5dbf-ac69-5f56-8b85-8e9038703a8b"
 PARAMS = {"organization": "johndoe", "project": "test-project", "build": "12"}
-ARGS = ["jobs", "get", JOB_ID, "-P", "azure-devops", "-p", "organization=johndoe",
-        "-p", "project=test-project", "-p", "build=12"]
+ARGS = [
+    "jobs",
+    "get",
+    JOB_ID,
+    "-P",
+    "azure-devops",
+    "-p",
+    "organization=johndoe",
+    "-p",
+    "project=test-project",
+    "-p",
+    "build=12",
+]
 PAT = "5kq2m3wz7patpatpatpatpatpatpatpatpatpatpatpatpatpata"
 TIMELINE_PATH = "/johndoe/test-project/_apis/build/builds/12/timeline?api-version=7.1"
 
@@ -47,7 +58,7 @@ def with_job_fields(**changes: Any) -> bytes:
 
 def job_record_bytes() -> bytes:
     start = TIMELINE.index(b'{"previousAttempts"')
-    return TIMELINE[start:TIMELINE.index(b',{\n  "id": "5e6d', start)]
+    return TIMELINE[start : TIMELINE.index(b',{\n  "id": "5e6d', start)]
 
 
 def test_the_job_record_is_picked_out_of_the_timeline() -> None:
@@ -68,8 +79,13 @@ def test_job_ids_match_whatever_their_case() -> None:
 
 @pytest.mark.parametrize(
     ("state", "expected"),
-    [("pending", "queued"), ("inProgress", "in_progress"), ("completed", "completed"),
-     ("INPROGRESS", "in_progress"), ("paused", "paused")],
+    [
+        ("pending", "queued"),
+        ("inProgress", "in_progress"),
+        ("completed", "completed"),
+        ("INPROGRESS", "in_progress"),
+        ("paused", "paused"),
+    ],
 )
 def test_state_rows(state: str, expected: str) -> None:
     assert map_payload("azure-devops", with_job_fields(state=state), JOB_ID, PARAMS).status == expected
@@ -77,9 +93,16 @@ def test_state_rows(state: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     ("result", "expected"),
-    [("succeeded", "passed"), ("succeededWithIssues", "partial"), ("failed", "failed"),
-     ("canceled", "cancelled"), ("skipped", "skipped"), ("abandoned", "abandoned"),
-     ("Succeeded", "passed"), (None, None)],
+    [
+        ("succeeded", "passed"),
+        ("succeededWithIssues", "partial"),
+        ("failed", "failed"),
+        ("canceled", "cancelled"),
+        ("skipped", "skipped"),
+        ("abandoned", "abandoned"),
+        ("Succeeded", "passed"),
+        (None, None),
+    ],
 )
 def test_result_rows(result: str | None, expected: str | None) -> None:
     job = map_payload("azure-devops", with_job_fields(result=result), JOB_ID, PARAMS)
@@ -87,9 +110,12 @@ def test_result_rows(result: str | None, expected: str | None) -> None:
 
 
 def test_offsets_become_utc_and_retries_count_attempts() -> None:
-    job = map_payload("azure-devops",
-                      with_job_fields(startTime="2023-02-25T07:22:36+01:00", finishTime=None, attempt=2),
-                      JOB_ID, PARAMS)
+    job = map_payload(
+        "azure-devops",
+        with_job_fields(startTime="2023-02-25T07:22:36+01:00", finishTime=None, attempt=2),
+        JOB_ID,
+        PARAMS,
+    )
     assert job.started_at == datetime(2023, 2, 25, 6, 22, 36, tzinfo=timezone.utc)
     assert job.completed_at is None and job.attempts == 2
 
@@ -106,8 +132,10 @@ def test_an_id_not_in_the_timeline_is_not_found_and_lists_the_jobs() -> None:
 def test_a_task_id_is_not_a_job() -> None:
     with pytest.raises(unci.NotFound) as info:
         map_payload("azure-devops", TIMELINE, TASK_ID, PARAMS)
-    assert f"record '{TASK_ID}' of build 12 of johndoe/test-project is a Task record, not a Job" \
+    assert (
+        f"record '{TASK_ID}' of build 12 of johndoe/test-project is a Task record, not a Job"
         in info.value.message
+    )
 
 
 @pytest.mark.parametrize("body", [b"", b"null", b'{"records":[]}'])
@@ -176,8 +204,9 @@ def test_pat_is_sent_as_basic_with_an_empty_user(server) -> None:
     assert "Authorization" not in server.requests[1].headers
 
 
-@pytest.mark.parametrize("variable",
-                         ["AZURE_DEVOPS_EXT_PAT", "SYSTEM_ACCESSTOKEN", "UNCI_AZURE_DEVOPS_TOKEN"])
+@pytest.mark.parametrize(
+    "variable", ["AZURE_DEVOPS_EXT_PAT", "SYSTEM_ACCESSTOKEN", "UNCI_AZURE_DEVOPS_TOKEN"]
+)
 def test_token_variables(server, monkeypatch: pytest.MonkeyPatch, variable: str) -> None:
     from localserver import Reply
 
@@ -191,8 +220,19 @@ def test_token_variables(server, monkeypatch: pytest.MonkeyPatch, variable: str)
 
 @pytest.mark.vcr("azure-devops/cassettes/not_found.yaml")
 def test_missing_build_says_so() -> None:
-    result = run_cli("jobs", "get", JOB_ID, "-P", "azure-devops", "-p", "organization=johndoe",
-                     "-p", "project=test-project", "-p", "build=139106")
+    result = run_cli(
+        "jobs",
+        "get",
+        JOB_ID,
+        "-P",
+        "azure-devops",
+        "-p",
+        "organization=johndoe",
+        "-p",
+        "project=test-project",
+        "-p",
+        "build=139106",
+    )
     assert result.exit_code == 5
     assert "(HTTP 404): 'The requested build 139106 could not be found.'" in result.stderr
 
@@ -244,14 +284,29 @@ def test_build_must_be_the_numeric_id(server, build: str) -> None:
 
 @pytest.mark.parametrize(
     ("job_id", "param", "project"),
-    [("../../x", "project=test-project", "test-project"),
-     ("1?x=y", "project=a/b", "a%2Fb"),
-     (JOB_ID, "project=My Project", "My%20Project"),
-     (JOB_ID, "project=p?api-version=1", "p%3Fapi-version%3D1")],
+    [
+        ("../../x", "project=test-project", "test-project"),
+        ("1?x=y", "project=a/b", "a%2Fb"),
+        (JOB_ID, "project=My Project", "My%20Project"),
+        (JOB_ID, "project=p?api-version=1", "p%3Fapi-version%3D1"),
+    ],
 )
 def test_hostile_values_stay_in_their_segment(server, job_id: str, param: str, project: str) -> None:
-    result = run_cli("jobs", "get", job_id, "-P", "azure-devops", "-p", "organization=johndoe",
-                     "-p", param, "-p", "build=12", "--base-url", server.url)
+    result = run_cli(
+        "jobs",
+        "get",
+        job_id,
+        "-P",
+        "azure-devops",
+        "-p",
+        "organization=johndoe",
+        "-p",
+        param,
+        "-p",
+        "build=12",
+        "--base-url",
+        server.url,
+    )
     assert result.exit_code == 5  # unknown route on the test server, or job not in the timeline
     # The job id never reaches the URL; the project stays one segment.
     assert server.requests[-1].path == TIMELINE_PATH.replace("test-project", project)
@@ -259,8 +314,21 @@ def test_hostile_values_stay_in_their_segment(server, job_id: str, param: str, p
 
 @pytest.mark.parametrize("org", ["..", "."])
 def test_dot_organizations_are_refused(server, org: str) -> None:
-    result = run_cli("jobs", "get", JOB_ID, "-P", "azure-devops", "-p", f"organization={org}",
-                     "-p", "project=p", "-p", "build=1", "--base-url", server.url)
+    result = run_cli(
+        "jobs",
+        "get",
+        JOB_ID,
+        "-P",
+        "azure-devops",
+        "-p",
+        f"organization={org}",
+        "-p",
+        "project=p",
+        "-p",
+        "build=1",
+        "--base-url",
+        server.url,
+    )
     assert result.exit_code == 2 and server.requests == []
 
 
@@ -302,8 +370,18 @@ def test_provider_description() -> None:
     info = registry().info("azure-devops")
     assert info.base_url == "https://dev.azure.com"
     assert info.token_env == ("AZURE_DEVOPS_EXT_PAT", "SYSTEM_ACCESSTOKEN")
-    assert set(info.fields) == {"id", "name", "build", "status", "conclusion", "attempts",
-                                "started_at", "completed_at", "failure_reason", "steps"}
+    assert set(info.fields) == {
+        "id",
+        "name",
+        "build",
+        "status",
+        "conclusion",
+        "attempts",
+        "started_at",
+        "completed_at",
+        "failure_reason",
+        "steps",
+    }
 
 
 # --- mapping revision 2 --------------------------------------------------------------------
@@ -315,20 +393,30 @@ def test_the_jobs_task_records_are_its_steps() -> None:
     data = json.loads(TIMELINE)
     task = next(r for r in data["records"] if r["type"] == "Task")
     task["parentId"] = JOB_ID.upper()
-    data["records"].append({**task, "id": "11111111-0000-0000-0000-000000000000",
-                            "name": "Checkout", "order": 0, "result": "failed"})
+    data["records"].append(
+        {
+            **task,
+            "id": "11111111-0000-0000-0000-000000000000",
+            "name": "Checkout",
+            "order": 0,
+            "result": "failed",
+        }
+    )
     job = map_payload("azure-devops", json.dumps(data).encode(), JOB_ID, PARAMS)
     assert [(s.number, s.name, s.status, s.conclusion) for s in job.steps] == [
-        (0, "Checkout", "completed", "failed"), (1, "Invoke REST API", "completed", "passed")]
+        (0, "Checkout", "completed", "failed"),
+        (1, "Invoke REST API", "completed", "passed"),
+    ]
     assert job.steps[1].started_at is not None and job.steps[1].started_at.tzinfo is not None
 
 
 def test_failure_reason_is_the_jobs_error_issues() -> None:
-    issues = [{"type": "warning", "message": "deprecated task"},
-              {"type": "error", "message": "Bash exited with code '1'."},
-              {"type": "error", "message": "The job was cancelled."}]
-    job = map_payload("azure-devops", with_job_fields(result="failed", issues=issues), JOB_ID,
-                      PARAMS)
+    issues = [
+        {"type": "warning", "message": "deprecated task"},
+        {"type": "error", "message": "Bash exited with code '1'."},
+        {"type": "error", "message": "The job was cancelled."},
+    ]
+    job = map_payload("azure-devops", with_job_fields(result="failed", issues=issues), JOB_ID, PARAMS)
     assert job.failure_reason == "Bash exited with code '1'.\nThe job was cancelled."
     warned = map_payload("azure-devops", with_job_fields(issues=issues[:1]), JOB_ID, PARAMS)
     assert warned.failure_reason is None

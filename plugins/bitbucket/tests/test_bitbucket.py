@@ -19,8 +19,10 @@ PIPELINE_PATH = "%7B2d91d69f-d84b-423d-ae4d-c1d3f2c27166%7D"
 PARAMS = {"workspace_id": "likyh", "repo": "likyhphp", "build": PIPELINE}
 P_ARGS = ["-p", "workspace_id=likyh", "-p", "repo=likyhphp", "-p", f"build={PIPELINE}"]
 ARGS = ["jobs", "get", STEP, "-P", "bitbucket", *P_ARGS]
-JOB_PATH = ("/2.0/repositories/likyh/likyhphp/pipelines/%7B2d91d69f-d84b-423d-ae4d-c1d3f2c27166%7D"
-            "/steps/%7B9b079475-6fed-40bb-b591-711351c12f71%7D")
+JOB_PATH = (
+    "/2.0/repositories/likyh/likyhphp/pipelines/%7B2d91d69f-d84b-423d-ae4d-c1d3f2c27166%7D"
+    "/steps/%7B9b079475-6fed-40bb-b591-711351c12f71%7D"
+)
 SECRET = "ATBB-secret-app-password-value"
 
 
@@ -75,9 +77,16 @@ def test_fields_from_the_recorded_step() -> None:
 
 
 def test_name_rerun_and_offsets() -> None:
-    job = map_payload("bitbucket", with_fields(
-        JOB, name="Build and test", run_number=2, started_on="2020-11-10T21:22:55.969+01:00",
-        completed_on="2020-11-10T15:30:00-05:00"))
+    job = map_payload(
+        "bitbucket",
+        with_fields(
+            JOB,
+            name="Build and test",
+            run_number=2,
+            started_on="2020-11-10T21:22:55.969+01:00",
+            completed_on="2020-11-10T15:30:00-05:00",
+        ),
+    )
     assert job.name == "Build and test" and job.attempts == 2
     assert job.started_at == datetime(2020, 11, 10, 20, 22, 55, 969000, tzinfo=timezone.utc)
     assert job.completed_at == datetime(2020, 11, 10, 20, 30, tzinfo=timezone.utc)
@@ -96,8 +105,16 @@ def test_pending_step_has_no_times() -> None:
 def test_described_fields_match_the_mapping() -> None:
     info = registry().info("bitbucket")
     assert "created_at" not in info.fields and "commit" not in info.fields
-    assert set(info.fields) >= {"id", "name", "build", "status", "conclusion", "started_at",
-                                "completed_at", "attempts"}
+    assert set(info.fields) >= {
+        "id",
+        "name",
+        "build",
+        "status",
+        "conclusion",
+        "started_at",
+        "completed_at",
+        "attempts",
+    }
     assert info.base_urls == {"cloud": "https://api.bitbucket.org/2.0"}
     assert info.username_env == ("BITBUCKET_USERNAME",)
 
@@ -168,12 +185,18 @@ def test_basic_pair_wins_over_a_token(server) -> None:
     [
         ({"UNCI_BITBUCKET_TOKEN": "t1"}, "Bearer t1"),
         ({"BITBUCKET_ACCESS_TOKEN": "t2"}, "Bearer t2"),
-        ({"UNCI_BITBUCKET_USERNAME": "u", "UNCI_BITBUCKET_PASSWORD": "p"},
-         "Basic " + base64.b64encode(b"u:p").decode()),
-        ({"BITBUCKET_USERNAME": "u", "BITBUCKET_APP_PASSWORD": "ap"},
-         "Basic " + base64.b64encode(b"u:ap").decode()),
-        ({"BITBUCKET_USERNAME": "me@example.com", "BITBUCKET_API_TOKEN": "at"},
-         "Basic " + base64.b64encode(b"me@example.com:at").decode()),
+        (
+            {"UNCI_BITBUCKET_USERNAME": "u", "UNCI_BITBUCKET_PASSWORD": "p"},
+            "Basic " + base64.b64encode(b"u:p").decode(),
+        ),
+        (
+            {"BITBUCKET_USERNAME": "u", "BITBUCKET_APP_PASSWORD": "ap"},
+            "Basic " + base64.b64encode(b"u:ap").decode(),
+        ),
+        (
+            {"BITBUCKET_USERNAME": "me@example.com", "BITBUCKET_API_TOKEN": "at"},
+            "Basic " + base64.b64encode(b"me@example.com:at").decode(),
+        ),
     ],
 )
 def test_credentials_from_the_environment(server, monkeypatch, env: dict, expected: str) -> None:
@@ -190,8 +213,7 @@ def test_no_credentials_no_header(server) -> None:
 
 @pytest.mark.parametrize(
     ("flags", "says"),
-    [(["--username", "jdoe"], "without its app password"),
-     (["--password", SECRET], "without a user name")],
+    [(["--username", "jdoe"], "without its app password"), (["--password", SECRET], "without a user name")],
 )
 def test_half_a_basic_pair_is_refused_before_any_request(server, flags: list, says: str) -> None:
     result = run_cli(*ARGS, "--base-url", server.url, *flags)
@@ -213,8 +235,19 @@ def test_not_found_gives_message_and_detail() -> None:
 
 @pytest.mark.vcr("bitbucket/cassettes/repo_not_found.yaml")
 def test_unknown_repository() -> None:
-    result = run_cli("jobs", "get", STEP, "-P", "bitbucket", "-p", "workspace_id=likyh",
-                     "-p", "repo=nosuchrepo", "-p", f"build={PIPELINE}")
+    result = run_cli(
+        "jobs",
+        "get",
+        STEP,
+        "-P",
+        "bitbucket",
+        "-p",
+        "workspace_id=likyh",
+        "-p",
+        "repo=nosuchrepo",
+        "-p",
+        f"build={PIPELINE}",
+    )
     assert result.exit_code == 5
     assert "The requested repository either does not exist or you do not have access" in result.stderr
 
@@ -242,8 +275,9 @@ def test_refused_app_password_never_shows_the_secret() -> None:
 def test_standard_error_body() -> None:
     result = run_cli(*ARGS)
     assert result.exit_code == 6
-    assert ("'Bad request: You must specify a valid source branch when creating a pull request.'"
-            in result.stderr)
+    assert (
+        "'Bad request: You must specify a valid source branch when creating a pull request.'" in result.stderr
+    )
 
 
 @pytest.mark.vcr("bitbucket/cassettes/rate_limited.yaml")
@@ -255,11 +289,13 @@ def test_rate_limited() -> None:
 
 @pytest.mark.parametrize(
     ("body", "expected"),
-    [(b'{"type": "error", "error": {"message": "Only message"}}', "Only message"),
-     (b'{"type": "error", "error": {}}', None),
-     (b'{"errors": ["something else"]}', None),
-     (b"<html>502</html>", None),
-     (b'{"error": "a string"}', None)],
+    [
+        (b'{"type": "error", "error": {"message": "Only message"}}', "Only message"),
+        (b'{"type": "error", "error": {}}', None),
+        (b'{"errors": ["something else"]}', None),
+        (b"<html>502</html>", None),
+        (b'{"error": "a string"}', None),
+    ],
 )
 def test_error_message_hook(body: bytes, expected: str | None) -> None:
     assert registry().load("bitbucket").error_message(status_code=400, payload=body) == expected
@@ -280,22 +316,56 @@ BARE = "8d7ad9e4-3b5e-4b0e-9f7a-1c2d3e4f5a6b"
 
 @pytest.mark.parametrize(
     ("job_id", "encoded"),
-    [("../../user", "..%2F..%2Fuser"), ("1?x=y", "1%3Fx%3Dy"), ("1#frag", "1%23frag"),
-     ("{a b}", "%7Ba%20b%7D"), (STEP, "%7B9b079475-6fed-40bb-b591-711351c12f71%7D"),
-     (BARE, f"%7B{BARE}%7D"), (f"{{{BARE}}}", f"%7B{BARE}%7D"), ("%7Bx%7D", "%257Bx%257D")],
+    [
+        ("../../user", "..%2F..%2Fuser"),
+        ("1?x=y", "1%3Fx%3Dy"),
+        ("1#frag", "1%23frag"),
+        ("{a b}", "%7Ba%20b%7D"),
+        (STEP, "%7B9b079475-6fed-40bb-b591-711351c12f71%7D"),
+        (BARE, f"%7B{BARE}%7D"),
+        (f"{{{BARE}}}", f"%7B{BARE}%7D"),
+        ("%7Bx%7D", "%257Bx%257D"),
+    ],
 )
 def test_hostile_ids_stay_in_one_segment(server, job_id: str, encoded: str) -> None:
-    result = run_cli("jobs", "get", job_id, "-P", "bitbucket", "-p", "workspace_id=w", "-p", "repo=r",
-                     "-p", f"build={PIPELINE}", "--base-url", server.url)
+    result = run_cli(
+        "jobs",
+        "get",
+        job_id,
+        "-P",
+        "bitbucket",
+        "-p",
+        "workspace_id=w",
+        "-p",
+        "repo=r",
+        "-p",
+        f"build={PIPELINE}",
+        "--base-url",
+        server.url,
+    )
     assert result.exit_code == 5  # no such route: the request went exactly where we said
     assert server.requests[-1].path == f"/repositories/w/r/pipelines/{PIPELINE_PATH}/steps/{encoded}"
 
 
 def test_params_are_encoded_too(server) -> None:
-    run_cli("jobs", "get", STEP, "-P", "bitbucket", "-p", "workspace_id={ws-uuid}", "-p", "repo=a/b",
-            "-p", f"build={BARE}", "--base-url", server.url)
+    run_cli(
+        "jobs",
+        "get",
+        STEP,
+        "-P",
+        "bitbucket",
+        "-p",
+        "workspace_id={ws-uuid}",
+        "-p",
+        "repo=a/b",
+        "-p",
+        f"build={BARE}",
+        "--base-url",
+        server.url,
+    )
     assert server.requests[-1].path == (
-        f"/repositories/%7Bws-uuid%7D/a%2Fb/pipelines/%7B{BARE}%7D/steps/%7B9b079475-6fed-40bb-b591-711351c12f71%7D")
+        f"/repositories/%7Bws-uuid%7D/a%2Fb/pipelines/%7B{BARE}%7D/steps/%7B9b079475-6fed-40bb-b591-711351c12f71%7D"
+    )
 
 
 @pytest.mark.parametrize("bad", ["..", ".", "", "a\nb"])
@@ -337,26 +407,33 @@ def test_list_request(limit: int | None, pagelen: str) -> None:
 def test_list_pages_from_the_cassette_bodies() -> None:
     hook = _hooks()
     first = hook.build_list_request(params=PARAMS, limit=1)
-    page1 = hook.map_job_page(payload=cassette_body("bitbucket", "list_jobs", 0),
-                              headers={}, params=PARAMS, request=first)
+    page1 = hook.map_job_page(
+        payload=cassette_body("bitbucket", "list_jobs", 0), headers={}, params=PARAMS, request=first
+    )
     assert [j.id for j in page1.jobs] == ["{9b079475-6fed-40bb-b591-711351c12f71}"]
-    assert page1.next.path == ("https://api.bitbucket.org/2.0/repositories/likyh/"
-                               "likyhphp/pipelines/%7B2d91d69f-d84b-423d-ae4d-c1d3f2c27166%7D/steps")
+    assert page1.next.path == (
+        "https://api.bitbucket.org/2.0/repositories/likyh/"
+        "likyhphp/pipelines/%7B2d91d69f-d84b-423d-ae4d-c1d3f2c27166%7D/steps"
+    )
     assert page1.next.query == [("page", "2"), ("pagelen", "1")]
-    page2 = hook.map_job_page(payload=cassette_body("bitbucket", "list_jobs", 1),
-                              headers={}, params=PARAMS, request=page1.next)
+    page2 = hook.map_job_page(
+        payload=cassette_body("bitbucket", "list_jobs", 1), headers={}, params=PARAMS, request=page1.next
+    )
     assert [j.id for j in page2.jobs] == ["{1218e6e3-f34e-4ebc-a767-2a69285681ca}"]
     assert page2.next.query == [("page", "3"), ("pagelen", "1")]
-    page3 = hook.map_job_page(payload=cassette_body("bitbucket", "list_jobs", 2),
-                              headers={}, params=PARAMS, request=page2.next)
+    page3 = hook.map_job_page(
+        payload=cassette_body("bitbucket", "list_jobs", 2), headers={}, params=PARAMS, request=page2.next
+    )
     assert [j.name for j in page3.jobs] == ["production"] and page3.next is None
-    whole = hook.map_job_page(payload=cassette_body("bitbucket", "list_jobs", 3),
-                              headers={}, params=PARAMS, request=first)
+    whole = hook.map_job_page(
+        payload=cassette_body("bitbucket", "list_jobs", 3), headers={}, params=PARAMS, request=first
+    )
     assert [j.name for j in whole.jobs] == ["Test", "staging", "production"]
     assert [j.conclusion for j in whole.jobs] == ["passed"] * 3 and whole.next is None
     assert bytes(whole.jobs[1].remote_data).lstrip().startswith(b"{")
-    empty = hook.map_job_page(payload=cassette_body("bitbucket", "list_empty"),
-                              headers={}, params=PARAMS, request=first)
+    empty = hook.map_job_page(
+        payload=cassette_body("bitbucket", "list_empty"), headers={}, params=PARAMS, request=first
+    )
     assert empty.jobs == [] and empty.next is None
 
 
@@ -372,8 +449,9 @@ def walk(provider: str, params: dict, limit: int | None) -> list:
     with Client() as client:
         while request is not None:
             answer = client.send(prepare(target, request, params=params))
-            page = hook.map_job_page(payload=answer.body, headers=answer.headers,
-                                     params=params, request=request)
+            page = hook.map_job_page(
+                payload=answer.body, headers=answer.headers, params=params, request=request
+            )
             pages.append(page)
             request = page.next
     return pages
@@ -383,8 +461,10 @@ def walk(provider: str, params: dict, limit: int | None) -> list:
 def test_list_walks_next_urls_through_the_core() -> None:
     pages = walk("bitbucket", PARAMS, 1)
     assert [[j.id for j in p.jobs] for p in pages] == [
-        ["{9b079475-6fed-40bb-b591-711351c12f71}"], ["{1218e6e3-f34e-4ebc-a767-2a69285681ca}"],
-        ["{74ceee44-533a-489b-8d9b-3c9c0ef57ff3}"]]
+        ["{9b079475-6fed-40bb-b591-711351c12f71}"],
+        ["{1218e6e3-f34e-4ebc-a767-2a69285681ca}"],
+        ["{74ceee44-533a-489b-8d9b-3c9c0ef57ff3}"],
+    ]
 
 
 @pytest.mark.vcr("bitbucket/cassettes/list_empty.yaml")

@@ -54,16 +54,17 @@ def test_fields_from_the_documented_execution() -> None:
     assert job.status == "completed" and job.conclusion == "passed"
     assert job.commit == "506a3963507943d6908154f4bc9646e829128a08" and job.branch == "master"
     assert job.started_at == datetime(2016, 3, 29, 8, 5, 30, 330000, tzinfo=timezone.utc)
-    assert job.completed_at == job.updated_at == datetime(2016, 3, 29, 8, 5, 32, 623000,
-                                                          tzinfo=timezone.utc)
+    assert job.completed_at == job.updated_at == datetime(2016, 3, 29, 8, 5, 32, 623000, tzinfo=timezone.utc)
     assert job.build is None and job.attempts is None and job.created_at is None
     assert bytes(job.remote_data) == JOB
 
 
 def test_running_execution_with_explicit_nulls() -> None:
     # Buddy returns empty fields as null rather than leaving them out.
-    job = map_payload("buddy", with_fields(JOB, status="INPROGRESS", finish_date=None, comment="",
-                                           branch=None, to_revision=None))
+    job = map_payload(
+        "buddy",
+        with_fields(JOB, status="INPROGRESS", finish_date=None, comment="", branch=None, to_revision=None),
+    )
     assert job.status == "in_progress" and job.conclusion is None
     assert job.completed_at is None and job.updated_at == job.started_at
     assert job.name is None and job.branch is None and job.commit is None
@@ -84,8 +85,9 @@ def test_described_provider() -> None:
     info = registry().info("buddy")
     assert info.base_urls == {"us": "https://api.buddy.works", "eu": "https://api.eu.buddy.works"}
     assert "build" not in info.fields and "created_at" not in info.fields
-    assert {"id", "status", "conclusion", "started_at", "completed_at", "branch", "commit",
-            "name"} <= set(info.fields)
+    assert {"id", "status", "conclusion", "started_at", "completed_at", "branch", "commit", "name"} <= set(
+        info.fields
+    )
 
 
 @pytest.mark.vcr("buddy/cassettes/get_job.yaml")
@@ -144,13 +146,16 @@ def test_self_hosted_api_root(server, monkeypatch, how: str) -> None:
 
 @pytest.mark.parametrize(
     ("kw", "env", "expected"),
-    [({"token": SECRET}, {}, f"Bearer {SECRET}"),
-     ({}, {"UNCI_BUDDY_TOKEN": "t1"}, "Bearer t1"),
-     ({}, {"BUDDY_CLI_TOKEN": "t2"}, "Bearer t2"),
-     ({}, {}, None)],
+    [
+        ({"token": SECRET}, {}, f"Bearer {SECRET}"),
+        ({}, {"UNCI_BUDDY_TOKEN": "t1"}, "Bearer t1"),
+        ({}, {"BUDDY_CLI_TOKEN": "t2"}, "Bearer t2"),
+        ({}, {}, None),
+    ],
 )
-def test_headers_buddy_requires_are_sent(server, monkeypatch, kw: dict, env: dict,
-                                         expected: str | None) -> None:
+def test_headers_buddy_requires_are_sent(
+    server, monkeypatch, kw: dict, env: dict, expected: str | None
+) -> None:
     from localserver import Reply
 
     for key, value in env.items():
@@ -192,12 +197,14 @@ def test_api_disabled_in_the_workspace() -> None:
 
 @pytest.mark.parametrize(
     ("body", "expected"),
-    [(b'{"errors":[{"message":"test"}]}', "test"),
-     (b'{"errors":[{"message":"first"},{"message":" "},{"message":"second"}]}', "first; second"),
-     (b'{"error":"Invalid token"}', "Invalid token"),
-     (b'{"errors":[]}', None),
-     (b'{"errors":"not a list"}', None),
-     (b"<html>502</html>", None)],
+    [
+        (b'{"errors":[{"message":"test"}]}', "test"),
+        (b'{"errors":[{"message":"first"},{"message":" "},{"message":"second"}]}', "first; second"),
+        (b'{"error":"Invalid token"}', "Invalid token"),
+        (b'{"errors":[]}', None),
+        (b'{"errors":"not a list"}', None),
+        (b"<html>502</html>", None),
+    ],
 )
 def test_error_message_hook(body: bytes, expected: str | None) -> None:
     hook = _hooks()
@@ -216,8 +223,14 @@ def test_missing_params_are_all_named() -> None:
 
 @pytest.mark.parametrize(
     ("job_id", "encoded"),
-    [("../../user", "..%2F..%2Fuser"), ("1?x=y", "1%3Fx%3Dy"), ("1#frag", "1%23frag"),
-     ("a b", "a%20b"), ("{1}", "%7B1%7D"), ("%2e%2e", "%252e%252e")],
+    [
+        ("../../user", "..%2F..%2Fuser"),
+        ("1?x=y", "1%3Fx%3Dy"),
+        ("1#frag", "1%23frag"),
+        ("a b", "a%20b"),
+        ("{1}", "%7B1%7D"),
+        ("%2e%2e", "%252e%252e"),
+    ],
 )
 def test_hostile_ids_stay_in_one_segment(server, job_id: str, encoded: str) -> None:
     result = run_cli("jobs", "get", job_id, "-P", "buddy", *P_ARGS, "--base-url", server.url)
@@ -226,8 +239,21 @@ def test_hostile_ids_stay_in_one_segment(server, job_id: str, encoded: str) -> N
 
 
 def test_params_are_encoded_too(server) -> None:
-    run_cli("jobs", "get", "1", "-P", "buddy", "-p", "workspace=a/b", "-p", "project=p?x",
-            "-p", "workflow=../2", "--base-url", server.url)
+    run_cli(
+        "jobs",
+        "get",
+        "1",
+        "-P",
+        "buddy",
+        "-p",
+        "workspace=a/b",
+        "-p",
+        "project=p?x",
+        "-p",
+        "workflow=../2",
+        "--base-url",
+        server.url,
+    )
     assert server.requests[-1].path == "/workspaces/a%2Fb/projects/p%3Fx/pipelines/..%2F2/executions/1"
 
 
@@ -256,17 +282,20 @@ def test_list_request(limit: int | None, per_page: str) -> None:
 def test_list_pages_from_the_cassette_bodies() -> None:
     hook = _hooks()
     first = hook.build_list_request(params=PARAMS, limit=1)
-    page1 = hook.map_job_page(payload=cassette_body("buddy", "list_jobs", 0),
-                              headers={}, params=PARAMS, request=first)
+    page1 = hook.map_job_page(
+        payload=cassette_body("buddy", "list_jobs", 0), headers={}, params=PARAMS, request=first
+    )
     assert [j.id for j in page1.jobs] == ["1"] and page1.jobs[0].commit.startswith("506a396")
     assert page1.jobs[0].name is None  # the summary's comment is empty
     assert page1.next.path == EXECUTIONS
     assert page1.next.query == [("page", "2"), ("per_page", "1")]
-    page2 = hook.map_job_page(payload=cassette_body("buddy", "list_jobs", 1),
-                              headers={}, params=PARAMS, request=page1.next)
+    page2 = hook.map_job_page(
+        payload=cassette_body("buddy", "list_jobs", 1), headers={}, params=PARAMS, request=page1.next
+    )
     assert len(page2.jobs) == 1 and page2.next is None
-    empty = hook.map_job_page(payload=cassette_body("buddy", "list_empty"),
-                              headers={}, params=PARAMS, request=first)
+    empty = hook.map_job_page(
+        payload=cassette_body("buddy", "list_empty"), headers={}, params=PARAMS, request=first
+    )
     assert empty.jobs == [] and empty.next is None
 
 
@@ -277,8 +306,7 @@ def test_paging_without_a_page_count(count: int, more: bool) -> None:
     body = json.loads(cassette_body("buddy", "list_jobs", 2))
     del body["total_page_count"], body["page_size"], body["page"]
     body["executions"] = body["executions"] * count
-    page = hook.map_job_page(payload=json.dumps(body).encode(), headers={},
-                             params=PARAMS, request=first)
+    page = hook.map_job_page(payload=json.dumps(body).encode(), headers={}, params=PARAMS, request=first)
     assert (page.next is not None) is more
     if more:
         assert page.next.query == [("page", "2"), ("per_page", "2")]
@@ -296,8 +324,9 @@ def walk(provider: str, params: dict, limit: int | None) -> list:
     with Client() as client:
         while request is not None:
             answer = client.send(prepare(target, request, params=params))
-            page = hook.map_job_page(payload=answer.body, headers=answer.headers,
-                                     params=params, request=request)
+            page = hook.map_job_page(
+                payload=answer.body, headers=answer.headers, params=params, request=request
+            )
             pages.append(page)
             request = page.next
     return pages

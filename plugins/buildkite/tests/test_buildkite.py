@@ -18,8 +18,19 @@ JOB = cassette_body("buildkite", "get_job")
 BUILD = cassette_body("buildkite", "get_build")
 JOB_ID = "b63254c0-3271-4a98-8270-7cfbd6c2f14e"
 PARAMS = {"organization": "my-great-org", "pipeline": "my-pipeline", "build": "1"}
-ARGS = ["jobs", "get", JOB_ID, "-P", "buildkite", "-p", "organization=my-great-org",
-        "-p", "pipeline=my-pipeline", "-p", "build=1"]
+ARGS = [
+    "jobs",
+    "get",
+    JOB_ID,
+    "-P",
+    "buildkite",
+    "-p",
+    "organization=my-great-org",
+    "-p",
+    "pipeline=my-pipeline",
+    "-p",
+    "build=1",
+]
 SECRET = "bkua_SECRETSECRETSECRET"
 
 
@@ -29,17 +40,31 @@ def mapped(payload: bytes, job_id: str = JOB_ID, **params: str) -> unci.Job:
 
 @pytest.mark.parametrize(
     ("state", "status", "conclusion"),
-    [("pending", "queued", None), ("waiting", "queued", None), ("blocked", "queued", None),
-     ("limiting", "queued", None), ("limited", "queued", None), ("scheduled", "queued", None),
-     ("assigned", "queued", None), ("accepted", "queued", None),
-     ("running", "in_progress", None), ("canceling", "in_progress", None),
-     ("timing_out", "in_progress", None),
-     ("passed", "completed", "passed"), ("unblocked", "completed", "passed"),
-     ("failed", "completed", "failed"), ("waiting_failed", "completed", "failed"),
-     ("blocked_failed", "completed", "failed"), ("unblocked_failed", "completed", "failed"),
-     ("canceled", "completed", "cancelled"), ("timed_out", "completed", "timeout"),
-     ("skipped", "completed", "skipped"), ("broken", "completed", "skipped"),
-     ("expired", "completed", "expired"), ("PASSED", "completed", "passed")],
+    [
+        ("pending", "queued", None),
+        ("waiting", "queued", None),
+        ("blocked", "queued", None),
+        ("limiting", "queued", None),
+        ("limited", "queued", None),
+        ("scheduled", "queued", None),
+        ("assigned", "queued", None),
+        ("accepted", "queued", None),
+        ("running", "in_progress", None),
+        ("canceling", "in_progress", None),
+        ("timing_out", "in_progress", None),
+        ("passed", "completed", "passed"),
+        ("unblocked", "completed", "passed"),
+        ("failed", "completed", "failed"),
+        ("waiting_failed", "completed", "failed"),
+        ("blocked_failed", "completed", "failed"),
+        ("unblocked_failed", "completed", "failed"),
+        ("canceled", "completed", "cancelled"),
+        ("timed_out", "completed", "timeout"),
+        ("skipped", "completed", "skipped"),
+        ("broken", "completed", "skipped"),
+        ("expired", "completed", "expired"),
+        ("PASSED", "completed", "passed"),
+    ],
 )
 def test_state_rows(state: str, status: str, conclusion: str | None) -> None:
     job = mapped(with_fields(JOB, state=state))
@@ -64,8 +89,9 @@ def test_fields_from_the_official_example() -> None:
 
 
 def test_offsets_become_utc() -> None:
-    job = mapped(with_fields(JOB, started_at="2015-05-10T07:06:05.000+10:00", finished_at=None,
-                             state="running"))
+    job = mapped(
+        with_fields(JOB, started_at="2015-05-10T07:06:05.000+10:00", finished_at=None, state="running")
+    )
     assert job.started_at == datetime(2015, 5, 9, 21, 6, 5, tzinfo=timezone.utc)
     assert job.completed_at is None and job.conclusion is None
 
@@ -113,17 +139,30 @@ def test_a_plugin_that_fetches_the_build_needs_nothing_from_the_core() -> None:
         def build_request(self, provider: str, job_id: str, params) -> unci.Request | None:
             if provider != "buildkite":
                 return None
-            return unci.Request(path=f"/organizations/{unci.segment(params['organization'])}"
-                                f"/pipelines/{unci.segment(params['pipeline'])}"
-                                f"/builds/{unci.segment(params['build'])}")
+            return unci.Request(
+                path=f"/organizations/{unci.segment(params['organization'])}"
+                f"/pipelines/{unci.segment(params['pipeline'])}"
+                f"/builds/{unci.segment(params['build'])}"
+            )
 
     reg = registry()
     reg.register(ByBuild(), "buildkite-by-build")
     params = {**PARAMS, "build": "2"}
     job = unci.get_job("buildkite", JOB_ID, params=params, token=SECRET)
     assert job.name == "RSpec" and json.loads(bytes(job.remote_data))["id"] == JOB_ID
-    result = run_cli("jobs", "get", "0194b92a-4d74-46bb-a1bf-61c73c5642af", "-P", "buildkite",
-                     "-p", "organization=my-great-org", "-p", "pipeline=my-pipeline", "-p", "build=2")
+    result = run_cli(
+        "jobs",
+        "get",
+        "0194b92a-4d74-46bb-a1bf-61c73c5642af",
+        "-P",
+        "buildkite",
+        "-p",
+        "organization=my-great-org",
+        "-p",
+        "pipeline=my-pipeline",
+        "-p",
+        "build=2",
+    )
     assert result.exit_code == 5  # not-found family, one clear line
     assert "is not one of the 1 job(s) of build 2" in result.stderr and "Traceback" not in result.output
 
@@ -174,8 +213,9 @@ def test_no_token_no_header(server) -> None:
     from localserver import Reply
 
     server.route(f"/organizations/o/pipelines/p/builds/1/jobs/{JOB_ID}", Reply(body=JOB))
-    unci.get_job("buildkite", JOB_ID, params={"organization": "o", "pipeline": "p", "build": "1"},
-                 base_url=server.url)
+    unci.get_job(
+        "buildkite", JOB_ID, params={"organization": "o", "pipeline": "p", "build": "1"}, base_url=server.url
+    )
     assert "Authorization" not in server.requests[-1].headers
 
 
@@ -189,8 +229,9 @@ def test_base_url_from_env_and_flag() -> None:
 def test_base_url_override_reaches_another_host(server) -> None:
     from localserver import Reply
 
-    server.route(f"/v2/organizations/my-great-org/pipelines/my-pipeline/builds/1/jobs/{JOB_ID}",
-                 Reply(body=JOB))
+    server.route(
+        f"/v2/organizations/my-great-org/pipelines/my-pipeline/builds/1/jobs/{JOB_ID}", Reply(body=JOB)
+    )
     result = run_cli(*ARGS, env={"UNCI_BUILDKITE_BASE_URL": f"{server.url}/v2"})
     assert result.exit_code == 0, result.output
 
@@ -224,8 +265,12 @@ def test_429_is_a_rate_limit_error_with_the_reset() -> None:
 
 @pytest.mark.parametrize(
     ("body", "message"),
-    [(b'{ "message": "No job found" }', "No job found"),
-     (b'{"message": ""}', None), (b"<html>502</html>", None), (b"[1]", None)],
+    [
+        (b'{ "message": "No job found" }', "No job found"),
+        (b'{"message": ""}', None),
+        (b"<html>502</html>", None),
+        (b"[1]", None),
+    ],
 )
 def test_error_bodies(body: bytes, message: str | None) -> None:
     assert registry().load("buildkite").error_message(status_code=404, payload=body) == message
@@ -242,34 +287,77 @@ def test_missing_params_are_all_named() -> None:
 
 @pytest.mark.parametrize(
     ("job_id", "encoded"),
-    [("../../user", "..%2F..%2Fuser"), ("1?x=y", "1%3Fx%3Dy"), ("1#frag", "1%23frag"),
-     ("{uuid}", "%7Buuid%7D"), ("%2e%2e", "%252e%252e")],
+    [
+        ("../../user", "..%2F..%2Fuser"),
+        ("1?x=y", "1%3Fx%3Dy"),
+        ("1#frag", "1%23frag"),
+        ("{uuid}", "%7Buuid%7D"),
+        ("%2e%2e", "%252e%252e"),
+    ],
 )
 def test_hostile_ids_stay_in_one_segment(server, job_id: str, encoded: str) -> None:
-    result = run_cli("jobs", "get", job_id, "-P", "buildkite", "-p", "organization=o",
-                     "-p", "pipeline=p", "-p", "build=1", "--base-url", server.url)
+    result = run_cli(
+        "jobs",
+        "get",
+        job_id,
+        "-P",
+        "buildkite",
+        "-p",
+        "organization=o",
+        "-p",
+        "pipeline=p",
+        "-p",
+        "build=1",
+        "--base-url",
+        server.url,
+    )
     assert result.exit_code == 5
     assert server.requests[-1].path == f"/organizations/o/pipelines/p/builds/1/jobs/{encoded}"
 
 
 def test_params_are_encoded_too(server) -> None:
-    run_cli("jobs", "get", "j", "-P", "buildkite", "-p", "organization=a/b", "-p", "pipeline=p?x",
-            "-p", "build=1#2", "--base-url", server.url)
+    run_cli(
+        "jobs",
+        "get",
+        "j",
+        "-P",
+        "buildkite",
+        "-p",
+        "organization=a/b",
+        "-p",
+        "pipeline=p?x",
+        "-p",
+        "build=1#2",
+        "--base-url",
+        server.url,
+    )
     assert server.requests[-1].path == "/organizations/a%2Fb/pipelines/p%3Fx/builds/1%232/jobs/j"
 
 
 @pytest.mark.parametrize("bad", ["..", "."])
 def test_dot_params_are_refused(server, bad: str) -> None:
-    result = run_cli("jobs", "get", JOB_ID, "-P", "buildkite", "-p", f"organization={bad}",
-                     "-p", "pipeline=p", "-p", "build=1", "--base-url", server.url)
+    result = run_cli(
+        "jobs",
+        "get",
+        JOB_ID,
+        "-P",
+        "buildkite",
+        "-p",
+        f"organization={bad}",
+        "-p",
+        "pipeline=p",
+        "-p",
+        "build=1",
+        "--base-url",
+        server.url,
+    )
     assert result.exit_code == 2 and server.requests == []
 
 
 def test_token_never_appears_in_debug_output(server) -> None:
     from localserver import Reply
 
-    server.route(f"/organizations/my-great-org/pipelines/my-pipeline/builds/1/jobs/{JOB_ID}",
-                 Reply(body=JOB))
+    server.route(f"/organizations/my-great-org/pipelines/my-pipeline/builds/1/jobs/{JOB_ID}", Reply(body=JOB))
     result = run_cli(*ARGS, "--base-url", server.url, "--format", "debug", "--token", SECRET)
     assert result.exit_code == 0, result.output
     assert SECRET not in result.output
@@ -290,8 +378,9 @@ def pages(params: dict[str, str], limit: int | None) -> list[unci.Page]:
     with Client() as client:
         while request is not None:
             answer = client.send(prepare(target, request, params=params))
-            page = bk.map_job_page(payload=answer.body, headers=answer.headers, params=params,
-                                   request=request)
+            page = bk.map_job_page(
+                payload=answer.body, headers=answer.headers, params=params, request=request
+            )
             out.append(page)
             request = page.next
     return out

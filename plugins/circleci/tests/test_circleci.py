@@ -24,11 +24,14 @@ TOKEN = "CCIPAT_test_token_value"
 @pytest.mark.parametrize(
     ("value", "status", "conclusion"),
     [
-        ("queued", "queued", None), ("not_running", "queued", None), ("blocked", "queued", None),
+        ("queued", "queued", None),
+        ("not_running", "queued", None),
+        ("blocked", "queued", None),
         ("on_hold", "queued", None),
         ("running", "in_progress", None),
         ("success", "completed", "passed"),
-        ("failed", "completed", "failed"), ("infrastructure_fail", "completed", "failed"),
+        ("failed", "completed", "failed"),
+        ("infrastructure_fail", "completed", "failed"),
         ("canceled", "completed", "cancelled"),
         ("timedout", "completed", "timeout"),
         ("not_run", "completed", "skipped"),
@@ -67,8 +70,13 @@ def test_fields_from_the_recorded_job() -> None:
 
 
 def test_offsets_become_utc_and_missing_stop_is_null() -> None:
-    payload = with_fields(JOB, started_at="2020-01-24T12:33:40+01:00", stopped_at=None,
-                          number=7, latest_workflow={"id": WORKFLOW, "name": "w"})
+    payload = with_fields(
+        JOB,
+        started_at="2020-01-24T12:33:40+01:00",
+        stopped_at=None,
+        number=7,
+        latest_workflow={"id": WORKFLOW, "name": "w"},
+    )
     job = map_payload("circleci", payload)
     assert job.started_at == datetime(2020, 1, 24, 11, 33, 40, tzinfo=timezone.utc)
     assert job.started_at.tzinfo is timezone.utc
@@ -152,8 +160,7 @@ def test_error_message_hook_reads_message() -> None:
     reg = registry()
     reg.load("circleci")
     body = cassette_body("circleci", "not_found")
-    assert reg.hooks("circleci").error_message(status_code=404, payload=body) == \
-        "Project does not exist."
+    assert reg.hooks("circleci").error_message(status_code=404, payload=body) == "Project does not exist."
     assert reg.hooks("circleci").error_message(status_code=502, payload=b"<html>") is None
 
 
@@ -192,33 +199,44 @@ def test_missing_project_slug_is_named_before_any_request(server) -> None:
 
 @pytest.mark.parametrize(
     ("job_id", "encoded"),
-    [("../../me", "..%2F..%2Fme"), ("1?x=y", "1%3Fx%3Dy"), ("1#frag", "1%23frag"),
-     ("a b", "a%20b"), ("{uuid}", "%7Buuid%7D"), ("%2e%2e", "%252e%252e")],
+    [
+        ("../../me", "..%2F..%2Fme"),
+        ("1?x=y", "1%3Fx%3Dy"),
+        ("1#frag", "1%23frag"),
+        ("a b", "a%20b"),
+        ("{uuid}", "%7Buuid%7D"),
+        ("%2e%2e", "%252e%252e"),
+    ],
 )
 def test_hostile_ids_stay_in_one_segment(server, job_id: str, encoded: str) -> None:
-    result = run_cli("jobs", "get", job_id, "-P", "circleci", "-p", "project_slug=gh/o/r",
-                     "--base-url", server.url)
+    result = run_cli(
+        "jobs", "get", job_id, "-P", "circleci", "-p", "project_slug=gh/o/r", "--base-url", server.url
+    )
     assert result.exit_code == 5  # the test server knows no such route: the request went where we said
     assert server.requests[-1].path == f"/project/gh/o/r/job/{encoded}"
 
 
 @pytest.mark.parametrize(
     ("slug", "path"),
-    [("gh/acme/api", "/project/gh/acme/api/job/7"),
-     ("gh/ac me/a?p#i", "/project/gh/ac%20me/a%3Fp%23i/job/7"),
-     ("circleci/1a2b-org/9z8y-proj", "/project/circleci/1a2b-org/9z8y-proj/job/7"),
-     ("bb/{team}/r%2Fx", "/project/bb/%7Bteam%7D/r%252Fx/job/7")],
+    [
+        ("gh/acme/api", "/project/gh/acme/api/job/7"),
+        ("gh/ac me/a?p#i", "/project/gh/ac%20me/a%3Fp%23i/job/7"),
+        ("circleci/1a2b-org/9z8y-proj", "/project/circleci/1a2b-org/9z8y-proj/job/7"),
+        ("bb/{team}/r%2Fx", "/project/bb/%7Bteam%7D/r%252Fx/job/7"),
+    ],
 )
 def test_slug_keeps_its_two_slashes_and_encodes_each_part(server, slug: str, path: str) -> None:
     run_cli("jobs", "get", "7", "-P", "circleci", "-p", f"project_slug={slug}", "--base-url", server.url)
     assert server.requests[-1].path == path
 
 
-@pytest.mark.parametrize("slug", ["gh/acme", "gh/acme/api/extra", "acme", "gh/../api", "gh//api",
-                                  "gh/acme/.."])
+@pytest.mark.parametrize(
+    "slug", ["gh/acme", "gh/acme/api/extra", "acme", "gh/../api", "gh//api", "gh/acme/.."]
+)
 def test_slugs_that_address_elsewhere_are_refused(server, slug: str) -> None:
-    result = run_cli("jobs", "get", "7", "-P", "circleci", "-p", f"project_slug={slug}",
-                     "--base-url", server.url)
+    result = run_cli(
+        "jobs", "get", "7", "-P", "circleci", "-p", f"project_slug={slug}", "--base-url", server.url
+    )
     assert result.exit_code == 2, result.output
     assert "project_slug" in result.stderr
     assert server.requests == []
@@ -247,8 +265,9 @@ def test_list_two_pages_with_token_then_absent_key() -> None:
     hook = _hooks()
     params = {"build": WORKFLOW}
     first = hook.build_list_request(params=params, limit=None)
-    page1 = hook.map_job_page(payload=cassette_body("circleci", "list_jobs", 0),
-                              headers={}, params=params, request=first)
+    page1 = hook.map_job_page(
+        payload=cassette_body("circleci", "list_jobs", 0), headers={}, params=params, request=first
+    )
     assert [j.id for j in page1.jobs] == ["155"]
     job = page1.jobs[0]
     assert (job.name, job.build, job.status, job.conclusion) == ("build", WORKFLOW, "completed", "passed")
@@ -257,8 +276,9 @@ def test_list_two_pages_with_token_then_absent_key() -> None:
     assert page1.next.path == first.path
     assert page1.next.query == [("page-token", "AARLwwV4dGVzdC1wYWdlLTI")]
     # Page 2 has no next_page_token key at all (pycircleci#36): the last page, not an error.
-    page2 = hook.map_job_page(payload=cassette_body("circleci", "list_jobs", 1),
-                              headers={}, params=params, request=page1.next)
+    page2 = hook.map_job_page(
+        payload=cassette_body("circleci", "list_jobs", 1), headers={}, params=params, request=page1.next
+    )
     assert len(page2.jobs) == 1 and page2.next is None
 
 
@@ -266,23 +286,26 @@ def test_list_page_with_null_token_and_empty_list() -> None:
     hook = _hooks()
     params = {"build": WORKFLOW}
     first = hook.build_list_request(params=params, limit=None)
-    one = hook.map_job_page(payload=cassette_body("circleci", "list_jobs_one_page"),
-                            headers={}, params=params, request=first)
+    one = hook.map_job_page(
+        payload=cassette_body("circleci", "list_jobs_one_page"), headers={}, params=params, request=first
+    )
     assert len(one.jobs) == 1 and one.next is None
     assert bytes(one.jobs[0].remote_data).strip().startswith(b"{")
-    empty = hook.map_job_page(payload=cassette_body("circleci", "list_empty"),
-                              headers={}, params=params, request=first)
+    empty = hook.map_job_page(
+        payload=cassette_body("circleci", "list_empty"), headers={}, params=params, request=first
+    )
     assert empty.jobs == [] and empty.next is None
 
 
 def test_listed_approval_job_without_number_keeps_its_uuid() -> None:
     hook = _hooks()
-    body = (b'{"next_page_token":null,"items":[{"dependencies":[],"id":"0b2f1a8e-0000-4000-8000-'
-            b'000000000001","started_at":null,"name":"hold","project_slug":"gh/o/r",'
-            b'"status":"on_hold","type":"approval"}]}')
+    body = (
+        b'{"next_page_token":null,"items":[{"dependencies":[],"id":"0b2f1a8e-0000-4000-8000-'
+        b'000000000001","started_at":null,"name":"hold","project_slug":"gh/o/r",'
+        b'"status":"on_hold","type":"approval"}]}'
+    )
     request = hook.build_list_request(params={"build": WORKFLOW}, limit=None)
-    page = hook.map_job_page(payload=body, headers={}, params={"build": WORKFLOW},
-                             request=request)
+    page = hook.map_job_page(payload=body, headers={}, params={"build": WORKFLOW}, request=request)
     job = page.jobs[0]
     assert job.id == "0b2f1a8e-0000-4000-8000-000000000001"
     assert (job.status, job.conclusion, job.started_at) == ("queued", None, None)
@@ -294,8 +317,10 @@ def test_list_pages_through_a_real_server(server) -> None:
     from unci.client import Client
 
     server.route(f"/workflow/{WORKFLOW}/job", Reply(body=cassette_body("circleci", "list_jobs", 0)))
-    server.route(f"/workflow/{WORKFLOW}/job?page-token=AARLwwV4dGVzdC1wYWdlLTI",
-                 Reply(body=cassette_body("circleci", "list_jobs", 1)))
+    server.route(
+        f"/workflow/{WORKFLOW}/job?page-token=AARLwwV4dGVzdC1wYWdlLTI",
+        Reply(body=cassette_body("circleci", "list_jobs", 1)),
+    )
     hook = _hooks()
     target = resolve_target("circleci", token=TOKEN, base_url=server.url)
     params = {"build": WORKFLOW}
@@ -304,11 +329,14 @@ def test_list_pages_through_a_real_server(server) -> None:
     with Client() as client:
         while request is not None:
             answer = client.send(prepare(target, request))
-            page = hook.map_job_page(payload=answer.body, headers=answer.headers,
-                                     params=params, request=request)
+            page = hook.map_job_page(
+                payload=answer.body, headers=answer.headers, params=params, request=request
+            )
             pages.append(page)
             request = page.next
     assert len(pages) == 2
     assert [r.path for r in server.requests] == [
-        f"/workflow/{WORKFLOW}/job", f"/workflow/{WORKFLOW}/job?page-token=AARLwwV4dGVzdC1wYWdlLTI"]
+        f"/workflow/{WORKFLOW}/job",
+        f"/workflow/{WORKFLOW}/job?page-token=AARLwwV4dGVzdC1wYWdlLTI",
+    ]
     assert all(r.headers["Circle-Token"] == TOKEN for r in server.requests)

@@ -15,8 +15,15 @@ ARGS = ["jobs", "get", "399444496", "-P", "github", "-p", "owner=octo-org", "-p"
 
 @pytest.mark.parametrize(
     ("status", "expected"),
-    [("queued", "queued"), ("waiting", "queued"), ("requested", "queued"), ("pending", "queued"),
-     ("in_progress", "in_progress"), ("completed", "completed"), ("Mystery", "Mystery")],
+    [
+        ("queued", "queued"),
+        ("waiting", "queued"),
+        ("requested", "queued"),
+        ("pending", "queued"),
+        ("in_progress", "in_progress"),
+        ("completed", "completed"),
+        ("Mystery", "Mystery"),
+    ],
 )
 def test_status_rows(status: str, expected: str) -> None:
     assert map_payload("github", with_fields(JOB, status=status)).status == expected
@@ -24,10 +31,19 @@ def test_status_rows(status: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     ("conclusion", "expected"),
-    [("success", "passed"), ("failure", "failed"), ("startup_failure", "failed"),
-     ("cancelled", "cancelled"), ("timed_out", "timeout"), ("skipped", "skipped"),
-     ("neutral", "neutral"), ("action_required", "action_required"), ("stale", "stale"),
-     ("SUCCESS", "passed"), (None, None)],
+    [
+        ("success", "passed"),
+        ("failure", "failed"),
+        ("startup_failure", "failed"),
+        ("cancelled", "cancelled"),
+        ("timed_out", "timeout"),
+        ("skipped", "skipped"),
+        ("neutral", "neutral"),
+        ("action_required", "action_required"),
+        ("stale", "stale"),
+        ("SUCCESS", "passed"),
+        (None, None),
+    ],
 )
 def test_conclusion_rows(conclusion: str | None, expected: str | None) -> None:
     assert map_payload("github", with_fields(JOB, conclusion=conclusion)).conclusion == expected
@@ -44,8 +60,10 @@ def test_fields_from_the_official_example() -> None:
 
 
 def test_offsets_become_utc_and_attempts_are_read() -> None:
-    job = map_payload("github", with_fields(JOB, created_at="2020-01-20T09:42:40.000-08:00",
-                                            run_attempt=3, completed_at=None))
+    job = map_payload(
+        "github",
+        with_fields(JOB, created_at="2020-01-20T09:42:40.000-08:00", run_attempt=3, completed_at=None),
+    )
     assert job.created_at == datetime(2020, 1, 20, 17, 42, 40, tzinfo=timezone.utc)
     assert job.attempts == 3
     assert job.updated_at == job.started_at  # latest present timestamp
@@ -85,8 +103,7 @@ def test_headers_github_requires_are_sent(server) -> None:
 
     server.route("/repos/octo-org/octo-repo/actions/jobs/399444496", Reply(body=JOB))
     params = {"owner": "octo-org", "repo_id": "octo-repo"}
-    unci.get_job("github", "399444496", params=params, token="ghp_test_token_value",
-                 base_url=server.url)
+    unci.get_job("github", "399444496", params=params, token="ghp_test_token_value", base_url=server.url)
     unci.get_job("github", "399444496", params=params, base_url=server.url)
     sent = server.requests[0].headers
     assert sent["Accept"] == "application/vnd.github+json"
@@ -160,26 +177,34 @@ def test_missing_params_are_all_named() -> None:
 
 @pytest.mark.parametrize(
     ("job_id", "encoded"),
-    [("../../user", "..%2F..%2Fuser"), ("1?x=y", "1%3Fx%3Dy"), ("1#frag", "1%23frag"),
-     ("a b", "a%20b"), ("%2e%2e", "%252e%252e")],
+    [
+        ("../../user", "..%2F..%2Fuser"),
+        ("1?x=y", "1%3Fx%3Dy"),
+        ("1#frag", "1%23frag"),
+        ("a b", "a%20b"),
+        ("%2e%2e", "%252e%252e"),
+    ],
 )
 def test_hostile_ids_stay_in_one_segment(server, job_id: str, encoded: str) -> None:
-    result = run_cli("jobs", "get", job_id, "-P", "github", "-p", "owner=o", "-p", "repo_id=r",
-                     "--base-url", server.url)
+    result = run_cli(
+        "jobs", "get", job_id, "-P", "github", "-p", "owner=o", "-p", "repo_id=r", "--base-url", server.url
+    )
     assert result.exit_code == 5  # the test server knows no such route: the request went where we said
     assert server.requests[-1].path == f"/repos/o/r/actions/jobs/{encoded}"
 
 
 @pytest.mark.parametrize("bad", ["..", ".", "", "  ", "a\nb", "x" * 1025])
 def test_ids_that_cannot_be_made_safe_are_refused(server, bad: str) -> None:
-    result = run_cli("jobs", "get", bad, "-P", "github", "-p", "owner=o", "-p", "repo_id=r",
-                     "--base-url", server.url)
+    result = run_cli(
+        "jobs", "get", bad, "-P", "github", "-p", "owner=o", "-p", "repo_id=r", "--base-url", server.url
+    )
     assert result.exit_code == 2, result.output
     assert result.stderr.startswith("unci: error: github: job id")
     assert server.requests == []
 
 
 def test_owner_param_is_encoded_too(server) -> None:
-    run_cli("jobs", "get", "7", "-P", "github", "-p", "owner=a/b", "-p", "repo_id=r?x",
-            "--base-url", server.url)
+    run_cli(
+        "jobs", "get", "7", "-P", "github", "-p", "owner=a/b", "-p", "repo_id=r?x", "--base-url", server.url
+    )
     assert server.requests[-1].path == "/repos/a%2Fb/r%3Fx/actions/jobs/7"

@@ -35,31 +35,52 @@ def test_a_run_still_going_has_no_end() -> None:
     assert b.status == "in_progress" and b.completed_at is None and b.updated_at is not None
 
 
-@pytest.mark.parametrize(("event", "trigger"), [
-    ("push", "push"), ("pull_request", "merge_request"), ("pull_request_target", "merge_request"),
-    ("schedule", "cron"), ("workflow_dispatch", "web"), ("repository_dispatch", "api"),
-    ("release", "release"), ("dynamic", "dynamic")])
+@pytest.mark.parametrize(
+    ("event", "trigger"),
+    [
+        ("push", "push"),
+        ("pull_request", "merge_request"),
+        ("pull_request_target", "merge_request"),
+        ("schedule", "cron"),
+        ("workflow_dispatch", "web"),
+        ("repository_dispatch", "api"),
+        ("release", "release"),
+        ("dynamic", "dynamic"),
+    ],
+)
 def test_trigger_rows(event: str, trigger: str) -> None:
     assert build(with_fields(RUN, event=event)).trigger == trigger
 
 
-@pytest.mark.parametrize(("kind", "expected"), [("User", "user"), ("Bot", "bot"),
-                                                ("Organization", "Organization")])
+@pytest.mark.parametrize(
+    ("kind", "expected"), [("User", "user"), ("Bot", "bot"), ("Organization", "Organization")]
+)
 def test_triggered_by_type_rows(kind: str, expected: str) -> None:
     actor = {"login": "dependabot[bot]", "type": kind}
     assert build(with_fields(RUN, triggering_actor=actor)).triggered_by_type == expected
 
 
-@pytest.mark.parametrize(("conclusion", "expected"), [
-    ("success", "passed"), ("failure", "failed"), ("startup_failure", "failed"),
-    ("action_required", "action_required"), ("cancelled", "cancelled"), ("timed_out", "timeout")])
+@pytest.mark.parametrize(
+    ("conclusion", "expected"),
+    [
+        ("success", "passed"),
+        ("failure", "failed"),
+        ("startup_failure", "failed"),
+        ("action_required", "action_required"),
+        ("cancelled", "cancelled"),
+        ("timed_out", "timeout"),
+    ],
+)
 def test_conclusion_rows(conclusion: str, expected: str) -> None:
     assert build(with_fields(RUN, conclusion=conclusion)).conclusion == expected
 
 
 def test_runs_from_before_2021_have_no_start_or_attempts() -> None:
-    page = registry().load("github").map_build_page(cassette_body("github", "list_builds"), {},
-                                                    PARAMS, unci.Request(path="/"))
+    page = (
+        registry()
+        .load("github")
+        .map_build_page(cassette_body("github", "list_builds"), {}, PARAMS, unci.Request(path="/"))
+    )
     first = page.builds[0]
     assert first.started_at is None and first.attempts is None and first.triggered_by is None
     assert first.workflow == "1026390"  # no path then: the workflow id
@@ -67,9 +88,16 @@ def test_runs_from_before_2021_have_no_start_or_attempts() -> None:
 
 
 def test_jobs_carry_their_url_and_steps() -> None:
-    page = registry().load("github").map_job_page(cassette_body("github", "list_jobs_steps"), {},
-                                                  {**PARAMS, "build": "3881497935"},
-                                                  unci.Request(path="/"))
+    page = (
+        registry()
+        .load("github")
+        .map_job_page(
+            cassette_body("github", "list_jobs_steps"),
+            {},
+            {**PARAMS, "build": "3881497935"},
+            unci.Request(path="/"),
+        )
+    )
     job = page.jobs[0]
     assert job.url == "https://github.com/PyGithub/PyGithub/actions/runs/3881497935/jobs/6620564740"
     assert job.steps[0].number == 1 and job.steps[0].status == "completed"
@@ -78,8 +106,11 @@ def test_jobs_carry_their_url_and_steps() -> None:
 
 def test_a_pending_step_is_queued() -> None:
     step = {"number": 1, "name": "Set up job", "status": "pending", "conclusion": None}
-    job = registry().load("github").map_job(with_fields(cassette_body("github", "get_job"),
-                                                        steps=[step]), "1", PARAMS)
+    job = (
+        registry()
+        .load("github")
+        .map_job(with_fields(cassette_body("github", "get_job"), steps=[step]), "1", PARAMS)
+    )
     assert job.steps[0].status == "queued"
 
 
@@ -91,7 +122,6 @@ def test_get_build_through_the_api() -> None:
 
 @pytest.mark.vcr("github/cassettes/list_builds_created.yaml")
 def test_list_builds_sends_branch_and_created() -> None:
-    page = unci.list_builds("github", params=PARAMS, branch="patch-1",
-                            since="2022-12-24", until="2022-12-25")
+    page = unci.list_builds("github", params=PARAMS, branch="patch-1", since="2022-12-24", until="2022-12-25")
     assert [b.id for b in page.result] == ["3770390952"] and page.next_cursor is None
     assert page.result[0].triggered_by_type == "user"

@@ -20,12 +20,21 @@ SECRET = "glpat-SECRETSECRETSECRET"
 
 @pytest.mark.parametrize(
     ("value", "status", "conclusion"),
-    [("created", "queued", None), ("waiting_for_resource", "queued", None),
-     ("preparing", "queued", None), ("pending", "queued", None), ("scheduled", "queued", None),
-     ("manual", "queued", None), ("running", "in_progress", None),
-     ("success", "completed", "passed"), ("failed", "completed", "failed"),
-     ("canceled", "completed", "cancelled"), ("skipped", "completed", "skipped"),
-     ("SUCCESS", "completed", "passed"), ("Running", "in_progress", None)],
+    [
+        ("created", "queued", None),
+        ("waiting_for_resource", "queued", None),
+        ("preparing", "queued", None),
+        ("pending", "queued", None),
+        ("scheduled", "queued", None),
+        ("manual", "queued", None),
+        ("running", "in_progress", None),
+        ("success", "completed", "passed"),
+        ("failed", "completed", "failed"),
+        ("canceled", "completed", "cancelled"),
+        ("skipped", "completed", "skipped"),
+        ("SUCCESS", "completed", "passed"),
+        ("Running", "in_progress", None),
+    ],
 )
 def test_status_rows(value: str, status: str, conclusion: str | None) -> None:
     job = map_payload("gitlab", with_fields(JOB, status=value))
@@ -51,8 +60,10 @@ def test_fields_from_the_official_example() -> None:
 
 
 def test_offsets_become_utc_and_running_jobs_have_no_end() -> None:
-    job = map_payload("gitlab", with_fields(JOB, created_at="2015-12-24T16:51:21.880+01:00",
-                                            status="running", finished_at=None))
+    job = map_payload(
+        "gitlab",
+        with_fields(JOB, created_at="2015-12-24T16:51:21.880+01:00", status="running", finished_at=None),
+    )
     assert job.created_at == datetime(2015, 12, 24, 15, 51, 21, 880000, tzinfo=timezone.utc)
     assert job.completed_at is None and job.conclusion is None
 
@@ -124,8 +135,9 @@ def test_private_token_header_and_bearer_on_request(server) -> None:
 
     server.route("/projects/1/jobs/8", Reply(body=JOB))
     unci.get_job("gitlab", "8", params={"project": "1"}, token=SECRET, base_url=server.url)
-    unci.get_job("gitlab", "8", params={"project": "1"}, token="Bearer oauth-token-value",
-                 base_url=server.url)
+    unci.get_job(
+        "gitlab", "8", params={"project": "1"}, token="Bearer oauth-token-value", base_url=server.url
+    )
     unci.get_job("gitlab", "8", params={"project": "1"}, base_url=server.url)
     first, second, third = (r.headers for r in server.requests)
     assert first["PRIVATE-TOKEN"] == SECRET and "Authorization" not in first
@@ -134,9 +146,15 @@ def test_private_token_header_and_bearer_on_request(server) -> None:
     assert first["User-Agent"].startswith("unci/")
 
 
-@pytest.mark.parametrize(("token", "headers"),
-                         [("bearer abc", {"Authorization": "Bearer abc"}), ("Bearer  ", {}),
-                          ("Bearerish", {"PRIVATE-TOKEN": "Bearerish"}), ("", {})])
+@pytest.mark.parametrize(
+    ("token", "headers"),
+    [
+        ("bearer abc", {"Authorization": "Bearer abc"}),
+        ("Bearer  ", {}),
+        ("Bearerish", {"PRIVATE-TOKEN": "Bearerish"}),
+        ("", {}),
+    ],
+)
 def test_the_one_rule_that_picks_the_header(token: str, headers: dict[str, str]) -> None:
     assert registry().load("gitlab").authenticate(unci.Credentials(token)) == headers
 
@@ -186,11 +204,16 @@ def test_throttled_429_is_a_rate_limit_error() -> None:
 
 @pytest.mark.parametrize(
     ("body", "message"),
-    [(b'{"message":"400 (Bad request) \\"title\\" not given"}', '400 (Bad request) "title" not given'),
-     (b'{"message":{"bio":["is too long (maximum is 255 characters)"]}}',
-      "bio is too long (maximum is 255 characters)"),
-     (b'{"error":"404 Not Found"}', "404 Not Found"),
-     (b"Retry later", None), (b"[]", None)],
+    [
+        (b'{"message":"400 (Bad request) \\"title\\" not given"}', '400 (Bad request) "title" not given'),
+        (
+            b'{"message":{"bio":["is too long (maximum is 255 characters)"]}}',
+            "bio is too long (maximum is 255 characters)",
+        ),
+        (b'{"error":"404 Not Found"}', "404 Not Found"),
+        (b"Retry later", None),
+        (b"[]", None),
+    ],
 )
 def test_error_bodies_become_one_line(body: bytes, message: str | None) -> None:
     assert registry().load("gitlab").error_message(400, body) == message
@@ -205,8 +228,13 @@ def test_missing_project_is_named() -> None:
 
 @pytest.mark.parametrize(
     ("job_id", "encoded"),
-    [("../../user", "..%2F..%2Fuser"), ("1?x=y", "1%3Fx%3Dy"), ("1#frag", "1%23frag"),
-     ("a b", "a%20b"), ("%2e%2e", "%252e%252e")],
+    [
+        ("../../user", "..%2F..%2Fuser"),
+        ("1?x=y", "1%3Fx%3Dy"),
+        ("1#frag", "1%23frag"),
+        ("a b", "a%20b"),
+        ("%2e%2e", "%252e%252e"),
+    ],
 )
 def test_hostile_ids_stay_in_one_segment(server, job_id: str, encoded: str) -> None:
     result = run_cli("jobs", "get", job_id, "-P", "gitlab", "-p", "project=1", "--base-url", server.url)
@@ -216,8 +244,12 @@ def test_hostile_ids_stay_in_one_segment(server, job_id: str, encoded: str) -> N
 
 @pytest.mark.parametrize(
     ("project", "encoded"),
-    [("group/sub/proj", "group%2Fsub%2Fproj"), ("a/../b", "a%2F..%2Fb"), ("p?x=y", "p%3Fx%3Dy"),
-     ("278964", "278964")],
+    [
+        ("group/sub/proj", "group%2Fsub%2Fproj"),
+        ("a/../b", "a%2F..%2Fb"),
+        ("p?x=y", "p%3Fx%3Dy"),
+        ("278964", "278964"),
+    ],
 )
 def test_project_stays_in_one_segment(server, project: str, encoded: str) -> None:
     run_cli("jobs", "get", "8", "-P", "gitlab", "-p", f"project={project}", "--base-url", server.url)
@@ -284,8 +316,7 @@ def test_empty_list_has_no_next_page() -> None:
 
 @pytest.mark.parametrize(("limit", "per_page"), [(None, "100"), (2, "2"), (500, "100"), (0, "100")])
 def test_list_request_clamps_the_page_size(limit: int | None, per_page: str) -> None:
-    request = registry().load("gitlab").build_list_request({"project": "g/p", "build": "6"},
-                                                           limit)
+    request = registry().load("gitlab").build_list_request({"project": "g/p", "build": "6"}, limit)
     assert request.path == "/projects/g%2Fp/pipelines/6/jobs"
     assert request.query == [("include_retried", "true"), ("per_page", per_page)]
 
@@ -299,8 +330,10 @@ def test_link_header_is_the_fallback_when_x_next_page_is_missing() -> None:
     gitlab = registry().load("gitlab")
     request = gitlab.build_list_request({"project": "1", "build": "6"}, 2)
     body = cassette_body("gitlab", "list_jobs")
-    link = ('<https://gitlab.internal/api/v4/projects/1/pipelines/6/jobs?include_retried=true'
-            '&page=3&per_page=2>; rel="next", <https://gitlab.internal/x?page=1>; rel="first"')
+    link = (
+        "<https://gitlab.internal/api/v4/projects/1/pipelines/6/jobs?include_retried=true"
+        '&page=3&per_page=2>; rel="next", <https://gitlab.internal/x?page=1>; rel="first"'
+    )
     page = gitlab.map_job_page(body, {"link": link}, {}, request)
     assert page.next.path == "/projects/1/pipelines/6/jobs"  # not the host the Link names
     assert page.next.query == [("include_retried", "true"), ("per_page", "2"), ("page", "3")]

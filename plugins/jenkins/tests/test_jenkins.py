@@ -55,9 +55,16 @@ def test_building_is_in_progress_without_conclusion_or_end() -> None:
 
 @pytest.mark.parametrize(
     ("result", "expected"),
-    [("SUCCESS", "passed"), ("FAILURE", "failed"), ("ABORTED", "cancelled"),
-     ("UNSTABLE", "partial"), ("NOT_BUILT", "skipped"), ("success", "passed"),
-     ("CYCLED", "CYCLED"), (None, None)],
+    [
+        ("SUCCESS", "passed"),
+        ("FAILURE", "failed"),
+        ("ABORTED", "cancelled"),
+        ("UNSTABLE", "partial"),
+        ("NOT_BUILT", "skipped"),
+        ("success", "passed"),
+        ("CYCLED", "CYCLED"),
+        (None, None),
+    ],
 )
 def test_result_rows(result: str | None, expected: str | None) -> None:
     job = map_payload("jenkins", with_fields(JOB, result=result))
@@ -77,13 +84,23 @@ def test_git_revision_gives_commit_and_branch() -> None:
 
 @pytest.mark.parametrize(
     ("name", "branch"),
-    [("refs/remotes/origin/main", "main"), ("refs/remotes/upstream/feature/x", "feature/x"),
-     ("origin/release/1.0", "release/1.0"), ("refs/heads/dev", "dev"), ("PR-5", "PR-5"),
-     ("fork/topic", "fork/topic")],
+    [
+        ("refs/remotes/origin/main", "main"),
+        ("refs/remotes/upstream/feature/x", "feature/x"),
+        ("origin/release/1.0", "release/1.0"),
+        ("refs/heads/dev", "dev"),
+        ("PR-5", "PR-5"),
+        ("fork/topic", "fork/topic"),
+    ],
 )
 def test_branch_names_lose_their_remote(name: str, branch: str) -> None:
-    actions = [{}, {"_class": "hudson.plugins.git.util.BuildData",
-                    "lastBuiltRevision": {"SHA1": "abc", "branch": [{"SHA1": "abc", "name": name}]}}]
+    actions = [
+        {},
+        {
+            "_class": "hudson.plugins.git.util.BuildData",
+            "lastBuiltRevision": {"SHA1": "abc", "branch": [{"SHA1": "abc", "name": name}]},
+        },
+    ]
     assert map_payload("jenkins", with_fields(JOB, actions=actions)).branch == branch
 
 
@@ -114,16 +131,25 @@ def test_raw_is_byte_for_byte() -> None:
 
 @pytest.mark.vcr("jenkins/cassettes/get_job_folders.yaml")
 def test_folders_and_a_context_path_through_the_cli() -> None:
-    result = run_cli("jobs", "get", "31", "-P", "jenkins", "-p", f"job={FOLDERS}",
-                     "--base-url", SELF_HOSTED + "/")
+    result = run_cli(
+        "jobs", "get", "31", "-P", "jenkins", "-p", f"job={FOLDERS}", "--base-url", SELF_HOSTED + "/"
+    )
     assert result.exit_code == 0, result.output
     assert out_json(result)["branch"] == "main"
 
 
 @pytest.mark.vcr("jenkins/cassettes/get_job_folders.yaml")
 def test_base_url_from_env() -> None:
-    result = run_cli("jobs", "get", "31", "-P", "jenkins", "-p", f"job={FOLDERS}",
-                     env={"UNCI_JENKINS_BASE_URL": SELF_HOSTED})
+    result = run_cli(
+        "jobs",
+        "get",
+        "31",
+        "-P",
+        "jenkins",
+        "-p",
+        f"job={FOLDERS}",
+        env={"UNCI_JENKINS_BASE_URL": SELF_HOSTED},
+    )
     assert result.exit_code == 0, result.output
     assert out_json(result)["id"] == "31"
 
@@ -132,8 +158,7 @@ def test_basic_auth_with_user_and_api_token_is_sent(server) -> None:
     from localserver import Reply
 
     server.route("/job/jobbb/14/api/json", Reply(body=JOB))
-    unci.get_job("jenkins", "14", params={"job": "jobbb"}, username=USER, token=TOKEN,
-                 base_url=server.url)
+    unci.get_job("jenkins", "14", params={"job": "jobbb"}, username=USER, token=TOKEN, base_url=server.url)
     unci.get_job("jenkins", "14", params={"job": "jobbb"}, base_url=server.url)
     sent = server.requests[0].headers
     assert sent["Authorization"] == "Basic " + base64.b64encode(f"{USER}:{TOKEN}".encode()).decode()
@@ -145,13 +170,13 @@ def test_credentials_from_the_conventional_variables(server) -> None:
     from localserver import Reply
 
     server.route("/job/jobbb/14/api/json", Reply(body=JOB))
-    result = run_cli(*ARGS, "--base-url", server.url,
-                     env={"JENKINS_USER": "ci", "JENKINS_API_TOKEN": TOKEN})
+    result = run_cli(*ARGS, "--base-url", server.url, env={"JENKINS_USER": "ci", "JENKINS_API_TOKEN": TOKEN})
     assert result.exit_code == 0, result.output
     expected = "Basic " + base64.b64encode(f"ci:{TOKEN}".encode()).decode()
     assert server.requests[-1].headers["Authorization"] == expected
-    result = run_cli(*ARGS, "--base-url", server.url,
-                     env={"UNCI_JENKINS_USERNAME": "u", "UNCI_JENKINS_PASSWORD": "pw"})
+    result = run_cli(
+        *ARGS, "--base-url", server.url, env={"UNCI_JENKINS_USERNAME": "u", "UNCI_JENKINS_PASSWORD": "pw"}
+    )
     assert result.exit_code == 0, result.output
     assert server.requests[-1].headers["Authorization"] == "Basic " + base64.b64encode(b"u:pw").decode()
 
@@ -208,11 +233,13 @@ def test_missing_job_param_is_named() -> None:
 
 @pytest.mark.parametrize(
     ("job", "path"),
-    [("folder/sub/name", "/job/folder/job/sub/job/name/7/api/json"),
-     ("my job", "/job/my%20job/7/api/json"),
-     ("a?x=y/b#c", "/job/a%3Fx%3Dy/job/b%23c/7/api/json"),
-     ("%2e%2e/x", "/job/%252e%252e/job/x/7/api/json"),
-     ("这是一个任务", "/job/%E8%BF%99%E6%98%AF%E4%B8%80%E4%B8%AA%E4%BB%BB%E5%8A%A1/7/api/json")],
+    [
+        ("folder/sub/name", "/job/folder/job/sub/job/name/7/api/json"),
+        ("my job", "/job/my%20job/7/api/json"),
+        ("a?x=y/b#c", "/job/a%3Fx%3Dy/job/b%23c/7/api/json"),
+        ("%2e%2e/x", "/job/%252e%252e/job/x/7/api/json"),
+        ("这是一个任务", "/job/%E8%BF%99%E6%98%AF%E4%B8%80%E4%B8%AA%E4%BB%BB%E5%8A%A1/7/api/json"),
+    ],
 )
 def test_each_part_of_the_job_path_is_its_own_segment(server, job: str, path: str) -> None:
     run_cli("jobs", "get", "7", "-P", "jenkins", "-p", f"job={job}", "--base-url", server.url)
@@ -221,8 +248,13 @@ def test_each_part_of_the_job_path_is_its_own_segment(server, job: str, path: st
 
 @pytest.mark.parametrize(
     ("job_id", "encoded"),
-    [("../../user", "..%2F..%2Fuser"), ("1?x=y", "1%3Fx%3Dy"), ("1#frag", "1%23frag"),
-     ("lastBuild", "lastBuild"), ("{1}", "%7B1%7D")],
+    [
+        ("../../user", "..%2F..%2Fuser"),
+        ("1?x=y", "1%3Fx%3Dy"),
+        ("1#frag", "1%23frag"),
+        ("lastBuild", "lastBuild"),
+        ("{1}", "%7B1%7D"),
+    ],
 )
 def test_hostile_ids_stay_in_one_segment(server, job_id: str, encoded: str) -> None:
     result = run_cli("jobs", "get", job_id, "-P", "jenkins", "-p", "job=a/b", "--base-url", server.url)
@@ -270,7 +302,7 @@ def test_list_pages_through_tree_ranges() -> None:
 def test_list_request_asks_for_a_range_of_all_builds() -> None:
     first = jenkins().build_list_request({"job": "a b/c"}, None)
     assert first.path == "/job/a%20b/job/c/api/json"
-    (name, tree), = first.query
+    ((name, tree),) = first.query
     assert name == "tree" and tree.startswith("allBuilds[number,") and tree.endswith("]{0,100}")
     assert "building" in tree and "lastBuiltRevision[SHA1,branch[name]]" in tree
     capped = jenkins().build_list_request({"job": "c"}, 5000)
@@ -298,8 +330,17 @@ def test_provider_description() -> None:
     info = registry().info("jenkins")
     assert info.base_url == "http://localhost:8080" and info.token_env == ("JENKINS_API_TOKEN",)
     assert "JENKINS_USER" in info.username_env
-    assert set(info.fields) == {"id", "name", "status", "conclusion", "commit", "branch",
-                                "started_at", "completed_at", "url"}
+    assert set(info.fields) == {
+        "id",
+        "name",
+        "status",
+        "conclusion",
+        "commit",
+        "branch",
+        "started_at",
+        "completed_at",
+        "url",
+    }
 
 
 # --- mapping revision 2 --------------------------------------------------------------------
@@ -308,19 +349,19 @@ TIMEOUT_CAUSE = "org.jenkinsci.plugins.workflow.steps.TimeoutStepExecution$Excee
 
 
 def _interrupted(*causes: str) -> dict:
-    return {"_class": "jenkins.model.InterruptedBuildAction",
-            "causes": [{"_class": c} for c in causes]}
+    return {"_class": "jenkins.model.InterruptedBuildAction", "causes": [{"_class": c} for c in causes]}
 
 
 @pytest.mark.parametrize(
     ("actions", "expected"),
-    [([_interrupted(TIMEOUT_CAUSE)], "timeout"),
-     ([_interrupted("hudson.plugins.build_timeout.BuildTimeOutStrategy$TimeOutCause")], "timeout"),
-     ([_interrupted("jenkins.model.CauseOfInterruption$UserInterruption")], "cancelled"),
-     ([], "cancelled"),
-     # A timeout named by some other action is not what interrupted the build.
-     ([{"_class": "hudson.model.CauseAction", "causes": [{"_class": "TimerTriggerCause"}]}],
-      "cancelled")],
+    [
+        ([_interrupted(TIMEOUT_CAUSE)], "timeout"),
+        ([_interrupted("hudson.plugins.build_timeout.BuildTimeOutStrategy$TimeOutCause")], "timeout"),
+        ([_interrupted("jenkins.model.CauseOfInterruption$UserInterruption")], "cancelled"),
+        ([], "cancelled"),
+        # A timeout named by some other action is not what interrupted the build.
+        ([{"_class": "hudson.model.CauseAction", "causes": [{"_class": "TimerTriggerCause"}]}], "cancelled"),
+    ],
 )
 def test_aborted_by_a_timeout_is_timeout_other_aborts_are_cancelled(actions, expected) -> None:
     job = map_payload("jenkins", with_fields(JOB, result="ABORTED", actions=actions))
@@ -351,8 +392,10 @@ def _build_data(sha: str, branch: str | None) -> dict:
 
 def test_several_git_checkouts_take_commit_and_branch_from_the_first() -> None:
     # A Pipeline checks out its own repository before a shared library; both are recorded.
-    actions = [_build_data("aaa", "refs/remotes/origin/main"),
-               _build_data("bbb", "refs/remotes/origin/lib-branch")]
+    actions = [
+        _build_data("aaa", "refs/remotes/origin/main"),
+        _build_data("bbb", "refs/remotes/origin/lib-branch"),
+    ]
     job = map_payload("jenkins", with_fields(JOB, actions=actions))
     assert (job.commit, job.branch) == ("aaa", "main")
     # Never the commit of one checkout with the branch of another.
@@ -389,12 +432,10 @@ def test_build_requests_address_the_run_and_page_by_tree_range() -> None:
     assert get.path == "/job/a/job/b/31/api/json"
     first = jenkins().build_builds_request({"job": "a/b"}, unci.BuildQuery(branch="main"), 1)
     assert first.path == "/job/a/job/b/api/json" and first.query[0][1].endswith("]{0,1}")
-    page = jenkins().map_build_page(cassette_body("jenkins", "list_jobs"), {}, {"job": "a/b"},
-                                    first)
+    page = jenkins().map_build_page(cassette_body("jenkins", "list_jobs"), {}, {"job": "a/b"}, first)
     assert [b.id for b in page.builds] == ["31"]
     assert page.next is not None and page.next.query[0][1].endswith("]{1,2}")
-    last = jenkins().map_build_page(cassette_body("jenkins", "list_empty"), {}, {"job": "a/b"},
-                                    page.next)
+    last = jenkins().map_build_page(cassette_body("jenkins", "list_empty"), {}, {"job": "a/b"}, page.next)
     assert last.builds == [] and last.next is None
 
 
@@ -406,18 +447,24 @@ def test_pipeline_stages_are_the_steps() -> None:
     assert request.path == "/job/pipe/16/wfapi/describe"
     steps = jenkins().map_steps(cassette_body("jenkins", "steps"), "16", {"job": "pipe"})
     assert [(s.number, s.name, s.status, s.conclusion) for s in steps] == [
-        (1, "Build", "completed", "passed"), (2, "Test", "completed", "failed"),
-        (3, "Deploy", "in_progress", None)]
+        (1, "Build", "completed", "passed"),
+        (2, "Test", "completed", "failed"),
+        (3, "Deploy", "in_progress", None),
+    ]
     assert steps[0].started_at == datetime(2014, 10, 16, 12, 7, 55, 770000, tzinfo=timezone.utc)
     assert steps[0].completed_at == datetime(2014, 10, 16, 12, 8, 0, 998000, tzinfo=timezone.utc)
     assert steps[2].started_at is not None and steps[2].completed_at is None
 
 
-@pytest.mark.parametrize(("status", "expected"),
-                         [("NOT_EXECUTED", ("completed", "skipped")),
-                          ("ABORTED", ("completed", "cancelled")),
-                          ("UNSTABLE", ("completed", "partial")),
-                          ("IN_PROGRESS", ("in_progress", None))])
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        ("NOT_EXECUTED", ("completed", "skipped")),
+        ("ABORTED", ("completed", "cancelled")),
+        ("UNSTABLE", ("completed", "partial")),
+        ("IN_PROGRESS", ("in_progress", None)),
+    ],
+)
 def test_stage_status_rows(status: str, expected: tuple) -> None:
     body = json.dumps({"stages": [{"name": "x", "status": status}]}).encode()
     (step,) = jenkins().map_steps(body, "1", {"job": "pipe"})

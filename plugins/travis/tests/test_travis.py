@@ -23,10 +23,13 @@ TOKEN = "travis_test_token_value"
 @pytest.mark.parametrize(
     ("state", "status", "conclusion"),
     [
-        ("created", "queued", None), ("queued", "queued", None), ("received", "queued", None),
+        ("created", "queued", None),
+        ("queued", "queued", None),
+        ("received", "queued", None),
         ("started", "in_progress", None),
         ("passed", "completed", "passed"),
-        ("failed", "completed", "failed"), ("errored", "completed", "failed"),
+        ("failed", "completed", "failed"),
+        ("errored", "completed", "failed"),
         ("canceled", "completed", "cancelled"),
     ],
 )
@@ -60,8 +63,12 @@ def test_fields_from_the_real_recording() -> None:
 
 
 def test_finished_job_timestamps_and_offsets_to_utc() -> None:
-    job = map_payload("travis", with_fields(JOB, state="passed", started_at="2018-03-10T20:33:40+01:00",
-                                            finished_at="2018-03-10T19:34:30Z"))
+    job = map_payload(
+        "travis",
+        with_fields(
+            JOB, state="passed", started_at="2018-03-10T20:33:40+01:00", finished_at="2018-03-10T19:34:30Z"
+        ),
+    )
     assert job.started_at == datetime(2018, 3, 10, 19, 33, 40, tzinfo=timezone.utc)
     assert job.started_at.tzinfo is timezone.utc
     assert job.completed_at == datetime(2018, 3, 10, 19, 34, 30, tzinfo=timezone.utc)
@@ -69,8 +76,14 @@ def test_finished_job_timestamps_and_offsets_to_utc() -> None:
 
 @pytest.mark.parametrize(
     ("ref", "branch"),
-    [("refs/heads/master", "master"), ("refs/heads/feature/x", "feature/x"),
-     ("refs/tags/v1.0", None), ("refs/pull/12/merge", None), (None, None), ("refs/heads/", None)],
+    [
+        ("refs/heads/master", "master"),
+        ("refs/heads/feature/x", "feature/x"),
+        ("refs/tags/v1.0", None),
+        ("refs/pull/12/merge", None),
+        (None, None),
+        ("refs/heads/", None),
+    ],
 )
 def test_branch_only_from_a_heads_ref(ref: str | None, branch: str | None) -> None:
     data = json.loads(JOB)
@@ -124,8 +137,12 @@ def test_raw_is_byte_for_byte() -> None:
 @pytest.mark.vcr("travis/cassettes/get_job_org.yaml")
 @pytest.mark.parametrize(
     ("how", "value"),
-    [("env", "https://api.travis-ci.org/"), ("flag", "https://api.travis-ci.org"), ("env", "org"),
-     ("flag", "org")],
+    [
+        ("env", "https://api.travis-ci.org/"),
+        ("flag", "https://api.travis-ci.org"),
+        ("env", "org"),
+        ("flag", "org"),
+    ],
 )
 def test_org_base_url_by_url_or_hosting_form_name(how: str, value: str) -> None:
     if how == "env":
@@ -172,8 +189,10 @@ def test_error_message_hook_reads_error_message() -> None:
     reg = registry()
     reg.load("travis")
     official = cassette_body("travis", "not_found", 1)  # the docs' example, verbatim
-    assert reg.hooks("travis").error_message(status_code=404, payload=official) == \
-        "repository not found (or insufficient access)"
+    assert (
+        reg.hooks("travis").error_message(status_code=404, payload=official)
+        == "repository not found (or insufficient access)"
+    )
     assert reg.hooks("travis").error_message(status_code=500, payload=b"oops") is None
     assert reg.hooks("travis").error_message(status_code=500, payload=b"[1]") is None
 
@@ -210,8 +229,14 @@ def test_no_params_are_required() -> None:
 
 @pytest.mark.parametrize(
     ("job_id", "encoded"),
-    [("../../user", "..%2F..%2Fuser"), ("1?x=y", "1%3Fx%3Dy"), ("1#frag", "1%23frag"),
-     ("a b", "a%20b"), ("{1}", "%7B1%7D"), ("%2e%2e", "%252e%252e")],
+    [
+        ("../../user", "..%2F..%2Fuser"),
+        ("1?x=y", "1%3Fx%3Dy"),
+        ("1#frag", "1%23frag"),
+        ("a b", "a%20b"),
+        ("{1}", "%7B1%7D"),
+        ("%2e%2e", "%252e%252e"),
+    ],
 )
 def test_hostile_ids_stay_in_one_segment(server, job_id: str, encoded: str) -> None:
     result = run_cli("jobs", "get", job_id, "-P", "travis", "--base-url", server.url)
@@ -252,8 +277,9 @@ def test_list_real_unpaginated_body() -> None:
     hook = _hooks()
     params = {"build": "351778872"}
     request = hook.build_list_request(params=params, limit=None)
-    page = hook.map_job_page(payload=cassette_body("travis", "list_jobs", 2),
-                             headers={}, params=params, request=request)
+    page = hook.map_job_page(
+        payload=cassette_body("travis", "list_jobs", 2), headers={}, params=params, request=request
+    )
     assert [j.id for j in page.jobs] == ["351778873", "351778874", "351778875"]
     assert [j.conclusion for j in page.jobs] == ["passed", "passed", None]
     assert page.jobs[0].completed_at == datetime(2018, 3, 10, 19, 34, 30, tzinfo=timezone.utc)
@@ -265,22 +291,25 @@ def test_list_two_pages_with_pagination() -> None:
     hook = _hooks()
     params = {"build": "351778872"}
     first = hook.build_list_request(params=params, limit=2)
-    page1 = hook.map_job_page(payload=cassette_body("travis", "list_jobs", 0),
-                              headers={}, params=params, request=first)
+    page1 = hook.map_job_page(
+        payload=cassette_body("travis", "list_jobs", 0), headers={}, params=params, request=first
+    )
     assert [j.id for j in page1.jobs] == ["351778873", "351778874"]
     assert page1.next.path == "/build/351778872/jobs"
     assert page1.next.query == [("limit", "2"), ("offset", "2")]
     assert page1.next.headers == {"Travis-API-Version": "3"}
-    page2 = hook.map_job_page(payload=cassette_body("travis", "list_jobs", 1),
-                              headers={}, params=params, request=page1.next)
+    page2 = hook.map_job_page(
+        payload=cassette_body("travis", "list_jobs", 1), headers={}, params=params, request=page1.next
+    )
     assert [j.id for j in page2.jobs] == ["351778875"] and page2.next is None
 
 
 def test_next_page_from_href_when_numbers_are_missing() -> None:
     hook = _hooks()
     params = {"build": "7"}
-    body = (b'{"@type":"jobs","@pagination":{"next":{"@href":"/api/build/7/jobs?limit=25&offset=25"}},'
-            b'"jobs":[]}')
+    body = (
+        b'{"@type":"jobs","@pagination":{"next":{"@href":"/api/build/7/jobs?limit=25&offset=25"}},"jobs":[]}'
+    )
     request = hook.build_list_request(params=params, limit=None)
     page = hook.map_job_page(payload=body, headers={}, params=params, request=request)
     assert page.next.path == "/build/7/jobs"  # the API root's own /api prefix is not doubled
@@ -291,8 +320,9 @@ def test_list_empty() -> None:
     hook = _hooks()
     params = {"build": "1"}
     request = hook.build_list_request(params=params, limit=None)
-    page = hook.map_job_page(payload=cassette_body("travis", "list_empty"),
-                             headers={}, params=params, request=request)
+    page = hook.map_job_page(
+        payload=cassette_body("travis", "list_empty"), headers={}, params=params, request=request
+    )
     assert page.jobs == [] and page.next is None
 
 
@@ -302,8 +332,9 @@ def test_list_pages_through_a_real_server(server) -> None:
     from unci.client import Client
 
     server.route("/api/build/351778872/jobs?limit=2", Reply(body=cassette_body("travis", "list_jobs", 0)))
-    server.route("/api/build/351778872/jobs?limit=2&offset=2",
-                 Reply(body=cassette_body("travis", "list_jobs", 1)))
+    server.route(
+        "/api/build/351778872/jobs?limit=2&offset=2", Reply(body=cassette_body("travis", "list_jobs", 1))
+    )
     hook = _hooks()
     target = resolve_target("travis", token=TOKEN, base_url=server.url + "/api")
     params = {"build": "351778872"}
@@ -312,12 +343,15 @@ def test_list_pages_through_a_real_server(server) -> None:
     with Client() as client:
         while request is not None:
             answer = client.send(prepare(target, request))
-            page = hook.map_job_page(payload=answer.body, headers=answer.headers,
-                                     params=params, request=request)
+            page = hook.map_job_page(
+                payload=answer.body, headers=answer.headers, params=params, request=request
+            )
             ids += [j.id for j in page.jobs]
             request = page.next
     assert ids == ["351778873", "351778874", "351778875"]
     assert [r.path for r in server.requests] == [
-        "/api/build/351778872/jobs?limit=2", "/api/build/351778872/jobs?limit=2&offset=2"]
+        "/api/build/351778872/jobs?limit=2",
+        "/api/build/351778872/jobs?limit=2&offset=2",
+    ]
     assert all(r.headers["Authorization"] == f"token {TOKEN}" for r in server.requests)
     assert all(r.headers["Travis-API-Version"] == "3" for r in server.requests)

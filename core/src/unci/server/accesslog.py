@@ -69,8 +69,7 @@ def _shown_query(raw: bytes) -> str:
     """The query string as logged: credential-looking values redacted, then escaped."""
     if not raw:
         return ""
-    query = urlencode(redact_query(parse_qsl(raw.decode("latin-1"), keep_blank_values=True)),
-                      safe="[]")
+    query = urlencode(redact_query(parse_qsl(raw.decode("latin-1"), keep_blank_values=True)), safe="[]")
     return f"?{printable(query)}" if query else ""
 
 
@@ -139,6 +138,8 @@ class AccessLog:
         finally:
             client = scope.get("client")
             who = f"{client[0]}:{client[1]}" if client else "-"
-            self.write(f'{printable(who)} "{printable(scope["method"])} '
-                       f'{printable(scope["path"])}{_shown_query(scope.get("query_string", b""))}"'
-                       f" {status} {(time.perf_counter() - start) * 1000:.1f}ms")
+            self.write(
+                f'{printable(who)} "{printable(scope["method"])} '
+                f'{printable(scope["path"])}{_shown_query(scope.get("query_string", b""))}"'
+                f" {status} {(time.perf_counter() - start) * 1000:.1f}ms"
+            )

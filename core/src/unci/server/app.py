@@ -84,10 +84,10 @@ class AccountNotFound(UsageError):
 # --- responses -----------------------------------------------------------------------------
 
 
-def _json(value: Any, status: int = 200, headers: dict[str, str] | None = None,
-          secrets: list[str] | None = None) -> Response:
-    return Response(encode_output(value, secrets or []), status_code=status,
-                    media_type=JSON, headers=headers)
+def _json(
+    value: Any, status: int = 200, headers: dict[str, str] | None = None, secrets: list[str] | None = None
+) -> Response:
+    return Response(encode_output(value, secrets or []), status_code=status, media_type=JSON, headers=headers)
 
 
 def _error_response(exc: UnciError, secrets: list[str]) -> Response:
@@ -144,16 +144,24 @@ def _guarded(handler: Handler) -> Handler:
             return await handler(request)
         except UnciError as exc:
             secrets = _secrets_for(getattr(request.state, "query", None))
-            return await _off_loop(len(getattr(exc, "remote_body", b"")), _error_response, exc,
-                                   secrets)
+            return await _off_loop(len(getattr(exc, "remote_body", b"")), _error_response, exc, secrets)
         except Exception as exc:  # noqa: BLE001 - a request must never take the server down
             secrets = _secrets_for(getattr(request.state, "query", None))
             text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-            log.error("internal error on %s: %s", request.url.path,
-                      scrub_bytes(text.encode(), secrets).decode(), extra={"multiline": True})
-            return _json({"statusCode": 500, "error": "Internal Server Error",
-                          "message": f"internal error: {type(exc).__name__} (see the server log)"},
-                         500)
+            log.error(
+                "internal error on %s: %s",
+                request.url.path,
+                scrub_bytes(text.encode(), secrets).decode(),
+                extra={"multiline": True},
+            )
+            return _json(
+                {
+                    "statusCode": 500,
+                    "error": "Internal Server Error",
+                    "message": f"internal error: {type(exc).__name__} (see the server log)",
+                },
+                500,
+            )
 
     return endpoint
 
@@ -182,8 +190,10 @@ def _query(request: Request, operation: str) -> TrutoQuery:
                 "account's name or id from `unci accounts list` on the server"
             ) from None
         if query.provider and query.provider != account.provider:
-            raise UsageError(f"integrated account {account.name!r} is a {account.provider} "
-                             f"account, not {query.provider}; drop provider=")
+            raise UsageError(
+                f"integrated account {account.name!r} is a {account.provider} "
+                f"account, not {query.provider}; drop provider="
+            )
         query.account = account.name
     elif not query.provider:
         raise UsageError(
@@ -212,23 +222,24 @@ async def get_job(request: Request) -> Response:
     _authorize(request)
     query = _query(request, "get")
     job_id = request.path_params["id"]
-    kw: dict[str, Any] = {"params": query.params, "remote_query": query.remote_query,
-                          "account": query.account}
+    kw: dict[str, Any] = {
+        "params": query.params,
+        "remote_query": query.remote_query,
+        "account": query.account,
+    }
     client = _client(request)
     if query.fmt == "stream":
         return await _stream(client, query.provider, job_id, kw)
     fetched = await client.fetch(query.provider, job_id, **kw)
 
     def answer() -> Response:
-        value = render(fetched, query.fmt, ignore_remote_data=query.ignore_remote_data,
-                       exclude=query.exclude)
+        value = render(fetched, query.fmt, ignore_remote_data=query.ignore_remote_data, exclude=query.exclude)
         return _ok(value, fetched.answer.headers, fetched.call.target.secrets)
 
     return await _off_loop(len(fetched.answer.body), answer)
 
 
-async def _stream(client: AsyncClient, provider: str | None, job_id: str,
-                  kw: dict[str, Any]) -> Response:
+async def _stream(client: AsyncClient, provider: str | None, job_id: str, kw: dict[str, Any]) -> Response:
     """The provider's body chunk by chunk; the first chunk is awaited before answering, so an
     error status from the provider is still a proper envelope and not a broken 200."""
     chunks = client.stream(provider, job_id, **kw)
@@ -261,8 +272,13 @@ async def list_jobs(request: Request) -> Response:
     query = _query(request, "list")
     try:
         page = await _client(request).list_jobs(
-            query.provider, params=query.params, limit=query.limit, cursor=query.cursor,
-            remote_query=query.remote_query, account=query.account)
+            query.provider,
+            params=query.params,
+            limit=query.limit,
+            cursor=query.cursor,
+            remote_query=query.remote_query,
+            account=query.account,
+        )
     except UnciError:
         raise
     except Exception as exc:
@@ -271,13 +287,16 @@ async def list_jobs(request: Request) -> Response:
         # The same call without the cursor works: what the cursor held (a path or header no
         # HTTP client will send) is the caller's input, so this is a 400, not a 500.
         log.warning("a next_cursor could not be followed: %s: %s", type(exc).__name__, exc)
-        raise UsageError("next_cursor is not one this server handed out (corrupted or "
-                         "truncated); start again without next_cursor") from None
+        raise UsageError(
+            "next_cursor is not one this server handed out (corrupted or "
+            "truncated); start again without next_cursor"
+        ) from None
     call, answer = page.calls[-1]
 
     def rendered() -> Response:
-        value = render_page(page, query.fmt, ignore_remote_data=query.ignore_remote_data,
-                            exclude=query.exclude)
+        value = render_page(
+            page, query.fmt, ignore_remote_data=query.ignore_remote_data, exclude=query.exclude
+        )
         return _ok(value, answer.headers, call.target.secrets)
 
     return await _off_loop(len(answer.body), rendered)
@@ -299,13 +318,21 @@ async def openapi(request: Request) -> Response:
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     names = {404: "Not Found", 405: "Method Not Allowed"}
-    message = {404: f"no such endpoint: {request.url.path}; unci serves /unified/ci-cd/jobs, "
-                    "/unified/ci-cd/jobs/{id}, /openapi.json and /healthz",
-               405: f"{request.method} is not allowed here; the job endpoints answer GET"}
+    message = {
+        404: f"no such endpoint: {request.url.path}; unci serves /unified/ci-cd/jobs, "
+        "/unified/ci-cd/jobs/{id}, /openapi.json and /healthz",
+        405: f"{request.method} is not allowed here; the job endpoints answer GET",
+    }
     status = exc.status_code
-    return _json({"statusCode": status, "error": names.get(status, "Error"),
-                  "message": message.get(status, str(exc.detail))}, status,
-                 headers=dict(exc.headers or {}))
+    return _json(
+        {
+            "statusCode": status,
+            "error": names.get(status, "Error"),
+            "message": message.get(status, str(exc.detail)),
+        },
+        status,
+        headers=dict(exc.headers or {}),
+    )
 
 
 # --- the app -------------------------------------------------------------------------------
@@ -329,11 +356,13 @@ def create_app(config: ServerConfig | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        transport = config.transport or OriginPools(PoolLimits(config.pool_size,
-                                                               config.pool_wait))
-        async with _ServerClient(timeout=config.timeout,
-                               retry=RetryPolicy(retries=config.retries, max_wait=config.max_wait),
-                               on_wait=on_wait, transport=transport) as client:
+        transport = config.transport or OriginPools(PoolLimits(config.pool_size, config.pool_wait))
+        async with _ServerClient(
+            timeout=config.timeout,
+            retry=RetryPolicy(retries=config.retries, max_wait=config.max_wait),
+            on_wait=on_wait,
+            transport=transport,
+        ) as client:
             app.state.client = client
             yield
 
@@ -370,12 +399,18 @@ def create_app_from_env() -> Starlette:
         from unci.server.accesslog import LineWriter
 
         writer = LineWriter()
-    return create_app(ServerConfig(tokens=tokens, auth=auth, timeout=options.get("timeout"),
-                                   retries=options.get("retries", 3),
-                                   max_wait=options.get("max_wait", 60.0),
-                                   pool_size=options.get("pool_size", DEFAULT_PER_ORIGIN),
-                                   pool_wait=options.get("pool_wait", DEFAULT_WAIT),
-                                   access_log=writer))
+    return create_app(
+        ServerConfig(
+            tokens=tokens,
+            auth=auth,
+            timeout=options.get("timeout"),
+            retries=options.get("retries", 3),
+            max_wait=options.get("max_wait", 60.0),
+            pool_size=options.get("pool_size", DEFAULT_PER_ORIGIN),
+            pool_wait=options.get("pool_wait", DEFAULT_WAIT),
+            access_log=writer,
+        )
+    )
 
 
 __all__ = ["ServerConfig", "create_app", "create_app_from_env"]

@@ -22,7 +22,7 @@ ENV_TOKENS = "UNCI_SERVER_TOKENS"
 ENV_TOKENS_FILE = "UNCI_SERVER_TOKENS_FILE"
 #: Shorter tokens are refused: they can be guessed.
 MIN_TOKEN_LENGTH = 16
-GENERATE_HINT = "generate one with: python -c \"import secrets; print(secrets.token_urlsafe(32))\""
+GENERATE_HINT = 'generate one with: python -c "import secrets; print(secrets.token_urlsafe(32))"'
 
 
 def _check(tokens: list[str], where: str) -> list[str]:
@@ -55,8 +55,9 @@ def tokens_from_file(path: str | Path) -> list[str]:
             f"the tokens file {path} can be read by other users (mode {stat.S_IMODE(mode):o}); "
             f"fix it with: chmod 600 {path}"
         )
-    tokens = [line.strip() for line in text.splitlines()
-              if line.strip() and not line.lstrip().startswith("#")]
+    tokens = [
+        line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")
+    ]
     return _check(tokens, str(path))
 
 

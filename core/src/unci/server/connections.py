@@ -39,16 +39,25 @@ def limits() -> ConnectionLimits:
     options = json.loads(os.environ.get("UNCI_SERVER_OPTIONS") or "{}")
     return ConnectionLimits(
         header_timeout=float(options.get("header_timeout", DEFAULT_HEADER_TIMEOUT)),
-        limit_concurrency=int(options.get("limit_concurrency", DEFAULT_LIMIT_CONCURRENCY)))
+        limit_concurrency=int(options.get("limit_concurrency", DEFAULT_LIMIT_CONCURRENCY)),
+    )
 
 
 def _busy_response(limit: int) -> bytes:
-    body = json.dumps({
-        "statusCode": 503, "error": "Service Unavailable",
-        "message": f"the server has {limit} connections open, its limit; try again shortly"})
-    return (b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n"
-            b"retry-after: 1\r\nconnection: close\r\ncontent-length: "
-            + str(len(body)).encode() + b"\r\n\r\n" + body.encode())
+    body = json.dumps(
+        {
+            "statusCode": 503,
+            "error": "Service Unavailable",
+            "message": f"the server has {limit} connections open, its limit; try again shortly",
+        }
+    )
+    return (
+        b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n"
+        b"retry-after: 1\r\nconnection: close\r\ncontent-length: "
+        + str(len(body)).encode()
+        + b"\r\n\r\n"
+        + body.encode()
+    )
 
 
 class _Guard:
@@ -71,7 +80,8 @@ class _Guard:
         self._disarm()
         self._waiting_for = self.cycle  # type: ignore[attr-defined]
         self._header_timer = self.loop.call_later(  # type: ignore[attr-defined]
-            limits().header_timeout, self._header_timeout)
+            limits().header_timeout, self._header_timeout
+        )
 
     def _disarm(self) -> None:
         if self._header_timer is not None:

@@ -27,11 +27,22 @@ def _field_schema(name: str) -> dict[str, Any]:
         return {"type": ["integer", "null"]}
     if name == "steps":
         stamp = {"type": ["string", "null"], "format": "date-time"}
-        return {"type": "array", "description": "The job's steps, where the provider has them.",
-                "items": {"type": "object", "additionalProperties": False, "properties": {
-                    "number": {"type": ["integer", "null"]}, "name": _NULLABLE_STRING,
-                    "status": _NULLABLE_STRING, "conclusion": _NULLABLE_STRING,
-                    "started_at": stamp, "completed_at": stamp}}}
+        return {
+            "type": "array",
+            "description": "The job's steps, where the provider has them.",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "number": {"type": ["integer", "null"]},
+                    "name": _NULLABLE_STRING,
+                    "status": _NULLABLE_STRING,
+                    "conclusion": _NULLABLE_STRING,
+                    "started_at": stamp,
+                    "completed_at": stamp,
+                },
+            },
+        }
     if name in TIMESTAMPS:
         return {"type": ["string", "null"], "format": "date-time"}
     return dict(_NULLABLE_STRING)
@@ -41,15 +52,17 @@ def _components() -> dict[str, Any]:
     job = {
         "type": "object",
         "description": "A unified job. Fields the provider cannot fill are left out; supported "
-                       "fields without a value are null.",
+        "fields without a value are null.",
         "properties": {f: ({"type": "string"} if f == "id" else _field_schema(f)) for f in FIELDS},
         "additionalProperties": False,
     }
     normalized = {
         "type": "object",
         "description": "One flat row of fixed shape (truto_response_format=normalized).",
-        "properties": {"provider": {"type": "string"},
-                       **{f: _field_schema(f) for f in NORMALIZED_FIELDS[1:]}},
+        "properties": {
+            "provider": {"type": "string"},
+            **{f: _field_schema(f) for f in NORMALIZED_FIELDS[1:]},
+        },
         "additionalProperties": False,
     }
     debug = {
@@ -57,9 +70,13 @@ def _components() -> dict[str, Any]:
         "description": "The provider call behind the result, credentials redacted.",
         "properties": {
             "requestUrl": {"type": "string"},
-            "requestOptions": {"type": "object", "properties": {
-                "method": {"type": "string"},
-                "headers": {"type": "object", "additionalProperties": {"type": "string"}}}},
+            "requestOptions": {
+                "type": "object",
+                "properties": {
+                    "method": {"type": "string"},
+                    "headers": {"type": "object", "additionalProperties": {"type": "string"}},
+                },
+            },
             "data": {"description": "The provider's response body."},
             "responseHeaders": {"type": "object", "additionalProperties": {"type": "string"}},
             "nextCursor": _NULLABLE_STRING,
@@ -73,8 +90,10 @@ def _components() -> dict[str, Any]:
         "Debug": debug,
         "JobDebug": {
             "type": "object",
-            "properties": {"result": {"$ref": "#/components/schemas/Job"},
-                           "debug": {"$ref": "#/components/schemas/Debug"}},
+            "properties": {
+                "result": {"$ref": "#/components/schemas/Job"},
+                "debug": {"$ref": "#/components/schemas/Debug"},
+            },
             "required": ["result", "debug"],
             "additionalProperties": False,
         },
@@ -84,12 +103,19 @@ def _components() -> dict[str, Any]:
         "JobList": {
             "type": "object",
             "properties": {
-                "result": {"type": "array", "items": {"anyOf": [
-                    {"$ref": "#/components/schemas/Job"},
-                    {"$ref": "#/components/schemas/NormalizedJob"}]}},
-                "next_cursor": {**_NULLABLE_STRING,
-                                "description": "Pass back as next_cursor for the next page; "
-                                               "null on the last page."},
+                "result": {
+                    "type": "array",
+                    "items": {
+                        "anyOf": [
+                            {"$ref": "#/components/schemas/Job"},
+                            {"$ref": "#/components/schemas/NormalizedJob"},
+                        ]
+                    },
+                },
+                "next_cursor": {
+                    **_NULLABLE_STRING,
+                    "description": "Pass back as next_cursor for the next page; null on the last page.",
+                },
                 "debug": {"$ref": "#/components/schemas/Debug"},
             },
             "required": ["result", "next_cursor"],
@@ -98,7 +124,7 @@ def _components() -> dict[str, Any]:
         "Error": {
             "type": "object",
             "description": "Truto's error envelope. Errors the provider returned add "
-                           "truto_is_remote_error, its status and its body.",
+            "truto_is_remote_error, its status and its body.",
             "properties": {
                 "statusCode": {"type": "integer"},
                 "error": {"type": "string"},
@@ -112,8 +138,7 @@ def _components() -> dict[str, Any]:
         },
         "Health": {
             "type": "object",
-            "properties": {"status": {"type": "string", "enum": ["ok"]},
-                           "version": {"type": "string"}},
+            "properties": {"status": {"type": "string", "enum": ["ok"]}, "version": {"type": "string"}},
             "required": ["status", "version"],
         },
     }
@@ -128,35 +153,68 @@ def _provider_params(reg: PluginRegistry, names: list[str], operation: str) -> l
             need = "required" if p.required else "optional"
             by_name.setdefault(p.name, []).append(f"{title} ({need}): {p.description}")
     return [
-        {"name": name, "in": "query", "required": False, "schema": _TEXT,
-         "description": "Per-provider parameter. " + "; ".join(uses)}
+        {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "schema": _TEXT,
+            "description": "Per-provider parameter. " + "; ".join(uses),
+        }
         for name, uses in sorted(by_name.items())
     ]
 
 
 def _common_params(names: list[str], formats: list[str]) -> list[dict[str, Any]]:
     return [
-        {"name": "integrated_account_id", "in": "query", "required": False, "schema": _TEXT,
-         "description": "A local integrated account (`unci accounts list`): its name or its "
-                        "UUID. It gives the provider, credentials, API root and default params."},
-        {"name": "provider", "in": "query", "required": False,
-         "schema": {"type": "string", "enum": names},
-         "description": "unci only: the provider, for calls without an integrated account "
-                        "(credentials then come from the server's environment)."},
-        {"name": "truto_response_format", "in": "query", "required": False,
-         "schema": {"type": "string", "enum": formats, "default": "unified"}},
-        {"name": "truto_ignore_remote_data", "in": "query", "required": False,
-         "schema": {"type": "boolean"}, "description": "Leave out remote_data."},
-        {"name": "truto_exclude_fields[]", "in": "query", "required": False,
-         "style": "form", "explode": True,
-         "schema": {"type": "array", "items": {"type": "string", "enum": list(FIELDS)}},
-         "description": "Fields to leave out; `truto_exclude_fields[]=id&truto_exclude_fields[]="
-                        "name`, indexed brackets and comma lists are accepted too."},
-        {"name": "remote_query", "in": "query", "required": False,
-         "style": "deepObject", "explode": True,
-         "schema": {"type": "object", "additionalProperties": {"type": "string"}},
-         "description": "Passed to the provider's query string untouched: remote_query[foo]=bar "
-                        "sends foo=bar."},
+        {
+            "name": "integrated_account_id",
+            "in": "query",
+            "required": False,
+            "schema": _TEXT,
+            "description": "A local integrated account (`unci accounts list`): its name or its "
+            "UUID. It gives the provider, credentials, API root and default params.",
+        },
+        {
+            "name": "provider",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "string", "enum": names},
+            "description": "unci only: the provider, for calls without an integrated account "
+            "(credentials then come from the server's environment).",
+        },
+        {
+            "name": "truto_response_format",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "string", "enum": formats, "default": "unified"},
+        },
+        {
+            "name": "truto_ignore_remote_data",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "boolean"},
+            "description": "Leave out remote_data.",
+        },
+        {
+            "name": "truto_exclude_fields[]",
+            "in": "query",
+            "required": False,
+            "style": "form",
+            "explode": True,
+            "schema": {"type": "array", "items": {"type": "string", "enum": list(FIELDS)}},
+            "description": "Fields to leave out; `truto_exclude_fields[]=id&truto_exclude_fields[]="
+            "name`, indexed brackets and comma lists are accepted too.",
+        },
+        {
+            "name": "remote_query",
+            "in": "query",
+            "required": False,
+            "style": "deepObject",
+            "explode": True,
+            "schema": {"type": "object", "additionalProperties": {"type": "string"}},
+            "description": "Passed to the provider's query string untouched: remote_query[foo]=bar "
+            "sends foo=bar.",
+        },
     ]
 
 
@@ -164,14 +222,23 @@ def _responses(ok: dict[str, Any], ok_description: str) -> dict[str, Any]:
     error = {"content": {JSON: {"schema": {"$ref": "#/components/schemas/Error"}}}}
     return {
         "200": {"description": ok_description, "content": {JSON: {"schema": ok}}},
-        "400": {"description": "Bad input: a missing provider param (each one named), an unknown "
-                               "format or field.", **error},
-        "401": {"description": "No valid API token (or the provider refused its credentials: "
-                               "then truto_is_remote_error is true).", **error},
+        "400": {
+            "description": "Bad input: a missing provider param (each one named), an unknown "
+            "format or field.",
+            **error,
+        },
+        "401": {
+            "description": "No valid API token (or the provider refused its credentials: "
+            "then truto_is_remote_error is true).",
+            **error,
+        },
         "404": {"description": "No such integrated account, provider or job.", **error},
         "4XX": {"description": "An error the provider returned, with its status.", **error},
-        "5XX": {"description": "The provider failed, could not be reached, or answered with a "
-                               "body that is not the job it documents.", **error},
+        "5XX": {
+            "description": "The provider failed, could not be reached, or answered with a "
+            "body that is not the job it documents.",
+            **error,
+        },
     }
 
 
@@ -182,17 +249,32 @@ def document(reg: PluginRegistry | None = None, *, auth: bool = True) -> dict[st
     names = sorted(loaded)
     ref = lambda name: {"$ref": f"#/components/schemas/{name}"}  # noqa: E731
     get_params = [
-        {"name": "id", "in": "path", "required": True, "schema": _TEXT,
-         "description": "The job id, as the provider writes it."},
+        {
+            "name": "id",
+            "in": "path",
+            "required": True,
+            "schema": _TEXT,
+            "description": "The job id, as the provider writes it.",
+        },
         *_common_params(names, list(FORMATS)),
         *_provider_params(reg, names, "get"),
     ]
     list_params = [
         *_common_params(names, [f for f in FORMATS if f != "stream"]),
-        {"name": "limit", "in": "query", "required": False,
-         "schema": {"type": "integer", "minimum": 1}, "description": "At most this many jobs."},
-        {"name": "next_cursor", "in": "query", "required": False, "schema": _TEXT,
-         "description": "The next_cursor of the previous page."},
+        {
+            "name": "limit",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "integer", "minimum": 1},
+            "description": "At most this many jobs.",
+        },
+        {
+            "name": "next_cursor",
+            "in": "query",
+            "required": False,
+            "schema": _TEXT,
+            "description": "The next_cursor of the previous page.",
+        },
         *_provider_params(reg, names, "list"),
     ]
     security = [{"bearerAuth": []}] if auth else []
@@ -202,41 +284,54 @@ def document(reg: PluginRegistry | None = None, *, auth: bool = True) -> dict[st
             "title": "unci: unified CI/CD jobs API",
             "version": __version__,
             "description": "Truto's GET /unified/ci-cd/jobs/{id} and GET /unified/ci-cd/jobs, "
-                           "served by unci for the providers installed here: "
-                           + ", ".join(names) + ".",
+            "served by unci for the providers installed here: " + ", ".join(names) + ".",
         },
         "paths": {
-            "/unified/ci-cd/jobs/{id}": {"get": {
-                "operationId": "getJob",
-                "summary": "One job by id",
-                "parameters": get_params,
-                "security": security,
-                "responses": _responses(
-                    {"anyOf": [ref("Job"), ref("NormalizedJob"), ref("JobDebug"),
-                               ref("ProviderBody")]},
-                    "The job: unified (default), normalized, debug, or the provider's body "
-                    "(raw, stream)."),
-            }},
-            "/unified/ci-cd/jobs": {"get": {
-                "operationId": "listJobs",
-                "summary": "The jobs of one build, a page at a time",
-                "parameters": list_params,
-                "security": security,
-                "responses": _responses({"anyOf": [ref("JobList"), ref("ProviderBody")]},
-                                        "One page of jobs (or the provider's page with raw)."),
-            }},
-            "/healthz": {"get": {
-                "operationId": "health",
-                "summary": "Liveness: the process answers",
-                "security": [],
-                "responses": {"200": {"description": "Alive",
-                                      "content": {JSON: {"schema": ref("Health")}}}},
-            }},
+            "/unified/ci-cd/jobs/{id}": {
+                "get": {
+                    "operationId": "getJob",
+                    "summary": "One job by id",
+                    "parameters": get_params,
+                    "security": security,
+                    "responses": _responses(
+                        {"anyOf": [ref("Job"), ref("NormalizedJob"), ref("JobDebug"), ref("ProviderBody")]},
+                        "The job: unified (default), normalized, debug, or the provider's body "
+                        "(raw, stream).",
+                    ),
+                }
+            },
+            "/unified/ci-cd/jobs": {
+                "get": {
+                    "operationId": "listJobs",
+                    "summary": "The jobs of one build, a page at a time",
+                    "parameters": list_params,
+                    "security": security,
+                    "responses": _responses(
+                        {"anyOf": [ref("JobList"), ref("ProviderBody")]},
+                        "One page of jobs (or the provider's page with raw).",
+                    ),
+                }
+            },
+            "/healthz": {
+                "get": {
+                    "operationId": "health",
+                    "summary": "Liveness: the process answers",
+                    "security": [],
+                    "responses": {
+                        "200": {"description": "Alive", "content": {JSON: {"schema": ref("Health")}}}
+                    },
+                }
+            },
         },
         "components": {
             "schemas": _components(),
-            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
-                                               "description": "One of the server's API tokens."}},
+            "securitySchemes": {
+                "bearerAuth": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "One of the server's API tokens.",
+                }
+            },
         },
     }
     return doc

@@ -104,8 +104,7 @@ class _Body(httpx.AsyncByteStream):
 class OriginPools(httpx.AsyncBaseTransport):
     """An httpx transport with one aiohttp pool per origin, each bounded by :class:`PoolLimits`."""
 
-    def __init__(self, limits: PoolLimits | None = None,
-                 ssl_context: ssl.SSLContext | None = None) -> None:
+    def __init__(self, limits: PoolLimits | None = None, ssl_context: ssl.SSLContext | None = None) -> None:
         self.limits = limits or PoolLimits()
         self._ssl = ssl_context or httpx.create_ssl_context()
         self._session: aiohttp.ClientSession | None = None
@@ -113,26 +112,37 @@ class OriginPools(httpx.AsyncBaseTransport):
         self._timeouts: dict[tuple[Any, ...], aiohttp.ClientTimeout] = {}
 
     def _open(self) -> aiohttp.ClientSession:
-        connector = aiohttp.TCPConnector(limit=0, limit_per_host=self.limits.per_origin,
-                                         keepalive_timeout=self.limits.keepalive, ssl=self._ssl)
+        connector = aiohttp.TCPConnector(
+            limit=0,
+            limit_per_host=self.limits.per_origin,
+            keepalive_timeout=self.limits.keepalive,
+            ssl=self._ssl,
+        )
         # No cookie jar: the pool is shared by every account of an origin, and a cookie one
         # account's answer set must not ride along with another's calls.
-        self._session = aiohttp.ClientSession(connector=connector, auto_decompress=False,
-                                              cookie_jar=aiohttp.DummyCookieJar(),
-                                              )
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            auto_decompress=False,
+            cookie_jar=aiohttp.DummyCookieJar(),
+        )
         return self._session
 
     def _timeout(self, request: httpx.Request) -> aiohttp.ClientTimeout:
         spec = request.extensions.get("timeout") or {}
         total = left(spec.get("read"))  # the whole request's bound (unci.timebound)
         if total is not None:
-            return aiohttp.ClientTimeout(total=total, sock_connect=spec.get("connect"),
-                                         sock_read=spec.get("read"), connect=spec.get("connect"))
+            return aiohttp.ClientTimeout(
+                total=total,
+                sock_connect=spec.get("connect"),
+                sock_read=spec.get("read"),
+                connect=spec.get("connect"),
+            )
         key = (spec.get("connect"), spec.get("read"))
         found = self._timeouts.get(key)
         if found is None:
             found = self._timeouts[key] = aiohttp.ClientTimeout(
-                total=None, sock_connect=key[0], sock_read=key[1], connect=key[0])
+                total=None, sock_connect=key[0], sock_read=key[1], connect=key[0]
+            )
         return found
 
     async def _slot(self, url: httpx.URL) -> anyio.Semaphore:
@@ -162,21 +172,29 @@ class OriginPools(httpx.AsyncBaseTransport):
         gate = await self._slot(request.url)
         try:
             response = await session.request(
-                request.method, URL(str(request.url), encoded=True),
-                headers=[(k.decode("latin-1"), v.decode("latin-1"))  # names as written
-                         for k, v in request.headers.raw],
+                request.method,
+                URL(str(request.url), encoded=True),
+                headers=[
+                    (k.decode("latin-1"), v.decode("latin-1"))  # names as written
+                    for k, v in request.headers.raw
+                ],
                 data=request.content or None,
-                allow_redirects=False, timeout=self._timeout(request))
+                allow_redirects=False,
+                timeout=self._timeout(request),
+            )
         except _ERRORS as exc:
             gate.release()
             raise _mapped(exc) from None
         except BaseException:
             gate.release()
             raise
-        return httpx.Response(response.status, headers=response.raw_headers,
-                              stream=_Body(response, gate), request=request,
-                              extensions={"http_version": b"HTTP/1.1",
-                                          "reason_phrase": (response.reason or "").encode()})
+        return httpx.Response(
+            response.status,
+            headers=response.raw_headers,
+            stream=_Body(response, gate),
+            request=request,
+            extensions={"http_version": b"HTTP/1.1", "reason_phrase": (response.reason or "").encode()},
+        )
 
     async def aclose(self) -> None:
         if self._session is not None:
@@ -195,15 +213,27 @@ class LeanHTTP(httpx.AsyncClient):
         no_cookies = CookieJar(policy=DefaultCookiePolicy(allowed_domains=()))
         super().__init__(cookies=no_cookies, **kw)
 
-    def build_request(self, method: str, url: httpx.URL | str, *, params: Any = None,
-                      headers: Any = None, extensions: Any = None, **kw: Any) -> httpx.Request:
-        if any(kw.get(name) is not None for name in ("content", "data", "files", "json",
-                                                     "cookies")) or "timeout" in kw:
-            return super().build_request(method, url, params=params, headers=headers,
-                                         extensions=extensions, **kw)
+    def build_request(
+        self,
+        method: str,
+        url: httpx.URL | str,
+        *,
+        params: Any = None,
+        headers: Any = None,
+        extensions: Any = None,
+        **kw: Any,
+    ) -> httpx.Request:
+        if (
+            any(kw.get(name) is not None for name in ("content", "data", "files", "json", "cookies"))
+            or "timeout" in kw
+        ):
+            return super().build_request(
+                method, url, params=params, headers=headers, extensions=extensions, **kw
+            )
         merged = self._merge_queryparams(params)
         target = httpx.URL(url) if merged is None else httpx.URL(url, params=merged)
         extensions = dict(extensions or {})
         extensions.setdefault("timeout", self.timeout.as_dict())
-        return httpx.Request(method, self._merge_url(target), headers=self._merge_headers(headers),
-                             extensions=extensions)
+        return httpx.Request(
+            method, self._merge_url(target), headers=self._merge_headers(headers), extensions=extensions
+        )

@@ -18,8 +18,16 @@ from unci import formats, numbers
 from unci.errors import UsageError
 
 #: The Truto parameters unci serves, plus ``provider`` for calls without an account.
-RESERVED = ("integrated_account_id", "provider", "truto_response_format", "truto_ignore_remote_data",
-            "truto_exclude_fields", "remote_query", "limit", "next_cursor")
+RESERVED = (
+    "integrated_account_id",
+    "provider",
+    "truto_response_format",
+    "truto_ignore_remote_data",
+    "truto_exclude_fields",
+    "remote_query",
+    "limit",
+    "next_cursor",
+)
 _KEY = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
 _INDEX = re.compile(r"[0-9]{1,6}")  # qs.stringify's [0], [1]: ASCII digits only
 _BOOLS = {"true": True, "1": True, "false": False, "0": False}
@@ -76,15 +84,16 @@ def parse(raw_query: str, *, operation: str) -> TrutoQuery:
         if name == "remote_query":
             if not path or not path[0]:
                 raise UsageError(
-                    "remote_query is an object: give remote_query[NAME]=VALUE, e.g. "
-                    "remote_query[per_page]=50"
+                    "remote_query is an object: give remote_query[NAME]=VALUE, e.g. remote_query[per_page]=50"
                 )
             # The rest of the key goes to the provider untouched: remote_query[a][b]=x -> a[b]=x
             query.remote_query.append((path[0] + "".join(f"[{p}]" for p in path[1:]), value))
         elif name == "truto_exclude_fields":
             if len(path) > 1 or (path and path[0] and not _INDEX.fullmatch(path[0])):
-                raise UsageError(f"truto_exclude_fields is an array of field names; {key!r} is "
-                                 "not one of its forms (truto_exclude_fields[]=id or a comma list)")
+                raise UsageError(
+                    f"truto_exclude_fields is an array of field names; {key!r} is "
+                    "not one of its forms (truto_exclude_fields[]=id or a comma list)"
+                )
             excluded.append(value)
         elif name in RESERVED or name.startswith("truto_"):
             if name not in RESERVED:
@@ -97,8 +106,9 @@ def parse(raw_query: str, *, operation: str) -> TrutoQuery:
             _once(scalars, name, value)
         else:
             if path:
-                raise UsageError(f"provider parameter {name!r} takes one value: give {name}=VALUE, "
-                                 f"not {key!r}")
+                raise UsageError(
+                    f"provider parameter {name!r} takes one value: give {name}=VALUE, not {key!r}"
+                )
             if name in query.params:
                 raise UsageError(f"provider parameter {name!r} is given more than once; give it once")
             query.params[name] = value
@@ -114,6 +124,7 @@ def parse(raw_query: str, *, operation: str) -> TrutoQuery:
             query.limit = numbers.whole(scalars["limit"], "limit", minimum=1)
         query.cursor = scalars.get("next_cursor") or None
         if query.fmt == "stream":
-            raise UsageError("truto_response_format=stream is for one job; list with unified, "
-                             "normalized, raw or debug")
+            raise UsageError(
+                "truto_response_format=stream is for one job; list with unified, normalized, raw or debug"
+            )
     return query

@@ -48,8 +48,9 @@ def _implemented(reg: PluginRegistry, provider: str) -> set[str]:
     return {name for name in HOOKS if hooks.supports(name)}
 
 
-def _prepare_list(target: Target, params: Mapping[str, str], reg: PluginRegistry,
-                  limit: int | None = None) -> Call:
+def _prepare_list(
+    target: Target, params: Mapping[str, str], reg: PluginRegistry, limit: int | None = None
+) -> Call:
     return prepare_list(target, params, limit=limit, reg=reg)[0]
 
 
@@ -64,8 +65,12 @@ def _builder(operation: str, job_id: str) -> Callable[[Target, Mapping[str, str]
     return build
 
 
-def _request(build: Callable[[Target, Mapping[str, str], PluginRegistry], Call], target: Target,
-             params: Mapping[str, str], reg: PluginRegistry) -> Request | BaseException:
+def _request(
+    build: Callable[[Target, Mapping[str, str], PluginRegistry], Call],
+    target: Target,
+    params: Mapping[str, str],
+    reg: PluginRegistry,
+) -> Request | BaseException:
     try:
         call = build(target, params, reg)
     except Exception as exc:  # noqa: BLE001 - the caller judges the exception
@@ -75,31 +80,41 @@ def _request(build: Callable[[Target, Mapping[str, str], PluginRegistry], Call],
 
 
 def _segments(path: str) -> list[str]:
-    return urlsplit(path).path.split("/") if path.startswith(("http://", "https://")) \
-        else path.split("/")
+    return urlsplit(path).path.split("/") if path.startswith(("http://", "https://")) else path.split("/")
 
 
 def _steering(benign: Request, hostile: Request, value: str, kind: str, base_url: str) -> list[str]:
     """How a request built from a hostile value differs from the benign one in ways that steer."""
     problems = []
     path = hostile.path
-    if path.startswith(("http://", "https://")) and \
-            urlsplit(path)[:2] != urlsplit(base_url)[:2]:
+    if path.startswith(("http://", "https://")) and urlsplit(path)[:2] != urlsplit(base_url)[:2]:
         problems.append(f"the request goes to another host: {path}")
     for char, name in (("?", "starts a query"), ("#", "starts a fragment")):
         if char in path:
             problems.append(f"the path {path!r} holds a raw {char!r}, which {name}")
     if sorted(k for k, _ in hostile.query) != sorted(k for k, _ in benign.query):
-        problems.append(f"the query keys changed from {sorted(k for k, _ in benign.query)} to "
-                        f"{sorted(k for k, _ in hostile.query)}")
+        problems.append(
+            f"the query keys changed from {sorted(k for k, _ in benign.query)} to "
+            f"{sorted(k for k, _ in hostile.query)}"
+        )
     parts = _segments(path.split("?")[0].split("#")[0])
     if kind != "path" and len(parts) != len(_segments(benign.path)):
-        problems.append(f"the path {path!r} has {len(parts)} segments where {benign.path!r} has "
-                        f"{len(_segments(benign.path))}: a '/' went through unencoded")
+        problems.append(
+            f"the path {path!r} has {len(parts)} segments where {benign.path!r} has "
+            f"{len(_segments(benign.path))}: a '/' went through unencoded"
+        )
     if any(unquote(p) in (".", "..") for p in parts):
         problems.append(f"the path {path!r} has a dot segment, which climbs to another endpoint")
-    raw = sorted({c for c in value if c not in _UNRESERVED and c != "%" and
-                  (kind != "path" or c != "/") and path.count(c) > benign.path.count(c)})
+    raw = sorted(
+        {
+            c
+            for c in value
+            if c not in _UNRESERVED
+            and c != "%"
+            and (kind != "path" or c != "/")
+            and path.count(c) > benign.path.count(c)
+        }
+    )
     if raw and not problems:
         problems.append(f"the path {path!r} holds {''.join(raw)!r} unencoded")
     return problems
@@ -114,23 +129,29 @@ def _job_problems(job: Job, payload: bytes, info: ProviderInfo) -> list[str]:
         value = getattr(job, name)
         if value is not None and not isinstance(value, str):
             problems.append(f"{name} is {type(value).__name__} {value!r}; it must be a string")
-    if job.attempts is not None and (isinstance(job.attempts, bool) or
-                                     not isinstance(job.attempts, int) or job.attempts < 1):
+    if job.attempts is not None and (
+        isinstance(job.attempts, bool) or not isinstance(job.attempts, int) or job.attempts < 1
+    ):
         problems.append(f"attempts is {job.attempts!r}; it must be an int, 1 for the first run")
     for name, vocabulary in (("status", Status.ALL), ("conclusion", Conclusion.ALL)):
         value = getattr(job, name)
         if value is None or value in vocabulary:
             continue
         if not isinstance(value, str) or msgspec.json.encode(value) not in payload:
-            problems.append(f"{name} {value!r} is neither a unified word ({', '.join(vocabulary)}) "
-                            "nor the provider's own word from the body (unci.translate passes "
-                            "unknown words through as spelled)")
+            problems.append(
+                f"{name} {value!r} is neither a unified word ({', '.join(vocabulary)}) "
+                "nor the provider's own word from the body (unci.translate passes "
+                "unknown words through as spelled)"
+            )
     if job.status in (Status.QUEUED, Status.IN_PROGRESS) and job.conclusion is not None:
-        problems.append(f"conclusion is {job.conclusion!r} while status is {job.status!r}; it is "
-                        "null until the job has completed")
+        problems.append(
+            f"conclusion is {job.conclusion!r} while status is {job.status!r}; it is "
+            "null until the job has completed"
+        )
     if job.conclusion in Conclusion.ALL and job.status != Status.COMPLETED:
-        problems.append(f"status is {job.status!r} with conclusion {job.conclusion!r}; a job that "
-                        "ended is 'completed'")
+        problems.append(
+            f"status is {job.status!r} with conclusion {job.conclusion!r}; a job that ended is 'completed'"
+        )
     for name in TIMESTAMPS:
         value = getattr(job, name)
         if value is None:
@@ -138,14 +159,15 @@ def _job_problems(job: Job, payload: bytes, info: ProviderInfo) -> list[str]:
         if not isinstance(value, datetime):
             problems.append(f"{name} is {type(value).__name__} {value!r}; it must be a datetime")
         elif value.tzinfo is None or value.utcoffset() is None:
-            problems.append(f"{name} {value.isoformat()} is naive; make it timezone-aware UTC "
-                            "(unci.utc)")
+            problems.append(f"{name} {value.isoformat()} is naive; make it timezone-aware UTC (unci.utc)")
         elif value.utcoffset() != timedelta(0):
             problems.append(f"{name} {value.isoformat()} is not in UTC (unci.utc converts it)")
     raw = job.remote_data
     if not isinstance(raw, msgspec.Raw) or not bytes(raw).strip():
-        problems.append(f"remote_data is {_short(raw)}; keep the provider's object as "
-                        "msgspec.Raw(payload) (or the job's own object inside it)")
+        problems.append(
+            f"remote_data is {_short(raw)}; keep the provider's object as "
+            "msgspec.Raw(payload) (or the job's own object inside it)"
+        )
     else:
         try:
             data = msgspec.json.decode(raw)
@@ -154,8 +176,9 @@ def _job_problems(job: Job, payload: bytes, info: ProviderInfo) -> list[str]:
         if not isinstance(data, dict):
             problems.append("remote_data is not a JSON object")
         elif bytes(raw) not in payload:
-            problems.append("remote_data is not the provider's object unchanged (its bytes are "
-                            "not in the response body)")
+            problems.append(
+                "remote_data is not the provider's object unchanged (its bytes are not in the response body)"
+            )
     if not problems:
         problems += _render_problems(job, info)
     return problems
@@ -179,8 +202,9 @@ def _render_problems(job: Job, info: ProviderInfo) -> list[str]:
 
 
 def _filled(job: Job) -> set[str]:
-    return {f for f in FIELDS
-            if f not in ("id", "remote_data") and getattr(job, f) not in (None, msgspec.UNSET)}
+    return {
+        f for f in FIELDS if f not in ("id", "remote_data") and getattr(job, f) not in (None, msgspec.UNSET)
+    }
 
 
 def _full_url(call: Call) -> str:
@@ -191,9 +215,9 @@ def _full_url(call: Call) -> str:
 
 def _same_url(built: str, recorded: str) -> bool:
     a, b = urlsplit(built), urlsplit(recorded)
-    return (a.scheme, a.netloc.lower(), a.path) == (b.scheme, b.netloc.lower(), b.path) and \
-        sorted(parse_qsl(a.query, keep_blank_values=True)) == \
-        sorted(parse_qsl(b.query, keep_blank_values=True))
+    return (a.scheme, a.netloc.lower(), a.path) == (b.scheme, b.netloc.lower(), b.path) and sorted(
+        parse_qsl(a.query, keep_blank_values=True)
+    ) == sorted(parse_qsl(b.query, keep_blank_values=True))
 
 
 def _secret_forms(creds: Credentials) -> dict[str, str]:
@@ -222,8 +246,9 @@ def _record_text(record: logging.LogRecord) -> str:
 def _has_reasoned_mark(func: Any) -> bool:
     for mark in getattr(func, "pytestmark", []):
         if mark.name in ("skip", "xfail"):
-            reason = mark.kwargs.get("reason") or (mark.args[0] if mark.name == "skip" and
-                                                   mark.args else None)
+            reason = mark.kwargs.get("reason") or (
+                mark.args[0] if mark.name == "skip" and mark.args else None
+            )
             if isinstance(reason, str) and reason.strip():
                 return True
     return False

@@ -126,9 +126,12 @@ class ProviderConformance:
         if isinstance(reason, str) and reason.strip():
             pytest.skip(reason)
         if not self.provider:
-            pytest.fail(f"{type(self).__name__}: set `provider = \"<entry-point name>\"` on the "
-                        "class; it is the name your plugin registers in the entry-point group "
-                        "'unci'", pytrace=False)
+            pytest.fail(
+                f'{type(self).__name__}: set `provider = "<entry-point name>"` on the '
+                "class; it is the name your plugin registers in the entry-point group "
+                "'unci'",
+                pytrace=False,
+            )
 
     def registry(self) -> PluginRegistry:
         """A registry of our own, fresh from the installed entry points, with the plugin loaded."""
@@ -139,8 +142,9 @@ class ProviderConformance:
     def _info(self, reg: PluginRegistry) -> ProviderInfo:
         return reg.info(self.provider)
 
-    def _target(self, reg: PluginRegistry, credentials: Credentials | None = None,
-               base_url: str | None = None) -> Target:
+    def _target(
+        self, reg: PluginRegistry, credentials: Credentials | None = None, base_url: str | None = None
+    ) -> Target:
         info = self._info(reg)
         root = (base_url or info.base_url).rstrip("/")
         return Target(self.provider, info, root, credentials or Credentials(), {})
@@ -159,20 +163,27 @@ class ProviderConformance:
         for item in self.samples:
             # A path is a file to read; anything else is taken as a Sample (not isinstance: a
             # test runner that re-imports this package would make that check fail).
-            found.append(Sample.file(self._path(item)) if isinstance(item, (str, os.PathLike))
-                         else item)
+            found.append(Sample.file(self._path(item)) if isinstance(item, (str, os.PathLike)) else item)
         for recorded in self._recorded():
             cassette = recorded.cassette
             for n, hit in enumerate(recorded.interactions):
                 if 200 <= hit.status < 300 and hit.body.strip():
-                    found.append(Sample(hit.body, name=f"{Path(cassette.path).name}#{n}",
-                                        job_id=cassette.job_id, params=cassette.params))
+                    found.append(
+                        Sample(
+                            hit.body,
+                            name=f"{Path(cassette.path).name}#{n}",
+                            job_id=cassette.job_id,
+                            params=cassette.params,
+                        )
+                    )
         return found
 
     def _recorded(self, listing: bool = False) -> list[_Recorded]:
         """The cassettes (or, with ``listing``, the list cassettes), read."""
-        return [_load_cassette(Cassette(c) if isinstance(c, (str, os.PathLike)) else c, self._path)
-                for c in (self.list_cassettes if listing else self.cassettes)]
+        return [
+            _load_cassette(Cassette(c) if isinstance(c, (str, os.PathLike)) else c, self._path)
+            for c in (self.list_cassettes if listing else self.cassettes)
+        ]
 
     def _job_id(self, sample: Sample | Cassette) -> str:
         return sample.job_id if sample.job_id is not None else self.job_id
@@ -196,18 +207,21 @@ class ProviderConformance:
         candidate = reg.candidates().get(self.provider)
         if candidate is None:
             hidden = os.environ.get("UNCI_PLUGINS")
-            why = (f" (UNCI_PLUGINS={hidden!r} hides it)" if hidden is not None else "")
+            why = f" (UNCI_PLUGINS={hidden!r} hides it)" if hidden is not None else ""
             pytest.fail(
                 f"no entry point named {self.provider!r} in the group 'unci'{why}. Declare "
-                f"[project.entry-points.unci] {self.provider} = \"<your_module>\" in pyproject.toml "
-                "and install the distribution (pip install -e .)", pytrace=False)
+                f'[project.entry-points.unci] {self.provider} = "<your_module>" in pyproject.toml '
+                "and install the distribution (pip install -e .)",
+                pytrace=False,
+            )
         if len(candidate.entry_points) != 1:
-            _fail(f"{self.provider!r} is claimed by several distributions: "
-                  f"{', '.join(candidate.distributions)}; only one may provide it")
+            _fail(
+                f"{self.provider!r} is claimed by several distributions: "
+                f"{', '.join(candidate.distributions)}; only one may provide it"
+            )
         dist = candidate.entry_points[0].dist_name
         if self.distribution is not None and _normalize(dist) != _normalize(self.distribution):
-            _fail(f"{self.provider!r} comes from the distribution {dist!r}, "
-                  f"not {self.distribution!r}")
+            _fail(f"{self.provider!r} comes from the distribution {dist!r}, not {self.distribution!r}")
         try:
             reg.load(self.provider)
         except UnciError as exc:  # PluginLoadError: the import failed, or a required hook lacks
@@ -236,8 +250,7 @@ class ProviderConformance:
         if info.docs_url and urlsplit(info.docs_url).scheme not in ("http", "https"):
             problems.append(f"docs_url {info.docs_url!r} is not an http(s) URL")
         if problems:
-            _fail(
-                f"describe_provider({self.provider!r}): " + "; ".join(problems))
+            _fail(f"describe_provider({self.provider!r}): " + "; ".join(problems))
 
     # -- the hooks ---------------------------------------------------------------------------
 
@@ -247,16 +260,21 @@ class ProviderConformance:
         reg = self.registry()
         provider = self._module(reg)
         if not isinstance(provider, Provider):
-            _fail(f"{self.provider}: the entry point gives {_short(provider)}; point it at a "
-                  "unci.Provider subclass or instance (see docs/writing-a-provider.md)")
+            _fail(
+                f"{self.provider}: the entry point gives {_short(provider)}; point it at a "
+                "unci.Provider subclass or instance (see docs/writing-a-provider.md)"
+            )
         have = _implemented(reg, self.provider)
-        for pair in (LISTING_HOOKS, ("build_builds_request", "map_build_page"),
-                     ("build_build_request", "map_build"), ("build_steps_request", "map_steps")):
+        for pair in (
+            LISTING_HOOKS,
+            ("build_builds_request", "map_build_page"),
+            ("build_build_request", "map_build"),
+            ("build_steps_request", "map_steps"),
+        ):
             done = [h for h in pair if h in have]
             if len(done) == 1:
                 other = next(h for h in pair if h not in have)
-                _fail(f"{self.provider}: {done[0]} is implemented without {other}; they "
-                      "work as a pair")
+                _fail(f"{self.provider}: {done[0]} is implemented without {other}; they work as a pair")
 
     # -- parameters --------------------------------------------------------------------------
 
@@ -264,8 +282,10 @@ class ProviderConformance:
         try:
             return reg.hooks(self.provider).required_params(operation)
         except UnciError as exc:
-            _fail(f"{self.provider}: required_params(operation={operation!r}): {exc}; return a "
-                  "list of unci.Param (empty when the job id is all the provider needs)")
+            _fail(
+                f"{self.provider}: required_params(operation={operation!r}): {exc}; return a "
+                "list of unci.Param (empty when the job id is all the provider needs)"
+            )
 
     def _operations(self, reg: PluginRegistry) -> list[tuple[str, Mapping[str, str]]]:
         ops: list[tuple[str, Mapping[str, str]]] = [("get", self.params)]
@@ -286,28 +306,34 @@ class ProviderConformance:
                 if not p.name or not p.name.replace("_", "").replace("-", "").isalnum():
                     problems.append(f"{operation}: parameter name {p.name!r} is not a plain word")
                 if not p.description.strip():
-                    problems.append(f"{operation}: parameter {p.name!r} has no description; "
-                                    "users see it when they leave it out")
+                    problems.append(
+                        f"{operation}: parameter {p.name!r} has no description; "
+                        "users see it when they leave it out"
+                    )
                 if p.kind not in ("segment", "path", "query"):
-                    problems.append(f"{operation}: parameter {p.name!r} has kind {p.kind!r}; use "
-                                    "'segment', 'path' or 'query'")
+                    problems.append(
+                        f"{operation}: parameter {p.name!r} has kind {p.kind!r}; use "
+                        "'segment', 'path' or 'query'"
+                    )
                 if p.required and not given.get(p.name):
                     which = "params" if operation == "get" else "list_params"
-                    problems.append(f"{operation}: the test class gives no value for the required "
-                                    f"parameter {p.name!r}; add it to `{which}`")
+                    problems.append(
+                        f"{operation}: the test class gives no value for the required "
+                        f"parameter {p.name!r}; add it to `{which}`"
+                    )
         if problems:
-            _fail(
-                f"{self.provider}: " + "; ".join(problems))
+            _fail(f"{self.provider}: " + "; ".join(problems))
 
-    def _required(self, reg: PluginRegistry, operation: str,
-                  given: Mapping[str, str]) -> dict[str, str]:
+    def _required(self, reg: PluginRegistry, operation: str, given: Mapping[str, str]) -> dict[str, str]:
         """The class's values for the declared required params; a clear failure if one lacks."""
         declared = [p for p in self._declared(reg, operation) if p.required]
         missing = [p.name for p in declared if not given.get(p.name)]
         if missing:
             which = "params" if operation == "get" else "list_params"
-            _fail(f"{type(self).__name__}: give a value for the required parameter(s) "
-                  f"{', '.join(missing)} in `{which}` ({operation})")
+            _fail(
+                f"{type(self).__name__}: give a value for the required parameter(s) "
+                f"{', '.join(missing)} in `{which}` ({operation})"
+            )
         return {p.name: given[p.name] for p in declared}
 
     def test_required_params_are_enforced(self) -> None:
@@ -319,22 +345,27 @@ class ProviderConformance:
             build = _builder(operation, self.job_id)
             required = self._required(reg, operation, given)
             for name in required:
-                outcome = _request(build, target, {k: v for k, v in required.items() if k != name},
-                                   reg)
+                outcome = _request(build, target, {k: v for k, v in required.items() if k != name}, reg)
                 if not isinstance(outcome, MissingParams) or name not in outcome.missing:
-                    _fail(f"{self.provider}: {operation} without the required {name!r} gave "
-                          f"{_short(outcome)}, not a MissingParams error naming it")
+                    _fail(
+                        f"{self.provider}: {operation} without the required {name!r} gave "
+                        f"{_short(outcome)}, not a MissingParams error naming it"
+                    )
             outcome = _request(build, target, required, reg)
             if isinstance(outcome, PluginError) and isinstance(outcome.__cause__, KeyError):
                 outcome = outcome.__cause__
             if isinstance(outcome, KeyError):
                 hook = "build_request" if operation == "get" else "build_list_request"
-                _fail(f"{self.provider}: {hook} read the parameter {outcome} that "
-                      f"required_params(operation={operation!r}) does not declare as required; "
-                      "declare it (or read an optional one with params.get)")
+                _fail(
+                    f"{self.provider}: {hook} read the parameter {outcome} that "
+                    f"required_params(operation={operation!r}) does not declare as required; "
+                    "declare it (or read an optional one with params.get)"
+                )
             if isinstance(outcome, BaseException):
-                _fail(f"{self.provider}: {operation} with just the required parameters "
-                      f"{required} failed: {type(outcome).__name__}: {outcome}")
+                _fail(
+                    f"{self.provider}: {operation} with just the required parameters "
+                    f"{required} failed: {type(outcome).__name__}: {outcome}"
+                )
 
     def test_build_request_encodes_hostile_ids_and_params(self) -> None:
         """An id or parameter like ``../../user`` or ``1?admin=true`` is refused or
@@ -348,31 +379,37 @@ class ProviderConformance:
             params = dict(given)
             benign = _request(_builder(operation, self.job_id), target, params, reg)
             if not isinstance(benign, Request):
-                _fail(f"{self.provider}: {operation} with the class's own params failed: "
-                      f"{type(benign).__name__}: {benign}")
+                _fail(
+                    f"{self.provider}: {operation} with the class's own params failed: "
+                    f"{type(benign).__name__}: {benign}"
+                )
             cases: list[tuple[str, str, str, dict[str, str]]] = []
             if operation == "get":
                 cases += [("job id", "segment", h, params) for h in HOSTILE_VALUES]
             for name, p in declared.items():
                 if name in params:
-                    cases += [(f"parameter {name!r}", p.kind, h, {**params, name: h})
-                              for h in HOSTILE_VALUES]
+                    cases += [(f"parameter {name!r}", p.kind, h, {**params, name: h}) for h in HOSTILE_VALUES]
             for what, kind, hostile, values in cases:
                 job_id = hostile if what == "job id" else self.job_id
                 outcome = _request(_builder(operation, job_id), target, values, reg)
                 if isinstance(outcome, UnciError):
                     continue  # refused: as good as encoded
                 if isinstance(outcome, BaseException):
-                    problems.append(f"{operation}: {what} = {hostile!r} raised "
-                                    f"{type(outcome).__name__}: {outcome} (refuse bad values with "
-                                    "unci.InvalidParam)")
+                    problems.append(
+                        f"{operation}: {what} = {hostile!r} raised "
+                        f"{type(outcome).__name__}: {outcome} (refuse bad values with "
+                        "unci.InvalidParam)"
+                    )
                     continue
-                problems += [f"{operation}: {what} = {hostile!r}: {p}"
-                             for p in _steering(benign, outcome, hostile, kind, target.base_url)]
+                problems += [
+                    f"{operation}: {what} = {hostile!r}: {p}"
+                    for p in _steering(benign, outcome, hostile, kind, target.base_url)
+                ]
         if problems:
             _fail(
                 f"{self.provider}: values from users must pass through unci.segment()/segments() "
-                "(or be refused with unci.InvalidParam):\n  " + "\n  ".join(problems))
+                "(or be refused with unci.InvalidParam):\n  " + "\n  ".join(problems)
+            )
 
     # -- mapping -----------------------------------------------------------------------------
 
@@ -382,31 +419,41 @@ class ProviderConformance:
         if not samples and not self.list_cassettes:
             _fail(
                 f"{type(self).__name__}: give `samples` (response bodies) or `cassettes`; the "
-                "mapping checks need at least one real response of the provider")
+                "mapping checks need at least one real response of the provider"
+            )
         out: list[tuple[str, bytes, Job | str]] = []
         for sample in samples:
             try:
-                job = reg.hooks(self.provider).map_job(sample.payload, self._job_id(sample),
-                                                       self._params(sample))
+                job = reg.hooks(self.provider).map_job(
+                    sample.payload, self._job_id(sample), self._params(sample)
+                )
             except Exception as exc:  # noqa: BLE001 - reported per sample
-                out.append((sample.name, sample.payload,
-                            f"map_job raised {type(exc).__name__}: {exc}"))
+                out.append((sample.name, sample.payload, f"map_job raised {type(exc).__name__}: {exc}"))
                 continue
-            out.append((sample.name, sample.payload, job if isinstance(job, Job) else
-                        f"map_job returned {_short(job)}, not a unci.Job"))
+            out.append(
+                (
+                    sample.name,
+                    sample.payload,
+                    job if isinstance(job, Job) else f"map_job returned {_short(job)}, not a unci.Job",
+                )
+            )
         for recorded in self._recorded(listing=True):
             label = Path(recorded.cassette.path).name
             for n, hit in enumerate(recorded.interactions):
                 if not 200 <= hit.status < 300:
                     continue
                 try:
-                    call = _prepare_list(self._target(reg, base_url=recorded.cassette.base_url),
-                                         self._list_params(recorded.cassette), reg,
-                                         limit=recorded.cassette.limit)
+                    call = _prepare_list(
+                        self._target(reg, base_url=recorded.cassette.base_url),
+                        self._list_params(recorded.cassette),
+                        reg,
+                        limit=recorded.cassette.limit,
+                    )
                     page = read_page(call, Answer(hit.status, hit.headers, hit.body), reg)
                 except Exception as exc:  # noqa: BLE001 - reported per page
-                    out.append((f"{label}#{n}", hit.body,
-                                f"reading the page raised {type(exc).__name__}: {exc}"))
+                    out.append(
+                        (f"{label}#{n}", hit.body, f"reading the page raised {type(exc).__name__}: {exc}")
+                    )
                     continue
                 out += [(f"{label}#{n}[{i}]", hit.body, job) for i, job in enumerate(page.jobs)]
         return out
@@ -421,8 +468,7 @@ class ProviderConformance:
             found = [job] if isinstance(job, str) else _job_problems(job, payload, info)
             problems += [f"{label}: {p}" for p in found]
         if problems:
-            _fail(
-                f"{self.provider}:\n  " + "\n  ".join(problems))
+            _fail(f"{self.provider}:\n  " + "\n  ".join(problems))
 
     def test_filled_fields_are_declared(self) -> None:
         """A field ``map_job`` fills is in ``ProviderInfo.fields``, or unified output drops it."""
@@ -437,7 +483,8 @@ class ProviderConformance:
             _fail(
                 f"{self.provider}: map_job fills {sorted(undeclared)} (in "
                 f"{sorted({s for v in undeclared.values() for s in v})}) but describe_provider's "
-                "fields do not list them, so the unified format leaves them out; add them to fields")
+                "fields do not list them, so the unified format leaves them out; add them to fields"
+            )
 
     def test_declared_fields_are_filled_by_a_sample(self) -> None:
         """Each field in ``ProviderInfo.fields`` is filled by at least one sample: the field
@@ -452,7 +499,8 @@ class ProviderConformance:
         if never:
             _fail(
                 f"{self.provider}: describe_provider declares {never} but no sample fills them; add "
-                "a sample where the provider sends them, or drop them from fields")
+                "a sample where the provider sends them, or drop them from fields"
+            )
 
     def test_garbage_bodies_never_become_jobs(self) -> None:
         """A body that is not the provider's job (HTML, ``{}``, ``null``...) is an error, never a
@@ -471,7 +519,8 @@ class ProviderConformance:
         if problems:
             _fail(
                 f"{self.provider}: map_job must raise (a msgspec error, or unci.DecodeError) when the "
-                "body is not a job: " + "; ".join(problems))
+                "body is not a job: " + "; ".join(problems)
+            )
 
     # -- against recordings ------------------------------------------------------------------
 
@@ -479,12 +528,14 @@ class ProviderConformance:
         """Each cassette's first request is exactly what unci builds for its job id and params
         (list cassettes: for the list params and limit), and its answer goes through the
         pipeline: a valid Job (or page of Jobs), or the error matching its HTTP status."""
-        recordings = [(False, r) for r in self._recorded()] + \
-            [(True, r) for r in self._recorded(listing=True)]
+        recordings = [(False, r) for r in self._recorded()] + [
+            (True, r) for r in self._recorded(listing=True)
+        ]
         if not recordings:
             _fail(
                 f"{type(self).__name__}: give `cassettes` (vcrpy YAML) recorded from the "
-                "provider, or skip this check with the reason you have none")
+                "provider, or skip this check with the reason you have none"
+            )
         reg = self.registry()
         info = self._info(reg)
         problems = []
@@ -498,11 +549,9 @@ class ProviderConformance:
             target = self._target(reg, base_url=cassette.base_url)
             try:
                 if listing:
-                    call = _prepare_list(target, self._list_params(cassette), reg,
-                                         limit=cassette.limit)
+                    call = _prepare_list(target, self._list_params(cassette), reg, limit=cassette.limit)
                 else:
-                    call = prepare_get(target, self._job_id(cassette), self._params(cassette),
-                                       reg=reg)
+                    call = prepare_get(target, self._job_id(cassette), self._params(cassette), reg=reg)
             except Exception as exc:  # noqa: BLE001 - reported per cassette
                 problems.append(f"{label}: building the request raised {type(exc).__name__}: {exc}")
                 continue
@@ -511,20 +560,19 @@ class ProviderConformance:
                 problems.append(
                     f"{label}: unci builds {call.method} {built}, the cassette recorded "
                     f"{first.method} {first.uri} (give the Cassette the job_id/params/limit it "
-                    "was recorded for, and base_url when it was made against another API root)")
+                    "was recorded for, and base_url when it was made against another API root)"
+                )
                 continue
             answer = Answer(first.status, first.headers, first.body)
             try:
                 _raise_for_status(call, answer, reg)
-                jobs = read_page(call, answer, reg).jobs if listing else \
-                    [decode_job(call, answer, reg)]
+                jobs = read_page(call, answer, reg).jobs if listing else [decode_job(call, answer, reg)]
             except RemoteError as exc:
                 if exc.remote_status != first.status or not exc.message:
                     problems.append(f"{label}: HTTP {first.status} became {exc!r}")
                 continue
             except UnciError as exc:
-                problems.append(f"{label}: HTTP {first.status} failed with "
-                                f"{type(exc).__name__}: {exc}")
+                problems.append(f"{label}: HTTP {first.status} failed with {type(exc).__name__}: {exc}")
                 continue
             for job in jobs:
                 problems += [f"{label}: {p}" for p in _job_problems(job, first.body, info)]
@@ -542,8 +590,10 @@ class ProviderConformance:
             pytest.skip(f"{self.provider} implements no listing hooks")
         recordings = self._recorded(listing=True)
         if not recordings:
-            _fail(f"{type(self).__name__}: give `list_cassettes` recorded over a whole listing "
-                  "(every page), or skip this check with the reason you have none")
+            _fail(
+                f"{type(self).__name__}: give `list_cassettes` recorded over a whole listing "
+                "(every page), or skip this check with the reason you have none"
+            )
         problems = []
         for recorded in recordings:
             label = Path(recorded.cassette.path).name
@@ -558,16 +608,22 @@ class ProviderConformance:
             seen: list[str] = []
             while True:
                 url = _full_url(call)
-                hit = next((i for (m, u), i in by_url.items()
-                            if m == call.method.upper() and _same_url(url, u)), None)
+                hit = next(
+                    (i for (m, u), i in by_url.items() if m == call.method.upper() and _same_url(url, u)),
+                    None,
+                )
                 if hit is None:
-                    problems.append(f"{label}: after {len(seen)} page(s) unci asks for "
-                                    f"{call.method} {url}, which the cassette does not hold; "
-                                    "record the whole listing, or fix the next page")
+                    problems.append(
+                        f"{label}: after {len(seen)} page(s) unci asks for "
+                        f"{call.method} {url}, which the cassette does not hold; "
+                        "record the whole listing, or fix the next page"
+                    )
                     break
                 if url in seen:
-                    problems.append(f"{label}: page {len(seen) + 1} is page "
-                                    f"{seen.index(url) + 1} again: the listing would never end")
+                    problems.append(
+                        f"{label}: page {len(seen) + 1} is page "
+                        f"{seen.index(url) + 1} again: the listing would never end"
+                    )
                     break
                 seen.append(url)
                 if not 200 <= hit.status < 300:
@@ -591,8 +647,10 @@ class ProviderConformance:
         creds = Credentials(**self.credentials)
         headers = reg.hooks(self.provider).authenticate(creds)
         if not isinstance(headers, dict) or not headers:
-            _fail(f"{self.provider}: authenticate returned {_short(headers)} for {creds!r}; "
-                  "return the headers that carry them (e.g. {'Authorization': 'Bearer ...'})")
+            _fail(
+                f"{self.provider}: authenticate returned {_short(headers)} for {creds!r}; "
+                "return the headers that carry them (e.g. {'Authorization': 'Bearer ...'})"
+            )
         if not all(isinstance(k, str) and isinstance(v, str) for k, v in headers.items()):
             _fail(f"{self.provider}: authenticate must return str header names and values")
         # Without credentials a provider returns {} or the headers it needs anyway; anything
@@ -617,15 +675,14 @@ class ProviderConformance:
         call = prepare_get(target, self._job_id(sample), self._params(sample), reg=reg)
         places: dict[str, str] = {
             "the URL": _full_url(call),
-            "the logged request (debug requestUrl/requestOptions)":
-                call.redacted_url() + repr(call.redacted_options()),
+            "the logged request (debug requestUrl/requestOptions)": call.redacted_url()
+            + repr(call.redacted_options()),
         }
         answer = Answer(200, {"content-type": "application/json"}, sample.payload)
         with contextlib.suppress(UnciError):
             job = decode_job(call, answer, reg)
             places["the unified output"] = formats.encode(formats.unified(job, info.fields)).decode()
-            places["the normalized output"] = formats.encode(
-                formats.normalized(job, self.provider)).decode()
+            places["the normalized output"] = formats.encode(formats.normalized(job, self.provider)).decode()
             places["the debug envelope"] = formats.encode(debug_envelope(call, answer)).decode()
         for status in (401, 403, 404, 500):
             body = b'{"message": "no access"}'
@@ -636,11 +693,14 @@ class ProviderConformance:
         captured = capsys.readouterr()
         places["stdout/stderr"] = captured.out + captured.err
         places["log records"] = "\n".join(_record_text(r) for r in caplog.records)
-        leaks = [f"{where} holds {label}" for where, text in places.items()
-                 for label, secret in forms.items() if secret in text]
+        leaks = [
+            f"{where} holds {label}"
+            for where, text in places.items()
+            for label, secret in forms.items()
+            if secret in text
+        ]
         if leaks:
-            _fail(
-                f"{self.provider}: a credential leaked: " + "; ".join(leaks))
+            _fail(f"{self.provider}: a credential leaked: " + "; ".join(leaks))
 
     # -- the rule ----------------------------------------------------------------------------
 
@@ -660,14 +720,13 @@ class ProviderConformance:
             problems.append(f"{GUARD} itself was overridden")
         for name, reason in self.skips.items():
             if name not in STANDARD_CHECKS:
-                problems.append(f"skips names {name!r}, which is not a standard check "
-                                f"({', '.join(STANDARD_CHECKS)})")
+                problems.append(
+                    f"skips names {name!r}, which is not a standard check ({', '.join(STANDARD_CHECKS)})"
+                )
             elif not isinstance(reason, str) or not reason.strip():
-                problems.append(f"skips[{name!r}] gives no reason; write why the check does not "
-                                "apply")
+                problems.append(f"skips[{name!r}] gives no reason; write why the check does not apply")
         if problems:
-            _fail(
-                f"{cls.__name__}: " + "; ".join(problems))
+            _fail(f"{cls.__name__}: " + "; ".join(problems))
 
 
 #: The standard checks, in the order they are defined (the guard excluded).
@@ -675,10 +734,15 @@ STANDARD_CHECKS: tuple[str, ...] = tuple(
     n for n in vars(ProviderConformance) if n.startswith("test_") and n != GUARD
 )
 
-_GARBAGE = (b"", b"null", b"[]", b"{}", b'{"id": null}', b"not json",
-            b"<html><head><title>Sign in</title></head></html>")
+_GARBAGE = (
+    b"",
+    b"null",
+    b"[]",
+    b"{}",
+    b'{"id": null}',
+    b"not json",
+    b"<html><head><title>Sign in</title></head></html>",
+)
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-

@@ -42,8 +42,7 @@ def pytest_collection_modifyitems(items: list[Any]) -> None:
 
 def _kit_base(cls: type) -> type | None:
     for base in cls.__mro__:
-        if base.__name__ == "ProviderConformance" and \
-                base.__module__ == "unci.testing.conformance":
+        if base.__name__ == "ProviderConformance" and base.__module__ == "unci.testing.conformance":
             return base
     return None
 

@@ -91,9 +91,17 @@ def _parse_cassette(path: Path) -> list[_Interaction]:
         body = (resp.get("body") or {}).get("string", b"")
         if isinstance(body, str):
             body = body.encode("utf-8")
-        headers = {str(k).lower(): (v[0] if isinstance(v, list) and v else str(v))
-                   for k, v in (resp.get("headers") or {}).items()}
-        found.append(_Interaction(
-            method=str(req.get("method", "GET")), uri=str(req.get("uri", "")),
-            status=int((resp.get("status") or {}).get("code", 0)), headers=headers, body=body))
+        headers = {
+            str(k).lower(): (v[0] if isinstance(v, list) and v else str(v))
+            for k, v in (resp.get("headers") or {}).items()
+        }
+        found.append(
+            _Interaction(
+                method=str(req.get("method", "GET")),
+                uri=str(req.get("uri", "")),
+                status=int((resp.get("status") or {}).get("code", 0)),
+                headers=headers,
+                body=body,
+            )
+        )
     return found

@@ -60,8 +60,7 @@ INFO = ProviderInfo(
     token_env=("WOODPECKER_TOKEN",),
     auth="Authorization: Bearer <personal access token> (User settings -> Personal access token); "
     "public repositories need none. Give your server's address with --base-url",
-    fields=("id", "name", "build", "status", "conclusion", "commit", "branch", "started_at",
-            "completed_at"),
+    fields=("id", "name", "build", "status", "conclusion", "commit", "branch", "started_at", "completed_at"),
     docs_url="https://woodpecker-ci.org/api",
 )
 
@@ -137,11 +136,12 @@ def _number(what: str, value: str, hint: str, *, latest: bool = False) -> str:
 
 
 def _pipeline_path(params: Mapping[str, str]) -> str:
-    repo = _number("repo_id", params["repo_id"],
-                   "give the repository's numeric id (GET /api/repos/lookup/<owner>/<name> "
-                   "shows it)")
-    build = _number("build", params["build"], "give the pipeline number, or 'latest'",
-                    latest=True)
+    repo = _number(
+        "repo_id",
+        params["repo_id"],
+        "give the repository's numeric id (GET /api/repos/lookup/<owner>/<name> shows it)",
+    )
+    build = _number("build", params["build"], "give the pipeline number, or 'latest'", latest=True)
     return f"/api/repos/{segment(repo)}/pipelines/{segment(build)}"
 
 
@@ -160,8 +160,12 @@ class Woodpecker(Provider):
     identity = Identity("/api/user", "login", "login")
 
     def build_request(self, job_id: str, params: Mapping[str, str]) -> Request:
-        _number("job id", job_id, "give the step's number, the last number in its web UI URL "
-                "(/repos/<repo_id>/pipeline/<number>/<step>)")
+        _number(
+            "job id",
+            job_id,
+            "give the step's number, the last number in its web UI URL "
+            "(/repos/<repo_id>/pipeline/<number>/<step>)",
+        )
         return self.request(_pipeline_path(params))
 
     def map_job(self, payload: bytes, job_id: str, params: Mapping[str, str]) -> Job:
@@ -171,15 +175,17 @@ class Woodpecker(Provider):
         seen: list[str] = []
         for raw in pipeline.workflows or []:
             workflow = _step_decoder.decode(raw)
-            for step, body in ((workflow, raw),
-                               *((_step_decoder.decode(c), c) for c in workflow.children)):
+            for step, body in ((workflow, raw), *((_step_decoder.decode(c), c) for c in workflow.children)):
                 if step.pid == wanted:
                     return _to_job(step, body, pipeline)
                 seen.append(f"{step.pid} ({step.name})")
-        jobs = f"; its workflows and steps are {', '.join(seen)}" if seen else \
-            "; it has no workflows yet"
-        raise NotFound(f"{NAME}: pipeline {pipeline.number} of repository {params['repo_id']} "
-                       f"has no step {job_id}{jobs}", provider=NAME, remote_status=404)
+        jobs = f"; its workflows and steps are {', '.join(seen)}" if seen else "; it has no workflows yet"
+        raise NotFound(
+            f"{NAME}: pipeline {pipeline.number} of repository {params['repo_id']} "
+            f"has no step {job_id}{jobs}",
+            provider=NAME,
+            remote_status=404,
+        )
 
     def error_message(self, status_code: int, payload: bytes) -> str | None:
         """Woodpecker answers most errors with an empty body or a line of plain text."""
@@ -190,13 +196,15 @@ class Woodpecker(Provider):
         # The pipeline comes whole, with every workflow: no paging, so no page size either.
         return self.request(_pipeline_path(params))
 
-    def map_job_page(self, payload: bytes, headers: Mapping[str, str],
-                     params: Mapping[str, str], request: Request) -> Page:
+    def map_job_page(
+        self, payload: bytes, headers: Mapping[str, str], params: Mapping[str, str], request: Request
+    ) -> Page:
         """A pipeline's jobs are its workflows: each runs on one agent in one workspace, as a
         job does elsewhere. Their steps are reached by pid with ``jobs get``."""
         pipeline = _pipeline_decoder.decode(payload)
-        return Page(jobs=[_to_job(_step_decoder.decode(raw), raw, pipeline)
-                          for raw in pipeline.workflows or []])
+        return Page(
+            jobs=[_to_job(_step_decoder.decode(raw), raw, pipeline) for raw in pipeline.workflows or []]
+        )
 
 
 provider = Woodpecker()

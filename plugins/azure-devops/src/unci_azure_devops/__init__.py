@@ -66,8 +66,18 @@ INFO = ProviderInfo(
     token_env=("AZURE_DEVOPS_EXT_PAT", "SYSTEM_ACCESSTOKEN"),
     auth="HTTP Basic with an empty user name and a personal access token (scope Build: Read) "
     "as the password; in a pipeline, $(System.AccessToken) works the same way",
-    fields=("id", "name", "build", "status", "conclusion", "attempts", "started_at",
-            "completed_at", "failure_reason", "steps"),
+    fields=(
+        "id",
+        "name",
+        "build",
+        "status",
+        "conclusion",
+        "attempts",
+        "started_at",
+        "completed_at",
+        "failure_reason",
+        "steps",
+    ),
     docs_url="https://learn.microsoft.com/en-us/rest/api/azure/devops/build/timeline/get",
 )
 
@@ -117,22 +127,27 @@ def _records(payload: bytes) -> list[tuple[_Record, msgspec.Raw]]:
 
 def _failure(record: _Record) -> str | None:
     """The job's error issues, in its own words (warnings are not why it failed)."""
-    errors = [i.message for i in record.issues or () if i and i.message
-              and (i.type or "").lower() == "error"]
+    errors = [i.message for i in record.issues or () if i and i.message and (i.type or "").lower() == "error"]
     return "\n".join(errors) or None
 
 
 def _step(record: _Record) -> Step:
-    return Step(number=record.order, name=record.name, status=translate(record.state, STATUS),
-                conclusion=translate(record.result, CONCLUSION),
-                started_at=utc(record.startTime, "startTime"),
-                completed_at=utc(record.finishTime, "finishTime"))
+    return Step(
+        number=record.order,
+        name=record.name,
+        status=translate(record.state, STATUS),
+        conclusion=translate(record.result, CONCLUSION),
+        started_at=utc(record.startTime, "startTime"),
+        completed_at=utc(record.finishTime, "finishTime"),
+    )
 
 
-def _to_job(record: _Record, raw: msgspec.Raw, build: str,
-            records: list[tuple[_Record, msgspec.Raw]]) -> Job:
-    tasks = [r for r, _ in records
-             if (r.type or "").lower() == "task" and (r.parentId or "").lower() == record.id.lower()]
+def _to_job(record: _Record, raw: msgspec.Raw, build: str, records: list[tuple[_Record, msgspec.Raw]]) -> Job:
+    tasks = [
+        r
+        for r, _ in records
+        if (r.type or "").lower() == "task" and (r.parentId or "").lower() == record.id.lower()
+    ]
     return Job(
         id=record.id,
         name=record.name,
@@ -156,15 +171,19 @@ def _timeline_path(params: Mapping[str, str]) -> str:
             "run's URL (not the run's name such as 20240101.1)",
             provider=NAME,
         )
-    path = (f"/{segment(params['organization'])}/{segment(params['project'])}"
-            f"/_apis/build/builds/{segment(build)}/timeline")
+    path = (
+        f"/{segment(params['organization'])}/{segment(params['project'])}"
+        f"/_apis/build/builds/{segment(build)}/timeline"
+    )
     return path
 
 
 _PARAMS = [
-    Param(name="organization",
-          description="the organization (dev.azure.com/<organization>), or on Azure DevOps "
-          "Server the collection, e.g. DefaultCollection"),
+    Param(
+        name="organization",
+        description="the organization (dev.azure.com/<organization>), or on Azure DevOps "
+        "Server the collection, e.g. DefaultCollection",
+    ),
     Param(name="project", description="the project name or id"),
     Param(name="build", description="the build (run) id, the number after buildId= in its URL"),
 ]
@@ -177,8 +196,9 @@ class AzureDevOps(Provider):
     headers = {"X-TFS-FedAuthRedirect": "Suppress"}
     # "Use any value for the user name and the token as the password"; empty is conventional.
     auth = Basic()
-    identity = Identity("/_apis/connectionData", "uniqueName", "providerDisplayName",
-                        within="authenticatedUser")
+    identity = Identity(
+        "/_apis/connectionData", "uniqueName", "providerDisplayName", within="authenticatedUser"
+    )
 
     def _timeline(self, params: Mapping[str, str]) -> Request:
         return self.request(_timeline_path(params), [("api-version", API_VERSION)])
@@ -212,11 +232,13 @@ class AzureDevOps(Provider):
         # The timeline comes whole, so there is no page size to pass `limit` to.
         return self._timeline(params)
 
-    def map_job_page(self, payload: bytes, headers: Mapping[str, str],
-                     params: Mapping[str, str], request: Request) -> Page:
+    def map_job_page(
+        self, payload: bytes, headers: Mapping[str, str], params: Mapping[str, str], request: Request
+    ) -> Page:
         records = _records(payload)
-        return Page(jobs=[_to_job(r, raw, params["build"], records) for r, raw in records
-                          if r.is_job], next=None)
+        return Page(
+            jobs=[_to_job(r, raw, params["build"], records) for r, raw in records if r.is_job], next=None
+        )
 
     def identity_request(self, params: Mapping[str, str]) -> Request:
         """``GET /{organization}/_apis/connectionData``: who the PAT authenticates as. It lives

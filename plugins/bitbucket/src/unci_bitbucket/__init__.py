@@ -176,8 +176,10 @@ def _uuid(value: str) -> str:
 
 
 def _steps_path(params: Mapping[str, str]) -> str:
-    return (f"/repositories/{segment(params['workspace_id'])}/{segment(params['repo'])}"
-            f"/pipelines/{segment(_uuid(params['build']))}/steps")
+    return (
+        f"/repositories/{segment(params['workspace_id'])}/{segment(params['repo'])}"
+        f"/pipelines/{segment(_uuid(params['build']))}/steps"
+    )
 
 
 def _follow(url: str) -> Request:
@@ -254,11 +256,13 @@ class Bitbucket(Provider):
     def build_list_request(self, params: Mapping[str, str], limit: int | None) -> Request:
         return self.paging.first(self.request(_steps_path(params)), limit)
 
-    def map_job_page(self, payload: bytes, headers: Mapping[str, str],
-                     params: Mapping[str, str], request: Request) -> Page:
+    def map_job_page(
+        self, payload: bytes, headers: Mapping[str, str], params: Mapping[str, str], request: Request
+    ) -> Page:
         page = _page_decoder.decode(payload)
-        return Page(jobs=[_to_job(raw) for raw in page.values],
-                    next=_follow(page.next) if page.next else None)
+        return Page(
+            jobs=[_to_job(raw) for raw in page.values], next=_follow(page.next) if page.next else None
+        )
 
 
 provider = Bitbucket()

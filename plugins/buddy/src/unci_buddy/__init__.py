@@ -201,13 +201,15 @@ class Buddy(Provider):
     def build_list_request(self, params: Mapping[str, str], limit: int | None) -> Request:
         return self.paging.first(self.request(_executions_path(params), [("page", "1")]), limit)
 
-    def map_job_page(self, payload: bytes, headers: Mapping[str, str],
-                     params: Mapping[str, str], request: Request) -> Page:
+    def map_job_page(
+        self, payload: bytes, headers: Mapping[str, str], params: Mapping[str, str], request: Request
+    ) -> Page:
         body = _page_decoder.decode(payload)
         jobs = [_to_job(raw) for raw in body.executions]
-        return Page(jobs=jobs, next=self.paging.next(request, headers=headers,
-                                                     marker=body.total_page_count,
-                                                     count=len(jobs)))
+        return Page(
+            jobs=jobs,
+            next=self.paging.next(request, headers=headers, marker=body.total_page_count, count=len(jobs)),
+        )
 
 
 provider = Buddy()

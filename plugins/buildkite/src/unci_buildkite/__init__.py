@@ -212,12 +212,15 @@ class Buildkite(Provider):
     def build_list_request(self, params: Mapping[str, str], limit: int | None) -> Request:
         return self.paging.first(self.request(f"{_build_path(params)}/jobs"), limit)
 
-    def map_job_page(self, payload: bytes, headers: Mapping[str, str],
-                     params: Mapping[str, str], request: Request) -> Page:
+    def map_job_page(
+        self, payload: bytes, headers: Mapping[str, str], params: Mapping[str, str], request: Request
+    ) -> Page:
         page = _list_decoder.decode(payload)
         build = params.get("build")
-        return Page(jobs=[_to_job(raw, build) for raw in page.items],
-                    next=self.paging.next(request, headers=headers, marker=page.links.get("next")))
+        return Page(
+            jobs=[_to_job(raw, build) for raw in page.items],
+            next=self.paging.next(request, headers=headers, marker=page.links.get("next")),
+        )
 
 
 provider = Buildkite()

@@ -74,10 +74,15 @@ ACTOR = {"user": "user", "bot": "bot"}
 #: where exactly one GitHub word maps to the unified one (``queued`` also covers ``waiting``,
 #: ``failed`` also ``startup_failure``; those are filtered by the core alone).
 STATUS_FILTER = {Status.IN_PROGRESS: "in_progress", Status.COMPLETED: "completed"}
-CONCLUSION_FILTER = {Conclusion.PASSED: "success", Conclusion.CANCELLED: "cancelled",
-                     Conclusion.TIMEOUT: "timed_out", Conclusion.SKIPPED: "skipped",
-                     "neutral": "neutral", "action_required": "action_required",
-                     "stale": "stale"}
+CONCLUSION_FILTER = {
+    Conclusion.PASSED: "success",
+    Conclusion.CANCELLED: "cancelled",
+    Conclusion.TIMEOUT: "timed_out",
+    Conclusion.SKIPPED: "skipped",
+    "neutral": "neutral",
+    "action_required": "action_required",
+    "stale": "stale",
+}
 
 INFO = ProviderInfo(
     name=NAME,
@@ -88,11 +93,42 @@ INFO = ProviderInfo(
     token_env=("GITHUB_TOKEN",),
     auth="Authorization: Bearer <token> (classic PAT with repo scope, or fine-grained/App token "
     "with Actions: read); public repositories need none",
-    fields=("id", "name", "build", "status", "conclusion", "commit", "branch", "attempts",
-            "created_at", "started_at", "completed_at", "updated_at", "url", "steps"),
-    build_fields=("id", "name", "number", "repo", "workflow", "trigger", "triggered_by",
-                  "triggered_by_type", "status", "conclusion", "commit", "branch", "attempts",
-                  "url", "created_at", "started_at", "completed_at", "updated_at"),
+    fields=(
+        "id",
+        "name",
+        "build",
+        "status",
+        "conclusion",
+        "commit",
+        "branch",
+        "attempts",
+        "created_at",
+        "started_at",
+        "completed_at",
+        "updated_at",
+        "url",
+        "steps",
+    ),
+    build_fields=(
+        "id",
+        "name",
+        "number",
+        "repo",
+        "workflow",
+        "trigger",
+        "triggered_by",
+        "triggered_by_type",
+        "status",
+        "conclusion",
+        "commit",
+        "branch",
+        "attempts",
+        "url",
+        "created_at",
+        "started_at",
+        "completed_at",
+        "updated_at",
+    ),
     docs_url="https://docs.github.com/en/rest/actions/workflow-jobs",
 )
 
@@ -173,10 +209,14 @@ _runs_decoder = msgspec.json.Decoder(_RunList)
 
 
 def _to_step(s: _Step) -> Step:
-    return Step(number=s.number, name=s.name, status=translate(s.status, STATUS),
-                conclusion=translate(s.conclusion, CONCLUSION),
-                started_at=utc(s.started_at, "steps.started_at"),
-                completed_at=utc(s.completed_at, "steps.completed_at"))
+    return Step(
+        number=s.number,
+        name=s.name,
+        status=translate(s.status, STATUS),
+        conclusion=translate(s.conclusion, CONCLUSION),
+        started_at=utc(s.started_at, "steps.started_at"),
+        completed_at=utc(s.completed_at, "steps.completed_at"),
+    )
 
 
 def _to_job(payload: bytes | msgspec.Raw) -> Job:
@@ -278,20 +318,20 @@ class GitHub(Provider):
         path = f"{_repo(params)}/actions/runs/{segment(params['build'])}/jobs"
         return self.paging.first(self.request(path, [("filter", "all")]), limit)
 
-    def map_job_page(self, payload: bytes, headers: Mapping[str, str],
-                     params: Mapping[str, str], request: Request) -> Page:
+    def map_job_page(
+        self, payload: bytes, headers: Mapping[str, str], params: Mapping[str, str], request: Request
+    ) -> Page:
         page = _list_decoder.decode(payload)
-        return Page(jobs=[_to_job(raw) for raw in page.jobs],
-                    next=self.paging.next(request, headers=headers))
+        return Page(jobs=[_to_job(raw) for raw in page.jobs], next=self.paging.next(request, headers=headers))
 
-    def build_builds_request(self, params: Mapping[str, str], query: BuildQuery,
-                             limit: int | None) -> Request:
+    def build_builds_request(
+        self, params: Mapping[str, str], query: BuildQuery, limit: int | None
+    ) -> Request:
         # GitHub lists runs newest first; it filters on one status-or-conclusion word.
         sent: list[tuple[str, str]] = []
         if query.branch:
             sent.append(("branch", query.branch))
-        word = (CONCLUSION_FILTER.get(query.conclusion or "")
-                or STATUS_FILTER.get(query.status or ""))
+        word = CONCLUSION_FILTER.get(query.conclusion or "") or STATUS_FILTER.get(query.status or "")
         if word:
             sent.append(("status", word))
         created = _created(query)
@@ -299,11 +339,14 @@ class GitHub(Provider):
             sent.append(("created", created))
         return self.paging.first(self.request(f"{_repo(params)}/actions/runs", sent), limit)
 
-    def map_build_page(self, payload: bytes, headers: Mapping[str, str],
-                       params: Mapping[str, str], request: Request) -> BuildPage:
+    def map_build_page(
+        self, payload: bytes, headers: Mapping[str, str], params: Mapping[str, str], request: Request
+    ) -> BuildPage:
         page = _runs_decoder.decode(payload)
-        return BuildPage(builds=[_to_build(raw) for raw in page.workflow_runs],
-                         next=self.paging.next(request, headers=headers))
+        return BuildPage(
+            builds=[_to_build(raw) for raw in page.workflow_runs],
+            next=self.paging.next(request, headers=headers),
+        )
 
     def build_build_request(self, build_id: str, params: Mapping[str, str]) -> Request:
         return self.request(f"{_repo(params)}/actions/runs/{segment(build_id)}")

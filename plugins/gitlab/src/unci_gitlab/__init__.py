@@ -164,7 +164,7 @@ class PrivateTokenOrBearer(Auth, frozen=True):
         if not token:
             return {}
         if token[: len(BEARER_PREFIX)].lower() == BEARER_PREFIX:
-            bearer = token[len(BEARER_PREFIX):].strip()
+            bearer = token[len(BEARER_PREFIX) :].strip()
             return {"Authorization": f"Bearer {bearer}"} if bearer else {}
         return {"PRIVATE-TOKEN": token}
 
@@ -200,14 +200,15 @@ def _next_request(headers: Mapping[str, str], request: Request) -> Request | Non
     return Request(path=request.path, query=query, headers=dict(request.headers))
 
 
-_PROJECT = Param(name="project", description="the project's numeric id or its namespace/name "
-                 "path, e.g. 278964 or gitlab-org/gitlab")
+_PROJECT = Param(
+    name="project",
+    description="the project's numeric id or its namespace/name path, e.g. 278964 or gitlab-org/gitlab",
+)
 
 
 class GitLab(Provider):
     info = INFO
-    params = {"get": [_PROJECT],
-              "list": [_PROJECT, Param(name="build", description="the pipeline id")]}
+    params = {"get": [_PROJECT], "list": [_PROJECT, Param(name="build", description="the pipeline id")]}
     auth = PrivateTokenOrBearer()
     identity = Identity("/user", "username", "name")
 
@@ -233,8 +234,9 @@ class GitLab(Provider):
         description = data.get("error_description")
         if isinstance(description, str) and description:
             scope = data.get("scope")
-            return (f"{description} (needs scope: {scope})" if isinstance(scope, str) and scope
-                    else description)
+            return (
+                f"{description} (needs scope: {scope})" if isinstance(scope, str) and scope else description
+            )
         error = data.get("error")
         return error if isinstance(error, str) and error else None
 
@@ -243,8 +245,9 @@ class GitLab(Provider):
         path = f"/projects/{_project(params)}/pipelines/{segment(params['build'])}/jobs"
         return self.request(path, [("include_retried", "true"), ("per_page", str(per_page))])
 
-    def map_job_page(self, payload: bytes, headers: Mapping[str, str],
-                     params: Mapping[str, str], request: Request) -> Page:
+    def map_job_page(
+        self, payload: bytes, headers: Mapping[str, str], params: Mapping[str, str], request: Request
+    ) -> Page:
         items = _list_decoder.decode(payload)
         return Page(jobs=[_to_job(raw) for raw in items], next=_next_request(headers, request))
 

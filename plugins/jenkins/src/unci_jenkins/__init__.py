@@ -60,8 +60,12 @@ CONCLUSION = {
     "not_executed": Conclusion.SKIPPED,  # wfapi
 }
 #: wfapi stage statuses that are not outcomes.
-STAGE_STATUS = {"in_progress": Status.IN_PROGRESS, "paused_pending_input": Status.IN_PROGRESS,
-                "queued": Status.QUEUED, "not_executed": Status.COMPLETED}
+STAGE_STATUS = {
+    "in_progress": Status.IN_PROGRESS,
+    "paused_pending_input": Status.IN_PROGRESS,
+    "queued": Status.QUEUED,
+    "not_executed": Status.COMPLETED,
+}
 
 INFO = ProviderInfo(
     name=NAME,
@@ -75,15 +79,16 @@ INFO = ProviderInfo(
     username_env=("JENKINS_USER_ID", "JENKINS_USER"),
     auth="HTTP Basic with a user name and that user's API token (a password works too); "
     "anonymous read where the instance allows it",
-    fields=("id", "name", "status", "conclusion", "commit", "branch", "started_at", "completed_at",
-            "url"),
+    fields=("id", "name", "status", "conclusion", "commit", "branch", "started_at", "completed_at", "url"),
     docs_url="https://www.jenkins.io/doc/book/using/remote-access-api/",
 )
 
 #: What a listed build carries: every field the mapping reads, plus the build's own links.
-_BUILD_TREE = ("number,id,url,displayName,fullDisplayName,building,result,timestamp,duration,"
-               "estimatedDuration,queueId,actions[_class,causes[_class],"
-               "lastBuiltRevision[SHA1,branch[name]]]")
+_BUILD_TREE = (
+    "number,id,url,displayName,fullDisplayName,building,result,timestamp,duration,"
+    "estimatedDuration,queueId,actions[_class,causes[_class],"
+    "lastBuiltRevision[SHA1,branch[name]]]"
+)
 _RANGE = re.compile(r"\{(\d+),(\d+)\}$")
 _ERROR_PREFIX = re.compile(r"^(?:error|http status|http error)\s+\d{3}\s*[-:]?\s*", re.IGNORECASE)
 _REMOTE_REF = re.compile(r"^refs/remotes/[^/]+/")
@@ -156,19 +161,23 @@ def _branch(name: str | None) -> str | None:
     if not name:
         return None
     if name.startswith("refs/heads/"):
-        return name[len("refs/heads/"):]
+        return name[len("refs/heads/") :]
     stripped = _REMOTE_REF.sub("", name, count=1)
     if stripped != name:
         return stripped
-    return name[len("origin/"):] if name.startswith("origin/") else name
+    return name[len("origin/") :] if name.startswith("origin/") else name
 
 
 def _timed_out(b: _Build) -> bool:
     """An abort whose recorded cause is a timeout (``TimeoutStepExecution$ExceededTimeout``,
     the build-timeout plugin's ``TimeOutCause``...): the cause's class says so, nothing else."""
-    return any("timeout" in (c.cls or "").lower().replace("_", "")
-               for a in b.actions if a and (a.cls or "").endswith("InterruptedBuildAction")
-               for c in a.causes if c)
+    return any(
+        "timeout" in (c.cls or "").lower().replace("_", "")
+        for a in b.actions
+        if a and (a.cls or "").endswith("InterruptedBuildAction")
+        for c in a.causes
+        if c
+    )
 
 
 def _read(payload: bytes | msgspec.Raw) -> dict[str, object]:
@@ -185,8 +194,11 @@ def _read(payload: bytes | msgspec.Raw) -> dict[str, object]:
     # repository (the Jenkinsfile's) before any shared library, and Jenkins keeps that order.
     revision = next((a.lastBuiltRevision for a in b.actions if a and a.lastBuiltRevision), None)
     started = from_epoch_ms(b.timestamp, "timestamp")
-    completed = (from_epoch_ms(b.timestamp + (b.duration or 0), "duration")
-                 if building is False and b.timestamp is not None else None)
+    completed = (
+        from_epoch_ms(b.timestamp + (b.duration or 0), "duration")
+        if building is False and b.timestamp is not None
+        else None
+    )
     return {
         "id": str(b.number),
         "name": b.fullDisplayName or b.displayName,
@@ -223,17 +235,21 @@ class _UserAndToken(Auth, frozen=True):
         secret = credentials.token or credentials.password
         if bool(secret) != bool(credentials.username):
             missing, where = (
-                ("user name", "--username or UNCI_JENKINS_USERNAME / JENKINS_USER_ID / "
-                 "JENKINS_USER") if secret else
-                ("API token", "--token or UNCI_JENKINS_TOKEN / JENKINS_API_TOKEN (or --password)"))
-            raise InvalidParam(f"{NAME}: Jenkins authenticates with a user name and an API token "
-                               f"together; the {missing} is missing. Give it with {where}",
-                               provider=NAME)
+                ("user name", "--username or UNCI_JENKINS_USERNAME / JENKINS_USER_ID / JENKINS_USER")
+                if secret
+                else ("API token", "--token or UNCI_JENKINS_TOKEN / JENKINS_API_TOKEN (or --password)")
+            )
+            raise InvalidParam(
+                f"{NAME}: Jenkins authenticates with a user name and an API token "
+                f"together; the {missing} is missing. Give it with {where}",
+                provider=NAME,
+            )
         return basic_auth(credentials.username, secret) if secret else {}
 
 
-_JOB = Param(name="job", kind="path",
-             description="the job's full name, folders separated by '/', e.g. team/api/main")
+_JOB = Param(
+    name="job", kind="path", description="the job's full name, folders separated by '/', e.g. team/api/main"
+)
 
 
 class Jenkins(Provider):
@@ -268,21 +284,23 @@ class Jenkins(Provider):
     def build_list_request(self, params: Mapping[str, str], limit: int | None) -> Request:
         return self._range(params, limit)
 
-    def map_job_page(self, payload: bytes, headers: Mapping[str, str],
-                     params: Mapping[str, str], request: Request) -> Page:
+    def map_job_page(
+        self, payload: bytes, headers: Mapping[str, str], params: Mapping[str, str], request: Request
+    ) -> Page:
         builds = _list_decoder.decode(payload).allBuilds
         return Page(jobs=[_to_job(raw) for raw in builds], next=_next_range(request, len(builds)))
 
-    def build_builds_request(self, params: Mapping[str, str], query: BuildQuery,
-                             limit: int | None) -> Request:
+    def build_builds_request(
+        self, params: Mapping[str, str], query: BuildQuery, limit: int | None
+    ) -> Request:
         # No filter of Jenkins' own: newest first by number, the core filters and stops.
         return self._range(params, limit)
 
-    def map_build_page(self, payload: bytes, headers: Mapping[str, str],
-                       params: Mapping[str, str], request: Request) -> BuildPage:
+    def map_build_page(
+        self, payload: bytes, headers: Mapping[str, str], params: Mapping[str, str], request: Request
+    ) -> BuildPage:
         builds = _list_decoder.decode(payload).allBuilds
-        return BuildPage(builds=[_to_build(raw) for raw in builds],
-                         next=_next_range(request, len(builds)))
+        return BuildPage(builds=[_to_build(raw) for raw in builds], next=_next_range(request, len(builds)))
 
     def build_build_request(self, build_id: str, params: Mapping[str, str]) -> Request:
         return self.build_request(build_id, params)
@@ -302,12 +320,20 @@ class Jenkins(Provider):
             started = from_epoch_ms(stage.startTimeMillis or None, "startTimeMillis")
             status = translate(stage.status, STAGE_STATUS)
             done = status not in (Status.IN_PROGRESS, Status.QUEUED)
-            steps.append(Step(
-                number=number, name=stage.name, status=Status.COMPLETED if done else status,
-                conclusion=translate(stage.status, CONCLUSION) if done else None,
-                started_at=started,
-                completed_at=from_epoch_ms(stage.startTimeMillis + (stage.durationMillis or 0),
-                                           "durationMillis") if done and started else None))
+            steps.append(
+                Step(
+                    number=number,
+                    name=stage.name,
+                    status=Status.COMPLETED if done else status,
+                    conclusion=translate(stage.status, CONCLUSION) if done else None,
+                    started_at=started,
+                    completed_at=from_epoch_ms(
+                        stage.startTimeMillis + (stage.durationMillis or 0), "durationMillis"
+                    )
+                    if done and started
+                    else None,
+                )
+            )
         return steps
 
     def build_log_request(self, job_id: str, params: Mapping[str, str]) -> Request:
