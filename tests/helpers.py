@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -44,3 +47,28 @@ def run_cli(*args: str, env: dict[str, str] | None = None, input: str | None = N
 
 def out_json(result: Result) -> Any:
     return msgspec.json.decode(result.stdout_bytes)
+
+
+def run_unci(
+    *args: str, env: dict[str, str] | None = None, input: str | bytes | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """``unci ARGS`` as a real process (``python -m unci``), with this test's environment
+    (its accounts file, no credentials from the developer's shell) plus ``env``."""
+    full = {**os.environ, **(env or {})}
+    data = input.decode() if isinstance(input, bytes) else input
+    return subprocess.run(
+        [sys.executable, "-m", "unci", *args],
+        env=full,
+        input=data,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def one_error_line(stderr: str) -> str:
+    """The single ``unci: error: ...`` line a failure prints; anything more (a traceback, a
+    second line) fails the test."""
+    lines = stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("unci: error: "), stderr
+    return lines[0]

@@ -99,10 +99,11 @@ def test_write_is_atomic(monkeypatch) -> None:
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", crash)
-    with pytest.raises(OSError):
+    with pytest.raises(unci.ConfigError, match=r"cannot write the accounts file .*: disk full"):
         accounts.save({**accounts.load(), "second": accounts.Account(name="second", provider="github")})
     assert config().read_text() == before
-    assert [p.name for p in config().parent.iterdir()] == ["accounts.toml"]  # no temp file left
+    left = sorted(p.name for p in config().parent.iterdir())
+    assert left == [".accounts.toml.lock", "accounts.toml"]  # no temp file left
 
 
 def test_unknown_account_lists_known_ones() -> None:
@@ -148,9 +149,18 @@ def test_accounts_test_with_a_refused_token(server, monkeypatch) -> None:
 
 
 def test_accounts_test_without_credentials() -> None:
-    add("empty", "-P", "github", "--token-env", "NOT_SET_ANYWHERE")
+    add("empty", "-P", "github")
     result = run_cli("accounts", "test", "empty")
     assert result.exit_code == 4 and "has no credentials to test" in result.stderr
+
+
+def test_accounts_test_with_its_variable_unset() -> None:
+    add("unset", "-P", "github", "--token-env", "NOT_SET_ANYWHERE")
+    result = run_cli("accounts", "test", "unset")
+    assert result.exit_code == 10
+    assert (
+        "account 'unset' takes its token from the environment variable NOT_SET_ANYWHERE, which is not set"
+    ) in result.stderr
 
 
 def test_keyring_store(server) -> None:

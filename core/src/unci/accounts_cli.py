@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-import sys
+import os
+import re
 
 import click
 
@@ -19,16 +20,29 @@ def accounts_group() -> None:
     """
 
 
+_VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
 @accounts_group.command("add")
 @click.argument("name")
 @click.option("--provider", "-P", required=True, help="Provider name (see `unci providers`).")
 @click.option("--token-env", metavar="VAR", help="Read the token from this environment variable (preferred).")
-@click.option("--token-stdin", is_flag=True, help="Read the token from standard input.")
+@click.option(
+    "--token-stdin",
+    is_flag=True,
+    help="Read the token from standard input (kept out of `ps` and shell history).",
+)
+@click.option(
+    "--token-file",
+    metavar="PATH",
+    default=None,
+    help="Read the token from this file (one trailing newline is ignored).",
+)
 @click.option(
     "--keyring",
     "use_keyring",
     is_flag=True,
-    help="With --token-stdin: keep the token in the OS keyring, not in the file.",
+    help="With --token-stdin or --token-file: keep the token in the OS keyring, not in the file.",
 )
 @click.option("--username", default=None, help="User name, for Basic-auth providers.")
 @click.option(
@@ -37,7 +51,12 @@ def accounts_group() -> None:
     default=None,
     help="Read the password / app password from this environment variable.",
 )
-@click.option("--base-url", default=None, metavar="URL", help="API root (self-hosted, EU...).")
+@click.option(
+    "--base-url",
+    default=None,
+    metavar="URL",
+    help="API root (self-hosted, EU...); without a user name or password in it.",
+)
 @click.option(
     "--param",
     "-p",
@@ -52,6 +71,7 @@ def add(
     provider: str,
     token_env: str | None,
     token_stdin: bool,
+    token_file: str | None,
     use_keyring: bool,
     username: str | None,
     password_env: str | None,
@@ -59,46 +79,82 @@ def add(
     params: tuple[str, ...],
     replace: bool,
 ) -> None:
-    """Add an account. Prefer --token-env: the token then never touches the disk."""
+    """Add an account. Prefer --token-env: the token then never touches the disk.
+
+    Never pass a token as an argument: every local user can read arguments in `ps`. Use
+    --token-env, --token-stdin or --token-file.
+    """
+    from unci.call import check_account_params, check_base_url
     from unci.cli import parse_pairs
+    from unci.credentials import clean, read_file, read_stdin
     from unci.plugins import registry
 
     store.check_name(name)
-    if token_env and token_stdin:
-        raise UsageError("give the token one way: --token-env VAR or --token-stdin, not both")
-    if use_keyring and not token_stdin:
-        raise UsageError("--keyring stores a token read with --token-stdin; add --token-stdin")
-    registry().info(provider)  # an unknown or broken provider is an error now, not later
-    existing = store.load()
-    if name in existing and not replace:
-        raise UsageError(f"an account named {name!r} exists; use --replace or another name")
-    account = store.Account(
-        name=name,
-        provider=provider,
-        token_env=token_env,
-        username=username,
-        password_env=password_env,
-        base_url=base_url,
-        params=dict(parse_pairs(params, "--param")),
+    given = [
+        flag
+        for flag, used in (
+            ("--token-env", token_env),
+            ("--token-stdin", token_stdin),
+            ("--token-file", token_file),
+        )
+        if used
+    ]
+    if len(given) > 1:
+        raise UsageError(f"give the token one way, not {' and '.join(given)}")
+    if use_keyring and not (token_stdin or token_file):
+        raise UsageError("--keyring stores a token read with --token-stdin or --token-file; add one of them")
+    for option, variable in (("--token-env", token_env), ("--password-env", password_env)):
+        if variable is not None and not _VARIABLE.match(variable):
+            raise UsageError(
+                f"{option} takes the name of an environment variable (letters, "
+                f"digits and '_'), not {variable!r}"
+            )
+    info = registry().info(provider)  # an unknown or broken provider is an error now, not later
+    if username is not None:
+        username = clean(username, "--username", kind="username")
+    if base_url is not None:
+        check_base_url(provider, info, info.base_urls.get(base_url, base_url), "--base-url", explicit=True)
+    defaults = check_account_params(provider, dict(parse_pairs(params, "--param")))
+    token = (
+        read_stdin("--token-stdin")
+        if token_stdin
+        else read_file(token_file, "--token-file")
+        if token_file
+        else None
     )
-    if name in existing:
-        account.id = existing[name].id
-    if token_stdin:
-        token = sys.stdin.readline().strip()
-        if not token:
-            raise UsageError("--token-stdin read an empty token")
-        if use_keyring:
+    with store.update() as existing:
+        if name in existing and not replace:
+            raise UsageError(f"an account named {name!r} exists; use --replace or another name")
+        account = store.Account(
+            name=name,
+            provider=provider,
+            token_env=token_env,
+            username=username,
+            password_env=password_env,
+            base_url=base_url,
+            params=defaults,
+        )
+        if name in existing:
+            account.id = existing[name].id
+        if token and use_keyring:
             store.store_in_keyring(account, token)
             account.token_store = "keyring"
-        else:
+        elif token:
             account.token = token
+        existing[name] = account
+    path = store.config_path()
+    if token and not use_keyring:
+        click.echo(
+            "note: the token is stored in the accounts file (mode 0600); "
+            "--token-env or --keyring keep it out of the file",
+            err=True,
+        )
+    for option, variable in (("--token-env", token_env), ("--password-env", password_env)):
+        if variable and not os.environ.get(variable):
             click.echo(
-                "note: the token is stored in the accounts file (mode 0600); "
-                "--token-env or --keyring keep it out of the file",
+                f"note: {variable} ({option}) is not set now; the account fails with exit 10 until it is",
                 err=True,
             )
-    existing[name] = account
-    path = store.save(existing)
     click.echo(f"added account {name!r} ({provider}, id {account.id}) to {path}")
 
 
@@ -146,11 +202,10 @@ def show(name: str, as_json: bool) -> None:
 @click.argument("name")
 def remove(name: str) -> None:
     """Remove an account (and its keyring entry)."""
-    existing = store.load()
-    account = store.find(name)
-    store.forget_keyring(account)
-    del existing[account.name]
-    store.save(existing)
+    with store.update() as existing:
+        account = store.find(name)
+        store.forget_keyring(account)
+        del existing[account.name]
     click.echo(f"removed account {account.name!r}")
 
 

@@ -6,6 +6,7 @@ once, so the two can never drift apart.
 
 from __future__ import annotations
 
+import base64
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -19,6 +20,7 @@ from unci import __version__
 from unci.bodies import find_message, parse_body
 from unci.errors import (
     AuthError,
+    ConfigError,
     DecodeError,
     InvalidParam,
     MissingParams,
@@ -33,7 +35,7 @@ from unci.plugins import PluginRegistry, registry
 from unci.provider import Credentials, Param, ProviderInfo, Request, check_value, env_name
 from unci.ratelimit import describe_wait, retry_after
 from unci.ratelimit import normalize as normalize_ratelimit
-from unci.redact import redact_headers, redact_query, scrub, scrub_bytes
+from unci.redact import redact_headers, redact_query, redact_url, scrub, scrub_bytes
 
 #: The operations a provider declares parameters for (``Provider.params``).
 OPERATIONS = ("get", "list", "builds", "build")
@@ -54,7 +56,15 @@ class Target:
 
     @property
     def secrets(self) -> list[str]:
-        return self.credentials.secrets()
+        """The token and password, and the Basic-auth pairs built from them (a server that
+        echoes the ``Authorization`` header back shows the base64, not the token)."""
+        found = self.credentials.secrets()
+        user = self.credentials.username or ""
+        for secret in list(found):
+            for pair in {f"{user}:{secret}", f":{secret}"}:
+                data = pair.encode("utf-8", "surrogateescape")
+                found += [base64.b64encode(data).decode(), base64.urlsafe_b64encode(data).decode()]
+        return list(dict.fromkeys(found))
 
 
 @dataclass
@@ -137,8 +147,13 @@ def resolve_target(
     """Load the provider and settle its credentials and API root.
 
     Precedence: explicit arguments, then the named integrated account, then the provider's
-    environment variables, then the provider's hosted default.
+    environment variables, then the provider's hosted default. An account is self-contained:
+    what it does not say is never filled in from the provider's variables, so its calls can
+    carry no other token and go to no other host than its own (or the hosted default).
+    Every credential is checked here, where it enters (see :mod:`unci.credentials`).
     """
+    from unci.credentials import clean
+
     reg = reg or registry()
     env = os.environ if environ is None else environ
     acct = None
@@ -155,42 +170,84 @@ def resolve_target(
     if not provider:
         raise UsageError("no provider given: use --provider NAME (or --account NAME)")
     info = reg.info(provider)
+    token = clean(token, "--token (token=)") if token else None
+    username = clean(username, "--username (username=)", kind="username") if username else None
+    password = clean(password, "--password (password=)", kind="password") if password else None
 
-    def first(explicit: str | None, from_account: str | None, names: Iterable[str]) -> str | None:
-        if explicit:
-            return explicit
-        if from_account:
-            return from_account
-        for name in names:
-            if env.get(name):
-                return env[name]
-        return None
-
-    creds = Credentials(
-        token=first(token, acct and acct.resolve_token(env), (env_name(provider, "TOKEN"), *info.token_env)),
-        username=first(
-            username, acct and acct.username, (env_name(provider, "USERNAME"), *info.username_env)
-        ),
-        password=first(
-            password,
-            acct and acct.resolve_password(env),
-            (env_name(provider, "PASSWORD"), *info.password_env),
-        ),
-    )
-    root = first(base_url, acct and acct.base_url, (env_name(provider, "BASE_URL"),)) or info.base_url
-    root = info.base_urls.get(root, root)  # a hosting form's name ("eu") stands for its URL
-    try:
-        parts = urlsplit(root)
-    except ValueError:  # "http://[::1": a bracket that never closes
-        parts = urlsplit("")
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise InvalidParam(
-            f"{provider}: base URL {root!r} is not an http(s) URL; give the API root, e.g. {info.base_url}",
-            provider=provider,
+    if acct is not None:
+        creds = Credentials(
+            token=token or acct.resolve_token(env),
+            username=username or acct.resolve_username(),
+            password=password or acct.resolve_password(env),
         )
+        root, where = (
+            (base_url, "--base-url (base_url=)")
+            if base_url
+            else (acct.base_url, f"account {acct.name!r}: base_url")
+            if acct.base_url
+            else (info.base_url, f"{provider}'s hosted default")
+        )
+    else:
+        creds = Credentials(
+            token=token or _from_env(env, (env_name(provider, "TOKEN"), *info.token_env), "token"),
+            username=username
+            or _from_env(env, (env_name(provider, "USERNAME"), *info.username_env), "username"),
+            password=password
+            or _from_env(env, (env_name(provider, "PASSWORD"), *info.password_env), "password"),
+        )
+        variable = env_name(provider, "BASE_URL")
+        root, where = (
+            (base_url, "--base-url (base_url=)")
+            if base_url
+            else (env[variable], f"environment variable {variable}")
+            if env.get(variable)
+            else (info.base_url, f"{provider}'s hosted default")
+        )
+    root = check_base_url(provider, info, info.base_urls.get(root, root), where, explicit=bool(base_url))
     defaults = dict(acct.params) if acct else {}
     defaults.update(params or {})
     return Target(provider, info, root.rstrip("/"), creds, defaults, acct.name if acct else None)
+
+
+def _from_env(env: Mapping[str, str], names: Iterable[str], kind: str) -> str | None:
+    """The first of ``names`` that is set, its value checked (see :mod:`unci.credentials`)."""
+    from unci.credentials import from_environment
+
+    for name in names:
+        value = from_environment(name, env.get(name), kind=kind)
+        if value:
+            return value
+    return None
+
+
+def check_base_url(provider: str, info: ProviderInfo, root: str, where: str, *, explicit: bool) -> str:
+    """An http(s) API root with a host and no user name or password in it.
+
+    Credentials in a URL would be shown wherever the URL is (errors, ``accounts list``, server
+    messages) and sent by the HTTP library as Basic auth behind the plugin's back; unci takes
+    credentials only from the options, variables and accounts made for them.
+    """
+    error: type[UnciError] = InvalidParam if explicit else ConfigError
+    try:
+        parts = urlsplit(root)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:  # "http://[::1": a bracket that never closes
+        parts = urlsplit("")
+    if "@" in parts.netloc:
+        raise error(
+            f"{provider}: base URL {redact_url(root)!r} (from {where}) holds a user name or "
+            "password; unci never takes credentials from a URL. Give the URL without them and "
+            "the credentials with --username / --password, --token-file, or an account's "
+            "--username / --password-env / --token-env",
+            provider=provider,
+        )
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise error(
+            f"{provider}: base URL {redact_url(root)!r} (from {where}) is not an http(s) URL; "
+            f"give the API root, e.g. {info.base_url}",
+            provider=provider,
+        )
+    return root
 
 
 # --- preparing -----------------------------------------------------------------------------
@@ -240,6 +297,22 @@ def check_params(
     return merged
 
 
+def check_account_params(
+    provider: str, params: Mapping[str, str], reg: PluginRegistry | None = None
+) -> dict[str, str]:
+    """An account's default params, checked when the account is added, as a call would check
+    them: each one the provider declares (a did-you-mean otherwise) and each value safe. A
+    required one may be left out: it can come with each call."""
+    reg = reg or registry()
+    target = Target(provider, reg.info(provider), "", Credentials(), {})
+    try:
+        return check_params(target, params, "get", reg)
+    except MissingParams:
+        for name, value in params.items():
+            check_value(f"parameter {name!r}", value, provider=provider, kind="query")
+        return dict(params)
+
+
 def prepare(
     target: Target,
     request: Request,
@@ -256,6 +329,7 @@ def prepare(
     headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
     headers.update(request.headers)
     headers.update(auth)
+    _check_headers(provider, headers)
     if request.path.startswith(("http://", "https://")):
         url = request.path
         if _origin(url) != _origin(target.base_url):
@@ -281,6 +355,27 @@ def prepare(
         params=dict(params or {}),
         request=request,
     )
+
+
+def _check_headers(provider: str, headers: Mapping[str, str]) -> None:
+    """Refuse a header value HTTP cannot carry, naming the header, never the value.
+
+    Credentials are checked where they enter; this is the net under every other header. Sent,
+    such a value makes the HTTP library raise an error that quotes the header whole (token and
+    all), and that error would be taken for a network failure and retried.
+    """
+    for name, value in headers.items():
+        if (
+            not value.isascii()
+            or value != value.strip(" \t")
+            or any((ord(c) < 32 and c != "\t") or ord(c) == 127 for c in value)
+        ):
+            raise InvalidParam(
+                f"{provider}: the request's {name} header would hold a character HTTP cannot "
+                "carry (a control character, a non-ASCII character or a space at either end; "
+                "the value is not shown); check the credentials and parameters",
+                provider=provider,
+            )
 
 
 def prepare_get(

@@ -334,6 +334,7 @@ def parse_shared(kw: dict[str, Any]) -> dict[str, Any]:
         click.get_current_context().meta["unci.error_format"] = "json"
     provider = kw.pop("provider")
     credentials = {k: kw.pop(k) for k in ("account", "token", "username", "password", "base_url")}
+    credentials["token"] = _token(credentials["token"], kw.pop("token_stdin"), kw.pop("token_file"))
     if credentials["account"] is None:
         credentials["account"] = default_account(provider)
     return {
@@ -346,6 +347,23 @@ def parse_shared(kw: dict[str, Any]) -> dict[str, Any]:
         ),
         "credentials": credentials,
     }
+
+
+def _token(token: str | None, from_stdin: bool, path: str | None) -> str | None:
+    """The token from --token, --token-stdin or --token-file (at most one): the last two keep
+    it out of the arguments, which every local user can read in `ps`."""
+    ways = [
+        flag
+        for flag, used in (("--token", token), ("--token-stdin", from_stdin), ("--token-file", path))
+        if used
+    ]
+    if len(ways) > 1:
+        raise UsageError(f"give the token one way, not {' and '.join(ways)}")
+    if not (from_stdin or path):
+        return token
+    from unci.credentials import read_file, read_stdin
+
+    return read_stdin("--token-stdin") if from_stdin else read_file(path or "", "--token-file")
 
 
 @cli.group(cls=HelpGroup)

@@ -159,7 +159,16 @@ request_options = _stack(
             "--token",
             metavar="TOKEN",
             default=None,
-            help="API token (default: UNCI_<PROVIDER>_TOKEN or the provider's own variable).",
+            help="API token (default: UNCI_<PROVIDER>_TOKEN or the provider's own variable). "
+            "Other local users can read it in `ps`: prefer the variable, --token-stdin or "
+            "--token-file.",
+        ),
+        click.option("--token-stdin", is_flag=True, help="Read the token from standard input."),
+        click.option(
+            "--token-file",
+            metavar="PATH",
+            default=None,
+            help="Read the token from this file (one trailing newline is ignored).",
         ),
         click.option("--username", default=None, help="User name, for Basic-auth providers."),
         click.option(

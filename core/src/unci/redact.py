@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import json
+import re
 from collections.abc import Iterable, Mapping
+from urllib.parse import quote, quote_plus
 
 REDACTED = "[REDACTED]"
 _SENSITIVE_WORDS = (
@@ -21,6 +25,10 @@ _SENSITIVE_WORDS = (
     "credential",
     "key",
 )
+#: Shorter values are too likely to occur by chance to be replaced everywhere.
+MIN_SECRET_LENGTH = 3
+#: ``scheme://user:password@``, up to the last ``@`` before the path.
+_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@")
 
 
 def sensitive_name(name: str) -> bool:
@@ -29,20 +37,55 @@ def sensitive_name(name: str) -> bool:
     return any(word in lowered for word in _SENSITIVE_WORDS)
 
 
-def scrub(text: str, secrets: Iterable[str]) -> str:
-    """Replace every occurrence of a secret in ``text`` (error messages, URLs, bodies)."""
+@functools.lru_cache(maxsize=512)
+def forms(secret: str) -> tuple[str, ...]:
+    """Every way a secret shows up in text, longest first.
+
+    An error rarely quotes a secret plainly: an HTTP library quotes the header's bytes
+    (``b'Bearer abc\\r'``), a JSON body escapes it, a URL percent-encodes it. Each of those is
+    the secret too, and each is replaced.
+    """
+    found = {
+        secret,
+        repr(secret)[1:-1],  # Python's str repr: \r, \t, \\, quotes
+        ascii(secret)[1:-1],  # ...with non-ASCII as \xe9 / \u2019
+        repr(secret.encode("utf-8", "surrogateescape"))[2:-1],  # bytes repr: b'...'
+        json.dumps(secret)[1:-1],  # JSON, non-ASCII as \u00e9
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+        quote(secret, safe=""),  # URL-encoded, as a query value or path segment
+        quote(secret),
+        quote_plus(secret),
+        quote(secret, safe="").lower(),  # percent-escapes in lower case
+    }
+    return tuple(sorted((f for f in found if f), key=len, reverse=True))
+
+
+def _all_forms(secrets: Iterable[str]) -> list[str]:
+    out: dict[str, None] = {}
     for secret in secrets:
-        if secret and len(secret) >= 3:
-            text = text.replace(secret, REDACTED)
+        if secret and len(secret) >= MIN_SECRET_LENGTH:
+            out.update(dict.fromkeys(forms(secret)))
+    return sorted(out, key=len, reverse=True)
+
+
+def scrub(text: str, secrets: Iterable[str]) -> str:
+    """Replace every occurrence of a secret, in any of its :func:`forms`, in ``text`` (error
+    messages, URLs, bodies)."""
+    for form in _all_forms(secrets):
+        text = text.replace(form, REDACTED)
     return text
 
 
 def scrub_bytes(data: bytes, secrets: Iterable[str]) -> bytes:
     """:func:`scrub` for a body kept as bytes (an error answer that echoes the credentials)."""
-    for secret in secrets:
-        if secret and len(secret) >= 3:
-            data = data.replace(secret.encode(), REDACTED.encode())
+    for form in _all_forms(secrets):
+        data = data.replace(form.encode("utf-8", "surrogateescape"), REDACTED.encode())
     return data
+
+
+def redact_url(url: str) -> str:
+    """``url`` with any user name and password replaced, for messages and listings."""
+    return _USERINFO.sub(rf"\1{REDACTED}@", url)
 
 
 def redact_headers(
