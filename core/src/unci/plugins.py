@@ -190,9 +190,14 @@ class PluginRegistry:
         found = self._hooks.get(name)
         if found is not None:
             return found
+        asked = name
         provider = self.load(name)
         with self._lock:
-            name = provider.info.name
+            name = provider.info.name  # "GitHub" is github: one Hooks for both spellings
+            cached = self._hooks.get(name)
+            if cached is not None:
+                self._hooks[asked] = cached
+                return cached
             extensions = [
                 *self._extensions.get("*", []),
                 *self._extensions.get(name, []),
@@ -206,7 +211,7 @@ class PluginRegistry:
                 for ext_name, ext in extensions:
                     pm.register(ext, name=ext_name)
             hooks = Hooks(name, provider, pm, self.distribution(name))
-            self._hooks[name] = hooks
+            self._hooks[name] = self._hooks[asked] = hooks
             return hooks
 
     def _entry_point_extensions(self, name: str) -> list[tuple[str, Any]]:
