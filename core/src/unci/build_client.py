@@ -176,13 +176,6 @@ class BuildMethods:
             until=until,
             provider=who.provider,
         )
-        filters = {
-            "branch": query.branch,
-            "status": query.status,
-            "conclusion": query.conclusion,
-            "since": query.since,
-            "until": query.until,
-        }
         while True:
             page = self.list_builds(
                 provider,
@@ -191,7 +184,11 @@ class BuildMethods:
                 cursor=cursor,
                 remote_query=remote_query,
                 target=who,
-                **filters,
+                branch=query.branch,
+                status=query.status,
+                conclusion=query.conclusion,
+                since=query.since,
+                until=query.until,
             )
             yield page
             if left is not None:
@@ -421,13 +418,6 @@ class AsyncBuildMethods:
             until=until,
             provider=who.provider,
         )
-        filters = {
-            "branch": query.branch,
-            "status": query.status,
-            "conclusion": query.conclusion,
-            "since": query.since,
-            "until": query.until,
-        }
         while True:
             page = await self.list_builds(
                 provider,
@@ -436,7 +426,11 @@ class AsyncBuildMethods:
                 cursor=cursor,
                 remote_query=remote_query,
                 target=who,
-                **filters,
+                branch=query.branch,
+                status=query.status,
+                conclusion=query.conclusion,
+                since=query.since,
+                until=query.until,
             )
             yield page
             if left is not None:

@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import parse_qsl, urlsplit
 
 import msgspec
@@ -40,6 +40,17 @@ from unci.redact import redact_headers, redact_query, redact_url, scrub, scrub_b
 #: The operations a provider declares parameters for (``Provider.params``).
 OPERATIONS = ("get", "list", "builds", "build")
 USER_AGENT = f"unci/{__version__} (+https://github.com/unci-dev/unci)"
+
+
+class Who(TypedDict, total=False):
+    """Who to ask, as the CLI gathers it from its options: the keywords of :func:`resolve_target`
+    (and of the clients' calls) that name an account or carry credentials."""
+
+    account: str | None
+    token: str | None
+    username: str | None
+    password: str | None
+    base_url: str | None
 
 
 @dataclass

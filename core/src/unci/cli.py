@@ -13,7 +13,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -26,6 +26,9 @@ from unci.options import (
     reliability_options,
     request_options,
 )
+
+if TYPE_CHECKING:
+    from unci.call import Who
 
 __all__ = ["ERROR_FORMATS", "cli", "main", "parse_pairs"]
 
@@ -114,7 +117,7 @@ class UnciGroup(HelpGroup):
         argv = list(sys.argv[1:] if args is None else args)
         _PRESCANNED["error_format"] = _prescan_error_format(argv)
         if sys.stdout is None:
-            sys.stdout = _ClosedStdout()  # type: ignore[assignment]
+            sys.stdout = _ClosedStdout()
         if not standalone_mode:
             return super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
         try:
@@ -333,10 +336,15 @@ def parse_shared(kw: dict[str, Any]) -> dict[str, Any]:
     if how.fmt == "debug":  # Truto's debug format answers errors in JSON too
         click.get_current_context().meta["unci.error_format"] = "json"
     provider = kw.pop("provider")
-    credentials = {k: kw.pop(k) for k in ("account", "token", "username", "password", "base_url")}
-    credentials["token"] = _token(credentials["token"], kw.pop("token_stdin"), kw.pop("token_file"))
-    if credentials["account"] is None:
-        credentials["account"] = default_account(provider)
+    account = kw.pop("account")
+    token = _token(kw.pop("token"), kw.pop("token_stdin"), kw.pop("token_file"))
+    credentials: Who = {
+        "account": default_account(provider) if account is None else account,
+        "token": token,
+        "username": kw.pop("username"),
+        "password": kw.pop("password"),
+        "base_url": kw.pop("base_url"),
+    }
     return {
         "provider": provider,
         "params": dict(parse_pairs(kw.pop("params"), "-p")),

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import httpx
 
@@ -33,6 +33,9 @@ from unci.redact import scrub
 from unci.retry import Retrier, RetryPolicy
 from unci.when import When
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
 DEFAULT_TIMEOUT = 30.0
 #: Bodies past this size are mapped (or read for an error message) in a worker thread, so an
 #: event loop serving other requests is not held up by one large answer.
@@ -43,10 +46,6 @@ CONNECT_TIMEOUT = 10.0
 
 #: unci decodes bodies itself, within the size cap; it asks only for what it can decode so.
 _HEADERS = {"Accept-Encoding": reading.ACCEPT_ENCODING}
-
-
-def deadline_transport(*, asynchronous: bool) -> Any:
-    return timebound.bounded_transport(asynchronous=asynchronous)
 
 
 def _timeout(seconds: float | None) -> httpx.Timeout:
@@ -263,8 +262,9 @@ _WHO = frozenset({"token", "username", "password", "base_url", "account"})
 def _target(provider: str | None, kw: dict[str, Any]) -> Target:
     """Who to ask: ``token``, ``username``, ``password``, ``base_url`` and ``account`` kwargs,
     or an already resolved ``target`` (many calls, one resolution)."""
-    if isinstance(kw.get("target"), Target):
-        return kw["target"]
+    target = kw.get("target")
+    if isinstance(target, Target):
+        return target
     unknown = set(kw) - _WHO
     if unknown:
         raise TypeError(f"unexpected keyword argument(s): {', '.join(sorted(unknown))}")
@@ -312,7 +312,7 @@ class Client(BuildMethods):
     ) -> None:
         self._http = httpx.Client(
             timeout=_timeout(timeout),
-            transport=transport or deadline_transport(asynchronous=False),
+            transport=transport or timebound.bounded_transport(),
             follow_redirects=False,
             headers=_HEADERS,
         )
@@ -337,10 +337,14 @@ class Client(BuildMethods):
 
     def _attempt(self, call: Call, clock: _Clock) -> Answer:
         with self._http.stream(
-            call.method, call.url, params=call.query, headers=call.headers, extensions=clock.start_attempt()
+            call.method,
+            call.url,
+            params=tuple(call.query),
+            headers=call.headers,
+            extensions=clock.start_attempt(),
         ) as response:
             decoder = _decoder(call, response, self.max_body)
-            body = []
+            body: list[bytes] = []
             for data in _raw(response):
                 body.extend(_feed(call, decoder, data, self.max_body))
                 clock.check()
@@ -484,7 +488,7 @@ class Client(BuildMethods):
                 with self._http.stream(
                     call.method,
                     call.url,
-                    params=call.query,
+                    params=tuple(call.query),
                     headers=call.headers,
                     extensions=clock.start_attempt(),
                 ) as response:
@@ -500,7 +504,7 @@ class Client(BuildMethods):
                         started = True
                         yield from chunks.rest()
                         return
-                    body = []
+                    body: list[bytes] = []
                     for data in _raw(response):
                         body.extend(_feed(call, decoder, data, self.max_body))
                         clock.check()
@@ -519,12 +523,12 @@ class Client(BuildMethods):
             time.sleep(delay)
 
 
-async def _cpu(size: int, work: Callable[..., Any], *args: Any) -> Any:
+async def _cpu(size: int, work: Callable[_P, _R], *args: _P.args, **kw: _P.kwargs) -> _R:
     """``work(*args)``, in a thread when it reads a body of ``size`` bytes past
     :data:`OFF_LOOP_BYTES`."""
     if size > OFF_LOOP_BYTES:
-        return await asyncio.to_thread(work, *args)
-    return work(*args)
+        return await asyncio.to_thread(work, *args, **kw)
+    return work(*args, **kw)
 
 
 class AsyncClient(AsyncBuildMethods):
@@ -563,7 +567,7 @@ class AsyncClient(AsyncBuildMethods):
     def _transport(self) -> httpx.AsyncBaseTransport:
         """httpx's transport with the time bounds on its sockets; a subclass with a transport
         of its own keeps the checks between chunks."""
-        return deadline_transport(asynchronous=True)
+        return timebound.async_bounded_transport()
 
     async def __aenter__(self) -> AsyncClient:
         return self
@@ -576,10 +580,14 @@ class AsyncClient(AsyncBuildMethods):
 
     async def _attempt(self, call: Call, clock: _Clock) -> Answer:
         async with self._http.stream(
-            call.method, call.url, params=call.query, headers=call.headers, extensions=clock.start_attempt()
+            call.method,
+            call.url,
+            params=tuple(call.query),
+            headers=call.headers,
+            extensions=clock.start_attempt(),
         ) as response:
             decoder = _decoder(call, response, self.max_body)
-            body = []
+            body: list[bytes] = []
             async for data in _araw(response):
                 body.extend(_feed(call, decoder, data, self.max_body))
                 clock.check()
@@ -697,7 +705,7 @@ class AsyncClient(AsyncBuildMethods):
         remote_query: Iterable[tuple[str, str]] = (),
         chunk_size: int = 65536,
         **credentials: Any,
-    ) -> AsyncIterator[bytes]:
+    ) -> AsyncGenerator[bytes, None]:
         call = prepare_get(_target(provider, credentials), job_id, params, remote_query)
         retrier = Retrier(self.retry, call.provider, self.on_wait)
         clock = self._clock()
@@ -707,7 +715,7 @@ class AsyncClient(AsyncBuildMethods):
                 async with self._http.stream(
                     call.method,
                     call.url,
-                    params=call.query,
+                    params=tuple(call.query),
                     headers=call.headers,
                     extensions=clock.start_attempt(),
                 ) as response:
@@ -724,7 +732,7 @@ class AsyncClient(AsyncBuildMethods):
                         for chunk in chunks.rest():
                             yield chunk
                         return
-                    body = []
+                    body: list[bytes] = []
                     async for data in _araw(response):
                         body.extend(_feed(call, decoder, data, self.max_body))
                         clock.check()

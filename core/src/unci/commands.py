@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from unci import formats
+from unci.call import Who
 from unci.client import Client, Fetched, PageChain
 from unci.errors import UnciError, UsageError
 from unci.job import Job
@@ -67,7 +68,7 @@ def get_command(
     how: Rendering,
     remote_query: Iterable[tuple[str, str]],
     client: Mapping[str, Any],
-    credentials: Mapping[str, str | None],
+    credentials: Who,
     concurrency: int = 8,
     on_error: Callable[[str, UnciError], None],
 ) -> int:
@@ -208,7 +209,7 @@ def list_command(
     how: Rendering,
     remote_query: Iterable[tuple[str, str]],
     client: Mapping[str, Any],
-    credentials: Mapping[str, str | None],
+    credentials: Who,
     limit: int | None,
     page_size: int | None,
     cursor: str | None,

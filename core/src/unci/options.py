@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from click.shell_completion import CompletionItem
@@ -69,14 +69,21 @@ def _complete_param(ctx: click.Context, _param: Any, incomplete: str) -> list[Co
     return [CompletionItem(f"{n}=", help=d) for n, d in seen.items() if f"{n}=".startswith(incomplete)]
 
 
-class Number(click.ParamType):
+if TYPE_CHECKING:
+    # A recent click types ParamType by what it converts to and from; click 8.1 cannot subscript it.
+    _NumberType = click.ParamType[float, "str | float"]
+else:
+    _NumberType = click.ParamType
+
+
+class Number(_NumberType):
     """An option parsed by :mod:`unci.numbers` (``nan``, ``inf``, ``²`` are usage errors)."""
 
-    def __init__(self, name: str, parse: Any) -> None:
+    def __init__(self, name: str, parse: Callable[[str, str], float]) -> None:
         self.name = name
         self.parse = parse
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+    def convert(self, value: str | float, param: click.Parameter | None, ctx: click.Context | None) -> float:
         if not isinstance(value, str):
             return value  # a default, already a number
         try:

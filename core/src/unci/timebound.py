@@ -41,13 +41,12 @@ def timeout(per_read: float, connect: float, at: float) -> httpx.Timeout:
 
 
 def _clamp(timeout: float | None, expired: type[Exception]) -> float | None:
-    at = getattr(timeout, "at", None)
-    if at is None:
+    if not isinstance(timeout, Bound):
         return timeout
-    left = at - time.monotonic()
+    left = timeout.at - time.monotonic()
     if left <= 0:
         raise expired("the request ran past its time bound")
-    return left if timeout is None else min(float(timeout), left)
+    return min(float(timeout), left)
 
 
 class _Stream(httpcore.NetworkStream):
@@ -158,18 +157,28 @@ class _AsyncBackend(httpcore.AsyncNetworkBackend):
         await self._backend.sleep(seconds)
 
 
-def bounded_transport(*, asynchronous: bool) -> httpx.BaseTransport | httpx.AsyncBaseTransport:
+def bounded_transport() -> httpx.HTTPTransport:
     """httpx's default transport with the clamping streams under its connection pool.
 
     httpx builds its pool without a way to pass httpcore a network backend, so the backend the
     pool holds is wrapped in place; should a future httpcore keep it elsewhere, the transport is
     returned as it is and the clients' checks between chunks still bound the body.
     """
-    transport: Any = httpx.AsyncHTTPTransport() if asynchronous else httpx.HTTPTransport()
+    transport = httpx.HTTPTransport()
     pool = getattr(transport, "_pool", None)
     backend = getattr(pool, "_network_backend", None)
-    if backend is not None:
-        pool._network_backend = _AsyncBackend(backend) if asynchronous else _Backend(backend)
+    if isinstance(backend, httpcore.NetworkBackend):
+        setattr(pool, "_network_backend", _Backend(backend))  # noqa: B010 (a private attribute)
+    return transport
+
+
+def async_bounded_transport() -> httpx.AsyncHTTPTransport:
+    """:func:`bounded_transport` for :class:`httpx.AsyncClient`."""
+    transport = httpx.AsyncHTTPTransport()
+    pool = getattr(transport, "_pool", None)
+    backend = getattr(pool, "_network_backend", None)
+    if isinstance(backend, httpcore.AsyncNetworkBackend):
+        setattr(pool, "_network_backend", _AsyncBackend(backend))  # noqa: B010 (a private attribute)
     return transport
 
 

@@ -204,7 +204,8 @@ def _query(request: Request, operation: str) -> TrutoQuery:
 
 
 def _client(request: Request) -> AsyncClient:
-    return request.app.state.client
+    client: AsyncClient = request.app.state.client  # set by the lifespan, before any request
+    return client
 
 
 def _ok(value: Any, answer_headers: dict[str, str], secrets: list[str]) -> Response:

@@ -218,6 +218,10 @@ def _common_params(names: list[str], formats: list[str]) -> list[dict[str, Any]]
     ]
 
 
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
 def _responses(ok: dict[str, Any], ok_description: str) -> dict[str, Any]:
     error = {"content": {JSON: {"schema": {"$ref": "#/components/schemas/Error"}}}}
     return {
@@ -247,7 +251,6 @@ def document(reg: PluginRegistry | None = None, *, auth: bool = True) -> dict[st
     reg = reg or registry()
     loaded, _failed = reg.load_all()
     names = sorted(loaded)
-    ref = lambda name: {"$ref": f"#/components/schemas/{name}"}  # noqa: E731
     get_params = [
         {
             "name": "id",
@@ -277,7 +280,7 @@ def document(reg: PluginRegistry | None = None, *, auth: bool = True) -> dict[st
         },
         *_provider_params(reg, names, "list"),
     ]
-    security = [{"bearerAuth": []}] if auth else []
+    security: list[dict[str, list[str]]] = [{"bearerAuth": []}] if auth else []
     doc: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {
@@ -294,7 +297,14 @@ def document(reg: PluginRegistry | None = None, *, auth: bool = True) -> dict[st
                     "parameters": get_params,
                     "security": security,
                     "responses": _responses(
-                        {"anyOf": [ref("Job"), ref("NormalizedJob"), ref("JobDebug"), ref("ProviderBody")]},
+                        {
+                            "anyOf": [
+                                _ref("Job"),
+                                _ref("NormalizedJob"),
+                                _ref("JobDebug"),
+                                _ref("ProviderBody"),
+                            ]
+                        },
                         "The job: unified (default), normalized, debug, or the provider's body "
                         "(raw, stream).",
                     ),
@@ -307,7 +317,7 @@ def document(reg: PluginRegistry | None = None, *, auth: bool = True) -> dict[st
                     "parameters": list_params,
                     "security": security,
                     "responses": _responses(
-                        {"anyOf": [ref("JobList"), ref("ProviderBody")]},
+                        {"anyOf": [_ref("JobList"), _ref("ProviderBody")]},
                         "One page of jobs (or the provider's page with raw).",
                     ),
                 }
@@ -318,7 +328,7 @@ def document(reg: PluginRegistry | None = None, *, auth: bool = True) -> dict[st
                     "summary": "Liveness: the process answers",
                     "security": [],
                     "responses": {
-                        "200": {"description": "Alive", "content": {JSON: {"schema": ref("Health")}}}
+                        "200": {"description": "Alive", "content": {JSON: {"schema": _ref("Health")}}}
                     },
                 }
             },

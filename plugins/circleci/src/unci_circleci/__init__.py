@@ -226,7 +226,7 @@ class CircleCI(Provider):
         """CircleCI's ``GET /me``: the token's user."""
         return Request(path="/me")
 
-    def read_identity(self, payload: bytes) -> str:
+    def read_identity(self, payload: bytes) -> str | None:
         return user_at(payload, "login", "name")
 
 

@@ -317,7 +317,8 @@ class Jenkins(Provider):
         """A Pipeline's stages; wfapi's ``status`` is both the state and the outcome."""
         steps = []
         for number, stage in enumerate(_describe_decoder.decode(payload).stages, 1):
-            started = from_epoch_ms(stage.startTimeMillis or None, "startTimeMillis")
+            start_ms = stage.startTimeMillis or None
+            started = from_epoch_ms(start_ms, "startTimeMillis")
             status = translate(stage.status, STAGE_STATUS)
             done = status not in (Status.IN_PROGRESS, Status.QUEUED)
             steps.append(
@@ -327,10 +328,8 @@ class Jenkins(Provider):
                     status=Status.COMPLETED if done else status,
                     conclusion=translate(stage.status, CONCLUSION) if done else None,
                     started_at=started,
-                    completed_at=from_epoch_ms(
-                        stage.startTimeMillis + (stage.durationMillis or 0), "durationMillis"
-                    )
-                    if done and started
+                    completed_at=from_epoch_ms(start_ms + (stage.durationMillis or 0), "durationMillis")
+                    if done and start_ms is not None
                     else None,
                 )
             )

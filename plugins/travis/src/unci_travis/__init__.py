@@ -275,7 +275,7 @@ class Travis(Provider):
         """Travis' ``GET /user``: the token's user."""
         return Request(path="/user", headers=_headers())
 
-    def read_identity(self, payload: bytes) -> str:
+    def read_identity(self, payload: bytes) -> str | None:
         return user_at(payload, "login", "name")
 
 
