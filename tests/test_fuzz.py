@@ -176,6 +176,8 @@ SPECS: dict[str, Spec] = {
             ("created_at",): TIME,
             ("started_at",): TIME,
             ("finished_at",): TIME,
+            ("web_url",): "str",
+            ("failure_reason",): "str",
         },
     ),
     "buildkite": Spec(

@@ -125,6 +125,7 @@ class TestGitLab(ProviderConformance):
         C / "gitlab/cassettes/insufficient_scope.yaml",
         Cassette(C / "gitlab/cassettes/get_job_by_path.yaml", params={"project": "gitlab-org/gitlab"}),
         Cassette(C / "gitlab/cassettes/not_found.yaml", params={"project": "404"}),
+        Cassette(C / "gitlab/cassettes/get_job_timeout.yaml", job_id="6"),
         Cassette(
             C / "gitlab/cassettes/get_job_self_managed.yaml", base_url="https://gitlab.example.com/api/v4"
         ),

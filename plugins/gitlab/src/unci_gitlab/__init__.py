@@ -1,10 +1,12 @@
-"""GitLab CI jobs as unified unci Jobs (gitlab.com, self-managed and Dedicated instances).
+"""GitLab CI jobs and pipelines as unified unci Jobs and Builds (gitlab.com, self-managed and
+Dedicated instances).
 
 Endpoints (GitLab REST v4, under ``https://<host>/api/v4``):
-``GET /projects/{project}/jobs/{id}`` for one job and
+``GET /projects/{project}/jobs/{id}`` for one job,
 ``GET /projects/{project}/pipelines/{build}/jobs?include_retried=true`` for the jobs of a pipeline
 (``include_retried`` so that the jobs of earlier attempts are not silently dropped, as GitLab has
-done by default since 13.5).
+done by default since 13.5), and ``GET /projects/{project}/pipelines[/{id}]`` for the pipelines
+themselves (the builds).
 
 ``project`` is a numeric id or a ``namespace/name`` path; GitLab wants the path URL-encoded as ONE
 path segment (``group%2Fsub%2Fproj``), which is exactly what :func:`unci.segment` does.
@@ -16,13 +18,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime
-from urllib.parse import parse_qsl
+from datetime import datetime, timedelta
+from urllib.parse import parse_qsl, urlsplit
 
 import msgspec
 
 from unci.plugin import (
     Auth,
+    Build,
+    BuildPage,
+    BuildQuery,
     Conclusion,
     Credentials,
     Identity,
@@ -33,6 +38,7 @@ from unci.plugin import (
     ProviderInfo,
     Request,
     Status,
+    Trigger,
     as_str,
     segment,
     translate,
@@ -64,6 +70,33 @@ CONCLUSION = {
     "canceled": Conclusion.CANCELLED,
     "skipped": Conclusion.SKIPPED,
 }
+#: A pipeline's ``source``. ``trigger`` (a trigger token), ``pipeline``/``parent_pipeline``
+#: (started by another pipeline), ``external``, ``chat``, ``webide``, ``ondemand_dast_scan``...
+#: pass through raw.
+TRIGGER = {
+    "push": Trigger.PUSH,
+    "merge_request_event": Trigger.MERGE_REQUEST,
+    "external_pull_request_event": Trigger.MERGE_REQUEST,
+    "schedule": Trigger.CRON,
+    "api": Trigger.API,
+    "web": Trigger.WEB,
+}
+#: Unified filter words GitLab's pipeline ``status`` / ``scope`` can carry without losing a
+#: match: only where one GitLab word (or scope) covers exactly the unified one. ``queued`` is six
+#: GitLab words, so it is filtered by the core alone.
+STATUS_FILTER = {Status.IN_PROGRESS: ("status", "running"), Status.COMPLETED: ("scope", "finished")}
+CONCLUSION_FILTER = {
+    Conclusion.PASSED: "success",
+    Conclusion.FAILED: "failed",
+    Conclusion.CANCELLED: "canceled",
+    Conclusion.SKIPPED: "skipped",
+}
+#: ``failure_reason`` words that name a timeout (``stuck_or_timeout_failure``,
+#: ``job_execution_timeout``, and the reasons GitLab 19.0 split the first into).
+_TIMEOUT = re.compile("timeout|timed_out", re.IGNORECASE)
+#: A merge request pipeline's ``ref`` (``refs/merge-requests/5394/head``) names no branch.
+_MR_REF = "refs/merge-requests/"
+_MS = timedelta(milliseconds=1)
 
 INFO = ProviderInfo(
     name=NAME,
@@ -85,6 +118,25 @@ INFO = ProviderInfo(
         "created_at",
         "started_at",
         "completed_at",
+        "url",
+        "failure_reason",
+    ),
+    build_fields=(
+        "id",
+        "name",
+        "number",
+        "repo",
+        "trigger",
+        "triggered_by",
+        "status",
+        "conclusion",
+        "commit",
+        "branch",
+        "url",
+        "created_at",
+        "started_at",
+        "completed_at",
+        "updated_at",
     ),
     docs_url="https://docs.gitlab.com/api/jobs/",
 )
@@ -112,9 +164,37 @@ class _Job(msgspec.Struct):
     created_at: datetime | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    web_url: str | None = None
+    failure_reason: str | None = None
+
+
+class _User(msgspec.Struct):
+    username: str | None = None
+
+
+class _Pipe(msgspec.Struct):
+    """The fields of GitLab's pipeline object that the mapping reads. List items carry fewer
+    (no user, no start or finish, no ``tag``) than the single GET."""
+
+    id: int
+    iid: int | None = None
+    project_id: int | None = None
+    name: str | None = None
+    status: str | None = None
+    source: str | None = None
+    ref: str | None = None
+    tag: bool | None = None
+    sha: str | None = None
+    web_url: str | None = None
+    user: _User | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
 
 
 _job_decoder = msgspec.json.Decoder(_Job)
+_pipe_decoder = msgspec.json.Decoder(_Pipe)
 _list_decoder = msgspec.json.Decoder(list[msgspec.Raw])
 _NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
 
@@ -130,24 +210,80 @@ def outcome(value: str | None) -> tuple[str | None, str | None]:
     return status, (translate(value, CONCLUSION) if ended else None)
 
 
+def _timed_out(conclusion: str | None, reason: str | None) -> str | None:
+    """A failed job whose ``failure_reason`` names a timeout timed out (docs/mapping.md)."""
+    if conclusion == Conclusion.FAILED and reason and _TIMEOUT.search(reason):
+        return Conclusion.TIMEOUT
+    return conclusion
+
+
+def _branch(ref: str | None, tag: bool | None) -> str | None:
+    """The ref, unless it is a tag or a merge request's ref (neither is a branch)."""
+    if tag or ref is None or ref.startswith(_MR_REF):
+        return None
+    return ref
+
+
 def _to_job(payload: bytes | msgspec.Raw) -> Job:
     g = _job_decoder.decode(payload)
     status, conclusion = outcome(g.status)
+    # No pipeline object (a payload trimmed by a proxy or an old instance): build is null.
     pipeline = g.pipeline or _Pipeline()
     return Job(
         id=str(g.id),
         name=g.name,
         build=as_str(pipeline.id),
         status=status,
-        conclusion=conclusion,
+        conclusion=_timed_out(conclusion, g.failure_reason),
         # The job's commit; the pipeline's sha is the same commit when a payload leaves it out.
         commit=(g.commit.id if g.commit and g.commit.id else pipeline.sha),
-        branch=None if g.tag else g.ref,
+        branch=_branch(g.ref, g.tag),
         created_at=utc(g.created_at, "created_at"),
         started_at=utc(g.started_at, "started_at"),
         completed_at=utc(g.finished_at, "finished_at"),
+        url=g.web_url,
+        failure_reason=g.failure_reason,
         remote_data=payload if isinstance(payload, msgspec.Raw) else msgspec.Raw(payload),
     )
+
+
+def _repo(web_url: str | None, project_id: int | None) -> str | None:
+    """The project's path, from the pipeline's page (``https://host/group/proj/-/pipelines/1``);
+    the numeric project id where the page's address has no path."""
+    if web_url:
+        path = urlsplit(web_url).path
+        for marker in ("/-/pipelines/", "/pipelines/"):
+            head, found, _ = path.partition(marker)
+            if found and head.strip("/"):
+                return head.strip("/")
+    return as_str(project_id)
+
+
+def _to_build(payload: bytes | msgspec.Raw) -> Build:
+    p = _pipe_decoder.decode(payload)
+    status, conclusion = outcome(p.status)
+    return Build(
+        id=str(p.id),
+        name=p.name,
+        number=as_str(p.iid),
+        repo=_repo(p.web_url, p.project_id),
+        trigger=translate(p.source, TRIGGER),
+        triggered_by=p.user.username if p.user else None,
+        status=status,
+        conclusion=conclusion,
+        commit=p.sha,
+        branch=_branch(p.ref, p.tag),
+        url=p.web_url,
+        created_at=utc(p.created_at, "created_at"),
+        started_at=utc(p.started_at, "started_at"),
+        completed_at=utc(p.finished_at, "finished_at"),
+        updated_at=utc(p.updated_at, "updated_at"),
+        remote_data=payload if isinstance(payload, msgspec.Raw) else msgspec.Raw(payload),
+    )
+
+
+def _stamp(value: datetime) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _project(params: Mapping[str, str]) -> str:
@@ -208,7 +344,12 @@ _PROJECT = Param(
 
 class GitLab(Provider):
     info = INFO
-    params = {"get": [_PROJECT], "list": [_PROJECT, Param(name="build", description="the pipeline id")]}
+    params = {
+        "get": [_PROJECT],
+        "list": [_PROJECT, Param(name="build", description="the pipeline id")],
+        "builds": [_PROJECT],
+        "build": [_PROJECT],
+    }
     auth = PrivateTokenOrBearer()
     identity = Identity("/user", "username", "name")
 
@@ -250,6 +391,43 @@ class GitLab(Provider):
     ) -> Page:
         items = _list_decoder.decode(payload)
         return Page(jobs=[_to_job(raw) for raw in items], next=_next_request(headers, request))
+
+    def build_builds_request(
+        self, params: Mapping[str, str], query: BuildQuery, limit: int | None
+    ) -> Request:
+        # GitLab lists pipelines newest first (order_by=id, sort=desc are its defaults).
+        sent: list[tuple[str, str]] = []
+        if query.branch:
+            sent.append(("ref", query.branch))
+        word = CONCLUSION_FILTER.get(query.conclusion or "")
+        if word:
+            sent.append(("status", word))
+        elif query.status in STATUS_FILTER:
+            sent.append(STATUS_FILTER[query.status])
+        # A pipeline created after `since` was updated after it too, so `updated_after` (in every
+        # GitLab since 11.x) keeps every match; `created_before` (GitLab 17.x) is ignored by
+        # older instances, and the core filters again either way.
+        # Both are strict comparisons; widened by a millisecond (GitLab's precision) so a
+        # pipeline exactly at either end is not lost.
+        if query.since:
+            sent.append(("updated_after", _stamp(query.since - _MS)))
+        if query.until:
+            sent.append(("created_before", _stamp(query.until + _MS)))
+        per_page = max(1, min(limit or MAX_PER_PAGE, MAX_PER_PAGE))
+        sent.append(("per_page", str(per_page)))
+        return self.request(f"/projects/{_project(params)}/pipelines", sent)
+
+    def map_build_page(
+        self, payload: bytes, headers: Mapping[str, str], params: Mapping[str, str], request: Request
+    ) -> BuildPage:
+        items = _list_decoder.decode(payload)
+        return BuildPage(builds=[_to_build(raw) for raw in items], next=_next_request(headers, request))
+
+    def build_build_request(self, build_id: str, params: Mapping[str, str]) -> Request:
+        return self.request(f"/projects/{_project(params)}/pipelines/{segment(build_id)}")
+
+    def map_build(self, payload: bytes, build_id: str, params: Mapping[str, str]) -> Build:
+        return _to_build(payload)
 
 
 provider = GitLab()
