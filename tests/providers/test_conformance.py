@@ -146,6 +146,13 @@ class TestBuildkite(ProviderConformance):
         C / "buildkite/cassettes/unauthorized.yaml",
         Cassette(C / "buildkite/cassettes/not_found.yaml", job_id="00000000-0000-0000-0000-000000000000"),
     ]
+    # Constructed: the official job, failed with exit status 1 (no documented example fails).
+    samples = [
+        Sample(
+            with_fields(cassette_body("buildkite", "get_job"), state="failed", exit_status=1),
+            name="get_job failed with exit status 1 (constructed)",
+        )
+    ]
     list_cassettes = [Cassette(C / "buildkite/cassettes/list_jobs.yaml", limit=30)]
 
 

@@ -420,7 +420,10 @@ def test_a_null_next_link_ends_the_list() -> None:
 
 def test_describe_provider_fields_match_the_mapping() -> None:
     info = registry().info("buildkite")
-    job = mapped(JOB)
-    filled = {f for f in FIELDS if getattr(job, f) not in (None, msgspec.UNSET)} - {"remote_data"}
+    filled = set()
+    # Constructed: the official job, failed with exit status 1 (no documented example fails).
+    for body in (JOB, with_fields(JOB, state="failed", exit_status=1)):
+        job = mapped(body)
+        filled |= {f for f in FIELDS if getattr(job, f) not in (None, msgspec.UNSET)} - {"remote_data"}
     assert filled == set(info.fields)
     assert info.token_env == ("BUILDKITE_API_TOKEN", "BUILDKITE_TOKEN")
