@@ -1,4 +1,4 @@
-"""Azure DevOps Pipelines jobs as unified unci Jobs.
+"""Azure DevOps Pipelines jobs and builds as unified unci Jobs and Builds.
 
 Azure DevOps has no endpoint for one job: a job is a record of type ``Job`` in its build's
 timeline, ``GET /{organization}/{project}/_apis/build/builds/{build}/timeline?api-version=7.1``.
@@ -8,6 +8,10 @@ listing is every ``Job`` record of the same timeline, which Azure DevOps returns
 Azure DevOps Server (on premises) has the same API under a collection URL
 ``https://server/tfs/{collection}``: the collection takes the organization's place in the path, so
 its base URL is the server root (``https://server/tfs``) and ``organization`` is the collection.
+
+Builds: ``GET /{organization}/{project}/_apis/build/builds`` (newest queued first with
+``queryOrder=queueTimeDescending``, paged with ``$top`` and the ``x-ms-continuationtoken``
+header sent back as ``continuationToken``) and ``GET …/builds/{id}``.
 """
 
 from __future__ import annotations
@@ -22,7 +26,11 @@ import msgspec
 from unci.errors import NotFound
 from unci.plugin import (
     Basic,
+    Build,
+    BuildPage,
+    BuildQuery,
     Conclusion,
+    Cursor,
     Identity,
     InvalidParam,
     Job,
@@ -33,6 +41,8 @@ from unci.plugin import (
     Request,
     Status,
     Step,
+    Trigger,
+    as_str,
     segment,
     translate,
     utc,
@@ -56,6 +66,43 @@ CONCLUSION = {
     "skipped": Conclusion.SKIPPED,
     # abandoned: passed through raw.
 }
+#: A build's ``status`` (BuildStatus); ``none`` passes through raw.
+BUILD_STATUS = {
+    "notstarted": Status.QUEUED,
+    "postponed": Status.QUEUED,
+    "inprogress": Status.IN_PROGRESS,
+    "cancelling": Status.IN_PROGRESS,
+    "completed": Status.COMPLETED,
+}
+#: A build's ``result`` (BuildResult); ``none`` passes through raw.
+BUILD_CONCLUSION = {
+    "succeeded": Conclusion.PASSED,
+    "partiallysucceeded": Conclusion.PARTIAL,
+    "failed": Conclusion.FAILED,
+    "canceled": Conclusion.CANCELLED,
+}
+#: A build's ``reason``. ``manual`` is a person queueing it in the web UI (or the CLI, which
+#: Azure DevOps does not tell apart); ``userCreated``, ``buildCompletion``, ``resourceTrigger``,
+#: ``validateShelveset``, ``checkInShelveset``, ``triggered`` pass through raw.
+TRIGGER = {
+    "individualci": Trigger.PUSH,
+    "batchedci": Trigger.PUSH,
+    "pullrequest": Trigger.MERGE_REQUEST,
+    "schedule": Trigger.CRON,
+    "scheduleforced": Trigger.CRON,
+    "manual": Trigger.WEB,
+}
+#: Unified filter words with exactly one Azure DevOps word (``in_progress`` is also
+#: ``cancelling``, ``queued`` two words: those are filtered by the core alone).
+STATUS_FILTER = {Status.COMPLETED: "completed"}
+RESULT_FILTER = {
+    Conclusion.PASSED: "succeeded",
+    Conclusion.PARTIAL: "partiallySucceeded",
+    Conclusion.FAILED: "failed",
+    Conclusion.CANCELLED: "canceled",
+}
+MAX_TOP = 100
+_HEADS = "refs/heads/"
 
 INFO = ProviderInfo(
     name=NAME,
@@ -77,6 +124,24 @@ INFO = ProviderInfo(
         "completed_at",
         "failure_reason",
         "steps",
+    ),
+    build_fields=(
+        "id",
+        "name",
+        "number",
+        "repo",
+        "workflow",
+        "trigger",
+        "triggered_by",
+        "status",
+        "conclusion",
+        "commit",
+        "branch",
+        "url",
+        "created_at",
+        "started_at",
+        "completed_at",
+        "updated_at",
     ),
     docs_url="https://learn.microsoft.com/en-us/rest/api/azure/devops/build/timeline/get",
 )
@@ -113,7 +178,58 @@ class _Timeline(msgspec.Struct):
     records: list[msgspec.Raw] = []
 
 
+class _Href(msgspec.Struct):
+    href: str | None = None
+
+
+class _Links(msgspec.Struct):
+    web: _Href | None = None
+
+
+class _Definition(msgspec.Struct):
+    id: int | None = None
+    name: str | None = None
+
+
+class _Repository(msgspec.Struct):
+    id: str | None = None
+    name: str | None = None
+
+
+class _Identity(msgspec.Struct):
+    uniqueName: str | None = None
+    displayName: str | None = None
+
+
+class _Build(msgspec.Struct):
+    """The fields of a ``Build`` that the mapping reads."""
+
+    id: int
+    buildNumber: str | None = None
+    status: str | None = None
+    result: str | None = None
+    reason: str | None = None
+    sourceBranch: str | None = None
+    sourceVersion: str | None = None
+    url: str | None = None
+    definition: _Definition | None = None
+    repository: _Repository | None = None
+    requestedFor: _Identity | None = None
+    queueTime: datetime | None = None
+    startTime: datetime | None = None
+    finishTime: datetime | None = None
+    lastChangedDate: datetime | None = None
+    links: _Links | None = msgspec.field(default=None, name="_links")
+
+
+class _BuildList(msgspec.Struct):
+    value: list[msgspec.Raw]
+    count: int | None = None
+
+
 _record_decoder = msgspec.json.Decoder(_Record)
+_build_decoder = msgspec.json.Decoder(_Build)
+_builds_decoder = msgspec.json.Decoder(_BuildList)
 _timeline_decoder = msgspec.json.Decoder(_Timeline | None)
 
 
@@ -163,6 +279,62 @@ def _to_job(record: _Record, raw: msgspec.Raw, build: str, records: list[tuple[_
     )
 
 
+def branch(ref: str | None) -> str | None:
+    """``refs/heads/main`` → ``main``; other refs (tags, ``refs/pull/N/merge``) name no branch;
+    a TFVC path (``$/Project``) is kept as Azure DevOps wrote it."""
+    if ref is None:
+        return None
+    if ref.startswith(_HEADS):
+        return ref[len(_HEADS) :]
+    return None if ref.startswith("refs/") else ref
+
+
+def _web_url(b: _Build) -> str | None:
+    """``_links.web.href``; where a payload lacks it (a ``$select``ed or trimmed body), the
+    results page is built from the build's API ``url``, as the web UI addresses it."""
+    if b.links and b.links.web and b.links.web.href:
+        return b.links.web.href
+    if b.url:
+        head, found, _ = b.url.rpartition("/_apis/build/")
+        if found and head:
+            return f"{head}/_build/results?buildId={b.id}"
+    return None
+
+
+def _to_build(payload: bytes | msgspec.Raw) -> Build:
+    b = _build_decoder.decode(payload)
+    status = translate(b.status, BUILD_STATUS)
+    ended = (b.status or "").lower() == "completed"
+    repo = b.repository or _Repository()
+    return Build(
+        id=str(b.id),
+        name=b.definition.name if b.definition else None,
+        number=b.buildNumber,
+        repo=repo.name or repo.id,
+        workflow=as_str(b.definition.id) if b.definition else None,
+        trigger=translate(b.reason, TRIGGER),
+        triggered_by=b.requestedFor.uniqueName if b.requestedFor else None,
+        status=status,
+        conclusion=translate(b.result, BUILD_CONCLUSION) if ended else None,
+        commit=b.sourceVersion,
+        branch=branch(b.sourceBranch),
+        url=_web_url(b),
+        created_at=utc(b.queueTime, "queueTime"),
+        started_at=utc(b.startTime, "startTime"),
+        completed_at=utc(b.finishTime, "finishTime"),
+        updated_at=utc(b.lastChangedDate, "lastChangedDate"),
+        remote_data=payload if isinstance(payload, msgspec.Raw) else msgspec.Raw(payload),
+    )
+
+
+def _stamp(value: datetime) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _project_path(params: Mapping[str, str]) -> str:
+    return f"/{segment(params['organization'])}/{segment(params['project'])}"
+
+
 def _timeline_path(params: Mapping[str, str]) -> str:
     build = params["build"]
     if not _BUILD_ID.fullmatch(build):
@@ -178,20 +350,24 @@ def _timeline_path(params: Mapping[str, str]) -> str:
     return path
 
 
-_PARAMS = [
+_PROJECT = [
     Param(
         name="organization",
         description="the organization (dev.azure.com/<organization>), or on Azure DevOps "
         "Server the collection, e.g. DefaultCollection",
     ),
     Param(name="project", description="the project name or id"),
+]
+_PARAMS = [
+    *_PROJECT,
     Param(name="build", description="the build (run) id, the number after buildId= in its URL"),
 ]
 
 
 class AzureDevOps(Provider):
     info = INFO
-    params = {"get": _PARAMS, "list": _PARAMS}
+    params = {"get": _PARAMS, "list": _PARAMS, "builds": _PROJECT, "build": _PROJECT}
+    paging = Cursor(param="continuationToken", size="$top", max_size=MAX_TOP)
     # Without X-TFS-FedAuthRedirect a refused token gets a 203 sign-in page instead of a 401.
     headers = {"X-TFS-FedAuthRedirect": "Suppress"}
     # "Use any value for the user name and the token as the password"; empty is conventional.
@@ -239,6 +415,47 @@ class AzureDevOps(Provider):
         return Page(
             jobs=[_to_job(r, raw, params["build"], records) for r, raw in records if r.is_job], next=None
         )
+
+    def build_builds_request(
+        self, params: Mapping[str, str], query: BuildQuery, limit: int | None
+    ) -> Request:
+        # queueTimeDescending: newest first, and minTime/maxTime then bound the queue time,
+        # which is the unified created_at.
+        sent = [("api-version", API_VERSION), ("queryOrder", "queueTimeDescending")]
+        if query.branch:
+            sent.append(("branchName", f"{_HEADS}{query.branch}"))
+        if query.status in STATUS_FILTER:
+            sent.append(("statusFilter", STATUS_FILTER[query.status]))
+        if query.conclusion in RESULT_FILTER:
+            sent.append(("resultFilter", RESULT_FILTER[query.conclusion]))
+        if query.since:
+            sent.append(("minTime", _stamp(query.since)))
+        if query.until:
+            sent.append(("maxTime", _stamp(query.until)))
+        path = f"{_project_path(params)}/_apis/build/builds"
+        return self.paging.first(self.request(path, sent), limit)
+
+    def map_build_page(
+        self, payload: bytes, headers: Mapping[str, str], params: Mapping[str, str], request: Request
+    ) -> BuildPage:
+        page = _builds_decoder.decode(payload)
+        return BuildPage(
+            builds=[_to_build(raw) for raw in page.value],
+            next=self.paging.next(request, headers=headers, marker=headers.get("x-ms-continuationtoken")),
+        )
+
+    def build_build_request(self, build_id: str, params: Mapping[str, str]) -> Request:
+        if not _BUILD_ID.fullmatch(build_id):
+            raise InvalidParam(
+                f"{NAME}: build {build_id!r} is not a build id; give the number after buildId= in "
+                "the run's URL (not the run's name such as 20240101.1)",
+                provider=NAME,
+            )
+        path = f"{_project_path(params)}/_apis/build/builds/{segment(build_id)}"
+        return self.request(path, [("api-version", API_VERSION)])
+
+    def map_build(self, payload: bytes, build_id: str, params: Mapping[str, str]) -> Build:
+        return _to_build(payload)
 
     def identity_request(self, params: Mapping[str, str]) -> Request:
         """``GET /{organization}/_apis/connectionData``: who the PAT authenticates as. It lives
