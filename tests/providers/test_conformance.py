@@ -93,7 +93,27 @@ class TestBitbucket(ProviderConformance):
         Sample(
             with_fields(cassette_body("bitbucket", "get_job"), name="Build and test"),
             name="get_job + name (constructed)",
-        )
+        ),
+        # Constructed: the recorded step ended in ERROR, with the pipeline_step_error (key,
+        # message) Bitbucket's OpenAPI document gives that result; the message is ours.
+        Sample(
+            with_fields(
+                cassette_body("bitbucket", "get_job"),
+                state={
+                    "name": "COMPLETED",
+                    "type": "pipeline_step_state_completed",
+                    "result": {
+                        "name": "ERROR",
+                        "type": "pipeline_step_state_completed_error",
+                        "error": {
+                            "key": "agent.build.container-oom",
+                            "message": "Container 'docker' exceeded memory limit.",
+                        },
+                    },
+                },
+            ),
+            name="get_job ended in ERROR (constructed)",
+        ),
     ]
     list_cassettes = [Cassette(C / "bitbucket/cassettes/list_jobs.yaml", limit=1)]
 
