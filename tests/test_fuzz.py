@@ -311,7 +311,7 @@ def outcome(provider: str, run: Callable[[], Any]) -> Any:
     except unci.DecodeError as exc:
         assert exc.provider == provider, exc.message
         assert exc.message.startswith(f"{provider}: "), exc.message
-        assert exc.exit_code == 9 and exc.to_dict()["statusCode"] == 502
+        assert exc.exit_code == 9 and unci.error_envelope(exc)["statusCode"] == 502
         # The core's last resort: a bug in the plugin, with the Python exception in the message.
         assert "could not map" not in exc.message and "could not read" not in exc.message, exc.message
         return None

@@ -424,7 +424,7 @@ def test_objects_a_library_user_prints_hold_no_token(server: LocalServer, provid
         shown += [
             str(info.value),
             repr(info.value),
-            json.dumps(info.value.to_dict()),
+            json.dumps(unci.error_envelope(info.value)),
             info.value.remote_body.decode(),
             json.dumps(info.value.remote_headers),
         ]
@@ -432,7 +432,7 @@ def test_objects_a_library_user_prints_hold_no_token(server: LocalServer, provid
             http.get_job(
                 provider, job_id, params=get_params, base_url=f"http://127.0.0.1:{_closed_port()}", **creds
             )
-        shown += [str(down.value), repr(down.value), json.dumps(down.value.to_dict())]
+        shown += [str(down.value), repr(down.value), json.dumps(unci.error_envelope(down.value))]
     assert [(i, text[:300]) for i, text in enumerate(shown) if leaks(text)] == []
 
 

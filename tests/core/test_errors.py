@@ -83,7 +83,7 @@ def test_exit_code_and_status(cls: type[unci.UnciError]) -> None:
     exit_code, status = TABLE[cls]
     exc = make(cls)
     assert exc.exit_code == exit_code
-    assert exc.to_dict()["statusCode"] == status
+    assert unci.error_envelope(exc)["statusCode"] == status
     if cls is not unci.UnciError:
         assert exit_code == errors.EXIT_CODES[_family_name(cls)]
 
@@ -154,9 +154,9 @@ def test_message_and_provider(cls: type[unci.UnciError]) -> None:
 @pytest.mark.parametrize(
     "cls", [c for c in TABLE if not issubclass(c, unci.RemoteError)], ids=lambda c: c.__name__
 )
-def test_to_dict_is_trutos_envelope(cls: type[unci.UnciError]) -> None:
+def test_error_envelope_is_trutos(cls: type[unci.UnciError]) -> None:
     exc = make(cls)
-    data = exc.to_dict()
+    data = unci.error_envelope(exc)
     assert list(data) == ["statusCode", "error", "message"]
     assert data["message"] == "github: it went wrong"
     assert isinstance(data["error"], str) and data["error"]
@@ -166,9 +166,9 @@ def test_to_dict_is_trutos_envelope(cls: type[unci.UnciError]) -> None:
 @pytest.mark.parametrize(
     "cls", [c for c in TABLE if issubclass(c, unci.RemoteError)], ids=lambda c: c.__name__
 )
-def test_remote_to_dict_carries_the_providers_answer(cls: type[unci.UnciError]) -> None:
+def test_remote_error_envelope_carries_the_providers_answer(cls: type[unci.UnciError]) -> None:
     exc = make(cls)
-    data = exc.to_dict()
+    data = unci.error_envelope(exc)
     assert list(data) == [
         "statusCode",
         "error",
@@ -189,7 +189,10 @@ def test_remote_to_dict_carries_the_providers_answer(cls: type[unci.UnciError]) 
 )
 def test_remote_status_outside_4xx_5xx_is_a_bad_gateway(status: int, expected: int) -> None:
     exc = unci.RemoteError("x", provider="github", remote_status=status)
-    assert exc.to_dict()["statusCode"] == expected and exc.to_dict()["remote_status"] == status
+    assert (
+        unci.error_envelope(exc)["statusCode"] == expected
+        and unci.error_envelope(exc)["remote_status"] == status
+    )
 
 
 @pytest.mark.parametrize(
@@ -203,13 +206,13 @@ def test_remote_status_outside_4xx_5xx_is_a_bad_gateway(status: int, expected: i
 )
 def test_raw_response_is_json_or_text(body: bytes, raw: Any) -> None:
     exc = unci.RemoteError("x", provider="github", remote_status=500, remote_body=body)
-    assert exc.to_dict()["raw_response"] == raw
+    assert unci.error_envelope(exc)["raw_response"] == raw
 
 
 def test_raw_response_of_deeply_nested_json_never_raises() -> None:
     """Nested past Python's stack on 3.10-3.12 (then kept as text); 3.13 decodes it."""
     body = b"[" * 5000 + b"]" * 5000
-    raw = unci.RemoteError("x", provider="github", remote_status=500, remote_body=body).to_dict()[
+    raw = unci.error_envelope(unci.RemoteError("x", provider="github", remote_status=500, remote_body=body))[
         "raw_response"
     ]
     assert raw == body.decode() or isinstance(raw, list)
@@ -317,6 +320,24 @@ def test_every_error_survives_pickling_for_process_pools() -> None:
     for error in samples:
         again = pickle.loads(pickle.dumps(error))
         assert type(again) is type(error) and str(again) == str(error)
-        assert again.to_dict() == error.to_dict() and again.exit_code == error.exit_code
+        assert unci.error_envelope(again) == unci.error_envelope(error) and again.exit_code == error.exit_code
     assert pickle.loads(pickle.dumps(samples[1])).missing == ["owner"]
     assert pickle.loads(pickle.dumps(samples[5])).reset_after == 3.0
+
+
+def test_errors_is_a_leaf_module() -> None:
+    """Errors carry fields; whoever renders one (the CLI, the server) builds its envelope, so
+    any module can raise without importing the rest of unci (and no import cycle starts here)."""
+    import ast
+    from pathlib import Path
+
+    from unci import errors
+
+    tree = ast.parse(Path(errors.__file__).read_text())
+    imported = [
+        node.module if isinstance(node, ast.ImportFrom) else alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Import, ast.ImportFrom))
+        for alias in node.names
+    ]
+    assert not [name for name in imported if name and name.split(".")[0] == "unci"]

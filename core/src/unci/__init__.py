@@ -38,6 +38,7 @@ _WHERE = {
     "BuildPage": "provider",
     "BuildQuery": "build",
     "message_at": "bodies",
+    "error_envelope": "bodies",
     "page_title": "bodies",
     "user_at": "bodies",
     # errors
@@ -85,7 +86,7 @@ _WHERE = {
 
 if TYPE_CHECKING:
     from unci.auth import basic_auth
-    from unci.bodies import message_at, page_title, user_at
+    from unci.bodies import error_envelope, message_at, page_title, user_at
     from unci.build import Build, BuildQuery, Trigger
     from unci.build_client import (
         aget_build,
@@ -208,6 +209,7 @@ __all__ = [
     "alist_builds",
     "as_str",
     "basic_auth",
+    "error_envelope",
     "from_epoch_ms",
     "get_build",
     "get_job",

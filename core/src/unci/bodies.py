@@ -1,4 +1,5 @@
-"""Turning a provider's error body into something a person or a program can read."""
+"""Turning a provider's error body into something a person or a program can read, and an
+error into Truto's JSON envelope (the server's error answers, the CLI's ``--error-format json``)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import html
 from typing import Any
 
 import msgspec
+
+from unci.errors import DecodeError, RemoteError, UnciError
 
 _MESSAGE_KEYS = (
     "message",
@@ -103,7 +106,6 @@ def user_at(
     or a missing ``handle`` when ``required``, a :class:`DecodeError` naming it. The core's
     ``decoding`` guard turns both into one error naming the provider.
     """
-    from unci.errors import DecodeError
 
     # Typed as an object, so anything else fails at its first byte, never deep inside it.
     data: Any = msgspec.json.decode(payload, type=dict[str, Any])
@@ -123,3 +125,21 @@ def user_at(
     if required and who is None:
         raise DecodeError(f"object missing required field `{handle}` - at `{where}`")
     return f"{who} ({full})" if who and full and full != who else who or full
+
+
+def error_envelope(exc: UnciError, message: str | None = None) -> dict[str, Any]:
+    """Truto's error envelope, ``{"statusCode", "error", "message"}``; an error the provider
+    answered adds ``remote_error``, ``truto_is_remote_error``, ``remote_status`` and its body as
+    ``raw_response``. ``message`` replaces the error's own words (the server gives the HTTP
+    ones, :meth:`~unci.UnciError.http_message`)."""
+    data: dict[str, Any] = {
+        "statusCode": exc.status_code,
+        "error": exc.error,
+        "message": exc.message if message is None else message,
+    }
+    if isinstance(exc, RemoteError):
+        data["remote_error"] = True
+        data["truto_is_remote_error"] = True
+        data["remote_status"] = exc.remote_status
+        data["raw_response"] = parse_body(exc.remote_body)
+    return data

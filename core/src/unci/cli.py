@@ -202,7 +202,9 @@ def usage_error(exc: click.ClickException) -> None:
     if ctx is not None:
         message += f" (see '{ctx.command_path} --help')"
     if _error_format(ctx) == "json":
-        click.echo(json.dumps(UsageError(message).to_dict()), err=True)
+        from unci.bodies import error_envelope
+
+        click.echo(json.dumps(error_envelope(UsageError(message))), err=True)
     else:
         click.echo(f"unci: error: {message}", err=True)
 
@@ -212,7 +214,9 @@ def fail(exc: UnciError, ctx: click.Context) -> None:
         _silence_stdout()
     error_format = _error_format(ctx)
     if error_format == "json":
-        click.echo(json.dumps(exc.to_dict(), default=str), err=True)
+        from unci.bodies import error_envelope
+
+        click.echo(json.dumps(error_envelope(exc), default=str), err=True)
     else:
         click.echo(f"unci: error: {exc.message}", err=True)
     ctx.exit(exc.exit_code)
@@ -383,7 +387,9 @@ def _report(job_id: str, exc: UnciError) -> None:
     """One failed id of several: its line names the id; the others go on."""
     ctx = click.get_current_context()
     if _error_format(ctx) == "json":
-        click.echo(json.dumps({**exc.to_dict(), "id": job_id}, default=str), err=True)
+        from unci.bodies import error_envelope
+
+        click.echo(json.dumps({**error_envelope(exc), "id": job_id}, default=str), err=True)
     else:
         click.echo(f"unci: error: {job_id}: {exc.message}", err=True)
 

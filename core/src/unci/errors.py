@@ -1,9 +1,11 @@
-"""The error hierarchy: one base class, an exit code per family, Truto-shaped JSON.
+"""The error hierarchy: one base class, an exit code and an HTTP status per family.
 
 Library users catch at any level (``UnciError`` for everything, ``RemoteError`` for anything
 the provider said, ``AuthError`` for a refused token); the CLI turns each into one line on
 stderr and the family's exit code, never a traceback. Messages are written for the person at
-the terminal: they name the provider, what was wrong and what to do.
+the terminal: they name the provider, what was wrong and what to do. Errors carry fields, not
+formats: Truto's JSON envelope is built where it is rendered (:func:`unci.error_envelope`), so
+this module imports nothing of unci's.
 """
 
 from __future__ import annotations
@@ -54,10 +56,6 @@ class UnciError(Exception):
     def http_message(self) -> str:
         """The message as ``unci serve`` answers it."""
         return _joined(self.fact, self.http_hint)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Truto's error envelope: ``{"statusCode", "error", "message"}``."""
-        return {"statusCode": self.status_code, "error": self.error, "message": self.message}
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Subclasses take keyword-only arguments, which pickle's default (args only) loses;
@@ -183,16 +181,6 @@ class RemoteError(UnciError):
         self.remote_headers = remote_headers or {}
         self.status_code = remote_status if 400 <= remote_status < 600 else 502
         self.error = _phrase(self.status_code)
-
-    def to_dict(self) -> dict[str, Any]:
-        from unci.bodies import parse_body
-
-        data = super().to_dict()
-        data["remote_error"] = True
-        data["truto_is_remote_error"] = True
-        data["remote_status"] = self.remote_status
-        data["raw_response"] = parse_body(self.remote_body)
-        return data
 
 
 class AuthError(RemoteError):

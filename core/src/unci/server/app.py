@@ -27,6 +27,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from unci import __version__, accounts
+from unci.bodies import error_envelope
 from unci.client import OFF_LOOP_BYTES, AsyncClient
 from unci.commands import encode_output, render, render_page
 from unci.errors import ConfigError, RateLimited, RemoteError, UnciError, UsageError
@@ -91,8 +92,7 @@ def _json(
 
 
 def _error_response(exc: UnciError, secrets: list[str]) -> Response:
-    data = exc.to_dict()
-    data["message"] = exc.http_message()  # the server's words, never the CLI's flags
+    data = error_envelope(exc, exc.http_message())  # the server's words, never the CLI's flags
     status = exc.status_code
     headers: dict[str, str] = {}
     if isinstance(exc, RemoteError):

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from unci import formats
+from unci.bodies import error_envelope
 from unci.call import Answer, Target, debug_envelope, decode_job, prepare, prepare_get
 from unci.call import raise_for_status as _raise_for_status
 from unci.contract import Provider
@@ -689,7 +690,7 @@ class ProviderConformance:
             try:
                 _raise_for_status(call, Answer(status, {"content-type": "application/json"}, body), reg)
             except UnciError as exc:
-                places[f"the HTTP {status} error"] = str(exc) + repr(exc.to_dict())
+                places[f"the HTTP {status} error"] = str(exc) + repr(error_envelope(exc))
         captured = capsys.readouterr()
         places["stdout/stderr"] = captured.out + captured.err
         places["log records"] = "\n".join(_record_text(r) for r in caplog.records)
