@@ -58,8 +58,7 @@ def hooks() -> list[tuple[str, inspect.Signature, str]]:
     """(name, signature, docstring) of every hookspec, in the order of the source."""
     from unci import hookspecs
 
-    specs = [(name, fn) for name, fn in vars(hookspecs).items() if callable(fn) and hasattr(fn, "unci_spec")]
-    specs.sort(key=lambda item: item[1].__code__.co_firstlineno)
+    specs = [(name, getattr(hookspecs, name)) for name in hookspecs.HOOKS]
     return [(name, inspect.signature(fn), fn.__doc__ or "") for name, fn in specs]
 
 
@@ -71,7 +70,7 @@ def render() -> str:
         description, params, returns = parse(doc)
         args = ", ".join(a for a in sig.parameters if a != "provider")
         ret = sig.return_annotation if isinstance(sig.return_annotation, str) else ""
-        ret = ret.removesuffix(" | None") if name not in ("error_message",) else ret
+        ret = ret.removesuffix(" | None") if name not in ("error_message", "read_identity") else ret
         out.append(f"### `{name}({args})`{' → `' + ret + '`' if ret else ''}\n")
         out.append(description + "\n")
         out.append("| argument | what it is |\n|---|---|")

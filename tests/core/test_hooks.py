@@ -215,3 +215,17 @@ def test_user_at_reads_who_an_identity_answer_names() -> None:
         with pytest.raises((DecodeError, msgspec.ValidationError)) as info:
             user_at(body, "login", "name", within="u" if body.startswith(b'{"u"') else None, required=True)
         assert where in str(info.value)
+
+
+def test_every_hookspec_is_a_provider_method_in_the_docs_order() -> None:
+    """The hook names come from the hookspecs alone: a new spec is a method every provider has
+    (with a default) and a heading of the hook reference, in the same order."""
+    import re
+    from pathlib import Path
+
+    from unci import hookspecs
+
+    assert hookspecs.HOOKS[:4] == ("describe_provider", "required_params", "authenticate", "build_request")
+    assert all(callable(getattr(unci.Provider, name, None)) for name in hookspecs.HOOKS)
+    guide = (Path(__file__).parents[2] / "docs" / "writing-a-provider.md").read_text()
+    assert tuple(re.findall(r"^### `(\w+)\(", guide, flags=re.M)) == hookspecs.HOOKS

@@ -152,25 +152,3 @@ class Provider:
         return user_at(
             payload, self.identity.handle, self.identity.name, within=self.identity.within, required=True
         )
-
-
-#: The hooks every provider has, in the order the docs list them.
-HOOKS: tuple[str, ...] = (
-    "describe_provider",
-    "required_params",
-    "authenticate",
-    "build_request",
-    "map_job",
-    "error_message",
-    "build_list_request",
-    "map_job_page",
-    "build_builds_request",
-    "map_build_page",
-    "build_build_request",
-    "map_build",
-    "build_steps_request",
-    "map_steps",
-    "build_log_request",
-    "identity_request",
-    "read_identity",
-)

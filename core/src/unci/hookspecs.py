@@ -260,5 +260,10 @@ def read_identity(provider: str, payload: bytes) -> str | None:
 
     :param provider: the provider name asked for.
     :param payload: the body of the ``identity_request`` response.
-    :return: a short description of the user.
+    :return: a short description of the user, or None when the response names nobody
+        (`unci accounts test` then says "an unnamed user").
     """
+
+
+#: Every hook, in the order of this module, which is the order the docs list them in.
+HOOKS: tuple[str, ...] = tuple(name for name, value in list(globals().items()) if hasattr(value, "unci_spec"))

@@ -21,10 +21,11 @@ from typing import Any
 import pluggy
 
 from unci import hookspecs
-from unci.contract import HOOKS, Provider
+from unci.contract import Provider
 from unci.entrypoints import EntryPoint, entry_points
 from unci.errors import DuplicateProvider, PluginError, PluginLoadError, UnknownProvider
 from unci.hooks import Hooks
+from unci.hookspecs import HOOKS
 from unci.provider import ProviderInfo
 
 GROUP = "unci"

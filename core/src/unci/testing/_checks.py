@@ -17,7 +17,7 @@ import pytest
 
 from unci import formats
 from unci.call import Call, Target, prepare_get
-from unci.contract import HOOKS
+from unci.hookspecs import HOOKS
 from unci.job import FIELDS, TIMESTAMPS, Conclusion, Job, Status
 from unci.listing import prepare_list
 from unci.plugins import PluginRegistry
