@@ -77,3 +77,60 @@ write(
                     reference("github", "list.json"), headers=RATE),
     ],
 )
+
+
+def _discovery() -> None:
+    """Jobs found through builds: the runs of list_builds.yaml that GitHub's own filters keep,
+    then each kept run's jobs."""
+    import json
+
+    import yaml
+
+    from _lib import PLUGINS
+
+    runs_page = yaml.safe_load((PLUGINS / "github" / "cassettes" / "list_builds.yaml").read_text())
+    runs = json.loads(runs_page["interactions"][0]["response"]["body"]["string"])["workflow_runs"]
+    since = "2020-05-20T23:59:00Z"
+    kept = [r for r in runs if r["head_branch"] == "master" and r["created_at"] >= since]
+    job = json.loads(reference("github", "list.json"))["jobs"][0]
+    repo = f"{API}/repos/PyGithub/PyGithub"
+    interactions = [
+        interaction(
+            f"{repo}/actions/runs?branch=master&created=%3E%3D2020-05-20T23%3A59%3A00Z&per_page=100",
+            json.dumps({"total_count": len(kept), "workflow_runs": kept}, separators=(",", ":")),
+            headers=RATE,
+        )
+    ]
+    for number, run in enumerate(kept):
+        jobs = [
+            {
+                **job,
+                "id": run["id"] * 10 + i,
+                "run_id": run["id"],
+                "run_url": run["url"],
+                "head_sha": run["head_sha"],
+                "html_url": f"{run['html_url']}/job/{run['id'] * 10 + i}",
+                "name": name,
+            }
+            for i, name in enumerate(["build", "test"][: number + 1])
+        ]
+        interactions.append(
+            interaction(
+                f"{repo}/actions/runs/{run['id']}/jobs?filter=all&per_page=100",
+                json.dumps({"total_count": len(jobs), "jobs": jobs}, separators=(",", ":")),
+                headers=RATE,
+            )
+        )
+    write(
+        "github",
+        "discover_jobs",
+        "Bodies: GET .../actions/runs?branch=master&created=>=2020-05-20T23:59:00Z answered with the\n"
+        "runs of list_builds.yaml (PyGithub's recording, May 2020) that those filters keep, field for\n"
+        "field; then each kept run's jobs: the official 'List jobs for a workflow run' example job\n"
+        "(reference list.json) with its id, run_id, run_url, head_sha, html_url and name set to\n"
+        "the run's (one job for the newest run, two for the next).",
+        interactions,
+    )
+
+
+_discovery()

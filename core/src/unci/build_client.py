@@ -7,24 +7,31 @@ Everything decided is decided in :mod:`unci.builds`; here the calls are sent, sy
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from unci.build import Build
 from unci.builds import (
     BuildList,
     FetchedBuild,
+    Resume,
+    Spot,
     build_param,
     build_query,
     decode_build,
+    decode_resume,
+    encode_resume,
     prepare_build,
     prepare_builds,
+    query_filters,
     read_build_page,
     slice_builds,
 )
 from unci.call import Answer, Call, Target, resolve_target
 from unci.job import Job
+from unci.listing import JobPage
 from unci.when import When
 
 if TYPE_CHECKING:
@@ -75,6 +82,28 @@ class BuildMethods:
         call = prepare_build(who, build_id, params, remote_query)
         answer = self.send(call)
         return FetchedBuild(call, answer, decode_build(call, answer))
+
+    def stream_call(self, call: Call, chunk_size: int = 65536) -> Iterator[bytes]:  # provided by Client
+        raise NotImplementedError
+
+    def stream_build(
+        self,
+        provider: str | None,
+        build_id: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        remote_query: Iterable[tuple[str, str]] = (),
+        chunk_size: int = 65536,
+        account: str | None = None,
+        token: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        base_url: str | None = None,
+        target: Target | None = None,
+    ) -> Iterator[bytes]:
+        """The provider's body for one build in chunks, never held whole (the ``stream`` format)."""
+        who = _who(provider, target, token, username, password, base_url, account)
+        yield from self.stream_call(prepare_build(who, build_id, params, remote_query), chunk_size)
 
     def get_build(
         self,
@@ -176,6 +205,9 @@ class BuildMethods:
             until=until,
             provider=who.provider,
         )
+        from unci.client import PageChain
+
+        chain = PageChain(max_empty=None)  # filtered lists have runs of empty pages
         while True:
             page = self.list_builds(
                 provider,
@@ -190,6 +222,7 @@ class BuildMethods:
                 since=query.since,
                 until=query.until,
             )
+            chain.check(page)
             yield page
             if left is not None:
                 left -= len(page.result)
@@ -257,16 +290,7 @@ class BuildMethods:
     ) -> Iterator[Job]:
         """The jobs of the builds that match, build by build (newest first), each build's jobs
         fetched ``concurrency`` builds at a time; at most ``limit`` jobs in all."""
-        who = _who(provider, None, token, username, password, base_url, account)
-        name = _build_param(who)
-        width = max(1, concurrency or getattr(self, "concurrency", None) or DEFAULT_CONCURRENCY)
-        left = limit
-        client: Any = self
-
-        def jobs_of(build: Build) -> list[Job]:
-            return list(client.iter_jobs(provider, params={**(params or {}), name: build.id}, target=who))
-
-        pages = self.iter_build_pages(
+        for page in self.iter_build_job_pages(
             provider,
             params=params,
             branch=branch,
@@ -274,32 +298,157 @@ class BuildMethods:
             conclusion=conclusion,
             since=since,
             until=until,
+            limit=limit,
             remote_query=remote_query,
-            target=who,
+            concurrency=concurrency,
+            target=_who(provider, None, token, username, password, base_url, account),
+        ):
+            yield from page.result
+
+    def iter_build_job_pages(
+        self,
+        provider: str | None,
+        *,
+        params: Mapping[str, str] | None = None,
+        branch: str | None = None,
+        status: str | None = None,
+        conclusion: str | None = None,
+        since: When | None = None,
+        until: When | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        page_size: int | None = None,
+        build_pages: int | None = None,
+        remote_query: Iterable[tuple[str, str]] = (),
+        concurrency: int | None = None,
+        account: str | None = None,
+        token: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        base_url: str | None = None,
+        target: Target | None = None,
+    ) -> Iterator[JobPage]:
+        """The jobs of the builds that match, as the job pages each build's list came in,
+        newest build first, in order, while the next ``concurrency`` builds' jobs are fetched;
+        memory holds those builds' pages, never the history.
+
+        Every page's ``next_cursor`` resumes the walk right after it (pass it back as
+        ``cursor``); it carries the filters, so they need not be given again. ``limit`` is the
+        most jobs in all; ``build_pages`` the most build-list pages walked (the CLI's "one
+        page": the jobs of one page of builds); ``page_size`` the jobs asked for per request.
+        A build-list page with no build that matches gives one empty page (its calls are the
+        build list's), so a caller always learns where to resume.
+        """
+        who = _who(provider, target, token, username, password, base_url, account)
+        name = _build_param(who)
+        given = build_query(
+            branch=branch,
+            status=status,
+            conclusion=conclusion,
+            since=since,
+            until=until,
+            provider=who.provider,
         )
+        resume = decode_resume(who, cursor, given) if cursor else Resume(given)
+        query = resume.query
+        width = max(1, concurrency or getattr(self, "concurrency", None) or DEFAULT_CONCURRENCY)
+        client: Any = self
+
+        def located() -> Iterator[tuple[Spot, Build | BuildList]]:
+            at, skip = resume.builds_cursor, resume.build_skip
+            pages = self.iter_build_pages(
+                provider,
+                params=params,
+                cursor=at,
+                remote_query=remote_query,
+                target=who,
+                **query_filters(query),
+            )
+            for walked, page in enumerate(pages, start=1):
+                count = len(page.result)
+                if skip >= count:  # nothing matched (or nothing is left) here: say where next
+                    yield Spot(at, count - 1, count, page.next_cursor), page
+                for i in range(skip, count):
+                    yield Spot(at, i, count, page.next_cursor), page.result[i]
+                skip = 0
+                if build_pages is not None and walked >= build_pages:
+                    return
+                at = page.next_cursor  # the cursor the next page is fetched with
+
+        def jobs_of(build: Build) -> list[JobPage]:
+            return list(
+                client.iter_pages(
+                    provider, params={**(params or {}), name: build.id}, limit=page_size, target=who
+                )
+            )
+
+        left = limit
+        first = True
+        pending: deque[tuple[Spot, Build | BuildList, Future[list[JobPage]] | None]] = deque()
+        spots = located()
         with ThreadPoolExecutor(max_workers=width) as pool:
-            for page in pages:
-                for jobs in pool.map(jobs_of, page.result):
-                    for job in jobs:
-                        if left is not None and left <= 0:
-                            return
-                        yield job
+            try:
+                while True:
+                    while len(pending) < width:
+                        item = next(spots, None)
+                        if item is None:
+                            break
+                        spot, found = item
+                        work = pool.submit(jobs_of, found) if isinstance(found, Build) else None
+                        pending.append((spot, found, work))
+                    if not pending:
+                        return
+                    spot, found, work = pending.popleft()
+                    skip = resume.job_skip if first else 0
+                    first = False
+                    if work is None:  # a build-list page with nothing that matched
+                        assert isinstance(found, BuildList)
+                        after = spot.after(query)
+                        yield JobPage([], _cursor(who, after), found.calls)
+                        continue
+                    pages = work.result()
+                    total = sum(len(page.result) for page in pages)
+                    position = 0  # jobs of this build handed out or skipped so far
+                    for page in pages:
+                        start = max(0, skip - position)
+                        if page.result and start >= len(page.result):
+                            position += len(page.result)
+                            continue  # handed out before the cursor was made
+                        jobs = page.result[start:]
                         if left is not None:
-                            left -= 1
+                            jobs = jobs[:left]
+                            left -= len(jobs)
+                        position += start + len(jobs)
+                        after = spot.after(query) if position >= total else spot.after(query, position)
+                        yield JobPage(jobs, _cursor(who, after), page.calls, page.looping)
+                        if left == 0:
+                            return
+            finally:
+                for _spot, _found, work in pending:
+                    if work is not None:
+                        work.cancel()
+
+
+def _cursor(who: Target, resume: Resume | None) -> str | None:
+    return None if resume is None else encode_resume(who, resume)
 
 
 def _build_param(who: Target) -> str:
     from unci.errors import Unsupported
 
     name = build_param(who)
-    if name is None:
-        raise Unsupported(
-            f"{who.provider}: {who.info.title} does not support listing builds, so "
-            "jobs cannot be found by --since/--branch/--status; give the build "
-            "with -p",
-            provider=who.provider,
+    if name is not None:
+        return name
+    from unci.plugins import registry
+
+    if registry().hooks(who.provider).supports("build_builds_request"):
+        why = (
+            "its job list is not chosen by one build id, so jobs cannot be found through the "
+            "build filters; `unci builds list` takes the same filters"
         )
-    return name
+    else:
+        why = "it lists no builds, so jobs cannot be found through the build filters; give the build"
+    raise Unsupported(f"{who.provider}: {who.info.title}: {why}", provider=who.provider)
 
 
 class AsyncBuildMethods:
@@ -307,6 +456,28 @@ class AsyncBuildMethods:
 
     async def send(self, call: Call) -> Answer:  # provided by AsyncClient
         raise NotImplementedError
+
+    def stream_call(self, call: Call, chunk_size: int = 65536) -> AsyncIterator[bytes]:  # by AsyncClient
+        raise NotImplementedError
+
+    async def stream_build(
+        self,
+        provider: str | None,
+        build_id: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        remote_query: Iterable[tuple[str, str]] = (),
+        chunk_size: int = 65536,
+        account: str | None = None,
+        token: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        base_url: str | None = None,
+        target: Target | None = None,
+    ) -> AsyncIterator[bytes]:
+        who = _who(provider, target, token, username, password, base_url, account)
+        async for chunk in self.stream_call(prepare_build(who, build_id, params, remote_query), chunk_size):
+            yield chunk
 
     async def fetch_build(
         self,
@@ -418,6 +589,9 @@ class AsyncBuildMethods:
             until=until,
             provider=who.provider,
         )
+        from unci.client import PageChain
+
+        chain = PageChain(max_empty=None)  # filtered lists have runs of empty pages
         while True:
             page = await self.list_builds(
                 provider,
@@ -432,6 +606,7 @@ class AsyncBuildMethods:
                 since=query.since,
                 until=query.until,
             )
+            chain.check(page)
             yield page
             if left is not None:
                 left -= len(page.result)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from unci.build import Build, BuildQuery
 from unci.call import Answer, Call, Target, check_params, decoding, prepare
@@ -23,6 +24,8 @@ from unci.when import When, parse_when
 
 #: The operation build-list cursors are signed for (a job-list cursor does not resume one).
 OPERATION = "builds"
+#: The operation the cursors of jobs found through builds are signed for.
+JOBS_OPERATION = "build jobs"
 
 
 @dataclass
@@ -36,6 +39,9 @@ class BuildList:
     looping: bool = False
     #: The page lay entirely before ``since``; unci read no further.
     stopped_at_since: bool = False
+    #: How many matching builds of the provider's page were handed out before (a cursor's
+    #: resume point).
+    skip: int = 0
 
 
 @dataclass
@@ -45,6 +51,11 @@ class FetchedBuild:
     call: Call
     answer: Answer
     build: Build
+
+    @property
+    def record(self) -> Build:
+        """What was fetched (the build), under the name every fetched record shares."""
+        return self.build
 
     def debug(self) -> dict[str, object]:
         from unci.call import debug_envelope
@@ -60,23 +71,26 @@ def build_query(
     since: When | None = None,
     until: When | None = None,
     provider: str | None = None,
+    flag: str = "--",
 ) -> BuildQuery:
-    """The caller's filters, checked: times parsed (``7d``, dates, ISO times), words known."""
+    """The caller's filters, checked: times parsed (``7d``, dates, ISO times), words known.
+    ``flag`` is how messages name a filter: ``--`` for options (``--since``), ``""`` for the
+    server's query parameters (``since``)."""
     who = f"{provider}: " if provider else ""
     if status is not None and status not in Status.ALL:
         raise UsageError(
-            f"{who}--status {status!r} is not a unified status; use one of "
-            f"{', '.join(Status.ALL)} (outcomes go in --conclusion)",
+            f"{who}{flag}status {status!r} is not a unified status; use one of "
+            f"{', '.join(Status.ALL)} (outcomes go in {flag}conclusion)",
             provider=provider,
         )
     for what, value in (("branch", branch), ("conclusion", conclusion)):
         if value is not None:
-            check_value(f"--{what}", value, provider=provider or "unci", kind="query")
-    start = parse_when(since, "since", provider=provider)
-    end = parse_when(until, "until", provider=provider)
+            check_value(f"{flag}{what}", value, provider=provider or "unci", kind="query")
+    start = parse_when(since, "since", provider=provider, flag=flag)
+    end = parse_when(until, "until", provider=provider, flag=flag)
     if start and end and start > end:
         raise UsageError(
-            f"{who}--since {start.isoformat()} is after --until {end.isoformat()}; nothing can match",
+            f"{who}{flag}since {start.isoformat()} is after {flag}until {end.isoformat()}; nothing can match",
             provider=provider,
         )
     return BuildQuery(
@@ -106,6 +120,24 @@ def _query(filters: Mapping[str, str]) -> BuildQuery:
         since=when("since"),
         until=when("until"),
     )
+
+
+def carried(given: BuildQuery, kept: BuildQuery, provider: str) -> BuildQuery:
+    """The filters a cursor carries, checked against those given with it: the same words (or
+    none) resume the list; another word would be a different list, which a cursor cannot
+    continue. Times always come from the cursor: ``7d`` means seven days before the list
+    started, not before each page."""
+    for name in ("branch", "status", "conclusion"):
+        mine, theirs = getattr(given, name), getattr(kept, name)
+        if mine is not None and mine != theirs:
+            was = f"{name} {theirs!r}" if theirs is not None else f"no {name}"
+            raise UsageError(
+                f"{provider}: the cursor continues a list with {was}, not {name} {mine!r}",
+                hint=f"start again without --cursor to list with --{name} {mine}",
+                http_hint=f"start again without next_cursor to list with {name}={mine}",
+                provider=provider,
+            )
+    return kept
 
 
 def when_of(build: Build) -> datetime | None:
@@ -190,7 +222,7 @@ def prepare_builds(
     hooks = reg.hooks(provider)
     if cursor:
         data = read_cursor(target, cursor, OPERATION)
-        query = _query(data.filters)
+        query = carried(query, _query(data.filters), provider)
         request = hooks.build_builds_request(checked, query, limit)
         # Only the path and query come from the cursor; method and headers from the provider.
         nxt = Request(
@@ -228,13 +260,14 @@ def slice_builds(
     calls = [(call, answer)]
     if end < len(kept):
         here = Request(path=call.url, method=call.method, query=list(call.query))
-        return BuildList(builds, encode_cursor(call.target, here, end, OPERATION, filters), calls)
+        cursor = encode_cursor(call.target, here, end, OPERATION, filters)
+        return BuildList(builds, cursor, calls, skip=skip)
     if before_since(page, query):
-        return BuildList(builds, None, calls, stopped_at_since=True)
+        return BuildList(builds, None, calls, stopped_at_since=True, skip=skip)
     nxt = page.next
     if nxt is None or _same(call, nxt):
-        return BuildList(builds, None, calls, looping=nxt is not None)
-    return BuildList(builds, encode_cursor(call.target, nxt, 0, OPERATION, filters), calls)
+        return BuildList(builds, None, calls, looping=nxt is not None, skip=skip)
+    return BuildList(builds, encode_cursor(call.target, nxt, 0, OPERATION, filters), calls, skip=skip)
 
 
 def build_param(target: Target, reg: PluginRegistry | None = None) -> str | None:
@@ -249,3 +282,71 @@ def build_param(target: Target, reg: PluginRegistry | None = None) -> str | None
     builds = {p.name for p in hooks.required_params(OPERATION)}
     extra = [name for name in listing if name not in builds]
     return extra[0] if len(extra) == 1 else None
+
+
+# --- jobs found through builds -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Resume:
+    """Where a walk over the jobs of the builds that match stands: in the build-list page that
+    ``builds_cursor`` fetches (``None``: the first), ``build_skip`` matching builds in, and
+    ``job_skip`` jobs into the next build. A cursor carries it, with the filters."""
+
+    query: BuildQuery
+    builds_cursor: str | None = None
+    build_skip: int = 0
+    job_skip: int = 0
+
+
+def encode_resume(target: Target, resume: Resume) -> str:
+    """The signed cursor for ``resume`` (bound to the target like every cursor)."""
+    filters = {**_filters(resume.query), "build_skip": str(resume.build_skip)}
+    if resume.builds_cursor:
+        filters["builds_cursor"] = resume.builds_cursor
+    return encode_cursor(target, Request(path=""), resume.job_skip, JOBS_OPERATION, filters)
+
+
+def decode_resume(target: Target, cursor: str, given: BuildQuery | None = None) -> Resume:
+    """What :func:`encode_resume` signed (checked against the filters ``given`` with it), or
+    the usage error every bad cursor gets."""
+    given = given or BuildQuery()
+    data = read_cursor(target, cursor, JOBS_OPERATION)
+    filters = dict(data.filters)
+    builds_cursor = filters.pop("builds_cursor", None)
+    skip = filters.pop("build_skip", "0")
+    query = carried(given, _query(filters), target.provider)
+    return Resume(query, builds_cursor, int(skip) if skip.isdigit() else 0, data.skip)
+
+
+def query_filters(query: BuildQuery) -> dict[str, Any]:
+    """``query`` as the filter keywords of ``list_builds``."""
+    return {
+        "branch": query.branch,
+        "status": query.status,
+        "conclusion": query.conclusion,
+        "since": query.since,
+        "until": query.until,
+    }
+
+
+@dataclass(frozen=True)
+class Spot:
+    """Where one build lies in the walk: the cursor of its build-list page, its index among the
+    page's matching builds, how many there are, and the cursor of the page after."""
+
+    builds_cursor: str | None
+    index: int
+    count: int
+    next_cursor: str | None
+
+    def after(self, query: BuildQuery, given: int | None = None) -> Resume | None:
+        """Where the walk resumes after ``given`` jobs of this build (``None``: after all of
+        them); ``None`` when nothing follows."""
+        if given is not None:
+            return Resume(query, self.builds_cursor, self.index, given)
+        if self.index + 1 < self.count:
+            return Resume(query, self.builds_cursor, self.index + 1, 0)
+        if self.next_cursor is not None:
+            return Resume(query, self.next_cursor, 0, 0)
+        return None

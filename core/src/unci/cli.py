@@ -21,8 +21,11 @@ from unci import __version__
 from unci.errors import OutputError, UnciError, UsageError
 from unci.options import (
     ERROR_FORMATS,
+    filter_options,
     list_options,
     output_options,
+    paging_options,
+    parse_filters,
     reliability_options,
     request_options,
 )
@@ -237,7 +240,7 @@ def parse_pairs(values: Sequence[str], option: str) -> list[tuple[str, str]]:
 @click.group(cls=UnciGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="unci")
 def cli() -> None:
-    """unci: fetch CI jobs from any provider as one unified record.
+    """unci: fetch CI jobs and builds from any provider as one unified record.
 
     \b
     Exit codes: 0 ok, 1 internal error, 2 bad usage or input, 3 plugin broken,
@@ -322,12 +325,14 @@ def client_options(
     }
 
 
-def parse_shared(kw: dict[str, Any]) -> dict[str, Any]:
+def parse_shared(kw: dict[str, Any], kind: str = "jobs") -> dict[str, Any]:
     """The shared options (``options.request_options``, ``reliability_options``,
-    ``output_options``) of a job command, popped from its keyword arguments and checked:
-    provider, params, how to render, client settings and credentials. A new command that
-    stacks the same decorators calls this and gets the same meaning for free."""
+    ``output_options``) of a job or build command (``kind``: ``jobs``, ``builds``), popped
+    from its keyword arguments and checked: provider, params, how to render, client settings
+    and credentials. A new command that stacks the same decorators calls this and gets the
+    same meaning for free."""
     from unci.options import default_account, rendering
+    from unci.records import BUILDS, JOBS
 
     how = rendering(
         kw.pop("fmt"),
@@ -336,6 +341,7 @@ def parse_shared(kw: dict[str, Any]) -> dict[str, Any]:
         kw.pop("ignore_remote_data"),
         kw.pop("exclude"),
         kw.pop("fields"),
+        BUILDS if kind == "builds" else JOBS,
     )
     if how.fmt == "debug":  # Truto's debug format answers errors in JSON too
         click.get_current_context().meta["unci.error_format"] = "json"
@@ -433,19 +439,103 @@ def jobs_get(job_ids: tuple[str, ...], concurrency: int, **kw: Any) -> None:
 @request_options
 @output_options
 @list_options
+@filter_options(" whose jobs are listed (instead of -p build=)")
 @reliability_options
 def jobs_list(
     limit: int | None, page_size: int | None, cursor: str | None, follow_all: bool, **kw: Any
 ) -> None:
-    """List the jobs of one build (-p build=ID; Buddy: -p workflow=ID).
+    """List the jobs of one build (-p build=ID; Buddy: -p workflow=ID), or of the builds that
+    match --branch/--status/--conclusion/--since/--until.
 
     Prints {"result": [...], "next_cursor": ...}; pass the cursor back with --cursor. --limit
     is the total number of jobs, over as many pages as it takes; --page-size is how many each
-    request asks for; --all prints every page as JSON Lines.
+    request asks for; --all prints every page as JSON Lines. With filters and no build, the
+    jobs come build by build, newest build first (several builds fetched at once); one page is
+    the jobs of one page of builds, and the cursor resumes the walk with its filters.
     """
     from unci.commands import list_command
 
-    list_command(**parse_shared(kw), limit=limit, page_size=page_size, cursor=cursor, follow_all=follow_all)
+    filters = parse_filters(kw, kw.get("provider"))
+    list_command(
+        **parse_shared(kw),
+        limit=limit,
+        page_size=page_size,
+        cursor=cursor,
+        follow_all=follow_all,
+        filters=filters,
+    )
+
+
+# --- builds --------------------------------------------------------------------------------
+
+
+@cli.group(cls=HelpGroup)
+def builds() -> None:
+    """Fetch CI builds (workflow runs, pipelines), the runs that jobs belong to."""
+
+
+@builds.command("get")
+@click.argument("build_ids", nargs=-1, required=True, metavar="ID [ID ...]")
+@request_options
+@output_options
+@reliability_options
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1, max=64),
+    default=8,
+    show_default=True,
+    help="With several ids: how many to fetch at once.",
+)
+def builds_get(build_ids: tuple[str, ...], concurrency: int, **kw: Any) -> None:
+    """Fetch builds by id and print them.
+
+    One id prints one JSON document; several print JSON Lines (one build a line) in the order
+    given, fetched CONCURRENCY at a time. An id that fails prints one line on stderr naming it
+    and the others still print; the exit code is then the highest among the failed ids.
+    """
+    from unci.commands import get_command
+
+    shared = parse_shared(kw, "builds")
+    single = len(build_ids) == 1
+
+    def on_error(build_id: str, exc: UnciError) -> None:
+        if single:
+            raise exc
+        _report(build_id, exc)
+
+    code = get_command(job_ids=list(build_ids), concurrency=concurrency, on_error=on_error, **shared)
+    if code:
+        sys.exit(code)
+
+
+@builds.command("list")
+@request_options
+@output_options
+@paging_options("builds")
+@filter_options("")
+@reliability_options
+def builds_list(
+    limit: int | None, page_size: int | None, cursor: str | None, follow_all: bool, **kw: Any
+) -> None:
+    """List builds, newest first (GitHub: -p owner= -p repo_id=).
+
+    Prints {"result": [...], "next_cursor": ...}; pass the cursor back with --cursor (it keeps
+    the filters and the instants of the list it continues). Filters go to the provider where it
+    applies them itself and are applied again to what comes back, so a page may hold fewer
+    builds than asked (even none) and still have a next cursor; with --since, listing stops at
+    the first page older than it.
+    """
+    from unci.commands import list_command
+
+    filters = parse_filters(kw, kw.get("provider"))
+    list_command(
+        **parse_shared(kw, "builds"),
+        limit=limit,
+        page_size=page_size,
+        cursor=cursor,
+        follow_all=follow_all,
+        filters=filters,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:

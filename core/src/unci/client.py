@@ -16,6 +16,7 @@ import httpx
 
 from unci import reading, timebound
 from unci.build_client import AsyncBuildMethods, BuildMethods
+from unci.builds import BuildList
 from unci.call import (
     Answer,
     Call,
@@ -61,6 +62,11 @@ class Fetched:
     call: Call
     answer: Answer
     job: Job
+
+    @property
+    def record(self) -> Job:
+        """What was fetched (the job; a :class:`~unci.builds.FetchedBuild`'s is its build)."""
+        return self.job
 
     def debug(self) -> dict[str, Any]:
         return debug_envelope(self.call, self.answer)
@@ -209,24 +215,30 @@ class _Chunks:
 
 class PageChain:
     """What a walk over pages remembers to tell a paging that never ends from a long one
-    (``iter_pages`` and the CLI's ``--all`` / ``--limit`` walk: :meth:`check` each page)."""
+    (``iter_pages`` and the CLI's ``--all`` / ``--limit`` walk: :meth:`check` each page).
 
-    def __init__(self) -> None:
+    ``max_empty`` is how many empty pages in a row pointing at another are taken for a paging
+    bug; ``None`` for lists unci filters itself (builds by branch or time), where a run of
+    empty pages is what a filter the provider cannot apply looks like.
+    """
+
+    def __init__(self, max_empty: int | None = MAX_EMPTY_PAGES) -> None:
         self.seen: set[tuple[Any, ...]] = set()
         self.empty = 0
         self.count = 0
+        self.max_empty = max_empty
 
-    def check(self, page: JobPage) -> None:
+    def check(self, page: JobPage | BuildList) -> None:
         call, answer = page.calls[-1]
         self.count += 1
         key = (call.method, call.url, tuple(sorted(call.query)), page.skip)
-        ids = [job.id for job in page.result]
+        ids = [record.id for record in page.result]
         why = None
         if key in self.seen:
             why = "asked for a page it had already sent"
-        elif page.next_cursor and not ids:
+        elif page.next_cursor and not ids and self.max_empty is not None:
             self.empty += 1
-            if self.empty >= MAX_EMPTY_PAGES:
+            if self.empty >= self.max_empty:
                 why = f"sent {self.empty} empty pages in a row, each pointing at another"
         if why is None:
             self.seen.add(key)
@@ -480,6 +492,10 @@ class Client(BuildMethods):
         ``stream`` and, in the CLI, ``raw`` formats). Retried like any call until the first
         byte of a successful answer; from then on a failure ends the stream with its error."""
         call = prepare_get(_target(provider, credentials), job_id, params, remote_query)
+        yield from self.stream_call(call, chunk_size)
+
+    def stream_call(self, call: Call, chunk_size: int = 65536) -> Iterator[bytes]:
+        """:meth:`stream` for any prepared call (a job, a build)."""
         retrier = Retrier(self.retry, call.provider, self.on_wait)
         clock = self._clock()
         while True:
@@ -707,6 +723,10 @@ class AsyncClient(AsyncBuildMethods):
         **credentials: Any,
     ) -> AsyncGenerator[bytes, None]:
         call = prepare_get(_target(provider, credentials), job_id, params, remote_query)
+        async for chunk in self.stream_call(call, chunk_size):
+            yield chunk
+
+    async def stream_call(self, call: Call, chunk_size: int = 65536) -> AsyncIterator[bytes]:
         retrier = Retrier(self.retry, call.provider, self.on_wait)
         clock = self._clock()
         while True:

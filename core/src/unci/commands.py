@@ -1,4 +1,5 @@
-"""What the CLI's job commands do once click has parsed them: fetch, render, write stdout."""
+"""What the CLI's job and build commands do once click has parsed them: fetch, render, write
+stdout. One code path for both kinds of record; the :class:`~unci.records.Kind` says which."""
 
 from __future__ import annotations
 
@@ -8,13 +9,20 @@ from typing import Any
 
 from unci import formats
 from unci.call import Who
+from unci.build import Build
+from unci.builds import BuildList, FetchedBuild
 from unci.client import Client, Fetched, PageChain
 from unci.errors import UnciError, UsageError
 from unci.job import Job
 from unci.listing import JobPage
 from unci.options import Rendering
 from unci.output import columns, row_writer, select, stdout, write
+from unci.records import BUILDS, JOBS, kind_of
 from unci.redact import scrub, scrub_bytes
+
+#: A fetched job or build, and a page of either.
+AnyFetched = Fetched | FetchedBuild
+AnyPage = JobPage | BuildList
 
 
 def encode_output(value: Any, secrets: Sequence[str], *, pretty: bool = False) -> bytes:
@@ -32,16 +40,21 @@ def scrub_row(row: dict[str, Any], secrets: Sequence[str]) -> dict[str, Any]:
 
 
 def render(
-    fetched: Fetched, fmt: str = "unified", *, ignore_remote_data: bool = False, exclude: Sequence[str] = ()
+    fetched: AnyFetched,
+    fmt: str = "unified",
+    *,
+    ignore_remote_data: bool = False,
+    exclude: Sequence[str] = (),
 ) -> Any:
-    """The value to print for one fetched job in ``fmt`` (bytes for ``raw``)."""
+    """The value to print for one fetched job or build in ``fmt`` (bytes for ``raw``)."""
     if fmt == "raw":
         return fetched.answer.body
-    result = _job_value(
-        fetched.job,
+    record = fetched.record
+    result = _record_value(
+        record,
         fetched.call.provider,
         fmt,
-        fetched.call.target.info.fields,
+        kind_of(record).supported(fetched.call.target.info),
         ignore_remote_data=ignore_remote_data,
         exclude=exclude,
     )
@@ -50,14 +63,22 @@ def render(
     return result
 
 
-def _value(fetched: Fetched, how: Rendering) -> Any:
-    """What to print for one job: bytes for raw, a dict (fields selected) otherwise."""
+def _value(fetched: AnyFetched, how: Rendering) -> Any:
+    """What to print for one record: bytes for raw, a dict (fields selected) otherwise."""
     value = render(fetched, how.fmt, ignore_remote_data=how.ignore_remote_data, exclude=how.exclude)
     return value if isinstance(value, bytes) else select(value, how.fields)
 
 
-def _row(job: Job, provider: str, how: Rendering) -> dict[str, Any]:
-    return formats.normalized(job, provider, exclude=how.exclude)
+def _row(record: Job | Build, provider: str, how: Rendering) -> dict[str, Any]:
+    return formats.normalized(record, provider, exclude=how.exclude)
+
+
+def _writer(how: Rendering, out: Any) -> Any:
+    """The table or CSV writer, when the output is rows."""
+    if not how.rows:
+        return None
+    kind = how.kind or JOBS
+    return row_writer(how.output, out, columns(how.fields, how.exclude, kind), how.fields is not None, kind)
 
 
 def get_command(
@@ -72,38 +93,38 @@ def get_command(
     concurrency: int = 8,
     on_error: Callable[[str, UnciError], None],
 ) -> int:
-    """Fetch the jobs, print them in the order given; return the exit code.
+    """Fetch the jobs (or builds: ``how.kind``), print them in the order given; return the
+    exit code.
 
-    One id prints one JSON document (as before); several print JSON Lines, one job a line, in
-    the order given while up to ``concurrency`` are fetched at once. A failed id is reported
+    One id prints one JSON document (as before); several print JSON Lines, one record a line,
+    in the order given while up to ``concurrency`` are fetched at once. A failed id is reported
     through ``on_error`` and the others still print; the exit code is the highest exit code
     among the failures (0 when none failed).
     """
+    kind = how.kind or JOBS
     out = stdout()
-    # One job in raw is the provider's bytes too: passed through like stream, never held whole.
+    # One record in raw is the provider's bytes too: passed through like stream, never held whole.
     if how.fmt == "stream" or (how.fmt == "raw" and len(job_ids) == 1):
         if len(job_ids) > 1:
             raise UsageError(
-                f"{provider or 'unci'}: --format stream passes one job's body "
+                f"{provider or 'unci'}: --format stream passes one {kind.noun}'s body "
                 "through; give one id, or use --format raw"
             )
         with Client(**client) as http:
-            for chunk in http.stream(
+            streaming = http.stream if kind is JOBS else http.stream_build
+            for chunk in streaming(
                 provider, job_ids[0], params=params, remote_query=remote_query, **credentials
             ):
                 write(out, chunk)
         return 0
-    writer = (
-        row_writer(how.output, out, columns(how.fields, how.exclude), how.fields is not None)
-        if how.rows
-        else None
-    )
+    writer = _writer(how, out)
     worst = 0
     with Client(**client) as http:
+        fetch: Callable[..., AnyFetched] = http.fetch if kind is JOBS else http.fetch_build
 
-        def one(job_id: str) -> Fetched | UnciError:
+        def one(job_id: str) -> AnyFetched | UnciError:
             try:
-                return http.fetch(provider, job_id, params=params, remote_query=remote_query, **credentials)
+                return fetch(provider, job_id, params=params, remote_query=remote_query, **credentials)
             except UnciError as exc:
                 return exc
 
@@ -118,7 +139,7 @@ def get_command(
                     continue
                 secrets = result.call.secrets
                 if writer is not None:
-                    row = select(_row(result.job, result.call.provider, how), how.fields)
+                    row = select(_row(result.record, result.call.provider, how), how.fields)
                     writer.rows([scrub_row(row, secrets)])
                     continue
                 value = _value(result, how)
@@ -131,8 +152,8 @@ def get_command(
     return worst
 
 
-def _job_value(
-    job: Job,
+def _record_value(
+    record: Job | Build,
     provider: str,
     fmt: str,
     supported: Sequence[str],
@@ -141,22 +162,23 @@ def _job_value(
     exclude: Sequence[str],
 ) -> dict[str, Any]:
     if fmt == "normalized":
-        return formats.normalized(job, provider, exclude=exclude)
-    return formats.unified(job, supported, ignore_remote_data=ignore_remote_data, exclude=exclude)
+        return formats.normalized(record, provider, exclude=exclude)
+    return formats.unified(record, supported, ignore_remote_data=ignore_remote_data, exclude=exclude)
 
 
-def render_page(page: JobPage, fmt: str, *, ignore_remote_data: bool, exclude: Sequence[str]) -> Any:
-    """The value to print for one page of jobs in ``fmt`` (bytes for ``raw``): the CLI's
-    ``jobs list`` and the server's list endpoint both answer with it."""
+def render_page(page: AnyPage, fmt: str, *, ignore_remote_data: bool, exclude: Sequence[str]) -> Any:
+    """The value to print for one page of jobs or builds in ``fmt`` (bytes for ``raw``): the
+    CLI's ``jobs list`` / ``builds list`` and the server's list endpoints all answer with it."""
     call, answer = page.calls[-1]
     if fmt == "raw":
         return answer.body
     name = call.provider
-    supported = call.target.info.fields
+    kind = BUILDS if isinstance(page, BuildList) else JOBS
+    supported = kind.supported(call.target.info)
     value: dict[str, Any] = {
         "result": [
-            _job_value(j, name, fmt, supported, ignore_remote_data=ignore_remote_data, exclude=exclude)
-            for j in page.result
+            _record_value(r, name, fmt, supported, ignore_remote_data=ignore_remote_data, exclude=exclude)
+            for r in page.result
         ],
         "next_cursor": page.next_cursor,
     }
@@ -174,23 +196,21 @@ def render_page(page: JobPage, fmt: str, *, ignore_remote_data: bool, exclude: S
 
 
 def _pages(
-    http: Client,
-    provider: str | None,
-    kw: dict[str, Any],
+    fetch: Callable[[int | None, str | None], AnyPage],
     *,
     total: int | None,
     page_size: int | None,
     cursor: str | None,
     follow_all: bool,
-) -> Iterator[JobPage]:
-    """Pages until ``total`` jobs (each request asks for no more than are still wanted, so the
-    last cursor resumes exactly after the last job printed), every page with ``follow_all``,
-    else one page."""
+    chain: PageChain,
+) -> Iterator[AnyPage]:
+    """Pages until ``total`` records (each request asks for no more than are still wanted, so
+    the last cursor resumes exactly after the last record printed), every page with
+    ``follow_all``, else one page. ``fetch(limit, cursor)`` gets one page."""
     remaining = total
-    chain = PageChain()
     while True:
         size = page_size if remaining is None else min(page_size or remaining, remaining)
-        page = http.list_jobs(provider, limit=size, cursor=cursor, **kw)
+        page = fetch(size, cursor)
         chain.check(page)
         yield page
         if remaining is not None:
@@ -200,6 +220,36 @@ def _pages(
         if page.next_cursor is None or (total is None and not follow_all):
             return
         cursor = page.next_cursor
+
+
+def discovers(
+    provider: str | None,
+    params: Mapping[str, str],
+    credentials: Who,
+    filters: Mapping[str, Any],
+    cursor: str | None,
+) -> bool:
+    """Does ``jobs list`` find its builds (filters, or a cursor of such a walk, and no build
+    given) rather than list the jobs of one build? A build given with filters is refused: the
+    filters would choose nothing."""
+    if not filters and not cursor:
+        return False
+    from unci.builds import build_param
+    from unci.call import resolve_target
+
+    target = resolve_target(provider, **credentials)
+    name = build_param(target)
+    given = name is not None and name in {**target.params, **params}
+    if filters and given:
+        flags = ", ".join(f"--{k}" for k in filters)
+        raise UsageError(
+            f"{target.provider}: the filters ({flags}) choose builds, and -p {name}= names one "
+            f"already; drop -p {name} to find the builds, or the filters to list that build's jobs",
+            provider=target.provider,
+        )
+    if filters:
+        return True
+    return name is not None and not given
 
 
 def list_command(
@@ -214,52 +264,96 @@ def list_command(
     page_size: int | None,
     cursor: str | None,
     follow_all: bool,
+    filters: Mapping[str, Any] | None = None,
 ) -> None:
+    """``jobs list`` and ``builds list``: pages of ``how.kind`` records; for jobs with
+    ``filters`` (branch, status, since...) and no build, the jobs of the builds that match."""
+    kind = how.kind or JOBS
+    filters = {k: v for k, v in (filters or {}).items() if v is not None and v != ""}
     if how.fmt == "stream":
         raise UsageError(
-            f"{provider}: --format stream is for one job; list with raw, unified, normalized or debug"
+            f"{provider}: --format stream is for one {kind.noun}; list with raw, unified, normalized or debug"
         )
     out = stdout()
-    kw: dict[str, Any] = dict(params=params, remote_query=remote_query, **credentials)
     progress = follow_all and sys.stderr.isatty()
-    writer = (
-        row_writer(how.output, out, columns(how.fields, how.exclude), how.fields is not None)
-        if how.rows
-        else None
-    )
+    writer = _writer(how, out)
     collected: list[Any] = []
     collected_debug: Any = None
-    last: JobPage | None = None
+    last: AnyPage | None = None
     count = 0
+    walking = False  # jobs found through builds: many job lists, each its own body
     with Client(**client) as http:
-        pages = _pages(
-            http, provider, kw, total=limit, page_size=page_size, cursor=cursor, follow_all=follow_all
-        )
+        pages: Iterator[AnyPage]
+        if kind is BUILDS:
+
+            def builds(size: int | None, at: str | None) -> AnyPage:
+                return http.list_builds(
+                    provider,
+                    params=params,
+                    limit=size,
+                    cursor=at,
+                    remote_query=remote_query,
+                    **filters,
+                    **credentials,
+                )
+
+            pages = _pages(
+                builds,
+                total=limit,
+                page_size=page_size,
+                cursor=cursor,
+                follow_all=follow_all,
+                chain=PageChain(max_empty=None),
+            )
+        elif discovers(provider, params, credentials, filters, cursor):
+            walking = True
+            pages = http.iter_build_job_pages(
+                provider,
+                params=params,
+                limit=limit,
+                cursor=cursor,
+                page_size=page_size,
+                build_pages=None if (follow_all or limit) else 1,
+                remote_query=remote_query,
+                **filters,
+                **credentials,
+            )
+        else:
+
+            def jobs(size: int | None, at: str | None) -> AnyPage:
+                return http.list_jobs(
+                    provider, params=params, limit=size, cursor=at, remote_query=remote_query, **credentials
+                )
+
+            pages = _pages(
+                jobs,
+                total=limit,
+                page_size=page_size,
+                cursor=cursor,
+                follow_all=follow_all,
+                chain=PageChain(),
+            )
         for number, page in enumerate(pages, start=1):
             call, answer = page.calls[-1]
             name = call.provider
             secrets = call.secrets
             if writer is not None:
-                writer.rows(
-                    [
-                        scrub_row(
-                            select(formats.normalized(j, name, exclude=how.exclude), how.fields), secrets
-                        )
-                        for j in page.result
-                    ]
-                )
+                writer.rows([scrub_row(select(_row(r, name, how), how.fields), secrets) for r in page.result])
             elif how.fmt == "raw":
-                whole = not follow_all and limit is None  # one page: the body, byte for byte
-                write(out, answer.body if whole else answer.body.rstrip(b"\n") + b"\n")
+                if kind is JOBS and call.kind == "build list":
+                    pass  # a page of builds that matched nothing: no job list was asked for
+                else:
+                    whole = not (follow_all or walking) and limit is None  # one page: byte for byte
+                    write(out, answer.body if whole else answer.body.rstrip(b"\n") + b"\n")
             elif follow_all:
-                supported = call.target.info.fields
+                supported = kind.supported(call.target.info)
                 write(
                     out,
                     b"".join(
                         encode_output(
                             select(
-                                _job_value(
-                                    j,
+                                _record_value(
+                                    r,
                                     name,
                                     how.fmt,
                                     supported,
@@ -271,7 +365,7 @@ def list_command(
                             secrets,
                         )
                         + b"\n"
-                        for j in page.result
+                        for r in page.result
                     ),
                 )
             else:
@@ -284,7 +378,7 @@ def list_command(
             last = page
             count += len(page.result)
             if progress:
-                sys.stderr.write(f"\runci: {count} jobs, {number} page(s)")
+                sys.stderr.write(f"\runci: {count} {kind.plural}, {number} page(s)")
                 sys.stderr.flush()
     if progress:
         sys.stderr.write("\n")

@@ -14,12 +14,14 @@ from typing import Any
 
 import msgspec
 
+from unci.build import Build
 from unci.errors import UsageError
-from unci.job import FIELDS, TIMESTAMPS, Job, rfc3339
+from unci.job import TIMESTAMPS, Job, rfc3339
+from unci.records import JOBS, Kind, kind_of
 
 FORMATS = ("unified", "normalized", "raw", "stream", "debug")
-#: The fields of a normalized row, in order.
-NORMALIZED_FIELDS = ("provider", *(f for f in FIELDS if f != "remote_data"))
+#: The fields of a normalized job row, in order.
+NORMALIZED_FIELDS = JOBS.normalized
 
 _encoder = msgspec.json.Encoder()
 
@@ -30,32 +32,33 @@ def check_format(name: str) -> str:
     return name
 
 
-def parse_exclude(values: Iterable[str]) -> tuple[str, ...]:
+def parse_exclude(values: Iterable[str], kind: Kind = JOBS) -> tuple[str, ...]:
     """Exclude-field values, repeatable and comma-separated; unknown names are an error."""
     names: list[str] = []
     for value in values:
         names.extend(n.strip() for n in value.split(",") if n.strip())
-    unknown = [n for n in names if n not in FIELDS]
+    unknown = [n for n in names if n not in kind.fields]
     if unknown:
         raise UsageError(
-            f"unknown field(s) to exclude: {', '.join(unknown)}; valid fields are {', '.join(FIELDS)}"
+            f"unknown field(s) to exclude: {', '.join(unknown)}; valid fields are {', '.join(kind.fields)}"
         )
     return tuple(dict.fromkeys(names))
 
 
 def unified(
-    job: Job,
+    job: Job | Build,
     supported: Iterable[str],
     *,
     ignore_remote_data: bool = False,
     exclude: Iterable[str] = (),
 ) -> dict[str, Any]:
-    """The unified record as a dict: supported fields plus ``id`` and ``remote_data``."""
+    """The unified record (a job or a build) as a dict: supported fields plus ``id`` and
+    ``remote_data``."""
     keep = set(supported) | {"id", "remote_data"}
     drop = set(exclude)
     if ignore_remote_data:
         drop.add("remote_data")
-    values = {f: getattr(job, f) for f in FIELDS if f in keep and f not in drop}
+    values = {f: getattr(job, f) for f in kind_of(job).fields if f in keep and f not in drop}
     _timestamps(values)
     if values.get("steps") is msgspec.UNSET:  # steps not fetched: left out, not empty
         del values["steps"]
@@ -69,11 +72,11 @@ def _timestamps(values: dict[str, Any]) -> None:
             values[field] = rfc3339(values[field])
 
 
-def normalized(job: Job, provider: str, *, exclude: Iterable[str] = ()) -> dict[str, Any]:
+def normalized(job: Job | Build, provider: str, *, exclude: Iterable[str] = ()) -> dict[str, Any]:
     """One flat row: every unified field (null when unknown) plus ``provider``."""
     drop = set(exclude)
     row: dict[str, Any] = {"provider": provider}
-    row.update((f, getattr(job, f)) for f in NORMALIZED_FIELDS[1:] if f not in drop)
+    row.update((f, getattr(job, f)) for f in kind_of(job).normalized[1:] if f not in drop)
     _timestamps(row)
     if row.get("steps") is msgspec.UNSET:
         row["steps"] = None
@@ -82,10 +85,10 @@ def normalized(job: Job, provider: str, *, exclude: Iterable[str] = ()) -> dict[
     return row
 
 
-def columns(exclude: Iterable[str] = ()) -> list[str]:
+def columns(exclude: Iterable[str] = (), kind: Kind = JOBS) -> list[str]:
     """The normalized columns left after ``exclude`` (table output keeps its shape when empty)."""
     drop = set(exclude)
-    return [c for c in NORMALIZED_FIELDS if c not in drop]
+    return [c for c in kind.normalized if c not in drop]
 
 
 def encode(value: Any, *, pretty: bool = False) -> bytes:

@@ -17,6 +17,9 @@ from click.shell_completion import CompletionItem
 
 from unci.errors import UsageError
 
+if TYPE_CHECKING:
+    from unci.records import Kind
+
 ERROR_FORMATS = ("text", "json")
 FORMATS = ("unified", "normalized", "raw", "stream", "debug")
 OUTPUTS = ("json", "table", "csv")
@@ -280,32 +283,106 @@ output_options = _stack(
     ]
 )
 
-#: Paging: total, page size, resume point, every page.
-list_options = _stack(
-    [
-        click.option(
-            "--limit",
-            "-L",
-            type=click.IntRange(min=1),
-            default=None,
-            help="At most this many jobs in all, fetching as many pages as that takes (default: one page).",
-        ),
-        click.option(
-            "--page-size",
-            type=click.IntRange(min=1),
-            default=None,
-            help="Jobs per request (capped at the provider's maximum; default: the "
-            "provider's own, or --limit).",
-        ),
-        click.option("--cursor", default=None, help="Resume from a next_cursor printed earlier."),
-        click.option(
-            "--all",
-            "follow_all",
-            is_flag=True,
-            help="Follow every page; JSON Lines, one job a line, in constant memory.",
-        ),
-    ]
-)
+
+def paging_options(plural: str) -> Callable[[Any], Any]:
+    """Paging of a list of ``plural`` (``jobs``, ``builds``): total, page size, resume point,
+    every page."""
+    return _stack(
+        [
+            click.option(
+                "--limit",
+                "-L",
+                type=click.IntRange(min=1),
+                default=None,
+                help=f"At most this many {plural} in all, fetching as many pages as that takes "
+                "(default: one page).",
+            ),
+            click.option(
+                "--page-size",
+                type=click.IntRange(min=1),
+                default=None,
+                help=f"{plural.capitalize()} per request (capped at the provider's maximum; default: "
+                "the provider's own, or --limit).",
+            ),
+            click.option("--cursor", default=None, help="Resume from a next_cursor printed earlier."),
+            click.option(
+                "--all",
+                "follow_all",
+                is_flag=True,
+                help=f"Follow every page; JSON Lines, one {plural[:-1]} a line, in constant memory.",
+            ),
+        ]
+    )
+
+
+#: Paging of a job list.
+list_options = paging_options("jobs")
+
+
+def _complete_words(kind: str) -> Callable[[click.Context, Any, str], list[CompletionItem]]:
+    def complete(_ctx: click.Context, _param: Any, incomplete: str) -> list[CompletionItem]:
+        from unci.job import Conclusion, Status
+
+        words = Status.ALL if kind == "status" else Conclusion.ALL
+        return [CompletionItem(w) for w in words if w.startswith(incomplete)]
+
+    return complete
+
+
+_WHEN = "a duration back from now (7d, 12h, 30m), a date (2026-11-24) or an ISO 8601 time"
+
+
+def filter_options(what: str) -> Callable[[Any], Any]:
+    """The build filters (branch, status, conclusion, time window); ``what`` ends the help
+    sentence: which builds are listed, or whose jobs."""
+    return _stack(
+        [
+            click.option("--branch", default=None, metavar="NAME", help=f"Only builds of this branch{what}."),
+            click.option(
+                "--status",
+                default=None,
+                metavar="STATUS",
+                shell_complete=_complete_words("status"),
+                help=f"Only builds in this state{what}: queued, in_progress or completed.",
+            ),
+            click.option(
+                "--conclusion",
+                default=None,
+                metavar="WORD",
+                shell_complete=_complete_words("conclusion"),
+                help=f"Only builds with this outcome{what}: passed, failed, cancelled, timeout, "
+                "skipped, retried, partial, or the provider's own word.",
+            ),
+            click.option(
+                "--since",
+                default=None,
+                metavar="WHEN",
+                help=f"Only builds created at or after WHEN{what}: {_WHEN}.",
+            ),
+            click.option(
+                "--until",
+                default=None,
+                metavar="WHEN",
+                help=f"Only builds created at or before WHEN{what}: {_WHEN}.",
+            ),
+        ]
+    )
+
+
+FILTERS = ("branch", "status", "conclusion", "since", "until")
+
+
+def parse_filters(kw: dict[str, Any], provider: str | None) -> dict[str, str]:
+    """The filter options, popped from a command's keyword arguments and checked at once (a
+    bad ``--since`` is one line and exit 2 before any credential is looked at or request
+    sent); only those given."""
+    found = {name: kw.pop(name) for name in FILTERS}
+    given = {k: v for k, v in found.items() if v is not None}
+    if given:
+        from unci.builds import build_query
+
+        build_query(**given, provider=provider)
+    return given
 
 
 # --- what they mean ------------------------------------------------------------------------
@@ -320,6 +397,8 @@ class Rendering:
     ignore_remote_data: bool = False
     exclude: tuple[str, ...] = ()
     fields: tuple[str, ...] | None = None
+    #: What is printed: jobs or builds (their fields, columns and formats).
+    kind: Kind | None = None
 
     @property
     def rows(self) -> bool:
@@ -338,17 +417,20 @@ def rendering(
     ignore_remote_data: bool,
     exclude: Sequence[str],
     fields: Sequence[str],
+    kind: Kind | None = None,
 ) -> Rendering:
-    """The output options, parsed and checked (one line saying why when they clash)."""
-    from unci.formats import NORMALIZED_FIELDS, parse_exclude
-    from unci.job import FIELDS
+    """The output options, parsed and checked (one line saying why when they clash) against
+    the fields of ``kind`` (default: jobs)."""
+    from unci.formats import parse_exclude
+    from unci.records import JOBS
 
+    kind = kind or JOBS
     if as_json and output not in (None, "json"):
         raise UsageError(f"--json and --output {output} ask for two outputs; give one")
     output = output or "json"
-    excluded = parse_exclude(exclude)
+    excluded = parse_exclude(exclude, kind)
     chosen = _names(fields)
-    valid = list(dict.fromkeys([*FIELDS, *NORMALIZED_FIELDS]))
+    valid = list(dict.fromkeys([*kind.fields, *kind.normalized]))
     unknown = [n for n in chosen if n not in valid]
     if unknown:
         raise UsageError(
@@ -390,6 +472,7 @@ def rendering(
         ignore_remote_data=ignore_remote_data,
         exclude=excluded,
         fields=tuple(dict.fromkeys(chosen)) or None,
+        kind=kind,
     )
 
 

@@ -18,6 +18,7 @@ from typing import Any, BinaryIO
 
 from unci import formats
 from unci.errors import OutputError
+from unci.records import JOBS, Kind
 
 
 def stdout() -> BinaryIO:
@@ -54,12 +55,13 @@ def select(value: dict[str, Any], fields: Sequence[str] | None) -> dict[str, Any
     return {f: value[f] for f in fields if f in value}
 
 
-def columns(fields: Sequence[str] | None, exclude: Iterable[str]) -> list[str]:
-    """The table/CSV columns: the chosen fields, or every normalized field not excluded."""
+def columns(fields: Sequence[str] | None, exclude: Iterable[str], kind: Kind | None = None) -> list[str]:
+    """The table/CSV columns: the chosen fields, or every normalized field of ``kind`` (default:
+    jobs) not excluded."""
     drop = set(exclude)
     if fields is not None:
         return [f for f in fields if f not in drop]
-    return formats.columns(drop)
+    return formats.columns(drop, kind or JOBS)
 
 
 def _cell(value: Any) -> str:
@@ -81,21 +83,9 @@ def terminal_width(out: BinaryIO) -> int | None:
     return None
 
 
-#: Which default columns a narrow terminal loses first (the chosen --fields are never dropped).
-DROP_ORDER = (
-    "steps",
-    "failure_reason",
-    "url",
-    "updated_at",
-    "created_at",
-    "attempts",
-    "commit",
-    "build",
-    "branch",
-    "provider",
-    "started_at",
-    "name",
-)
+#: Which default job columns a narrow terminal loses first (the chosen --fields are never
+#: dropped); each kind of record has its own (:attr:`unci.records.Kind.drop_order`).
+DROP_ORDER = JOBS.drop_order
 
 
 class TableWriter:
@@ -106,9 +96,15 @@ class TableWriter:
     GAP = 2
 
     def __init__(
-        self, out: BinaryIO, columns: Sequence[str], width: int | None, chosen: bool = False
+        self,
+        out: BinaryIO,
+        columns: Sequence[str],
+        width: int | None,
+        chosen: bool = False,
+        drop_order: Sequence[str] = DROP_ORDER,
     ) -> None:
         self.out, self.columns, self.width, self.chosen = out, list(columns), width, chosen
+        self.drop_order = tuple(drop_order)
         self.widths: list[int] | None = None
 
     def _total(self, widths: Sequence[int]) -> int:
@@ -119,7 +115,7 @@ class TableWriter:
         if self.width is None or self.chosen:
             return natural
         dropped = []
-        for name in DROP_ORDER:
+        for name in self.drop_order:
             if self._total(natural) <= self.width:
                 break
             if name in self.columns and len(self.columns) > 2:
@@ -195,9 +191,9 @@ class CsvWriter:
 
 
 def row_writer(
-    output: str, out: BinaryIO, cols: Sequence[str], chosen: bool = False
+    output: str, out: BinaryIO, cols: Sequence[str], chosen: bool = False, kind: Kind | None = None
 ) -> TableWriter | CsvWriter:
     """The writer for ``--output table|csv``; ``chosen``: the columns are the user's --fields."""
     if output == "csv":
         return CsvWriter(out, cols)
-    return TableWriter(out, cols, terminal_width(out), chosen)
+    return TableWriter(out, cols, terminal_width(out), chosen, (kind or JOBS).drop_order)

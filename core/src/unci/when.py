@@ -20,10 +20,16 @@ _UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes", "s": "seconds
 
 
 def parse_when(
-    value: When | None, what: str = "since", *, now: datetime | None = None, provider: str | None = None
+    value: When | None,
+    what: str = "since",
+    *,
+    now: datetime | None = None,
+    provider: str | None = None,
+    flag: str = "--",
 ) -> datetime | None:
     """``value`` as a timezone-aware UTC datetime, or a :class:`UsageError` saying what is
-    accepted. ``None`` and ``""`` mean no bound."""
+    accepted (naming it ``--since``, or with ``flag=""`` as a query parameter ``since``).
+    ``None`` and ``""`` mean no bound."""
     if value is None or value == "":
         return None
     now = now or datetime.now(timezone.utc)
@@ -34,7 +40,7 @@ def parse_when(
     if isinstance(value, timedelta):
         return now - value
     if not isinstance(value, str):
-        raise _bad(what, repr(value), provider)
+        raise _bad(what, repr(value), provider, flag)
     text = value.strip()
     compact = text.replace(" ", "").lower()
     if compact and _DURATION.sub("", compact) == "" and _DURATION.match(compact):
@@ -42,18 +48,18 @@ def parse_when(
             span = sum((timedelta(**{_UNITS[u]: int(n)}) for n, u in _DURATION.findall(compact)), timedelta())
             return now - span
         except OverflowError:
-            raise _bad(what, repr(value), provider) from None
+            raise _bad(what, repr(value), provider, flag) from None
     try:
         stamp = text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text
         parsed = datetime.fromisoformat(stamp)
     except ValueError:
-        raise _bad(what, repr(value), provider) from None
+        raise _bad(what, repr(value), provider, flag) from None
     if len(text) == 10:  # a date alone: its midnight in UTC
         return parsed.replace(tzinfo=timezone.utc)
     try:
         return _aware(parsed)
     except OverflowError:
-        raise _bad(what, repr(value), provider) from None
+        raise _bad(what, repr(value), provider, flag) from None
 
 
 def _aware(value: datetime) -> datetime:
@@ -62,10 +68,10 @@ def _aware(value: datetime) -> datetime:
     return value.astimezone(timezone.utc)
 
 
-def _bad(what: str, shown: str, provider: str | None) -> UsageError:
+def _bad(what: str, shown: str, provider: str | None, flag: str) -> UsageError:
     who = f"{provider}: " if provider else ""
     return UsageError(
-        f"{who}--{what} {shown} is not a time: give a duration back from now (7d, 12h, 30m, "
+        f"{who}{flag}{what} {shown} is not a time: give a duration back from now (7d, 12h, 30m, "
         "1w2d), a date (2026-11-24) or an ISO 8601 time (2026-11-24T10:00:00Z)",
         provider=provider,
     )

@@ -80,6 +80,19 @@ INFO = ProviderInfo(
     auth="HTTP Basic with a user name and that user's API token (a password works too); "
     "anonymous read where the instance allows it",
     fields=("id", "name", "status", "conclusion", "commit", "branch", "started_at", "completed_at", "url"),
+    # A build is the run itself: the same fields, and its number.
+    build_fields=(
+        "id",
+        "name",
+        "number",
+        "status",
+        "conclusion",
+        "commit",
+        "branch",
+        "started_at",
+        "completed_at",
+        "url",
+    ),
     docs_url="https://www.jenkins.io/doc/book/using/remote-access-api/",
 )
 

@@ -1,0 +1,92 @@
+"""The kinds of unified record unci prints and serves (jobs, builds) and what differs between them.
+
+Formats, field selection, table columns and the OpenAPI schemas are written once and take a
+:class:`Kind`; a new resource is a new ``Kind`` here, not a copy of the job code path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Final
+
+from unci.build import BUILD_FIELDS, Build
+from unci.job import FIELDS, Job
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of record: its name, its fields in output order, and where a provider says
+    which of them it fills."""
+
+    #: ``job``, ``build``: what one record is called in messages.
+    noun: str
+    #: ``jobs``, ``builds``: the CLI group and the server's path segment.
+    plural: str
+    #: Every unified field, in output order (``remote_data`` included, ``provider`` not).
+    fields: tuple[str, ...]
+    #: The :class:`~unci.provider.ProviderInfo` attribute naming the fields a provider fills.
+    info_fields: str
+    #: Which default table columns a narrow terminal loses first.
+    drop_order: tuple[str, ...]
+
+    @property
+    def normalized(self) -> tuple[str, ...]:
+        """The fields of a normalized row, in order: ``provider`` and every field but
+        ``remote_data``."""
+        return ("provider", *(f for f in self.fields if f != "remote_data"))
+
+    def supported(self, info: Any) -> tuple[str, ...]:
+        """The fields the provider described by ``info`` fills."""
+        found: tuple[str, ...] = getattr(info, self.info_fields)
+        return found
+
+
+JOBS: Final = Kind(
+    noun="job",
+    plural="jobs",
+    fields=FIELDS,
+    info_fields="fields",
+    drop_order=(
+        "steps",
+        "failure_reason",
+        "url",
+        "updated_at",
+        "created_at",
+        "attempts",
+        "commit",
+        "build",
+        "branch",
+        "provider",
+        "started_at",
+        "name",
+    ),
+)
+
+BUILDS: Final = Kind(
+    noun="build",
+    plural="builds",
+    fields=BUILD_FIELDS,
+    info_fields="build_fields",
+    drop_order=(
+        "url",
+        "triggered_by_type",
+        "workflow",
+        "repo",
+        "updated_at",
+        "created_at",
+        "attempts",
+        "triggered_by",
+        "trigger",
+        "commit",
+        "number",
+        "provider",
+        "completed_at",
+        "name",
+        "started_at",
+    ),
+)
+
+
+def kind_of(record: Job | Build) -> Kind:
+    """The kind a record is, from its type."""
+    return BUILDS if isinstance(record, Build) else JOBS
