@@ -8,9 +8,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from unci import formats
-from unci.call import Who
 from unci.build import Build
 from unci.builds import BuildList, FetchedBuild
+from unci.call import Who
 from unci.client import Client, Fetched, PageChain
 from unci.errors import UnciError, UsageError
 from unci.job import Job
