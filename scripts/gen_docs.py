@@ -272,6 +272,24 @@ def providers_md() -> str:
         have = set(row["fields"])
         out.append(f"| {name} | " + " | ".join("✓" if f in have else "" for f in fields) + " |")
     out.append("")
+    from unci.build import BUILD_FIELDS
+
+    build_fields = [f for f in BUILD_FIELDS if f != "remote_data"]
+    declared = {name: reg.info(name).build_fields for name in PROVIDERS}
+    out += [
+        "## Build field support\n",
+        "The same for builds (`unci.list_builds`, `unci.get_build`): `✓` where the provider's\n"
+        "build payload fills the field. A provider missing here does not declare its build\n"
+        "fields.\n",
+        "| provider | " + " | ".join(build_fields) + " |",
+        "|---|" + "---|" * len(build_fields),
+    ]
+    for name, have_builds in declared.items():
+        if have_builds:
+            out.append(
+                f"| {name} | " + " | ".join("✓" if f in have_builds else "" for f in build_fields) + " |"
+            )
+    out.append("")
     for name, row in rows.items():
         list_params = reg.hooks(name).required_params(operation="list") or []
         out += [

@@ -227,3 +227,9 @@ def test_list_builds_sends_ref_status_and_times() -> None:
     )
     assert [b.id for b in page.result] == ["485813816"] and page.next_cursor is None
     assert page.result[0].branch == "EE-7121" and page.result[0].trigger == "push"
+
+
+def test_a_named_push_pipeline_from_the_docs() -> None:
+    b = build(cassette_body("gitlab", "get_build_named"))
+    assert (b.name, b.branch, b.trigger, b.triggered_by) == ("Build pipeline", "main", "push", "root")
+    assert b.repo == "test-group/test-project" and b.number == "144"
