@@ -34,6 +34,7 @@ TABLE: dict[type[unci.UnciError], tuple[int, int]] = {
     unci.ConfigError: (10, 500),
     unci.Unsupported: (11, 501),
     unci.OutputError: (12, 500),
+    unci.LogUnavailable: (13, 409),
 }
 #: The HTTP status each remote error is built with below (its envelope repeats it).
 REMOTE_STATUS = {unci.RemoteError: 418, unci.AuthError: 401, unci.NotFound: 404, unci.RateLimited: 429}
@@ -101,6 +102,7 @@ def _family_name(cls: type[unci.UnciError]) -> str:
         ("config", unci.ConfigError),
         ("unsupported", unci.Unsupported),
         ("output", unci.OutputError),
+        ("no_log", unci.LogUnavailable),
     ):
         if issubclass(cls, base):
             return name

@@ -85,6 +85,9 @@ UNOFFERED = [
     ("build_steps_request", ("1", PARAMS)),
     ("map_steps", (b"{}", "1", PARAMS)),
     ("build_log_request", ("1", PARAMS)),
+    ("build_log_parts_request", ("1", PARAMS)),
+    ("map_log_parts", (b"{}", "1", PARAMS)),
+    ("build_log_range_request", ("1", PARAMS, 0)),
 ]
 
 
@@ -161,6 +164,37 @@ def test_hook_map_steps() -> None:
 
 def test_hook_build_log_request() -> None:
     test_a_hook_a_provider_leaves_out_says_the_api_does_not_offer_it(*UNOFFERED[6])
+    # GitHub's log endpoint answers with a redirect to storage, which the core follows bare.
+    assert hook().build_log_request("1", PARAMS).path == "/repos/octo-org/octo-repo/actions/jobs/1/logs"
+
+
+def test_hook_build_log_parts_request() -> None:
+    test_a_hook_a_provider_leaves_out_says_the_api_does_not_offer_it(*UNOFFERED[7])
+    with pytest.raises(unci.Unsupported):  # GitHub has no per-step logs
+        hook().build_log_parts_request("1", PARAMS)
+
+
+def test_hook_map_log_parts() -> None:
+    test_a_hook_a_provider_leaves_out_says_the_api_does_not_offer_it(*UNOFFERED[8])
+
+
+def test_hook_read_log_part() -> None:
+    """By default a part's body is its text."""
+    part = unci.LogPart(request=unci.Request(path="/x"))
+    assert _Minimal().read_log_part(b"text\n", part) == b"text\n"
+
+
+def test_hook_build_log_range_request() -> None:
+    test_a_hook_a_provider_leaves_out_says_the_api_does_not_offer_it(*UNOFFERED[9])
+    ranged = unci.byte_range(unci.Request(path="/trace", headers={"Accept": "text/plain"}), 120)
+    assert ranged.headers == {"Accept": "text/plain", "Range": "bytes=120-"}
+    assert unci.byte_range(unci.Request(path="/trace"), 0).headers == {}
+
+
+def test_hook_read_log_range() -> None:
+    """The default reads a byte range: a 206 is only the new bytes, a 200 the whole log."""
+    assert _Minimal().read_log_range(206, {}, 120) == unci.LogRange(skip=0)
+    assert _Minimal().read_log_range(200, {}, 120) == unci.LogRange(skip=120)
 
 
 def test_a_wrapper_plugin_can_add_to_another_providers_mapping() -> None:

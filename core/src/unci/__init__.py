@@ -82,6 +82,13 @@ _WHERE = {
     "BuildList": "builds",
     "FetchedBuild": "builds",
     "Trigger": "build",
+    "iter_log": "log_client",
+    "aiter_log": "log_client",
+    "LogPart": "provider",
+    "LogRange": "provider",
+    "LogUnavailable": "errors",
+    "byte_range": "contract",
+    "read_byte_range": "contract",
 }
 
 if TYPE_CHECKING:
@@ -110,13 +117,14 @@ if TYPE_CHECKING:
         list_jobs,
     )
     from unci.commands import render
-    from unci.contract import Provider
+    from unci.contract import Provider, byte_range, read_byte_range
     from unci.errors import (
         AuthError,
         ConfigError,
         DecodeError,
         DuplicateProvider,
         InvalidParam,
+        LogUnavailable,
         MissingParams,
         NetworkError,
         NotFound,
@@ -134,9 +142,12 @@ if TYPE_CHECKING:
     from unci.hookspecs import hookimpl
     from unci.job import Conclusion, Job, Status, Step, as_str, from_epoch_ms, latest, translate, utc
     from unci.listing import JobPage
+    from unci.log_client import aiter_log, iter_log
     from unci.provider import (
         BuildPage,
         Credentials,
+        LogPart,
+        LogRange,
         Page,
         Param,
         ProviderInfo,
@@ -178,6 +189,9 @@ __all__ = [
     "InvalidParam",
     "Job",
     "JobPage",
+    "LogPart",
+    "LogRange",
+    "LogUnavailable",
     "MissingParams",
     "NetworkError",
     "NotFound",
@@ -206,9 +220,11 @@ __all__ = [
     "aget_jobs",
     "aiter_builds",
     "aiter_jobs",
+    "aiter_log",
     "alist_builds",
     "as_str",
     "basic_auth",
+    "byte_range",
     "error_envelope",
     "from_epoch_ms",
     "get_build",
@@ -217,11 +233,13 @@ __all__ = [
     "hookimpl",
     "iter_builds",
     "iter_jobs",
+    "iter_log",
     "latest",
     "list_builds",
     "list_jobs",
     "message_at",
     "page_title",
+    "read_byte_range",
     "render",
     "segment",
     "segments",

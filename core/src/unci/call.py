@@ -93,6 +93,11 @@ class Call:
     request: Request | None = None
     #: What is fetched, for messages: ``job``, ``build``, ``build list``.
     kind: str = "job"
+    #: The URL exactly as to be sent, when ``url`` and ``query`` are only for showing (a
+    #: pre-signed storage URL, whose signature must not be re-encoded nor printed).
+    raw_url: str | None = None
+    #: A request to a host that is not the API root's: it carries nothing of the provider's.
+    bare: bool = False
 
     @property
     def provider(self) -> str:

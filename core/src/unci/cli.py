@@ -247,8 +247,8 @@ def cli() -> None:
     4 auth refused, 5 not found, 6 other provider error, 7 rate limited,
     8 network/timeout, 9 unexpected provider body, 10 configuration,
     11 not offered by the provider, 12 output not writable (disk full, stdout
-    closed). Several ids in one `jobs get`: the highest code among the ids that
-    failed.
+    closed), 13 the job has no log (yet). Several ids in one `jobs get`: the
+    highest code among the ids that failed.
     """
 
 
@@ -536,6 +536,15 @@ def builds_list(
         follow_all=follow_all,
         filters=filters,
     )
+
+
+def _add_logs() -> None:
+    from unci.logs_cli import jobs_logs
+
+    jobs.add_command(jobs_logs)
+
+
+_add_logs()
 
 
 def main(argv: Sequence[str] | None = None) -> None:

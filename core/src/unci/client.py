@@ -30,6 +30,7 @@ from unci.call import (
 from unci.errors import DecodeError, NetworkError, RateLimited, RemoteError, Timeout, UnciError
 from unci.job import Job
 from unci.listing import JobPage, is_looping, prepare_list, read_page, slice_page
+from unci.log_client import AsyncLogMethods, LogMethods
 from unci.redact import scrub
 from unci.retry import Retrier, RetryPolicy
 from unci.when import When
@@ -295,7 +296,7 @@ def _build_filters(
     return {k: v for k, v in found.items() if v is not None and v != ""}
 
 
-class Client(BuildMethods):
+class Client(BuildMethods, LogMethods):
     """A connection pool and the pipeline: ``Client().get_job("github", "1", params=...)``.
 
     :param timeout: seconds one HTTP request may take as a whole, from connecting (at most 10 s
@@ -547,7 +548,7 @@ async def _cpu(size: int, work: Callable[_P, _R], *args: _P.args, **kw: _P.kwarg
     return work(*args, **kw)
 
 
-class AsyncClient(AsyncBuildMethods):
+class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
     """The asyncio twin of :class:`Client`."""
 
     #: The httpx client class underneath (``unci serve`` uses a leaner one).

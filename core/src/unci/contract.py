@@ -23,7 +23,16 @@ from unci.build import Build, BuildQuery
 from unci.errors import Unsupported
 from unci.job import Job, Step
 from unci.paging import Paging
-from unci.provider import BuildPage, Credentials, Page, Param, ProviderInfo, Request
+from unci.provider import (
+    BuildPage,
+    Credentials,
+    LogPart,
+    LogRange,
+    Page,
+    Param,
+    ProviderInfo,
+    Request,
+)
 
 
 class Identity(msgspec.Struct, frozen=True):
@@ -138,6 +147,21 @@ class Provider:
     def build_log_request(self, job_id: str, params: Mapping[str, str]) -> Request:
         raise self.unsupported("job logs")
 
+    def build_log_parts_request(self, job_id: str, params: Mapping[str, str]) -> Request:
+        raise self.unsupported("job logs by step")
+
+    def map_log_parts(self, payload: bytes, job_id: str, params: Mapping[str, str]) -> list[LogPart]:
+        raise self.unsupported("job logs by step")
+
+    def read_log_part(self, payload: bytes, part: LogPart) -> bytes:
+        return payload
+
+    def build_log_range_request(self, job_id: str, params: Mapping[str, str], offset: int) -> Request:
+        raise self.unsupported("following a log while the job runs")
+
+    def read_log_range(self, status_code: int, headers: Mapping[str, str], offset: int) -> LogRange:
+        return read_byte_range(status_code, headers, offset)
+
     # --- accounts -----------------------------------------------------------------------
 
     def identity_request(self, params: Mapping[str, str]) -> Request:
@@ -152,3 +176,25 @@ class Provider:
         return user_at(
             payload, self.identity.handle, self.identity.name, within=self.identity.within, required=True
         )
+
+
+def byte_range(request: Request, offset: int) -> Request:
+    """``request`` asking for its body from byte ``offset`` on (``Range: bytes=N-``): the way
+    to follow a log that a provider serves whole and growing (GitLab's trace, Buildkite's and
+    Travis' raw logs). Pair it with :func:`read_byte_range`."""
+    if offset <= 0:
+        return request
+    return Request(
+        path=request.path,
+        method=request.method,
+        query=list(request.query),
+        headers={**request.headers, "Range": f"bytes={offset}-"},
+    )
+
+
+def read_byte_range(status_code: int, headers: Mapping[str, str], offset: int) -> LogRange:
+    """The answer to a :func:`byte_range` request: a 206 holds only the new bytes; a server
+    that ignores ``Range`` answers 200 with the whole log, whose first ``offset`` bytes were
+    shown already."""
+    return LogRange(skip=0 if status_code == 206 else offset)
+

@@ -25,6 +25,7 @@ EXIT_CODES = {
     "config": 10,
     "unsupported": 11,
     "output": 12,
+    "no_log": 13,
 }
 
 
@@ -137,6 +138,23 @@ class Unsupported(UnciError):
     exit_code = EXIT_CODES["unsupported"]
     status_code = 501
     error = "Not Implemented"
+
+
+class LogUnavailable(UnciError):
+    """The job exists but has no log to give: not yet (GitHub gives one only once the job has
+    finished) or not at all (a skipped job, an expired or erased log). Apart from
+    :class:`NotFound`, so a script can tell "wait and ask again" from "wrong id"."""
+
+    exit_code = EXIT_CODES["no_log"]
+    status_code = 409
+    error = "Conflict"
+
+    def __init__(
+        self, message: str, *, provider: str | None = None, pending: bool = False, **kw: Any
+    ) -> None:
+        super().__init__(message, provider=provider, **kw)
+        #: The job has not finished: asking again later (or with ``--follow``) may give a log.
+        self.pending = pending
 
 
 # --- configuration ---------------------------------------------------------------------------

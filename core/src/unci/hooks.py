@@ -17,7 +17,16 @@ import msgspec
 from unci.build import Build, BuildQuery
 from unci.errors import PluginError, UnciError
 from unci.job import Job, Step
-from unci.provider import BuildPage, Credentials, Page, Param, ProviderInfo, Request
+from unci.provider import (
+    BuildPage,
+    Credentials,
+    LogPart,
+    LogRange,
+    Page,
+    Param,
+    ProviderInfo,
+    Request,
+)
 
 if TYPE_CHECKING:
     import pluggy
@@ -184,6 +193,35 @@ class Hooks:
 
     def build_log_request(self, job_id: str, params: Mapping[str, str]) -> Request:
         return self._request("build_log_request", {"job_id": job_id, "params": params})
+
+    def build_log_parts_request(self, job_id: str, params: Mapping[str, str]) -> Request:
+        return self._request("build_log_parts_request", {"job_id": job_id, "params": params})
+
+    def map_log_parts(self, payload: bytes, job_id: str, params: Mapping[str, str]) -> list[LogPart]:
+        parts: list[LogPart] = self._call(
+            "map_log_parts", list, {"payload": payload, "job_id": job_id, "params": params}, reads_body=True
+        )
+        if not all(isinstance(p, LogPart) for p in parts):
+            raise self._broken("map_log_parts returned something that is not a unci.LogPart")
+        return parts
+
+    def read_log_part(self, payload: bytes, part: LogPart) -> bytes:
+        text: bytes = self._call("read_log_part", bytes, {"payload": payload, "part": part}, reads_body=True)
+        return text
+
+    def build_log_range_request(self, job_id: str, params: Mapping[str, str], offset: int) -> Request:
+        return self._request(
+            "build_log_range_request", {"job_id": job_id, "params": params, "offset": offset}
+        )
+
+    def read_log_range(self, status_code: int, headers: Mapping[str, str], offset: int) -> LogRange:
+        found: LogRange = self._call(
+            "read_log_range",
+            LogRange,
+            {"status_code": status_code, "headers": headers, "offset": offset},
+            reads_body=True,
+        )
+        return found
 
     def identity_request(self, params: Mapping[str, str]) -> Request | None:
         request: Request | None = self._call("identity_request", Request, {"params": params}, optional=True)

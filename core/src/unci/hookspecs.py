@@ -21,7 +21,16 @@ import pluggy
 if TYPE_CHECKING:
     from unci.build import Build, BuildQuery
     from unci.job import Job, Step
-    from unci.provider import BuildPage, Credentials, Page, Param, ProviderInfo, Request
+    from unci.provider import (
+        BuildPage,
+        Credentials,
+        LogPart,
+        LogRange,
+        Page,
+        Param,
+        ProviderInfo,
+        Request,
+    )
 
 hookspec = pluggy.HookspecMarker("unci")
 hookimpl = pluggy.HookimplMarker("unci")
@@ -238,6 +247,82 @@ def build_log_request(provider: str, job_id: str, params: Mapping[str, str]) -> 
     :param job_id: the job id.
     :param params: the provider's ``get`` parameters, checked.
     :return: a :class:`unci.Request`.
+    """
+
+
+@hookspec(firstresult=True)
+def build_log_parts_request(provider: str, job_id: str, params: Mapping[str, str]) -> Request | None:
+    """The request for the index of a job's log parts, where each step has a log of its own
+    (Azure DevOps' timeline, CircleCI's v1.1 build, Buddy's execution). When a provider
+    implements this with :func:`map_log_parts`, the core reads logs this way (and ``--failed``
+    works); otherwise through :func:`build_log_request`.
+
+    :param provider: the provider name asked for.
+    :param job_id: the job id.
+    :param params: the provider's ``get`` parameters, checked.
+    :return: a :class:`unci.Request`.
+    """
+
+
+@hookspec(firstresult=True)
+def map_log_parts(
+    provider: str, payload: bytes, job_id: str, params: Mapping[str, str]
+) -> list[LogPart] | None:
+    """Read the log parts out of the answer to :func:`build_log_parts_request`, in the order the
+    steps ran. A step that has no log yet is left out, or given with ``complete=False`` while
+    it runs; ``--follow`` reads the index again until the job has ended.
+
+    :param provider: the provider name asked for.
+    :param payload: the index's response body.
+    :param job_id: the job whose log is asked for.
+    :param params: the provider's ``get`` parameters.
+    :return: a list of :class:`unci.LogPart`.
+    """
+
+
+@hookspec(firstresult=True)
+def read_log_part(provider: str, payload: bytes, part: LogPart) -> bytes | None:
+    """The text of a part whose ``body`` is ``"json"`` (Buddy's ``log`` array, CircleCI's
+    output messages). Text parts are streamed and never reach this hook.
+
+    :param provider: the provider name asked for.
+    :param payload: the part's whole response body.
+    :param part: the :class:`unci.LogPart` it answers.
+    :return: the log text as bytes, lines ending in ``\\n``.
+    """
+
+
+@hookspec(firstresult=True)
+def build_log_range_request(
+    provider: str, job_id: str, params: Mapping[str, str], offset: int
+) -> Request | None:
+    """The request for a job's log from ``offset`` on, for ``--follow`` while the job runs
+    (Jenkins' ``progressiveText?start=``, ``Range: bytes=N-`` on GitLab's trace; see
+    :func:`unci.byte_range`). The core asks again from the next offset until the log is whole.
+    A provider without it is followed by waiting for the job to end, then reading the log.
+
+    :param provider: the provider name asked for.
+    :param job_id: the job id.
+    :param params: the provider's ``get`` parameters, checked.
+    :param offset: where the part shown so far ends (0 at first), in the provider's unit.
+    :return: a :class:`unci.Request`.
+    """
+
+
+@hookspec(firstresult=True)
+def read_log_range(
+    provider: str, status_code: int, headers: Mapping[str, str], offset: int
+) -> LogRange | None:
+    """What an answer to :func:`build_log_range_request` holds, from its status and headers
+    alone (its body is streamed after): bytes to skip, the next offset, and whether more is to
+    come. The default reads a byte range (:func:`unci.read_byte_range`); an HTTP 416 (nothing
+    past ``offset`` yet) never reaches it.
+
+    :param provider: the provider name asked for.
+    :param status_code: the answer's HTTP status (2xx).
+    :param headers: the answer's headers (lower-case names).
+    :param offset: the offset that was asked for.
+    :return: a :class:`unci.LogRange`.
     """
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from unci.auth import Auth, Basic, Bearer, BearerOrBasic, TokenHeader, basic_auth
 from unci.bodies import message_at, user_at
 from unci.build import Build, BuildQuery, Trigger
-from unci.contract import Identity, Provider
+from unci.contract import Identity, Provider, byte_range, read_byte_range
 from unci.errors import DecodeError, InvalidParam, Unsupported
 from unci.hookspecs import hookimpl
 from unci.job import Conclusion, Job, Status, Step, as_str, from_epoch_ms, latest, translate, utc
@@ -19,6 +19,8 @@ from unci.paging import Cursor, LinkHeader, NextLink, PageNumber, Paging
 from unci.provider import (
     BuildPage,
     Credentials,
+    LogPart,
+    LogRange,
     Page,
     Param,
     ProviderInfo,
@@ -43,6 +45,8 @@ __all__ = [
     "InvalidParam",
     "Job",
     "LinkHeader",
+    "LogPart",
+    "LogRange",
     "NextLink",
     "Page",
     "PageNumber",
@@ -58,10 +62,12 @@ __all__ = [
     "Unsupported",
     "as_str",
     "basic_auth",
+    "byte_range",
     "from_epoch_ms",
     "hookimpl",
     "latest",
     "message_at",
+    "read_byte_range",
     "segment",
     "segments",
     "translate",

@@ -113,6 +113,39 @@ class BuildPage(msgspec.Struct, kw_only=True):
     next: Request | None = None
 
 
+class LogPart(msgspec.Struct, kw_only=True):
+    """One piece of a job's log that has a request of its own: a step's log (an Azure DevOps
+    task, a CircleCI step action, a Buddy action execution).
+
+    ``request`` may be an absolute URL on another host (CircleCI's pre-signed ``output_url``):
+    the core sends the provider's credentials only to the API root, never there.
+    """
+
+    request: Request
+    #: The step's name, printed above its part.
+    name: str | None = None
+    #: The step failed: ``--failed`` prints only such parts.
+    failed: bool = False
+    #: The step has ended, so its log will not grow (``--follow`` waits for it otherwise).
+    complete: bool = True
+    #: ``"text"``: the body is the log, streamed as it comes; ``"json"``: the whole body goes to
+    #: ``read_log_part``, which returns the text.
+    body: str = "text"
+
+
+class LogRange(msgspec.Struct, kw_only=True):
+    """What one answer to ``build_log_range_request`` holds, read from its status and headers
+    before its body (so the body can be streamed)."""
+
+    #: Leading bytes of the body already shown (a provider that answers a range request with
+    #: the whole log: skip ``offset``).
+    skip: int = 0
+    #: The offset of the next request; ``None``: this offset plus the bytes shown.
+    next_offset: int | None = None
+    #: More is to come (Jenkins' ``X-More-Data``); ``None``: the job's status says.
+    more: bool | None = None
+
+
 def env_name(provider: str, what: str) -> str:
     """``UNCI_<PROVIDER>_<WHAT>``, the variable family every provider gets."""
     return f"UNCI_{provider.upper().replace('-', '_')}_{what}"

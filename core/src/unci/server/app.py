@@ -48,6 +48,7 @@ from unci.server.query import TrutoQuery, parse
 
 log = logging.getLogger("unci.server")
 JSON = "application/json"
+TEXT = "text/plain; charset=utf-8"
 
 
 @dataclass
@@ -181,6 +182,12 @@ def _authorize(request: Request) -> None:
 def _query(request: Request, operation: str) -> TrutoQuery:
     query = parse(request.url.query, operation=operation)
     request.state.query = query
+    return _query_account(request, query)
+
+
+def _query_account(request: Request, query: TrutoQuery) -> TrutoQuery:
+    """The integrated account named, checked against the provider named; or the provider's
+    own environment credentials."""
     if query.account:
         try:
             account = accounts.find(query.account)
@@ -268,6 +275,75 @@ async def _stream(client: AsyncClient, provider: str | None, job_id: str, kw: di
     return StreamingResponse(body(), media_type=JSON)
 
 
+#: The log endpoint's own query parameters; every other name is read as for one job.
+LOG_OPTIONS = ("follow", "tail", "failed_only", "color")
+
+
+def _log_options(raw_query: str) -> tuple[dict[str, str], str]:
+    from urllib.parse import parse_qsl, urlencode
+
+    options: dict[str, str] = {}
+    rest = []
+    for key, value in parse_qsl(raw_query, keep_blank_values=True):
+        if key in LOG_OPTIONS:
+            if key in options:
+                raise UsageError(f"query parameter {key!r} is given more than once; give it once")
+            options[key] = value
+        else:
+            rest.append((key, value))
+    return options, urlencode(rest)
+
+
+async def job_log(request: Request) -> Response:
+    """The job's log as ``text/plain``, streamed; the first chunk is awaited before answering,
+    so "no log yet" (409) or a wrong id (404) is still Truto's envelope."""
+    from unci import numbers
+    from unci.server.query import bool_value
+
+    _authorize(request)
+    options, rest = _log_options(request.url.query)
+    query = parse(rest, operation="get")
+    if query.fmt != "unified" or query.exclude or query.ignore_remote_data:
+        raise UsageError(
+            "the log endpoint answers the provider's text; truto_response_format, "
+            "truto_exclude_fields and truto_ignore_remote_data do not apply to it"
+        )
+    request.state.query = query
+    query = _query_account(request, query)
+    job_id = request.path_params["id"]
+    chunks = _client(request).iter_log(
+        query.provider,
+        job_id,
+        params=query.params,
+        remote_query=query.remote_query,
+        account=query.account,
+        follow=bool_value("follow", options.get("follow", "false")),
+        failed=bool_value("failed_only", options.get("failed_only", "false")),
+        color=bool_value("color", options.get("color", "true")),
+        tail=numbers.whole(options["tail"], "tail", minimum=0) if options.get("tail") else None,
+    )
+    try:
+        first = await chunks.__anext__()
+    except StopAsyncIteration:
+        return Response(b"", media_type=TEXT)
+    except BaseException:
+        await chunks.aclose()
+        raise
+
+    async def body() -> AsyncIterator[bytes]:
+        try:
+            yield first
+            async for chunk in chunks:
+                yield chunk
+        except UnciError as exc:
+            log.warning("log of job %r broke off: %s", job_id, exc.message)
+            raise
+        finally:
+            await chunks.aclose()
+
+    return StreamingResponse(body(), media_type=TEXT)
+
+
 async def list_jobs(request: Request) -> Response:
     _authorize(request)
     query = _query(request, "list")
@@ -321,7 +397,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     names = {404: "Not Found", 405: "Method Not Allowed"}
     message = {
         404: f"no such endpoint: {request.url.path}; unci serves /unified/ci-cd/jobs, "
-        "/unified/ci-cd/jobs/{id}, /openapi.json and /healthz",
+        "/unified/ci-cd/jobs/{id}, /unified/ci-cd/jobs/{id}/logs, /openapi.json and /healthz",
         405: f"{request.method} is not allowed here; the job endpoints answer GET",
     }
     status = exc.status_code
@@ -370,6 +446,7 @@ def create_app(config: ServerConfig | None = None) -> Starlette:
     app = Starlette(
         routes=[
             Route("/unified/ci-cd/jobs", _guarded(list_jobs), methods=["GET"]),
+            Route("/unified/ci-cd/jobs/{id:path}/logs", _guarded(job_log), methods=["GET"]),
             Route("/unified/ci-cd/jobs/{id:path}", _guarded(get_job), methods=["GET"]),
             Route("/openapi.json", _guarded(openapi), methods=["GET"]),
             Route("/healthz", health, methods=["GET"]),

@@ -57,6 +57,11 @@ def _split(key: str) -> tuple[str, list[str]]:
     return name, [part[1:-1] for part in re.findall(r"\[[^\[\]]*\]", brackets)]
 
 
+def bool_value(name: str, value: str) -> bool:
+    """``true``/``false`` (or ``1``/``0``), as Truto's clients write booleans."""
+    return _bool(name, value)
+
+
 def _bool(name: str, value: str) -> bool:
     try:
         return _BOOLS[value.strip().lower()]

@@ -271,6 +271,7 @@ class ProviderConformance:
             ("build_builds_request", "map_build_page"),
             ("build_build_request", "map_build"),
             ("build_steps_request", "map_steps"),
+            ("build_log_parts_request", "map_log_parts"),
         ):
             done = [h for h in pair if h in have]
             if len(done) == 1:

@@ -311,6 +311,11 @@ class GitHub(Provider):
     def build_request(self, job_id: str, params: Mapping[str, str]) -> Request:
         return self.request(f"{_repo(params)}/actions/jobs/{segment(job_id)}")
 
+    def build_log_request(self, job_id: str, params: Mapping[str, str]) -> Request:
+        """``…/actions/jobs/{id}/logs``: a 302 to a storage URL that expires within a minute
+        (the core follows it without the token); a 404 until the job has finished."""
+        return self.request(f"{_repo(params)}/actions/jobs/{segment(job_id)}/logs")
+
     def map_job(self, payload: bytes, job_id: str, params: Mapping[str, str]) -> Job:
         return _to_job(payload)
 

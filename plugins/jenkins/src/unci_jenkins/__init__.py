@@ -11,7 +11,8 @@ under the instance's root URL (always self-hosted, often with a context path suc
   has no page parameters; the ``tree`` range ``{M,N}`` (elements M inclusive to N exclusive,
   newest first) is its only paging, so that range is what the next-page request carries;
 - a Pipeline build's stages: ``.../{number}/wfapi/describe`` (Pipeline: Stage View plugin);
-- its log: ``.../{number}/consoleText``.
+- its log: ``.../{number}/consoleText``, and while it runs
+  ``.../{number}/logText/progressiveText?start=N`` (``X-Text-Size``, ``X-More-Data``).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from unci.plugin import (
     Identity,
     InvalidParam,
     Job,
+    LogRange,
     Page,
     Param,
     Provider,
@@ -350,6 +352,21 @@ class Jenkins(Provider):
 
     def build_log_request(self, job_id: str, params: Mapping[str, str]) -> Request:
         return self.request(f"{self._build_path(job_id, params)}/consoleText")
+
+    def build_log_range_request(self, job_id: str, params: Mapping[str, str], offset: int) -> Request:
+        """``logText/progressiveText?start=N``: the console from byte N on, as it grows."""
+        return self.request(
+            f"{self._build_path(job_id, params)}/logText/progressiveText", [("start", str(offset))]
+        )
+
+    def read_log_range(self, status_code: int, headers: Mapping[str, str], offset: int) -> LogRange:
+        """``X-Text-Size`` is where the next read starts; ``X-More-Data: true`` while the build
+        runs (absent once it has ended)."""
+        size = headers.get("x-text-size", "").strip()
+        return LogRange(
+            next_offset=int(size) if size.isdigit() else None,
+            more=headers.get("x-more-data", "").strip().lower() == "true",
+        )
 
 
 def _range_request(path: str, start: int, size: int) -> Request:

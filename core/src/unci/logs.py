@@ -1,0 +1,335 @@
+"""Job logs without I/O: which requests to make, where a redirect may lead, and what to do
+with the text on its way out (colour stripped across chunk boundaries, the last lines kept).
+
+The clients (:mod:`unci.log_client`) send; everything they decide is decided here, once.
+
+A redirect is followed to a storage host (GitHub's log redirect, Bitbucket's 307 to a
+pre-signed URL) only as a *bare* request: no credentials, no provider header, no cookie. The
+provider's credentials travel to the API root's origin and nowhere else.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+from unci.call import USER_AGENT, Call, Target, check_params, prepare
+from unci.errors import LogUnavailable, RemoteError, Unsupported
+from unci.job import Job, Status
+from unci.plugins import PluginRegistry, registry
+from unci.provider import LogPart, Request, check_value
+
+#: Redirects followed for one log before giving up (GitHub and Bitbucket need one).
+MAX_HOPS = 5
+#: Seconds between two reads of a running job's log (``--interval``).
+DEFAULT_INTERVAL = 3.0
+
+
+# --- which requests ------------------------------------------------------------------------
+
+
+def _checked(
+    target: Target, job_id: str, params: Mapping[str, str] | None, reg: PluginRegistry
+) -> tuple[str, dict[str, str]]:
+    job_id = check_value("job id", str(job_id), provider=target.provider)
+    return job_id, check_params(target, params or {}, "get", reg)
+
+
+def _call(
+    target: Target,
+    request: Request,
+    job_id: str,
+    params: Mapping[str, str],
+    reg: PluginRegistry,
+    remote_query: Iterable[tuple[str, str]] = (),
+) -> Call:
+    call = prepare(target, request, job_id=job_id, params=params, reg=reg, remote_query=remote_query)
+    call.kind = "log of job"
+    return call
+
+
+@dataclass
+class LogPlan:
+    """How one job's log is read: whole, in ranges, or in parts found through an index."""
+
+    target: Target
+    job_id: str
+    params: dict[str, str]
+    #: ``"whole"`` (one request), ``"parts"`` (an index, then one request a step).
+    way: str
+    #: The provider can give the log from an offset (``--follow`` reads ranges).
+    ranges: bool
+    #: Passed to the provider's log request untouched.
+    remote_query: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def provider(self) -> str:
+        return self.target.provider
+
+    def whole(self, reg: PluginRegistry | None = None) -> Call:
+        reg = reg or registry()
+        request = reg.hooks(self.provider).build_log_request(self.job_id, self.params)
+        return _call(self.target, request, self.job_id, self.params, reg, self.remote_query)
+
+    def index(self, reg: PluginRegistry | None = None) -> Call:
+        reg = reg or registry()
+        request = reg.hooks(self.provider).build_log_parts_request(self.job_id, self.params)
+        call = _call(self.target, request, self.job_id, self.params, reg)
+        call.kind = "job"
+        return call
+
+    def range(self, offset: int, reg: PluginRegistry | None = None) -> Call:
+        reg = reg or registry()
+        request = reg.hooks(self.provider).build_log_range_request(self.job_id, self.params, offset)
+        return _call(self.target, request, self.job_id, self.params, reg, self.remote_query)
+
+    def part(self, part: LogPart, reg: PluginRegistry | None = None) -> Call:
+        """A step's log: on the API root with credentials, or a bare request to another host."""
+        path = part.request.path
+        if path.startswith(("http://", "https://")) and _origin(path) != _origin(self.target.base_url):
+            return bare_call(self.target, path, self.job_id)
+        return _call(self.target, part.request, self.job_id, self.params, reg or registry())
+
+
+def plan(
+    target: Target,
+    job_id: str,
+    params: Mapping[str, str] | None = None,
+    *,
+    failed: bool = False,
+    remote_query: Iterable[tuple[str, str]] = (),
+    reg: PluginRegistry | None = None,
+) -> LogPlan:
+    """Check the input and pick the provider's way of giving logs (one line when it has none)."""
+    reg = reg or registry()
+    job_id, checked = _checked(target, job_id, params, reg)
+    hooks = reg.hooks(target.provider)
+    title = target.info.title
+    if hooks.supports("map_log_parts"):
+        way = "parts"
+    elif hooks.supports("build_log_request"):
+        way = "whole"
+    else:
+        raise Unsupported(f"{target.provider}: {title} offers no job logs", provider=target.provider)
+    if failed and way != "parts":
+        raise Unsupported(
+            f"{target.provider}: {title} gives a job's log in one piece, not a log per step, so "
+            "--failed (failed_only) cannot pick the failed steps out; leave it out for the whole log",
+            provider=target.provider,
+        )
+    return LogPlan(
+        target, job_id, checked, way, hooks.supports("build_log_range_request"), list(remote_query)
+    )
+
+
+# --- redirects -----------------------------------------------------------------------------
+
+
+def _origin(url: str) -> tuple[str, str]:
+    try:
+        parts = urlsplit(url)
+        return parts.scheme.lower(), (parts.hostname or "").lower() + f":{parts.port or ''}"
+    except ValueError:
+        return "", url
+
+
+def bare_call(target: Target, url: str, job_id: str | None = None) -> Call:
+    """A GET of ``url`` carrying nothing of the provider's: only unci's user agent.
+
+    The URL is sent exactly as given (a pre-signed URL's signature must not be re-encoded);
+    messages show it without its query, which is where such URLs keep their signature.
+    """
+    parts = urlsplit(url)
+    shown = urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, "", ""))
+    return Call(
+        target=target,
+        method="GET",
+        url=shown,
+        query=[],
+        headers={"User-Agent": USER_AGENT, "Accept": "*/*"},
+        auth_header_names=(),
+        job_id=job_id,
+        kind="log of job",
+        raw_url=url,
+        bare=True,
+    )
+
+
+def raw_url(call: Call) -> str:
+    """The URL to send for ``call``: its exact URL when it has one, else its own."""
+    return call.raw_url or call.url
+
+
+def next_hop(call: Call, status: int, headers: Mapping[str, str], hops: int) -> Call:
+    """The call a redirect answer leads to, or the error that ends the log.
+
+    A hop to the API root's origin, from a call that never left it, keeps its credentials;
+    any other hop is bare, and so is every hop after it.
+    """
+    provider = call.provider
+    location = "".join(ch for ch in headers.get("location", "").strip() if ch.isprintable())
+    if not location:
+        raise RemoteError(
+            f"{provider}: HTTP {status} from {call.redacted_url()} redirected nowhere (no Location)",
+            provider=provider,
+            remote_status=status,
+        )
+    if hops >= MAX_HOPS:
+        raise RemoteError(
+            f"{provider}: the log of job {call.job_id!r} redirected more than {MAX_HOPS} times; "
+            "stopped (a redirect loop at the provider or a proxy)",
+            provider=provider,
+            remote_status=status,
+        )
+    url = urljoin(raw_url(call), location)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        parts = urlsplit("")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        scheme = parts.scheme or "no scheme"
+        raise RemoteError(
+            f"{provider}: the log of job {call.job_id!r} redirected to a {scheme!r} URL; unci "
+            "follows only http and https",
+            provider=provider,
+            remote_status=status,
+        )
+    if "@" in parts.netloc:
+        raise RemoteError(
+            f"{provider}: the log of job {call.job_id!r} redirected to a URL with a user name "
+            "or password in it; not followed",
+            provider=provider,
+            remote_status=status,
+        )
+    same = _origin(url) == _origin(call.target.base_url)
+    if same and not call.bare:
+        return Call(
+            target=call.target,
+            method="GET",
+            url=url.partition("?")[0],
+            query=[],
+            headers=dict(call.headers),
+            auth_header_names=call.auth_header_names,
+            job_id=call.job_id,
+            params=call.params,
+            kind=call.kind,
+            raw_url=url,
+        )
+    return bare_call(call.target, url, call.job_id)
+
+
+def bad_location(call: Call) -> RemoteError:
+    """httpx refuses a redirect's ``Location`` before unci sees it (``javascript:x``)."""
+    return RemoteError(
+        f"{call.provider}: the log of job {call.job_id!r} redirected to a URL that is not "
+        "http(s) or not valid; unci follows only http and https",
+        provider=call.provider,
+        remote_status=302,
+    )
+
+
+# --- when there is no log -------------------------------------------------------------------
+
+
+def unavailable(target: Target, job: Job, title: str) -> LogUnavailable:
+    """The job was found but its log was not: not yet, or not at all."""
+    provider = target.provider
+    if running(job):
+        state = job.status or "not finished"
+        return LogUnavailable(
+            f"{provider}: job {job.id!r} is {state} and {title} has no log for it yet",
+            hint="ask again when it has finished, or wait for it with --follow",
+            http_hint="ask again when it has finished, or wait for it with follow=true",
+            provider=provider,
+            pending=True,
+        )
+    outcome = f" ({job.conclusion})" if job.conclusion else ""
+    return LogUnavailable(
+        f"{provider}: job {job.id!r} has finished{outcome} but {title} has no log for it "
+        "(skipped, expired or erased)",
+        provider=provider,
+    )
+
+
+def running(job: Job) -> bool:
+    """Queued or running: its log may still come or grow. A status the provider left out or
+    spelled its own way counts as ended, so nothing waits forever on a word it cannot read."""
+    return job.status in (Status.QUEUED, Status.IN_PROGRESS)
+
+
+# --- the text on its way out ----------------------------------------------------------------
+
+#: CSI (colours, cursor), OSC (titles, hyperlinks; ended by BEL or ST) and two-byte escapes.
+_ANSI = re.compile(rb"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\^_])")
+#: An escape this long that has not ended is not one: passed on as it is.
+_LONGEST_ESCAPE = 4096
+
+
+class AnsiStripper:
+    """Strips terminal escapes from a stream of chunks; an escape cut by a chunk boundary is
+    held until the next chunk completes it, so nothing of it leaks."""
+
+    def __init__(self) -> None:
+        self._held = b""
+
+    def feed(self, chunk: bytes) -> bytes:
+        data = self._held + chunk
+        self._held = b""
+        cut = data.rfind(b"\x1b")
+        if cut != -1 and len(data) - cut < _LONGEST_ESCAPE and not _ANSI.match(data, cut):
+            data, self._held = data[:cut], data[cut:]
+        return _ANSI.sub(b"", data)
+
+    def flush(self) -> bytes:
+        rest, self._held = self._held, b""
+        return _ANSI.sub(b"", rest)
+
+
+def strip_ansi(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    stripper = AnsiStripper()
+    for chunk in chunks:
+        out = stripper.feed(chunk)
+        if out:
+            yield out
+    rest = stripper.flush()
+    if rest:
+        yield rest
+
+
+class Tail:
+    """The last ``n`` lines of a stream, in memory for those lines only."""
+
+    def __init__(self, n: int) -> None:
+        self.lines: deque[bytes] = deque(maxlen=max(0, n))
+        self._partial = bytearray()
+
+    def feed(self, chunk: bytes) -> None:
+        if not self.lines.maxlen:
+            return
+        start = 0
+        while True:
+            end = chunk.find(b"\n", start)
+            if end == -1:
+                self._partial += chunk[start:]
+                return
+            self._partial += chunk[start : end + 1]
+            self.lines.append(bytes(self._partial))
+            self._partial.clear()
+            start = end + 1
+
+    def result(self) -> bytes:
+        if self._partial and self.lines.maxlen:
+            self.lines.append(bytes(self._partial))
+            self._partial.clear()
+        return b"".join(self.lines)
+
+
+def header(part: LogPart, number: int) -> bytes:
+    """The line above a step's part of the log."""
+    name = part.name or f"step {number}"
+    mark = " (failed)" if part.failed else ""
+    return f"==> {name}{mark} <==\n".encode()

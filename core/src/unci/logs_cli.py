@@ -1,0 +1,117 @@
+"""``unci jobs logs``: a job's log on stdout, streamed as it comes."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import click
+
+from unci.options import Number, error_format_option, reliability_options, request_options
+
+
+def _seconds(text: str, name: str) -> float:
+    from unci.numbers import seconds
+
+    return seconds(text, name, positive=True)
+
+
+def keep_color(asked: bool | None, isatty: bool, environ: Any = os.environ) -> bool:
+    """``--color`` / ``--no-color`` when given; otherwise colour only on a terminal, and never
+    when ``NO_COLOR`` is set to anything (no-color.org)."""
+    if asked is not None:
+        return asked
+    return isatty and not environ.get("NO_COLOR")
+
+
+@click.command("logs")
+@click.argument("job_id", metavar="ID")
+@request_options
+@reliability_options
+@click.option(
+    "--follow",
+    "-f",
+    is_flag=True,
+    help="While the job runs, keep printing its log as it grows, until the job ends.",
+)
+@click.option(
+    "--tail",
+    type=click.IntRange(min=0),
+    default=None,
+    metavar="N",
+    help="Only the last N lines (with --follow: of what is there at first, then the rest).",
+)
+@click.option(
+    "--failed",
+    is_flag=True,
+    help="Only the failed steps' part of the log (providers with a log per step).",
+)
+@click.option(
+    "--color/--no-color",
+    "color",
+    default=None,
+    help="Keep or strip terminal colours (default: kept on a terminal, stripped when piped or "
+    "when NO_COLOR is set).",
+)
+@click.option(
+    "--interval",
+    type=Number("seconds", _seconds),
+    default=3.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="With --follow: seconds between two reads of the log.",
+)
+@error_format_option
+def jobs_logs(
+    job_id: str,
+    follow: bool,
+    tail: int | None,
+    failed: bool,
+    color: bool | None,
+    interval: float,
+    **kw: Any,
+) -> None:
+    """Print a job's log, as the provider gives it, in constant memory.
+
+    A redirect to a storage host is followed without the provider's credentials. A job with no
+    log yet (GitHub gives one once the job has finished) or none at all exits 13 with one line;
+    --follow waits for it instead.
+    """
+    from unci.cli import _token, client_options, parse_pairs
+    from unci.client import Client
+    from unci.options import default_account
+    from unci.output import stdout, write
+
+    provider = kw.pop("provider")
+    credentials = {k: kw.pop(k) for k in ("account", "token", "username", "password", "base_url")}
+    credentials["token"] = _token(credentials["token"], kw.pop("token_stdin"), kw.pop("token_file"))
+    if credentials["account"] is None:
+        credentials["account"] = default_account(provider)
+    params = dict(parse_pairs(kw.pop("params"), "-p"))
+    remote_query = parse_pairs(kw.pop("remote_query"), "--remote-query")
+    options = client_options(
+        kw.pop("timeout"), kw.pop("retries"), kw.pop("max_wait"), kw.pop("deadline"), kw.pop("max_body")
+    )
+    out = stdout()
+    keep = keep_color(color, out.isatty())
+
+    def notice(message: str) -> None:
+        click.echo(message, err=True)
+
+    with Client(**options) as http:
+        for chunk in http.iter_log(
+            provider,
+            job_id,
+            params=params,
+            follow=follow,
+            tail=tail,
+            failed=failed,
+            color=keep,
+            interval=interval,
+            on_notice=notice,
+            remote_query=remote_query,
+            **credentials,
+        ):
+            write(out, chunk)
+    sys.stdout.flush()

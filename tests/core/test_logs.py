@@ -1,0 +1,242 @@
+"""`unci jobs logs` and `unci.iter_log` against real HTTP servers on 127.0.0.1.
+
+The storage host of a redirect is a second server, addressed by another name (``localhost``)
+or another port, so what it receives is exactly what unci would send to another company's
+host: the tests assert that none of the provider's credentials, headers or cookies arrive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+import unci
+from helpers import one_error_line, run_cli
+from localserver import LocalServer, Reply, serving
+
+TOKEN = "ghp_logsecret0123456789"
+GH = ["-P", "github", "-p", "owner=o", "-p", "repo_id=r"]
+LOG_PATH = "/repos/o/r/actions/jobs/7/logs"
+JOB_PATH = "/repos/o/r/actions/jobs/7"
+TEXT = {"Content-Type": "text/plain"}
+
+
+def _job(status: str, conclusion: str | None = None) -> bytes:
+    return json.dumps(
+        {"id": 7, "run_id": 1, "name": "build", "status": status, "conclusion": conclusion, "steps": []}
+    ).encode()
+
+
+def _logs(server: LocalServer, *args: str, env: dict[str, str] | None = None):
+    return run_cli("jobs", "logs", "7", *GH, "--base-url", server.url, "--token", TOKEN, *args, env=env)
+
+
+def _localhost(url: str) -> str:
+    return url.replace("127.0.0.1", "localhost")
+
+
+def test_the_redirect_to_storage_carries_no_credential_header_or_cookie(server: LocalServer) -> None:
+    with serving() as storage:
+        signed = f"{_localhost(storage.url)}/blob/job-7.txt?sv=2024&sig=a%2Fb%2Bc%3D&se=2026"
+        storage.route("/blob/job-7.txt", Reply(200, b"line 1\nline 2\n", TEXT))
+        server.route(
+            LOG_PATH,
+            Reply(302, b"", {"Location": signed, "Set-Cookie": "session=s3cret; Path=/"}),
+        )
+        result = _logs(server)
+        assert result.exit_code == 0, result.stderr
+        assert result.stdout == "line 1\nline 2\n"
+        api = server.requests[0]
+        assert api.headers["Authorization"] == f"Bearer {TOKEN}"
+        [seen] = storage.requests
+        # The signature arrives byte for byte: re-encoding it would break it.
+        assert seen.path == "/blob/job-7.txt?sv=2024&sig=a%2Fb%2Bc%3D&se=2026"
+        sent = {k.lower(): v for k, v in seen.headers.items()}
+        assert "authorization" not in sent and "cookie" not in sent
+        assert not any(k.startswith("x-github") for k in sent)
+        assert TOKEN not in json.dumps(seen.headers)
+
+
+def test_a_storage_host_on_another_port_of_the_same_address_is_another_host(server: LocalServer) -> None:
+    with serving() as storage:
+        storage.route("/b", Reply(200, b"from storage\n", TEXT))
+        server.route(LOG_PATH, Reply(307, b"", {"Location": f"{storage.url}/b"}))
+        result = _logs(server)
+        assert result.exit_code == 0, result.stderr
+        assert result.stdout == "from storage\n"
+        assert "Authorization" not in storage.requests[0].headers
+
+
+def test_redirect_hops_are_limited(server: LocalServer) -> None:
+    server.route(LOG_PATH, Reply(302, b"", {"Location": LOG_PATH}))
+    result = _logs(server)
+    assert result.exit_code == 6
+    assert "redirected more than 5 times" in one_error_line(result.stderr)
+
+
+@pytest.mark.parametrize("location", ["file:///etc/passwd", "ftp://example.com/log", "javascript:alert(1)"])
+def test_a_redirect_to_anything_but_http_is_refused(server: LocalServer, location: str) -> None:
+    server.route(LOG_PATH, Reply(302, b"", {"Location": location}))
+    result = _logs(server)
+    assert result.exit_code == 6
+    assert "unci follows only http and https" in one_error_line(result.stderr)
+
+
+def test_no_log_yet_is_its_own_exit_code_not_a_wrong_id(server: LocalServer) -> None:
+    server.route(LOG_PATH, Reply(404, b'{"message":"Not Found"}'))
+    server.route(JOB_PATH, Reply(200, _job("in_progress")))
+    result = _logs(server)
+    assert result.exit_code == 13
+    line = one_error_line(result.stderr)
+    assert "job '7' is in_progress" in line and "no log for it yet" in line and "--follow" in line
+
+
+def test_a_finished_job_without_a_log_says_so(server: LocalServer) -> None:
+    server.route(LOG_PATH, Reply(410, b'{"message":"Gone"}'))
+    server.route(JOB_PATH, Reply(200, _job("completed", "skipped")))
+    result = _logs(server)
+    assert result.exit_code == 13
+    assert "has finished (skipped) but GitHub Actions has no log" in one_error_line(result.stderr)
+
+
+def test_a_wrong_id_is_still_not_found(server: LocalServer) -> None:
+    server.route(LOG_PATH, Reply(404, b'{"message":"Not Found"}'))
+    server.route(JOB_PATH, Reply(404, b'{"message":"Not Found"}'))
+    result = _logs(server)
+    assert result.exit_code == 5
+    assert "job '7' was not found" in one_error_line(result.stderr)
+
+
+COLOURED = b"\x1b[1;31mred\x1b[0m plain \x1b]8;;http://x\x07link\x1b]8;;\x07\n"
+
+
+def test_colour_is_stripped_when_piped_and_kept_on_request(server: LocalServer) -> None:
+    server.route(LOG_PATH, Reply(200, COLOURED, TEXT))
+    piped = _logs(server)
+    assert piped.stdout_bytes == b"red plain link\n"
+    kept = _logs(server, "--color")
+    assert kept.stdout_bytes == COLOURED
+    assert _logs(server, "--no-color").stdout_bytes == b"red plain link\n"
+
+
+def test_no_color_wins_over_a_terminal() -> None:
+    from unci.logs_cli import keep_color
+
+    assert keep_color(None, True, {}) is True
+    assert keep_color(None, True, {"NO_COLOR": "1"}) is False
+    assert keep_color(None, False, {}) is False
+    assert keep_color(True, False, {"NO_COLOR": "1"}) is True
+
+
+def test_the_stripper_holds_an_escape_cut_at_any_chunk_boundary() -> None:
+    from unci.logs import strip_ansi
+
+    for cut in range(len(COLOURED) + 1):
+        for second in range(cut, len(COLOURED) + 1):
+            pieces = [COLOURED[:cut], COLOURED[cut:second], COLOURED[second:]]
+            assert b"".join(strip_ansi(pieces)) == b"red plain link\n", (cut, second)
+
+
+def test_tail_prints_the_last_lines(server: LocalServer) -> None:
+    body = b"".join(b"line %d\n" % i for i in range(1, 1001))
+    server.route(LOG_PATH, Reply(200, body, TEXT))
+    assert _logs(server, "--tail", "3").stdout == "line 998\nline 999\nline 1000\n"
+    assert _logs(server, "--tail", "0").stdout == ""
+
+
+def test_tail_keeps_a_last_line_without_newline() -> None:
+    from unci.logs import Tail
+
+    tail = Tail(2)
+    for piece in (b"a\nb", b"\nc\nd", b"e"):
+        tail.feed(piece)
+    assert tail.result() == b"c\nde"
+
+
+def test_failed_is_refused_where_the_log_is_one_piece(server: LocalServer) -> None:
+    result = _logs(server, "--failed")
+    assert result.exit_code == 11
+    assert "not a log per step" in one_error_line(result.stderr)
+    assert server.requests == []
+
+
+def test_follow_waits_for_a_whole_log_provider_to_finish(server: LocalServer) -> None:
+    server.route(
+        JOB_PATH,
+        Reply(200, _job("queued")),
+        Reply(200, _job("in_progress")),
+        Reply(200, _job("completed", "success")),
+    )
+    server.route(LOG_PATH, Reply(200, b"done\n", TEXT))
+    result = _logs(server, "--follow", "--interval", "0.01")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "done\n"
+    assert "waiting" in result.stderr
+    assert [r.path for r in server.requests].count(JOB_PATH) == 3
+
+
+def test_iter_log_and_aiter_log_yield_bytes(server: LocalServer) -> None:
+    with serving() as storage:
+        storage.route("/b", Reply(200, b"x" * 200_000, TEXT))
+        server.route(LOG_PATH, Reply(302, b"", {"Location": f"{_localhost(storage.url)}/b"}))
+        kw = {"params": {"owner": "o", "repo_id": "r"}, "base_url": server.url, "token": TOKEN}
+        chunks = list(unci.iter_log("github", "7", **kw))
+        assert all(isinstance(c, bytes) for c in chunks) and b"".join(chunks) == b"x" * 200_000
+
+        async def collect() -> bytes:
+            return b"".join([c async for c in unci.aiter_log("github", "7", **kw)])
+
+        assert asyncio.run(collect()) == b"x" * 200_000
+        assert all("Authorization" not in r.headers for r in storage.requests)
+
+
+# --- Jenkins: consoleText and progressive text ---------------------------------------------
+
+JK = ["-P", "jenkins", "-p", "job=team/app", "--username", "ann", "--token", "jenkins-api-tok"]
+CONSOLE = "/job/team/job/app/9/consoleText"
+PROGRESSIVE = "/job/team/job/app/9/logText/progressiveText"
+
+
+def test_jenkins_console_text(server: LocalServer) -> None:
+    server.route(CONSOLE, Reply(200, b"Started by user ann\nFinished: SUCCESS\n", TEXT))
+    result = run_cli("jobs", "logs", "9", *JK, "--base-url", server.url)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "Started by user ann\nFinished: SUCCESS\n"
+
+
+def _growing(log: bytes, steps: list[int]):
+    """A running build's progressive text: each read sees more of it, until the last."""
+    reads = iter(steps)
+
+    def answer(path: str) -> Reply:
+        start = int(path.split("start=")[1])
+        end = next(reads, len(log))
+        more = end < len(log)
+        headers = {**TEXT, "X-Text-Size": str(end)}
+        if more:
+            headers["X-More-Data"] = "true"
+        return Reply(200, log[start:end], headers)
+
+    return answer
+
+
+def test_jenkins_follow_reads_progressive_text_until_no_more_data(server: LocalServer) -> None:
+    log = b"".join(b"step %d\n" % i for i in range(10))
+    server.handle(PROGRESSIVE, _growing(log, [7, 21, 49]))
+    result = run_cli("jobs", "logs", "9", *JK, "--base-url", server.url, "-f", "--interval", "0.01")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout_bytes == log
+    starts = [r.path.split("start=")[1] for r in server.requests]
+    assert starts == ["0", "7", "21", "49"]
+
+
+def test_jenkins_follow_with_tail_starts_from_the_last_lines(server: LocalServer) -> None:
+    log = b"".join(b"step %d\n" % i for i in range(10))
+    server.handle(PROGRESSIVE, _growing(log, [35]))
+    result = run_cli(
+        "jobs", "logs", "9", *JK, "--base-url", server.url, "-f", "--tail", "1", "--interval", "0.01"
+    )
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout_bytes == b"step 4\n" + log[35:]
