@@ -6,6 +6,8 @@ Routes:
   /repos/o/r/actions/jobs/<id>                     the GitHub job example with that id
   /repos/o/r/actions/runs/<pages>/jobs?page=N      <pages> pages of 100 jobs, Link headers
   /repos/o/r/actions/jobs/huge-<megabytes>         a valid job JSON of that size, streamed
+  /repos/o/r/actions/jobs/<megabytes>/logs         302 to /storage/log-<megabytes>.txt, as GitHub
+  /storage/log-<megabytes>.txt                     a plain-text log of that size, streamed
 """
 
 from __future__ import annotations
@@ -57,6 +59,14 @@ class Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         if m := re.fullmatch(r"/repos/o/r/actions/jobs/huge-(\d+)", url.path):
             return self._huge(int(m.group(1)))
+        if m := re.fullmatch(r"/repos/o/r/actions/jobs/(\d+)/logs", url.path):
+            self.send_response(302)
+            self.send_header("Location", f"/storage/log-{m.group(1)}.txt?sig=bench")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return None
+        if m := re.fullmatch(r"/storage/log-(\d+)\.txt", url.path):
+            return self._log(int(m.group(1)))
         if m := re.fullmatch(r"/repos/o/r/actions/jobs/(\d+)", url.path):
             return self._send(job_bytes(int(m.group(1))))
         if m := re.fullmatch(r"/repos/o/r/actions/runs/(\d+)/jobs", url.path):
@@ -74,6 +84,21 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", "2")
         self.end_headers()
         self.wfile.write(b"{}")
+
+    def _log(self, megabytes: int) -> None:
+        """A log of ``megabytes``, GitHub-shaped lines (timestamp, text), 64 KiB at a time."""
+        line = b"2026-12-01T00:00:00.0000000Z \x1b[36mstep\x1b[0m compiling module 0123456789\n"
+        chunk = line * (65536 // len(line))
+        total = megabytes * 1024 * 1024
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(total))
+        self.end_headers()
+        left = total
+        while left > 0:
+            piece = chunk if left >= len(chunk) else chunk[:left]
+            self.wfile.write(piece)
+            left -= len(piece)
 
     def _huge(self, megabytes: int) -> None:
         """A job whose steps array makes it ``megabytes`` long, written 64 KiB at a time."""

@@ -18,6 +18,10 @@ import sys
 from collections.abc import Callable
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from unci.plugins import PluginRegistry
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -240,6 +244,36 @@ def formats_md() -> str:
     return "\n".join(parts)
 
 
+def _log_support(reg: PluginRegistry, names: list[str]) -> list[str]:
+    """The log support table, read from which log hooks each provider implements."""
+    out = [
+        "## Log support\n",
+        "`unci jobs logs` (and `unci.iter_log`, `GET /unified/ci-cd/jobs/{id}/logs`). *whole*: one\n"
+        "request gives the job's log; *per step*: each step has its own log, found through the job\n"
+        "(so `--failed` can print only the failed steps). `--follow` reads *ranges* where the\n"
+        "provider gives a log from an offset while the job runs, re-reads the *steps* as they\n"
+        "complete, or *waits* for the job to end and then reads the log.\n",
+        "| provider | log | `--follow` | `--failed` |",
+        "|---|---|---|---|",
+    ]
+    for name in names:
+        hooks = reg.hooks(name)
+        parts = hooks.supports("map_log_parts")
+        if not parts and not hooks.supports("build_log_request"):
+            out.append(f"| {name} | none | | |")
+            continue
+        follow = (
+            "steps"
+            if parts
+            else "ranges"
+            if hooks.supports("build_log_range_request")
+            else "waits for the end"
+        )
+        out.append(f"| {name} | {'per step' if parts else 'whole'} | {follow} | {'✓' if parts else ''} |")
+    out.append("")
+    return out
+
+
 def providers_md() -> str:
     from unci import plugins
     from unci.catalog import describe
@@ -290,6 +324,7 @@ def providers_md() -> str:
                 f"| {name} | " + " | ".join("✓" if f in have_builds else "" for f in build_fields) + " |"
             )
     out.append("")
+    out += _log_support(reg, list(rows))
     for name, row in rows.items():
         list_params = reg.hooks(name).required_params(operation="list") or []
         out += [
@@ -361,6 +396,17 @@ Every job command takes the same options, spelled as in gh, glab and llm:
   be written (a full disk, a closed stdout) exits 12 with one line.
 - Timestamps: RFC 3339 in UTC with `Z`, a fraction only when the provider gave one
   (`docs/formats.md`).
+- Logs: `unci jobs logs ID` prints the job's log as the provider gives it, streamed in constant
+  memory (same `-P`, `--account`, `-p` as `jobs get`). A redirect to a storage host (GitHub,
+  Bitbucket, CircleCI's step output) is followed without the provider's credentials, headers or
+  cookies, at most 5 hops, http(s) only. Colour is kept on a terminal and stripped when piped,
+  with `--no-color` or when `NO_COLOR` is set (`--color` keeps it). `--tail N` prints the last N
+  lines; `--failed` only the failed steps (providers with a log per step, see
+  `docs/providers.md`); `--follow` keeps reading a running job's log until the job ends
+  (`--interval`, default 3 s). A job that exists but has no log, not yet (GitHub gives one once
+  the job has finished) or not at all, exits 13 with one line, apart from a wrong id (5).
+  `--timeout` bounds each read of a log, not the whole (a large log takes longer); `--deadline`
+  bounds the whole.
 
 ### Shell completion
 

@@ -240,3 +240,16 @@ def test_jenkins_follow_with_tail_starts_from_the_last_lines(server: LocalServer
     )
     assert result.exit_code == 0, result.stderr
     assert result.stdout_bytes == b"step 4\n" + log[35:]
+
+
+def test_tail_across_chunks_of_every_size() -> None:
+    from unci.logs import Tail
+
+    text = b"".join(b"l%d\n" % i for i in range(50)) + b"last"
+    for size in (1, 2, 3, 7, 64, 1000):
+        for n in (0, 1, 2, 5, 51, 60):
+            tail = Tail(n)
+            for i in range(0, len(text), size):
+                tail.feed(text[i : i + size])
+            expected = b"".join(text.splitlines(keepends=True)[-n:]) if n else b""
+            assert tail.result() == expected, (size, n)

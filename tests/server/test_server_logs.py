@@ -61,9 +61,9 @@ def test_a_wrong_id_is_a_404_envelope(api, gh, server) -> None:
     assert "was not found" in response.json()["message"]
 
 
-def test_failed_only_where_the_log_is_one_piece_is_a_501(api, gh) -> None:
+def test_failed_only_where_the_log_is_one_piece_is_a_400(api, gh) -> None:
     response = api.get(LOGS, params={"integrated_account_id": "gh", "failed_only": "true"})
-    assert response.status_code == 501
+    assert response.status_code == 400
     assert "not a log per step" in response.json()["message"]
 
 

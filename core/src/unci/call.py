@@ -32,7 +32,7 @@ from unci.errors import (
 )
 from unci.job import Job
 from unci.plugins import PluginRegistry, registry
-from unci.provider import Credentials, Param, ProviderInfo, Request, check_value, env_name
+from unci.provider import Credentials, Param, ProviderInfo, Request, check_value, env_name, segment
 from unci.ratelimit import describe_wait, retry_after
 from unci.ratelimit import normalize as normalize_ratelimit
 from unci.redact import redact_headers, redact_query, redact_url, scrub, scrub_bytes
@@ -355,7 +355,10 @@ def prepare(
                 provider=provider,
             )
     else:
-        url = target.base_url + ("" if request.path.startswith("/") else "/") + request.path
+        base = target.base_url
+        if request.root:
+            base = base.rstrip("/").rpartition("/")[0] + "/" + segment(request.root)
+        url = base + ("" if request.path.startswith("/") else "/") + request.path
     query = list(request.query) + [(str(k), str(v)) for k, v in remote_query]
     if "?" in url:  # a next link carries its own query; keep it as pairs so nothing is lost
         url, _, embedded = url.partition("?")

@@ -80,6 +80,10 @@ class Provider:
         """A GET of ``path`` (already percent-encoded) with the provider's headers."""
         return Request(path=path, query=list(query), headers=dict(self.headers))
 
+    def text_request(self, path: str, query: Sequence[tuple[str, str]] = ()) -> Request:
+        """A GET of a log: as :meth:`request`, asking for plain text rather than JSON."""
+        return Request(path=path, query=list(query), headers={**self.headers, "Accept": "text/plain"})
+
     def unsupported(self, what: str) -> Unsupported:
         """The error for an operation the provider's API does not offer."""
         return Unsupported(f"{self.name}: {self.info.title} does not support {what}", provider=self.name)
@@ -197,4 +201,3 @@ def read_byte_range(status_code: int, headers: Mapping[str, str], offset: int) -
     that ignores ``Range`` answers 200 with the whole log, whose first ``offset`` bytes were
     shown already."""
     return LogRange(skip=0 if status_code == 206 else offset)
-

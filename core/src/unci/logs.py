@@ -115,11 +115,14 @@ def plan(
     else:
         raise Unsupported(f"{target.provider}: {title} offers no job logs", provider=target.provider)
     if failed and way != "parts":
-        raise Unsupported(
+        refused = Unsupported(
             f"{target.provider}: {title} gives a job's log in one piece, not a log per step, so "
             "--failed (failed_only) cannot pick the failed steps out; leave it out for the whole log",
             provider=target.provider,
         )
+        # Over HTTP it is the caller's option that does not fit this provider: a 400.
+        refused.status_code, refused.error = 400, "Bad Request"
+        raise refused
     return LogPlan(
         target, job_id, checked, way, hooks.supports("build_log_range_request"), list(remote_query)
     )
@@ -277,6 +280,8 @@ class AnsiStripper:
         self._held = b""
 
     def feed(self, chunk: bytes) -> bytes:
+        if not self._held and b"\x1b" not in chunk:
+            return chunk
         data = self._held + chunk
         self._held = b""
         cut = data.rfind(b"\x1b")
@@ -301,31 +306,39 @@ def strip_ansi(chunks: Iterable[bytes]) -> Iterator[bytes]:
 
 
 class Tail:
-    """The last ``n`` lines of a stream, in memory for those lines only."""
+    """The last ``n`` lines of a stream, holding only the chunks those lines are in.
+
+    Chunks are kept whole and dropped from the front once the later ones hold more than ``n``
+    line ends, so the cost is a count per chunk, not work per line.
+    """
 
     def __init__(self, n: int) -> None:
-        self.lines: deque[bytes] = deque(maxlen=max(0, n))
-        self._partial = bytearray()
+        self.n = max(0, n)
+        self._chunks: deque[tuple[bytes, int]] = deque()
+        self._ends = 0
 
     def feed(self, chunk: bytes) -> None:
-        if not self.lines.maxlen:
+        if not self.n or not chunk:
             return
-        start = 0
-        while True:
-            end = chunk.find(b"\n", start)
-            if end == -1:
-                self._partial += chunk[start:]
-                return
-            self._partial += chunk[start : end + 1]
-            self.lines.append(bytes(self._partial))
-            self._partial.clear()
-            start = end + 1
+        ends = chunk.count(b"\n")
+        self._chunks.append((chunk, ends))
+        self._ends += ends
+        while len(self._chunks) > 1 and self._ends - self._chunks[0][1] > self.n:
+            self._ends -= self._chunks.popleft()[1]
 
     def result(self) -> bytes:
-        if self._partial and self.lines.maxlen:
-            self.lines.append(bytes(self._partial))
-            self._partial.clear()
-        return b"".join(self.lines)
+        data = b"".join(c for c, _ in self._chunks)
+        self._chunks.clear()
+        self._ends = 0
+        if not self.n:
+            return b""
+        # A last line without its line end is a line too.
+        pos = len(data) - 1 if data.endswith(b"\n") else len(data)
+        for _ in range(self.n):
+            pos = data.rfind(b"\n", 0, pos)
+            if pos == -1:
+                return data
+        return data[pos + 1 :]
 
 
 def header(part: LogPart, number: int) -> bytes:

@@ -97,6 +97,9 @@ class Request(msgspec.Struct, kw_only=True):
     method: str = "GET"
     query: list[tuple[str, str]] = []
     headers: dict[str, str] = {}
+    #: Send under a sibling of the API root: its last path segment replaced by this (CircleCI's
+    #: ``v1.1`` beside ``.../api/v2``), on the same host and with the same credentials.
+    root: str | None = None
 
 
 class Page(msgspec.Struct, kw_only=True):

@@ -222,6 +222,58 @@ def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+_LOG_PARAMS: list[dict[str, Any]] = [
+    {
+        "name": "follow",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "boolean", "default": False},
+        "description": "While the job runs, keep the response open and stream the log as it "
+        "grows, until the job ends.",
+    },
+    {
+        "name": "tail",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "integer", "minimum": 0},
+        "description": "Only the last N lines (with follow: of what is there at first).",
+    },
+    {
+        "name": "failed_only",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "boolean", "default": False},
+        "description": "Only the failed steps' part (providers with a log per step; elsewhere a 400).",
+    },
+    {
+        "name": "color",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "boolean", "default": True},
+        "description": "false strips terminal colour escapes.",
+    },
+]
+
+
+def _log_responses() -> dict[str, Any]:
+    responses = _responses({"type": "string"}, "")
+    responses["200"] = {
+        "description": "The log, streamed. A redirect to the provider's storage was followed "
+        "without its credentials.",
+        "content": {"text/plain": {"schema": {"type": "string"}}},
+    }
+    responses["409"] = {
+        "description": "The job exists but has no log: not yet (it has not finished; ask again "
+        "or use follow=true) or not at all.",
+        "content": {JSON: {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+    responses["501"] = {
+        "description": "The provider offers no job logs.",
+        "content": {JSON: {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+    return responses
+
+
 def _responses(ok: dict[str, Any], ok_description: str) -> dict[str, Any]:
     error = {"content": {JSON: {"schema": {"$ref": "#/components/schemas/Error"}}}}
     return {
@@ -280,6 +332,16 @@ def document(reg: PluginRegistry | None = None, *, auth: bool = True) -> dict[st
         },
         *_provider_params(reg, names, "list"),
     ]
+    log_params = [
+        get_params[0],
+        *[
+            p
+            for p in _common_params(names, ["unified"])
+            if p["name"] in ("integrated_account_id", "provider", "remote_query")
+        ],
+        *_LOG_PARAMS,
+        *_provider_params(reg, names, "get"),
+    ]
     security: list[dict[str, list[str]]] = [{"bearerAuth": []}] if auth else []
     doc: dict[str, Any] = {
         "openapi": "3.1.0",
@@ -308,6 +370,15 @@ def document(reg: PluginRegistry | None = None, *, auth: bool = True) -> dict[st
                         "The job: unified (default), normalized, debug, or the provider's body "
                         "(raw, stream).",
                     ),
+                }
+            },
+            "/unified/ci-cd/jobs/{id}/logs": {
+                "get": {
+                    "operationId": "getJobLog",
+                    "summary": "One job's log, streamed as the provider gives it",
+                    "parameters": log_params,
+                    "security": security,
+                    "responses": _log_responses(),
                 }
             },
             "/unified/ci-cd/jobs": {

@@ -34,6 +34,7 @@ from unci.plugin import (
     Identity,
     InvalidParam,
     Job,
+    LogPart,
     Page,
     Param,
     Provider,
@@ -467,6 +468,67 @@ class AzureDevOps(Provider):
                 provider=NAME,
             )
         return self.request(f"/{segment(params['organization'])}/_apis/connectionData")
+
+    # --- logs: one per task, found through the timeline -------------------------------
+
+    def build_log_parts_request(self, job_id: str, params: Mapping[str, str]) -> Request:
+        return self._timeline(params)
+
+    def map_log_parts(self, payload: bytes, job_id: str, params: Mapping[str, str]) -> list[LogPart]:
+        """The job's Task records in their order, each with its log
+        (``_apis/build/builds/{build}/logs/{log.id}``, plain text). A task has a log once it has
+        started; one still running is not complete."""
+        self.map_job(payload, job_id, params)  # the job is in this timeline, or a clear 404
+        wanted = job_id.lower()
+        records = _log_timeline_decoder.decode(payload).records if payload.strip() else []
+        tasks = sorted(
+            (
+                r
+                for r in records
+                if (r.parentId or "").lower() == wanted
+                and (r.type or "").lower() == "task"
+                and r.log is not None
+                and r.log.id is not None
+            ),
+            key=lambda r: r.order if r.order is not None else 0,
+        )
+        base = f"/{segment(params['organization'])}/{segment(params['project'])}/_apis/build/builds"
+        return [
+            LogPart(
+                request=self.text_request(
+                    f"{base}/{segment(params['build'])}/logs/{r.log.id}",  # type: ignore[union-attr]
+                    [("api-version", API_VERSION)],
+                ),
+                name=r.name,
+                failed=(r.result or "").lower() == "failed",
+                complete=(r.state or "").lower() == "completed",
+            )
+            for r in tasks
+        ]
+
+
+class _LogReference(msgspec.Struct):
+    id: int | None = None
+
+
+class _LogRecord(msgspec.Struct):
+    """What the log parts read of a timeline record."""
+
+    id: str = ""
+    type: str | None = None
+    name: str | None = None
+    state: str | None = None
+    result: str | None = None
+    parentId: str | None = None
+    order: int | None = None
+    log: _LogReference | None = None
+
+
+class _LogTimeline(msgspec.Struct):
+    records: list[_LogRecord] = []
+
+
+_log_timeline_decoder = msgspec.json.Decoder(_LogTimeline)
 
 
 provider = AzureDevOps()

@@ -43,6 +43,7 @@ from unci.plugin import (
     Status,
     Trigger,
     as_str,
+    byte_range,
     latest,
     segment,
     translate,
@@ -398,6 +399,15 @@ class Bitbucket(Provider):
 
     def build_list_request(self, params: Mapping[str, str], limit: int | None) -> Request:
         return self.paging.first(self.request(_steps_path(params)), limit)
+
+    def build_log_request(self, job_id: str, params: Mapping[str, str]) -> Request:
+        """``…/steps/{step}/log``: octet-stream while the step runs, a 307 to a pre-signed
+        storage URL once it has ended (followed without the credentials)."""
+        return Request(path=f"{_steps_path(params)}/{segment(_uuid(job_id))}/log", headers={"Accept": "*/*"})
+
+    def build_log_range_request(self, job_id: str, params: Mapping[str, str], offset: int) -> Request:
+        """Bitbucket encourages ``Range`` requests on step logs."""
+        return byte_range(self.build_log_request(job_id, params), offset)
 
     def map_job_page(
         self, payload: bytes, headers: Mapping[str, str], params: Mapping[str, str], request: Request

@@ -20,6 +20,7 @@ from unci.plugin import (
     Conclusion,
     Identity,
     Job,
+    LogPart,
     Page,
     PageNumber,
     Param,
@@ -210,6 +211,63 @@ class Buddy(Provider):
             jobs=jobs,
             next=self.paging.next(request, headers=headers, marker=body.total_page_count, count=len(jobs)),
         )
+
+    # --- logs: one per action execution -----------------------------------------------
+
+    def build_log_parts_request(self, job_id: str, params: Mapping[str, str]) -> Request:
+        return self.build_request(job_id, params)
+
+    def map_log_parts(self, payload: bytes, job_id: str, params: Mapping[str, str]) -> list[LogPart]:
+        """The execution's actions in order, each read from
+        ``…/executions/{id}/action_executions/{action}`` ("Get details and logs"), whose ``log``
+        is an array of lines. Actions that never ran (skipped, not executed) have no log."""
+        path = f"{_executions_path(params)}/{segment(job_id)}/action_executions"
+        parts = []
+        for run in _log_execution_decoder.decode(payload).action_executions:
+            status = (run.status or "").upper()
+            if run.action is None or run.action.id is None or status in _NO_LOG:
+                continue
+            parts.append(
+                LogPart(
+                    request=self.request(f"{path}/{segment(str(run.action.id))}"),
+                    name=run.action.name,
+                    failed=status == "FAILED",
+                    complete=status not in _UNDERWAY and not status.startswith("WAITING"),
+                    body="json",
+                )
+            )
+        return parts
+
+    def read_log_part(self, payload: bytes, part: LogPart) -> bytes:
+        lines = _log_lines_decoder.decode(payload).log
+        return "".join(f"{line}\n" for line in lines).encode()
+
+
+#: Action statuses with no log to read, and those of an action still underway.
+_NO_LOG = {"SKIPPED", "NOT_EXECUTED"}
+_UNDERWAY = {"INITIAL", "ENQUEUED", "INPROGRESS", "TERMINATING"}
+
+
+class _LogAction(msgspec.Struct):
+    id: int | str | None = None
+    name: str | None = None
+
+
+class _LogRun(msgspec.Struct):
+    status: str | None = None
+    action: _LogAction | None = None
+
+
+class _LogExecution(msgspec.Struct):
+    action_executions: list[_LogRun] = []
+
+
+class _LogLines(msgspec.Struct):
+    log: list[str] = []
+
+
+_log_execution_decoder = msgspec.json.Decoder(_LogExecution)
+_log_lines_decoder = msgspec.json.Decoder(_LogLines)
 
 
 provider = Buddy()

@@ -42,6 +42,7 @@ from unci.plugin import (
     Request,
     Status,
     Trigger,
+    byte_range,
     segment,
     translate,
     utc,
@@ -381,6 +382,14 @@ class Buildkite(Provider):
 
     def build_list_request(self, params: Mapping[str, str], limit: int | None) -> Request:
         return self.paging.first(self.request(f"{_build_path(params)}/jobs"), limit)
+
+    def build_log_request(self, job_id: str, params: Mapping[str, str]) -> Request:
+        """The job's ``raw_log_url``, ``…/jobs/{id}/log.txt``: its output as plain text,
+        partial while the job runs."""
+        return self.text_request(f"{_build_path(params)}/jobs/{segment(job_id)}/log.txt")
+
+    def build_log_range_request(self, job_id: str, params: Mapping[str, str], offset: int) -> Request:
+        return byte_range(self.build_log_request(job_id, params), offset)
 
     def map_job_page(
         self, payload: bytes, headers: Mapping[str, str], params: Mapping[str, str], request: Request

@@ -18,6 +18,7 @@ from unci import (
     Credentials,
     InvalidParam,
     Job,
+    LogPart,
     Page,
     Param,
     Provider,
@@ -228,6 +229,75 @@ class CircleCI(Provider):
 
     def read_identity(self, payload: bytes) -> str | None:
         return user_at(payload, "login", "name")
+
+    # --- logs: API v1.1, one per step action ------------------------------------------
+
+    def build_log_parts_request(self, job_id: str, params: Mapping[str, str]) -> Request:
+        """API v2 has no logs; v1.1's ``/project/{vcs}/{org}/{repo}/{number}`` lists each step's
+        actions with an ``output_url``."""
+        _slug(params["project_slug"])  # three parts, or the usual clear error
+        vcs, org, repo = params["project_slug"].split("/")
+        if vcs.lower() not in _V1_VCS:
+            raise self.unsupported(
+                f"logs of {vcs}/ projects (API v1.1 serves only gh/ and bb/ project slugs)"
+            )
+        path = f"/project/{_V1_VCS[vcs.lower()]}/{segment(org)}/{segment(repo)}/{segment(job_id)}"
+        return Request(path=path, root="v1.1")
+
+    def map_log_parts(self, payload: bytes, job_id: str, params: Mapping[str, str]) -> list[LogPart]:
+        parts = []
+        for step in _log_build_decoder.decode(payload).steps:
+            several = len(step.actions) > 1
+            for action in step.actions:
+                if not action.output_url:
+                    continue
+                name = step.name or action.name
+                if several and action.index is not None:
+                    name = f"{name} (container {action.index})"
+                status = (action.status or "").lower()
+                parts.append(
+                    LogPart(
+                        request=Request(path=action.output_url),
+                        name=name,
+                        failed=bool(action.failed) or status in ("failed", "timedout", "infrastructure_fail"),
+                        complete=status not in ("running", "queued", "not_running"),
+                        body="json",
+                    )
+                )
+        return parts
+
+    def read_log_part(self, payload: bytes, part: LogPart) -> bytes:
+        """An ``output_url`` answers a JSON array of ``{"message", "type", "time"}``."""
+        return "".join(m.message or "" for m in _log_output_decoder.decode(payload)).encode()
+
+
+#: API v1.1's names for the v2 slug's VCS part.
+_V1_VCS = {"gh": "github", "github": "github", "bb": "bitbucket", "bitbucket": "bitbucket"}
+
+
+class _LogAction(msgspec.Struct):
+    name: str | None = None
+    status: str | None = None
+    failed: bool | None = None
+    index: int | None = None
+    output_url: str | None = None
+
+
+class _LogStep(msgspec.Struct):
+    name: str | None = None
+    actions: list[_LogAction] = []
+
+
+class _LogBuild(msgspec.Struct):
+    steps: list[_LogStep] = []
+
+
+class _LogMessage(msgspec.Struct):
+    message: str | None = None
+
+
+_log_build_decoder = msgspec.json.Decoder(_LogBuild)
+_log_output_decoder = msgspec.json.Decoder(list[_LogMessage])
 
 
 provider = CircleCI()

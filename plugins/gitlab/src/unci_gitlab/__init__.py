@@ -6,7 +6,9 @@ Endpoints (GitLab REST v4, under ``https://<host>/api/v4``):
 ``GET /projects/{project}/pipelines/{build}/jobs?include_retried=true`` for the jobs of a pipeline
 (``include_retried`` so that the jobs of earlier attempts are not silently dropped, as GitLab has
 done by default since 13.5), and ``GET /projects/{project}/pipelines[/{id}]`` for the pipelines
-themselves (the builds).
+themselves (the builds). A job's log is
+``GET /projects/{project}/jobs/{id}/trace``, plain text that grows while the job runs (followed
+with ``Range: bytes=N-``).
 
 ``project`` is a numeric id or a ``namespace/name`` path; GitLab wants the path URL-encoded as ONE
 path segment (``group%2Fsub%2Fproj``), which is exactly what :func:`unci.segment` does.
@@ -40,6 +42,7 @@ from unci.plugin import (
     Status,
     Trigger,
     as_str,
+    byte_range,
     segment,
     translate,
     utc,
@@ -380,6 +383,15 @@ class GitLab(Provider):
             )
         error = data.get("error")
         return error if isinstance(error, str) and error else None
+
+    def build_log_request(self, job_id: str, params: Mapping[str, str]) -> Request:
+        """``/jobs/:id/trace``: the job's log as plain text, running jobs included."""
+        return self.text_request(f"/projects/{_project(params)}/jobs/{segment(job_id)}/trace")
+
+    def build_log_range_request(self, job_id: str, params: Mapping[str, str], offset: int) -> Request:
+        """The trace from byte ``offset`` on; a GitLab that answers the whole trace is read past
+        what was shown (``read_byte_range``)."""
+        return byte_range(self.build_log_request(job_id, params), offset)
 
     def build_list_request(self, params: Mapping[str, str], limit: int | None) -> Request:
         per_page = max(1, min(limit or MAX_PER_PAGE, MAX_PER_PAGE))

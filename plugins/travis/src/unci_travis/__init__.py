@@ -26,6 +26,7 @@ from unci import (
     ProviderInfo,
     Request,
     Status,
+    byte_range,
     message_at,
     segment,
     translate,
@@ -256,6 +257,13 @@ class Travis(Provider):
 
     def error_message(self, status_code: int, payload: bytes) -> str | None:
         return message_at(payload, "error_message")
+
+    def build_log_request(self, job_id: str, params: Mapping[str, str]) -> Request:
+        """``/job/{id}/log.txt``: the log as plain text (the archived log once the job is old)."""
+        return Request(path=f"/job/{segment(job_id)}/log.txt", headers={**_headers(), "Accept": "text/plain"})
+
+    def build_log_range_request(self, job_id: str, params: Mapping[str, str], offset: int) -> Request:
+        return byte_range(self.build_log_request(job_id, params), offset)
 
     def build_list_request(self, params: Mapping[str, str], limit: int | None) -> Request:
         # ``limit`` is sent only when asked for: the endpoint may not page at all (the real

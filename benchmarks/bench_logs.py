@@ -1,0 +1,89 @@
+"""`unci jobs logs` of a large log against curl on the same URL: peak memory and throughput.
+
+The upstream (its own process on 127.0.0.1) answers GitHub's log endpoint with a 302 to a
+storage path, as GitHub does, and serves the log 64 KiB at a time. Both clients follow the
+redirect and write to /dev/null; `curl -sL` is the baseline of the same run. Peak RSS and CPU
+time come from the kernel (wait4). Each command runs on a 10 MiB and a SIZE MiB log, best of 3;
+throughput is given whole (bytes / wall time, Python's start-up included) and streaming (the
+extra bytes / the extra time between the two sizes, so start-up cancels out). Targets: unci
+under 64 MiB peak on a 200 MiB log, and at least half of curl's throughput. curl must be
+installed (`apt-get install curl` on Debian). Run: python benchmarks/bench_logs.py [SIZE]
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from _measure import upstream
+
+UNCI = str(Path(sys.executable).with_name("unci"))
+SMALL = 10
+
+
+def run(cmd: list[str]) -> tuple[float, float, float]:
+    """(wall seconds, CPU seconds, peak RSS MiB) of a command, its output discarded."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"command failed: {' '.join(cmd)}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
+def best(cmd: list[str]) -> tuple[float, float, float]:
+    runs = [run(cmd) for _ in range(3)]
+    return min(r[0] for r in runs), min(r[1] for r in runs), max(r[2] for r in runs)
+
+
+def main() -> None:
+    size = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+    curl = shutil.which("curl")
+    if curl is None:
+        raise SystemExit("curl is not installed: apt-get install curl")
+    with upstream() as url:
+
+        def commands(mb: int) -> dict[str, list[str]]:
+            unci = [UNCI, "jobs", "logs", str(mb), "-P", "github", "-p", "owner=o", "-p", "repo_id=r"]
+            unci += ["--base-url", url]
+            return {
+                "curl -sL": [curl, "-sL", "-o", "/dev/null", f"{url}/repos/o/r/actions/jobs/{mb}/logs"],
+                # Piped, unci strips colour by default; --color passes the bytes as given.
+                "unci jobs logs --color": [*unci, "--color"],
+                "unci jobs logs (strips colour)": unci,
+                "unci jobs logs --tail 100": [*unci, "--color", "--tail", "100"],
+            }
+
+        small = {label: best(cmd) for label, cmd in commands(SMALL).items()}
+        large = {label: best(cmd) for label, cmd in commands(size).items()}
+    mb = size * 1.048576
+    extra = (size - SMALL) * 1.048576
+    rate = {k: extra / max(1e-6, large[k][0] - small[k][0]) for k in large}
+    print(
+        f"`unci jobs logs` of a {size} MiB log, 302 to storage, on 127.0.0.1 "
+        f"(best of 3; load {os.getloadavg()[0]:.1f})"
+    )
+    print(f"  {'':<31} {'wall':>7} {'CPU':>7} {'whole':>10} {'streaming':>11} {'peak RSS':>9}")
+    for label, (wall, cpu, peak) in large.items():
+        print(
+            f"  {label:<31} {wall:6.2f}s {cpu:6.2f}s {mb / wall:6.0f} MB/s {rate[label]:6.0f} MB/s "
+            f"{peak:6.1f} MiB"
+        )
+    base = "curl -sL"
+    main_label = "unci jobs logs --color"
+    print(
+        f"  whole:     unci {mb / large[main_label][0]:.0f} MB/s = "
+        f"{large[base][0] / large[main_label][0]:.2f}x curl"
+    )
+    print(f"  streaming: unci {rate[main_label]:.0f} MB/s = {rate[main_label] / rate[base]:.2f}x curl")
+    peak = large[main_label][2]
+    print(f"  peak under 64 MiB: {'yes' if peak < 64 else 'NO'} ({peak:.1f} MiB)")
+
+
+if __name__ == "__main__":
+    main()

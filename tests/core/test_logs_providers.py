@@ -1,0 +1,326 @@
+"""`unci jobs logs` on every provider, against real HTTP servers on 127.0.0.1.
+
+Each provider's API root is a local server answering at the provider's documented log
+endpoint; a second server, reached as ``localhost``, stands in for the storage host of a
+redirect or a pre-signed URL. The log bodies are constructed (a few lines in each provider's
+documented form: plain text, Buddy's ``log`` array, CircleCI's output messages); the Buddy lines
+are the ones of Buddy's own "Get details and logs" example.
+"""
+
+from __future__ import annotations
+
+import json
+
+from helpers import cassette_body, one_error_line, run_cli, with_fields
+from localserver import LocalServer, Reply, serving
+
+TEXT = {"Content-Type": "text/plain"}
+
+
+def _logs(server: LocalServer, job: str, *args: str):
+    return run_cli("jobs", "logs", job, "--base-url", server.url, *args)
+
+
+def _range_start(server: LocalServer) -> int:
+    """Where the request being answered asks to start (``Range: bytes=N-``), 0 without one."""
+    asked = server.requests[-1].headers.get("Range", "")
+    return int(asked.removeprefix("bytes=").rstrip("-")) if asked else 0
+
+
+def _growing(server: LocalServer, log: bytes, sizes: list[int], *, honour_range: bool):
+    """A running job's log that has ``sizes[i]`` bytes at the i-th read, then all of it."""
+    reads = iter(sizes)
+
+    def answer(_path: str) -> Reply:
+        now = log[: next(reads, len(log))]
+        start = _range_start(server)
+        if honour_range and start:
+            if start >= len(now):
+                return Reply(416, b"", TEXT)
+            return Reply(206, now[start:], {**TEXT, "Content-Range": f"bytes {start}-{len(now) - 1}/*"})
+        return Reply(200, now, TEXT)
+
+    return answer
+
+
+# --- GitLab ---------------------------------------------------------------------------------
+
+GL = ["-P", "gitlab", "-p", "project=group/app", "--token", "glpat-logsecret0123"]
+GL_JOB = "/projects/group%2Fapp/jobs/8"
+
+
+def _gitlab_job(status: str) -> bytes:
+    return with_fields(cassette_body("gitlab", "get_job"), id=8, status=status)
+
+
+def test_gitlab_trace(server: LocalServer) -> None:
+    server.route(GL_JOB + "/trace", Reply(200, b"\x1b[32;1m$ make\x1b[0;m\nok\n", TEXT))
+    result = _logs(server, "8", *GL)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "$ make\nok\n"
+    assert server.requests[0].headers["PRIVATE-TOKEN"] == "glpat-logsecret0123"
+
+
+def test_gitlab_follow_asks_for_the_rest_with_range_until_the_job_ends(server: LocalServer) -> None:
+    log = b"".join(b"line %d\n" % i for i in range(12))
+    # Read 1 sees 14 bytes; read 2 nothing new (416) while the job still runs; once it has
+    # ended, read 3 gets the rest.
+    server.handle(GL_JOB + "/trace", _growing(server, log, [14, 14], honour_range=True))
+    server.route(GL_JOB, Reply(200, _gitlab_job("running")), Reply(200, _gitlab_job("success")))
+    result = _logs(server, "8", *GL, "--follow", "--interval", "0.01")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout_bytes == log
+    ranges = [r.headers.get("Range") for r in server.requests if r.path.endswith("/trace")]
+    assert ranges == [None, "bytes=14-", "bytes=14-"]
+
+
+def test_gitlab_follow_when_range_is_ignored_skips_what_was_shown(server: LocalServer) -> None:
+    log = b"".join(b"line %d\n" % i for i in range(12))
+    server.handle(GL_JOB + "/trace", _growing(server, log, [14, 30], honour_range=False))
+    server.route(GL_JOB, Reply(200, _gitlab_job("running")), Reply(200, _gitlab_job("success")))
+    result = _logs(server, "8", *GL, "-f", "--interval", "0.01")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout_bytes == log
+
+
+def test_gitlab_follow_waits_for_a_job_that_has_no_trace_yet(server: LocalServer) -> None:
+    server.route(GL_JOB + "/trace", Reply(404, b'{"message":"404 Not Found"}'), Reply(200, b"hi\n", TEXT))
+    server.route(GL_JOB, Reply(200, _gitlab_job("pending")), Reply(200, _gitlab_job("success")))
+    result = _logs(server, "8", *GL, "-f", "--interval", "0.01")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "hi\n"
+    assert "has no log yet, waiting" in result.stderr
+
+
+# --- Buildkite, Travis: plain text --------------------------------------------------------
+
+BK = ["-P", "buildkite", "-p", "organization=acme", "-p", "pipeline=app", "-p", "build=3"]
+
+
+def test_buildkite_raw_log(server: LocalServer) -> None:
+    path = "/organizations/acme/pipelines/app/builds/3/jobs/b63254c0/log.txt"
+    server.route(path, Reply(200, b"~~~ Running commands\n$ make test\n", TEXT))
+    result = _logs(server, "b63254c0", *BK, "--token", "bkua_logsecret0123")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "~~~ Running commands\n$ make test\n"
+    assert server.requests[0].headers["Accept"] == "text/plain"
+
+
+def test_travis_log_txt(server: LocalServer) -> None:
+    server.route(
+        "/job/4711/log.txt", Reply(200, b"Worker information\nDone. Your build exited with 0.\n", TEXT)
+    )
+    result = _logs(server, "4711", "-P", "travis", "--token", "travis-logsecret0123")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.endswith("Done. Your build exited with 0.\n")
+    assert server.requests[0].headers["Travis-API-Version"] == "3"
+
+
+# --- Bitbucket: 307 to a pre-signed URL --------------------------------------------------
+
+BB = ["-P", "bitbucket", "-p", "workspace_id=acme", "-p", "repo=app", "-p", "build={p-1}"]
+
+
+def test_bitbucket_step_log_redirect_drops_the_basic_credentials(server: LocalServer) -> None:
+    with serving() as storage:
+        storage.route("/logs/step.txt", Reply(200, b"+ npm test\npassing\n", TEXT))
+        where = storage.url.replace("127.0.0.1", "localhost")
+        server.route(
+            "/repositories/acme/app/pipelines/%7Bp-1%7D/steps/%7Bs-1%7D/log",
+            Reply(307, b"", {"Location": f"{where}/logs/step.txt?X-Amz-Signature=abc"}),
+        )
+        result = _logs(server, "{s-1}", *BB, "--username", "ann", "--password", "bb-app-password-123")
+        assert result.exit_code == 0, result.stderr
+        assert result.stdout == "+ npm test\npassing\n"
+        assert server.requests[0].headers["Authorization"].startswith("Basic ")
+        [seen] = storage.requests
+        assert "Authorization" not in seen.headers
+        assert "bb-app-password-123" not in json.dumps(seen.headers)
+
+
+# --- Azure DevOps: a log per task -----------------------------------------------------------
+
+AZ = ["-P", "azure-devops", "-p", "organization=fabrikam", "-p", "project=web", "-p", "build=12"]
+AZ_BUILD = "/fabrikam/web/_apis/build/builds/12"
+JOB_ID = "096e11e7-c8bb-5a90-1a73-4e639c9ea0f9"
+
+
+def _record(rid: str, kind: str, name: str, order: int, **kw: object) -> dict:
+    return {
+        "id": rid,
+        "parentId": kw.pop("parent", None),
+        "type": kind,
+        "name": name,
+        "order": order,
+        "state": kw.pop("state", "completed"),
+        "result": kw.pop("result", "succeeded"),
+        "log": kw.pop("log", None),
+        **kw,
+    }
+
+
+def _timeline(job_state: str = "completed", second_state: str = "completed") -> bytes:
+    records = [
+        _record(
+            JOB_ID, "Job", "Build", 1, state=job_state, result="failed" if job_state == "completed" else None
+        ),
+        _record("t-2", "Task", "Test", 2, parent=JOB_ID, result="failed", log={"id": 5}, state=second_state),
+        _record("t-1", "Task", "Checkout", 1, parent=JOB_ID, log={"id": 4}),
+        _record("t-3", "Task", "Publish", 3, parent=JOB_ID, result="skipped", state="pending"),
+        _record("other", "Task", "Elsewhere", 1, parent="another-job", log={"id": 9}),
+    ]
+    return json.dumps({"records": records, "count": len(records)}).encode()
+
+
+def test_azure_devops_prints_each_task_log_in_order(server: LocalServer) -> None:
+    server.route(AZ_BUILD + "/timeline", Reply(200, _timeline()))
+    server.route(AZ_BUILD + "/logs/4", Reply(200, b"Syncing repository\n", TEXT))
+    server.route(AZ_BUILD + "/logs/5", Reply(200, b"##[error]1 test failed\n", TEXT))
+    result = _logs(server, JOB_ID, *AZ, "--token", "azure-pat-logsecret")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == (
+        "==> Checkout <==\nSyncing repository\n==> Test (failed) <==\n##[error]1 test failed\n"
+    )
+    assert all(r.headers["Authorization"].startswith("Basic ") for r in server.requests)
+
+
+def test_azure_devops_failed_prints_only_the_failed_tasks(server: LocalServer) -> None:
+    server.route(AZ_BUILD + "/timeline", Reply(200, _timeline()))
+    server.route(AZ_BUILD + "/logs/5", Reply(200, b"##[error]1 test failed\n", TEXT))
+    result = _logs(server, JOB_ID, *AZ, "--failed", "--tail", "1")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "##[error]1 test failed\n"
+    assert not any(r.path.startswith(AZ_BUILD + "/logs/4") for r in server.requests)
+
+
+def test_azure_devops_follow_prints_tasks_as_they_complete(server: LocalServer) -> None:
+    server.route(
+        AZ_BUILD + "/timeline",
+        Reply(200, _timeline("inProgress", "inProgress")),
+        Reply(200, _timeline("inProgress", "inProgress")),
+        Reply(200, _timeline()),
+    )
+    server.route(AZ_BUILD + "/logs/4", Reply(200, b"Syncing repository\n", TEXT))
+    server.route(AZ_BUILD + "/logs/5", Reply(200, b"done\n", TEXT))
+    result = _logs(server, JOB_ID, *AZ, "-f", "--interval", "0.01")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "==> Checkout <==\nSyncing repository\n==> Test (failed) <==\ndone\n"
+    assert [r.path.split("?")[0] for r in server.requests].count(AZ_BUILD + "/logs/4") == 1
+
+
+def test_azure_devops_a_record_that_is_not_in_the_timeline_is_not_found(server: LocalServer) -> None:
+    server.route(AZ_BUILD + "/timeline", Reply(200, _timeline()))
+    result = _logs(server, "no-such-job", *AZ)
+    assert result.exit_code == 5
+    assert "is not in the timeline" in one_error_line(result.stderr)
+
+
+# --- CircleCI: v1.1 steps, output on a storage host ---------------------------------------
+
+CC = ["-P", "circleci", "-p", "project_slug=gh/acme/app", "--token", "circle-logsecret0123"]
+
+
+def test_circleci_reads_v1_1_steps_and_their_output_urls_without_the_token(server: LocalServer) -> None:
+    with serving() as storage:
+        where = storage.url.replace("127.0.0.1", "localhost")
+        build = {
+            "build_num": 42,
+            "steps": [
+                {
+                    "name": "Spin up environment",
+                    "actions": [
+                        {
+                            "name": "Spin up environment",
+                            "status": "success",
+                            "index": 0,
+                            "output_url": f"{where}/o/1?Signature=s",
+                        }
+                    ],
+                },
+                {
+                    "name": "make test",
+                    "actions": [
+                        {
+                            "name": "make test",
+                            "status": "failed",
+                            "failed": True,
+                            "index": 0,
+                            "output_url": f"{where}/o/2",
+                        },
+                        {"name": "make test", "status": "success", "index": 1, "output_url": f"{where}/o/3"},
+                    ],
+                },
+                {"name": "no output", "actions": [{"name": "no output", "status": "success", "index": 0}]},
+            ],
+        }
+        server.route("/api/v1.1/project/github/acme/app/42", Reply(200, json.dumps(build).encode()))
+        storage.route("/o/1", Reply(200, b'[{"message":"Build-agent version 1.0\\r\\n","type":"out"}]'))
+        storage.route(
+            "/o/2",
+            Reply(200, b'[{"message":"FAIL: test_x\\n","type":"out"},{"message":"exit 1\\n","type":"err"}]'),
+        )
+        storage.route("/o/3", Reply(200, b'[{"message":"ok\\n","type":"out"}]'))
+        result = run_cli("jobs", "logs", "42", *CC, "--base-url", server.url + "/api/v2")
+        assert result.exit_code == 0, result.stderr
+        assert result.stdout_bytes == (
+            b"==> Spin up environment <==\nBuild-agent version 1.0\r\n"
+            b"==> make test (container 0) (failed) <==\nFAIL: test_x\nexit 1\n"
+            b"==> make test (container 1) <==\nok\n"
+        )
+        assert server.requests[0].headers["Circle-Token"] == "circle-logsecret0123"
+        assert all("Circle-Token" not in r.headers for r in storage.requests)
+        failed = run_cli("jobs", "logs", "42", *CC, "--base-url", server.url + "/api/v2", "--failed")
+        assert failed.stdout == "==> make test (container 0) (failed) <==\nFAIL: test_x\nexit 1\n"
+
+
+def test_circleci_logs_of_a_github_app_project_are_not_offered() -> None:
+    result = run_cli("jobs", "logs", "42", "-P", "circleci", "-p", "project_slug=circleci/org-id/proj-id")
+    assert result.exit_code == 11
+    assert "API v1.1 serves only gh/ and bb/" in one_error_line(result.stderr)
+
+
+# --- Buddy: a log array per action execution ------------------------------------------------
+
+BD = ["-P", "buddy", "-p", "workspace=buddy", "-p", "project=company-website", "-p", "workflow=2"]
+BD_EXEC = "/workspaces/buddy/projects/company-website/pipelines/2/executions/17"
+
+
+def test_buddy_prints_each_action_executions_log(server: LocalServer) -> None:
+    execution = {
+        "id": 17,
+        "status": "FAILED",
+        "action_executions": [
+            {"status": "SUCCESSFUL", "action": {"id": 2, "name": "Build application"}},
+            {"status": "FAILED", "action": {"id": 3, "name": "Deploy"}},
+            {"status": "NOT_EXECUTED", "action": {"id": 4, "name": "Notify"}},
+        ],
+    }
+    server.route(BD_EXEC, Reply(200, json.dumps(execution).encode()))
+    # Buddy's own "Get details and logs" example, as its reference page shows it.
+    server.route(BD_EXEC + "/action_executions/2", Reply(200, cassette_free_buddy_sample()))
+    server.route(
+        BD_EXEC + "/action_executions/3", Reply(200, b'{"status":"FAILED","log":["Permission denied"]}')
+    )
+    result = _logs(server, "17", *BD, "--token", "buddy-logsecret0123")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == (
+        "==> Build application <==\nPulling image library/ubuntu:latest\n"
+        "Executing command: echo 'Hello world!'\n'Hello world!'\nBuild finished successfully!\n"
+        "==> Deploy (failed) <==\nPermission denied\n"
+    )
+    assert not any(r.path.endswith("/4") for r in server.requests)
+
+
+def cassette_free_buddy_sample() -> bytes:
+    return json.dumps(
+        {
+            "status": "SUCCESSFUL",
+            "action": {"id": 2, "name": "Build application", "type": "BUILD"},
+            "log": [
+                "Pulling image library/ubuntu:latest",
+                "Executing command: echo 'Hello world!'",
+                "'Hello world!'",
+                "Build finished successfully!",
+            ],
+        }
+    ).encode()
