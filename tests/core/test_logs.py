@@ -253,3 +253,29 @@ def test_tail_across_chunks_of_every_size() -> None:
                 tail.feed(text[i : i + size])
             expected = b"".join(text.splitlines(keepends=True)[-n:]) if n else b""
             assert tail.result() == expected, (size, n)
+
+
+def test_ctrl_c_while_following_ends_cleanly_with_130(server: LocalServer) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    server.route(JOB_PATH, Reply(200, _job("in_progress")))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "unci", "jobs", "logs", "7", *GH, "--base-url", server.url, "-f"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not any(r.path == JOB_PATH for r in server.requests) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130
+    assert err.strip().splitlines()[-1] == "unci: interrupted"
+    assert "Traceback" not in err

@@ -76,3 +76,13 @@ def test_bad_log_options_are_a_400(api, gh) -> None:
         response = api.get(LOGS, params={"integrated_account_id": "gh", **params})
         assert response.status_code == 400, params
         assert words in response.json()["message"]
+
+
+def test_follow_waits_for_the_job_then_streams_its_log(api, gh, server) -> None:
+    running = json.loads(JOB)
+    running.update(status="in_progress", conclusion=None)
+    server.route(JOB_PATH, Reply(200, json.dumps(running).encode()), Reply(200, JOB))
+    server.route(LOG_PATH, Reply(200, b"all done\n", TEXT))
+    response = api.get(LOGS, params={"integrated_account_id": "gh", "follow": "true"})
+    assert response.status_code == 200 and response.content == b"all done\n"
+    assert [r.path for r in server.requests].count(JOB_PATH) == 2
