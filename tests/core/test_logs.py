@@ -279,3 +279,38 @@ def test_ctrl_c_while_following_ends_cleanly_with_130(server: LocalServer) -> No
     assert proc.returncode == 130
     assert err.strip().splitlines()[-1] == "unci: interrupted"
     assert "Traceback" not in err
+
+
+def test_a_gzipped_log_from_storage_is_decoded(server: LocalServer) -> None:
+    import gzip
+
+    body = b"".join(b"line %d\n" % i for i in range(5000))
+    with serving() as storage:
+        storage.route("/g", Reply(200, gzip.compress(body), {**TEXT, "Content-Encoding": "gzip"}))
+        server.route(LOG_PATH, Reply(302, b"", {"Location": f"{_localhost(storage.url)}/g"}))
+        result = _logs(server)
+        assert result.exit_code == 0, result.stderr
+        assert result.stdout_bytes == body
+
+
+def test_a_503_before_the_first_byte_is_retried(server: LocalServer) -> None:
+    server.route(LOG_PATH, Reply(503, b'{"message":"busy"}', {"Retry-After": "0"}), Reply(200, b"ok\n", TEXT))
+    result = _logs(server)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "ok\n"
+    assert len(server.requests) == 2
+
+
+def test_once_a_redirect_left_the_api_host_no_later_hop_gets_the_credentials(server: LocalServer) -> None:
+    """storage -> back to the API host's address under another name -> storage: bare throughout."""
+    with serving() as storage:
+        storage.route("/first", Reply(302, b"", {"Location": f"{server.url}/bounce"}))
+        server.route("/bounce", Reply(302, b"", {"Location": f"{_localhost(storage.url)}/last"}))
+        storage.route("/last", Reply(200, b"there\n", TEXT))
+        server.route(LOG_PATH, Reply(302, b"", {"Location": f"{_localhost(storage.url)}/first"}))
+        result = _logs(server)
+        assert result.exit_code == 0, result.stderr
+        assert result.stdout == "there\n"
+        bounce = next(r for r in server.requests if r.path == "/bounce")
+        assert "Authorization" not in bounce.headers
+        assert all("Authorization" not in r.headers for r in storage.requests)
