@@ -7,6 +7,7 @@ once, so the two can never drift apart.
 from __future__ import annotations
 
 import base64
+import functools
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -69,13 +70,20 @@ class Target:
     def secrets(self) -> list[str]:
         """The token and password, and the Basic-auth pairs built from them (a server that
         echoes the ``Authorization`` header back shows the base64, not the token)."""
-        found = self.credentials.secrets()
-        user = self.credentials.username or ""
-        for secret in list(found):
-            for pair in {f"{user}:{secret}", f":{secret}"}:
-                data = pair.encode("utf-8", "surrogateescape")
-                found += [base64.b64encode(data).decode(), base64.urlsafe_b64encode(data).decode()]
-        return list(dict.fromkeys(found))
+        credentials = self.credentials
+        return list(_basic_forms(credentials.username or "", tuple(credentials.secrets())))
+
+
+@functools.lru_cache(maxsize=256)
+def _basic_forms(user: str, secrets: tuple[str, ...]) -> tuple[str, ...]:
+    """The secrets and their Basic-auth pairs in base64 (worked out once per credentials: every
+    answer and every line printed is scrubbed of them)."""
+    found = list(secrets)
+    for secret in secrets:
+        for pair in {f"{user}:{secret}", f":{secret}"}:
+            data = pair.encode("utf-8", "surrogateescape")
+            found += [base64.b64encode(data).decode(), base64.urlsafe_b64encode(data).decode()]
+    return tuple(dict.fromkeys(found))
 
 
 @dataclass

@@ -60,26 +60,37 @@ def forms(secret: str) -> tuple[str, ...]:
     return tuple(sorted((f for f in found if f), key=len, reverse=True))
 
 
-def _all_forms(secrets: Iterable[str]) -> list[str]:
+@functools.lru_cache(maxsize=512)
+def _all_forms(secrets: tuple[str, ...]) -> tuple[str, ...]:
+    """The forms of every secret, longest first (a call's secrets repeat for every answer and
+    every line printed, so they are worked out once)."""
     out: dict[str, None] = {}
     for secret in secrets:
         if secret and len(secret) >= MIN_SECRET_LENGTH:
             out.update(dict.fromkeys(forms(secret)))
-    return sorted(out, key=len, reverse=True)
+    return tuple(sorted(out, key=len, reverse=True))
+
+
+@functools.lru_cache(maxsize=512)
+def _byte_forms(secrets: tuple[str, ...]) -> tuple[bytes, ...]:
+    return tuple(form.encode("utf-8", "surrogateescape") for form in _all_forms(secrets))
+
+
+_REDACTED_BYTES = REDACTED.encode()
 
 
 def scrub(text: str, secrets: Iterable[str]) -> str:
     """Replace every occurrence of a secret, in any of its :func:`forms`, in ``text`` (error
     messages, URLs, bodies)."""
-    for form in _all_forms(secrets):
+    for form in _all_forms(tuple(secrets)):
         text = text.replace(form, REDACTED)
     return text
 
 
 def scrub_bytes(data: bytes, secrets: Iterable[str]) -> bytes:
     """:func:`scrub` for a body kept as bytes (an error answer that echoes the credentials)."""
-    for form in _all_forms(secrets):
-        data = data.replace(form.encode("utf-8", "surrogateescape"), REDACTED.encode())
+    for form in _byte_forms(tuple(secrets)):
+        data = data.replace(form, _REDACTED_BYTES)
     return data
 
 
