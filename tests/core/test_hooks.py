@@ -263,3 +263,31 @@ def test_every_hookspec_is_a_provider_method_in_the_docs_order() -> None:
     assert all(callable(getattr(unci.Provider, name, None)) for name in hookspecs.HOOKS)
     guide = (Path(__file__).parents[2] / "docs" / "writing-a-provider.md").read_text()
     assert tuple(re.findall(r"^### `(\w+)\(", guide, flags=re.M)) == hookspecs.HOOKS
+
+
+def test_outcome_reads_one_word_for_status_and_conclusion() -> None:
+    status = {"running": "in_progress", "success": "completed", "declined": "completed"}
+    conclusion = {"success": "passed"}
+    assert unci.outcome("Success", status, conclusion) == ("completed", "passed")
+    assert unci.outcome("running", status, conclusion) == ("in_progress", None)
+    assert unci.outcome("declined", status, conclusion) == ("completed", "declined")  # raw
+    assert unci.outcome("Mystery", status, conclusion) == ("Mystery", None)  # nothing says it ended
+    assert unci.outcome(None, status, conclusion) == (None, None)
+
+
+def test_from_epoch_reads_unix_seconds_and_names_a_field_out_of_range() -> None:
+    assert unci.from_epoch(1735732800) == datetime(2025, 1, 1, 12, tzinfo=timezone.utc)
+    assert unci.from_epoch(0) is None and unci.from_epoch(None) is None  # "not yet"
+    with pytest.raises(unci.DecodeError, match=r"\$\.started"):
+        unci.from_epoch(10**20, "started")
+
+
+def test_a_provider_says_a_job_is_not_in_the_answer_with_its_name_and_404() -> None:
+    from unci.plugin import ProviderInfo
+
+    class Example(unci.Provider):
+        info = ProviderInfo(name="example", title="Example CI", base_url="https://ci.example.com")
+
+    error = Example().not_found("build 8 has no job 42; its jobs are 1, 2")
+    assert isinstance(error, unci.NotFound) and error.remote_status == 404 and error.exit_code == 5
+    assert error.message == "example: build 8 has no job 42; its jobs are 1, 2"

@@ -20,7 +20,9 @@ _WHERE = {
     "utc": "job",
     "latest": "job",
     "as_str": "job",
+    "from_epoch": "job",
     "from_epoch_ms": "job",
+    "outcome": "job",
     # the plugin contract
     "hookimpl": "hookspecs",
     "Param": "provider",
@@ -140,7 +142,19 @@ if TYPE_CHECKING:
         UsageError,
     )
     from unci.hookspecs import hookimpl
-    from unci.job import Conclusion, Job, Status, Step, as_str, from_epoch_ms, latest, translate, utc
+    from unci.job import (
+        Conclusion,
+        Job,
+        Status,
+        Step,
+        as_str,
+        from_epoch,
+        from_epoch_ms,
+        latest,
+        outcome,
+        translate,
+        utc,
+    )
     from unci.listing import JobPage
     from unci.log_client import aiter_log, iter_log
     from unci.provider import (
@@ -226,6 +240,7 @@ __all__ = [
     "basic_auth",
     "byte_range",
     "error_envelope",
+    "from_epoch",
     "from_epoch_ms",
     "get_build",
     "get_job",
@@ -238,6 +253,7 @@ __all__ = [
     "list_builds",
     "list_jobs",
     "message_at",
+    "outcome",
     "page_title",
     "read_byte_range",
     "render",

@@ -20,7 +20,7 @@ import msgspec
 from unci.auth import Auth, Bearer
 from unci.bodies import message_at, user_at
 from unci.build import Build, BuildQuery
-from unci.errors import Unsupported
+from unci.errors import NotFound, Unsupported
 from unci.job import Job, Step
 from unci.paging import Paging
 from unci.provider import (
@@ -83,6 +83,11 @@ class Provider:
     def text_request(self, path: str, query: Sequence[tuple[str, str]] = ()) -> Request:
         """A GET of a log: as :meth:`request`, asking for plain text rather than JSON."""
         return Request(path=path, query=list(query), headers={**self.headers, "Accept": "text/plain"})
+
+    def not_found(self, what: str) -> NotFound:
+        """The error for a job that the answer does not hold (one picked out of a pipeline or
+        a timeline): ``what`` says where it was looked for and what is there instead."""
+        return NotFound(f"{self.name}: {what}", provider=self.name, remote_status=404)
 
     def unsupported(self, what: str) -> Unsupported:
         """The error for an operation the provider's API does not offer."""

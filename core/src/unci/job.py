@@ -129,6 +129,18 @@ def utc(value: datetime | None, field: str | None = None) -> datetime | None:
         raise _out_of_range(repr(value.isoformat()), field) from None
 
 
+def from_epoch(value: float | None, field: str | None = None) -> datetime | None:
+    """Unix seconds (Woodpecker) as a UTC datetime; ``None`` and ``0`` (what APIs send for
+    "not yet") are ``None``; one outside years 1-9999 is a :class:`~unci.DecodeError` naming
+    ``field``."""
+    if not value:
+        return None
+    try:
+        return datetime.fromtimestamp(value, tz=timezone.utc)
+    except (OverflowError, ValueError, OSError):
+        raise _out_of_range(f"{value} s since 1970", field) from None
+
+
 def from_epoch_ms(value: float | None, field: str | None = None) -> datetime | None:
     """Epoch milliseconds (Jenkins) as a UTC datetime; one outside years 1-9999 is a
     :class:`~unci.DecodeError` naming ``field``."""
@@ -165,6 +177,21 @@ def translate(value: str | None, table: Mapping[str, str]) -> str | None:
     if value is None:
         return None
     return table.get(value.lower(), value)
+
+
+def outcome(
+    value: str | None, status: Mapping[str, str], conclusion: Mapping[str, str]
+) -> tuple[str | None, str | None]:
+    """(status, conclusion) from a provider's one word for both (GitLab's ``status``,
+    Buildkite's ``state``), each through :func:`translate`.
+
+    The conclusion is read only from a word whose status is ``completed``; a word in neither
+    table passes through raw as the status, with no conclusion, since nothing says the job ended.
+    """
+    if value is None:
+        return None, None
+    ended = status.get(value.lower()) == Status.COMPLETED
+    return translate(value, status), (translate(value, conclusion) if ended else None)
 
 
 def as_str(value: object) -> str | None:

@@ -12,9 +12,21 @@ from unci.auth import Auth, Basic, Bearer, BearerOrBasic, TokenHeader, basic_aut
 from unci.bodies import message_at, user_at
 from unci.build import Build, BuildQuery, Trigger
 from unci.contract import Identity, Provider, byte_range, read_byte_range
-from unci.errors import DecodeError, InvalidParam, Unsupported
+from unci.errors import DecodeError, InvalidParam, NotFound, Unsupported
 from unci.hookspecs import hookimpl
-from unci.job import Conclusion, Job, Status, Step, as_str, from_epoch_ms, latest, translate, utc
+from unci.job import (
+    Conclusion,
+    Job,
+    Status,
+    Step,
+    as_str,
+    from_epoch,
+    from_epoch_ms,
+    latest,
+    outcome,
+    translate,
+    utc,
+)
 from unci.paging import Cursor, LinkHeader, NextLink, PageNumber, Paging
 from unci.provider import (
     BuildPage,
@@ -48,6 +60,7 @@ __all__ = [
     "LogPart",
     "LogRange",
     "NextLink",
+    "NotFound",
     "Page",
     "PageNumber",
     "Paging",
@@ -63,10 +76,12 @@ __all__ = [
     "as_str",
     "basic_auth",
     "byte_range",
+    "from_epoch",
     "from_epoch_ms",
     "hookimpl",
     "latest",
     "message_at",
+    "outcome",
     "read_byte_range",
     "segment",
     "segments",

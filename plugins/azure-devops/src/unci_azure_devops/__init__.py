@@ -23,7 +23,6 @@ from typing import Annotated
 
 import msgspec
 
-from unci.errors import NotFound
 from unci.plugin import (
     Basic,
     Build,
@@ -403,7 +402,7 @@ class AzureDevOps(Provider):
             hint = f"; its jobs are {shown}{more}"
         else:
             hint = "; that build has no jobs in its timeline yet"
-        raise NotFound(f"{NAME}: {why}{hint}", provider=NAME, remote_status=404)
+        raise self.not_found(f"{why}{hint}")
 
     def build_list_request(self, params: Mapping[str, str], limit: int | None) -> Request:
         # The timeline comes whole, so there is no page size to pass `limit` to.

@@ -43,6 +43,7 @@ from unci.plugin import (
     Status,
     Trigger,
     byte_range,
+    outcome,
     segment,
     translate,
     utc,
@@ -247,17 +248,6 @@ _build_decoder = msgspec.json.Decoder(_Build)
 _builds_decoder = msgspec.json.Decoder(list[msgspec.Raw])
 
 
-def outcome(value: str | None) -> tuple[str | None, str | None]:
-    """(status, conclusion) from Buildkite's one ``state`` word.
-
-    A word in neither table passes through raw as the status; its conclusion stays null, since
-    nothing says the job ended.
-    """
-    status = translate(value, STATUS)
-    ended = value is not None and STATUS.get(value.lower()) == Status.COMPLETED
-    return status, (translate(value, CONCLUSION) if ended else None)
-
-
 def failure(b: _Job) -> str | None:
     """Why the job failed, in Buildkite's words: the signal or breakage reason it names, else its
     non-zero exit status; a soft failure (allowed to fail) says so."""
@@ -274,7 +264,7 @@ def failure(b: _Job) -> str | None:
 
 def _to_job(raw: msgspec.Raw, build: str | None) -> Job:
     b = _job_decoder.decode(raw)
-    status, conclusion = outcome(b.state)
+    status, conclusion = outcome(b.state, STATUS, CONCLUSION)
     return Job(
         id=b.id,
         name=b.name if b.name is not None else b.label,
@@ -298,8 +288,7 @@ def _trigger(b: _Build) -> str | None:
 
 def _to_build(payload: bytes | msgspec.Raw) -> Build:
     b = _build_decoder.decode(payload)
-    status = translate(b.state, BUILD_STATUS)
-    ended = b.state is not None and BUILD_STATUS.get(b.state.lower()) == Status.COMPLETED
+    status, conclusion = outcome(b.state, BUILD_STATUS, BUILD_CONCLUSION)
     pipeline = b.pipeline or _Pipeline()
     creator = b.creator or _Creator()
     return Build(
@@ -311,7 +300,7 @@ def _to_build(payload: bytes | msgspec.Raw) -> Build:
         trigger=_trigger(b),
         triggered_by=creator.email or creator.name,
         status=status,
-        conclusion=translate(b.state, BUILD_CONCLUSION) if ended else None,
+        conclusion=conclusion,
         commit=b.commit,
         branch=b.branch,
         url=b.web_url,

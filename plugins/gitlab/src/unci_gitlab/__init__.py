@@ -43,6 +43,7 @@ from unci.plugin import (
     Trigger,
     as_str,
     byte_range,
+    outcome,
     segment,
     translate,
     utc,
@@ -202,17 +203,6 @@ _list_decoder = msgspec.json.Decoder(list[msgspec.Raw])
 _NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
 
 
-def outcome(value: str | None) -> tuple[str | None, str | None]:
-    """(status, conclusion) from GitLab's one ``status`` word.
-
-    A word in neither table passes through raw as the status; its conclusion stays null, since
-    nothing says the job ended.
-    """
-    status = translate(value, STATUS)
-    ended = value is not None and STATUS.get(value.lower()) == Status.COMPLETED
-    return status, (translate(value, CONCLUSION) if ended else None)
-
-
 def _timed_out(conclusion: str | None, reason: str | None) -> str | None:
     """A failed job whose ``failure_reason`` names a timeout timed out (docs/mapping.md)."""
     if conclusion == Conclusion.FAILED and reason and _TIMEOUT.search(reason):
@@ -229,7 +219,7 @@ def _branch(ref: str | None, tag: bool | None) -> str | None:
 
 def _to_job(payload: bytes | msgspec.Raw) -> Job:
     g = _job_decoder.decode(payload)
-    status, conclusion = outcome(g.status)
+    status, conclusion = outcome(g.status, STATUS, CONCLUSION)
     # No pipeline object (a payload trimmed by a proxy or an old instance): build is null.
     pipeline = g.pipeline or _Pipeline()
     return Job(
@@ -264,7 +254,7 @@ def _repo(web_url: str | None, project_id: int | None) -> str | None:
 
 def _to_build(payload: bytes | msgspec.Raw) -> Build:
     p = _pipe_decoder.decode(payload)
-    status, conclusion = outcome(p.status)
+    status, conclusion = outcome(p.status, STATUS, CONCLUSION)
     return Build(
         id=str(p.id),
         name=p.name,
