@@ -227,7 +227,7 @@ def test_unknown_provider_is_a_404(api) -> None:
 
 
 def test_unknown_path_and_method_answer_in_the_envelope(api) -> None:
-    missing = api.get("/unified/ci-cd/builds/1")
+    missing = api.get("/unified/ci-cd/pipelines/1")
     assert missing.status_code == 404 and missing.json()["statusCode"] == 404
     wrong = api.post(GET)
     assert wrong.status_code == 405 and wrong.json()["error"] == "Method Not Allowed"

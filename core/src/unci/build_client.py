@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
@@ -457,7 +457,9 @@ class AsyncBuildMethods:
     async def send(self, call: Call) -> Answer:  # provided by AsyncClient
         raise NotImplementedError
 
-    def stream_call(self, call: Call, chunk_size: int = 65536) -> AsyncIterator[bytes]:  # by AsyncClient
+    def stream_call(
+        self, call: Call, chunk_size: int = 65536
+    ) -> AsyncGenerator[bytes, None]:  # AsyncClient's
         raise NotImplementedError
 
     async def stream_build(
@@ -474,7 +476,7 @@ class AsyncBuildMethods:
         password: str | None = None,
         base_url: str | None = None,
         target: Target | None = None,
-    ) -> AsyncIterator[bytes]:
+    ) -> AsyncGenerator[bytes, None]:
         who = _who(provider, target, token, username, password, base_url, account)
         async for chunk in self.stream_call(prepare_build(who, build_id, params, remote_query), chunk_size):
             yield chunk

@@ -727,7 +727,7 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
         async for chunk in self.stream_call(call, chunk_size):
             yield chunk
 
-    async def stream_call(self, call: Call, chunk_size: int = 65536) -> AsyncIterator[bytes]:
+    async def stream_call(self, call: Call, chunk_size: int = 65536) -> AsyncGenerator[bytes, None]:
         retrier = Retrier(self.retry, call.provider, self.on_wait)
         clock = self._clock()
         while True:

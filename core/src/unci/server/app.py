@@ -1,11 +1,11 @@
-"""The Starlette app: Truto's two job endpoints over the core's one code path.
+"""The Starlette app: Truto's job and build endpoints over the core's one code path.
 
 A handler parses the query (:mod:`unci.server.query`), resolves the integrated account, calls
-:class:`unci.client.AsyncClient` (``fetch``, ``list_jobs`` or ``stream``) and renders with
-:func:`unci.commands.render` / :func:`unci.commands.render_page`, exactly as ``unci jobs get``
-and ``unci jobs list`` do. Every :class:`UnciError` becomes Truto's envelope with its
-``status_code``. The app holds no state but a connection pool, so any number of processes can
-serve behind one load balancer.
+:class:`unci.client.AsyncClient` (``fetch``, ``list_jobs``, ``fetch_build``, ``list_builds`` or a
+stream) and renders with :func:`unci.commands.render` / :func:`unci.commands.render_page`,
+exactly as ``unci jobs get/list`` and ``unci builds get/list`` do. Every :class:`UnciError`
+becomes Truto's envelope with its ``status_code``. The app holds no state but a connection
+pool, so any number of processes can serve behind one load balancer.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import math
 import traceback
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,9 +28,11 @@ from starlette.routing import Route
 
 from unci import __version__, accounts
 from unci.bodies import error_envelope
-from unci.client import OFF_LOOP_BYTES, AsyncClient
+from unci.builds import BuildList, FetchedBuild
+from unci.client import OFF_LOOP_BYTES, AsyncClient, Fetched
 from unci.commands import encode_output, render, render_page
 from unci.errors import ConfigError, RateLimited, RemoteError, UnciError, UsageError
+from unci.listing import JobPage
 from unci.ratelimit import normalize as normalize_ratelimit
 from unci.redact import scrub_bytes
 from unci.retry import RetryPolicy
@@ -227,18 +229,33 @@ def _ok(value: Any, answer_headers: dict[str, str], secrets: list[str]) -> Respo
 
 
 async def get_job(request: Request) -> Response:
+    return await _get(request, "get")
+
+
+async def get_build(request: Request) -> Response:
+    return await _get(request, "build")
+
+
+async def _get(request: Request, operation: str) -> Response:
+    """One job (``get``) or build (``build``) by id, in any of the five formats."""
     _authorize(request)
-    query = _query(request, "get")
-    job_id = request.path_params["id"]
+    query = _query(request, operation)
+    record_id = request.path_params["id"]
     kw: dict[str, Any] = {
         "params": query.params,
         "remote_query": query.remote_query,
         "account": query.account,
     }
     client = _client(request)
+    build = operation == "build"
     if query.fmt == "stream":
-        return await _stream(client, query.provider, job_id, kw)
-    fetched = await client.fetch(query.provider, job_id, **kw)
+        streaming = client.stream_build if build else client.stream
+        return await _stream(streaming(query.provider, record_id, **kw), record_id)
+    fetched: Fetched | FetchedBuild
+    if build:
+        fetched = await client.fetch_build(query.provider, record_id, **kw)
+    else:
+        fetched = await client.fetch(query.provider, record_id, **kw)
 
     def answer() -> Response:
         value = render(fetched, query.fmt, ignore_remote_data=query.ignore_remote_data, exclude=query.exclude)
@@ -247,10 +264,9 @@ async def get_job(request: Request) -> Response:
     return await _off_loop(len(fetched.answer.body), answer)
 
 
-async def _stream(client: AsyncClient, provider: str | None, job_id: str, kw: dict[str, Any]) -> Response:
+async def _stream(chunks: AsyncGenerator[bytes, None], record_id: str) -> Response:
     """The provider's body chunk by chunk; the first chunk is awaited before answering, so an
     error status from the provider is still a proper envelope and not a broken 200."""
-    chunks = client.stream(provider, job_id, **kw)
     try:
         first = await chunks.__anext__()
     except StopAsyncIteration:
@@ -267,7 +283,7 @@ async def _stream(client: AsyncClient, provider: str | None, job_id: str, kw: di
         except UnciError as exc:
             # The status is sent; breaking the connection is how the caller learns the body is
             # incomplete (a clean end would pass a truncated body off as whole).
-            log.warning("stream of job %r broke off: %s", job_id, exc.message)
+            log.warning("stream of %r broke off: %s", record_id, exc.message)
             raise
         finally:
             await chunks.aclose()
@@ -345,17 +361,44 @@ async def job_log(request: Request) -> Response:
 
 
 async def list_jobs(request: Request) -> Response:
+    return await _list(request, "list")
+
+
+async def list_builds(request: Request) -> Response:
+    return await _list(request, "builds")
+
+
+async def _list(request: Request, operation: str) -> Response:
+    """One page of jobs (``list``) or builds (``builds``, filtered), as ``unci jobs list`` and
+    ``unci builds list`` print it."""
     _authorize(request)
-    query = _query(request, "list")
+    query = _query(request, operation)
+    client = _client(request)
+    page: JobPage | BuildList
     try:
-        page = await _client(request).list_jobs(
-            query.provider,
-            params=query.params,
-            limit=query.limit,
-            cursor=query.cursor,
-            remote_query=query.remote_query,
-            account=query.account,
-        )
+        if operation == "builds":
+            page = await client.list_builds(
+                query.provider,
+                params=query.params,
+                limit=query.limit,
+                cursor=query.cursor,
+                remote_query=query.remote_query,
+                account=query.account,
+                branch=query.filters.get("branch"),
+                status=query.filters.get("status"),
+                conclusion=query.filters.get("conclusion"),
+                since=query.filters.get("since"),
+                until=query.filters.get("until"),
+            )
+        else:
+            page = await client.list_jobs(
+                query.provider,
+                params=query.params,
+                limit=query.limit,
+                cursor=query.cursor,
+                remote_query=query.remote_query,
+                account=query.account,
+            )
     except UnciError:
         raise
     except Exception as exc:
@@ -397,8 +440,9 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     names = {404: "Not Found", 405: "Method Not Allowed"}
     message = {
         404: f"no such endpoint: {request.url.path}; unci serves /unified/ci-cd/jobs, "
-        "/unified/ci-cd/jobs/{id}, /unified/ci-cd/jobs/{id}/logs, /openapi.json and /healthz",
-        405: f"{request.method} is not allowed here; the job endpoints answer GET",
+        "/unified/ci-cd/jobs/{id}, /unified/ci-cd/jobs/{id}/logs, /unified/ci-cd/builds, "
+        "/unified/ci-cd/builds/{id}, /openapi.json and /healthz",
+        405: f"{request.method} is not allowed here; the job and build endpoints answer GET",
     }
     status = exc.status_code
     return _json(
@@ -448,6 +492,8 @@ def create_app(config: ServerConfig | None = None) -> Starlette:
             Route("/unified/ci-cd/jobs", _guarded(list_jobs), methods=["GET"]),
             Route("/unified/ci-cd/jobs/{id:path}/logs", _guarded(job_log), methods=["GET"]),
             Route("/unified/ci-cd/jobs/{id:path}", _guarded(get_job), methods=["GET"]),
+            Route("/unified/ci-cd/builds", _guarded(list_builds), methods=["GET"]),
+            Route("/unified/ci-cd/builds/{id:path}", _guarded(get_build), methods=["GET"]),
             Route("/openapi.json", _guarded(openapi), methods=["GET"]),
             Route("/healthz", health, methods=["GET"]),
         ],

@@ -1,4 +1,4 @@
-"""``/openapi.json``: the two job endpoints as this server answers them.
+"""``/openapi.json``: the job and build endpoints as this server answers them.
 
 Built from the installed providers (their per-operation params become the per-provider query
 params, as on Truto's reference pages), so the document never lists a provider the server cannot
@@ -46,6 +46,78 @@ def _field_schema(name: str) -> dict[str, Any]:
     if name in TIMESTAMPS:
         return {"type": ["string", "null"], "format": "date-time"}
     return dict(_NULLABLE_STRING)
+
+
+def _build_components() -> dict[str, Any]:
+    """Build, NormalizedBuild, BuildDebug and BuildList: the job components' shapes over the
+    build fields."""
+    from unci.records import BUILDS
+
+    return {
+        "Build": {
+            "type": "object",
+            "description": "A unified build (workflow run, pipeline). Fields the provider cannot "
+            "fill are left out; supported fields without a value are null.",
+            "properties": {f: ({"type": "string"} if f == "id" else _field_schema(f)) for f in BUILDS.fields},
+            "additionalProperties": False,
+        },
+        "NormalizedBuild": {
+            "type": "object",
+            "description": "One flat row of fixed shape (truto_response_format=normalized).",
+            "properties": {
+                "provider": {"type": "string"},
+                **{f: _field_schema(f) for f in BUILDS.normalized[1:]},
+            },
+            "additionalProperties": False,
+        },
+        "BuildDebug": {
+            "type": "object",
+            "properties": {"result": _ref("Build"), "debug": _ref("Debug")},
+            "required": ["result", "debug"],
+            "additionalProperties": False,
+        },
+        "BuildList": {
+            "type": "object",
+            "properties": {
+                "result": {"type": "array", "items": {"anyOf": [_ref("Build"), _ref("NormalizedBuild")]}},
+                "next_cursor": {
+                    **_NULLABLE_STRING,
+                    "description": "Pass back as next_cursor for the next page (it keeps the "
+                    "filters); null on the last page.",
+                },
+                "debug": _ref("Debug"),
+            },
+            "required": ["result", "next_cursor"],
+            "additionalProperties": False,
+        },
+    }
+
+
+_WHEN = (
+    "a duration back from now (7d, 12h, 30m), a date (2026-11-24) or an ISO 8601 time (2026-11-24T10:00:00Z)"
+)
+
+
+def _filter_params() -> list[dict[str, Any]]:
+    """The build filters: sent to the provider where it applies them itself, applied again by
+    unci to every page either way."""
+    from unci.job import Status
+
+    def param(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+        return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+    return [
+        param("branch", _TEXT, "Only builds of this branch."),
+        param("status", {"type": "string", "enum": list(Status.ALL)}, "Only builds in this state."),
+        param(
+            "conclusion",
+            _TEXT,
+            "Only builds with this outcome: passed, failed, cancelled, timeout, skipped, "
+            "retried, partial, or the provider's own word.",
+        ),
+        param("since", _TEXT, f"Only builds created at or after this: {_WHEN}."),
+        param("until", _TEXT, f"Only builds created at or before this: {_WHEN}."),
+    ]
 
 
 def _components() -> dict[str, Any]:
@@ -164,7 +236,9 @@ def _provider_params(reg: PluginRegistry, names: list[str], operation: str) -> l
     ]
 
 
-def _common_params(names: list[str], formats: list[str]) -> list[dict[str, Any]]:
+def _common_params(
+    names: list[str], formats: list[str], fields: tuple[str, ...] = FIELDS
+) -> list[dict[str, Any]]:
     return [
         {
             "name": "integrated_account_id",
@@ -201,7 +275,7 @@ def _common_params(names: list[str], formats: list[str]) -> list[dict[str, Any]]
             "required": False,
             "style": "form",
             "explode": True,
-            "schema": {"type": "array", "items": {"type": "string", "enum": list(FIELDS)}},
+            "schema": {"type": "array", "items": {"type": "string", "enum": list(fields)}},
             "description": "Fields to leave out; `truto_exclude_fields[]=id&truto_exclude_fields[]="
             "name`, indexed brackets and comma lists are accepted too.",
         },
@@ -342,13 +416,46 @@ def document(reg: PluginRegistry | None = None, *, auth: bool = True) -> dict[st
         *_LOG_PARAMS,
         *_provider_params(reg, names, "get"),
     ]
+    from unci.records import BUILDS
+
+    builders = sorted(n for n in names if reg.hooks(n).supports("build_builds_request"))
+    build_params = [
+        {
+            "name": "id",
+            "in": "path",
+            "required": True,
+            "schema": _TEXT,
+            "description": "The build id, as the provider writes it (GitHub: the run id).",
+        },
+        *_common_params(builders, list(FORMATS), BUILDS.fields),
+        *_provider_params(reg, builders, "build"),
+    ]
+    builds_params = [
+        *_common_params(builders, [f for f in FORMATS if f != "stream"], BUILDS.fields),
+        {
+            "name": "limit",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "integer", "minimum": 1},
+            "description": "At most this many builds.",
+        },
+        {
+            "name": "next_cursor",
+            "in": "query",
+            "required": False,
+            "schema": _TEXT,
+            "description": "The next_cursor of the previous page (it carries the filters).",
+        },
+        *_filter_params(),
+        *_provider_params(reg, builders, "builds"),
+    ]
     security: list[dict[str, list[str]]] = [{"bearerAuth": []}] if auth else []
     doc: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {
-            "title": "unci: unified CI/CD jobs API",
+            "title": "unci: unified CI/CD jobs and builds API",
             "version": __version__,
-            "description": "Truto's GET /unified/ci-cd/jobs/{id} and GET /unified/ci-cd/jobs, "
+            "description": "Truto's GET /unified/ci-cd/jobs[/{id}] and GET /unified/ci-cd/builds[/{id}], "
             "served by unci for the providers installed here: " + ", ".join(names) + ".",
         },
         "paths": {
@@ -393,6 +500,41 @@ def document(reg: PluginRegistry | None = None, *, auth: bool = True) -> dict[st
                     ),
                 }
             },
+            "/unified/ci-cd/builds/{id}": {
+                "get": {
+                    "operationId": "getBuild",
+                    "summary": "One build by id",
+                    "parameters": build_params,
+                    "security": security,
+                    "responses": _responses(
+                        {
+                            "anyOf": [
+                                _ref("Build"),
+                                _ref("NormalizedBuild"),
+                                _ref("BuildDebug"),
+                                _ref("ProviderBody"),
+                            ]
+                        },
+                        "The build: unified (default), normalized, debug, or the provider's body "
+                        "(raw, stream).",
+                    ),
+                }
+            },
+            "/unified/ci-cd/builds": {
+                "get": {
+                    "operationId": "listBuilds",
+                    "summary": "Builds, newest first, filtered, a page at a time",
+                    "description": "A page may hold fewer builds than limit (even none) and still "
+                    "have a next_cursor: filters the provider cannot apply are applied to each of "
+                    "its pages. With since, listing stops at the first page wholly older.",
+                    "parameters": builds_params,
+                    "security": security,
+                    "responses": _responses(
+                        {"anyOf": [_ref("BuildList"), _ref("ProviderBody")]},
+                        "One page of builds (or the provider's page with raw).",
+                    ),
+                }
+            },
             "/healthz": {
                 "get": {
                     "operationId": "health",
@@ -405,7 +547,7 @@ def document(reg: PluginRegistry | None = None, *, auth: bool = True) -> dict[st
             },
         },
         "components": {
-            "schemas": _components(),
+            "schemas": {**_components(), **_build_components()},
             "securitySchemes": {
                 "bearerAuth": {
                     "type": "http",

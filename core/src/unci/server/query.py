@@ -28,6 +28,10 @@ RESERVED = (
     "limit",
     "next_cursor",
 )
+#: The build filters the builds list takes as query parameters (the CLI's --branch, --since...).
+FILTERS = ("branch", "status", "conclusion", "since", "until")
+#: Operations that list (limit, next_cursor), and the kind of record each answers with.
+LISTS = ("list", "builds")
 _KEY = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
 _INDEX = re.compile(r"[0-9]{1,6}")  # qs.stringify's [0], [1]: ASCII digits only
 _BOOLS = {"true": True, "1": True, "false": False, "0": False}
@@ -46,6 +50,8 @@ class TrutoQuery:
     limit: int | None = None
     cursor: str | None = None
     params: dict[str, str] = field(default_factory=dict)
+    #: Build filters (builds list only), checked: ``since``/``until`` as the caller wrote them.
+    filters: dict[str, str] = field(default_factory=dict)
 
 
 def _split(key: str) -> tuple[str, list[str]]:
@@ -76,7 +82,8 @@ def _once(seen: dict[str, str], name: str, value: str) -> None:
 
 
 def parse(raw_query: str, *, operation: str) -> TrutoQuery:
-    """Sort a raw query string (``operation`` is ``"get"`` or ``"list"``) into a TrutoQuery.
+    """Sort a raw query string into a TrutoQuery; ``operation`` is ``"get"``, ``"list"`` (jobs),
+    ``"build"`` or ``"builds"``, as providers name their parameters.
 
     Formats and excluded fields are checked here with the same functions the CLI uses, so a
     bad value is a 400 before any provider is called.
@@ -100,6 +107,12 @@ def parse(raw_query: str, *, operation: str) -> TrutoQuery:
                     "not one of its forms (truto_exclude_fields[]=id or a comma list)"
                 )
             excluded.append(value)
+        elif operation == "builds" and name in FILTERS:
+            if path:
+                raise UsageError(f"query parameter {name!r} takes one value, not {key!r}")
+            if name in query.filters:
+                raise UsageError(f"query parameter {name!r} is given more than once; give it once")
+            query.filters[name] = value
         elif name in RESERVED or name.startswith("truto_"):
             if name not in RESERVED:
                 raise UsageError(
@@ -123,13 +136,21 @@ def parse(raw_query: str, *, operation: str) -> TrutoQuery:
     query.fmt = formats.check_format(scalars.get("truto_response_format") or "unified")
     if "truto_ignore_remote_data" in scalars:
         query.ignore_remote_data = _bool("truto_ignore_remote_data", scalars["truto_ignore_remote_data"])
-    query.exclude = formats.parse_exclude(excluded)
-    if operation == "list":
+    from unci.records import BUILDS, JOBS
+
+    kind = BUILDS if operation in ("build", "builds") else JOBS
+    query.exclude = formats.parse_exclude(excluded, kind)
+    if query.filters:
+        from unci.builds import build_query
+
+        build_query(**query.filters, flag="")  # a bad filter is a 400 in the server's words
+    if operation in LISTS:
         if scalars.get("limit"):
             query.limit = numbers.whole(scalars["limit"], "limit", minimum=1)
         query.cursor = scalars.get("next_cursor") or None
         if query.fmt == "stream":
             raise UsageError(
-                "truto_response_format=stream is for one job; list with unified, normalized, raw or debug"
+                f"truto_response_format=stream is for one {kind.noun}; list with unified, "
+                "normalized, raw or debug"
             )
     return query

@@ -1,0 +1,195 @@
+"""`GET /unified/ci-cd/builds` and `/builds/{id}` on a real `unci serve` process: Truto's
+parameters, shapes and five formats as the job routes have them, the build filters as query
+parameters, and errors in the server's words. The upstream is a GitHub-shaped server on
+127.0.0.1 with real workflow-run payloads."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+
+import httpx
+import jsonschema_rs as jsonschema
+import pytest
+from githubruns import NEWEST, RUNS, run, runs_requests, serve_runs, stamp
+from serverkit import API_TOKEN, GH_SECRET, Served, unci_serve
+
+from localserver import LocalServer, Reply, serving
+from unci import accounts
+from unci.records import BUILDS
+
+AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
+ACCOUNT = "ci"
+RUNS_LIST = [run(i, branch="main" if i % 3 else "dev") for i in range(9)]
+
+
+@pytest.fixture(scope="module")
+def upstream() -> Iterator[LocalServer]:
+    with serving() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def served(upstream: LocalServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    account = accounts.Account(
+        name=ACCOUNT,
+        provider="github",
+        token_env="GH_WORK_TOKEN",
+        base_url=upstream.url,
+        params={"owner": "o", "repo_id": "r"},
+    )
+    with unci_serve(
+        tmp_path_factory.mktemp("serve"), [account], "--retries", "0", env={"GH_WORK_TOKEN": GH_SECRET}
+    ) as process:
+        yield process
+
+
+@pytest.fixture
+def api(served: Served, upstream: LocalServer) -> Iterator[httpx.Client]:
+    upstream.requests.clear()
+    serve_runs(upstream, RUNS_LIST, 4)
+    for r in RUNS_LIST[:2]:
+        upstream.route(f"{RUNS}/{r['id']}", Reply(body=json.dumps(r).encode()))
+    with httpx.Client(base_url=served.url, headers=AUTH, timeout=30) as client:
+        yield client
+
+
+def builds(api: httpx.Client, **query: str) -> httpx.Response:
+    return api.get("/unified/ci-cd/builds", params={"integrated_account_id": ACCOUNT, **query})
+
+
+def build(api: httpx.Client, build_id: str, **query: str) -> httpx.Response:
+    return api.get(f"/unified/ci-cd/builds/{build_id}", params={"integrated_account_id": ACCOUNT, **query})
+
+
+def ids(response: httpx.Response) -> list[str]:
+    assert response.status_code == 200, response.text
+    return [b["id"] for b in response.json()["result"]]
+
+
+def validator(doc: dict, component: str) -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator({**doc, "$ref": f"#/components/schemas/{component}"})
+
+
+# --- lists -----------------------------------------------------------------------------------
+
+
+def test_a_page_and_its_cursor(api) -> None:
+    first = builds(api)
+    assert ids(first) == ["5000", "4999", "4998", "4997"]
+    cursor = first.json()["next_cursor"]
+    second = builds(api, next_cursor=cursor, limit="3")
+    assert ids(second) == ["4996", "4995", "4994"]
+    # One request answers from one provider page: the rest of page 2, then page 3.
+    rest = builds(api, next_cursor=second.json()["next_cursor"], limit="10")
+    assert ids(rest) == ["4993"]
+    last = builds(api, next_cursor=rest.json()["next_cursor"])
+    assert ids(last) == ["4992"] and last.json()["next_cursor"] is None
+
+
+def test_filters_are_query_parameters(api, upstream) -> None:
+    found = builds(api, branch="dev", limit="10")
+    assert ids(found) == ["5000", "4997"]  # the dev runs of the provider's first page
+    assert all("branch=dev" in path for path in runs_requests(upstream))
+
+
+def test_since_stops_at_the_first_page_wholly_older(api, upstream) -> None:
+    since = stamp(NEWEST - timedelta(hours=2))
+    found = builds(api, since=since, limit="50")
+    assert ids(found) == ["5000", "4999", "4998"]
+    after = builds(api, next_cursor=found.json()["next_cursor"])
+    # Page 2 lies wholly before since: an empty page and no cursor, page 3 is never read.
+    assert ids(after) == [] and after.json()["next_cursor"] is None
+    assert len(runs_requests(upstream)) == 2
+
+
+def test_every_list_format(api) -> None:
+    doc = api.get("/openapi.json").json()
+    for fmt in ("unified", "normalized", "debug"):
+        page = builds(api, truto_response_format=fmt)
+        assert page.status_code == 200
+        validator(doc, "BuildList").validate(page.json())
+    normalized = builds(api, truto_response_format="normalized").json()["result"][0]
+    assert list(normalized) == list(BUILDS.normalized)
+    raw = builds(api, truto_response_format="raw")
+    assert [r["id"] for r in raw.json()["workflow_runs"]] == [5000, 4999, 4998, 4997]
+    bare = builds(api, truto_ignore_remote_data="true", **{"truto_exclude_fields[]": "url"})
+    assert not {"remote_data", "url"} & set(bare.json()["result"][0])
+    stream = builds(api, truto_response_format="stream")
+    assert stream.status_code == 400
+    assert "truto_response_format=stream is for one build" in stream.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("query", "said"),
+    [
+        ({"since": "yesterday"}, "since 'yesterday' is not a time"),
+        ({"status": "done"}, "status 'done' is not a unified status"),
+        ({"since": "2026-11-02", "until": "2026-11-01"}, "is after until"),
+        ({"truto_exclude_fields[]": "steps"}, "unknown field(s) to exclude: steps"),
+    ],
+)
+def test_bad_input_is_a_400_in_the_servers_words(api, upstream, query, said) -> None:
+    response = builds(api, **query)
+    assert response.status_code == 400
+    body = response.json()
+    assert body["error"] == "Bad Request" and said in body["message"] and "--" not in body["message"]
+    assert upstream.requests == []
+
+
+def test_a_cursor_keeps_its_filters_and_says_so_in_the_servers_words(api) -> None:
+    first = builds(api, branch="dev", limit="1")
+    cursor = first.json()["next_cursor"]
+    assert ids(builds(api, next_cursor=cursor, branch="dev", limit="1")) == ["4997"]
+    other = builds(api, next_cursor=cursor, branch="main")
+    assert other.status_code == 400
+    message = other.json()["message"]
+    assert "the cursor continues a list with branch 'dev'" in message
+    assert "without next_cursor" in message and "--cursor" not in message
+
+
+def test_a_job_list_cursor_is_not_a_build_list_cursor(api) -> None:
+    jobs_cursor = builds(api).json()["next_cursor"]
+    response = api.get(
+        "/unified/ci-cd/jobs",
+        params={"integrated_account_id": ACCOUNT, "build": "5000", "next_cursor": jobs_cursor},
+    )
+    assert response.status_code == 400 and "next_cursor" in response.json()["message"]
+
+
+# --- one build -------------------------------------------------------------------------------
+
+
+def test_one_build_in_every_format(api) -> None:
+    doc = api.get("/openapi.json").json()
+    unified = build(api, "5000")
+    assert unified.status_code == 200
+    validator(doc, "Build").validate(unified.json())
+    assert unified.json()["branch"] == "dev" and unified.json()["number"] == "900"
+    validator(doc, "NormalizedBuild").validate(build(api, "5000", truto_response_format="normalized").json())
+    validator(doc, "BuildDebug").validate(build(api, "5000", truto_response_format="debug").json())
+    body = json.dumps(RUNS_LIST[0]).encode()
+    assert build(api, "5000", truto_response_format="raw").content == body
+    assert build(api, "5000", truto_response_format="stream").content == body
+
+
+def test_a_missing_build_is_the_providers_404(api) -> None:
+    response = build(api, "77")
+    assert response.status_code == 404
+    body = response.json()
+    assert body["truto_is_remote_error"] is True and "build '77' was not found" in body["message"]
+    assert GH_SECRET not in response.text
+
+
+def test_the_document_describes_the_build_routes(api) -> None:
+    doc = api.get("/openapi.json").json()
+    listed = {p["name"]: p for p in doc["paths"]["/unified/ci-cd/builds"]["get"]["parameters"]}
+    assert {"branch", "status", "conclusion", "since", "until", "limit", "next_cursor", "owner"} <= set(
+        listed
+    )
+    providers = listed["provider"]["schema"]["enum"]
+    assert "github" in providers and "jenkins" in providers
+    assert "/unified/ci-cd/builds/{id}" in doc["paths"]
+    excluded = listed["truto_exclude_fields[]"]["schema"]["items"]["enum"]
+    assert "triggered_by" in excluded and "steps" not in excluded
