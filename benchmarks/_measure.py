@@ -14,9 +14,10 @@ HERE = Path(__file__).resolve().parent
 
 
 @contextmanager
-def upstream(latency: float = 0.0) -> Iterator[str]:
+def upstream(latency: float = 0.0, *options: str) -> Iterator[str]:
+    """benchmarks/upstream.py in a process of its own; ``options`` are more of its flags."""
     proc = subprocess.Popen(
-        [sys.executable, str(HERE / "upstream.py"), "--latency", str(latency)],
+        [sys.executable, str(HERE / "upstream.py"), "--latency", str(latency), *options],
         stdout=subprocess.PIPE,
         text=True,
     )

@@ -325,6 +325,7 @@ def providers_md() -> str:
             )
     out.append("")
     out += _log_support(reg, list(rows))
+    out += _builds_section(reg)
     for name, row in rows.items():
         list_params = reg.hooks(name).required_params(operation="list") or []
         out += [
@@ -355,6 +356,70 @@ def providers_md() -> str:
         body = body.replace("](../../README.md)", "](index.md)")
         out.append(_demote(body).strip() + "\n")
     return "\n".join(line for line in out if line is not None) + "\n"
+
+
+#: One value per build filter, to see which of them a provider's request carries.
+_PROBES = {
+    "branch": "main",
+    "status": "in_progress",
+    "conclusion": "passed",
+    "since": "2026-01-01T00:00:00Z",
+    "until": "2026-01-02T00:00:00Z",
+}
+
+
+def _sent_filters(hooks, params: dict[str, str]) -> list[str] | None:
+    """The filters a provider puts in its build-list request (the rest unci applies to each
+    page), found by asking its own hook with one filter at a time."""
+    from unci.builds import build_query
+
+    def request(**filters: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+        built = hooks.build_builds_request(params, build_query(**filters), None)
+        return built.path, tuple(sorted((str(k), str(v)) for k, v in built.query))
+
+    try:
+        plain = request()
+        return [name for name, value in _PROBES.items() if request(**{name: value}) != plain]
+    except Exception:  # noqa: BLE001 - a provider whose request needs real params: not probed
+        return None
+
+
+def _builds_section(reg) -> list[str]:
+    from unci.builds import build_param
+    from unci.call import resolve_target
+
+    out = [
+        "## Builds\n",
+        "`unci builds list/get`, `GET /unified/ci-cd/builds[/{id}]` and `unci jobs list` with\n"
+        "build filters work with every provider that lists builds. *Sent* are the filters the\n"
+        "provider's API applies itself (read from its own request, one filter at a time); unci\n"
+        "applies every filter again to each page, so the others work too, only by reading more\n"
+        "pages, newest first, stopping at the first page wholly older than `--since`. A status\n"
+        "or conclusion the provider has no word for is applied by unci alone (probed here with\n"
+        "`in_progress` and `passed`). *Jobs by filter*:\n"
+        "`unci jobs list` finds its builds through the parameter a job list takes and a build\n"
+        "list does not.\n",
+        "| provider | builds | params for `builds list` | sent to the provider | jobs by filter |",
+        "|---|---|---|---|---|",
+    ]
+    for name in PROVIDERS:
+        hooks = reg.hooks(name)
+        if not hooks.supports("build_builds_request"):
+            out.append(f"| {name} | no | | | |")
+            continue
+        params = {p.name: "x" for p in hooks.required_params("builds")}
+        sent = _sent_filters(hooks, params)
+        through = build_param(resolve_target(name, token="x"))
+        shown = "not probed" if sent is None else (", ".join(f"`{f}`" for f in sent) or "none")
+        out.append(
+            f"| {name} | yes | "
+            + (", ".join(f"`{p}`" for p in params) or "none")
+            + f" | {shown} | "
+            + (f"yes (via `{through}`)" if through else "no: use `unci builds list`")
+            + " |"
+        )
+    out.append("")
+    return out
 
 
 def _demote(markdown: str) -> str:

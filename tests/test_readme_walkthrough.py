@@ -34,8 +34,9 @@ def readme_commands() -> list[str]:
 
 
 def _cassette(args: list[str], env: dict[str, str]) -> str | None:
-    """The recorded exchange a `unci jobs` command needs: its provider's get or list cassette."""
-    if args[:1] != ["jobs"]:
+    """The recorded exchange a `unci jobs` or `unci builds` command needs: its provider's get or
+    list cassette (jobs found through builds: the discovery cassette)."""
+    if args[:1] not in (["jobs"], ["builds"]):
         return None
     provider = None
     for flag in ("-P", "--provider"):
@@ -47,6 +48,10 @@ def _cassette(args: list[str], env: dict[str, str]) -> str | None:
         name = args[args.index("--account") + 1] if "--account" in args else defaults.get_default()
         assert name, f"{args}: no provider, no account and no default account"
         provider = accounts.find(name).provider
+    if args[0] == "builds":
+        return f"{provider}/cassettes/{'get_build' if args[1] == 'get' else 'list_builds'}.yaml"
+    if "--since" in args or "--branch" in args:
+        return f"{provider}/cassettes/discover_jobs.yaml"
     return f"{provider}/cassettes/{'get_job' if args[1] == 'get' else 'list_jobs'}.yaml"
 
 
@@ -76,4 +81,4 @@ def test_every_readme_command_works_in_order(tmp_path, monkeypatch) -> None:
         assert result.exit_code == 0, f"README: `{command}` failed:\n{result.output}"
         assert result.stdout, command
         ran.append(args[0])
-    assert {"providers", "jobs", "accounts", "serve"} <= set(ran)
+    assert {"providers", "jobs", "builds", "accounts", "serve"} <= set(ran)
