@@ -89,9 +89,8 @@ def main() -> None:
     tenth = ["--builds", str(args.builds // 10), "--jobs-per-build", str(args.jobs_per_build)]
     with upstream(args.latency, *tenth) as url:
         _, small_mb = run_peak(_unci(url, ALL), env)
-    print(
-        f"{args.builds} builds x {args.jobs_per_build} jobs = {total} jobs, {args.latency * 1000:g} ms a request"
-    )
+    latency = f"{args.latency * 1000:g} ms a request"
+    print(f"{args.builds} builds x {args.jobs_per_build} jobs = {total} jobs, {latency}")
     print(f"sequential httpx loop:  {loop_s:6.2f} s  {total / loop_s:7.0f} jobs/s  {loop_requests} requests")
     print(
         f"unci jobs list --since: {unci_s:6.2f} s  {total / unci_s:7.0f} jobs/s  {unci_requests} requests"
