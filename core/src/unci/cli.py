@@ -331,7 +331,7 @@ def parse_shared(kw: dict[str, Any], kind: str = "jobs") -> dict[str, Any]:
     from its keyword arguments and checked: provider, params, how to render, client settings
     and credentials. A new command that stacks the same decorators calls this and gets the
     same meaning for free."""
-    from unci.options import default_account, rendering
+    from unci.options import rendering
     from unci.records import BUILDS, JOBS
 
     how = rendering(
@@ -345,6 +345,16 @@ def parse_shared(kw: dict[str, Any], kind: str = "jobs") -> dict[str, Any]:
     )
     if how.fmt == "debug":  # Truto's debug format answers errors in JSON too
         click.get_current_context().meta["unci.error_format"] = "json"
+    return {**parse_request(kw), "how": how}
+
+
+def parse_request(kw: dict[str, Any]) -> dict[str, Any]:
+    """The request and reliability options (``options.request_options``,
+    ``reliability_options``) popped from a command's keyword arguments and checked: provider,
+    params, remote query, client settings and credentials (a command with no output options,
+    such as ``jobs logs``, calls only this)."""
+    from unci.options import default_account
+
     provider = kw.pop("provider")
     account = kw.pop("account")
     token = _token(kw.pop("token"), kw.pop("token_stdin"), kw.pop("token_file"))
@@ -358,7 +368,6 @@ def parse_shared(kw: dict[str, Any], kind: str = "jobs") -> dict[str, Any]:
     return {
         "provider": provider,
         "params": dict(parse_pairs(kw.pop("params"), "-p")),
-        "how": how,
         "remote_query": parse_pairs(kw.pop("remote_query"), "--remote-query"),
         "client": client_options(
             kw.pop("timeout"), kw.pop("retries"), kw.pop("max_wait"), kw.pop("deadline"), kw.pop("max_body")

@@ -78,40 +78,30 @@ def jobs_logs(
     log yet (GitHub gives one once the job has finished) or none at all exits 13 with one line;
     --follow waits for it instead.
     """
-    from unci.cli import _token, client_options, parse_pairs
+    from unci.cli import parse_request
     from unci.client import Client
-    from unci.options import default_account
     from unci.output import stdout, write
 
-    provider = kw.pop("provider")
-    credentials = {k: kw.pop(k) for k in ("account", "token", "username", "password", "base_url")}
-    credentials["token"] = _token(credentials["token"], kw.pop("token_stdin"), kw.pop("token_file"))
-    if credentials["account"] is None:
-        credentials["account"] = default_account(provider)
-    params = dict(parse_pairs(kw.pop("params"), "-p"))
-    remote_query = parse_pairs(kw.pop("remote_query"), "--remote-query")
-    options = client_options(
-        kw.pop("timeout"), kw.pop("retries"), kw.pop("max_wait"), kw.pop("deadline"), kw.pop("max_body")
-    )
+    request = parse_request(kw)
     out = stdout()
     keep = keep_color(color, out.isatty())
 
     def notice(message: str) -> None:
         click.echo(message, err=True)
 
-    with Client(**options) as http:
+    with Client(**request["client"]) as http:
         for chunk in http.iter_log(
-            provider,
+            request["provider"],
             job_id,
-            params=params,
+            params=request["params"],
             follow=follow,
             tail=tail,
             failed=failed,
             color=keep,
             interval=interval,
             on_notice=notice,
-            remote_query=remote_query,
-            **credentials,
+            remote_query=request["remote_query"],
+            **request["credentials"],
         ):
             write(out, chunk)
     sys.stdout.flush()
