@@ -7,6 +7,7 @@ runs wholly older), and peak memory at 10,000 jobs against 1,000.
 Target: the unci walk several times the loop's throughput (it fetches 8 builds' jobs at once,
 in order), peak memory flat.
 Run: python benchmarks/bench_discover.py [--builds 200] [--jobs-per-build 50] [--latency 0.02]
+     [--concurrency 8]
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ print(jobs)
 """
 
 
-def _unci(url: str, since: str) -> list[str]:
+def _unci(url: str, since: str, concurrency: int = 8) -> list[str]:
     return [
         UNCI,
         "jobs",
@@ -59,6 +60,8 @@ def _unci(url: str, since: str) -> list[str]:
         "--since",
         since,
         "--all",
+        "--concurrency",
+        str(concurrency),
     ]
 
 
@@ -74,6 +77,7 @@ def main() -> None:
     parser.add_argument("--builds", type=int, default=200)
     parser.add_argument("--jobs-per-build", type=int, default=50)
     parser.add_argument("--latency", type=float, default=0.02)
+    parser.add_argument("--concurrency", type=int, default=8)
     args = parser.parse_args()
     env = {"GITHUB_TOKEN": "benchmark"}
     total = args.builds * args.jobs_per_build
@@ -81,7 +85,7 @@ def main() -> None:
     with upstream(args.latency, *history) as url:
         loop_s, loop_mb = run_peak([sys.executable, "-c", SEQUENTIAL, url, ALL], env)
         loop_requests = _requests(url)
-        unci_s, unci_mb = run_peak(_unci(url, ALL), env)
+        unci_s, unci_mb = run_peak(_unci(url, ALL, args.concurrency), env)
         unci_requests = _requests(url)
         # The newest 24 runs: a day of history out of the upstream's eight.
         narrow_s, _ = run_peak(_unci(url, "2026-11-29T12:30:00Z"), env)
@@ -94,7 +98,7 @@ def main() -> None:
     print(f"sequential httpx loop:  {loop_s:6.2f} s  {total / loop_s:7.0f} jobs/s  {loop_requests} requests")
     print(
         f"unci jobs list --since: {unci_s:6.2f} s  {total / unci_s:7.0f} jobs/s  {unci_requests} requests"
-        f"  ({loop_s / unci_s:.1f}x the loop)"
+        f"  ({loop_s / unci_s:.1f}x the loop, --concurrency {args.concurrency})"
     )
     print(f"--since one day back:   {narrow_s:6.2f} s  {narrow_requests} requests")
     print(

@@ -282,9 +282,11 @@ def test_jobs_come_build_by_build_in_order_however_fast_each_answers(server) -> 
     # The newest build's jobs answer last; they are still printed first.
     jobs_of_newest = json.loads(server.routes[f"{RUNS}/5000/jobs"][0].body)
     server.route(f"{RUNS}/5000/jobs", Reply(body=json.dumps(jobs_of_newest).encode(), delay=0.3))
-    result = jobs(server, "--since", stamp(NEWEST - timedelta(hours=4)), "--all", "--fields", "build")
+    since = stamp(NEWEST - timedelta(hours=4))
     expected = [build for build in ("5000", "4999", "4998", "4997", "4996") for _ in range(2)]
-    assert [j["build"] for j in lines(result)] == expected
+    for width in ("8", "1"):
+        result = jobs(server, "--since", since, "--all", "--fields", "build", "--concurrency", width)
+        assert [j["build"] for j in lines(result)] == expected
     # The run of 4995 is older than --since, and so is the page it is on: never asked for.
     assert f"{RUNS}/4995/jobs" not in {seen.path.split("?")[0] for seen in server.requests}
 

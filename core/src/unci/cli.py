@@ -450,8 +450,20 @@ def jobs_get(job_ids: tuple[str, ...], concurrency: int, **kw: Any) -> None:
 @list_options
 @filter_options(" whose jobs are listed (instead of -p build=)")
 @reliability_options
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1, max=64),
+    default=8,
+    show_default=True,
+    help="With the build filters: how many builds' jobs to fetch at once.",
+)
 def jobs_list(
-    limit: int | None, page_size: int | None, cursor: str | None, follow_all: bool, **kw: Any
+    limit: int | None,
+    page_size: int | None,
+    cursor: str | None,
+    follow_all: bool,
+    concurrency: int,
+    **kw: Any,
 ) -> None:
     """List the jobs of one build (-p build=ID; Buddy: -p workflow=ID), or of the builds that
     match --branch/--status/--conclusion/--since/--until.
@@ -472,6 +484,7 @@ def jobs_list(
         cursor=cursor,
         follow_all=follow_all,
         filters=filters,
+        concurrency=concurrency,
     )
 
 

@@ -265,9 +265,11 @@ def list_command(
     cursor: str | None,
     follow_all: bool,
     filters: Mapping[str, Any] | None = None,
+    concurrency: int | None = None,
 ) -> None:
     """``jobs list`` and ``builds list``: pages of ``how.kind`` records; for jobs with
-    ``filters`` (branch, status, since...) and no build, the jobs of the builds that match."""
+    ``filters`` (branch, status, since...) and no build, the jobs of the builds that match,
+    ``concurrency`` builds' jobs fetched at once."""
     kind = how.kind or JOBS
     filters = {k: v for k, v in (filters or {}).items() if v is not None and v != ""}
     if how.fmt == "stream":
@@ -315,6 +317,7 @@ def list_command(
                 page_size=page_size,
                 build_pages=None if (follow_all or limit) else 1,
                 remote_query=remote_query,
+                concurrency=concurrency,
                 **filters,
                 **credentials,
             )
@@ -347,27 +350,25 @@ def list_command(
                     write(out, answer.body if whole else answer.body.rstrip(b"\n") + b"\n")
             elif follow_all:
                 supported = kind.supported(call.target.info)
-                write(
-                    out,
-                    b"".join(
-                        encode_output(
-                            select(
-                                _record_value(
-                                    r,
-                                    name,
-                                    how.fmt,
-                                    supported,
-                                    ignore_remote_data=how.ignore_remote_data,
-                                    exclude=how.exclude,
-                                ),
-                                how.fields,
+                # One page of JSON Lines, scrubbed once (not once per record).
+                lines = b"".join(
+                    formats.encode(
+                        select(
+                            _record_value(
+                                r,
+                                name,
+                                how.fmt,
+                                supported,
+                                ignore_remote_data=how.ignore_remote_data,
+                                exclude=how.exclude,
                             ),
-                            secrets,
+                            how.fields,
                         )
-                        + b"\n"
-                        for r in page.result
-                    ),
+                    )
+                    + b"\n"
+                    for r in page.result
                 )
+                write(out, scrub_bytes(lines, secrets))
             else:
                 value = render_page(
                     page, how.fmt, ignore_remote_data=how.ignore_remote_data, exclude=how.exclude
