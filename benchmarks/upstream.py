@@ -8,18 +8,30 @@ Routes:
   /repos/o/r/actions/jobs/huge-<megabytes>         a valid job JSON of that size, streamed
   /repos/o/r/actions/jobs/<megabytes>/logs         302 to /storage/log-<megabytes>.txt, as GitHub
   /storage/log-<megabytes>.txt                     a plain-text log of that size, streamed
+and a repository history for ``unci sync`` (``--builds``, ``--jobs-per-build``), under any
+repository name of the owner ``ci`` (``--fail-repo NAME`` answers 404 for that one):
+  /repos/ci/<repo>/actions/runs                    workflow runs, newest first, ``created`` filter
+  /repos/ci/<repo>/actions/runs/<id>               one run
+  /repos/ci/<repo>/actions/runs/<id>/jobs          its jobs (every attempt), paged
+Run and job lists carry an ETag and answer ``If-None-Match`` with 304, as GitHub does.
+POST /_control/finish (every run completes), /_control/rerun?id=ID (a new attempt),
+/_control/add (a new newest run) change the history; GET /_control/requests lists what was
+asked (path and If-None-Match), POST /_control/forget clears that list.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import re
 import sys
+import threading
 import time
+from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
@@ -27,7 +39,91 @@ sys.path.insert(0, str(ROOT / "tests"))
 from helpers import cassette_body  # noqa: E402
 
 JOB = json.loads(cassette_body("github", "get_job"))
+RUN = json.loads(cassette_body("github", "get_build"))
 PER_PAGE = 100
+#: The newest run's creation time: fixed, so two servers serve the same history.
+NEWEST = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
+
+
+def _stamp(when: datetime) -> str:
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class History:
+    """The runs of a repository and their jobs, as GitHub would list them; changed only
+    through the control routes, under one lock."""
+
+    def __init__(self, builds: int, jobs_per_build: int, unfinished: int, hours_apart: float) -> None:
+        self.lock = threading.Lock()
+        self.jobs_per_build = jobs_per_build
+        self.hours_apart = hours_apart
+        self.runs: list[dict] = []  # newest first
+        for i in range(builds):
+            self.runs.append(self._run(builds - i, NEWEST - timedelta(hours=i * hours_apart), i < unfinished))
+        self.requests: list[dict] = []
+
+    def _run(self, number: int, created: datetime, running: bool) -> dict:
+        run_id = 700000 + number
+        return {
+            **RUN,
+            "id": run_id,
+            "run_number": number,
+            "status": "in_progress" if running else "completed",
+            "conclusion": None if running else "success",
+            "created_at": _stamp(created),
+            "run_started_at": _stamp(created),
+            "updated_at": _stamp(created + timedelta(minutes=4)),
+            "run_attempt": 1,
+        }
+
+    def jobs(self, run: dict) -> list[dict]:
+        running = run["status"] != "completed"
+        created = datetime.fromisoformat(run["run_started_at"].replace("Z", "+00:00"))
+        found = []
+        for attempt in range(1, run["run_attempt"] + 1):
+            for j in range(self.jobs_per_build):
+                started = created + timedelta(seconds=j)
+                last = running and attempt == run["run_attempt"]
+                found.append(
+                    {
+                        **JOB,
+                        "id": run["id"] * 10000 + attempt * 1000 + j,
+                        "run_id": run["id"],
+                        "run_attempt": attempt,
+                        "name": f"job {j}",
+                        "head_branch": run["head_branch"],
+                        "status": "in_progress" if last else "completed",
+                        "conclusion": None if last else "success",
+                        "started_at": _stamp(started),
+                        "completed_at": None if last else _stamp(started + timedelta(minutes=3)),
+                    }
+                )
+        return found
+
+    def finish(self) -> None:
+        for run in self.runs:
+            if run["status"] != "completed":
+                run.update(
+                    status="completed", conclusion="success", updated_at=_stamp(NEWEST + timedelta(hours=1))
+                )
+
+    def rerun(self, run_id: int) -> None:
+        for run in self.runs:
+            if run["id"] == run_id:
+                run.update(run_attempt=run["run_attempt"] + 1, updated_at=_stamp(NEWEST + timedelta(hours=2)))
+
+    def add(self) -> None:
+        newest = (
+            datetime.fromisoformat(self.runs[0]["created_at"].replace("Z", "+00:00")) if self.runs else NEWEST
+        )
+        self.runs.insert(
+            0,
+            self._run(self.runs[0]["run_number"] + 1 if self.runs else 1, newest + timedelta(hours=1), False),
+        )
+
+
+HISTORY = History(0, 0, 0, 1.0)
+FAIL_REPO: str | None = None
 
 
 def job_bytes(job_id: int) -> bytes:
@@ -53,10 +149,91 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def _json(self, data: object, headers: dict[str, str] | None = None) -> None:
+        """A JSON answer with an ETag; 304 without a body when the client already has it."""
+        body = json.dumps(data).encode()
+        etag = f'W/"{hashlib.sha1(body).hexdigest()}"'
+        status = 304 if self.headers.get("If-None-Match") == etag else 200
+        with HISTORY.lock:
+            HISTORY.requests.append(
+                {"path": self.path, "if_none_match": self.headers.get("If-None-Match"), "status": status}
+            )
+        if status == 304:
+            self.send_response(304)
+            self.send_header("ETag", etag)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self._send(body, {"ETag": etag, **(headers or {})})
+
+    def _history(self, url: object, repo: str, rest: str) -> None:
+        query = {k: v[-1] for k, v in parse_qs(url.query).items()}  # type: ignore[attr-defined]
+        if repo == FAIL_REPO:
+            with HISTORY.lock:
+                HISTORY.requests.append({"path": self.path, "if_none_match": None, "status": 404})
+            body = b'{"message":"Not Found","documentation_url":"https://docs.github.com/rest"}'
+            self.send_response(404)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        size = min(int(query.get("per_page", 30)), PER_PAGE)
+        page = int(query.get("page", 1))
+        with HISTORY.lock:
+            runs = [
+                {**r, "repository": {**RUN["repository"], "full_name": f"ci/{repo}"}} for r in HISTORY.runs
+            ]
+        if rest == "":
+            created = query.get("created", "")
+            if created.startswith(">="):
+                runs = [r for r in runs if r["created_at"] >= created[2:]]
+            items, link = self._page(url, query, runs, size, page)
+            return self._json({"total_count": len(runs), "workflow_runs": items}, link)
+        run = next((r for r in runs if str(r["id"]) == rest.split("/")[0]), None)
+        if run is None:
+            self.send_response(404)
+            self.send_header("Content-Length", "23")
+            self.end_headers()
+            self.wfile.write(b'{"message":"Not Found"}')
+            return
+        if "/" not in rest:
+            return self._json(run)
+        with HISTORY.lock:
+            jobs = HISTORY.jobs(run)
+        items, link = self._page(url, query, jobs, size, page)
+        return self._json({"total_count": len(jobs), "jobs": items}, link)
+
+    def _page(self, url: object, query: dict, items: list, size: int, page: int) -> tuple[list, dict]:
+        chosen = items[(page - 1) * size : page * size]
+        if page * size >= len(items):
+            return chosen, {}
+        nxt = urlencode({**query, "per_page": size, "page": page + 1})
+        return chosen, {"Link": f'<http://{self.headers["Host"]}{url.path}?{nxt}>; rel="next"'}  # type: ignore[attr-defined]
+
+    def do_POST(self) -> None:
+        url = urlsplit(self.path)
+        query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        with HISTORY.lock:
+            if url.path == "/_control/finish":
+                HISTORY.finish()
+            elif url.path == "/_control/rerun":
+                HISTORY.rerun(int(query["id"]))
+            elif url.path == "/_control/add":
+                HISTORY.add()
+            elif url.path == "/_control/forget":
+                HISTORY.requests.clear()
+        self._send(b"{}")
+
     def do_GET(self) -> None:
+        url = urlsplit(self.path)
+        if url.path == "/_control/requests":
+            with HISTORY.lock:
+                return self._send(json.dumps(HISTORY.requests).encode())
         if self.latency:
             time.sleep(self.latency)
-        url = urlsplit(self.path)
+        if m := re.fullmatch(r"/repos/ci/([^/]+)/actions/runs/?(.*)", url.path):
+            return self._history(url, m.group(1), m.group(2))
         if m := re.fullmatch(r"/repos/o/r/actions/jobs/huge-(\d+)", url.path):
             return self._huge(int(m.group(1)))
         if m := re.fullmatch(r"/repos/o/r/actions/jobs/(\d+)/logs", url.path):
@@ -128,7 +305,15 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--latency", type=float, default=0.0)
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--builds", type=int, default=0, help="runs in each repository's history")
+    parser.add_argument("--jobs-per-build", type=int, default=0)
+    parser.add_argument("--unfinished", type=int, default=0, help="the newest runs still in progress")
+    parser.add_argument("--hours-apart", type=float, default=1.0, help="between two runs' creation")
+    parser.add_argument("--fail-repo", default=None, help="a repository name answered with 404")
     args = parser.parse_args()
+    global HISTORY, FAIL_REPO
+    HISTORY = History(args.builds, args.jobs_per_build, args.unfinished, args.hours_apart)
+    FAIL_REPO = args.fail_repo
     Handler.latency = args.latency
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True

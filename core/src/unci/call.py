@@ -436,6 +436,8 @@ def raise_for_status(call: Call, answer: Answer, reg: PluginRegistry | None = No
     status = answer.status
     if status < 300:
         return
+    if status == 304 and "If-None-Match" in call.headers:
+        return  # a conditional request answered "unchanged": the caller asked for exactly this
     if status < 400:
         raise _redirected(call, answer)
     reg = reg or registry()

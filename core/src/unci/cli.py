@@ -41,7 +41,11 @@ _PRESCANNED: dict[str, str | None] = {"error_format": None}
 
 
 #: Subcommands imported only when used, so `unci providers` never pays for them.
-LAZY_COMMANDS = {"accounts": ("unci.accounts_cli", "accounts_group"), "serve": ("unci.serve_cli", "serve")}
+LAZY_COMMANDS = {
+    "accounts": ("unci.accounts_cli", "accounts_group"),
+    "serve": ("unci.serve_cli", "serve"),
+    "sync": ("unci.sync_cli", "sync"),
+}
 
 
 class HelpGroup(click.Group):
@@ -247,8 +251,9 @@ def cli() -> None:
     4 auth refused, 5 not found, 6 other provider error, 7 rate limited,
     8 network/timeout, 9 unexpected provider body, 10 configuration,
     11 not offered by the provider, 12 output not writable (disk full, stdout
-    closed), 13 the job has no log (yet). Several ids in one `jobs get`: the
-    highest code among the ids that failed.
+    closed), 13 the job has no log (yet), 14 sync destination unreachable, refused
+    or not writable. Several ids in one `jobs get`: the highest code among the
+    ids that failed.
     """
 
 

@@ -26,6 +26,7 @@ EXIT_CODES = {
     "unsupported": 11,
     "output": 12,
     "no_log": 13,
+    "destination": 14,
 }
 
 
@@ -170,6 +171,15 @@ class OutputError(UnciError):
     """The output could not be written: a full disk, a closed or vanished stdout."""
 
     exit_code = EXIT_CODES["output"]
+    status_code = 500
+    error = "Internal Server Error"
+
+
+class DestinationError(UnciError):
+    """``unci sync``: the database could not be reached, refused the credentials, or could not
+    be written (a DuckDB file in a folder that does not exist or is read-only)."""
+
+    exit_code = EXIT_CODES["destination"]
     status_code = 500
     error = "Internal Server Error"
 

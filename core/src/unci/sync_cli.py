@@ -1,0 +1,226 @@
+"""``unci sync``: CI history into a database (the ``sync`` extra: dlt, DuckDB, pyarrow).
+
+Kept apart from :mod:`unci.cli` so ``unci --help`` never imports dlt; the plan and the input
+are checked before dlt is imported or any database is opened.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from typing import Any
+
+import click
+
+from unci.options import complete_account, reliability_options
+
+
+class _Progress:
+    """One line per repository on a terminal, rewritten in place at most ten times a second."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+        self.lines = 0
+        self.last = 0.0
+
+    def __call__(self, report: Any, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self.last < 0.1:
+            return
+        self.last = now
+        rows = [
+            f"  {t.scope.label}: {t.builds} builds, {t.jobs} jobs{'  FAILED' if t.error else ''}"
+            for t in report.tallies.values()
+        ]
+        up = f"\x1b[{self.lines}F" if self.lines else ""
+        self.stream.write(up + "".join(f"\x1b[2K{row}\n" for row in rows))
+        self.stream.flush()
+        self.lines = len(rows)
+
+
+@click.command("sync")
+@click.option(
+    "--account",
+    "-a",
+    "accounts",
+    multiple=True,
+    metavar="NAME",
+    shell_complete=complete_account,
+    help="An integrated account to sync (see `unci accounts`); repeatable.",
+)
+@click.option(
+    "--provider",
+    "-P",
+    default=None,
+    metavar="NAME",
+    help="Without an account: credentials from the environment.",
+)
+@click.option(
+    "-p",
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="The repository (pipeline, project) to sync, e.g. -p repo_id=api; a name given twice "
+    "syncs both (-p repo_id=api -p repo_id=web).",
+)
+@click.option(
+    "--config",
+    "plan_file",
+    default=None,
+    metavar="FILE",
+    help="A sync plan (TOML, see docs/sync.md) instead of --account/-p.",
+)
+@click.option(
+    "--destination",
+    default="duckdb",
+    show_default=True,
+    metavar="NAME",
+    help="A dlt destination: duckdb, postgres, bigquery, snowflake...; credentials the way dlt "
+    "takes them (DESTINATION__POSTGRES__CREDENTIALS or .dlt/secrets.toml).",
+)
+@click.option(
+    "--duckdb", "duckdb_file", default=None, metavar="FILE", help="The DuckDB file (default ./unci.duckdb)."
+)
+@click.option("--dataset", default="ci", show_default=True, help="The dataset (schema) the tables go in.")
+@click.option(
+    "--pipeline-name",
+    default="unci",
+    show_default=True,
+    help="Names the stored state; syncs run side by side need different names.",
+)
+@click.option(
+    "--since",
+    default=None,
+    metavar="WHEN",
+    help="How far back a first sync (or a full refresh) goes: 90d, 2026-01-01... (default: all history).",
+)
+@click.option(
+    "--lookback",
+    default=None,
+    metavar="DURATION",
+    help="How far before the newest build each sync looks again for re-runs and changes "
+    "(default 3d; 0 for none).",
+)
+@click.option(
+    "--full-refresh",
+    is_flag=True,
+    help="Forget what was synced (the state) and fetch the whole history again; rows merge "
+    "over the old ones.",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 64),
+    default=16,
+    show_default=True,
+    help="How many builds' jobs are fetched at once.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
+@reliability_options
+def sync(
+    accounts: tuple[str, ...],
+    provider: str | None,
+    params: tuple[str, ...],
+    plan_file: str | None,
+    destination: str,
+    duckdb_file: str | None,
+    dataset: str,
+    pipeline_name: str,
+    since: str | None,
+    lookback: str | None,
+    full_refresh: bool,
+    concurrency: int,
+    as_json: bool,
+    **kw: Any,
+) -> None:
+    """Copy builds, jobs and steps into a database, incrementally (pip install "unci[sync]").
+
+    \b
+    unci sync --account work-gh -p repo_id=api -p repo_id=web
+    unci sync --config sync.toml --destination postgres
+
+    A second run fetches only what changed. One repository failing prints its line and the
+    others are still synced; the exit code is then the highest among the failed ones, 14 when
+    the destination fails. See docs/sync.md.
+    """
+    from unci.cli import client_options, parse_pairs
+    from unci.errors import UsageError
+    from unci.syncplan import from_options, parse_lookback, read
+    from unci.when import parse_when
+
+    if plan_file and (accounts or params or provider):
+        raise UsageError("give the repositories either with --config or with --account/-p, not both")
+    if plan_file:
+        plan = read(plan_file)
+        scopes, window, floor_text = plan.scopes, plan.lookback, plan.since
+    else:
+        scopes = from_options(accounts, provider, parse_pairs(params, "-p"))
+        window, floor_text = parse_lookback(None), None
+    if lookback is not None:
+        window = parse_lookback(lookback)
+    floor = parse_when(since if since is not None else floor_text, "since")
+    settings = client_options(
+        kw.pop("timeout"), kw.pop("retries"), kw.pop("max_wait"), kw.pop("deadline"), kw.pop("max_body")
+    )
+    try:
+        import dlt  # noqa: F401
+        import pyarrow  # type: ignore[import-untyped]  # noqa: F401
+    except ImportError:
+        from unci.errors import ConfigError
+
+        raise ConfigError('unci sync needs its extra: pip install "unci[sync]"') from None
+    from unci.client import Client
+    from unci.syncrun import run
+
+    progress = _Progress(sys.stderr) if sys.stderr.isatty() and not as_json else None
+    started = time.monotonic()
+    with Client(**settings) as client:
+        report, label = run(
+            scopes,
+            destination_name=destination,
+            duckdb_file=duckdb_file,
+            dataset=dataset,
+            pipeline_name=pipeline_name,
+            lookback=window,
+            since=floor,
+            full_refresh=full_refresh,
+            concurrency=concurrency,
+            client=client,
+            on_change=progress,
+        )
+    if progress is not None:
+        progress(report, force=True)
+    seconds = time.monotonic() - started
+    tallies = list(report.tallies.values())
+    failed = [t for t in tallies if t.error is not None]
+    for t in failed:
+        assert t.error is not None
+        click.echo(f"unci: error: {t.scope.label}: {t.error.message}", err=True)
+    total = {
+        k: sum(getattr(t, k) for t in tallies) for k in ("builds", "jobs", "steps", "requests", "unchanged")
+    }
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "destination": label,
+                    "dataset": dataset,
+                    **total,
+                    "seconds": round(seconds, 3),
+                    "full_refresh": full_refresh,
+                    "repositories": [t.as_dict() for t in tallies],
+                    "failed": len(failed),
+                }
+            )
+        )
+    else:
+        what = f"{len(tallies)} repositor{'y' if len(tallies) == 1 else 'ies'}"
+        tail = f"; {len(failed)} failed" if failed else ""
+        click.echo(
+            f"synced {what} into {label} (dataset {dataset}): {total['builds']} builds, "
+            f"{total['jobs']} jobs, {total['steps']} steps written, {total['requests']} requests "
+            f"({total['unchanged']} unchanged) in {seconds:.1f} s{tail}"
+        )
+    if failed:
+        sys.exit(max(t.error.exit_code for t in failed if t.error is not None))

@@ -1,0 +1,189 @@
+"""Running the sync source in a dlt pipeline: choosing the destination, reporting its failures.
+
+The pipeline's working folder is a fresh temporary one on every run, so everything a sync
+knows comes from the destination (state and schema), as dlt restores them: a worker keeps
+nothing, deleting the database is a full refresh, and a run killed half-way leaves nothing
+behind that the next run would trust.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from unci.client import Client
+from unci.errors import ConfigError, DestinationError, UnciError, UsageError
+from unci.syncplan import Scope
+
+DEFAULT_FILE = "unci.duckdb"
+#: Not "unci": DuckDB cannot tell a dataset from a database file of the same name.
+DEFAULT_DATASET = "ci"
+DEFAULT_PIPELINE = "unci"
+INSTALL_HINT = 'pip install "unci[sync]"'
+
+
+_USERINFO = re.compile(r"([a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s]*@", re.IGNORECASE)
+_PASSWORD = re.compile(r"(password\s*=\s*)\S+", re.IGNORECASE)
+
+
+def _scrub(text: str) -> str:
+    """A destination's message without the password of a DSN it may quote."""
+    return _PASSWORD.sub(r"\1***", _USERINFO.sub(r"\1***@", text))
+
+
+def _last_line(exc: BaseException) -> str:
+    """The innermost cause's first line: what the database said, not dlt's wrapping."""
+    seen = exc
+    while seen.__cause__ is not None or getattr(seen, "exception", None) is not None:
+        inner = seen.__cause__ or getattr(seen, "exception", None)
+        if inner is None or inner is seen:
+            break
+        seen = inner
+    text = str(seen)
+    # dlt wraps the database's words in a paragraph of its own advice.
+    text = text.rpartition("The actual reason given is:")[2] or text
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return _scrub(lines[0] if lines else type(seen).__name__)[:400]
+
+
+def _duckdb_file(path: str | None) -> Path:
+    """The DuckDB file, checked before anything is fetched: a folder that exists and can be
+    written, and no folder or read-only file in the file's place."""
+    file = Path(path or DEFAULT_FILE).expanduser()
+    folder = file.parent if str(file.parent) else Path(".")
+    if file.is_dir():
+        raise DestinationError(f"duckdb: {file} is a folder; give a file name such as {file / DEFAULT_FILE}")
+    if not folder.is_dir():
+        raise DestinationError(f"duckdb: cannot create {file}: the folder {folder} does not exist")
+    if file.exists() and not os.access(file, os.W_OK):
+        raise DestinationError(f"duckdb: cannot write {file}: permission denied")
+    if not file.exists() and not os.access(folder, os.W_OK | os.X_OK):
+        raise DestinationError(f"duckdb: cannot create {file}: the folder {folder} is not writable")
+    return file
+
+
+def destination(name: str | None, duckdb_file: str | None = None) -> tuple[Any, str]:
+    """The dlt destination named (default: a DuckDB file) and how messages name it."""
+    try:
+        import dlt
+        from dlt.common.destination import Destination
+    except ImportError:
+        raise ConfigError(f"unci sync needs dlt: {INSTALL_HINT}") from None
+    name = (name or "duckdb").strip()
+    if name == "duckdb":
+        file = _duckdb_file(duckdb_file)
+        return dlt.destinations.duckdb(str(file)), f"duckdb {file}"
+    if duckdb_file:
+        raise UsageError(f"--duckdb names a DuckDB file; it does not go with --destination {name}")
+    try:
+        return Destination.from_reference(name), name
+    except Exception:  # noqa: BLE001 - dlt raises several types for a name it does not know
+        raise UsageError(
+            f"unknown destination {name!r}: name one dlt supports (duckdb, postgres, bigquery, "
+            "snowflake, clickhouse, mssql, motherduck, filesystem...), installed with its extra "
+            '(pip install "dlt[postgres]")'
+        ) from None
+
+
+def run(
+    scopes: Sequence[Scope],
+    *,
+    destination_name: str | None = None,
+    duckdb_file: str | None = None,
+    dataset: str = DEFAULT_DATASET,
+    pipeline_name: str = DEFAULT_PIPELINE,
+    lookback: timedelta | str | None = None,
+    since: datetime | str | None = None,
+    full_refresh: bool = False,
+    concurrency: int | None = None,
+    client: Client | None = None,
+    on_change: Callable[[Any], None] | None = None,
+) -> tuple[Any, str]:
+    """Sync ``scopes`` into the destination; the :class:`~unci.syncsource.Report` and the
+    destination's name. Failures of single scopes are in the report; a failure of the
+    destination, or of dlt, raises."""
+    from unci.syncplan import DEFAULT_LOOKBACK, parse_lookback
+    from unci.when import parse_when
+
+    window = lookback if isinstance(lookback, timedelta) else parse_lookback(lookback or DEFAULT_LOOKBACK)
+    floor = since if isinstance(since, datetime) else parse_when(since, "since")
+    dest, label = destination(destination_name, duckdb_file)
+    if (destination_name or "duckdb") == "duckdb" and Path(label.split(" ", 1)[1]).stem == dataset:
+        raise UsageError(
+            f"the DuckDB file {label.split(' ', 1)[1]} and the dataset {dataset!r} have the same name, "
+            "which DuckDB cannot tell apart; choose another --dataset or file name"
+        )
+
+    import dlt
+    from dlt.pipeline.exceptions import PipelineStepFailed
+
+    # dlt's warnings (schema hints merged, names normalized) are for dlt's authors, not for
+    # the person syncing; errors still surface, as unci's one line.
+    os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")
+
+    from unci.syncsource import DEFAULT_CONCURRENCY, Report, source
+
+    report = Report(on_change=on_change)
+    own = client is None
+    client = client or Client()
+    try:
+        with tempfile.TemporaryDirectory(prefix="unci-sync-") as workdir:
+            pipeline = dlt.pipeline(
+                pipeline_name=pipeline_name, pipelines_dir=workdir, destination=dest, dataset_name=dataset
+            )
+            data = source(
+                list(scopes),
+                lookback=window,
+                since=floor,
+                full_refresh=full_refresh,
+                concurrency=concurrency or DEFAULT_CONCURRENCY,
+                client=client,
+                report=report,
+            )
+            try:
+                pipeline.run(data)
+            except PipelineStepFailed as exc:
+                raise _failure(exc, label) from None
+            except Exception as exc:  # noqa: BLE001 - credentials missing, connection refused...
+                raise _failure(exc, label) from None
+    finally:
+        if own:
+            client.close()
+    return report, label
+
+
+def _failure(exc: BaseException, label: str) -> UnciError:
+    """One line for what went wrong with the destination (or an unci error raised inside)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, UnciError):
+            return seen
+        seen = seen.__cause__ or getattr(seen, "exception", None) or seen.__context__
+    text = _last_line(exc)
+    names = " ".join(type(e).__name__ for e in _chain(exc))
+    if "ConfigFieldMissingException" in names:
+        kind = label.split()[0]
+        return ConfigError(
+            f"{kind}: no credentials for the destination: set DESTINATION__{kind.upper()}__CREDENTIALS "
+            f"(e.g. postgresql://user:password@host:5432/database) or put them in .dlt/secrets.toml "
+            f"under [destination.{kind}.credentials]"
+        )
+    return DestinationError(
+        f"{label}: the destination failed: {text}",
+        hint="check that it is running, reachable and writable, and the credentials; "
+        "nothing was recorded as synced, so running the same command again repairs it",
+    )
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    found: list[BaseException] = []
+    seen: BaseException | None = exc
+    while seen is not None and seen not in found:
+        found.append(seen)
+        seen = seen.__cause__ or getattr(seen, "exception", None) or seen.__context__
+    return found

@@ -1,0 +1,477 @@
+"""unci as a dlt source: resources ``builds``, ``jobs`` (a transformer of builds) and ``steps``
+(a transformer of jobs), for any provider with the builds hooks, into any dlt destination.
+
+``pip install "unci[sync]"``. Rows merge on (provider, account, id, attempt) (steps on the
+job's key and their position), so loading the same build twice changes nothing. What is fetched
+is decided by :mod:`unci.syncstate`; the state itself is dlt's, stored with the data.
+
+The pieces are usable on their own, as an orchestrator does::
+
+    import dlt
+    from unci.syncplan import Scope
+    from unci.syncsource import source
+
+    pipeline = dlt.pipeline("unci", destination="duckdb", dataset_name="unci")
+    pipeline.run(source([Scope("work-gh", None, {"repo_id": "api"})]))
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import dlt
+import msgspec
+import pyarrow as pa  # type: ignore[import-untyped]
+
+from unci.build import Build
+from unci.builds import build_param, prepare_builds, read_build_page, slice_builds
+from unci.call import Answer, Call, Target, resolve_target
+from unci.client import Client
+from unci.errors import NotFound, UnciError
+from unci.job import Job
+from unci.listing import prepare_list, read_page, slice_page
+from unci.syncplan import DEFAULT_LOOKBACK, Scope, parse_lookback
+from unci.syncstate import ScopeState, advance, finished, listed_entry, older_than
+from unci.when import parse_when
+
+#: Every row's identity; a re-run of a build is a new attempt, a new row. ``scope`` is part of
+#: it because not every provider's ids are unique beyond what they were listed from (Jenkins
+#: numbers builds per job).
+KEY = ("provider", "account", "scope", "id", "attempt")
+STEP_KEY = ("provider", "account", "scope", "job", "attempt", "position")
+#: Job rows are handed to dlt in tables of about this many (memory stays flat with history).
+CHUNK = 1000
+DEFAULT_CONCURRENCY = 16
+
+_TEXT, _INT, _TIME = pa.string(), pa.int64(), pa.timestamp("us", tz="UTC")
+_OWN = [
+    pa.field("provider", _TEXT, nullable=False),
+    pa.field("account", _TEXT, nullable=False),
+    pa.field("scope", _TEXT, nullable=False),
+    pa.field("attempt", _INT, nullable=False),
+]
+BUILD_SCHEMA = pa.schema(
+    [
+        *_OWN,
+        *[
+            pa.field(
+                name, _INT if name == "attempts" else _TIME if name.endswith("_at") else _TEXT, name != "id"
+            )
+            for name in Build.__struct_fields__
+            if name != "provider"
+        ],
+    ]
+)
+JOB_SCHEMA = pa.schema(
+    [
+        *_OWN,
+        *[
+            pa.field(
+                name, _INT if name == "attempts" else _TIME if name.endswith("_at") else _TEXT, name != "id"
+            )
+            for name in Job.__struct_fields__
+            if name != "provider"
+        ],
+    ]
+)
+STEP_SCHEMA = pa.schema(
+    [
+        *_OWN[:3],
+        pa.field("job", _TEXT, nullable=False),
+        ("build", _TEXT),
+        pa.field("attempt", _INT, nullable=False),
+        pa.field("position", _INT, nullable=False),
+        ("number", _INT),
+        ("name", _TEXT),
+        ("status", _TEXT),
+        ("conclusion", _TEXT),
+        ("started_at", _TIME),
+        ("completed_at", _TIME),
+    ]
+)
+_JSON: Any = {"data_type": "json"}
+
+
+@dataclass
+class Tally:
+    """What one scope's sync did, for progress lines and the summary."""
+
+    scope: Scope
+    builds: int = 0
+    jobs: int = 0
+    steps: int = 0
+    requests: int = 0
+    unchanged: int = 0
+    error: UnciError | None = None
+    #: The scope's resolved name (account defaults included), once its target is known.
+    key: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "scope": self.key or self.scope.key,
+            "account": self.scope.account,
+            "params": dict(self.scope.params),
+            "builds": self.builds,
+            "jobs": self.jobs,
+            "steps": self.steps,
+            "requests": self.requests,
+            "unchanged": self.unchanged,
+            "error": None if self.error is None else self.error.message,
+            "exit_code": 0 if self.error is None else self.error.exit_code,
+        }
+
+
+@dataclass
+class Report:
+    """Shared by the resources and whoever shows progress."""
+
+    tallies: dict[str, Tally] = field(default_factory=dict)
+    on_change: Callable[[Report], None] | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def tally(self, scope: Scope) -> Tally:
+        return self.tallies.setdefault(scope.key, Tally(scope))
+
+    def changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change(self)
+
+    def fail(self, scope: Scope, exc: UnciError) -> None:
+        tally = self.tally(scope)
+        if tally.error is None:
+            tally.error = exc
+        self.changed()
+
+
+def _raw(value: msgspec.Raw | None) -> str | None:
+    return None if value is None else bytes(value).decode()
+
+
+def _attempt(value: int | None) -> int:
+    """The row key's attempt: the provider's, or 1 where it counts none."""
+    return value if value is not None else 1
+
+
+def build_row(build: Build, scope: Scope, provider: str, key: str) -> dict[str, Any]:
+    row = {name: getattr(build, name) for name in Build.__struct_fields__ if name != "provider"}
+    row.update(
+        provider=provider,
+        account=scope.account or "",
+        scope=key,
+        attempt=_attempt(build.attempts),
+        remote_data=_raw(build.remote_data),
+    )
+    return row
+
+
+def job_row(job: Job, scope: Scope, provider: str, key: str, build_id: str) -> dict[str, Any]:
+    row = {name: getattr(job, name) for name in Job.__struct_fields__ if name != "provider"}
+    steps = job.steps
+    row.update(
+        provider=provider,
+        account=scope.account or "",
+        scope=key,
+        attempt=_attempt(job.attempts),
+        build=job.build or build_id,
+        steps=None if steps is msgspec.UNSET else msgspec.json.encode(steps).decode(),
+        remote_data=_raw(job.remote_data),
+    )
+    return row
+
+
+class _Fetcher:
+    """The HTTP side of one sync: one client for every scope, requests counted per scope."""
+
+    def __init__(self, client: Client, report: Report) -> None:
+        self.client = client
+        self.report = report
+        self.targets: dict[str, tuple[Target, dict[str, str]]] = {}
+        #: Scopes by their resolved name (the rows' ``scope``).
+        self.by_key: dict[str, Scope] = {}
+
+    def target(self, scope: Scope) -> tuple[Target, dict[str, str]]:
+        if scope.key not in self.targets:
+            target = resolve_target(scope.provider, account=scope.account)
+            params = {**target.params, **scope.params}
+            self.targets[scope.key] = (target, params)
+            key = scope.resolved(params)
+            self.by_key[key] = scope
+            self.report.tally(scope).key = key
+        return self.targets[scope.key]
+
+    def key(self, scope: Scope) -> str:
+        return scope.resolved(self.target(scope)[1])
+
+    def send(self, scope: Scope, call: Call) -> Answer:
+        tally = self.report.tally(scope)
+        try:
+            answer = self.client.send(call)
+        finally:
+            with self.report.lock:
+                tally.requests += 1
+        if answer.status == 304:
+            with self.report.lock:
+                tally.unchanged += 1
+        return answer
+
+    def build_pages(self, scope: Scope, since: datetime | None) -> Iterator[list[Build]]:
+        """The scope's builds created since ``since``, a page at a time, newest first."""
+        from unci.builds import build_query
+
+        target, params = self.target(scope)
+        query = build_query(since=since, provider=target.provider)
+        cursor: str | None = None
+        while True:
+            call, skip, query = prepare_builds(target, params, query, cursor=cursor)
+            answer = self.send(scope, call)
+            raw = read_build_page(call, answer)
+            page = slice_builds(call, answer, raw, query, skip, None)
+            yield page.result
+            if page.next_cursor is None or (raw.builds and older_than(raw.builds[-1], since)):
+                return
+            cursor = page.next_cursor
+
+    def build(self, scope: Scope, build_id: str) -> Build:
+        target, params = self.target(scope)
+        return self.client.fetch_build(None, build_id, params=params, target=target).build
+
+    def jobs(self, scope: Scope, build_id: str, etag: str | None) -> tuple[list[Job] | None, str | None]:
+        """The build's jobs and the ETag of their list (``None`` when it took several pages);
+        ``None`` for the jobs when the provider answered that the list is unchanged."""
+        target, params = self.target(scope)
+        name = build_param(target)
+        if name is None:  # the build is its own job (Jenkins)
+            call = _job_call(target, build_id, params)
+            answer = self.send(scope, call)
+            from unci.call import decode_job
+
+            return [decode_job(call, answer)], None
+        asked = {**params, name: build_id}
+        call, skip = prepare_list(target, asked)
+        if etag:
+            call.headers["If-None-Match"] = etag
+        answer = self.send(scope, call)
+        if answer.status == 304:
+            return None, etag
+        found, cursor = slice_page(call, read_page(call, answer), skip, None)
+        new_etag = answer.headers.get("etag")
+        pages = 1
+        while cursor:
+            new_etag = None  # only a one-page list is asked for again conditionally
+            pages += 1
+            if pages > 10_000:
+                raise UnciError(f"{target.provider}: the job list of build {build_id} does not end")
+            call, skip = prepare_list(target, asked, cursor=cursor)
+            answer = self.send(scope, call)
+            more, cursor = slice_page(call, read_page(call, answer), skip, None)
+            found = [*found, *more]
+        return list(found), new_etag
+
+
+def _job_call(target: Target, job_id: str, params: dict[str, str]) -> Call:
+    from unci.call import prepare_get
+
+    return prepare_get(target, job_id, params)
+
+
+def _table(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def _scope_state(scopes_state: dict[str, Any], key: str) -> dict[str, Any]:
+    found: dict[str, Any] = scopes_state.setdefault(key, {"newest": None, "seen": {}, "pending": {}})
+    return found
+
+
+@dlt.source(name="unci", max_table_nesting=0)
+def source(
+    scopes: Sequence[Scope],
+    lookback: timedelta | str = DEFAULT_LOOKBACK,
+    since: datetime | str | None = None,
+    full_refresh: bool = False,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    client: Client | None = None,
+    report: Report | None = None,
+) -> Any:
+    """The builds, jobs and steps of ``scopes`` since the last sync (see module docs)."""
+    window = lookback if isinstance(lookback, timedelta) else parse_lookback(lookback)
+    floor = parse_when(since, "since") if since is not None and not isinstance(since, datetime) else since
+    report = report if report is not None else Report()
+    fetcher = _Fetcher(client or Client(), report)
+
+    def state() -> dict[str, Any]:
+        found: dict[str, Any] = dlt.current.source_state().setdefault("scopes", {})
+        return found
+
+    @dlt.resource(name="builds", write_disposition="merge", primary_key=KEY, columns={"remote_data": _JSON})
+    def builds() -> Iterator[pa.Table]:
+        stored = state()
+        for scope in scopes:
+            tally = report.tally(scope)
+            try:
+                provider, key = fetcher.target(scope)[0].provider, fetcher.key(scope)
+            except UnciError as exc:
+                report.fail(scope, exc)
+                continue
+            if full_refresh:
+                stored[key] = {"newest": None, "seen": {}, "pending": {}}
+            old = ScopeState.load(stored.get(key))
+            since_here = old.list_since(window, floor)
+            try:
+                listed: list[tuple[str, datetime | None, str]] = []
+                running: list[Build] = []
+                for page in fetcher.build_pages(scope, since_here):
+                    listed += [listed_entry(b) for b in page]
+                    chosen = [b for b in page if old.wants(b)]
+                    running += [b for b in chosen if not finished(b)]
+                    if chosen:
+                        tally.builds += len(chosen)
+                        report.changed()
+                        yield _table([build_row(b, scope, provider, key) for b in chosen], BUILD_SCHEMA)
+                seen_ids = {bid for bid, _, _ in listed}
+                again: list[Build] = []
+                for bid in [b for b in old.pending if b not in seen_ids]:
+                    try:
+                        again.append(fetcher.build(scope, bid))
+                    except NotFound:
+                        _scope_state(stored, key)["pending"].pop(bid, None)  # deleted upstream
+                running += [b for b in again if not finished(b)]
+                if again:
+                    tally.builds += len(again)
+                    report.changed()
+                    yield _table([build_row(b, scope, provider, key) for b in again], BUILD_SCHEMA)
+            except UnciError as exc:
+                report.fail(scope, exc)
+                continue
+            here = _scope_state(stored, key)
+            here.update(advance(old, listed, window))
+            for b in running:
+                entry = here["pending"].setdefault(b.id, {"etag": None})
+                entry["created"] = b.created_at.isoformat() if b.created_at else None
+
+    @dlt.transformer(
+        name="jobs",
+        data_from=builds,
+        write_disposition="merge",
+        primary_key=KEY,
+        columns={"remote_data": _JSON, "steps": _JSON},
+    )
+    def jobs(batch: pa.Table) -> Iterator[pa.Table]:
+        stored = state()
+        wanted = [
+            (k, bid, status)
+            for k, bid, status in zip(
+                batch.column("scope").to_pylist(),
+                batch.column("id").to_pylist(),
+                batch.column("status").to_pylist(),
+                strict=True,
+            )
+        ]
+        rows: list[dict[str, Any]] = []
+        for (key, bid, status), outcome in _in_order(
+            wanted, lambda w: _fetch_jobs(fetcher, stored, w), concurrency
+        ):
+            scope = fetcher.by_key[key]
+            here = _scope_state(stored, key)
+            tally = report.tally(scope)
+            if isinstance(outcome, UnciError):
+                here["pending"][bid] = {"etag": None, "failed": True}
+                report.fail(scope, outcome)
+                continue
+            found, etag = outcome
+            if found is not None:
+                provider = fetcher.target(scope)[0].provider
+                rows += [job_row(j, scope, provider, key, bid) for j in found]
+                tally.jobs += len(found)
+                report.changed()
+            done = status == "completed" and (found is None or all(finished(j) for j in found))
+            if done and (found is not None or bid in here["pending"]):
+                here["pending"].pop(bid, None)
+            elif not done:
+                here["pending"][bid] = {**here["pending"].get(bid, {}), "etag": etag}
+            if len(rows) >= CHUNK:
+                yield _table(rows, JOB_SCHEMA)
+                rows = []
+        if rows:
+            yield _table(rows, JOB_SCHEMA)
+
+    @dlt.transformer(name="steps", data_from=jobs, write_disposition="merge", primary_key=STEP_KEY)
+    def steps(batch: pa.Table) -> Iterator[pa.Table]:
+        rows = []
+        columns = ("provider", "account", "scope", "id", "build", "attempt", "steps")
+        for provider, account, scope_key, job, bid, attempt, text in zip(
+            *(batch.column(c).to_pylist() for c in columns), strict=True
+        ):
+            if not text:
+                continue
+            for position, step in enumerate(msgspec.json.decode(text), 1):
+                rows.append(
+                    {
+                        "provider": provider,
+                        "account": account,
+                        "scope": scope_key,
+                        "job": job,
+                        "build": bid,
+                        "attempt": attempt,
+                        "position": position,
+                        "number": step.get("number"),
+                        "name": step.get("name"),
+                        "status": step.get("status"),
+                        "conclusion": step.get("conclusion"),
+                        "started_at": _when(step.get("started_at")),
+                        "completed_at": _when(step.get("completed_at")),
+                    }
+                )
+        if rows:
+            for key in {r["scope"] for r in rows}:
+                if key in fetcher.by_key:
+                    report.tally(fetcher.by_key[key]).steps += sum(1 for r in rows if r["scope"] == key)
+            report.changed()
+            yield _table(rows, STEP_SCHEMA)
+
+    return builds, jobs, steps
+
+
+def _when(text: str | None) -> datetime | None:
+    return None if not text else datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _fetch_jobs(
+    fetcher: _Fetcher, stored: dict[str, Any], wanted: tuple[str, str, str]
+) -> tuple[list[Job] | None, str | None] | UnciError:
+    key, bid, _ = wanted
+    pending = stored.get(key, {}).get("pending", {}).get(bid) or {}
+    try:
+        return fetcher.jobs(fetcher.by_key[key], bid, pending.get("etag"))
+    except UnciError as exc:
+        return exc
+
+
+def _in_order(items: list[Any], work: Callable[[Any], Any], width: int) -> Iterator[tuple[Any, Any]]:
+    """``(item, work(item))`` in the items' order, ``width`` at a time, holding at most about
+    twice ``width`` results (memory does not grow with the number of builds)."""
+    if not items:
+        return
+    with ThreadPoolExecutor(max_workers=max(1, width)) as pool:
+        queue: deque[tuple[Any, Future[Any]]] = deque()
+        it = iter(items)
+        for item in it:
+            queue.append((item, pool.submit(work, item)))
+            if len(queue) >= 2 * width:
+                break
+        while queue:
+            item, future = queue.popleft()
+            result = future.result()
+            nxt = next(it, None)
+            if nxt is not None:
+                queue.append((nxt, pool.submit(work, nxt)))
+            yield item, result
+
+
+__all__ = ["KEY", "Report", "Tally", "build_row", "job_row", "source"]

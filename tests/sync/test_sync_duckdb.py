@@ -1,0 +1,257 @@
+"""``unci sync`` into DuckDB files against a GitHub-shaped upstream process: what lands in the
+tables, what a second sync asks for, re-runs, unfinished builds, failures and bad input."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from synchelp import duckdb_rows, run_sync, summary, upstream
+
+REPO = ("-P", "github", "-p", "owner=ci", "-p", "repo_id=api")
+
+
+@pytest.fixture
+def history():
+    # 12 runs an hour apart, 3 jobs each, the newest 2 still running.
+    with upstream(
+        "--builds", "12", "--jobs-per-build", "3", "--unfinished", "2", "--fail-repo", "gone"
+    ) as up:
+        yield up
+
+
+def test_first_sync_writes_every_build_job_and_step(history, tmp_path: Path) -> None:
+    result = run_sync(*REPO, env=history.env(), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    line = result.stdout.strip()
+    assert line.startswith("synced 1 repository into duckdb unci.duckdb (dataset ci): 12 builds, 36 jobs")
+    rows = duckdb_rows(tmp_path / "unci.duckdb")
+    assert len(rows["builds"]) == 12 and len(rows["jobs"]) == 36
+    assert len(rows["steps"]) == 36 * 10  # the recorded job has ten steps
+    import duckdb
+
+    with duckdb.connect(str(tmp_path / "unci.duckdb"), read_only=True) as con:
+        running = con.execute("SELECT count(*) FROM ci.builds WHERE status = 'in_progress'").fetchone()
+        repo = con.execute("SELECT DISTINCT repo, provider, account, scope FROM ci.builds").fetchall()
+        job = con.execute(
+            "SELECT build, attempt, remote_data->>'$.name' FROM ci.jobs ORDER BY id LIMIT 1"
+        ).fetchone()
+    assert running == (2,)
+    assert repo == [("ci/api", "github", "", "github:owner=ci&repo_id=api")]
+    assert job is not None and job[1] == 1 and job[2] == "job 0"
+
+
+def test_second_sync_with_nothing_new_asks_once_plus_once_per_unfinished_build(
+    history, tmp_path: Path
+) -> None:
+    assert run_sync(*REPO, env=history.env(), cwd=tmp_path).returncode == 0
+    first = duckdb_rows(tmp_path / "unci.duckdb")
+    history.control("forget")
+    again = summary(run_sync(*REPO, "--json", env=history.env(), cwd=tmp_path))
+    asked = history.requests()
+    # One list of runs, and the job lists of the two running builds, asked conditionally.
+    assert len(asked) == 3 and again["requests"] == 3
+    assert asked[0]["path"].split("?")[0] == "/repos/ci/api/actions/runs"
+    conditional = [r for r in asked if "/jobs" in r["path"]]
+    assert len(conditional) == 2 and all(r["if_none_match"] and r["status"] == 304 for r in conditional)
+    assert again["unchanged"] == 2 and again["jobs"] == 0
+    assert duckdb_rows(tmp_path / "unci.duckdb") == first
+
+
+def test_unfinished_builds_are_fetched_until_they_finish(history, tmp_path: Path) -> None:
+    assert run_sync(*REPO, env=history.env(), cwd=tmp_path).returncode == 0
+    history.control("finish")
+    done = summary(run_sync(*REPO, "--json", env=history.env(), cwd=tmp_path))
+    assert done["builds"] == 2 and done["jobs"] == 6
+    import duckdb
+
+    with duckdb.connect(str(tmp_path / "unci.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM ci.builds WHERE status <> 'completed'").fetchone() == (0,)
+        assert con.execute("SELECT count(*) FROM ci.jobs WHERE completed_at IS NULL").fetchone() == (0,)
+        assert con.execute("SELECT count(*) FROM ci.jobs").fetchone() == (36,)
+    history.control("forget")
+    quiet = summary(run_sync(*REPO, "--json", env=history.env(), cwd=tmp_path))
+    assert quiet["requests"] == 1 and quiet["builds"] == 0
+
+
+def test_a_rerun_inside_the_lookback_adds_its_attempt_once(history, tmp_path: Path) -> None:
+    assert run_sync(*REPO, env=history.env(), cwd=tmp_path).returncode == 0
+    history.control("rerun?id=700010")  # two hours older than the newest run
+    history.control("add")
+    for _ in range(2):  # the second run adds nothing twice
+        result = run_sync(*REPO, env=history.env(), cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+    import duckdb
+
+    with duckdb.connect(str(tmp_path / "unci.duckdb"), read_only=True) as con:
+        attempts = con.execute(
+            "SELECT attempt FROM ci.builds WHERE id = '700010' ORDER BY attempt"
+        ).fetchall()
+        jobs = con.execute(
+            "SELECT attempt, count(*) FROM ci.jobs WHERE build = '700010' GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+        total = con.execute("SELECT count(*), count(DISTINCT (id, attempt)) FROM ci.builds").fetchone()
+    assert attempts == [(1,), (2,)]
+    assert jobs == [(1, 3), (2, 3)]
+    assert total == (14, 14)  # 12 runs, the new one, the second attempt
+
+
+def test_a_rerun_outside_the_lookback_is_not_looked_for(history, tmp_path: Path) -> None:
+    assert run_sync(*REPO, "--lookback", "1h", env=history.env(), cwd=tmp_path).returncode == 0
+    history.control("rerun?id=700003")  # nine hours before the newest
+    result = summary(run_sync(*REPO, "--lookback", "1h", "--json", env=history.env(), cwd=tmp_path))
+    assert result["builds"] == 0 or all(r["error"] is None for r in result["repositories"])
+    refreshed = summary(run_sync(*REPO, "--full-refresh", "--json", env=history.env(), cwd=tmp_path))
+    assert refreshed["builds"] == 12 and refreshed["full_refresh"] is True
+    import duckdb
+
+    with duckdb.connect(str(tmp_path / "unci.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT max(attempt) FROM ci.builds WHERE id = '700003'").fetchone() == (2,)
+
+
+def test_since_bounds_the_first_sync(history, tmp_path: Path) -> None:
+    result = summary(
+        run_sync(*REPO, "--since", "2026-11-30T07:30:00Z", "--json", env=history.env(), cwd=tmp_path)
+    )
+    assert result["builds"] == 5  # created at 12:00, 11:00 ... 08:00
+
+
+def test_one_failing_repository_fails_alone(history, tmp_path: Path) -> None:
+    args = ("-P", "github", "-p", "owner=ci", "-p", "repo_id=api", "-p", "repo_id=gone", "-p", "repo_id=web")
+    result = run_sync(*args, env=history.env(), cwd=tmp_path)
+    assert result.returncode == 5  # not found
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("unci: error: github: ci/gone: github: ")
+    assert "404" in lines[0] or "not found" in lines[0].lower()
+    assert "2 builds" not in result.stdout and result.stdout.strip().endswith("1 failed")
+    import duckdb
+
+    with duckdb.connect(str(tmp_path / "unci.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT repo, count(*) FROM ci.builds GROUP BY 1 ORDER BY 1").fetchall() == [
+            ("ci/api", 12),
+            ("ci/web", 12),
+        ]
+
+
+def test_account_and_plan_file(history, tmp_path: Path) -> None:
+    env = {**history.env(), "WORK_GH_TOKEN": "test-token-not-a-secret"}
+    add = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "unci",
+            "accounts",
+            "add",
+            "work-gh",
+            "-P",
+            "github",
+            "--token-env",
+            "WORK_GH_TOKEN",
+            "--base-url",
+            history.url,
+            "-p",
+            "owner=ci",
+        ],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+    )
+    assert add.returncode == 0, add.stderr
+    (tmp_path / "sync.toml").write_text(
+        'lookback = "2h"\n\n[[sync]]\naccount = "work-gh"\nrepo_id = ["api", "web"]\n'
+    )
+    by_file = summary(
+        run_sync("--config", "sync.toml", "--duckdb", "ci-history.duckdb", "--json", env=env, cwd=tmp_path)
+    )
+    assert [r["scope"] for r in by_file["repositories"]] == [
+        "work-gh:owner=ci&repo_id=api",
+        "work-gh:owner=ci&repo_id=web",
+    ]
+    assert by_file["builds"] == 24
+    by_options = summary(
+        run_sync(
+            "--account",
+            "work-gh",
+            "-p",
+            "repo_id=api",
+            "--duckdb",
+            "ci-history.duckdb",
+            "--lookback",
+            "2h",
+            "--json",
+            env=env,
+            cwd=tmp_path,
+        )
+    )
+    # The state of the plan's sync is the state of this one: one list, two running builds.
+    assert by_options["requests"] == 3
+    rows = duckdb_rows(tmp_path / "ci-history.duckdb")
+    assert {r for r in rows["builds"]} and all("work-gh" in r for r in rows["builds"])
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "says"),
+    [
+        (("--destination", "nosuchdb"), 2, "unknown destination 'nosuchdb'"),
+        (("--since", "yesterday-ish"), 2, "--since 'yesterday-ish' is not a time"),
+        (("--lookback", "soon"), 2, "--lookback 'soon' is not a duration"),
+        (("--duckdb", "missing/dir/x.duckdb"), 14, "the folder missing/dir does not exist"),
+        (("--duckdb", "ro/x.duckdb"), 14, "the folder ro is not writable"),
+        (("--duckdb", "/proc/unci-sync-test.duckdb"), 14, 'Cannot open file "/proc/unci-sync-test.duckdb"'),
+        (("--dataset", "unci"), 2, "have the same name"),
+    ],
+)
+def test_bad_input_is_one_line_and_writes_nothing(history, tmp_path: Path, args, code, says) -> None:
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o500)
+    if os.geteuid() == 0 and "ro/x.duckdb" in args:
+        pytest.skip("root writes into read-only folders")
+    result = run_sync(*REPO, *args, env=history.env(), cwd=tmp_path)
+    assert result.returncode == code, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and says in lines[0], lines
+    assert not (tmp_path / "unci.duckdb").exists()
+    assert history.requests() == []
+
+
+def test_unreachable_postgres_is_exit_14_and_names_no_password(history, tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens there once closed
+    env = {
+        **history.env(),
+        "DESTINATION__POSTGRES__CREDENTIALS": f"postgresql://unci:hunter2pw@127.0.0.1:{port}/unci",
+    }
+    result = run_sync(*REPO, "--destination", "postgres", env=env, cwd=tmp_path)
+    assert result.returncode == 14, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("unci: error: postgres: the destination failed: ")
+    assert "hunter2pw" not in result.stderr + result.stdout
+    assert history.requests() == []  # nothing fetched for a database that cannot take it
+
+
+def test_postgres_without_credentials_says_where_they_go(history, tmp_path: Path) -> None:
+    result = run_sync(*REPO, "--destination", "postgres", env=history.env(), cwd=tmp_path)
+    assert result.returncode == 10, result.stderr
+    assert (
+        "DESTINATION__POSTGRES__CREDENTIALS" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    )
+
+
+def test_the_core_and_help_do_not_import_dlt() -> None:
+    code = (
+        "import sys, unci, unci.cli\n"
+        "from click.testing import CliRunner\n"
+        "r = CliRunner().invoke(unci.cli.cli, ['--help'])\n"
+        "assert 'sync' in r.output, r.output\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dlt', 'duckdb', 'pyarrow')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
