@@ -35,6 +35,7 @@ TABLE: dict[type[unci.UnciError], tuple[int, int]] = {
     unci.Unsupported: (11, 501),
     unci.OutputError: (12, 500),
     unci.LogUnavailable: (13, 409),
+    unci.DestinationError: (14, 500),
 }
 #: The HTTP status each remote error is built with below (its envelope repeats it).
 REMOTE_STATUS = {unci.RemoteError: 418, unci.AuthError: 401, unci.NotFound: 404, unci.RateLimited: 429}
@@ -103,6 +104,7 @@ def _family_name(cls: type[unci.UnciError]) -> str:
         ("unsupported", unci.Unsupported),
         ("output", unci.OutputError),
         ("no_log", unci.LogUnavailable),
+        ("destination", unci.DestinationError),
     ):
         if issubclass(cls, base):
             return name

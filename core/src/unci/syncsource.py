@@ -95,7 +95,11 @@ STEP_SCHEMA = pa.schema(
         ("completed_at", _TIME),
     ]
 )
-_JSON: Any = {"data_type": "json"}
+
+
+def _json() -> Any:
+    """A JSON column's hint, new each time: dlt writes the column's name into the dict."""
+    return {"data_type": "json"}
 
 
 @dataclass
@@ -309,7 +313,7 @@ def source(
         found: dict[str, Any] = dlt.current.source_state().setdefault("scopes", {})
         return found
 
-    @dlt.resource(name="builds", write_disposition="merge", primary_key=KEY, columns={"remote_data": _JSON})
+    @dlt.resource(name="builds", write_disposition="merge", primary_key=KEY, columns={"remote_data": _json()})
     def builds() -> Iterator[pa.Table]:
         stored = state()
         for scope in scopes:
@@ -360,7 +364,7 @@ def source(
         data_from=builds,
         write_disposition="merge",
         primary_key=KEY,
-        columns={"remote_data": _JSON, "steps": _JSON},
+        columns={"remote_data": _json(), "steps": _json()},
     )
     def jobs(batch: pa.Table) -> Iterator[pa.Table]:
         stored = state()

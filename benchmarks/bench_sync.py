@@ -1,0 +1,146 @@
+"""``unci sync`` into DuckDB against a local GitHub-shaped upstream (127.0.0.1, 20 ms of latency
+on every request, 200 runs of 50 jobs: 10,000 jobs), against a sequential httpx loop that lists
+the runs and then each run's jobs, both fresh processes.
+
+Targets: the first sync at least 5x the loop's throughput; a second sync with nothing changed
+at most one request per repository plus one per unfinished build, those conditional; peak
+memory of 10,000 jobs within 20 MB of 1,000 jobs.
+Run: python benchmarks/bench_sync.py [--builds 200] [--jobs-per-build 50] [--latency 0.02]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from _measure import run_peak
+
+HERE = Path(__file__).resolve().parent
+UNCI = str(Path(sys.executable).with_name("unci"))
+
+SEQUENTIAL = """
+import httpx, json, sys
+url = sys.argv[1]
+jobs = 0
+with httpx.Client(timeout=30) as c:
+    runs, nxt = [], f"{url}/repos/ci/api/actions/runs?per_page=100"
+    while nxt:
+        r = c.get(nxt)
+        runs += json.loads(r.content)["workflow_runs"]
+        nxt = r.links.get("next", {}).get("url")
+    for run in runs:
+        nxt = f"{url}/repos/ci/api/actions/runs/{run['id']}/jobs?filter=all&per_page=100"
+        while nxt:
+            r = c.get(nxt)
+            jobs += len(json.loads(r.content)["jobs"])
+            nxt = r.links.get("next", {}).get("url")
+assert jobs > 0
+"""
+
+
+@contextmanager
+def history(builds: int, per_build: int, latency: float, unfinished: int) -> Iterator[str]:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            str(HERE / "upstream.py"),
+            "--latency",
+            str(latency),
+            "--builds",
+            str(builds),
+            "--jobs-per-build",
+            str(per_build),
+            "--unfinished",
+            str(unfinished),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        yield f"http://127.0.0.1:{proc.stdout.readline().split()[1]}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def sync(url: str, folder: str, *extra: str) -> tuple[float, float]:
+    env = {"UNCI_GITHUB_BASE_URL": url, "GITHUB_TOKEN": "benchmark", "PWD": folder}
+    cmd = [
+        UNCI,
+        "sync",
+        "-P",
+        "github",
+        "-p",
+        "owner=ci",
+        "-p",
+        "repo_id=api",
+        "--duckdb",
+        f"{folder}/unci.duckdb",
+        *extra,
+    ]
+    return run_peak(cmd, env)
+
+
+def requests(url: str) -> list[dict]:
+    with urllib.request.urlopen(f"{url}/_control/requests") as answer:
+        return json.loads(answer.read())
+
+
+def forget(url: str) -> None:
+    urllib.request.urlopen(urllib.request.Request(f"{url}/_control/forget", method="POST")).read()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--builds", type=int, default=200)
+    parser.add_argument("--jobs-per-build", type=int, default=50)
+    parser.add_argument("--latency", type=float, default=0.02)
+    parser.add_argument("--unfinished", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=3, help="best of N for the timings")
+    args = parser.parse_args()
+    jobs = args.builds * args.jobs_per_build
+
+    with history(args.builds, args.jobs_per_build, args.latency, args.unfinished) as url:
+        base = min(run_peak([sys.executable, "-c", SEQUENTIAL, url])[0] for _ in range(args.repeat))
+        firsts = []
+        for _ in range(args.repeat):
+            with tempfile.TemporaryDirectory() as folder:
+                firsts.append(sync(url, folder))
+        first, peak_many = min(t for t, _ in firsts), max(m for _, m in firsts)
+        with tempfile.TemporaryDirectory() as folder:
+            sync(url, folder)
+            forget(url)
+            second, _ = sync(url, folder)
+            asked = requests(url)
+    few = history(args.builds // 10, args.jobs_per_build, args.latency, args.unfinished)
+    with few as url, tempfile.TemporaryDirectory() as folder:
+        peak_few = sync(url, folder)[1]
+
+    conditional = [r for r in asked if r["if_none_match"]]
+    allowed = 1 + args.unfinished
+    print(f"sequential httpx loop: {base:.2f} s, {jobs / base:,.0f} jobs/s")
+    print(f"unci sync, first:      {first:.2f} s, {jobs / first:,.0f} jobs/s  -> {base / first:.1f}x")
+    print(
+        f"unci sync, second:     {second:.2f} s, {len(asked)} requests (allowed {allowed}), "
+        f"{len(conditional)} conditional, {sum(r['status'] == 304 for r in asked)} answered 304"
+    )
+    print(
+        f"peak memory: {jobs:,} jobs {peak_many:.1f} MiB, {jobs // 10:,} jobs {peak_few:.1f} MiB "
+        f"(+{peak_many - peak_few:.1f} MiB)"
+    )
+    ok = base / first >= 5 and len(asked) <= allowed and peak_many - peak_few <= 20
+    print("targets met" if ok else "TARGETS NOT MET")
+    os._exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
