@@ -165,7 +165,7 @@ def sync(
     )
     try:
         import dlt  # noqa: F401
-        import pyarrow  # type: ignore[import-untyped]  # noqa: F401
+        import pyarrow  # noqa: F401
     except ImportError:
         from unci.errors import ConfigError
 

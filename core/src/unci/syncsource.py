@@ -27,7 +27,7 @@ from typing import Any
 
 import dlt
 import msgspec
-import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow as pa
 
 from unci.build import Build
 from unci.builds import build_param, prepare_builds, read_build_page, slice_builds
