@@ -255,3 +255,37 @@ def test_the_core_and_help_do_not_import_dlt() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_terminal_sees_progress_per_repository(history, tmp_path: Path) -> None:
+    """On a terminal (a real pseudo-terminal), one line per repository, rewritten in place."""
+    import pty
+
+    from synchelp import sync_cmd
+
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(
+        sync_cmd(*REPO, "-p", "repo_id=web"),
+        cwd=tmp_path,
+        env={**os.environ, **history.env()},
+        stdout=subprocess.PIPE,
+        stderr=follower,
+        text=True,
+    )
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    out, _ = proc.communicate(timeout=120)
+    os.close(leader)
+    assert proc.returncode == 0
+    text = seen.decode()
+    assert "ci/api: 12 builds, 36 jobs" in text and "ci/web: 12 builds, 36 jobs" in text
+    assert "\x1b[2K" in text  # lines cleared and rewritten, not appended
+    assert out.startswith("synced 2 repositories")

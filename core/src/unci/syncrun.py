@@ -124,7 +124,7 @@ def run(
 
     # dlt's warnings (schema hints merged, names normalized) are for dlt's authors, not for
     # the person syncing; errors still surface, as unci's one line.
-    os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")
+    os.environ.setdefault("RUNTIME__LOG_LEVEL", "CRITICAL")
 
     from unci.syncsource import DEFAULT_CONCURRENCY, Report, source
 
