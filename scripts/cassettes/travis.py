@@ -99,3 +99,51 @@ write(
                  '{\n  "@type": "jobs",\n  "@href": "/build/1/jobs",\n  "@representation": "standard",\n'
                  '  "jobs": []\n}', request_headers=V3)],
 )
+
+# Builds: real recorded V3 answers from trav3's VCR cassettes (danielpclark/trav3, commit
+# e92ca1fee2ed044bcd5584372b67fb95269d5848), saved unchanged under the reference folder as
+# travis/trav3_builds.yml (spec/fixtures/vcr_cassettes/Trav3_Travis/_builds.yml) and
+# travis/trav3_build.yml (.../_build/gets_build_info.yml).
+import yaml  # noqa: E402
+
+TRAV3 = ("danielpclark/trav3 at commit e92ca1fee2ed044bcd5584372b67fb95269d5848,\n"
+         "spec/fixtures/vcr_cassettes/Trav3_Travis/")
+
+
+def trav3(name: str) -> list[str]:
+    data = yaml.safe_load(reference("travis", name))
+    return [i["response"]["body"]["string"] for i in data["http_interactions"]]
+
+
+BUILDS = trav3("trav3_builds.yml")
+REPO = f"{COM}/repo/danielpclark%2Ftrav3/builds"
+write(
+    "travis",
+    "list_builds",
+    "Bodies: real recorded answers of GET /repo/danielpclark%2Ftrav3/builds?limit=25 and\n"
+    "...&offset=25 (41 builds in two pages, @pagination as Travis sent it), from " + TRAV3 +
+    "_builds.yml, verbatim; recorded at api.travis-ci.org, served here from api.travis-ci.com.\n"
+    "The first page also answers the request without a limit (Travis's default page is 25).",
+    [
+        interaction(REPO, BUILDS[0], request_headers=V3),
+        interaction(f"{REPO}?limit=25", BUILDS[0], request_headers=V3),
+        interaction(f"{REPO}?limit=25&offset=25", BUILDS[1], request_headers=V3),
+    ],
+)
+write(
+    "travis",
+    "list_builds_filtered",
+    "Body: the real second page of trav3's recording (" + TRAV3 + "_builds.yml), verbatim,\n"
+    "as the answer to a request filtered by branch.name=master and state=passed. Constructed:\n"
+    "Travis itself would have left out the builds of other branches and states; this cassette\n"
+    "shows that the filters are sent and that unci's own filter keeps only what matches.",
+    [interaction(f"{REPO}?branch.name=master&state=passed", BUILDS[1], request_headers=V3)],
+)
+write(
+    "travis",
+    "get_build",
+    "Body: a real recorded 'GET /build/351778872' response (a restarted build, still running),\n"
+    "from " + TRAV3 + "_build/gets_build_info.yml, verbatim; recorded at api.travis-ci.org,\n"
+    "served here from api.travis-ci.com.",
+    [interaction(f"{COM}/build/351778872", trav3("trav3_build.yml")[0], request_headers=V3)],
+)

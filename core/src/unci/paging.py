@@ -155,3 +155,31 @@ class PageNumber(Paging, frozen=True, kw_only=True):
             query=_with(query, self.page, str(current + 1)),
             headers=dict(request.headers),
         )
+
+
+class Offset(Paging, frozen=True, kw_only=True):
+    """``limit``/``offset`` numbers (Travis CI's ``@pagination.next``).
+
+    The marker is ``(offset, limit)`` of the next page as the provider's body gives them (either
+    may be ``None``); no offset ends the list. The next request is the same path with those
+    numbers, never the provider's own link, whose prefix the API root may already hold. The page
+    size is sent only when the caller asked for one: without it the provider's default applies.
+    """
+
+    size: str = "limit"
+    offset: str = "offset"
+
+    def first(self, request: Request, limit: int | None) -> Request:
+        return request if limit is None else super().first(request, max(1, limit))
+
+    def next(
+        self, request: Request, *, headers: Mapping[str, str], marker: object = None, count: int = 0
+    ) -> Request | None:
+        if not isinstance(marker, tuple) or len(marker) != 2 or marker[0] is None:
+            return None
+        offset, limit = marker
+        query = [(k, v) for k, v in request.query if k not in (self.size, self.offset)]
+        if limit is not None:
+            query.append((self.size, str(limit)))
+        query.append((self.offset, str(offset)))
+        return Request(path=request.path, method=request.method, query=query, headers=dict(request.headers))

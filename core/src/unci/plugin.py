@@ -27,7 +27,7 @@ from unci.job import (
     translate,
     utc,
 )
-from unci.paging import Cursor, LinkHeader, NextLink, PageNumber, Paging
+from unci.paging import Cursor, LinkHeader, NextLink, Offset, PageNumber, Paging
 from unci.provider import (
     BuildPage,
     Credentials,
@@ -61,6 +61,7 @@ __all__ = [
     "LogRange",
     "NextLink",
     "NotFound",
+    "Offset",
     "Page",
     "PageNumber",
     "Paging",

@@ -355,3 +355,26 @@ def test_list_pages_through_a_real_server(server) -> None:
     ]
     assert all(r.headers["Authorization"] == f"token {TOKEN}" for r in server.requests)
     assert all(r.headers["Travis-API-Version"] == "3" for r in server.requests)
+
+
+# --- mapping revision 2 ---------------------------------------------------------------------
+
+
+def test_absent_keys_of_supported_fields_are_null_in_unified(server) -> None:
+    server.route("/job/7", Reply(body=b'{"id": 7, "state": "passed"}'))
+    result = run_cli("jobs", "get", "7", "-P", "travis", "--base-url", server.url)
+    assert result.exit_code == 0, result.output
+    job = out_json(result)
+    for field in ("name", "build", "commit", "branch", "created_at", "started_at", "completed_at"):
+        assert field in job and job[field] is None, field
+    assert (job["status"], job["conclusion"]) == ("completed", "passed")
+
+
+def test_url_failure_reason_and_steps_are_not_travis_fields(server) -> None:
+    # Travis's job has only relative API links, no reason and no steps: the unified record
+    # leaves them out and the normalized row has them null.
+    server.route("/job/351778875", Reply(body=JOB))
+    unified_job = out_json(run_cli(*ARGS, "--base-url", server.url))
+    assert not {"url", "failure_reason", "steps", "attempts"} & set(unified_job)
+    row = out_json(run_cli(*ARGS, "--base-url", server.url, "--format", "normalized"))
+    assert row["url"] is None and row["failure_reason"] is None and row["steps"] is None

@@ -1,8 +1,9 @@
-"""Travis CI (API v3) jobs as unified unci Jobs.
+"""Travis CI (API v3) jobs and builds as unified unci Jobs and Builds.
 
-Endpoints: ``GET /job/{id}`` for one job and ``GET /build/{id}/jobs`` for the jobs of a build,
-both with ``Travis-API-Version: 3``. Travis has one ``state`` word per job; both unified fields
-are read from it.
+Endpoints: ``GET /job/{id}`` for one job, ``GET /build/{id}/jobs`` for the jobs of a build,
+``GET /repo/{slug}/builds`` and ``GET /build/{id}`` for the builds themselves, all with
+``Travis-API-Version: 3``. Travis has one ``state`` word per job and per build; both unified
+fields are read from it.
 """
 
 from __future__ import annotations
@@ -15,22 +16,26 @@ from urllib.parse import parse_qsl
 
 import msgspec
 
-from unci import (
+from unci.plugin import (
+    Build,
+    BuildPage,
+    BuildQuery,
     Conclusion,
-    Credentials,
     DecodeError,
+    Identity,
     Job,
+    Offset,
     Page,
     Param,
     Provider,
     ProviderInfo,
     Request,
     Status,
+    TokenHeader,
+    Trigger,
     byte_range,
-    message_at,
     segment,
     translate,
-    user_at,
     utc,
 )
 
@@ -60,6 +65,23 @@ CONCLUSION = {
     "canceled": Conclusion.CANCELLED,
 }
 _NOT_ENDED = (Status.QUEUED, Status.IN_PROGRESS)
+#: ``event_type`` of a build -> unified trigger; any other word passes through raw.
+TRIGGER = {
+    "push": Trigger.PUSH,
+    "pull_request": Trigger.MERGE_REQUEST,
+    "cron": Trigger.CRON,
+    "api": Trigger.API,
+}
+#: ``created_by.@type``: a user, or an organization (raw).
+ACTOR = {"user": "user"}
+#: Unified filter words Travis's ``state`` parameter carries without losing a match: only where
+#: exactly one Travis state maps to the unified word (``failed`` is also ``errored``, ``queued``
+#: is three states); the core filters the rest.
+STATE_FILTER = {
+    Status.IN_PROGRESS: "started",
+    Conclusion.PASSED: "passed",
+    Conclusion.CANCELLED: "canceled",
+}
 
 INFO = ProviderInfo(
     name=NAME,
@@ -84,11 +106,26 @@ INFO = ProviderInfo(
         "completed_at",
         "updated_at",
     ),
+    build_fields=(
+        "id",
+        "number",
+        "repo",
+        "trigger",
+        "triggered_by",
+        "triggered_by_type",
+        "status",
+        "conclusion",
+        "commit",
+        "branch",
+        "started_at",
+        "completed_at",
+        "updated_at",
+    ),
     docs_url="https://developer.travis-ci.com/resource/job",
 )
 
 
-class _Build(msgspec.Struct):
+class _BuildRef(msgspec.Struct):
     """A nested build: minimal (with ``id``) or collapsed to just its ``@href``."""
 
     id: int | None = None
@@ -113,7 +150,7 @@ class _Job(msgspec.Struct):
     number: str | None = None
     name: str | None = None
     state: str | None = None
-    build: _Build | None = None
+    build: _BuildRef | None = None
     commit: _Commit | None = None
     config: _Config | None = None
     created_at: datetime | None = None
@@ -137,8 +174,45 @@ class _JobList(msgspec.Struct):
     pagination: _Pagination | None = msgspec.field(default=None, name="@pagination")
 
 
+class _Named(msgspec.Struct):
+    name: str | None = None
+
+
+class _Repository(msgspec.Struct):
+    slug: str | None = None
+
+
+class _User(msgspec.Struct):
+    login: str | None = None
+    type: str | None = msgspec.field(default=None, name="@type")
+
+
+class _Build(msgspec.Struct):
+    """The fields of Travis's build representation that the mapping reads."""
+
+    id: int
+    number: str | None = None
+    state: str | None = None
+    event_type: str | None = None
+    repository: _Repository | None = None
+    branch: _Named | None = None
+    tag: _Named | None = None
+    commit: _Commit | None = None
+    created_by: _User | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+class _BuildList(msgspec.Struct):
+    builds: list[msgspec.Raw] = []
+    pagination: _Pagination | None = msgspec.field(default=None, name="@pagination")
+
+
 _job_decoder = msgspec.json.Decoder(_Job)
 _list_decoder = msgspec.json.Decoder(_JobList)
+_build_decoder = msgspec.json.Decoder(_Build)
+_builds_decoder = msgspec.json.Decoder(_BuildList)
 _BUILD_HREF = re.compile(r"/build/(\d+)(?:[/?#]|$)")
 _HEADS = "refs/heads/"
 
@@ -154,7 +228,7 @@ def outcome(value: str | None) -> tuple[str | None, str | None]:
     return status, conclusion
 
 
-def _build_id(build: _Build | None) -> str | None:
+def _build_id(build: _BuildRef | None) -> str | None:
     """The build id, also when Travis collapsed an already-rendered build to its ``@href``."""
     if build is None:
         return None
@@ -197,31 +271,54 @@ def _to_job(payload: bytes | msgspec.Raw, build: str | None = None) -> Job:
     )
 
 
-def _headers() -> dict[str, str]:
-    # Without it the API may answer in V2 (or V2.1) shape, which the mapping does not read.
-    return {"Travis-API-Version": API_VERSION}
+def _build_branch(b: _Build) -> str | None:
+    """The jobs' rule (the branch of a ``refs/heads/`` ref), else ``branch.name`` for a build
+    that is neither a tag nor a pull request: for those Travis's ``branch`` is the tag or the
+    target branch, not a branch the build ran on."""
+    found = _branch(b.commit)
+    if found or b.tag is not None or b.event_type == "pull_request":
+        return found
+    return b.branch.name if b.branch else None
 
 
-def _next_request(nxt: _Next, request: Request) -> Request | None:
-    """The next page as the same path with Travis's ``limit``/``offset``.
+def _to_build(payload: bytes | msgspec.Raw) -> Build:
+    b = _build_decoder.decode(payload)
+    status, conclusion = outcome(b.state)
+    actor = b.created_by
+    return Build(
+        id=str(b.id),
+        number=b.number,
+        repo=b.repository.slug if b.repository else None,
+        trigger=translate(b.event_type, TRIGGER),
+        triggered_by=actor.login if actor else None,
+        triggered_by_type=translate(actor.type, ACTOR) if actor else None,
+        status=status,
+        conclusion=conclusion,
+        commit=b.commit.sha if b.commit else None,
+        branch=_build_branch(b),
+        started_at=utc(b.started_at, "started_at"),
+        completed_at=utc(b.finished_at, "finished_at"),
+        updated_at=utc(b.updated_at, "updated_at"),
+        remote_data=payload if isinstance(payload, msgspec.Raw) else msgspec.Raw(payload),
+    )
 
-    Built from the numbers rather than by following ``@href``: hrefs carry the server's own
-    prefix (``/api`` on Enterprise, ``/v3`` when selected by path), which the API root given
-    to unci may already contain.
+
+def _marker(pagination: _Pagination | None) -> tuple[int | None, int | None] | None:
+    """The next page's (offset, limit): Travis's numbers, else the query of its ``@href``.
+
+    Only the href's query is read, so a malformed host in it cannot stop paging; its path is
+    never followed, since it carries the server's own prefix (``/api`` on Enterprise, ``/v3``
+    when selected by path), which the API root given to unci may already contain.
     """
+    nxt = pagination.next if pagination else None
+    if nxt is None:
+        return None
     offset, limit = nxt.offset, nxt.limit
     if (offset is None or limit is None) and nxt.href:
-        # Only the query is read, so a malformed host in the href cannot stop paging.
         found = dict(parse_qsl(nxt.href.partition("?")[2].partition("#")[0]))
         offset = offset if offset is not None else _int(found.get("offset"), "offset")
         limit = limit if limit is not None else _int(found.get("limit"), "limit")
-    if offset is None:
-        return None
-    query = [(k, v) for k, v in request.query if k not in ("limit", "offset")]
-    if limit is not None:
-        query.append(("limit", str(limit)))
-    query.append(("offset", str(offset)))
-    return Request(path=request.path, query=query, headers=dict(request.headers))
+    return offset, limit
 
 
 def _int(value: str | None, name: str) -> int | None:
@@ -240,51 +337,79 @@ def _int(value: str | None, name: str) -> int | None:
 
 class Travis(Provider):
     info = INFO
-
-    def required_params(self, operation: str) -> list[Param]:
-        if operation == "list":
-            return [Param(name="build", description="the build id whose jobs to list")]
-        return []  # Travis addresses a job by its id alone.
-
-    def authenticate(self, credentials: Credentials) -> dict[str, str]:
-        return {"Authorization": f"token {credentials.token}"} if credentials.token else {}
+    #: Travis addresses a job and a build by its id alone.
+    params = {
+        "get": [],
+        "list": [Param(name="build", description="the build id whose jobs to list")],
+        "builds": [
+            Param(
+                name="repo",
+                description="the repository slug owner/name (e.g. travis-ci/travis-web) or its numeric id",
+            )
+        ],
+        "build": [],
+    }
+    #: Without it the API may answer in V2 (or V2.1) shape, which the mapping does not read.
+    headers = {"Travis-API-Version": API_VERSION}
+    auth = TokenHeader("Authorization", "token {token}")
+    error_keys = ("error_message",)
+    identity = Identity("/user", "login", "name")
+    #: ``limit`` is sent only when asked for: ``/build/{id}/jobs`` may not page at all (the real
+    #: response has no @pagination), and when it does the server's default page applies.
+    paging = Offset(max_size=MAX_LIMIT)
 
     def build_request(self, job_id: str, params: Mapping[str, str]) -> Request:
-        return Request(path=f"/job/{segment(job_id)}", headers=_headers())
+        return self.request(f"/job/{segment(job_id)}")
 
     def map_job(self, payload: bytes, job_id: str, params: Mapping[str, str]) -> Job:
         return _to_job(payload)
 
-    def error_message(self, status_code: int, payload: bytes) -> str | None:
-        return message_at(payload, "error_message")
-
     def build_log_request(self, job_id: str, params: Mapping[str, str]) -> Request:
         """``/job/{id}/log.txt``: the log as plain text (the archived log once the job is old)."""
-        return Request(path=f"/job/{segment(job_id)}/log.txt", headers={**_headers(), "Accept": "text/plain"})
+        request = self.request(f"/job/{segment(job_id)}/log.txt")
+        return Request(path=request.path, headers={**request.headers, "Accept": "text/plain"})
 
     def build_log_range_request(self, job_id: str, params: Mapping[str, str], offset: int) -> Request:
         return byte_range(self.build_log_request(job_id, params), offset)
 
     def build_list_request(self, params: Mapping[str, str], limit: int | None) -> Request:
-        # ``limit`` is sent only when asked for: the endpoint may not page at all (the real
-        # response has no @pagination), and when it does the server's default page applies.
-        query = [("limit", str(max(1, min(limit, MAX_LIMIT))))] if limit else []
-        return Request(path=f"/build/{segment(params['build'])}/jobs", query=query, headers=_headers())
+        return self.paging.first(self.request(f"/build/{segment(params['build'])}/jobs"), limit)
 
     def map_job_page(
         self, payload: bytes, headers: Mapping[str, str], params: Mapping[str, str], request: Request
     ) -> Page:
         page = _list_decoder.decode(payload)
         jobs = [_to_job(raw, params.get("build")) for raw in page.jobs]
-        nxt = page.pagination.next if page.pagination else None
-        return Page(jobs=jobs, next=_next_request(nxt, request) if nxt else None)
+        nxt = self.paging.next(request, headers=headers, marker=_marker(page.pagination))
+        return Page(jobs=jobs, next=nxt)
 
-    def identity_request(self, params: Mapping[str, str]) -> Request:
-        """Travis' ``GET /user``: the token's user."""
-        return Request(path="/user", headers=_headers())
+    def build_builds_request(
+        self, params: Mapping[str, str], query: BuildQuery, limit: int | None
+    ) -> Request:
+        # Travis lists a repository's builds newest first; it filters on branch and state, not
+        # on time.
+        sent: list[tuple[str, str]] = []
+        if query.branch:
+            sent.append(("branch.name", query.branch))
+        word = STATE_FILTER.get(query.conclusion or query.status or "")
+        if word:
+            sent.append(("state", word))
+        return self.paging.first(self.request(f"/repo/{segment(params['repo'])}/builds", sent), limit)
 
-    def read_identity(self, payload: bytes) -> str | None:
-        return user_at(payload, "login", "name")
+    def map_build_page(
+        self, payload: bytes, headers: Mapping[str, str], params: Mapping[str, str], request: Request
+    ) -> BuildPage:
+        page = _builds_decoder.decode(payload)
+        return BuildPage(
+            builds=[_to_build(raw) for raw in page.builds],
+            next=self.paging.next(request, headers=headers, marker=_marker(page.pagination)),
+        )
+
+    def build_build_request(self, build_id: str, params: Mapping[str, str]) -> Request:
+        return self.request(f"/build/{segment(build_id)}")
+
+    def map_build(self, payload: bytes, build_id: str, params: Mapping[str, str]) -> Build:
+        return _to_build(payload)
 
 
 provider = Travis()
