@@ -151,3 +151,20 @@ write(
     "Body: constructed, the list envelope with no executions (a pipeline never run).",
     [interaction(f"{API}{PIPELINE}?page=1&per_page=100", page(1, 100, 0, []), headers=RATE)],
 )
+
+# An execution with its action executions (the steps). Constructed: the execution is the 'Get
+# pipeline execution' sample above; its "action_executions" array (which that page names but
+# every stored copy cuts off) holds the one action execution Buddy publishes, the 'Get details
+# and logs' sample (reference job.json), without its "log" lines, which only that endpoint has.
+ACTION = json.loads(reference("buddy", "job.json"))
+ACTION.pop("log")
+WITH_STEPS = json.dumps({**json.loads(EXECUTION), "action_executions": [ACTION]}, indent=2)
+write(
+    "buddy",
+    "get_job_steps",
+    "Body: constructed. The 'Get pipeline execution' sample of get_job.yaml with an\n"
+    "action_executions array holding the one published action execution (the 'Get details and\n"
+    "logs' sample, its log lines left out), since every stored copy of the execution page is\n"
+    "cut before that array.",
+    [interaction(f"{API}{PIPELINE}/1", WITH_STEPS, headers=RATE)],
+)

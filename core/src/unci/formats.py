@@ -16,7 +16,7 @@ import msgspec
 
 from unci.build import Build
 from unci.errors import UsageError
-from unci.job import TIMESTAMPS, Job, rfc3339
+from unci.job import TIMESTAMPS, Job, rfc3339, steps_data
 from unci.records import JOBS, Kind, kind_of
 
 FORMATS = ("unified", "normalized", "raw", "stream", "debug")
@@ -62,6 +62,8 @@ def unified(
     _timestamps(values)
     if values.get("steps") is msgspec.UNSET:  # steps not fetched: left out, not empty
         del values["steps"]
+    elif values.get("steps") is not None:
+        values["steps"] = steps_data(values["steps"])
     return values
 
 
@@ -81,7 +83,7 @@ def normalized(job: Job | Build, provider: str, *, exclude: Iterable[str] = ()) 
     if row.get("steps") is msgspec.UNSET:
         row["steps"] = None
     elif row.get("steps") is not None:  # plain data, as the JSON (and to_dict) has them
-        row["steps"] = msgspec.json.decode(msgspec.json.encode(row["steps"]))
+        row["steps"] = steps_data(row["steps"])
     return row
 
 

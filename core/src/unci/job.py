@@ -81,7 +81,20 @@ class Job(msgspec.Struct, kw_only=True):
         data: dict[str, Any] = msgspec.json.decode(msgspec.json.encode(self))
         for field in TIMESTAMPS:
             data[field] = rfc3339(getattr(self, field))
+        if isinstance(self.steps, list):
+            data["steps"] = steps_data(self.steps)
         return data
+
+
+def steps_data(steps: list[Step]) -> list[dict[str, Any]]:
+    """Steps as plain data, their times written the job's one way (:func:`rfc3339`)."""
+    out = []
+    for step in steps:
+        data = msgspec.structs.asdict(step)
+        data["started_at"] = rfc3339(step.started_at)
+        data["completed_at"] = rfc3339(step.completed_at)
+        out.append(data)
+    return out
 
 
 def rfc3339(value: datetime | None) -> str | None:

@@ -1,9 +1,11 @@
-"""Buddy (buddy.works) pipeline executions as unified unci Jobs.
+"""Buddy (buddy.works) pipeline executions as unified unci Jobs and Builds.
 
 Truto's Buddy job is addressed by ``workspace``, ``project``, ``workflow`` (the pipeline id) and
 the job id, which is therefore a pipeline *execution* id: ``GET /workspaces/{workspace}/projects/
 {project}/pipelines/{workflow}/executions/{id}``. Listing reads a pipeline's executions,
-``GET .../pipelines/{workflow}/executions`` paged with ``page``/``per_page``.
+``GET .../pipelines/{workflow}/executions`` paged with ``page``/``per_page``. An execution is
+also the build (the run of the pipeline): the same two endpoints list and get builds. Its action
+executions, in the full execution, are its steps.
 
 Buddy's reference pages ask for ``X-Buddy-Media-Type: buddy.v1.1.0`` so that the API answers with
 the models they document; every request sends it.
@@ -17,6 +19,9 @@ from datetime import datetime
 import msgspec
 
 from unci.plugin import (
+    Build,
+    BuildPage,
+    BuildQuery,
     Conclusion,
     Identity,
     Job,
@@ -28,8 +33,11 @@ from unci.plugin import (
     ProviderInfo,
     Request,
     Status,
+    Step,
+    Trigger,
     latest,
     segment,
+    translate,
     utc,
 )
 
@@ -58,6 +66,13 @@ CONCLUSION = {
     "skipped": Conclusion.SKIPPED,
     "not_executed": Conclusion.SKIPPED,
 }
+#: ``triggeredOn`` (or ``mode``) of an execution -> unified trigger; any other word raw.
+TRIGGER = {
+    "click": Trigger.WEB,
+    "push": Trigger.PUSH,
+    "schedule": Trigger.CRON,
+    "api": Trigger.API,
+}
 
 INFO = ProviderInfo(
     name=NAME,
@@ -78,6 +93,25 @@ INFO = ProviderInfo(
         "started_at",
         "completed_at",
         "updated_at",
+        "url",
+        "failure_reason",
+        "steps",
+    ),
+    build_fields=(
+        "id",
+        "name",
+        "repo",
+        "workflow",
+        "trigger",
+        "triggered_by",
+        "status",
+        "conclusion",
+        "commit",
+        "branch",
+        "url",
+        "started_at",
+        "completed_at",
+        "updated_at",
     ),
     docs_url="https://buddy.works/docs/api/pipelines/executions/get",
 )
@@ -91,16 +125,40 @@ class _Revision(msgspec.Struct):
     revision: str | None = None
 
 
+class _Action(msgspec.Struct):
+    name: str | None = None
+
+
+class _ActionExecution(msgspec.Struct):
+    """One action's run inside an execution: a step."""
+
+    status: str | None = None
+    action: _Action | None = None
+    start_date: datetime | None = None
+    finish_date: datetime | None = None
+    error_message: str | None = None
+
+
+class _Creator(msgspec.Struct):
+    name: str | None = None
+
+
 class _Execution(msgspec.Struct):
     """The fields of a pipeline execution (full or list summary) that the mapping reads."""
 
     id: int
     status: str | None = None
     comment: str | None = None
+    html_url: str | None = None
     start_date: datetime | None = None
     finish_date: datetime | None = None
     branch: _Branch | None = None
     to_revision: _Revision | None = None
+    triggered_on: str | None = msgspec.field(default=None, name="triggeredOn")
+    mode: str | None = None
+    creator: _Creator | None = None
+    #: Only in the full execution (``GET .../executions/{id}``), not in list summaries.
+    action_executions: list[_ActionExecution] | None = None
 
 
 class _ExecutionPage(msgspec.Struct):
@@ -139,6 +197,35 @@ def _status(value: str | None) -> tuple[str | None, str | None]:
     return value, None
 
 
+def _steps(e: _Execution) -> list[Step] | msgspec.UnsetType:
+    """The action executions as steps, numbered in the order Buddy lists them; absent (not
+    empty) where the payload has none, as list summaries do."""
+    if e.action_executions is None:
+        return msgspec.UNSET
+    steps = []
+    for number, a in enumerate(e.action_executions, start=1):
+        status, conclusion = _status(a.status)
+        steps.append(
+            Step(
+                number=number,
+                name=a.action.name if a.action else None,
+                status=status,
+                conclusion=conclusion,
+                started_at=utc(a.start_date, "action_executions.start_date"),
+                completed_at=utc(a.finish_date, "action_executions.finish_date"),
+            )
+        )
+    return steps
+
+
+def _failure_reason(e: _Execution) -> str | None:
+    """Buddy's own ``error_message`` of the first failed action execution, where it gives one."""
+    for a in e.action_executions or ():
+        if a.error_message and (a.status or "").lower() == "failed":
+            return a.error_message
+    return None
+
+
 def _to_job(payload: bytes | msgspec.Raw) -> Job:
     e = _execution_decoder.decode(payload)
     status, conclusion = _status(e.status)
@@ -151,6 +238,34 @@ def _to_job(payload: bytes | msgspec.Raw) -> Job:
         conclusion=conclusion,
         commit=e.to_revision.revision if e.to_revision else None,
         branch=e.branch.name if e.branch else None,
+        started_at=started,
+        completed_at=completed,
+        updated_at=latest(completed, started),
+        url=e.html_url,
+        failure_reason=_failure_reason(e),
+        steps=_steps(e),
+        remote_data=payload if isinstance(payload, msgspec.Raw) else msgspec.Raw(payload),
+    )
+
+
+def _to_build(payload: bytes | msgspec.Raw, params: Mapping[str, str]) -> Build:
+    """The execution as the build: the run of the pipeline the ``workflow`` param names."""
+    e = _execution_decoder.decode(payload)
+    status, conclusion = _status(e.status)
+    started, completed = utc(e.start_date, "start_date"), utc(e.finish_date, "finish_date")
+    workspace, project = params.get("workspace"), params.get("project")
+    return Build(
+        id=str(e.id),
+        name=e.comment or None,
+        repo=f"{workspace}/{project}" if workspace and project else None,
+        workflow=params.get("workflow"),
+        trigger=translate(e.triggered_on or e.mode, TRIGGER),
+        triggered_by=e.creator.name if e.creator else None,
+        status=status,
+        conclusion=conclusion,
+        commit=e.to_revision.revision if e.to_revision else None,
+        branch=e.branch.name if e.branch else None,
+        url=e.html_url,
         started_at=started,
         completed_at=completed,
         updated_at=latest(completed, started),
@@ -174,8 +289,9 @@ _PARAMS = [
 
 class Buddy(Provider):
     info = INFO
-    #: Truto's names; the same three for one execution and for a pipeline's executions.
-    params = {"get": _PARAMS, "list": _PARAMS}
+    #: Truto's names; the same three for one execution and for a pipeline's executions, as a
+    #: job or as a build.
+    params = {"get": _PARAMS, "list": _PARAMS, "builds": _PARAMS, "build": _PARAMS}
     headers = {"X-Buddy-Media-Type": MEDIA_TYPE}
     identity = Identity("/user", "email", "name")
     #: The next page is asked for while ``page < total_page_count``; when Buddy leaves the count
@@ -211,6 +327,29 @@ class Buddy(Provider):
             jobs=jobs,
             next=self.paging.next(request, headers=headers, marker=body.total_page_count, count=len(jobs)),
         )
+
+    def build_builds_request(
+        self, params: Mapping[str, str], query: BuildQuery, limit: int | None
+    ) -> Request:
+        # Buddy lists executions newest first and filters on nothing: the core applies every
+        # filter, and stops at the first page wholly before ``since``.
+        return self.build_list_request(params, limit)
+
+    def map_build_page(
+        self, payload: bytes, headers: Mapping[str, str], params: Mapping[str, str], request: Request
+    ) -> BuildPage:
+        body = _page_decoder.decode(payload)
+        builds = [_to_build(raw, params) for raw in body.executions]
+        return BuildPage(
+            builds=builds,
+            next=self.paging.next(request, headers=headers, marker=body.total_page_count, count=len(builds)),
+        )
+
+    def build_build_request(self, build_id: str, params: Mapping[str, str]) -> Request:
+        return self.build_request(build_id, params)
+
+    def map_build(self, payload: bytes, build_id: str, params: Mapping[str, str]) -> Build:
+        return _to_build(payload, params)
 
     # --- logs: one per action execution -----------------------------------------------
 
