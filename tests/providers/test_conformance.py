@@ -129,6 +129,21 @@ class TestBuddy(ProviderConformance):
         C / "buddy/cassettes/api_disabled.yaml",
         Cassette(C / "buddy/cassettes/not_found.yaml", job_id="999"),
         Cassette(C / "buddy/cassettes/get_job_eu.yaml", base_url="https://api.eu.buddy.works"),
+        C / "buddy/cassettes/get_job_steps.yaml",
+    ]
+    # Constructed: the execution with steps, its action failed with the error_message field
+    # Buddy's action-execution schema documents.
+    samples = [
+        Sample(
+            with_fields(
+                cassette_body("buddy", "get_job_steps"),
+                status="FAILED",
+                action_executions=[
+                    {"status": "FAILED", "action": {"name": "Build application"}, "error_message": "exit 1"}
+                ],
+            ),
+            name="get_job_steps, failed (constructed)",
+        )
     ]
     list_cassettes = [Cassette(C / "buddy/cassettes/list_jobs.yaml", limit=1)]
 
