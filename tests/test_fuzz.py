@@ -156,6 +156,8 @@ SPECS: dict[str, Spec] = {
             ("branch", "name"): "str",
             ("to_revision",): "object",
             ("to_revision", "revision"): "str",
+            ("html_url",): "str",
+            ("action_executions",): "array",
         },
     ),
     "gitlab": Spec(

@@ -154,11 +154,24 @@ class _Execution(msgspec.Struct):
     finish_date: datetime | None = None
     branch: _Branch | None = None
     to_revision: _Revision | None = None
+    #: Only in the full execution (``GET .../executions/{id}``), not in list summaries.
+    action_executions: list[_ActionExecution] | None = None
+
+
+class _BuildExecution(msgspec.Struct):
+    """The fields only the build reads (a job never decodes them, so they cannot break one)."""
+
+    id: int
+    status: str | None = None
+    comment: str | None = None
+    html_url: str | None = None
+    start_date: datetime | None = None
+    finish_date: datetime | None = None
+    branch: _Branch | None = None
+    to_revision: _Revision | None = None
     triggered_on: str | None = msgspec.field(default=None, name="triggeredOn")
     mode: str | None = None
     creator: _Creator | None = None
-    #: Only in the full execution (``GET .../executions/{id}``), not in list summaries.
-    action_executions: list[_ActionExecution] | None = None
 
 
 class _ExecutionPage(msgspec.Struct):
@@ -179,6 +192,7 @@ class _ErrorBody(msgspec.Struct):
 
 
 _execution_decoder = msgspec.json.Decoder(_Execution)
+_build_decoder = msgspec.json.Decoder(_BuildExecution)
 _page_decoder = msgspec.json.Decoder(_ExecutionPage)
 _error_decoder = msgspec.json.Decoder(_ErrorBody)
 
@@ -250,7 +264,7 @@ def _to_job(payload: bytes | msgspec.Raw) -> Job:
 
 def _to_build(payload: bytes | msgspec.Raw, params: Mapping[str, str]) -> Build:
     """The execution as the build: the run of the pipeline the ``workflow`` param names."""
-    e = _execution_decoder.decode(payload)
+    e = _build_decoder.decode(payload)
     status, conclusion = _status(e.status)
     started, completed = utc(e.start_date, "start_date"), utc(e.finish_date, "finish_date")
     workspace, project = params.get("workspace"), params.get("project")
