@@ -100,6 +100,8 @@ SPECS: dict[str, Spec] = {
             ("stopped_at",): TIME,
             ("latest_workflow",): "object",
             ("latest_workflow", "id"): "str",
+            ("web_url",): "str",
+            ("messages",): "array",
         },
     ),
     "travis": Spec(
@@ -533,6 +535,7 @@ LISTED_READS: dict[str, dict[Path, str]] = {
         ("status",): "str",
         ("started_at",): TIME,
         ("stopped_at",): TIME,
+        ("project_slug",): "str",
     },
 }
 

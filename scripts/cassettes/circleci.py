@@ -1,5 +1,8 @@
 """CircleCI cassettes, from the real example bodies of circleci (see _lib.py for the method)."""
 
+import json
+
+import yaml
 from _lib import interaction, reference, write
 
 API = "https://circleci.com/api/v2"
@@ -119,4 +122,102 @@ write(
     "Body: constructed in the real list shape (reference list.json) with no items: a workflow\n"
     "whose jobs have not been created yet.",
     [interaction(f"{API}/workflow/{WORKFLOW}/job", '{"next_page_token":null,"items":[]}')],
+)
+
+# Builds. Real answers pasted in LF-Engineering/da-ds circlci/README.md (commit
+# 368879e724390c2aee34a41948afb8e035131024): 'GET /project/gh/LF-Engineering/da-ds/pipeline'
+# (one pipeline, number 154) and 'GET /pipeline/98b1071e-.../workflow' (its one workflow,
+# 9552b8fe-..., the latest_workflow of job 155 above), the README's list indentation removed.
+README = ("LF-Engineering/da-ds, circlci/README.md at commit\n"
+          "368879e724390c2aee34a41948afb8e035131024")
+PIPELINE = "98b1071e-c364-4b39-91b9-820b8588e2ae"
+WORKFLOW_ID = "9552b8fe-f5b7-4f7b-92a3-8bedc0ee35ca"
+PIPELINES_TOKEN = ("AARLwwWYCXtgaRy9oukzlxti_r-78HgZD223Cke0LMjnGlP6LEy_GDsUMrtL41rfJdhIy-dGJrJku8MSfU1r2Sb"
+                   "uPRA4zEUNmHS9vsOH-eyx8az1VnFuNdDykYnOhPRdXKZlo3W-inRI")
+PIPELINES_BODY = """{
+  "next_page_token" : "%s",
+  "items" : [ {
+    "id" : "98b1071e-c364-4b39-91b9-820b8588e2ae",
+    "errors" : [ ],
+    "project_slug" : "gh/LF-Engineering/da-ds",
+    "updated_at" : "2020-12-24T12:59:23.906Z",
+    "number" : 154,
+    "state" : "created",
+    "created_at" : "2020-12-24T12:59:23.906Z",
+    "trigger" : {
+      "received_at" : "2020-12-24T12:59:23.721Z",
+      "type" : "webhook",
+      "actor" : {
+        "login" : "lukaszgryglicki",
+        "avatar_url" : "https://avatars2.githubusercontent.com/u/2469783?v=4"
+      }
+    },
+    "vcs" : {
+      "origin_repository_url" : "https://github.com/LF-Engineering/da-ds",
+      "target_repository_url" : "https://github.com/LF-Engineering/da-ds",
+      "revision" : "db4e4736effbf25d0b48f9027dd81660fc114cb4",
+      "provider_name" : "GitHub",
+      "commit" : {
+        "body" : "Signed-off-by: Łukasz Gryglicki <lukaszgryglicki@o2.pl>",
+        "subject" : "Confirmed - no more needed"
+      },
+      "branch" : "master"
+    }
+  }
+  ]
+}""" % PIPELINES_TOKEN
+WORKFLOWS_BODY = """{
+    "next_page_token" : null,
+    "items" : [ {
+        "pipeline_id" : "98b1071e-c364-4b39-91b9-820b8588e2ae",
+        "id" : "9552b8fe-f5b7-4f7b-92a3-8bedc0ee35ca",
+        "name" : "workflow",
+        "project_slug" : "gh/LF-Engineering/da-ds",
+        "status" : "success",
+        "started_by" : "fb72a952-6ec3-49ae-97df-b3f7e12f6093",
+        "pipeline_number" : 154,
+        "created_at" : "2020-12-24T12:59:23Z",
+        "stopped_at" : "2020-12-24T13:00:08Z"
+    } ]
+}"""
+WORKFLOW_BODY = json.dumps(json.loads(WORKFLOWS_BODY)["items"][0], indent=2)
+PIPELINES = f"{API}/project/{SLUG}/pipeline"
+write(
+    "circleci",
+    "list_builds",
+    "Bodies: real answers pasted in " + README + ":\n"
+    "1) GET /project/gh/LF-Engineering/da-ds/pipeline (one pipeline; its next_page_token as\n"
+    "pasted), 2) GET /pipeline/98b1071e-.../workflow (its one workflow); 3) the next pipeline\n"
+    "page is constructed: the real list shape with no items and a null token (the README shows\n"
+    "no second page). The branch-filtered request gets the same first page. Request lines ours.",
+    [
+        interaction(PIPELINES, PIPELINES_BODY),
+        interaction(f"{PIPELINES}?branch=master", PIPELINES_BODY),
+        interaction(f"{API}/pipeline/{PIPELINE}/workflow", WORKFLOWS_BODY),
+        interaction(f"{PIPELINES}?page-token={PIPELINES_TOKEN}", '{"next_page_token":null,"items":[]}'),
+    ],
+)
+write(
+    "circleci",
+    "get_build",
+    "Body: constructed from a real answer: the one workflow of GET /pipeline/98b1071e-.../workflow\n"
+    "pasted in " + README + ", as 'GET /workflow/{id}' answers it (the\n"
+    "same Workflow schema), re-indented. Request line ours.",
+    [interaction(f"{API}/workflow/{WORKFLOW_ID}", WORKFLOW_BODY)],
+)
+
+# Steps: a real API v1.1 'Single Job' answer (build 140 of github/mtchavez/circleci, recorded
+# in July 2016) from mtchavez/circleci's VCR cassette, saved unchanged under the reference folder
+# as circleci/mtchavez_get_build.yml (spec/cassettes/CircleCi_Build/get/successfully/build/
+# has_metadata.yml, commit 1b1e833).
+V11 = yaml.safe_load(reference("circleci", "mtchavez_get_build.yml"))["http_interactions"][0]
+write(
+    "circleci",
+    "steps",
+    "Body: a real recorded answer of GET /api/v1.1/project/github/mtchavez/circleci/140 (16 steps),\n"
+    "from mtchavez/circleci at commit 1b1e833, spec/cassettes/CircleCi_Build/get/successfully/\n"
+    "build/has_metadata.yml, verbatim. Request line ours (the recording sent the token in the\n"
+    "query; unci sends the Circle-Token header).",
+    [interaction("https://circleci.com/api/v1.1/project/github/mtchavez/circleci/140",
+                 V11["response"]["body"]["string"])],
 )

@@ -54,6 +54,17 @@ class TestCircleCI(ProviderConformance):
             C / "circleci/cassettes/get_job_server.yaml", base_url="https://circleci.example.com/api/v2"
         ),
     ]
+    # Constructed: the recorded job, canceled, with a message in the documented messages[] shape.
+    samples = [
+        Sample(
+            with_fields(
+                cassette_body("circleci", "get_job"),
+                status="canceled",
+                messages=[{"type": "error", "message": "Job was canceled"}],
+            ),
+            name="get_job canceled with a message (constructed)",
+        )
+    ]
     list_cassettes = [C / "circleci/cassettes/list_jobs.yaml", C / "circleci/cassettes/list_empty.yaml"]
 
 

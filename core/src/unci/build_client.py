@@ -23,6 +23,8 @@ from unci.builds import (
     decode_build,
     decode_resume,
     encode_resume,
+    expand_page,
+    expansion_calls,
     prepare_build,
     prepare_builds,
     query_filters,
@@ -171,7 +173,14 @@ class BuildMethods:
             who, params, query, limit=limit, cursor=cursor, remote_query=remote_query
         )
         answer = self.send(call)
-        return slice_builds(call, answer, read_build_page(call, answer), query, skip, limit)
+        page = read_build_page(call, answer)
+        subs = expansion_calls(call, page)
+        if subs:  # stand-ins (CircleCI pipelines) replaced by what they list, fetched at once
+            width = min(len(subs), getattr(self, "concurrency", None) or DEFAULT_CONCURRENCY)
+            with ThreadPoolExecutor(max_workers=max(1, width)) as pool:
+                answers = list(pool.map(self.send, subs))
+            page = expand_page(page, [read_build_page(c, a) for c, a in zip(subs, answers, strict=True)])
+        return slice_builds(call, answer, page, query, skip, limit)
 
     def iter_build_pages(
         self,
@@ -559,7 +568,18 @@ class AsyncBuildMethods:
             who, params, query, limit=limit, cursor=cursor, remote_query=remote_query
         )
         answer = await self.send(call)
-        return slice_builds(call, answer, read_build_page(call, answer), query, skip, limit)
+        page = read_build_page(call, answer)
+        subs = expansion_calls(call, page)
+        if subs:
+            gate = asyncio.Semaphore(getattr(self, "concurrency", None) or DEFAULT_CONCURRENCY)
+
+            async def one(sub: Call) -> Answer:
+                async with gate:
+                    return await self.send(sub)
+
+            answers = await asyncio.gather(*(one(c) for c in subs))
+            page = expand_page(page, [read_build_page(c, a) for c, a in zip(subs, answers, strict=True)])
+        return slice_builds(call, answer, page, query, skip, limit)
 
     async def iter_build_pages(
         self,

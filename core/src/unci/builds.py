@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from unci.build import Build, BuildQuery
+import msgspec
+
+from unci.build import BUILD_FIELDS, Build, BuildQuery
 from unci.call import Answer, Call, Target, check_params, decoding, prepare
 from unci.errors import UsageError
 from unci.job import Status
@@ -247,6 +249,41 @@ def read_build_page(call: Call, answer: Answer, reg: PluginRegistry | None = Non
     )
     with decoding(call.provider, "the build list JSON"):
         return reg.hooks(call.provider).map_build_page(answer.body, answer.headers, call.params, sent)
+
+
+def expansion_calls(call: Call, page: BuildPage, reg: PluginRegistry | None = None) -> list[Call]:
+    """The calls that list what replaces a page's stand-in builds, in page order."""
+    calls = []
+    for request in page.expand:
+        if request is not None:
+            sub = prepare(call.target, request, params=call.params, reg=reg)
+            sub.kind = "build list"
+            calls.append(sub)
+    return calls
+
+
+def expand_page(page: BuildPage, found: list[BuildPage]) -> BuildPage:
+    """``page`` with each stand-in replaced by the builds its expansion listed (``found``, in
+    the order of :func:`expansion_calls`); a stand-in that lists none leaves nothing behind."""
+    answers = iter(found)
+    builds: list[Build] = []
+    for index, build in enumerate(page.builds):
+        request = page.expand[index] if index < len(page.expand) else None
+        if request is None:
+            builds.append(build)
+            continue
+        builds.extend(_inherit(b, build) for b in next(answers).builds)
+    return BuildPage(builds=builds, next=page.next)
+
+
+def _inherit(build: Build, stand_in: Build) -> Build:
+    """``build`` with the values it lacks taken from the build it replaces."""
+    lacking = {
+        name: getattr(stand_in, name)
+        for name in BUILD_FIELDS
+        if name not in ("id", "remote_data") and getattr(build, name) is None
+    }
+    return msgspec.structs.replace(build, **lacking)
 
 
 def slice_builds(

@@ -114,6 +114,10 @@ class BuildPage(msgspec.Struct, kw_only=True):
 
     builds: list[Build]
     next: Request | None = None
+    #: Where a page's builds stand for others (a CircleCI pipeline for its workflows):
+    #: ``expand[i]`` lists the builds that replace ``builds[i]`` (``None``: keep it). Each
+    #: replacement keeps its own values and takes the ones it lacks from the build it replaces.
+    expand: list[Request | None] = []
 
 
 class LogPart(msgspec.Struct, kw_only=True):
