@@ -113,6 +113,10 @@ def test_providers_lists_good_and_reports_broken(site: Path) -> None:
     assert "its import called sys.exit(4)" in rows["exits"]["error"]
     assert "its import did not finish in 1 s (UNCI_PLUGIN_TIMEOUT)" in rows["hangs"]["error"]
     assert "not a unci.Provider" in rows["notaprovider"]["error"]
+    # The imports share one thread: the hang is blamed on the provider whose import hung, and
+    # those after it ("hookless", "wrongtype", the real providers) are imported all the same.
+    assert [n for n, row in rows.items() if "did not finish" in (row["error"] or "")] == ["hangs"]
+    assert rows["wrongtype"]["error"] is None and rows["raises"]["error"] is None
 
 
 @pytest.mark.parametrize(

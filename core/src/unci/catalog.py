@@ -39,4 +39,5 @@ def describe(name: str, reg: PluginRegistry | None = None) -> dict[str, Any]:
 
 def describe_all(reg: PluginRegistry | None = None) -> list[dict[str, Any]]:
     reg = reg or registry()
+    reg.load_all()  # every import in one go (one thread), then the rows from what is loaded
     return [describe(name, reg) for name in reg.names()]
