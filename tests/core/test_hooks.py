@@ -291,3 +291,31 @@ def test_a_provider_says_a_job_is_not_in_the_answer_with_its_name_and_404() -> N
     error = Example().not_found("build 8 has no job 42; its jobs are 1, 2")
     assert isinstance(error, unci.NotFound) and error.remote_status == 404 and error.exit_code == 5
     assert error.message == "example: build 8 has no job 42; its jobs are 1, 2"
+
+
+def test_settle_steps_makes_steps_decoded_as_step_unified_in_place() -> None:
+    steps = msgspec.json.decode(
+        b'[{"number": 1, "status": "Completed", "conclusion": "neutral",'
+        b' "started_at": "2020-01-20T09:42:40-08:00", "completed_at": "2020-01-20T17:42:41"},'
+        b' {"number": 2, "status": "queued"}]',
+        type=list[unci.Step],
+    )
+    settled = unci.settle_steps(steps, {"completed": "completed", "queued": "queued"}, {"success": "passed"})
+    assert settled is steps
+    first, second = steps
+    assert (first.status, first.conclusion) == ("completed", "neutral")  # case-insensitive; raw
+    assert first.started_at == datetime(2020, 1, 20, 17, 42, 40, tzinfo=timezone.utc)
+    assert first.started_at.tzinfo is timezone.utc and first.completed_at.tzinfo is timezone.utc
+    assert (second.status, second.conclusion, second.started_at) == ("queued", None, None)
+
+
+def test_a_step_time_without_a_utc_form_is_named_with_its_field() -> None:
+    from unci.call import Answer, decode_job, prepare_get, resolve_target
+
+    body = JOB.replace(b'"2020-01-20T09:42:41.000-08:00"', b'"0001-01-01T00:00:00+01:00"', 1)
+    assert body != JOB
+    call = prepare_get(resolve_target("github", environ={}), "399444496", PARAMS)
+    with pytest.raises(
+        unci.DecodeError, match=r"0001-01-01T00:00:00\+01:00.*\$\.steps\.(started|completed)_at"
+    ):
+        decode_job(call, Answer(200, {}, body))

@@ -23,6 +23,7 @@ _WHERE = {
     "from_epoch": "job",
     "from_epoch_ms": "job",
     "outcome": "job",
+    "settle_steps": "job",
     # the plugin contract
     "hookimpl": "hookspecs",
     "Param": "provider",
@@ -262,6 +263,7 @@ __all__ = [
     "render",
     "segment",
     "segments",
+    "settle_steps",
     "translate",
     "user_at",
     "utc",

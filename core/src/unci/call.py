@@ -9,8 +9,7 @@ from __future__ import annotations
 import base64
 import functools
 import os
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 from urllib.parse import parse_qsl, urlsplit
@@ -536,31 +535,49 @@ def _redacted_location(location: str, base: str, secrets: list[str]) -> str:
     return shown if len(shown) <= 200 else shown[:200] + "..."
 
 
-@contextmanager
-def decoding(provider: str, what: str) -> Iterator[None]:
+def decoding(provider: str, what: str) -> _Decoding:
     """Whatever goes wrong while a plugin reads a body becomes one :class:`DecodeError` that
     names the provider (and the field, when msgspec or a shared helper knows it).
 
     :param what: the body's description, e.g. ``"the job JSON"`` or ``"the list JSON"``.
     """
-    body = f"the response body is not {what} {provider} documents"
-    try:
-        yield
-    except DecodeError as exc:
-        if exc.provider is not None:
-            raise
-        # From a shared helper (``utc``) that names the field but cannot know the provider.
-        raise DecodeError(f"{provider}: {body}: {exc.message}", provider=provider) from None
-    except UnciError:
-        raise
-    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
-        raise DecodeError(f"{provider}: {body}: {exc}", provider=provider) from None
-    except RecursionError:  # msgspec's answer to JSON nested deeper than Python's stack
-        raise DecodeError(
-            f"{provider}: the response body is nested too deeply to be {what} {provider} documents",
-            provider=provider,
-        ) from None
-    except Exception as exc:  # noqa: BLE001 - a mapping bug must not surface as a traceback
+    return _Decoding(provider, what)
+
+
+class _Decoding:
+    """The guard of :func:`decoding`. A class rather than a ``@contextmanager`` generator, and
+    the message worded only on failure: it wraps every body read, and the generator's set-up
+    was a tenth of mapping one job."""
+
+    __slots__ = ("provider", "what")
+
+    def __init__(self, provider: str, what: str) -> None:
+        self.provider = provider
+        self.what = what
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
+        if exc is None or not isinstance(exc, Exception):
+            return None  # no error, or KeyboardInterrupt and the like: not the body's fault
+        provider, what = self.provider, self.what
+        body = f"the response body is not {what} {provider} documents"
+        if isinstance(exc, DecodeError):
+            if exc.provider is not None:
+                return None
+            # From a shared helper (``utc``) that names the field but cannot know the provider.
+            raise DecodeError(f"{provider}: {body}: {exc.message}", provider=provider) from None
+        if isinstance(exc, UnciError):
+            return None
+        if isinstance(exc, (msgspec.ValidationError, msgspec.DecodeError)):
+            raise DecodeError(f"{provider}: {body}: {exc}", provider=provider) from None
+        if isinstance(exc, RecursionError):  # msgspec's answer to JSON nested deeper than the stack
+            raise DecodeError(
+                f"{provider}: the response body is nested too deeply to be {what} {provider} documents",
+                provider=provider,
+            ) from None
+        # A mapping bug must not surface as a traceback.
         raise DecodeError(
             f"{provider}: could not read {what} ({type(exc).__name__}: {exc})", provider=provider
         ) from None

@@ -9,7 +9,9 @@ body through in chunks.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+import operator
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import msgspec
@@ -54,17 +56,31 @@ def unified(
 ) -> dict[str, Any]:
     """The unified record (a job or a build) as a dict: supported fields plus ``id`` and
     ``remote_data``."""
-    keep = set(supported) | {"id", "remote_data"}
-    drop = set(exclude)
-    if ignore_remote_data:
-        drop.add("remote_data")
-    values = {f: getattr(job, f) for f in kind_of(job).fields if f in keep and f not in drop}
+    names, read = _picker(kind_of(job), tuple(supported), tuple(exclude), ignore_remote_data)
+    values = dict(zip(names, read(job), strict=True))
     _timestamps(values)
     if values.get("steps") is msgspec.UNSET:  # steps not fetched: left out, not empty
         del values["steps"]
     elif values.get("steps") is not None:
         values["steps"] = steps_data(values["steps"])
     return values
+
+
+@functools.lru_cache(maxsize=256)
+def _picker(
+    kind: Kind, supported: tuple[str, ...], exclude: tuple[str, ...], ignore_remote_data: bool
+) -> tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]]]:
+    """The fields ``unified`` writes, in order, and one getter for all of them: worked out once
+    per provider and options rather than for every record rendered."""
+    keep = set(supported) | {"id", "remote_data"}
+    drop = set(exclude)
+    if ignore_remote_data:
+        drop.add("remote_data")
+    names = tuple(f for f in kind.fields if f in keep and f not in drop)
+    getter = operator.attrgetter(*names)
+    if len(names) == 1:  # attrgetter of one name gives the value, not a 1-tuple
+        return names, lambda record: (getter(record),)
+    return names, getter
 
 
 def _timestamps(values: dict[str, Any]) -> None:

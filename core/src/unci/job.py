@@ -207,6 +207,40 @@ def outcome(
     return translate(value, status), (translate(value, conclusion) if ended else None)
 
 
+def settle_steps(steps: list[Step], status: Mapping[str, str], conclusion: Mapping[str, str]) -> list[Step]:
+    """Steps decoded straight into :class:`Step` (a provider whose step fields already carry the
+    unified names, as GitHub's do), made unified in place: both words through :func:`translate`,
+    both times through :func:`utc`. Returns ``steps``.
+
+    One tight loop instead of a second ``Step`` and four helper calls a step: a job carries
+    dozens of steps, and this was most of the time of mapping one.
+    """
+    step = None
+    try:
+        for step in steps:
+            word = step.status
+            if word is not None:
+                step.status = status.get(word.lower(), word)
+            word = step.conclusion
+            if word is not None:
+                step.conclusion = conclusion.get(word.lower(), word)
+            when = step.started_at
+            if when is not None and when.tzinfo is not _UTC:
+                step.started_at = when.replace(tzinfo=_UTC) if when.tzinfo is None else when.astimezone(_UTC)
+            when = step.completed_at
+            if when is not None and when.tzinfo is not _UTC:
+                step.completed_at = (
+                    when.replace(tzinfo=_UTC) if when.tzinfo is None else when.astimezone(_UTC)
+                )
+    except OverflowError:
+        # Only astimezone raises it; name the field as utc() would.
+        assert step is not None
+        for field in ("started_at", "completed_at"):
+            utc(getattr(step, field), f"steps.{field}")
+        raise  # pragma: no cover - utc() raised for one of the two
+    return steps
+
+
 def as_str(value: object) -> str | None:
     """Ids are strings in the unified record, whatever type the provider used."""
     if value is None:

@@ -24,6 +24,7 @@ from unci.job import (
     from_epoch_ms,
     latest,
     outcome,
+    settle_steps,
     translate,
     utc,
 )
@@ -86,6 +87,7 @@ __all__ = [
     "read_byte_range",
     "segment",
     "segments",
+    "settle_steps",
     "translate",
     "user_at",
     "utc",

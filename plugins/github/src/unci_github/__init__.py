@@ -32,6 +32,7 @@ from unci.plugin import (
     as_str,
     latest,
     segment,
+    settle_steps,
     translate,
     utc,
 )
@@ -133,15 +134,6 @@ INFO = ProviderInfo(
 )
 
 
-class _Step(msgspec.Struct):
-    number: int | None = None
-    name: str | None = None
-    status: str | None = None
-    conclusion: str | None = None
-    started_at: datetime | None = None
-    completed_at: datetime | None = None
-
-
 class _Job(msgspec.Struct):
     """The fields of GitHub's Job schema that the mapping reads."""
 
@@ -157,7 +149,8 @@ class _Job(msgspec.Struct):
     started_at: datetime | None = None
     completed_at: datetime | None = None
     html_url: str | None = None
-    steps: list[_Step] | None = None
+    #: GitHub's step fields carry the unified names: decoded straight into the unified type.
+    steps: list[Step] | None = None
 
 
 class _JobList(msgspec.Struct):
@@ -208,17 +201,6 @@ _run_decoder = msgspec.json.Decoder(_Run)
 _runs_decoder = msgspec.json.Decoder(_RunList)
 
 
-def _to_step(s: _Step) -> Step:
-    return Step(
-        number=s.number,
-        name=s.name,
-        status=translate(s.status, STATUS),
-        conclusion=translate(s.conclusion, CONCLUSION),
-        started_at=utc(s.started_at, "steps.started_at"),
-        completed_at=utc(s.completed_at, "steps.completed_at"),
-    )
-
-
 def _to_job(payload: bytes | msgspec.Raw) -> Job:
     g = _job_decoder.decode(payload)
     created = utc(g.created_at, "created_at")
@@ -237,7 +219,7 @@ def _to_job(payload: bytes | msgspec.Raw) -> Job:
         completed_at=completed,
         updated_at=latest(completed, started, created),
         url=g.html_url,
-        steps=msgspec.UNSET if g.steps is None else [_to_step(s) for s in g.steps],
+        steps=msgspec.UNSET if g.steps is None else settle_steps(g.steps, STATUS, CONCLUSION),
         remote_data=payload if isinstance(payload, msgspec.Raw) else msgspec.Raw(payload),
     )
 
