@@ -2,9 +2,10 @@
 
 Entry points in the group ``unci`` are read from metadata once per process without importing
 anything; a provider's module is imported only when that provider is asked for (or, for
-``unci providers``, all of them in one go), in a thread with a time limit each, so an import that hangs or calls ``sys.exit`` is a :class:`PluginLoadError`, not a
-frozen or vanished process. Two distributions claiming one name are an error, never a silent
-shadow. ``UNCI_PLUGINS`` (comma-separated names; empty means none) limits what is visible at all.
+``unci providers``, all of them in one go), in a thread with a time limit each, so an import that
+hangs or calls ``sys.exit`` is a :class:`PluginLoadError`, not a frozen or vanished process. Two
+distributions claiming one name are an error, never a silent shadow. ``UNCI_PLUGINS``
+(comma-separated names; empty means none) limits what is visible at all.
 
 Extensions (entry-point group ``unci.extensions``, named for the provider they extend or ``*``)
 are plugins that wrap a provider's hooks; they are loaded with the provider they extend.
