@@ -14,7 +14,6 @@ are plugins that wrap a provider's hooks; they are loaded with the provider they
 from __future__ import annotations
 
 import contextlib
-import difflib
 import functools
 import os
 import threading
@@ -159,6 +158,8 @@ class PluginRegistry:
                 f"{os.environ.get('UNCI_PLUGINS', '')!r}; add it there or unset UNCI_PLUGINS",
                 provider=name,
             )
+        import difflib  # only for this message: not on every command's start-up path
+
         close = difflib.get_close_matches(name.lower(), installed, n=1, cutoff=0.6)
         hint = f" Did you mean {close[0]!r}?" if close else ""
         return UnknownProvider(
