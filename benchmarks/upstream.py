@@ -311,6 +311,11 @@ def main() -> None:
     parser.add_argument("--hours-apart", type=float, default=1.0, help="between two runs' creation")
     parser.add_argument("--fail-repo", default=None, help="a repository name answered with 404")
     args = parser.parse_args()
+    # Ends on SIGTERM even when started with SIGTERM ignored (a signal mask a CI runner passes on).
+    import os
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     global HISTORY, FAIL_REPO
     HISTORY = History(args.builds, args.jobs_per_build, args.unfinished, args.hours_apart)
     FAIL_REPO = args.fail_repo

@@ -44,7 +44,7 @@ def upstream(*args: str) -> Iterator[Upstream]:
         line = proc.stdout.readline()
         yield Upstream(f"http://127.0.0.1:{line.split()[1]}", proc)
     finally:
-        proc.terminate()
+        proc.kill()
         proc.wait(timeout=10)
 
 
