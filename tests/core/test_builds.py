@@ -207,3 +207,30 @@ def test_the_build_api_is_exported() -> None:
     }
     assert names <= set(unci.__all__)
     assert all(getattr(unci, name) is not None for name in unci.__all__)
+
+
+def test_the_async_walk_hands_out_the_same_pages_and_cursors(server) -> None:
+    serve_runs(server, [run(i) for i in range(7)], 3, jobs_per_run=3)
+    kw = {"params": PARAMS, "branch": "main", "limit": 8, "concurrency": 3, "base_url": server.url}
+
+    def walk(cursor=None):
+        with unci.Client() as client:
+            return [
+                (p.next_cursor, [j.id for j in p.result])
+                for p in client.iter_build_job_pages("github", cursor=cursor, **kw)
+            ]
+
+    async def awalk(cursor=None):
+        async with unci.AsyncClient() as client:
+            return [
+                (p.next_cursor, [j.id for j in p.result])
+                async for p in client.iter_build_job_pages("github", cursor=cursor, **kw)
+            ]
+
+    pages = walk()
+    assert asyncio.run(awalk()) == pages
+    assert sum(len(ids) for _, ids in pages) == 8
+    # Resumed mid-build from the last cursor, both go on alike, the ninth job first.
+    resumed = walk(pages[-1][0])
+    assert asyncio.run(awalk(pages[-1][0])) == resumed
+    assert resumed[0][1][0] == "499802"  # 3 + 3 + 2 jobs were handed out: the third build's third

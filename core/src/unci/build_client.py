@@ -12,7 +12,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Iterator, M
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-from unci.build import Build
+from unci.build import Build, BuildQuery
 from unci.builds import (
     BuildList,
     FetchedBuild,
@@ -374,11 +374,7 @@ class BuildMethods:
                 **query_filters(query),
             )
             for walked, page in enumerate(pages, start=1):
-                count = len(page.result)
-                if skip >= count:  # nothing matched (or nothing is left) here: say where next
-                    yield Spot(at, count - 1, count, page.next_cursor), page
-                for i in range(skip, count):
-                    yield Spot(at, i, count, page.next_cursor), page.result[i]
+                yield from _located(at, skip, page)
                 skip = 0
                 if build_pages is not None and walked >= build_pages:
                     return
@@ -412,26 +408,12 @@ class BuildMethods:
                     first = False
                     if work is None:  # a build-list page with nothing that matched
                         assert isinstance(found, BuildList)
-                        after = spot.after(query)
-                        yield JobPage([], _cursor(who, after), found.calls)
+                        yield JobPage([], _cursor(who, spot.after(query)), found.calls)
                         continue
-                    pages = work.result()
-                    total = sum(len(page.result) for page in pages)
-                    position = 0  # jobs of this build handed out or skipped so far
-                    for page in pages:
-                        start = max(0, skip - position)
-                        if page.result and start >= len(page.result):
-                            position += len(page.result)
-                            continue  # handed out before the cursor was made
-                        jobs = page.result[start:]
-                        if left is not None:
-                            jobs = jobs[:left]
-                            left -= len(jobs)
-                        position += start + len(jobs)
-                        after = spot.after(query) if position >= total else spot.after(query, position)
-                        yield JobPage(jobs, _cursor(who, after), page.calls, page.looping)
-                        if left == 0:
-                            return
+                    handed, left = _hand_out(who, query, spot, work.result(), skip, left)
+                    yield from handed
+                    if left == 0:
+                        return
             finally:
                 for _spot, _found, work in pending:
                     if work is not None:
@@ -440,6 +422,41 @@ class BuildMethods:
 
 def _cursor(who: Target, resume: Resume | None) -> str | None:
     return None if resume is None else encode_resume(who, resume)
+
+
+def _located(spot_at: str | None, skip: int, page: BuildList) -> list[tuple[Spot, Build | BuildList]]:
+    """The builds of one build-list page still to walk, each with its place; a page with none
+    left stands for itself, so the walk can still say where it resumes."""
+    count = len(page.result)
+    if skip >= count:
+        return [(Spot(spot_at, count - 1, count, page.next_cursor), page)]
+    return [(Spot(spot_at, i, count, page.next_cursor), page.result[i]) for i in range(skip, count)]
+
+
+def _hand_out(
+    who: Target, query: BuildQuery, spot: Spot, pages: list[JobPage], skip: int, left: int | None
+) -> tuple[list[JobPage], int | None]:
+    """The pages of one build's jobs to hand out, past the ``skip`` a cursor gave and within
+    the ``left`` still wanted, each with the cursor that resumes right after it; and what is
+    left then. The sync and async walks share it, so they hand out the same pages."""
+    total = sum(len(page.result) for page in pages)
+    out: list[JobPage] = []
+    position = 0  # jobs of this build handed out or skipped so far
+    for page in pages:
+        start = max(0, skip - position)
+        if page.result and start >= len(page.result):
+            position += len(page.result)
+            continue  # handed out before the cursor was made
+        jobs = page.result[start:]
+        if left is not None:
+            jobs = jobs[:left]
+            left -= len(jobs)
+        position += start + len(jobs)
+        after = spot.after(query) if position >= total else spot.after(query, position)
+        out.append(JobPage(jobs, _cursor(who, after), page.calls, page.looping))
+        if left == 0:
+            break
+    return out, left
 
 
 def _build_param(who: Target) -> str:
@@ -694,24 +711,7 @@ class AsyncBuildMethods:
         password: str | None = None,
         base_url: str | None = None,
     ) -> AsyncIterator[Job]:
-        who = _who(provider, None, token, username, password, base_url, account)
-        name = _build_param(who)
-        gate = asyncio.Semaphore(
-            max(1, concurrency or getattr(self, "concurrency", None) or DEFAULT_CONCURRENCY)
-        )
-        left = limit
-        client: Any = self
-
-        async def jobs_of(build: Build) -> list[Job]:
-            async with gate:
-                return [
-                    job
-                    async for job in client.iter_jobs(
-                        provider, params={**(params or {}), name: build.id}, target=who
-                    )
-                ]
-
-        async for page in self.iter_build_pages(
+        async for page in self.iter_build_job_pages(
             provider,
             params=params,
             branch=branch,
@@ -719,16 +719,112 @@ class AsyncBuildMethods:
             conclusion=conclusion,
             since=since,
             until=until,
+            limit=limit,
             remote_query=remote_query,
-            target=who,
+            concurrency=concurrency,
+            target=_who(provider, None, token, username, password, base_url, account),
         ):
-            for jobs in await asyncio.gather(*(jobs_of(b) for b in page.result)):
-                for job in jobs:
-                    if left is not None and left <= 0:
-                        return
-                    yield job
-                    if left is not None:
-                        left -= 1
+            for job in page.result:
+                yield job
+
+    async def iter_build_job_pages(
+        self,
+        provider: str | None,
+        *,
+        params: Mapping[str, str] | None = None,
+        branch: str | None = None,
+        status: str | None = None,
+        conclusion: str | None = None,
+        since: When | None = None,
+        until: When | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+        page_size: int | None = None,
+        build_pages: int | None = None,
+        remote_query: Iterable[tuple[str, str]] = (),
+        concurrency: int | None = None,
+        account: str | None = None,
+        token: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        base_url: str | None = None,
+        target: Target | None = None,
+    ) -> AsyncIterator[JobPage]:
+        """The asyncio twin of :meth:`BuildMethods.iter_build_job_pages`: the same pages and
+        cursors (one helper hands them out for both), the next builds' jobs fetched as tasks."""
+        who = _who(provider, target, token, username, password, base_url, account)
+        name = _build_param(who)
+        given = build_query(
+            branch=branch,
+            status=status,
+            conclusion=conclusion,
+            since=since,
+            until=until,
+            provider=who.provider,
+        )
+        resume = decode_resume(who, cursor, given) if cursor else Resume(given)
+        query = resume.query
+        width = max(1, concurrency or getattr(self, "concurrency", None) or DEFAULT_CONCURRENCY)
+        client: Any = self
+
+        async def located() -> AsyncGenerator[tuple[Spot, Build | BuildList], None]:
+            at, skip, walked = resume.builds_cursor, resume.build_skip, 0
+            async for page in self.iter_build_pages(
+                provider,
+                params=params,
+                cursor=at,
+                remote_query=remote_query,
+                target=who,
+                **query_filters(query),
+            ):
+                walked += 1
+                for item in _located(at, skip, page):
+                    yield item
+                skip = 0
+                if build_pages is not None and walked >= build_pages:
+                    return
+                at = page.next_cursor
+
+        async def jobs_of(build: Build) -> list[JobPage]:
+            return [
+                page
+                async for page in client.iter_pages(
+                    provider, params={**(params or {}), name: build.id}, limit=page_size, target=who
+                )
+            ]
+
+        left = limit
+        first = True
+        pending: deque[tuple[Spot, Build | BuildList, asyncio.Task[list[JobPage]] | None]] = deque()
+        spots = located()
+        try:
+            while True:
+                while len(pending) < width:
+                    item = await anext(spots, None)
+                    if item is None:
+                        break
+                    spot, found = item
+                    work = asyncio.ensure_future(jobs_of(found)) if isinstance(found, Build) else None
+                    pending.append((spot, found, work))
+                if not pending:
+                    return
+                spot, found, work = pending.popleft()
+                skip = resume.job_skip if first else 0
+                first = False
+                if work is None:
+                    assert isinstance(found, BuildList)
+                    yield JobPage([], _cursor(who, spot.after(query)), found.calls)
+                    continue
+                handed, left = _hand_out(who, query, spot, await work, skip, left)
+                for page in handed:
+                    yield page
+                if left == 0:
+                    return
+        finally:
+            for _spot, _found, work in pending:
+                if work is not None:
+                    work.cancel()
+            await spots.aclose()
 
 
 # --- module functions, one client each ------------------------------------------------------
