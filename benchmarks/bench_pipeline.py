@@ -7,8 +7,11 @@ with every credential of the call scrubbed (``encode_output``).
 Baselines produce the same unified JSON (the same fields, steps included, statuses translated,
 times in UTC, the provider's object as ``remote_data``):
   json:    json.loads + dict access + json.dumps
-  msgspec: a minimal msgspec Struct of the same fields, decoded and encoded (no translation, no
-           UTC conversion, no scrubbing: the floor for doing this in Python with msgspec)
+  msgspec: a minimal msgspec Struct of the same fields, decoded and encoded: the job's twelve
+           fields, the steps as a typed list of six fields each (their timestamps parsed to
+           datetimes and written back), the body kept as ``remote_data``. No translation, no
+           UTC conversion, no ``updated_at``, no scrubbing: the floor for doing this in Python
+           with msgspec
 
 Each implementation runs in turn, many rounds, interleaved; the figure is the median of each
 round's ratio, so load from other processes hits all of them alike.
