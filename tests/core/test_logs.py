@@ -76,7 +76,9 @@ def test_redirect_hops_are_limited(server: LocalServer) -> None:
     assert "redirected more than 5 times" in one_error_line(result.stderr)
 
 
-@pytest.mark.parametrize("location", ["file:///etc/passwd", "ftp://example.com/log", "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "location", ["file:///etc/passwd", "ftp://example.com/log", "javascript:alert(1)", "http://[::1"]
+)
 def test_a_redirect_to_anything_but_http_is_refused(server: LocalServer, location: str) -> None:
     server.route(LOG_PATH, Reply(302, b"", {"Location": location}))
     result = _logs(server)

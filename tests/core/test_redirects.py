@@ -93,3 +93,37 @@ def test_a_redirect_without_location_says_so(server: LocalServer) -> None:
         "0",
     )
     assert result.exit_code == 6 and "redirected to nowhere" in result.stderr
+
+
+@pytest.mark.parametrize("fmt", ["stream", "raw", "unified"])
+@pytest.mark.parametrize("location", ["javascript:alert(1)", "http://[::1"])
+def test_a_location_that_is_no_url_is_one_line_in_every_format(
+    server: LocalServer, fmt: str, location: str
+) -> None:
+    """httpx reads a Location even when it does not follow it, and refuses one that is no URL
+    with an error of its own (not an HTTP error): it used to escape as a traceback."""
+    server.fallback = Reply(302, b"{}", {"Content-Type": "application/json", "Location": location})
+    result = run_cli(
+        "jobs",
+        "get",
+        "1",
+        "-P",
+        "github",
+        "-p",
+        "owner=o",
+        "-p",
+        "repo_id=r",
+        "--base-url",
+        server.url,
+        "--token",
+        TOKEN,
+        "--format",
+        fmt,
+        "--retries",
+        "0",
+    )
+    assert result.exit_code == 6, result.output
+    line = result.stderr.strip()
+    assert "\n" not in line and line.startswith("unci: error: github: ")
+    assert "redirect to a URL that is not valid http(s)" in line and "Traceback" not in result.output
+    assert result.stdout == "" and TOKEN not in result.output

@@ -136,6 +136,25 @@ def _network_error(call: Call, exc: httpx.HTTPError, clock: _Clock | None = None
     )
 
 
+def _bad_location(call: Call) -> RemoteError:
+    """httpx reads a redirect's ``Location`` even when it does not follow it, and refuses one
+    that is no URL (``javascript:x``) with ``InvalidURL``, which is not an ``HTTPError``."""
+    return RemoteError(
+        f"{call.provider}: {call.redacted_url()} answered with a redirect to a URL that is not "
+        "valid http(s); check the base URL",
+        provider=call.provider,
+        remote_status=302,
+    )
+
+
+def refused_location(exc: Exception) -> bool:
+    """A ``Location`` httpx cannot parse: raised as ``InvalidURL``, or wrapped in a
+    ``RemoteProtocolError`` (an unparsable port or host); never worth retrying."""
+    if isinstance(exc, httpx.InvalidURL):
+        return True
+    return isinstance(exc, httpx.RemoteProtocolError) and isinstance(exc.__context__, httpx.InvalidURL)
+
+
 def _answer(response: httpx.Response, body: bytes) -> Answer:
     return Answer(response.status_code, {k.lower(): v for k, v in response.headers.items()}, body)
 
@@ -370,7 +389,9 @@ class Client(BuildMethods, LogMethods):
         while True:
             try:
                 answer = self._attempt(call, clock)
-            except httpx.HTTPError as exc:
+            except (httpx.HTTPError, httpx.InvalidURL) as exc:
+                if refused_location(exc) or not isinstance(exc, httpx.HTTPError):
+                    raise _bad_location(call) from None
                 error = _network_error(call, exc, clock)
                 delay = retrier.after_network_error(type(exc).__name__)
                 if delay is None or not clock.fits(delay):
@@ -526,7 +547,9 @@ class Client(BuildMethods, LogMethods):
                         body.extend(_feed(call, decoder, data, self.max_body))
                         clock.check()
                     answer = _answer(response, b"".join(body))
-            except httpx.HTTPError as exc:
+            except (httpx.HTTPError, httpx.InvalidURL) as exc:
+                if refused_location(exc) or not isinstance(exc, httpx.HTTPError):
+                    raise _bad_location(call) from None
                 error = _network_error(call, exc, clock)
                 delay = None if started else retrier.after_network_error(type(exc).__name__)
                 if delay is None or not clock.fits(delay):
@@ -616,7 +639,9 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
         while True:
             try:
                 answer = await self._attempt(call, clock)
-            except httpx.HTTPError as exc:
+            except (httpx.HTTPError, httpx.InvalidURL) as exc:
+                if refused_location(exc) or not isinstance(exc, httpx.HTTPError):
+                    raise _bad_location(call) from None
                 error = _network_error(call, exc, clock)
                 delay = retrier.after_network_error(type(exc).__name__)
                 if delay is None or not clock.fits(delay):
@@ -758,7 +783,9 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
                         body.extend(_feed(call, decoder, data, self.max_body))
                         clock.check()
                     answer = _answer(response, b"".join(body))
-            except httpx.HTTPError as exc:
+            except (httpx.HTTPError, httpx.InvalidURL) as exc:
+                if refused_location(exc) or not isinstance(exc, httpx.HTTPError):
+                    raise _bad_location(call) from None
                 error = _network_error(call, exc, clock)
                 delay = None if started else retrier.after_network_error(type(exc).__name__)
                 if delay is None or not clock.fits(delay):

@@ -256,12 +256,16 @@ class LogMethods:
 
     def _open(self, call: Call, clock: Any) -> tuple[httpx.Response, Call]:
         """Send ``call`` and follow its redirects (bare past the API root); the answer is open."""
+        from unci.client import refused_location
+
         hops = 0
         while True:
             request = _request(self._http, call, _timeout(self, clock))
             try:
                 response = self._http.send(request, stream=True)
-            except httpx.InvalidURL:
+            except (httpx.InvalidURL, httpx.RemoteProtocolError) as exc:
+                if not refused_location(exc):
+                    raise
                 raise logs.bad_location(call) from None
             status = response.status_code
             if 300 <= status < 400 and status != 304:
@@ -479,12 +483,16 @@ class AsyncLogMethods:
         return _aapply_tail(chunks, tail)
 
     async def _open(self, call: Call, clock: Any) -> tuple[httpx.Response, Call]:
+        from unci.client import refused_location
+
         hops = 0
         while True:
             request = _request(self._http, call, _timeout(self, clock))
             try:
                 response = await self._http.send(request, stream=True)
-            except httpx.InvalidURL:
+            except (httpx.InvalidURL, httpx.RemoteProtocolError) as exc:
+                if not refused_location(exc):
+                    raise
                 raise logs.bad_location(call) from None
             status = response.status_code
             if 300 <= status < 400 and status != 304:
