@@ -3,11 +3,12 @@
 The upstream (its own process on 127.0.0.1) answers GitHub's log endpoint with a 302 to a
 storage path, as GitHub does, and serves the log 64 KiB at a time. Both clients follow the
 redirect and write to /dev/null; `curl -sL` is the baseline of the same run. Peak RSS and CPU
-time come from the kernel (wait4). Each command runs on a 10 MiB and a SIZE MiB log, best of 3;
-throughput is given whole (bytes / wall time, Python's start-up included) and streaming (the
-extra bytes / the extra time between the two sizes, so start-up cancels out). Targets: unci
-under 64 MiB peak on a 200 MiB log, and at least half of curl's throughput. curl must be
-installed (`apt-get install curl` on Debian). Run: python benchmarks/bench_logs.py [SIZE]
+time come from the kernel (wait4). Each command runs on a 10 MiB and a SIZE MiB log, best of
+REPS (default 7), the commands taking turns; throughput is given whole (bytes / wall time,
+Python's start-up included) and streaming (the extra bytes / the extra time between the two
+sizes, so start-up cancels out). Targets: unci under 64 MiB peak on a 200 MiB log, and at
+least half of curl's throughput. curl must be installed (`apt-get install curl` on Debian).
+Run: python benchmarks/bench_logs.py [SIZE [REPS]]
 """
 
 from __future__ import annotations
@@ -36,9 +37,18 @@ def run(cmd: list[str]) -> tuple[float, float, float]:
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
-def best(cmd: list[str]) -> tuple[float, float, float]:
-    runs = [run(cmd) for _ in range(3)]
-    return min(r[0] for r in runs), min(r[1] for r in runs), max(r[2] for r in runs)
+def interleaved(commands: dict[str, list[str]], reps: int) -> dict[str, tuple[float, float, float]]:
+    """Best wall and CPU time and highest peak of each command over ``reps`` rounds, the
+    commands taking turns within a round so that a change in the machine's load falls on all
+    of them alike."""
+    runs: dict[str, list[tuple[float, float, float]]] = {label: [] for label in commands}
+    for _ in range(reps):
+        for label, cmd in commands.items():
+            runs[label].append(run(cmd))
+    return {
+        label: (min(r[0] for r in rs), min(r[1] for r in rs), max(r[2] for r in rs))
+        for label, rs in runs.items()
+    }
 
 
 def _in_process(url: str, size: int) -> float:
@@ -53,6 +63,7 @@ def _in_process(url: str, size: int) -> float:
 
 def main() -> None:
     size = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+    reps = int(sys.argv[2]) if len(sys.argv) > 2 else 7
     curl = shutil.which("curl")
     if curl is None:
         raise SystemExit("curl is not installed: apt-get install curl")
@@ -69,15 +80,18 @@ def main() -> None:
                 "unci jobs logs --tail 100": [*unci, "--color", "--tail", "100"],
             }
 
-        small = {label: best(cmd) for label, cmd in commands(SMALL).items()}
-        large = {label: best(cmd) for label, cmd in commands(size).items()}
+        both = interleaved({**{f"{k}@small": v for k, v in commands(SMALL).items()}, **commands(size)}, reps)
+        small = {k.removesuffix("@small"): v for k, v in both.items() if k.endswith("@small")}
+        large = {k: v for k, v in both.items() if not k.endswith("@small")}
         library = min(_in_process(url, size) for _ in range(3))
+    load_after = os.getloadavg()[0]
     mb = size * 1.048576
     extra = (size - SMALL) * 1.048576
     rate = {k: extra / max(1e-6, large[k][0] - small[k][0]) for k in large}
     print(
         f"`unci jobs logs` of a {size} MiB log, 302 to storage, on 127.0.0.1 "
-        f"(best of 3; load {os.getloadavg()[0]:.1f})"
+        f"(best of {reps}, interleaved; load {os.getloadavg()[0]:.1f} before, "
+        f"{load_after:.1f} after)"
     )
     print(f"  {'':<31} {'wall':>7} {'CPU':>7} {'whole':>10} {'streaming':>11} {'peak RSS':>9}")
     for label, (wall, cpu, peak) in large.items():

@@ -6,7 +6,6 @@ Everything decided is decided in :mod:`unci.builds`; here the calls are sent, sy
 
 from __future__ import annotations
 
-import asyncio
 from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -588,6 +587,8 @@ class AsyncBuildMethods:
         page = read_build_page(call, answer)
         subs = expansion_calls(call, page)
         if subs:
+            import asyncio
+
             gate = asyncio.Semaphore(getattr(self, "concurrency", None) or DEFAULT_CONCURRENCY)
 
             async def one(sub: Call) -> Answer:
@@ -792,6 +793,8 @@ class AsyncBuildMethods:
                     provider, params={**(params or {}), name: build.id}, limit=page_size, target=who
                 )
             ]
+
+        import asyncio
 
         left = limit
         first = True

@@ -576,4 +576,8 @@ _add_logs()
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``unci`` script."""
+    # httpx imports its own command line on import, and with it rich and pygments when they are
+    # installed (~0.1 s, more on a loaded machine); unci never runs it, and httpx falls back to
+    # a stub when it cannot be imported. Only the ``unci`` process is affected.
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
     cli.main(args=list(argv) if argv is not None else None, prog_name="unci")

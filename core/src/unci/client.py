@@ -6,7 +6,6 @@ The two clients mirror each other method for method; what they decide comes from
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -566,6 +565,8 @@ class Client(BuildMethods, LogMethods):
 async def _cpu(size: int, work: Callable[_P, _R], *args: _P.args, **kw: _P.kwargs) -> _R:
     """``work(*args)``, in a thread when it reads a body of ``size`` bytes past
     :data:`OFF_LOOP_BYTES`."""
+    import asyncio
+
     if size > OFF_LOOP_BYTES:
         return await asyncio.to_thread(work, *args, **kw)
     return work(*args, **kw)
@@ -634,6 +635,8 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
             return _answer(response, b"".join(body))
 
     async def send(self, call: Call) -> Answer:
+        import asyncio
+
         retrier = Retrier(self.retry, call.provider, self.on_wait)
         clock = self._clock()
         while True:
@@ -726,6 +729,8 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
         concurrency: int = DEFAULT_CONCURRENCY,
         **kw: Any,
     ) -> list[Job | UnciError]:
+        import asyncio
+
         gate = asyncio.Semaphore(max(1, concurrency))
         target = _target(provider, _split_who(kw))
 
@@ -753,6 +758,8 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
             yield chunk
 
     async def stream_call(self, call: Call, chunk_size: int = 65536) -> AsyncGenerator[bytes, None]:
+        import asyncio
+
         retrier = Retrier(self.retry, call.provider, self.on_wait)
         clock = self._clock()
         while True:

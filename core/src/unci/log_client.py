@@ -8,7 +8,6 @@ never held whole: the body goes from the socket to the caller a chunk at a time,
 
 from __future__ import annotations
 
-import asyncio
 import sys
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterable, Iterator, Mapping
@@ -505,6 +504,8 @@ class AsyncLogMethods:
     async def _body(
         self, plan: LogPlan, call: Call, on_answer: Callable[[int, Mapping[str, str]], int] | None = None
     ) -> AsyncIterator[bytes]:
+        import asyncio
+
         from unci.client import _network_error
 
         retrier = Retrier(self.retry, call.provider, self.on_wait)
@@ -587,6 +588,8 @@ class AsyncLogMethods:
     async def _when_done(
         self, plan: LogPlan, interval: float, notice: Callable[[str], None]
     ) -> AsyncIterator[bytes]:
+        import asyncio
+
         told = False
         while True:
             job = await self._job(plan)
@@ -605,6 +608,8 @@ class AsyncLogMethods:
     async def _by_ranges(
         self, plan: LogPlan, interval: float, notice: Callable[[str], None]
     ) -> AsyncIterator[bytes]:
+        import asyncio
+
         offset = 0
         last_read = False
         first = True
@@ -614,6 +619,7 @@ class AsyncLogMethods:
             def on_answer(
                 status: int, headers: Mapping[str, str], at: int = offset, seen: list[LogRange] = found
             ) -> int:
+
                 seen.append(_range(plan, status, headers, at))
                 return seen[-1].skip
 
@@ -645,6 +651,8 @@ class AsyncLogMethods:
     async def _by_parts(
         self, plan: LogPlan, follow: bool, failed: bool, interval: float, notice: Callable[[str], None]
     ) -> AsyncIterator[bytes]:
+        import asyncio
+
         done = 0
         first = True
         while True:
