@@ -252,7 +252,8 @@ def _log_support(reg: PluginRegistry, names: list[str]) -> list[str]:
         "request gives the job's log; *per step*: each step has its own log, found through the job\n"
         "(so `--failed` can print only the failed steps). `--follow` reads *ranges* where the\n"
         "provider gives a log from an offset while the job runs, re-reads the *steps* as they\n"
-        "complete, or *waits* for the job to end and then reads the log.\n",
+        "complete (Azure DevOps: a running step's new lines too, by `startLine`), or *waits* for\n"
+        "the job to end and then reads the log.\n",
         "| provider | log | `--follow` | `--failed` |",
         "|---|---|---|---|",
     ]

@@ -9,8 +9,11 @@ are the ones of Buddy's own "Get details and logs" example.
 
 from __future__ import annotations
 
+import asyncio
 import json
+from urllib.parse import parse_qs, urlsplit
 
+import unci
 from helpers import cassette_body, one_error_line, run_cli, with_fields
 from localserver import LocalServer, Reply, serving
 
@@ -201,11 +204,86 @@ def test_azure_devops_follow_prints_tasks_as_they_complete(server: LocalServer) 
         Reply(200, _timeline()),
     )
     server.route(AZ_BUILD + "/logs/4", Reply(200, b"Syncing repository\n", TEXT))
-    server.route(AZ_BUILD + "/logs/5", Reply(200, b"done\n", TEXT))
+    # Azure DevOps answers startLine=N with the lines from N on: the running task's line is
+    # shown once, while it runs, and not again when it has ended.
+    server.handle(
+        AZ_BUILD + "/logs/5", lambda path: Reply(200, b"done\n" if _start(path) == 1 else b"", TEXT)
+    )
     result = _logs(server, JOB_ID, *AZ, "-f", "--interval", "0.01")
     assert result.exit_code == 0, result.stderr
     assert result.stdout == "==> Checkout <==\nSyncing repository\n==> Test (failed) <==\ndone\n"
     assert [r.path.split("?")[0] for r in server.requests].count(AZ_BUILD + "/logs/4") == 1
+
+
+def _start(path: str) -> int:
+    return int(parse_qs(urlsplit(path).query).get("startLine", ["1"])[0])
+
+
+def _running_task_timeline(state: str) -> bytes:
+    records = [
+        _record(JOB_ID, "Job", "Build", 1, state=state, result=None if state != "completed" else "succeeded"),
+        _record("t-1", "Task", "Checkout", 1, parent=JOB_ID, log={"id": 4}),
+        _record(
+            "t-2",
+            "Task",
+            "Test",
+            2,
+            parent=JOB_ID,
+            log={"id": 5},
+            state=state,
+            result=None if state != "completed" else "succeeded",
+        ),
+    ]
+    return json.dumps({"records": records, "count": len(records)}).encode()
+
+
+def _growing_task(server: LocalServer) -> None:
+    """The Test task's log grows between two reads: Azure DevOps answers ``startLine=N`` with
+    the lines from N on (the first being 1); the task ends after the first read."""
+    log = [b"collecting\n", b"test 1 ok\n", b"test 2 o"]
+
+    def task_log(path: str) -> Reply:
+        return Reply(200, b"".join(log)[len(b"".join(log[: _start(path) - 1])) :], TEXT)
+
+    def timeline(path: str) -> Reply:
+        reads = sum(r.path.startswith(AZ_BUILD + "/logs/5") for r in server.requests)
+        if reads == 1:  # the task has written more, and ended, since the first read
+            log[2:] = [b"test 2 ok\n", b"done\n"]
+        return Reply(200, _running_task_timeline("inProgress" if reads == 0 else "completed"))
+
+    server.handle(AZ_BUILD + "/timeline", timeline)
+    server.route(AZ_BUILD + "/logs/4", Reply(200, b"Syncing repository\n", TEXT))
+    server.handle(AZ_BUILD + "/logs/5", task_log)
+
+
+GROWN = "==> Checkout <==\nSyncing repository\n==> Test <==\ncollecting\ntest 1 ok\ntest 2 ok\ndone\n"
+
+
+def _task_reads(server: LocalServer) -> list[list[str]]:
+    paths = [r.path for r in server.requests if r.path.startswith(AZ_BUILD + "/logs/5")]
+    return [parse_qs(urlsplit(p).query)["startLine"] for p in paths]
+
+
+def test_azure_devops_follow_prints_a_running_tasks_lines_as_they_come(server: LocalServer) -> None:
+    """Each read asks from the first line not shown; a line still being written waits for its
+    end, so nothing is shown twice or cut."""
+    _growing_task(server)
+    result = _logs(server, JOB_ID, *AZ, "-f", "--interval", "0.01")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == GROWN
+    assert _task_reads(server) == [["1"], ["3"]]
+
+
+def test_azure_devops_aiter_log_follows_a_running_task_by_lines(server: LocalServer) -> None:
+    _growing_task(server)
+    kw = {"params": {"organization": "fabrikam", "project": "web", "build": "12"}, "base_url": server.url}
+
+    async def collect() -> bytes:
+        chunks = unci.aiter_log("azure-devops", JOB_ID, follow=True, interval=0.01, token="pat", **kw)
+        return b"".join([c async for c in chunks])
+
+    assert asyncio.run(collect()).decode() == GROWN
+    assert _task_reads(server) == [["1"], ["3"]]
 
 
 def test_azure_devops_a_record_that_is_not_in_the_timeline_is_not_found(server: LocalServer) -> None:

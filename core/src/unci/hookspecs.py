@@ -270,7 +270,8 @@ def map_log_parts(
 ) -> list[LogPart] | None:
     """Read the log parts out of the answer to :func:`build_log_parts_request`, in the order the
     steps ran. A step that has no log yet is left out, or given with ``complete=False`` while
-    it runs; ``--follow`` reads the index again until the job has ended.
+    it runs; ``--follow`` reads the index again until the job has ended. A running step whose
+    request can start at a line (``LogPart(lines="startLine")``) is shown as it grows.
 
     :param provider: the provider name asked for.
     :param payload: the index's response body.

@@ -417,16 +417,30 @@ class LogMethods:
     ) -> Iterator[bytes]:
         done = 0
         first = True
+        growing: logs.Lines | None = None  # the running step shown so far, line by line
         while True:
             ended = not follow or not logs.running(self._job(plan))
             parts = _parts(plan, self.send(plan.index()))
             for number, part in enumerate(parts[done:], done + 1):
-                if not ended and not part.complete:
+                running = not ended and not part.complete
+                if running and (failed or part.lines is None or part.body != "text"):
                     break
-                done = number
                 if failed and not part.failed:
+                    done = number
                     continue
-                yield logs.header(part, number)
+                if growing is None:
+                    yield logs.header(part, number)
+                if running or growing is not None:
+                    growing = growing or logs.Lines()
+                    for piece in self._body(plan, plan.part(growing.part(part))):
+                        yield growing.feed(piece)
+                    yield growing.end(not running)
+                    if running:
+                        break
+                    growing = None
+                    done = number
+                    continue
+                done = number
                 call = plan.part(part)
                 if part.body == "json":
                     yield _part_text(plan, self._whole_bytes(plan, call), part)
@@ -655,16 +669,30 @@ class AsyncLogMethods:
 
         done = 0
         first = True
+        growing: logs.Lines | None = None
         while True:
             ended = not follow or not logs.running(await self._job(plan))
             parts = _parts(plan, await self.send(plan.index()))
             for number, part in enumerate(parts[done:], done + 1):
-                if not ended and not part.complete:
+                running = not ended and not part.complete
+                if running and (failed or part.lines is None or part.body != "text"):
                     break
-                done = number
                 if failed and not part.failed:
+                    done = number
                     continue
-                yield logs.header(part, number)
+                if growing is None:
+                    yield logs.header(part, number)
+                if running or growing is not None:
+                    growing = growing or logs.Lines()
+                    async for piece in self._body(plan, plan.part(growing.part(part))):
+                        yield growing.feed(piece)
+                    yield growing.end(not running)
+                    if running:
+                        break
+                    growing = None
+                    done = number
+                    continue
+                done = number
                 call = plan.part(part)
                 if part.body == "json":
                     yield _part_text(plan, await self._whole_bytes(plan, call), part)

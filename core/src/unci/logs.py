@@ -16,6 +16,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
+import msgspec
+
 from unci.call import USER_AGENT, Call, Target, check_params, prepare
 from unci.errors import LogUnavailable, RemoteError, Unsupported
 from unci.job import Job, Status
@@ -303,6 +305,33 @@ def strip_ansi(chunks: Iterable[bytes]) -> Iterator[bytes]:
     rest = stripper.flush()
     if rest:
         yield rest
+
+
+class Lines:
+    """A running step's log read again and again from the line after those shown: only whole
+    lines go out, so a line still being written is read again, whole, next time."""
+
+    def __init__(self) -> None:
+        self.shown = 0
+        self._rest = b""
+
+    def part(self, part: LogPart) -> LogPart:
+        """``part``'s request from the first line not shown yet."""
+        assert part.lines is not None
+        query = [*part.request.query, (part.lines, str(self.shown + 1))]
+        return msgspec.structs.replace(part, request=msgspec.structs.replace(part.request, query=query))
+
+    def feed(self, piece: bytes) -> bytes:
+        data = self._rest + piece
+        cut = data.rfind(b"\n") + 1
+        self._rest = data[cut:]
+        self.shown += data.count(b"\n", 0, cut)
+        return data[:cut]
+
+    def end(self, complete: bool) -> bytes:
+        """What is left of this read: the last line if the step has ended, else nothing."""
+        rest, self._rest = self._rest, b""
+        return rest if complete else b""
 
 
 class Tail:

@@ -138,6 +138,10 @@ class LogPart(msgspec.Struct, kw_only=True):
     #: ``"text"``: the body is the log, streamed as it comes; ``"json"``: the whole body goes to
     #: ``read_log_part``, which returns the text.
     body: str = "text"
+    #: The query parameter that makes ``request`` start at a line, the first line being 1
+    #: (Azure DevOps' ``startLine``). With it, ``--follow`` prints a running step's lines as
+    #: they come instead of waiting for the step to end.
+    lines: str | None = None
 
 
 class LogRange(msgspec.Struct, kw_only=True):

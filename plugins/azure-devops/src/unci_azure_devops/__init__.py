@@ -476,7 +476,8 @@ class AzureDevOps(Provider):
     def map_log_parts(self, payload: bytes, job_id: str, params: Mapping[str, str]) -> list[LogPart]:
         """The job's Task records in their order, each with its log
         (``_apis/build/builds/{build}/logs/{log.id}``, plain text). A task has a log once it has
-        started; one still running is not complete."""
+        started; one still running is not complete, and is read from a line on
+        (``startLine``, the first line being 1) while it runs."""
         self.map_job(payload, job_id, params)  # the job is in this timeline, or a clear 404
         wanted = job_id.lower()
         records = _log_timeline_decoder.decode(payload).records if payload.strip() else []
@@ -501,6 +502,7 @@ class AzureDevOps(Provider):
                 name=r.name,
                 failed=(r.result or "").lower() == "failed",
                 complete=(r.state or "").lower() == "completed",
+                lines="startLine",
             )
             for r in tasks
         ]
