@@ -64,6 +64,7 @@ def _in_process(url: str, size: int) -> float:
 def main() -> None:
     size = int(sys.argv[1]) if len(sys.argv) > 1 else 200
     reps = int(sys.argv[2]) if len(sys.argv) > 2 else 7
+    load_before = os.getloadavg()[0]
     curl = shutil.which("curl")
     if curl is None:
         raise SystemExit("curl is not installed: apt-get install curl")
@@ -90,7 +91,7 @@ def main() -> None:
     rate = {k: extra / max(1e-6, large[k][0] - small[k][0]) for k in large}
     print(
         f"`unci jobs logs` of a {size} MiB log, 302 to storage, on 127.0.0.1 "
-        f"(best of {reps}, interleaved; load {os.getloadavg()[0]:.1f} before, "
+        f"(best of {reps}, interleaved; load {load_before:.1f} before, "
         f"{load_after:.1f} after)"
     )
     print(f"  {'':<31} {'wall':>7} {'CPU':>7} {'whole':>10} {'streaming':>11} {'peak RSS':>9}")
