@@ -453,6 +453,18 @@ Every job command takes the same options, spelled as in gh, glab and llm:
   JSON Lines in the order given. An id that fails is one line on stderr naming it (with
   `--error-format json`, the envelope plus `"id"`), the others still print, and the exit code
   is the highest exit code among the failed ids.
+- Steps: GitHub and Azure DevOps jobs carry their `steps`; where they cost a request of their
+  own (Jenkins' pipeline stages) `--steps` on `jobs get` and `jobs list` fetches them. A table
+  shows a job's steps as indented rows under it (number, name, status, conclusion, duration);
+  CSV keeps them as JSON in the `steps` cell.
+- Following to the end: `unci jobs watch ID` and `unci builds watch ID` print one line per
+  change (`12:00:07  job 1 build: in_progress`, steps indented under their job; `--json` for
+  JSON Lines) until the job or build has finished. Polls are conditional where the provider
+  sends ETags (a 304 is "unchanged"), back off 1.5 times while nothing changes (`--interval`,
+  `--max-interval`), obey `Retry-After` and wait out a spent rate limit. Ctrl-C exits 130.
+- Outcomes: `--exit-status` on `jobs get`, `jobs watch` and `builds watch` exits 0 passed,
+  20 failed, 21 cancelled, 22 timeout, 23 any other conclusion, 24 not finished yet (`get`
+  only); an error still exits with its own code (2-12).
 - Accounts: `--account NAME`; left out, `UNCI_ACCOUNT` or the account set with
   `unci accounts default NAME` is used, unless `--provider` names another provider.
 - Errors: one line on stderr and a documented exit code (README), usage errors included;

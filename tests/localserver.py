@@ -33,6 +33,8 @@ class Seen:
     method: str
     path: str
     headers: dict[str, str]
+    #: The status the server answered with (set once the answer is chosen).
+    status: int = 0
 
 
 class LocalServer:
@@ -43,6 +45,8 @@ class LocalServer:
         self.requests: list[Seen] = []
         #: Paths answered by a function of the whole request path (query included).
         self.handlers: dict[str, Callable[[str], Reply]] = {}
+        #: Paths answered by a function of the whole request (its headers too: ETags).
+        self.request_handlers: dict[str, Callable[[Seen], Reply]] = {}
         self._httpd: ThreadingHTTPServer | None = None
 
     @property
@@ -59,7 +63,15 @@ class LocalServer:
         its query (pages, page sizes), where a fixed list of replies cannot."""
         self.handlers[path] = answer
 
-    def _next(self, path: str) -> Reply:
+    def handle_request(self, path: str, answer: Callable[[Seen], Reply]) -> None:
+        """Answer ``path`` (any query) with ``answer(seen)``: an upstream that reads the
+        request's headers (``If-None-Match``) as well as its path."""
+        self.request_handlers[path] = answer
+
+    def _next(self, path: str, seen: Seen | None = None) -> Reply:
+        by_request = self.request_handlers.get(path.split("?", 1)[0])
+        if by_request is not None and seen is not None:
+            return by_request(seen)
         handler = self.handlers.get(path.split("?", 1)[0])
         if handler is not None:
             return handler(path)
@@ -78,8 +90,10 @@ class LocalServer:
             disable_nagle_algorithm = True
 
             def do_GET(self) -> None:
-                server.requests.append(Seen(self.command, self.path, dict(self.headers.items())))
-                reply = server._next(self.path)
+                seen = Seen(self.command, self.path, dict(self.headers.items()))
+                server.requests.append(seen)
+                reply = server._next(self.path, seen)
+                seen.status = reply.status
                 if reply.delay:
                     time.sleep(reply.delay)
                 if reply.drip:

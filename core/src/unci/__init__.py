@@ -93,6 +93,11 @@ _WHERE = {
     "LogUnavailable": "errors",
     "byte_range": "contract",
     "read_byte_range": "contract",
+    "watch_job": "watch",
+    "awatch_job": "watch",
+    "watch_build": "watch",
+    "awatch_build": "watch",
+    "BuildState": "watch",
 }
 
 if TYPE_CHECKING:
@@ -173,6 +178,7 @@ if TYPE_CHECKING:
         segments,
     )
     from unci.retry import RetryPolicy
+    from unci.watch import BuildState, awatch_build, awatch_job, watch_build, watch_job
 
 
 def __getattr__(name: str) -> Any:
@@ -195,6 +201,7 @@ __all__ = [
     "BuildList",
     "BuildPage",
     "BuildQuery",
+    "BuildState",
     "Client",
     "Conclusion",
     "ConfigError",
@@ -241,6 +248,8 @@ __all__ = [
     "aiter_log",
     "alist_builds",
     "as_str",
+    "awatch_build",
+    "awatch_job",
     "basic_auth",
     "byte_range",
     "error_envelope",
@@ -267,4 +276,6 @@ __all__ = [
     "translate",
     "user_at",
     "utc",
+    "watch_build",
+    "watch_job",
 ]

@@ -290,6 +290,7 @@ class BuildMethods:
         limit: int | None = None,
         remote_query: Iterable[tuple[str, str]] = (),
         concurrency: int | None = None,
+        include_steps: bool = False,
         account: str | None = None,
         token: str | None = None,
         username: str | None = None,
@@ -297,7 +298,8 @@ class BuildMethods:
         base_url: str | None = None,
     ) -> Iterator[Job]:
         """The jobs of the builds that match, build by build (newest first), each build's jobs
-        fetched ``concurrency`` builds at a time; at most ``limit`` jobs in all."""
+        fetched ``concurrency`` builds at a time; at most ``limit`` jobs in all (with their
+        steps, where they cost a request of their own, under ``include_steps``)."""
         for page in self.iter_build_job_pages(
             provider,
             params=params,
@@ -309,6 +311,7 @@ class BuildMethods:
             limit=limit,
             remote_query=remote_query,
             concurrency=concurrency,
+            include_steps=include_steps,
             target=_who(provider, None, token, username, password, base_url, account),
         ):
             yield from page.result
@@ -329,6 +332,7 @@ class BuildMethods:
         build_pages: int | None = None,
         remote_query: Iterable[tuple[str, str]] = (),
         concurrency: int | None = None,
+        include_steps: bool = False,
         account: str | None = None,
         token: str | None = None,
         username: str | None = None,
@@ -382,7 +386,11 @@ class BuildMethods:
         def jobs_of(build: Build) -> list[JobPage]:
             return list(
                 client.iter_pages(
-                    provider, params={**(params or {}), name: build.id}, limit=page_size, target=who
+                    provider,
+                    params={**(params or {}), name: build.id},
+                    limit=page_size,
+                    target=who,
+                    include_steps=include_steps,
                 )
             )
 
@@ -706,6 +714,7 @@ class AsyncBuildMethods:
         limit: int | None = None,
         remote_query: Iterable[tuple[str, str]] = (),
         concurrency: int | None = None,
+        include_steps: bool = False,
         account: str | None = None,
         token: str | None = None,
         username: str | None = None,
@@ -723,6 +732,7 @@ class AsyncBuildMethods:
             limit=limit,
             remote_query=remote_query,
             concurrency=concurrency,
+            include_steps=include_steps,
             target=_who(provider, None, token, username, password, base_url, account),
         ):
             for job in page.result:
@@ -744,6 +754,7 @@ class AsyncBuildMethods:
         build_pages: int | None = None,
         remote_query: Iterable[tuple[str, str]] = (),
         concurrency: int | None = None,
+        include_steps: bool = False,
         account: str | None = None,
         token: str | None = None,
         username: str | None = None,
@@ -790,7 +801,11 @@ class AsyncBuildMethods:
             return [
                 page
                 async for page in client.iter_pages(
-                    provider, params={**(params or {}), name: build.id}, limit=page_size, target=who
+                    provider,
+                    params={**(params or {}), name: build.id},
+                    limit=page_size,
+                    target=who,
+                    include_steps=include_steps,
                 )
             ]
 

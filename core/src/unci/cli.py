@@ -21,6 +21,7 @@ from unci import __version__
 from unci.errors import OutputError, UnciError, UsageError
 from unci.options import (
     ERROR_FORMATS,
+    exit_status_option,
     filter_options,
     list_options,
     output_options,
@@ -28,6 +29,8 @@ from unci.options import (
     parse_filters,
     reliability_options,
     request_options,
+    steps_option,
+    watch_options,
 )
 
 if TYPE_CHECKING:
@@ -252,8 +255,11 @@ def cli() -> None:
     8 network/timeout, 9 unexpected provider body, 10 configuration,
     11 not offered by the provider, 12 output not writable (disk full, stdout
     closed), 13 the job has no log (yet), 14 sync destination unreachable, refused
-    or not writable. Several ids in one `jobs get`: the highest code among the
-    ids that failed.
+    or not writable, 130 interrupted (Ctrl-C). Several ids in one `jobs get`: the
+    highest code among the ids that failed. With --exit-status (`jobs get`, `jobs
+    watch`, `builds get`, `builds watch`), the outcome: 0 passed, 20 failed, 21
+    cancelled, 22 timeout, 23 other (skipped, partial, a provider's own word), 24
+    not finished yet.
     """
 
 
@@ -419,6 +425,8 @@ def _report(job_id: str, exc: UnciError) -> None:
 @request_options
 @output_options
 @reliability_options
+@steps_option
+@exit_status_option
 @click.option(
     "--concurrency",
     type=click.IntRange(min=1, max=64),
@@ -426,13 +434,16 @@ def _report(job_id: str, exc: UnciError) -> None:
     show_default=True,
     help="With several ids: how many to fetch at once.",
 )
-def jobs_get(job_ids: tuple[str, ...], concurrency: int, **kw: Any) -> None:
+def jobs_get(
+    job_ids: tuple[str, ...], concurrency: int, include_steps: bool, exit_status: bool, **kw: Any
+) -> None:
     """Fetch jobs by id and print them.
 
     One id prints one JSON document; several print JSON Lines (one job a line) in the order
     given, fetched CONCURRENCY at a time. An id that fails prints one line on stderr naming it
     and the others still print; the exit code is then the highest exit code among the failed
-    ids (see `unci --help`).
+    ids (see `unci --help`). With --exit-status and every id fetched, it is the job's outcome
+    (several ids: the highest).
     """
     from unci.commands import get_command
 
@@ -444,7 +455,14 @@ def jobs_get(job_ids: tuple[str, ...], concurrency: int, **kw: Any) -> None:
             raise exc
         _report(job_id, exc)
 
-    code = get_command(job_ids=list(job_ids), concurrency=concurrency, on_error=on_error, **shared)
+    code = get_command(
+        job_ids=list(job_ids),
+        concurrency=concurrency,
+        on_error=on_error,
+        include_steps=include_steps,
+        exit_status=exit_status,
+        **shared,
+    )
     if code:
         sys.exit(code)
 
@@ -462,12 +480,14 @@ def jobs_get(job_ids: tuple[str, ...], concurrency: int, **kw: Any) -> None:
     show_default=True,
     help="With the build filters: how many builds' jobs to fetch at once.",
 )
+@steps_option
 def jobs_list(
     limit: int | None,
     page_size: int | None,
     cursor: str | None,
     follow_all: bool,
     concurrency: int,
+    include_steps: bool,
     **kw: Any,
 ) -> None:
     """List the jobs of one build (-p build=ID; Buddy: -p workflow=ID), or of the builds that
@@ -490,7 +510,33 @@ def jobs_list(
         follow_all=follow_all,
         filters=filters,
         concurrency=concurrency,
+        include_steps=include_steps,
     )
+
+
+@jobs.command("watch")
+@click.argument("job_id", metavar="ID")
+@request_options
+@watch_options
+@reliability_options
+def jobs_watch(job_id: str, **kw: Any) -> None:
+    """Follow a job to its end, printing each change of its status and of its steps.
+
+    A job that has not started yet is waited for. Each poll is conditional where the
+    provider sends ETags (GitHub: an unchanged job costs no rate limit), waits longer while
+    nothing changes, and obeys Retry-After and rate-limit resets. Ctrl-C stops (exit 130).
+    """
+    from unci.watch_cli import watch_job_command
+
+    options = _watch_kw(kw)
+    request = parse_request(kw)
+    code = watch_job_command(job_id=job_id, **request, **options)
+    if code:
+        sys.exit(code)
+
+
+def _watch_kw(kw: dict[str, Any]) -> dict[str, Any]:
+    return {k: kw.pop(k) for k in ("interval", "max_interval", "include_steps", "as_json", "exit_status")}
 
 
 # --- builds --------------------------------------------------------------------------------
@@ -498,7 +544,8 @@ def jobs_list(
 
 @cli.group(cls=HelpGroup)
 def builds() -> None:
-    """Fetch CI builds (workflow runs, pipelines), the runs that jobs belong to."""
+    """Fetch CI builds (workflow runs, pipelines), the runs that jobs belong to, and follow
+    them to their end."""
 
 
 @builds.command("get")
@@ -506,6 +553,7 @@ def builds() -> None:
 @request_options
 @output_options
 @reliability_options
+@exit_status_option
 @click.option(
     "--concurrency",
     type=click.IntRange(min=1, max=64),
@@ -513,12 +561,13 @@ def builds() -> None:
     show_default=True,
     help="With several ids: how many to fetch at once.",
 )
-def builds_get(build_ids: tuple[str, ...], concurrency: int, **kw: Any) -> None:
+def builds_get(build_ids: tuple[str, ...], concurrency: int, exit_status: bool, **kw: Any) -> None:
     """Fetch builds by id and print them.
 
     One id prints one JSON document; several print JSON Lines (one build a line) in the order
     given, fetched CONCURRENCY at a time. An id that fails prints one line on stderr naming it
-    and the others still print; the exit code is then the highest among the failed ids.
+    and the others still print; the exit code is then the highest among the failed ids. With
+    --exit-status and every id fetched, it is the build's outcome (several ids: the highest).
     """
     from unci.commands import get_command
 
@@ -530,7 +579,13 @@ def builds_get(build_ids: tuple[str, ...], concurrency: int, **kw: Any) -> None:
             raise exc
         _report(build_id, exc)
 
-    code = get_command(job_ids=list(build_ids), concurrency=concurrency, on_error=on_error, **shared)
+    code = get_command(
+        job_ids=list(build_ids),
+        concurrency=concurrency,
+        on_error=on_error,
+        exit_status=exit_status,
+        **shared,
+    )
     if code:
         sys.exit(code)
 
@@ -563,6 +618,27 @@ def builds_list(
         follow_all=follow_all,
         filters=filters,
     )
+
+
+@builds.command("watch")
+@click.argument("build_id", metavar="ID")
+@request_options
+@watch_options
+@reliability_options
+def builds_watch(build_id: str, **kw: Any) -> None:
+    """Follow a build and all its jobs to the build's end, printing each change.
+
+    As `unci jobs watch`, for every job of the build (as `gh run watch` does). Where the
+    provider cannot list a build's jobs (Jenkins: the build is its own job; use `unci jobs
+    watch`), the build's own status is followed. --exit-status exits with the build's outcome.
+    """
+    from unci.watch_cli import watch_build_command
+
+    options = _watch_kw(kw)
+    request = parse_request(kw)
+    code = watch_build_command(build_id=build_id, **request, **options)
+    if code:
+        sys.exit(code)
 
 
 def _add_logs() -> None:

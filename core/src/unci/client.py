@@ -13,7 +13,7 @@ from typing import Any, ParamSpec, TypeVar
 
 import httpx
 
-from unci import reading, timebound
+from unci import reading, steps, timebound
 from unci.build_client import AsyncBuildMethods, BuildMethods
 from unci.builds import BuildList
 from unci.call import (
@@ -26,7 +26,15 @@ from unci.call import (
     raise_for_status,
     resolve_target,
 )
-from unci.errors import DecodeError, NetworkError, RateLimited, RemoteError, Timeout, UnciError
+from unci.errors import (
+    DecodeError,
+    NetworkError,
+    NotFound,
+    RateLimited,
+    RemoteError,
+    Timeout,
+    UnciError,
+)
 from unci.job import Job
 from unci.listing import JobPage, is_looping, prepare_list, read_page, slice_page
 from unci.log_client import AsyncLogMethods, LogMethods
@@ -409,15 +417,56 @@ class Client(BuildMethods, LogMethods):
         *,
         params: Mapping[str, str] | None = None,
         remote_query: Iterable[tuple[str, str]] = (),
+        include_steps: bool = False,
         **credentials: Any,
     ) -> Fetched:
         call = prepare_get(_target(provider, credentials), job_id, params, remote_query)
         answer = self.send(call)
-        return Fetched(call, answer, decode_job(call, answer))
+        fetched = Fetched(call, answer, decode_job(call, answer))
+        if include_steps:
+            self.add_steps(call.target, [fetched.job], call.params, [call.job_id or job_id])
+        return fetched
 
     def get_job(self, provider: str | None, job_id: str, **kw: Any) -> Job:
-        """Fetch one job and return it as a :class:`unci.Job`."""
+        """Fetch one job and return it as a :class:`unci.Job`; ``include_steps=True`` also
+        fetches its steps where they cost a request of their own (Jenkins' stages)."""
         return self.fetch(provider, job_id, **kw).job
+
+    def add_steps(
+        self,
+        target: Target,
+        jobs: list[Job],
+        params: Mapping[str, str],
+        ids: list[str] | None = None,
+    ) -> None:
+        """Fill in the steps of the jobs whose answer held none, where the provider keeps them
+        behind another request; at most :data:`DEFAULT_CONCURRENCY` at once. A 404 there
+        means the job has none (a Jenkins freestyle build): ``steps`` stays absent. ``ids``:
+        the ids the jobs were asked for by, where that is not their ``id``."""
+        todo = [
+            (job, i)
+            for job, i in zip(jobs, ids or [j.id for j in jobs], strict=True)
+            if steps.wanted(target, job)
+        ]
+        if not todo:
+            return
+
+        def one(item: tuple[Job, str]) -> None:
+            job, job_id = item
+            call = steps.prepare_steps(target, job_id, params)
+            try:
+                answer = self.send(call)
+            except NotFound:
+                return
+            job.steps = steps.decode_steps(call, answer)
+
+        if len(todo) == 1:
+            one(todo[0])
+            return
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=min(DEFAULT_CONCURRENCY, len(todo))) as pool:
+            list(pool.map(one, todo))
 
     def list_jobs(
         self,
@@ -427,6 +476,7 @@ class Client(BuildMethods, LogMethods):
         limit: int | None = None,
         cursor: str | None = None,
         remote_query: Iterable[tuple[str, str]] = (),
+        include_steps: bool = False,
         **credentials: Any,
     ) -> JobPage:
         """One page of the jobs of a build, and the cursor for the next page."""
@@ -435,6 +485,8 @@ class Client(BuildMethods, LogMethods):
         answer = self.send(call)
         page = read_page(call, answer)
         jobs, next_cursor = slice_page(call, page, skip, limit)
+        if include_steps:
+            self.add_steps(target, jobs, call.params)
         return JobPage(jobs, next_cursor, [(call, answer)], is_looping(call, page), skip)
 
     def iter_pages(self, provider: str | None, **kw: Any) -> Iterator[JobPage]:
@@ -663,14 +715,40 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
         *,
         params: Mapping[str, str] | None = None,
         remote_query: Iterable[tuple[str, str]] = (),
+        include_steps: bool = False,
         **credentials: Any,
     ) -> Fetched:
         call = prepare_get(_target(provider, credentials), job_id, params, remote_query)
         answer = await self.send(call)
-        return Fetched(call, answer, await _cpu(len(answer.body), decode_job, call, answer))
+        fetched = Fetched(call, answer, await _cpu(len(answer.body), decode_job, call, answer))
+        if include_steps:
+            await self.add_steps(call.target, [fetched.job], call.params, [call.job_id or job_id])
+        return fetched
 
     async def get_job(self, provider: str | None, job_id: str, **kw: Any) -> Job:
         return (await self.fetch(provider, job_id, **kw)).job
+
+    async def add_steps(
+        self,
+        target: Target,
+        jobs: list[Job],
+        params: Mapping[str, str],
+        ids: list[str] | None = None,
+    ) -> None:
+        """The asyncio twin of :meth:`Client.add_steps`."""
+        gate = asyncio.Semaphore(DEFAULT_CONCURRENCY)
+
+        async def one(job: Job, job_id: str) -> None:
+            call = steps.prepare_steps(target, job_id, params)
+            async with gate:
+                try:
+                    answer = await self.send(call)
+                except NotFound:
+                    return
+            job.steps = await _cpu(len(answer.body), steps.decode_steps, call, answer)
+
+        pairs = zip(jobs, ids or [j.id for j in jobs], strict=True)
+        await asyncio.gather(*(one(job, i) for job, i in pairs if steps.wanted(target, job)))
 
     async def list_jobs(
         self,
@@ -680,6 +758,7 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
         limit: int | None = None,
         cursor: str | None = None,
         remote_query: Iterable[tuple[str, str]] = (),
+        include_steps: bool = False,
         **credentials: Any,
     ) -> JobPage:
         target = _target(provider, credentials)
@@ -687,6 +766,8 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
         answer = await self.send(call)
         page = await _cpu(len(answer.body), read_page, call, answer)
         jobs, next_cursor = slice_page(call, page, skip, limit)
+        if include_steps:
+            await self.add_steps(target, jobs, call.params)
         return JobPage(jobs, next_cursor, [(call, answer)], is_looping(call, page), skip)
 
     async def iter_pages(self, provider: str | None, **kw: Any) -> AsyncIterator[JobPage]:

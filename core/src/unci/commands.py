@@ -16,6 +16,7 @@ from unci.errors import UnciError, UsageError
 from unci.job import Job
 from unci.listing import JobPage
 from unci.options import Rendering
+from unci.outcome import outcome_code
 from unci.output import columns, row_writer, select, stdout, write
 from unci.records import BUILDS, JOBS, kind_of
 from unci.redact import scrub, scrub_bytes
@@ -36,7 +37,17 @@ def scrub_row(row: dict[str, Any], secrets: Sequence[str]) -> dict[str, Any]:
     """A table or CSV row with every credential the call carried scrubbed from its text."""
     if not secrets:
         return row
-    return {k: scrub(v, secrets) if isinstance(v, str) else v for k, v in row.items()}
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, str):
+            return scrub(value, secrets)
+        if isinstance(value, list):  # steps: a provider may echo a credential in a name
+            return [clean(v) for v in value]
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items()}
+        return value
+
+    return {k: clean(v) for k, v in row.items()}
 
 
 def render(
@@ -92,6 +103,8 @@ def get_command(
     credentials: Who,
     concurrency: int = 8,
     on_error: Callable[[str, UnciError], None],
+    include_steps: bool = False,
+    exit_status: bool = False,
 ) -> int:
     """Fetch the jobs (or builds: ``how.kind``), print them in the order given; return the
     exit code.
@@ -103,6 +116,12 @@ def get_command(
     """
     kind = how.kind or JOBS
     out = stdout()
+    if how.fmt in ("raw", "stream") and (include_steps or exit_status):
+        flag = "--steps" if include_steps else "--exit-status"
+        raise UsageError(
+            f"{flag} --format {how.fmt} does nothing: --format {how.fmt} prints the provider's "
+            "body unchanged; use --format unified or normalized"
+        )
     # One record in raw is the provider's bytes too: passed through like stream, never held whole.
     if how.fmt == "stream" or (how.fmt == "raw" and len(job_ids) == 1):
         if len(job_ids) > 1:
@@ -118,12 +137,21 @@ def get_command(
                 write(out, chunk)
         return 0
     writer = _writer(how, out)
-    worst = 0
+    worst = outcome = 0
     with Client(**client) as http:
         fetch: Callable[..., AnyFetched] = http.fetch if kind is JOBS else http.fetch_build
 
         def one(job_id: str) -> AnyFetched | UnciError:
             try:
+                if kind is JOBS:
+                    return http.fetch(
+                        provider,
+                        job_id,
+                        params=params,
+                        remote_query=remote_query,
+                        include_steps=include_steps,
+                        **credentials,
+                    )
                 return fetch(provider, job_id, params=params, remote_query=remote_query, **credentials)
             except UnciError as exc:
                 return exc
@@ -138,6 +166,7 @@ def get_command(
                     worst = max(worst, result.exit_code)
                     continue
                 secrets = result.call.secrets
+                outcome = max(outcome, outcome_code(result.record))
                 if writer is not None:
                     row = select(_row(result.record, result.call.provider, how), how.fields)
                     writer.rows([scrub_row(row, secrets)])
@@ -149,7 +178,7 @@ def get_command(
                     write(out, encode_output(value, secrets, pretty=len(job_ids) == 1) + b"\n")
     if writer is not None:
         writer.close()
-    return worst
+    return worst or (outcome if exit_status else 0)
 
 
 def _record_value(
@@ -266,12 +295,18 @@ def list_command(
     follow_all: bool,
     filters: Mapping[str, Any] | None = None,
     concurrency: int | None = None,
+    include_steps: bool = False,
 ) -> None:
     """``jobs list`` and ``builds list``: pages of ``how.kind`` records; for jobs with
     ``filters`` (branch, status, since...) and no build, the jobs of the builds that match,
     ``concurrency`` builds' jobs fetched at once."""
     kind = how.kind or JOBS
     filters = {k: v for k, v in (filters or {}).items() if v is not None and v != ""}
+    if include_steps and how.fmt == "raw":
+        raise UsageError(
+            "--steps --format raw does nothing: --format raw prints the provider's page "
+            "unchanged; use --format unified or normalized"
+        )
     if how.fmt == "stream":
         raise UsageError(
             f"{provider}: --format stream is for one {kind.noun}; list with raw, unified, normalized or debug"
@@ -318,6 +353,7 @@ def list_command(
                 build_pages=None if (follow_all or limit) else 1,
                 remote_query=remote_query,
                 concurrency=concurrency,
+                include_steps=include_steps,
                 **filters,
                 **credentials,
             )
@@ -325,7 +361,13 @@ def list_command(
 
             def jobs(size: int | None, at: str | None) -> AnyPage:
                 return http.list_jobs(
-                    provider, params=params, limit=size, cursor=at, remote_query=remote_query, **credentials
+                    provider,
+                    params=params,
+                    limit=size,
+                    cursor=at,
+                    remote_query=remote_query,
+                    include_steps=include_steps,
+                    **credentials,
                 )
 
             pages = _pages(

@@ -29,6 +29,20 @@ EXIT_CODES = {
     "destination": 14,
 }
 
+#: Exit codes of ``--exit-status`` (``jobs get``, ``jobs watch``, ``builds get``, ``builds
+#: watch``): the outcome of the job or build, kept apart from the error families above, so a
+#: script tells "the job failed" (20) from "unci could not find out" (2-14). ``other`` is any
+#: other conclusion (skipped, partial, a provider's own word); ``unfinished`` a job or build
+#: that has not ended yet (``get`` only: ``watch`` waits for the end).
+OUTCOME_EXIT_CODES = {
+    "passed": 0,
+    "failed": 20,
+    "cancelled": 21,
+    "timeout": 22,
+    "other": 23,
+    "unfinished": 24,
+}
+
 
 class UnciError(Exception):
     """Base of every error unci raises on purpose."""

@@ -385,6 +385,56 @@ def parse_filters(kw: dict[str, Any], provider: str | None) -> dict[str, str]:
     return given
 
 
+#: Steps that cost a request of their own (Jenkins' stages) are fetched only when asked.
+steps_option = click.option(
+    "--steps",
+    "include_steps",
+    is_flag=True,
+    help="Also fetch each job's steps where they cost a request of their own (Jenkins "
+    "stages); GitHub and Azure DevOps jobs always carry theirs.",
+)
+
+
+exit_status_option = click.option(
+    "--exit-status",
+    is_flag=True,
+    help="Exit with the outcome: 0 passed, 20 failed, 21 cancelled, 22 timeout, 23 other "
+    "(skipped, partial...), 24 not finished yet.",
+)
+
+#: What ``jobs watch`` and ``builds watch`` share: how often to poll, steps, output, outcome.
+watch_options = _stack(
+    [
+        click.option(
+            "--interval",
+            type=_seconds(positive=True),
+            default=3.0,
+            show_default=True,
+            metavar="SECONDS",
+            help="Seconds between polls while things change.",
+        ),
+        click.option(
+            "--max-interval",
+            type=_seconds(positive=True),
+            default=30.0,
+            show_default=True,
+            metavar="SECONDS",
+            help="Polls that find nothing new wait 1.5 times longer each, up to this.",
+        ),
+        click.option(
+            "--steps/--no-steps",
+            "include_steps",
+            default=True,
+            show_default=True,
+            help="Follow the steps too (an extra request a poll where the provider keeps them apart).",
+        ),
+        click.option("--json", "as_json", is_flag=True, help="Print each change as a JSON line."),
+        exit_status_option,
+        error_format_option,
+    ]
+)
+
+
 # --- what they mean ------------------------------------------------------------------------
 
 

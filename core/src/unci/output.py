@@ -13,7 +13,8 @@ import io
 import os
 import shutil
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any, BinaryIO
 
 from unci import formats
@@ -70,6 +71,49 @@ def _cell(value: Any) -> str:
     return str(value).replace("\n", " ")
 
 
+def _moment(value: Any) -> datetime | None:
+    if isinstance(value, datetime) or value is None:
+        return value
+    try:  # a rendered row's RFC 3339 text; Python 3.10 reads no "Z"
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def seconds_between(started: Any, completed: Any) -> int | None:
+    """Whole seconds from start to end; ``None`` unless both are known (a running step's
+    length changes every second, so it is not shown)."""
+    start, end = _moment(started), _moment(completed)
+    if start is None or end is None:
+        return None
+    return max(0, round((end - start).total_seconds()))
+
+
+def duration(started: Any, completed: Any) -> str | None:
+    """How long something ran, for people: ``4s``, ``1m 03s``, ``2h 05m``."""
+    seconds = seconds_between(started, completed)
+    return None if seconds is None else span(seconds)
+
+
+def span(seconds: int) -> str:
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m {seconds % 60:02d}s"
+    return f"{seconds // 3600}h {seconds // 60 % 60:02d}m"
+
+
+def step_cells(step: Mapping[str, Any]) -> list[str]:
+    """One step as a table shows it: number, name, status, conclusion, duration."""
+    return [
+        _cell(step.get("number")),
+        _cell(step.get("name")),
+        _cell(step.get("status")),
+        _cell(step.get("conclusion")),
+        duration(step.get("started_at"), step.get("completed_at")) or "-",
+    ]
+
+
 def terminal_width(out: BinaryIO) -> int | None:
     """The width to fit a table into: the terminal's, or ``COLUMNS``; None for a pipe or file
     (programs reading a table get every character)."""
@@ -91,9 +135,14 @@ DROP_ORDER = JOBS.drop_order
 class TableWriter:
     """Aligned columns, written page by page: the first page sets the widths. On a terminal too
     narrow for them, default columns are left out (``DROP_ORDER``, said once on stderr), then
-    cells are shortened; later cells that do not fit end in an ellipsis."""
+    cells are shortened; later cells that do not fit end in an ellipsis.
+
+    Steps are not a column (a list in a cell reads as noise): a job's steps are indented rows
+    under it, aligned among themselves, with number, name, status, conclusion and duration.
+    """
 
     GAP = 2
+    STEP_INDENT = "    "
 
     def __init__(
         self,
@@ -103,7 +152,9 @@ class TableWriter:
         chosen: bool = False,
         drop_order: Sequence[str] = DROP_ORDER,
     ) -> None:
-        self.out, self.columns, self.width, self.chosen = out, list(columns), width, chosen
+        self.out, self.width, self.chosen = out, width, chosen
+        self.columns = [c for c in columns if c != "steps"]
+        self.steps = "steps" in columns
         self.drop_order = tuple(drop_order)
         self.widths: list[int] | None = None
 
@@ -148,7 +199,24 @@ class TableWriter:
             parts.append(cell if len(cell) <= w else cell[: max(w - 1, 0)] + "…")
         return (" " * self.GAP).join(p.ljust(w) for p, w in zip(parts, self.widths, strict=True)).rstrip()
 
+    def _step_lines(self, steps: Any) -> list[str]:
+        if not self.steps or not isinstance(steps, list) or not steps:
+            return []
+        cells = [step_cells(step) for step in steps if isinstance(step, Mapping)]
+        widths = [max(len(r[i]) for r in cells) for i in range(5)]
+        if self.width is not None:  # the name gives way first, down to a few characters
+            room = self.width - len(self.STEP_INDENT) - sum(widths) - self.GAP * 4 + widths[1]
+            widths[1] = max(min(widths[1], room), 4)
+        lines = []
+        for r in cells:
+            parts = [c if len(c) <= w else c[: max(w - 1, 0)] + "…" for c, w in zip(r, widths, strict=True)]
+            parts[0] = parts[0].rjust(widths[0])
+            text = (" " * self.GAP).join(p.ljust(w) for p, w in zip(parts, widths, strict=True))
+            lines.append(self.STEP_INDENT + text.rstrip())
+        return lines
+
     def rows(self, rows: Iterable[dict[str, Any]]) -> None:
+        rows = list(rows)
         cells = [[_cell(row.get(c)) for c in self.columns] for row in rows]
         lines = []
         if self.widths is None:
@@ -157,8 +225,12 @@ class TableWriter:
             natural = self._drop(natural)
             cells = [[r[keep.index(c)] for c in self.columns] for r in cells]
             self.widths = self._fit(natural)
-            lines.append(self._line([c.upper() for c in self.columns]))
-        lines += [self._line(r) for r in cells]
+            if self.columns:
+                lines.append(self._line([c.upper() for c in self.columns]))
+        for row, r in zip(rows, cells, strict=True):
+            if self.columns:
+                lines.append(self._line(r))
+            lines += self._step_lines(row.get("steps"))
         if lines:
             write(self.out, ("\n".join(lines) + "\n").encode())
 
@@ -181,13 +253,23 @@ class CsvWriter:
             writer.writerow(self.columns)
             self.started = True
         for row in rows:
-            writer.writerow(["" if row.get(c) is None else row.get(c) for c in self.columns])
+            writer.writerow([_csv_cell(row.get(c)) for c in self.columns])
         if buffer.tell():
             write(self.out, buffer.getvalue().encode())
 
     def close(self) -> None:
         if not self.started:
             self.rows([])
+
+
+def _csv_cell(value: Any) -> Any:
+    """Empty for null; a list (a job's steps) as compact JSON, which a spreadsheet keeps in one
+    cell and a program can read back, instead of Python's repr."""
+    if value is None:
+        return ""
+    if isinstance(value, (list, dict)):
+        return formats.encode(value).decode()
+    return value
 
 
 def row_writer(

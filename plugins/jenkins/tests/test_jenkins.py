@@ -340,6 +340,7 @@ def test_provider_description() -> None:
         "started_at",
         "completed_at",
         "url",
+        "steps",  # a Pipeline's stages, on request (--steps)
     }
 
 

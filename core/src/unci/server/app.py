@@ -255,7 +255,7 @@ async def _get(request: Request, operation: str) -> Response:
     if build:
         fetched = await client.fetch_build(query.provider, record_id, **kw)
     else:
-        fetched = await client.fetch(query.provider, record_id, **kw)
+        fetched = await client.fetch(query.provider, record_id, include_steps=query.include_steps, **kw)
 
     def answer() -> Response:
         value = render(fetched, query.fmt, ignore_remote_data=query.ignore_remote_data, exclude=query.exclude)
@@ -398,6 +398,7 @@ async def _list(request: Request, operation: str) -> Response:
                 cursor=query.cursor,
                 remote_query=query.remote_query,
                 account=query.account,
+                include_steps=query.include_steps,
             )
     except UnciError:
         raise

@@ -280,6 +280,15 @@ def _common_params(
             "name`, indexed brackets and comma lists are accepted too.",
         },
         {
+            "name": "include_steps",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "boolean", "default": False},
+            "description": "unci only: also fetch each job's steps where they cost a request of "
+            "their own (Jenkins stages); GitHub and Azure DevOps jobs always carry theirs. Not "
+            "with raw or stream.",
+        },
+        {
             "name": "remote_query",
             "in": "query",
             "required": False,

@@ -3,7 +3,7 @@
 Truto's SDKs and docs encode objects as ``remote_query[foo]=bar`` and arrays as
 ``truto_exclude_fields[]=id`` (``qs.stringify`` in the TypeScript SDK writes ``[0]``, ``[1]``
 instead, and Truto's own guide also shows comma lists); booleans are ``true`` / ``false``. Every
-name that is not one of Truto's (or ``provider``, unci's own addition) is a per-provider
+name that is not one of Truto's (or ``provider`` and ``include_steps``, unci's own) is a per-provider
 parameter, as on Truto (``owner=...&repo_id=...``). Anything unci cannot honour is a 400 that
 says so, rather than a silently different answer.
 """
@@ -27,6 +27,7 @@ RESERVED = (
     "remote_query",
     "limit",
     "next_cursor",
+    "include_steps",
 )
 #: The build filters the builds list takes as query parameters (the CLI's --branch, --since...).
 FILTERS = ("branch", "status", "conclusion", "since", "until")
@@ -52,6 +53,8 @@ class TrutoQuery:
     params: dict[str, str] = field(default_factory=dict)
     #: Build filters (builds list only), checked: ``since``/``until`` as the caller wrote them.
     filters: dict[str, str] = field(default_factory=dict)
+    #: unci's own: fetch steps that cost a request of their own (Jenkins' stages).
+    include_steps: bool = False
 
 
 def _split(key: str) -> tuple[str, list[str]]:
@@ -144,6 +147,15 @@ def parse(raw_query: str, *, operation: str) -> TrutoQuery:
         from unci.builds import build_query
 
         build_query(**query.filters, flag="")  # a bad filter is a 400 in the server's words
+    if "include_steps" in scalars:
+        query.include_steps = _bool("include_steps", scalars["include_steps"])
+        if query.include_steps and kind is BUILDS:
+            raise UsageError("include_steps is for jobs; a build has no steps of its own")
+        if query.include_steps and query.fmt in ("raw", "stream"):
+            raise UsageError(
+                f"include_steps=true does nothing with truto_response_format={query.fmt}: the "
+                "provider's body is answered unchanged; use unified, normalized or debug"
+            )
     if operation in LISTS:
         if scalars.get("limit"):
             query.limit = numbers.whole(scalars["limit"], "limit", minimum=1)

@@ -81,7 +81,18 @@ INFO = ProviderInfo(
     username_env=("JENKINS_USER_ID", "JENKINS_USER"),
     auth="HTTP Basic with a user name and that user's API token (a password works too); "
     "anonymous read where the instance allows it",
-    fields=("id", "name", "status", "conclusion", "commit", "branch", "started_at", "completed_at", "url"),
+    fields=(
+        "id",
+        "name",
+        "status",
+        "conclusion",
+        "commit",
+        "branch",
+        "started_at",
+        "completed_at",
+        "url",
+        "steps",
+    ),
     # A build is the run itself: the same fields, and its number.
     build_fields=(
         "id",

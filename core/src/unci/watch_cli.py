@@ -1,0 +1,219 @@
+"""``unci jobs watch`` and ``unci builds watch``: each change as one line, then the outcome.
+
+A line says what changed, when unci saw it: ``12:00:07  job 399444496 build: in_progress``,
+indented ``step`` lines under it. ``--json`` prints the same events as JSON Lines for programs.
+With ``--exit-status`` the command ends with the outcome's exit code
+(:data:`unci.errors.OUTCOME_EXIT_CODES`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+import click
+
+from unci.build import Build
+from unci.job import Job, Step, rfc3339
+from unci.outcome import finished
+from unci.output import seconds_between, span, stdout, write
+from unci.redact import scrub
+
+Event = dict[str, Any]
+
+
+def _span(record: Job | Build | Step) -> int | None:
+    return seconds_between(record.started_at, record.completed_at)
+
+
+def _steps(job: Job | None) -> list[Step]:
+    return job.steps if job is not None and isinstance(job.steps, list) else []
+
+
+def job_events(before: Job | None, after: Job, depth: int = 0) -> list[Event]:
+    """What changed from ``before`` (``None``: the first sight) to ``after``: the job's status
+    or conclusion, and each step that is new or changed."""
+    events: list[Event] = []
+    head: list[Event] = []
+    if before is None or (before.status, before.conclusion) != (after.status, after.conclusion):
+        head.append(
+            {
+                "kind": "job",
+                "id": after.id,
+                "name": after.name,
+                "status": after.status,
+                "conclusion": after.conclusion,
+                "seconds": _span(after),
+                "depth": depth,
+            }
+        )
+    old = {(s.number if s.number is not None else i): s for i, s in enumerate(_steps(before))}
+    for i, step in enumerate(_steps(after)):
+        prev = old.get(step.number if step.number is not None else i)
+        if prev is not None and (prev.name, prev.status, prev.conclusion) == (
+            step.name,
+            step.status,
+            step.conclusion,
+        ):
+            continue
+        events.append(
+            {
+                "kind": "step",
+                "job": after.id,
+                "number": step.number,
+                "name": step.name,
+                "status": step.status,
+                "conclusion": step.conclusion,
+                "seconds": _span(step),
+                "depth": depth + 1,
+            }
+        )
+    # A job that starts is said before its steps; one that ends, after its last step.
+    return events + head if finished(after) else head + events
+
+
+def build_events(before: Any, after: Any) -> list[Event]:
+    """The same for a :class:`~unci.watch.BuildState`: the build, then each job under it."""
+    head: list[Event] = []
+    b0, b1 = (before.build if before is not None else None), after.build
+    if b0 is None or (b0.status, b0.conclusion) != (b1.status, b1.conclusion):
+        head.append(
+            {
+                "kind": "build",
+                "id": b1.id,
+                "name": b1.name,
+                "status": b1.status,
+                "conclusion": b1.conclusion,
+                "seconds": _span(b1),
+                "depth": 0,
+            }
+        )
+    old = {j.id: j for j in (before.jobs if before is not None else [])}
+    events: list[Event] = []
+    for job in after.jobs:
+        events += job_events(old.get(job.id), job, depth=1)
+    return events + head if finished(b1) else head + events
+
+
+def _text(event: Event, at: datetime) -> str:
+    kind = event["kind"]
+    label = f"step {event['number']}" if kind == "step" else f"{kind} {event['id']}"
+    if event.get("name"):
+        label += f" {event['name']}"
+    state = " ".join(str(v) for v in (event["status"], event["conclusion"]) if v is not None) or "-"
+    if event.get("seconds") is not None:
+        state += f" ({span(event['seconds'])})"
+    return f"{at.strftime('%H:%M:%S')}  {'  ' * event['depth']}{label}: {state}"
+
+
+class Printer:
+    """Writes events as text lines or JSON Lines, every credential of the call scrubbed."""
+
+    def __init__(self, as_json: bool, secrets: Sequence[str]) -> None:
+        self.as_json = as_json
+        self.secrets = list(secrets)
+        self.out = stdout()
+
+    def events(self, events: Iterable[Event]) -> None:
+        at = datetime.now(timezone.utc)
+        lines = []
+        for event in events:
+            if self.as_json:
+                from unci.commands import encode_output
+
+                data = {"at": rfc3339(at.replace(microsecond=0)), **event}
+                del data["depth"]
+                lines.append(encode_output(data, self.secrets))
+            else:
+                lines.append(scrub(_text(event, at), self.secrets).encode())
+        if lines:
+            write(self.out, b"\n".join(lines) + b"\n")
+
+
+def _start_line(what: str, interval: float) -> None:
+    click.echo(f"unci: watching {what}, polling every {interval:g} s (Ctrl-C stops)", err=True)
+
+
+def watch_job_command(
+    *,
+    provider: str | None,
+    job_id: str,
+    params: Mapping[str, str],
+    remote_query: Iterable[tuple[str, str]],
+    client: Mapping[str, Any],
+    credentials: Mapping[str, Any],
+    interval: float,
+    max_interval: float,
+    include_steps: bool,
+    as_json: bool,
+    exit_status: bool,
+) -> int:
+    from unci.call import resolve_target
+    from unci.client import Client
+    from unci.outcome import outcome_code
+    from unci.watch import JobPoll, poll_job
+
+    target = resolve_target(provider, **credentials)
+    with Client(**client) as http:
+        poll = JobPoll(
+            target,
+            job_id,
+            params,
+            remote_query,
+            include_steps,
+            interval=interval,
+            max_interval=max_interval,
+            until=http.until,
+            notify=http.on_wait,
+        )
+        printer = Printer(as_json, poll.job_call.secrets)
+        _start_line(f"{target.provider} job {job_id}", interval)
+        last: Job | None = None
+        for job in poll_job(http, poll):
+            printer.events(job_events(last, job))
+            last = job
+    assert last is not None  # the first poll always yields
+    return outcome_code(last) if exit_status else 0
+
+
+def watch_build_command(
+    *,
+    provider: str | None,
+    build_id: str,
+    params: Mapping[str, str],
+    remote_query: Iterable[tuple[str, str]],
+    client: Mapping[str, Any],
+    credentials: Mapping[str, Any],
+    interval: float,
+    max_interval: float,
+    include_steps: bool,
+    as_json: bool,
+    exit_status: bool,
+) -> int:
+    from unci.call import resolve_target
+    from unci.client import Client
+    from unci.outcome import outcome_code
+    from unci.watch import BuildPoll, BuildState, poll_build
+
+    target = resolve_target(provider, **credentials)
+    with Client(**client) as http:
+        poll = BuildPoll(
+            target,
+            build_id,
+            params,
+            remote_query,
+            include_steps,
+            interval=interval,
+            max_interval=max_interval,
+            until=http.until,
+            notify=http.on_wait,
+        )
+        printer = Printer(as_json, poll.build_call.secrets)
+        _start_line(f"{target.provider} build {build_id} and its jobs", interval)
+        last: BuildState | None = None
+        for state in poll_build(http, poll):
+            printer.events(build_events(last, state))
+            last = state
+    assert last is not None
+    return outcome_code(last.build) if exit_status else 0
