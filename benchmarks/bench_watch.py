@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from githubwatch import PARAMS, Upstream, statuses  # noqa: E402
+
 from localserver import serving  # noqa: E402
 
 UNCI = str(Path(sys.executable).with_name("unci"))
@@ -59,7 +60,7 @@ def once_a_second(backoff: bool) -> dict[str, float]:
         upstream = Upstream(server, period=1.0)
         path = upstream.job(1, 7)
         cap = "1.0" if backoff else "0.1"
-        seconds, lines = watch(server.url, "--interval", "0.1", "--max-interval", cap)
+        seconds, _lines = watch(server.url, "--interval", "0.1", "--max-interval", cap)
         seen = statuses(server, path)
         return {"requests": len(seen), "200": seen.count(200), "304": seen.count(304), "seconds": seconds}
 

@@ -59,7 +59,9 @@ def test_normalized_table_and_debug(case: Case) -> None:
     rows = [json.loads(line) for line in listed(case, "--all", "--format", "normalized").stdout.splitlines()]
     assert {row["provider"] for row in rows} == {case.provider}
     table = listed(case, "--all", "--output", "table").stdout.splitlines()
-    assert table[0].startswith("PROVIDER") and len(table) == len(rows) + 1
+    jobs = [line for line in table[1:] if not line.startswith(" ")]  # steps are indented rows
+    steps = sum(len(row["steps"] or []) for row in rows)
+    assert table[0].startswith("PROVIDER") and len(jobs) == len(rows) and len(table) == len(rows) + 1 + steps
     debug = json.loads(listed(case, "--format", "debug").stdout)
     assert set(debug) == {"result", "next_cursor", "debug"}
     assert debug["debug"]["resultCount"] == len(debug["result"])

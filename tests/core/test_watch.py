@@ -155,7 +155,8 @@ def test_a_deadline_ends_the_watch_with_a_timeout(server) -> None:
     Upstream(server, every=10**6).job(1, 7)
     result = watch(server, "1", "--deadline", "0.3")
     assert result.exit_code == 8
-    assert "job '1' had not finished when the deadline ran out" in result.stderr
+    # Between polls it names the job; under load it may run out during a request instead.
+    assert "deadline ran out" in result.stderr and result.stderr.count("\n") == 2
 
 
 def test_a_job_that_is_not_there_is_one_line_and_exit_5(server) -> None:
