@@ -300,3 +300,14 @@ def test_a_rate_limit_with_a_reset_is_waited_out_not_fatal(server) -> None:
     assert result.exit_code == 0, result.stderr
     assert "rate limited; waiting 1 s" in result.stderr
     assert _lines(result.stdout)[-1] == "job 1 build: completed passed (29s)"
+
+
+def test_builds_get_exit_status(server) -> None:
+    up = Upstream(server)
+    up.run(7, [(1, "build", "failure")])
+    args = ["builds", "get", "7", "-P", "github", "--base-url", server.url, *PARAMS, "--exit-status"]
+    queued = run_cli(*args)  # the first poll of the run: queued
+    assert queued.exit_code == 24 and json.loads(queued.stdout)["status"] == "queued"
+    for _ in range(4):
+        last = run_cli(*args)
+    assert last.exit_code == 20 and json.loads(last.stdout)["conclusion"] == "failed"
