@@ -67,3 +67,13 @@ def test_openapi_documents_include_steps(api) -> None:
     for path in ("/unified/ci-cd/jobs/{id}", "/unified/ci-cd/jobs"):
         names = {p["name"] for p in doc["paths"][path]["get"]["parameters"]}
         assert "include_steps" in names
+
+
+def test_include_steps_on_a_build_route_is_a_400(api, jenkins) -> None:
+    response = api.get(
+        "/unified/ci-cd/builds/16", params={"integrated_account_id": "ci", "include_steps": "true"}
+    )
+    assert response.status_code == 400 and "include_steps is for jobs" in response.json()["message"]
+    doc = api.get("/openapi.json").json()
+    build_params = {p["name"] for p in doc["paths"]["/unified/ci-cd/builds/{id}"]["get"]["parameters"]}
+    assert "include_steps" not in build_params

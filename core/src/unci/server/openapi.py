@@ -236,9 +236,22 @@ def _provider_params(reg: PluginRegistry, names: list[str], operation: str) -> l
     ]
 
 
+#: unci's own job parameter: steps that cost a request of their own.
+_INCLUDE_STEPS: dict[str, Any] = {
+    "name": "include_steps",
+    "in": "query",
+    "required": False,
+    "schema": {"type": "boolean", "default": False},
+    "description": "unci only: also fetch each job's steps where they cost a request of "
+    "their own (Jenkins stages); GitHub and Azure DevOps jobs always carry theirs. Not "
+    "with raw or stream.",
+}
+
+
 def _common_params(
     names: list[str], formats: list[str], fields: tuple[str, ...] = FIELDS
 ) -> list[dict[str, Any]]:
+    jobs = fields == FIELDS
     return [
         {
             "name": "integrated_account_id",
@@ -279,15 +292,7 @@ def _common_params(
             "description": "Fields to leave out; `truto_exclude_fields[]=id&truto_exclude_fields[]="
             "name`, indexed brackets and comma lists are accepted too.",
         },
-        {
-            "name": "include_steps",
-            "in": "query",
-            "required": False,
-            "schema": {"type": "boolean", "default": False},
-            "description": "unci only: also fetch each job's steps where they cost a request of "
-            "their own (Jenkins stages); GitHub and Azure DevOps jobs always carry theirs. Not "
-            "with raw or stream.",
-        },
+        *([_INCLUDE_STEPS] if jobs else []),
         {
             "name": "remote_query",
             "in": "query",
