@@ -13,10 +13,10 @@ from unci.builds import BuildList, FetchedBuild
 from unci.call import Who
 from unci.client import Client, Fetched, PageChain
 from unci.errors import UnciError, UsageError
+from unci.exit_status import outcome_code
 from unci.job import Job
 from unci.listing import JobPage
 from unci.options import Rendering
-from unci.outcome import outcome_code
 from unci.output import columns, row_writer, select, stdout, write
 from unci.records import BUILDS, JOBS, kind_of
 from unci.redact import scrub, scrub_bytes

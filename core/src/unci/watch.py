@@ -30,9 +30,9 @@ from unci.build import Build
 from unci.builds import build_param, decode_build, prepare_build
 from unci.call import Answer, Call, Target, decode_job, prepare_get, resolve_target
 from unci.errors import NotFound, RateLimited, Timeout
+from unci.exit_status import finished
 from unci.job import Job
 from unci.listing import prepare_list, read_page, slice_page
-from unci.outcome import finished
 from unci.ratelimit import normalize, retry_after
 
 if TYPE_CHECKING:

@@ -15,8 +15,8 @@ from typing import Any
 import click
 
 from unci.build import Build
+from unci.exit_status import finished
 from unci.job import Job, Step, rfc3339
-from unci.outcome import finished
 from unci.output import seconds_between, span, stdout, write
 from unci.redact import scrub
 
@@ -151,7 +151,7 @@ def watch_job_command(
 ) -> int:
     from unci.call import resolve_target
     from unci.client import Client
-    from unci.outcome import outcome_code
+    from unci.exit_status import outcome_code
     from unci.watch import JobPoll, poll_job
 
     target = resolve_target(provider, **credentials)
@@ -193,7 +193,7 @@ def watch_build_command(
 ) -> int:
     from unci.call import resolve_target
     from unci.client import Client
-    from unci.outcome import outcome_code
+    from unci.exit_status import outcome_code
     from unci.watch import BuildPoll, BuildState, poll_build
 
     target = resolve_target(provider, **credentials)
