@@ -1,4 +1,6 @@
-"""Start-up of `unci --help` and `unci providers` against `python -c "import click"`, as ratios.
+"""Start-up of `unci --help` and `unci providers` against `python -c "import click"`, and of
+`unci jobs get` (one job from a local upstream on 127.0.0.1) against `python -c "import httpx"`,
+as ratios.
 
 `unci providers (github only)` is the issue's scenario, the core with one provider (UNCI_PLUGINS
 hides the rest, so only GitHub's plugin is imported); `all nine` imports every plugin.
@@ -14,6 +16,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+from _measure import upstream
 
 # The console script pip installed next to this interpreter: what users run.
 UNCI = str(Path(sys.executable).with_name("unci"))
@@ -33,19 +37,44 @@ COMMANDS: dict[str, list[str]] = {
 }
 
 
+HTTPX = "baseline: python -c 'import httpx'"
+GET = "unci jobs get (github, one job, http://)"
+
+
 def main() -> None:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 30
-    times: dict[str, list[float]] = {k: [] for k in COMMANDS}
-    for _ in range(runs):
-        for name, cmd in COMMANDS.items():
-            start = time.perf_counter()
-            subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-            times[name].append(time.perf_counter() - start)
-    base = statistics.median(times["baseline: python -c 'import click'"])
+    with upstream() as url:
+        commands = {
+            **COMMANDS,
+            HTTPX: [sys.executable, "-c", "import httpx"],
+            GET: [
+                UNCI,
+                "jobs",
+                "get",
+                "-P",
+                "github",
+                "-p",
+                "owner=o",
+                "-p",
+                "repo_id=r",
+                "5",
+                "--base-url",
+                url,
+            ],
+        }
+        times: dict[str, list[float]] = {k: [] for k in commands}
+        for _ in range(runs):
+            for name, cmd in commands.items():
+                start = time.perf_counter()
+                subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+                times[name].append(time.perf_counter() - start)
+    click = statistics.median(times["baseline: python -c 'import click'"])
+    httpx = statistics.median(times[HTTPX])
     print(f"start-up, median of {runs} runs each, interleaved")
     for name, values in times.items():
         med = statistics.median(values)
-        print(f"  {name:<44} {med * 1000:7.1f} ms   {med / base:4.2f}x baseline")
+        base, against = (httpx, "import httpx") if name in (HTTPX, GET) else (click, "import click")
+        print(f"  {name:<44} {med * 1000:7.1f} ms   {med / base:4.2f}x {against}")
 
 
 if __name__ == "__main__":

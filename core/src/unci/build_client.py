@@ -595,7 +595,7 @@ class AsyncBuildMethods:
         page = read_build_page(call, answer)
         subs = expansion_calls(call, page)
         if subs:
-            import asyncio
+            import asyncio  # here, where a loop runs: ``import unci`` stays without it
 
             gate = asyncio.Semaphore(getattr(self, "concurrency", None) or DEFAULT_CONCURRENCY)
 
@@ -764,6 +764,8 @@ class AsyncBuildMethods:
     ) -> AsyncIterator[JobPage]:
         """The asyncio twin of :meth:`BuildMethods.iter_build_job_pages`: the same pages and
         cursors (one helper hands them out for both), the next builds' jobs fetched as tasks."""
+        import asyncio  # here, where a loop runs: ``import unci`` stays without it
+
         who = _who(provider, target, token, username, password, base_url, account)
         name = _build_param(who)
         given = build_query(

@@ -157,14 +157,7 @@ class _AsyncBackend(httpcore.AsyncNetworkBackend):
         await self._backend.sleep(seconds)
 
 
-def bounded_transport() -> httpx.HTTPTransport:
-    """httpx's default transport with the clamping streams under its connection pool.
-
-    httpx builds its pool without a way to pass httpcore a network backend, so the backend the
-    pool holds is wrapped in place; should a future httpcore keep it elsewhere, the transport is
-    returned as it is and the clients' checks between chunks still bound the body.
-    """
-    transport = httpx.HTTPTransport()
+def _bounded(transport: httpx.HTTPTransport) -> httpx.HTTPTransport:
     pool = getattr(transport, "_pool", None)
     backend = getattr(pool, "_network_backend", None)
     if isinstance(backend, httpcore.NetworkBackend):
@@ -172,14 +165,81 @@ def bounded_transport() -> httpx.HTTPTransport:
     return transport
 
 
-def async_bounded_transport() -> httpx.AsyncHTTPTransport:
-    """:func:`bounded_transport` for :class:`httpx.AsyncClient`."""
-    transport = httpx.AsyncHTTPTransport()
+def _async_bounded(transport: httpx.AsyncHTTPTransport) -> httpx.AsyncHTTPTransport:
     pool = getattr(transport, "_pool", None)
     backend = getattr(pool, "_network_backend", None)
     if isinstance(backend, httpcore.AsyncNetworkBackend):
         setattr(pool, "_network_backend", _AsyncBackend(backend))  # noqa: B010 (a private attribute)
     return transport
+
+
+def _trusts_nothing() -> Any:
+    """The TLS context of the plain-HTTP transport. httpx loads its certificate bundle (some
+    35 ms, most of a CLI call's own time) for every transport it builds; this context loads
+    nothing and trusts no certificate, so it could never carry a TLS connection unverified."""
+    import ssl
+
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+
+
+class _ByScheme(httpx.BaseTransport):
+    """``http://`` over a transport that loads no certificates, anything else over httpx's
+    default (verified) transport; each built on its first request."""
+
+    def __init__(self) -> None:
+        self._plain: httpx.HTTPTransport | None = None
+        self._verified: httpx.HTTPTransport | None = None
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.scheme == "http":
+            if self._plain is None:
+                self._plain = _bounded(httpx.HTTPTransport(verify=_trusts_nothing()))
+            return self._plain.handle_request(request)
+        if self._verified is None:
+            self._verified = _bounded(httpx.HTTPTransport())
+        return self._verified.handle_request(request)
+
+    def close(self) -> None:
+        for transport in (self._plain, self._verified):
+            if transport is not None:
+                transport.close()
+
+
+class _AsyncByScheme(httpx.AsyncBaseTransport):
+    """The asyncio twin of :class:`_ByScheme`."""
+
+    def __init__(self) -> None:
+        self._plain: httpx.AsyncHTTPTransport | None = None
+        self._verified: httpx.AsyncHTTPTransport | None = None
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.scheme == "http":
+            if self._plain is None:
+                self._plain = _async_bounded(httpx.AsyncHTTPTransport(verify=_trusts_nothing()))
+            return await self._plain.handle_async_request(request)
+        if self._verified is None:
+            self._verified = _async_bounded(httpx.AsyncHTTPTransport())
+        return await self._verified.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        for transport in (self._plain, self._verified):
+            if transport is not None:
+                await transport.aclose()
+
+
+def bounded_transport() -> httpx.BaseTransport:
+    """httpx's default transport with the clamping streams under its connection pool.
+
+    httpx builds its pool without a way to pass httpcore a network backend, so the backend the
+    pool holds is wrapped in place; should a future httpcore keep it elsewhere, the transport is
+    used as it is and the clients' checks between chunks still bound the body.
+    """
+    return _ByScheme()
+
+
+def async_bounded_transport() -> httpx.AsyncBaseTransport:
+    """:func:`bounded_transport` for :class:`httpx.AsyncClient`."""
+    return _AsyncByScheme()
 
 
 def expired(at: float | None) -> bool:
