@@ -22,6 +22,7 @@ asked (path and If-None-Match), POST /_control/forget clears that list.
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import json
 import re
@@ -130,12 +131,32 @@ def job_bytes(job_id: int) -> bytes:
     return json.dumps({**JOB, "id": job_id}).encode()
 
 
+@functools.lru_cache(maxsize=256)
+def _page(host: str, path: str, pages: int, page: int, numbered: bool) -> tuple[bytes, dict[str, str]]:
+    """One page of a run's jobs, built once: the upstream's own CPU is not what is measured."""
+    jobs = [{**JOB, "id": page * 100000 + i} for i in range(PER_PAGE)]
+    headers = {}
+    link = f"http://{host}{path}?filter=all&per_page={PER_PAGE}&page="
+    links = []  # as GitHub writes them: next and last, then prev and first
+    if page < pages:
+        links += [f'<{link}{page + 1}>; rel="next"', f'<{link}{pages}>; rel="last"']
+    if page > 1:
+        links += [f'<{link}{page - 1}>; rel="prev"', f'<{link}1>; rel="first"']
+    if links and not numbered:
+        links = links[:1]  # a pager that names only the next page
+    if links:
+        headers["Link"] = ", ".join(links)
+    return json.dumps({"total_count": pages * PER_PAGE, "jobs": jobs}).encode(), headers
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     # Without this, a keep-alive response waits ~40 ms for the client's delayed ACK (Nagle),
     # and "20 ms of latency" would really be 60.
     disable_nagle_algorithm = True
     latency = 0.0
+    #: Write rel="last" (and prev/first) as GitHub does; without, only rel="next".
+    numbered_links = True
 
     def log_message(self, *args: object) -> None:
         pass
@@ -249,14 +270,7 @@ class Handler(BaseHTTPRequestHandler):
         if m := re.fullmatch(r"/repos/o/r/actions/runs/(\d+)/jobs", url.path):
             pages = int(m.group(1))
             page = int(parse_qs(url.query).get("page", ["1"])[0])
-            jobs = [{**JOB, "id": page * 100000 + i} for i in range(PER_PAGE)]
-            headers = {}
-            if page < pages:
-                host = self.headers["Host"]
-                headers["Link"] = (
-                    f'<http://{host}{url.path}?filter=all&per_page={PER_PAGE}&page={page + 1}>; rel="next"'
-                )
-            return self._send(json.dumps({"total_count": pages * PER_PAGE, "jobs": jobs}).encode(), headers)
+            return self._send(*_page(self.headers["Host"], url.path, pages, page, self.numbered_links))
         self.send_response(404)
         self.send_header("Content-Length", "2")
         self.end_headers()
@@ -310,6 +324,7 @@ def main() -> None:
     parser.add_argument("--unfinished", type=int, default=0, help="the newest runs still in progress")
     parser.add_argument("--hours-apart", type=float, default=1.0, help="between two runs' creation")
     parser.add_argument("--fail-repo", default=None, help="a repository name answered with 404")
+    parser.add_argument("--next-only", action="store_true", help="Link headers name only the next page")
     args = parser.parse_args()
     # Ends on SIGTERM even when started with SIGTERM ignored (a signal mask a CI runner passes on).
     import os
@@ -320,6 +335,7 @@ def main() -> None:
     HISTORY = History(args.builds, args.jobs_per_build, args.unfinished, args.hours_apart)
     FAIL_REPO = args.fail_repo
     Handler.latency = args.latency
+    Handler.numbered_links = not args.next_only
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True
     server.request_queue_size = 256

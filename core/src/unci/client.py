@@ -36,8 +36,9 @@ from unci.errors import (
     UnciError,
 )
 from unci.job import Job
-from unci.listing import JobPage, is_looping, prepare_list, read_page, slice_page
+from unci.listing import JobPage, ahead, is_looping, numbered_cursors, prepare_list, read_page, slice_page
 from unci.log_client import AsyncLogMethods, LogMethods
+from unci.pagewalk import awalk, walk
 from unci.redact import scrub
 from unci.retry import Retrier, RetryPolicy
 from unci.when import When
@@ -298,6 +299,13 @@ def _final(call: Call, answer: Answer, retrier: Retrier) -> Answer:
 _WHO = frozenset({"token", "username", "password", "base_url", "account"})
 
 
+def cursors_ahead(page: JobPage) -> Iterator[str] | None:
+    """The cursors of the numbered pages after ``page``, for a walk to fetch several at once."""
+    if page.numbered is None:
+        return None
+    return numbered_cursors(page.calls[-1][0].target, page.numbered)
+
+
 def _target(provider: str | None, kw: dict[str, Any]) -> Target:
     """Who to ask: ``token``, ``username``, ``password``, ``base_url`` and ``account`` kwargs,
     or an already resolved ``target`` (many calls, one resolution)."""
@@ -336,6 +344,8 @@ class Client(BuildMethods, LogMethods):
         MiB); a larger body is a :class:`DecodeError`, never held.
     :param retry: how hard to retry (``RetryPolicy(retries=0)`` turns it off).
     :param on_wait: called with a one-line message before any wait longer than a second.
+    :param concurrency: how many requests one call of this client makes at once where it makes
+        several (the numbered pages of a listing, the jobs of many builds); default 8.
     """
 
     def __init__(
@@ -348,6 +358,7 @@ class Client(BuildMethods, LogMethods):
         deadline: float | None = None,
         until: float | None = None,
         max_body: int | None = None,
+        concurrency: int | None = None,
     ) -> None:
         self._http = httpx.Client(
             timeout=_timeout(timeout),
@@ -361,6 +372,7 @@ class Client(BuildMethods, LogMethods):
         self.deadline = deadline
         self.until = until
         self.max_body = reading.max_body(max_body)
+        self.concurrency = max(1, concurrency or DEFAULT_CONCURRENCY)
 
     def _clock(self) -> _Clock:
         return _Clock(self.timeout, self.deadline, self.until)
@@ -487,7 +499,9 @@ class Client(BuildMethods, LogMethods):
         jobs, next_cursor = slice_page(call, page, skip, limit)
         if include_steps:
             self.add_steps(target, jobs, call.params)
-        return JobPage(jobs, next_cursor, [(call, answer)], is_looping(call, page), skip)
+        return JobPage(
+            jobs, next_cursor, [(call, answer)], is_looping(call, page), skip, ahead(call, page, skip, limit)
+        )
 
     def iter_pages(self, provider: str | None, **kw: Any) -> Iterator[JobPage]:
         """Every page, fetched lazily as the caller advances; a paging that never ends (a page
@@ -496,13 +510,14 @@ class Client(BuildMethods, LogMethods):
         cursor = kw.pop("cursor", None)
         kw["target"] = _target(provider, _split_who(kw))
         pages = PageChain()
-        while True:
-            page = self.list_jobs(provider, cursor=cursor, **kw)
+        for page in walk(
+            lambda c: self.list_jobs(provider, cursor=c, **kw),
+            cursor,
+            width=self.concurrency,
+            ahead=cursors_ahead,
+        ):
             pages.check(page)
             yield page
-            if page.next_cursor is None:
-                return
-            cursor = page.next_cursor
 
     def iter_jobs(
         self,
@@ -650,6 +665,7 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
         deadline: float | None = None,
         until: float | None = None,
         max_body: int | None = None,
+        concurrency: int | None = None,
     ) -> None:
         self._http = self.http_class(
             timeout=_timeout(timeout),
@@ -663,6 +679,7 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
         self.deadline = deadline
         self.until = until
         self.max_body = reading.max_body(max_body)
+        self.concurrency = max(1, concurrency or DEFAULT_CONCURRENCY)
 
     def _clock(self) -> _Clock:
         return _Clock(self.timeout, self.deadline, self.until)
@@ -778,19 +795,22 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
         jobs, next_cursor = slice_page(call, page, skip, limit)
         if include_steps:
             await self.add_steps(target, jobs, call.params)
-        return JobPage(jobs, next_cursor, [(call, answer)], is_looping(call, page), skip)
+        return JobPage(
+            jobs, next_cursor, [(call, answer)], is_looping(call, page), skip, ahead(call, page, skip, limit)
+        )
 
     async def iter_pages(self, provider: str | None, **kw: Any) -> AsyncIterator[JobPage]:
         cursor = kw.pop("cursor", None)
         kw["target"] = _target(provider, _split_who(kw))
         pages = PageChain()
-        while True:
-            page = await self.list_jobs(provider, cursor=cursor, **kw)
+        async for page in awalk(
+            lambda c: self.list_jobs(provider, cursor=c, **kw),
+            cursor,
+            width=self.concurrency,
+            ahead=cursors_ahead,
+        ):
             pages.check(page)
             yield page
-            if page.next_cursor is None:
-                return
-            cursor = page.next_cursor
 
     async def iter_jobs(
         self,

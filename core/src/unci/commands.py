@@ -5,19 +5,21 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from itertools import islice
 from typing import Any
 
 from unci import formats
 from unci.build import Build
 from unci.builds import BuildList, FetchedBuild
 from unci.call import Who
-from unci.client import Client, Fetched, PageChain
+from unci.client import Client, Fetched, PageChain, cursors_ahead
 from unci.errors import UnciError, UsageError
 from unci.exit_status import outcome_code
 from unci.job import Job
-from unci.listing import JobPage
+from unci.listing import JobPage, cut
 from unci.options import Rendering
 from unci.output import columns, row_writer, select, stdout, write
+from unci.pagewalk import walk
 from unci.records import BUILDS, JOBS, kind_of
 from unci.redact import scrub, scrub_bytes
 
@@ -232,14 +234,31 @@ def _pages(
     cursor: str | None,
     follow_all: bool,
     chain: PageChain,
+    ahead: Callable[[Any], Iterator[str] | None] | None = None,
+    width: int = 1,
 ) -> Iterator[AnyPage]:
     """Pages until ``total`` records (each request asks for no more than are still wanted, so
     the last cursor resumes exactly after the last record printed), every page with
-    ``follow_all``, else one page. ``fetch(limit, cursor)`` gets one page."""
+    ``follow_all``, else one page. ``fetch(limit, cursor)`` gets one page; ``ahead(page)``, the
+    cursors of the numbered pages after it, lets ``width`` of them be fetched at once."""
     remaining = total
-    while True:
+
+    def one(at: str | None) -> AnyPage:
         size = page_size if remaining is None else min(page_size or remaining, remaining)
-        page = fetch(size, cursor)
+        return fetch(size, at)
+
+    def following(page: AnyPage) -> Iterator[str] | None:
+        """Numbered pages to fetch at once: no more than the records still wanted fill."""
+        if ahead is None or not (follow_all or remaining is not None):
+            return None
+        cursors = ahead(page)
+        if cursors is None or remaining is None:
+            return cursors
+        return islice(cursors, -(-remaining // max(1, len(page.result))))
+
+    for page in walk(one, cursor, width=width, ahead=following):
+        if remaining is not None and isinstance(page, JobPage):
+            page = cut(page, remaining)  # a page fetched ahead in whole, of which part is wanted
         chain.check(page)
         yield page
         if remaining is not None:
@@ -248,7 +267,6 @@ def _pages(
                 return
         if page.next_cursor is None or (total is None and not follow_all):
             return
-        cursor = page.next_cursor
 
 
 def discovers(
@@ -377,6 +395,8 @@ def list_command(
                 cursor=cursor,
                 follow_all=follow_all,
                 chain=PageChain(),
+                ahead=cursors_ahead,
+                width=http.concurrency,
             )
         for number, page in enumerate(pages, start=1):
             call, answer = page.calls[-1]

@@ -16,7 +16,7 @@ import binascii
 import hashlib
 import hmac
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -26,8 +26,9 @@ import msgspec
 from unci.call import Answer, Call, Target, check_params, decoding, prepare
 from unci.errors import UsageError
 from unci.job import Job
+from unci.paging import page_requests
 from unci.plugins import PluginRegistry, registry
-from unci.provider import Page, Request
+from unci.provider import Numbered, Page, Request
 
 CURSOR_VERSION = 2
 #: Longer than any cursor unci hands out (a next link of a few hundred characters, base64).
@@ -58,6 +59,9 @@ class JobPage:
     looping: bool = False
     #: How many jobs of the provider's page were handed out before (a cursor's resume point).
     skip: int = 0
+    #: The pages after this one by number, when the provider says how many there are and this
+    #: page was handed out to its end (so they can be fetched several at once).
+    numbered: Numbered | None = None
 
 
 def _b64(data: bytes) -> str:
@@ -191,8 +195,65 @@ def read_page(call: Call, answer: Answer, reg: PluginRegistry | None = None) -> 
         query=list(call.query),
         headers={k: v for k, v in call.headers.items() if k not in call.auth_header_names},
     )
+    hooks = reg.hooks(provider)
     with decoding(provider, "the list JSON"):
-        return reg.hooks(provider).map_job_page(answer.body, answer.headers, call.params, sent)
+        page = hooks.map_job_page(answer.body, answer.headers, call.params, sent)
+    page.numbered = checked_numbered(hooks.provider, sent, answer.headers, page.next, page.numbered)
+    return page
+
+
+def checked_numbered(
+    provider: object, sent: Request, headers: Mapping[str, str], nxt: Request | None, given: Numbered | None
+) -> Numbered | None:
+    """The numbered pages after this one: as the provider's mapping said, else as its paging
+    style reads them from the headers (GitHub's ``rel="last"``); kept only where the first of
+    them is exactly the next page the provider named, so numbering never skips or repeats."""
+    if nxt is None:
+        return None
+    found = given
+    if found is None:
+        paging = getattr(provider, "paging", None)
+        reader = getattr(paging, "numbered", None)
+        found = reader(sent, headers=headers) if reader is not None else None
+    if not isinstance(found, Numbered) or not _same_request(nxt, found.request):
+        return None
+    return found
+
+
+def _same_request(a: Request, b: Request) -> bool:
+    def key(r: Request) -> tuple[str, list[tuple[str, str]]]:
+        path, _, embedded = r.path.partition("?")
+        query = parse_qsl(embedded, keep_blank_values=True) + [(str(k), str(v)) for k, v in r.query]
+        return path, sorted(query)
+
+    return key(a) == key(b)
+
+
+def ahead(call: Call, page: Page, skip: int, limit: int | None) -> Numbered | None:
+    """The page's numbered followers, when the page was handed out to its end."""
+    whole = limit is None or skip + limit >= len(page.jobs)
+    return page.numbered if whole and not is_looping(call, page) else None
+
+
+def numbered_cursors(
+    target: Target, pages: Numbered, operation: str = "list", filters: Mapping[str, str] | None = None
+) -> Iterator[str]:
+    """The cursor of each numbered page, in order, made as they are wanted: fetching a page by
+    its cursor goes through the same checks as resuming any list."""
+    for request in page_requests(pages):
+        yield encode_cursor(target, request, 0, operation, filters)
+
+
+def cut(page: JobPage, keep: int) -> JobPage:
+    """``page`` with only its first ``keep`` jobs, its cursor resuming right after them (a walk
+    that fetched a whole page ahead when the caller wanted only part of it)."""
+    if keep >= len(page.result):
+        return page
+    call = page.calls[-1][0]
+    here = Request(path=call.url, method=call.method, query=list(call.query))
+    return JobPage(
+        page.result[:keep], encode_cursor(call.target, here, page.skip + keep), page.calls, False, page.skip
+    )
 
 
 def slice_page(call: Call, page: Page, skip: int, limit: int | None) -> tuple[list[Job], str | None]:

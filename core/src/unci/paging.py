@@ -9,15 +9,16 @@ the *marker*; the core wraps the next request in an opaque cursor, so no paging 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from urllib.parse import parse_qsl, urlsplit
+from collections.abc import Iterator, Mapping
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import msgspec
 
 from unci.errors import DecodeError
-from unci.provider import Request
+from unci.provider import Numbered, Request
 
 _LINK_NEXT = re.compile(r'<([^>]*)>\s*;\s*rel="?next"?')
+_LINK_LAST = re.compile(r'<([^>]*)>\s*;\s*rel="?last"?')
 
 
 def _with(query: list[tuple[str, str]], name: str, value: str) -> list[tuple[str, str]]:
@@ -27,11 +28,61 @@ def _with(query: list[tuple[str, str]], name: str, value: str) -> list[tuple[str
     return [*query, (name, value)]
 
 
+def _without(url: str, name: str) -> tuple[str, list[tuple[str, str]]]:
+    """A link's address and its query less ``name``, to tell two links apart by one parameter."""
+    base, _, query = url.partition("#")[0].partition("?")
+    return base, sorted((k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k != name)
+
+
 def _number(query: list[tuple[str, str]], name: str) -> int | None:
     for key, value in query:
         if key == name and value.isascii() and value.isdigit():
             return int(value)
     return None
+
+
+def _value(request: Request, name: str) -> int | None:
+    """The number ``name`` has in ``request``'s query, or in the query a next link carries."""
+    found = _number(list(request.query), name)
+    if found is None and "?" in request.path:
+        found = _number(parse_qsl(request.path.partition("?")[2].partition("#")[0]), name)
+    return found
+
+
+def numbered(nxt: Request | None, param: str, first: int, last: int, step: int = 1) -> Numbered | None:
+    """The pages ``first`` to ``last`` (inclusive, ``step`` apart) as a :class:`Numbered`, when
+    ``nxt``, the provider's own request for the next page, really is page ``first`` by
+    ``param``; else ``None`` (the list is then followed one page after another)."""
+    if nxt is None or step < 1 or last < first or _value(nxt, param) != first:
+        return None
+    return Numbered(request=nxt, param=param, first=first, last=last, step=step)
+
+
+def page_requests(pages: Numbered) -> Iterator[Request]:
+    """The request of each numbered page, in order, made as they are wanted."""
+    request = pages.request
+    in_path = _number(list(request.query), pages.param) is None and "?" in request.path
+    base = request.path.partition("#")[0]
+    path, _, embedded = base.partition("?")
+    embedded_query = parse_qsl(embedded, keep_blank_values=True)
+    for value in range(pages.first, pages.last + 1, pages.step):
+        if value == pages.first:
+            yield request  # the provider's own request for it, exactly
+        elif in_path:
+            query = urlencode(_with(embedded_query, pages.param, str(value)))
+            yield Request(
+                path=f"{path}?{query}",
+                method=request.method,
+                query=list(request.query),
+                headers=dict(request.headers),
+            )
+        else:
+            yield Request(
+                path=request.path,
+                method=request.method,
+                query=_with(list(request.query), pages.param, str(value)),
+                headers=dict(request.headers),
+            )
 
 
 class Paging(msgspec.Struct, frozen=True, kw_only=True):
@@ -65,6 +116,13 @@ class Paging(msgspec.Struct, frozen=True, kw_only=True):
         """
         return None
 
+    def numbered(
+        self, request: Request, *, headers: Mapping[str, str], marker: object = None, count: int = 0
+    ) -> Numbered | None:
+        """The pages after ``request`` by number, when this page says how many there are
+        (arguments as for :meth:`next`); ``None`` when they can only be followed one by one."""
+        return None
+
     def _follow(self, request: Request, url: str) -> Request:
         try:
             urlsplit(url)
@@ -83,6 +141,20 @@ class LinkHeader(Paging, frozen=True, kw_only=True):
     ) -> Request | None:
         match = _LINK_NEXT.search(headers.get("link", "")[:8192])
         return self._follow(request, match.group(1)) if match else None
+
+    def numbered(
+        self, request: Request, *, headers: Mapping[str, str], marker: object = None, count: int = 0
+    ) -> Numbered | None:
+        """GitHub's ``rel="last"``: the next and the last link differ only in ``page``."""
+        link = headers.get("link", "")[:8192]
+        nxt, last = _LINK_NEXT.search(link), _LINK_LAST.search(link)
+        if not (nxt and last) or _without(nxt.group(1), "page") != _without(last.group(1), "page"):
+            return None
+        first_page = _value(Request(path=nxt.group(1)), "page")
+        last_page = _value(Request(path=last.group(1)), "page")
+        if first_page is None or last_page is None:
+            return None
+        return numbered(self.next(request, headers=headers), "page", first_page, last_page)
 
 
 class NextLink(Paging, frozen=True, kw_only=True):
@@ -136,6 +208,16 @@ class PageNumber(Paging, frozen=True, kw_only=True):
     page: str = "page"
     size: str = "per_page"
     start: int = 1
+
+    def numbered(
+        self, request: Request, *, headers: Mapping[str, str], marker: object = None, count: int = 0
+    ) -> Numbered | None:
+        """With the number of pages as the marker, every page after this one."""
+        if not isinstance(marker, int) or isinstance(marker, bool):
+            return None
+        current = _number(list(request.query), self.page) or self.start
+        nxt = self.next(request, headers=headers, marker=marker, count=count)
+        return numbered(nxt, self.page, current + 1, marker)
 
     def next(
         self, request: Request, *, headers: Mapping[str, str], marker: object = None, count: int = 0

@@ -102,11 +102,27 @@ class Request(msgspec.Struct, kw_only=True):
     root: str | None = None
 
 
+class Numbered(msgspec.Struct, frozen=True, kw_only=True):
+    """The pages after this one, when the provider numbers them and says how many there are:
+    each can be asked for now, without waiting for the page before it, so the core fetches
+    several at once. Page ``n`` is ``request`` (the next page's) with query parameter ``param``
+    set to ``n``, for ``n`` from ``first`` to ``last`` in steps of ``step`` (an offset paging
+    steps by the page size). Build it with :func:`unci.paging.numbered`, which checks it."""
+
+    request: Request
+    param: str
+    first: int
+    last: int
+    step: int = 1
+
+
 class Page(msgspec.Struct, kw_only=True):
     """One page of a job list: the jobs on it and the request for the next page, if any."""
 
     jobs: list[Job]
     next: Request | None = None
+    #: The following pages by number, where the provider says how many there are.
+    numbered: Numbered | None = None
 
 
 class BuildPage(msgspec.Struct, kw_only=True):
@@ -118,6 +134,8 @@ class BuildPage(msgspec.Struct, kw_only=True):
     #: ``expand[i]`` lists the builds that replace ``builds[i]`` (``None``: keep it). Each
     #: replacement keeps its own values and takes the ones it lacks from the build it replaces.
     expand: list[Request | None] = []
+    #: The following pages by number, where the provider says how many there are.
+    numbered: Numbered | None = None
 
 
 class LogPart(msgspec.Struct, kw_only=True):

@@ -1,0 +1,122 @@
+"""Walking a list's pages: one after another, or several numbered pages at once.
+
+A provider that numbers its pages and says how many there are lets every following page be
+asked for without waiting for the one before it. The walk then keeps up to ``width`` of them in
+flight and hands them out in page order, holding at most ``width`` pages; a page that fails
+ends the walk with its error after the pages before it, as one-after-another paging would. Each
+page is fetched through the same ``fetch`` as any other (so with the same retries, waits for
+rate limits, time bounds and checks); nothing here knows a provider or does I/O of its own.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any, Protocol, TypeVar
+
+
+class _Page(Protocol):
+    next_cursor: str | None
+
+
+P = TypeVar("P", bound=_Page)
+
+
+def walk(
+    fetch: Callable[[str | None], P],
+    cursor: str | None,
+    *,
+    width: int,
+    ahead: Callable[[P], Iterator[str] | None],
+) -> Iterator[P]:
+    """Every page from ``cursor`` (``None``: the first), in order.
+
+    :param fetch: one page by its cursor.
+    :param ahead: the cursors of the numbered pages after a page, in order (``None`` when
+        the page names only its next); asked once the caller has taken the page, so it can
+        stop short of what the caller no longer wants.
+    """
+    page = fetch(cursor)
+    yield page
+    while page.next_cursor is not None:
+        cursors = ahead(page) if width > 1 else None
+        if cursors is None:
+            page = fetch(page.next_cursor)
+            yield page
+            continue
+        from concurrent.futures import Future, ThreadPoolExecutor
+
+        pending: deque[Future[P]] = deque()
+        pool = ThreadPoolExecutor(max_workers=width, thread_name_prefix="unci-page")
+
+        def start(c: str, pool: ThreadPoolExecutor = pool) -> Future[P]:
+            return pool.submit(fetch, c)
+
+        try:
+            started = _fill(pending, cursors, width, start)
+            if not started:
+                page = fetch(page.next_cursor)
+                yield page
+                continue
+            while pending:
+                page = pending.popleft().result()
+                yield page
+                if page.next_cursor is None:
+                    return
+                _fill(pending, cursors, width, start)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        # Past the last numbered page the provider still names a next: follow it.
+
+
+async def awalk(
+    fetch: Callable[[str | None], Awaitable[P]],
+    cursor: str | None,
+    *,
+    width: int,
+    ahead: Callable[[P], Iterator[str] | None],
+) -> AsyncIterator[P]:
+    """The asyncio twin of :func:`walk`."""
+    import asyncio
+
+    page = await fetch(cursor)
+    yield page
+    while page.next_cursor is not None:
+        cursors = ahead(page) if width > 1 else None
+        if cursors is None:
+            page = await fetch(page.next_cursor)
+            yield page
+            continue
+        pending: deque[asyncio.Task[P]] = deque()
+
+        def start(c: str) -> asyncio.Task[P]:
+            return asyncio.ensure_future(fetch(c))
+
+        try:
+            if not _fill(pending, cursors, width, start):
+                page = await fetch(page.next_cursor)
+                yield page
+                continue
+            while pending:
+                page = await pending.popleft()
+                yield page
+                if page.next_cursor is None:
+                    return
+                _fill(pending, cursors, width, start)
+        finally:
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.gather(*pending, return_exceptions=True)
+
+
+def _fill(pending: deque[Any], cursors: Iterator[str], width: int, start: Callable[[str], Any]) -> bool:
+    """Start pages until ``width`` are in flight or none are left; did any start?"""
+    started = False
+    while len(pending) < width:
+        cursor = next(cursors, None)
+        if cursor is None:
+            break
+        pending.append(start(cursor))
+        started = True
+    return started
