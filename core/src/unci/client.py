@@ -40,7 +40,7 @@ from unci.listing import JobPage, ahead, is_looping, numbered_cursors, prepare_l
 from unci.log_client import AsyncLogMethods, LogMethods
 from unci.pagewalk import awalk, walk
 from unci.redact import scrub
-from unci.retry import Retrier, RetryPolicy
+from unci.retry import Retrier, RetryPolicy, asleep
 from unci.when import When
 
 _P = ParamSpec("_P")
@@ -629,14 +629,6 @@ class Client(BuildMethods, LogMethods):
             time.sleep(delay)
 
 
-async def _sleep(seconds: float) -> None:
-    # asyncio is imported where a loop already runs (so for free), never by ``import unci``:
-    # the synchronous CLI and library do not pay its import (about 20 ms).
-    import asyncio
-
-    await asyncio.sleep(seconds)
-
-
 async def _cpu(size: int, work: Callable[_P, _R], *args: _P.args, **kw: _P.kwargs) -> _R:
     """``work(*args)``, in a thread when it reads a body of ``size`` bytes past
     :data:`OFF_LOOP_BYTES`."""
@@ -728,12 +720,12 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
                 delay = retrier.after_network_error(type(exc).__name__)
                 if delay is None or not clock.fits(delay):
                     raise error from None
-                await _sleep(delay)
+                await asleep(delay)
                 continue
             delay = retrier.after_status(answer.status, answer.headers, answer.body)
             if delay is None or not clock.fits(delay):
                 return await _cpu(len(answer.body), _final, call, answer, retrier)
-            await _sleep(delay)
+            await asleep(delay)
 
     async def fetch(
         self,
@@ -908,13 +900,13 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
                 delay = None if started else retrier.after_network_error(type(exc).__name__)
                 if delay is None or not clock.fits(delay):
                     raise error from None
-                await _sleep(delay)
+                await asleep(delay)
                 continue
             delay = retrier.after_status(answer.status, answer.headers, answer.body)
             if delay is None or not clock.fits(delay):
                 _final(call, answer, retrier)  # raises: the status is 3xx or an error
                 return
-            await _sleep(delay)
+            await asleep(delay)
 
 
 def get_job(provider: str | None, job_id: str, *, timeout: float | None = None, **kw: Any) -> Job:

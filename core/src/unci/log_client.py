@@ -21,7 +21,7 @@ from unci.errors import DecodeError, LogUnavailable, RemoteError
 from unci.logs import LogPlan
 from unci.plugins import registry
 from unci.provider import LogPart, LogRange
-from unci.retry import Retrier
+from unci.retry import Retrier, asleep
 
 if TYPE_CHECKING:
     from unci.job import Job
@@ -551,14 +551,14 @@ class AsyncLogMethods:
                 delay = None if started else retrier.after_network_error(type(exc).__name__)
                 if delay is None or not clock.fits(delay):
                     raise error from None
-                await asyncio.sleep(delay)
+                await asleep(delay)
                 continue
             delay = retrier.after_status(answer.status, answer.headers, answer.body)
             if delay is None or not clock.fits(delay):
                 if answer.status in _NO_LOG:
                     raise await self._no_log(plan, final, answer)
                 raise_for_status(final, answer)
-            await asyncio.sleep(delay)  # type: ignore[arg-type]
+            await asleep(delay)  # type: ignore[arg-type]
 
     async def _no_log(self, plan: LogPlan, call: Call, answer: Answer) -> Exception:
         try:
@@ -615,7 +615,7 @@ class AsyncLogMethods:
                     "gives its log once it has finished, waiting"
                 )
                 told = True
-            await asyncio.sleep(interval)
+            await asleep(interval)
         async for piece in self._body(plan, plan.whole()):
             yield piece
 
@@ -648,7 +648,7 @@ class AsyncLogMethods:
                 if first:
                     notice(f"unci: {plan.provider}: job {plan.job_id} has no log yet, waiting")
                 first = False
-                await asyncio.sleep(interval)
+                await asleep(interval)
                 continue
             got = found[-1] if found else LogRange()
             offset = got.next_offset if got.next_offset is not None else offset + shown
@@ -660,7 +660,7 @@ class AsyncLogMethods:
             if first:
                 yield _ROUND
                 first = False
-            await asyncio.sleep(interval)
+            await asleep(interval)
 
     async def _by_parts(
         self, plan: LogPlan, follow: bool, failed: bool, interval: float, notice: Callable[[str], None]
@@ -704,7 +704,7 @@ class AsyncLogMethods:
             if first:
                 yield _ROUND
                 first = False
-            await asyncio.sleep(interval)
+            await asleep(interval)
 
 
 def iter_log(

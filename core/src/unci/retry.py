@@ -125,3 +125,14 @@ class Retrier:
             self.capped_at = delay
             return None
         return self._take(delay, f"HTTP {status}")
+
+
+async def asleep(seconds: float) -> None:
+    """``asyncio.sleep``, for the asyncio clients' waits (retries, rate limits, polls).
+
+    asyncio is imported here, where a loop already runs (so for free), never by ``import
+    unci``: the synchronous CLI and library do not pay its import (about 20 ms).
+    """
+    import asyncio
+
+    await asyncio.sleep(seconds)
