@@ -219,3 +219,54 @@ def test_numbering_must_start_at_the_next_page_the_provider_named() -> None:
     offsets = numbered(Request(path="/x", query=[("offset", "100")]), "offset", 100, 300, step=100)
     assert offsets is not None
     assert [dict(r.query)["offset"] for r in page_requests(offsets)] == ["100", "200", "300"]
+
+
+# Build lists use the same walk.
+
+
+def _serve_numbered_runs(server: LocalServer, count: int, per_page: int, counter: Upstream) -> None:
+    from githubruns import RUNS, run
+
+    runs = [run(i) for i in range(count)]
+
+    def answer(path: str) -> Reply:
+        number = int(parse_qs(urlsplit(path).query).get("page", ["1"])[0])
+        with counter._lock:
+            counter.asked.append(number)
+            counter.in_flight += 1
+            counter.most = max(counter.most, counter.in_flight)
+        time.sleep(0.05)
+        with counter._lock:
+            counter.in_flight -= 1
+        last = -(-count // per_page)
+        headers = {"Content-Type": "application/json"}
+        link = f"{server.url}{RUNS}?per_page={per_page}&page="
+        if number < last:
+            headers["Link"] = f'<{link}{number + 1}>; rel="next", <{link}{last}>; rel="last"'
+        page = runs[(number - 1) * per_page : number * per_page]
+        return Reply(body=json.dumps({"total_count": count, "workflow_runs": page}).encode(), headers=headers)
+
+    server.handle(RUNS, answer)
+
+
+def test_build_lists_fetch_numbered_pages_at_once_in_order(server: LocalServer) -> None:
+    counter = Upstream(server, pages=1)
+    _serve_numbered_runs(server, 60, 5, counter)
+    params = {"owner": "o", "repo_id": "r"}
+    with unci.Client(concurrency=4) as client:
+        ids = [b.id for b in client.iter_builds("github", params=params, base_url=server.url)]
+    assert ids == [str(5000 - i) for i in range(60)]
+    assert sorted(counter.asked) == list(range(1, 13))
+    assert 1 < counter.most <= 4
+
+
+def test_the_builds_command_lists_every_page_in_order(server: LocalServer) -> None:
+    counter = Upstream(server, pages=1)
+    _serve_numbered_runs(server, 40, 5, counter)
+    result = run_cli(
+        "builds", "list", "-P", "github", "-p", "owner=o", "-p", "repo_id=r",
+        "--base-url", server.url, "--all", "--page-size", "5",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert _lines(result.output) == [str(5000 - i) for i in range(40)]
+    assert 1 < counter.most <= 8

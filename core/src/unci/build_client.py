@@ -19,6 +19,7 @@ from unci.builds import (
     Spot,
     build_param,
     build_query,
+    builds_ahead,
     decode_build,
     decode_resume,
     encode_resume,
@@ -33,6 +34,7 @@ from unci.builds import (
 from unci.call import Answer, Call, Target, resolve_target
 from unci.job import Job
 from unci.listing import JobPage
+from unci.pagewalk import awalk, walk
 from unci.when import When
 
 if TYPE_CHECKING:
@@ -40,6 +42,14 @@ if TYPE_CHECKING:
 
 #: How many builds' jobs are fetched at once when a client has no ``concurrency`` of its own.
 DEFAULT_CONCURRENCY = 8
+
+
+def _width(client: object) -> int:
+    return max(1, getattr(client, "concurrency", None) or DEFAULT_CONCURRENCY)
+
+
+def _one_by_one(page: BuildList) -> Iterator[str] | None:
+    return None
 
 
 def _who(
@@ -216,12 +226,13 @@ class BuildMethods:
         from unci.client import PageChain
 
         chain = PageChain(max_empty=None)  # filtered lists have runs of empty pages
-        while True:
-            page = self.list_builds(
+
+        def fetch(at: str | None) -> BuildList:
+            return self.list_builds(
                 provider,
                 params=params,
                 limit=left,
-                cursor=cursor,
+                cursor=at,
                 remote_query=remote_query,
                 target=who,
                 branch=query.branch,
@@ -230,13 +241,17 @@ class BuildMethods:
                 since=query.since,
                 until=query.until,
             )
+
+        # With a limit, pages follow one by one: how many builds a page keeps is known only
+        # once its filters have been applied.
+        ahead = builds_ahead if limit is None else _one_by_one
+        for page in walk(fetch, cursor, width=_width(self), ahead=ahead):
             chain.check(page)
             yield page
             if left is not None:
                 left -= len(page.result)
             if page.next_cursor is None or (left is not None and left <= 0):
                 return
-            cursor = page.next_cursor
 
     def iter_builds(
         self,
@@ -640,12 +655,13 @@ class AsyncBuildMethods:
         from unci.client import PageChain
 
         chain = PageChain(max_empty=None)  # filtered lists have runs of empty pages
-        while True:
-            page = await self.list_builds(
+
+        async def fetch(at: str | None) -> BuildList:
+            return await self.list_builds(
                 provider,
                 params=params,
                 limit=left,
-                cursor=cursor,
+                cursor=at,
                 remote_query=remote_query,
                 target=who,
                 branch=query.branch,
@@ -654,13 +670,17 @@ class AsyncBuildMethods:
                 since=query.since,
                 until=query.until,
             )
+
+        # With a limit, pages follow one by one: how many builds a page keeps is known only
+        # once its filters have been applied.
+        ahead = builds_ahead if limit is None else _one_by_one
+        async for page in awalk(fetch, cursor, width=_width(self), ahead=ahead):
             chain.check(page)
             yield page
             if left is not None:
                 left -= len(page.result)
             if page.next_cursor is None or (left is not None and left <= 0):
                 return
-            cursor = page.next_cursor
 
     async def iter_builds(
         self,

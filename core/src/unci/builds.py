@@ -8,7 +8,7 @@ the first page that lies entirely before it instead of reading the whole history
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -19,9 +19,9 @@ from unci.build import BUILD_FIELDS, Build, BuildQuery
 from unci.call import Answer, Call, Target, check_params, decoding, prepare
 from unci.errors import UsageError
 from unci.job import Status
-from unci.listing import _same, encode_cursor, read_cursor
+from unci.listing import _same, checked_numbered, encode_cursor, numbered_cursors, read_cursor
 from unci.plugins import PluginRegistry, registry
-from unci.provider import BuildPage, Request, check_value
+from unci.provider import BuildPage, Numbered, Request, check_value
 from unci.when import When, parse_when
 
 #: The operation build-list cursors are signed for (a job-list cursor does not resume one).
@@ -41,6 +41,8 @@ class BuildList:
     looping: bool = False
     #: The page lay entirely before ``since``; unci read no further.
     stopped_at_since: bool = False
+    #: The pages after this one by number, where the provider says how many there are.
+    numbered: Numbered | None = None
     #: How many matching builds of the provider's page were handed out before (a cursor's
     #: resume point).
     skip: int = 0
@@ -247,8 +249,11 @@ def read_build_page(call: Call, answer: Answer, reg: PluginRegistry | None = Non
         query=list(call.query),
         headers={k: v for k, v in call.headers.items() if k not in call.auth_header_names},
     )
+    hooks = reg.hooks(call.provider)
     with decoding(call.provider, "the build list JSON"):
-        return reg.hooks(call.provider).map_build_page(answer.body, answer.headers, call.params, sent)
+        page = hooks.map_build_page(answer.body, answer.headers, call.params, sent)
+    page.numbered = checked_numbered(hooks.provider, sent, answer.headers, page.next, page.numbered)
+    return page
 
 
 def expansion_calls(call: Call, page: BuildPage, reg: PluginRegistry | None = None) -> list[Call]:
@@ -304,7 +309,17 @@ def slice_builds(
     nxt = page.next
     if nxt is None or _same(call, nxt):
         return BuildList(builds, None, calls, looping=nxt is not None, skip=skip)
-    return BuildList(builds, encode_cursor(call.target, nxt, 0, OPERATION, filters), calls, skip=skip)
+    cursor = encode_cursor(call.target, nxt, 0, OPERATION, filters)
+    return BuildList(builds, cursor, calls, skip=skip, numbered=page.numbered)
+
+
+def builds_ahead(page: BuildList) -> Iterator[str] | None:
+    """The cursors of the numbered pages after ``page`` (with its filters), for a walk."""
+    if page.numbered is None or page.next_cursor is None:
+        return None
+    call = page.calls[-1][0]
+    filters = read_cursor(call.target, page.next_cursor, OPERATION).filters
+    return numbered_cursors(call.target, page.numbered, OPERATION, filters)
 
 
 def build_param(target: Target, reg: PluginRegistry | None = None) -> str | None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from unci import formats
 from unci.build import Build
-from unci.builds import BuildList, FetchedBuild
+from unci.builds import BuildList, FetchedBuild, builds_ahead
 from unci.call import Who
 from unci.client import Client, Fetched, PageChain, cursors_ahead
 from unci.errors import UnciError, UsageError
@@ -359,6 +359,9 @@ def list_command(
                 cursor=cursor,
                 follow_all=follow_all,
                 chain=PageChain(max_empty=None),
+                # With a limit, one by one: how many builds a page keeps is known once read.
+                ahead=builds_ahead if limit is None else None,
+                width=http.concurrency,
             )
         elif discovers(provider, params, credentials, filters, cursor):
             walking = True
