@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import functools
 import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
@@ -383,6 +384,10 @@ def prepare(
     )
 
 
+#: What HTTP cannot carry in a header value: control characters but the tab.
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
+
+
 def _check_headers(provider: str, headers: Mapping[str, str]) -> None:
     """Refuse a header value HTTP cannot carry, naming the header, never the value.
 
@@ -391,11 +396,7 @@ def _check_headers(provider: str, headers: Mapping[str, str]) -> None:
     all), and that error would be taken for a network failure and retried.
     """
     for name, value in headers.items():
-        if (
-            not value.isascii()
-            or value != value.strip(" \t")
-            or any((ord(c) < 32 and c != "\t") or ord(c) == 127 for c in value)
-        ):
+        if not value.isascii() or value != value.strip(" \t") or _CONTROL.search(value):
             raise InvalidParam(
                 f"{provider}: the request's {name} header would hold a character HTTP cannot "
                 "carry (a control character, a non-ASCII character or a space at either end; "

@@ -36,6 +36,7 @@ from unci.errors import (
     UnciError,
 )
 from unci.job import Job
+from unci.lean import LeanAsyncClient, LeanClient
 from unci.listing import JobPage, ahead, is_looping, numbered_cursors, prepare_list, read_page, slice_page
 from unci.log_client import AsyncLogMethods, LogMethods
 from unci.pagewalk import awalk, walk
@@ -360,7 +361,7 @@ class Client(BuildMethods, LogMethods):
         max_body: int | None = None,
         concurrency: int | None = None,
     ) -> None:
-        self._http = httpx.Client(
+        self._http = LeanClient(
             timeout=_timeout(timeout),
             transport=transport or timebound.bounded_transport(),
             follow_redirects=False,
@@ -645,7 +646,7 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
     """The asyncio twin of :class:`Client`."""
 
     #: The httpx client class underneath (``unci serve`` uses a leaner one).
-    http_class: type[httpx.AsyncClient] = httpx.AsyncClient
+    http_class: type[httpx.AsyncClient] = LeanAsyncClient
 
     def __init__(
         self,

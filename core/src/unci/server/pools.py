@@ -19,7 +19,6 @@ from __future__ import annotations
 import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 
 import aiohttp
@@ -28,6 +27,7 @@ import httpx
 from yarl import URL
 
 from unci.errors import UnciError
+from unci.lean import LeanAsyncClient
 from unci.timebound import left
 
 #: Documented in docs/server.md (``--pool-size``, ``--pool-wait``).
@@ -202,38 +202,5 @@ class OriginPools(httpx.AsyncBaseTransport):
             self._session = None
 
 
-class LeanHTTP(httpx.AsyncClient):
-    """httpx's client less what a server calling for many accounts does not need: each URL is
-    parsed once (httpx's ``build_request`` parses it twice, a sixth of its cost), and no cookie
-    is kept (the pools are shared by every account of an origin, so a cookie one account's
-    answer set must never ride along with another account's calls). Requests with a body or
-    cookies of their own take httpx's own path."""
-
-    def __init__(self, **kw: Any) -> None:
-        no_cookies = CookieJar(policy=DefaultCookiePolicy(allowed_domains=()))
-        super().__init__(cookies=no_cookies, **kw)
-
-    def build_request(
-        self,
-        method: str,
-        url: httpx.URL | str,
-        *,
-        params: Any = None,
-        headers: Any = None,
-        extensions: Any = None,
-        **kw: Any,
-    ) -> httpx.Request:
-        if (
-            any(kw.get(name) is not None for name in ("content", "data", "files", "json", "cookies"))
-            or "timeout" in kw
-        ):
-            return super().build_request(
-                method, url, params=params, headers=headers, extensions=extensions, **kw
-            )
-        merged = self._merge_queryparams(params)
-        target = httpx.URL(url) if merged is None else httpx.URL(url, params=merged)
-        extensions = dict(extensions or {})
-        extensions.setdefault("timeout", self.timeout.as_dict())
-        return httpx.Request(
-            method, self._merge_url(target), headers=self._merge_headers(headers), extensions=extensions
-        )
+#: The httpx client of ``unci serve``: the core's lean one (see :mod:`unci.lean`).
+LeanHTTP = LeanAsyncClient
