@@ -831,8 +831,6 @@ class AsyncBuildMethods:
                 )
             ]
 
-        import asyncio
-
         left = limit
         first = True
         pending: deque[tuple[Spot, Build | BuildList, asyncio.Task[list[JobPage]] | None]] = deque()

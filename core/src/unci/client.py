@@ -636,8 +636,6 @@ async def _cpu(size: int, work: Callable[_P, _R], *args: _P.args, **kw: _P.kwarg
     import asyncio
 
     if size > OFF_LOOP_BYTES:
-        import asyncio
-
         return await asyncio.to_thread(work, *args, **kw)
     return work(*args, **kw)
 
@@ -707,7 +705,6 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
             return _answer(response, b"".join(body))
 
     async def send(self, call: Call) -> Answer:
-        import asyncio
 
         retrier = Retrier(self.retry, call.provider, self.on_wait)
         clock = self._clock()
@@ -756,6 +753,8 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
         ids: list[str] | None = None,
     ) -> None:
         """The asyncio twin of :meth:`Client.add_steps`."""
+        import asyncio
+
         gate = asyncio.Semaphore(DEFAULT_CONCURRENCY)
 
         async def one(job: Job, job_id: str) -> None:
@@ -862,7 +861,6 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
             yield chunk
 
     async def stream_call(self, call: Call, chunk_size: int = 65536) -> AsyncGenerator[bytes, None]:
-        import asyncio
 
         retrier = Retrier(self.retry, call.provider, self.on_wait)
         clock = self._clock()

@@ -518,7 +518,6 @@ class AsyncLogMethods:
     async def _body(
         self, plan: LogPlan, call: Call, on_answer: Callable[[int, Mapping[str, str]], int] | None = None
     ) -> AsyncIterator[bytes]:
-        import asyncio
 
         from unci.client import _network_error
 
@@ -602,7 +601,6 @@ class AsyncLogMethods:
     async def _when_done(
         self, plan: LogPlan, interval: float, notice: Callable[[str], None]
     ) -> AsyncIterator[bytes]:
-        import asyncio
 
         told = False
         while True:
@@ -622,7 +620,6 @@ class AsyncLogMethods:
     async def _by_ranges(
         self, plan: LogPlan, interval: float, notice: Callable[[str], None]
     ) -> AsyncIterator[bytes]:
-        import asyncio
 
         offset = 0
         last_read = False
@@ -665,7 +662,6 @@ class AsyncLogMethods:
     async def _by_parts(
         self, plan: LogPlan, follow: bool, failed: bool, interval: float, notice: Callable[[str], None]
     ) -> AsyncIterator[bytes]:
-        import asyncio
 
         done = 0
         first = True
