@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -72,3 +73,10 @@ def one_error_line(stderr: str) -> str:
     lines = stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("unci: error: "), stderr
     return lines[0]
+
+
+def ctrl_c_reaches_child() -> None:
+    """``preexec_fn`` for a child a test sends SIGINT: a process started where SIGINT is ignored
+    (a background job, some CI runners) inherits the ignoring, and Python then installs no
+    KeyboardInterrupt handler, so the test would measure its runner, not unci."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

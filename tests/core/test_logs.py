@@ -13,7 +13,7 @@ import json
 import pytest
 
 import unci
-from helpers import one_error_line, run_cli
+from helpers import ctrl_c_reaches_child, one_error_line, run_cli
 from localserver import LocalServer, Reply, serving
 
 TOKEN = "ghp_logsecret0123456789"
@@ -266,6 +266,7 @@ def test_ctrl_c_while_following_ends_cleanly_with_130(server: LocalServer) -> No
     server.route(JOB_PATH, Reply(200, _job("in_progress")))
     proc = subprocess.Popen(
         [sys.executable, "-m", "unci", "jobs", "logs", "7", *GH, "--base-url", server.url, "-f"],
+        preexec_fn=ctrl_c_reaches_child,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -16,7 +16,7 @@ import pytest
 from githubwatch import OWNER, PARAMS, REPO, Upstream, statuses
 
 import unci
-from helpers import run_cli
+from helpers import ctrl_c_reaches_child, run_cli
 from localserver import Reply
 from unci.errors import OUTCOME_EXIT_CODES
 from unci.watch import Poll
@@ -169,7 +169,11 @@ def test_ctrl_c_ends_cleanly_with_130(server) -> None:
     Upstream(server, every=10**6).job(1, 7)
     args = ["jobs", "watch", "1", "-P", "github", "--base-url", server.url, *PARAMS, *FAST]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "unci", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-m", "unci", *args],
+        preexec_fn=ctrl_c_reaches_child,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         assert proc.stdout is not None

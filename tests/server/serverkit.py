@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from helpers import cassette_body
+from helpers import cassette_body, ctrl_c_reaches_child
 from unci import accounts
 
 #: The server's own API token (what a Truto client sends as its Bearer token).
@@ -84,6 +84,7 @@ def unci_serve(
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "unci", "serve", "--port", "0", *args],
+        preexec_fn=ctrl_c_reaches_child,
         env=environ,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import pytest
 from serverkit import API_TOKEN, GH_SECRET, JOB, JOB_PATH
 
+from helpers import ctrl_c_reaches_child
 from localserver import Reply, serving
 
 TRUTO = "https://api.truto.one"
@@ -123,6 +124,7 @@ def served(tmp_path_factory) -> Iterator[Served]:
         }
         process = subprocess.Popen(
             [sys.executable, "-m", "unci", "serve", "--port", "0", "--retries", "0"],
+            preexec_fn=ctrl_c_reaches_child,
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
