@@ -175,10 +175,7 @@ def list_accounts(as_json: bool) -> None:
     from unci.table import table
 
     click.echo(
-        table(
-            [{**r, "params": ",".join(f"{k}={v}" for k, v in r["params"].items())} for r in rows],
-            ["name", "provider", "id", "token", "base_url", "params"],
-        ),
+        table(rows, ["name", "provider", "id", "token", "base_url", "params"]),
         nl=False,
     )
 

@@ -20,6 +20,7 @@ from typing import Any, BinaryIO
 from unci import formats
 from unci.errors import OutputError
 from unci.records import JOBS, Kind
+from unci.table import cell as _cell
 
 
 def stdout() -> BinaryIO:
@@ -63,12 +64,6 @@ def columns(fields: Sequence[str] | None, exclude: Iterable[str], kind: Kind | N
     if fields is not None:
         return [f for f in fields if f not in drop]
     return formats.columns(drop, kind or JOBS)
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return "-"
-    return str(value).replace("\n", " ")
 
 
 def _moment(value: Any) -> datetime | None:
@@ -217,7 +212,7 @@ class TableWriter:
 
     def rows(self, rows: Iterable[dict[str, Any]]) -> None:
         rows = list(rows)
-        cells = [[_cell(row.get(c)) for c in self.columns] for row in rows]
+        cells = [[_cell(row.get(c), c) for c in self.columns] for row in rows]
         lines = []
         if self.widths is None:
             natural = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(self.columns)]
