@@ -21,6 +21,21 @@ ROOT = Path(__file__).resolve().parents[1]
 SECRET_HEADERS = ["authorization", "circle-token", "private-token", "cookie", "x-api-key", "travis-api-token"]
 
 
+# --- GitHub repo o/r, as the tests' local server (tests/localserver.py) plays it ----------------
+#: The params naming repo o/r, and where unci asks for its job 1.
+GITHUB_PARAMS = {"owner": "o", "repo_id": "r"}
+GITHUB_JOB_PATH = "/repos/o/r/actions/jobs/1"
+
+
+#: ``unci jobs get 1`` of repo o/r on GitHub (the API root still to give).
+GITHUB_GET = ("jobs", "get", "1", "-P", "github", "-p", "owner=o", "-p", "repo_id=r")
+
+
+def github_get(base_url: str, *more: str) -> list[str]:
+    """:data:`GITHUB_GET` at ``base_url`` (the local server), then ``more``."""
+    return [*GITHUB_GET, "--base-url", base_url, *more]
+
+
 def cassette_body(provider: str, cassette: str, index: int = 0) -> bytes:
     """The response body of one interaction of a cassette (the real payload it was built from)."""
     import yaml

@@ -11,13 +11,13 @@ import zlib
 import pytest
 
 import unci
-from helpers import cassette_body, run_cli
+from helpers import GITHUB_GET, GITHUB_JOB_PATH, GITHUB_PARAMS, cassette_body, github_get, run_cli
 from localserver import LocalServer, Reply
 
 JOB = cassette_body("github", "get_job")
-PATH = "/repos/o/r/actions/jobs/1"
-PARAMS = {"owner": "o", "repo_id": "r"}
-GET = ["jobs", "get", "1", "-P", "github", "-p", "owner=o", "-p", "repo_id=r", "--retries", "0"]
+PATH = GITHUB_JOB_PATH
+PARAMS = GITHUB_PARAMS
+GET = [*GITHUB_GET, "--retries", "0"]
 MIB = 1024 * 1024
 
 
@@ -111,25 +111,7 @@ def test_a_slow_drip_is_cut_at_the_timeout(server: LocalServer) -> None:
 def test_the_deadline_bounds_retries_and_waits(server: LocalServer) -> None:
     server.route(PATH, Reply(body=JOB, drip=0.5))
     start = time.monotonic()
-    result = run_cli(
-        "jobs",
-        "get",
-        "1",
-        "-P",
-        "github",
-        "-p",
-        "owner=o",
-        "-p",
-        "repo_id=r",
-        "--base-url",
-        server.url,
-        "--timeout",
-        "30",
-        "--retries",
-        "5",
-        "--deadline",
-        "1.5",
-    )
+    result = run_cli(*github_get(server.url, "--timeout", "30", "--retries", "5", "--deadline", "1.5"))
     assert result.exit_code == 8, result.output
     assert "the deadline ran out" in result.stderr and "--deadline" in result.stderr
     assert time.monotonic() - start < 10 and len(server.requests) == 1

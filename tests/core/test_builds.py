@@ -11,9 +11,10 @@ import pytest
 from githubruns import NEWEST, RUNS, run, runs_requests, serve_runs, stamp
 
 import unci
+from helpers import GITHUB_PARAMS
 from unci.when import parse_when
 
-PARAMS = {"owner": "o", "repo_id": "r"}
+PARAMS = GITHUB_PARAMS
 
 
 def test_get_build_maps_the_run(server) -> None:

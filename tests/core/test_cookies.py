@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 
 import unci
-from helpers import cassette_body
+from helpers import GITHUB_PARAMS, cassette_body
 from localserver import LocalServer, Reply
 
 JOB = cassette_body("github", "get_job")
-PARAMS = {"owner": "o", "repo_id": "r"}
+PARAMS = GITHUB_PARAMS
 
 
 def _serve(server: LocalServer) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 import unci
-from helpers import run_cli
+from helpers import github_get, run_cli
 from localserver import Reply
 from unci import errors
 
@@ -237,21 +237,7 @@ def test_extra_attributes_ride_along() -> None:
 
 
 def _cli_cases(url: str) -> list[tuple[list[str], type[unci.UnciError]]]:
-    gh = [
-        "jobs",
-        "get",
-        "1",
-        "-P",
-        "github",
-        "-p",
-        "owner=o",
-        "-p",
-        "repo_id=r",
-        "--base-url",
-        url,
-        "--retries",
-        "0",
-    ]
+    gh = github_get(url, "--retries", "0")
     return [
         (["jobs", "get", "1", "-P", "nope"], unci.UnknownProvider),
         (["jobs", "get", "1", "-P", "github"], unci.MissingParams),
@@ -261,24 +247,7 @@ def _cli_cases(url: str) -> list[tuple[list[str], type[unci.UnciError]]]:
         ([*gh[:2], "500", *gh[3:]], unci.RemoteError),
         ([*gh[:2], "429", *gh[3:], "--max-wait", "0"], unci.RateLimited),
         ([*gh[:2], "900", *gh[3:]], unci.DecodeError),
-        (
-            [
-                "jobs",
-                "get",
-                "1",
-                "-P",
-                "github",
-                "-p",
-                "owner=o",
-                "-p",
-                "repo_id=r",
-                "--base-url",
-                "http://127.0.0.1:9",
-                "--retries",
-                "0",
-            ],
-            unci.NetworkError,
-        ),
+        (github_get("http://127.0.0.1:9", "--retries", "0"), unci.NetworkError),
         (["jobs", "get", "1", "-a", "missing-account"], unci.UsageError),
     ]
 

@@ -11,13 +11,13 @@ from email.utils import formatdate
 
 import pytest
 
-from helpers import cassette_body, run_cli
+from helpers import GITHUB_GET, GITHUB_JOB_PATH, cassette_body, run_cli
 from localserver import Reply
 from unci.ratelimit import header_number, normalize, retry_after
 
 JOB = cassette_body("github", "get_job")
-PATH = "/repos/o/r/actions/jobs/1"
-GET = ("jobs", "get", "1", "-P", "github", "-p", "owner=o", "-p", "repo_id=r", "--retries", "0")
+PATH = GITHUB_JOB_PATH
+GET = (*GITHUB_GET, "--retries", "0")
 HOSTILE = ["nan", "inf", "-inf", "1e400", "NaN", "-5", "²", "1" * 5000, " ", "0x10", "1_000"]
 
 

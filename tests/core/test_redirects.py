@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from cases import CASES
 
-from helpers import run_cli
+from helpers import github_get, run_cli
 from localserver import LocalServer, Reply
 
 TOKEN = "tok-REDIRECT-0123456789"
@@ -54,44 +54,14 @@ def test_a_redirect_is_an_error_naming_where(server: LocalServer, case, command:
 @pytest.mark.parametrize("fmt", ["stream", "raw", "unified"])
 def test_every_redirect_status_fails_in_every_format(server: LocalServer, status: int, fmt: str) -> None:
     _login(server, status)
-    result = run_cli(
-        "jobs",
-        "get",
-        "1",
-        "-P",
-        "github",
-        "-p",
-        "owner=o",
-        "-p",
-        "repo_id=r",
-        "--base-url",
-        server.url,
-        "--format",
-        fmt,
-        "--retries",
-        "0",
-    )
+    result = run_cli(*github_get(server.url, "--format", fmt, "--retries", "0"))
     assert result.exit_code == 6, result.output
     assert result.stdout == "" and f"HTTP {status} from" in result.stderr
 
 
 def test_a_redirect_without_location_says_so(server: LocalServer) -> None:
     server.fallback = Reply(302, b"", {})
-    result = run_cli(
-        "jobs",
-        "get",
-        "1",
-        "-P",
-        "github",
-        "-p",
-        "owner=o",
-        "-p",
-        "repo_id=r",
-        "--base-url",
-        server.url,
-        "--retries",
-        "0",
-    )
+    result = run_cli(*github_get(server.url, "--retries", "0"))
     assert result.exit_code == 6 and "redirected to nowhere" in result.stderr
 
 
@@ -103,25 +73,7 @@ def test_a_location_that_is_no_url_is_one_line_in_every_format(
     """httpx reads a Location even when it does not follow it, and refuses one that is no URL
     with an error of its own (not an HTTP error): it used to escape as a traceback."""
     server.fallback = Reply(302, b"{}", {"Content-Type": "application/json", "Location": location})
-    result = run_cli(
-        "jobs",
-        "get",
-        "1",
-        "-P",
-        "github",
-        "-p",
-        "owner=o",
-        "-p",
-        "repo_id=r",
-        "--base-url",
-        server.url,
-        "--token",
-        TOKEN,
-        "--format",
-        fmt,
-        "--retries",
-        "0",
-    )
+    result = run_cli(*github_get(server.url, "--token", TOKEN, "--format", fmt, "--retries", "0"))
     assert result.exit_code == 6, result.output
     line = result.stderr.strip()
     assert "\n" not in line and line.startswith("unci: error: github: ")

@@ -8,13 +8,13 @@ import time
 import pytest
 
 import unci
-from helpers import cassette_body, run_cli
+from helpers import GITHUB_JOB_PATH, GITHUB_PARAMS, cassette_body, github_get, run_cli
 from localserver import Reply
 from unci.retry import RetryPolicy, retry_after, wait_for
 
 JOB = cassette_body("github", "get_job")
-PATH = "/repos/o/r/actions/jobs/1"
-PARAMS = {"owner": "o", "repo_id": "r"}
+PATH = GITHUB_JOB_PATH
+PARAMS = GITHUB_PARAMS
 FAST = RetryPolicy(backoff=0.01, max_backoff=0.05)
 
 
@@ -102,21 +102,7 @@ def test_connection_refused_is_a_network_error() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # closed again when the block ends: nothing listens
-    result = run_cli(
-        "jobs",
-        "get",
-        "1",
-        "-P",
-        "github",
-        "-p",
-        "owner=o",
-        "-p",
-        "repo_id=r",
-        "--base-url",
-        f"http://127.0.0.1:{port}",
-        "--retries",
-        "1",
-    )
+    result = run_cli(*github_get(f"http://127.0.0.1:{port}", "--retries", "1"))
     assert result.exit_code == 8
     assert result.stderr.startswith(f"unci: error: github: could not reach http://127.0.0.1:{port}")
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 import unci
-from helpers import cassette_body
+from helpers import GITHUB_PARAMS, cassette_body
 from localserver import LocalServer, Reply
 from unci.errors import NetworkError
 from unci.retry import RetryPolicy
@@ -68,7 +68,7 @@ def tls_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         httpd.server_close()
 
 
-PARAMS = {"owner": "o", "repo_id": "r"}
+PARAMS = GITHUB_PARAMS
 
 
 UNTRUSTED = "CERTIFICATE_VERIFY_FAILED|certificate verify failed"
