@@ -235,6 +235,33 @@ def test_watch_build_yields_build_states(server) -> None:
     assert {j.id: j.conclusion for j in states[-1].jobs} == {"4": "passed", "5": "passed"}
 
 
+def test_a_callers_client_is_shared_and_left_open(server) -> None:
+    """``client=``: the watch sends through the caller's client (its pool, its ``on_wait``) and
+    leaves it open for what comes next, sync and async."""
+    up = Upstream(server)
+    up.job(1, 7, conclusion="success")
+    up.job(2, 7, conclusion="success")
+    with unci.Client() as client:
+        seen = list(
+            unci.watch_job("github", "1", params=GH, base_url=server.url, interval=0.01, client=client)
+        )
+        assert seen[-1].conclusion == "passed"
+        assert client.get_job("github", "2", params=GH, base_url=server.url).id == "2"
+
+    async def main() -> tuple[list[unci.Job], unci.Job]:
+        async with unci.AsyncClient() as client:
+            jobs = [
+                j
+                async for j in unci.awatch_job(
+                    "github", "2", params=GH, base_url=server.url, interval=0.01, client=client
+                )
+            ]
+            return jobs, await client.get_job("github", "1", params=GH, base_url=server.url)
+
+    jobs, after = asyncio.run(main())
+    assert jobs[-1].status == "completed" and after.id == "1"
+
+
 def test_watch_names_are_public() -> None:
     for name in ("watch_job", "awatch_job", "watch_build", "awatch_build", "BuildState"):
         assert name in unci.__all__ and getattr(unci, name) is not None

@@ -13,23 +13,26 @@ the build and its jobs. What makes that cheap:
 - The provider's word: ``Retry-After`` is obeyed, a spent quota waits for its reset, and a
   quota running low stretches the wait so that what is left lasts until the reset.
 
-A job that has not started is simply polled until it has. The loops are written twice, sync and
-async, around :class:`Poll`, which decides everything and does no I/O.
+A job that has not started is simply polled until it has. What one watch does is written once,
+as rounds (:func:`job_rounds`, :func:`build_rounds`) that yield the calls to send and the waits
+and do no I/O, around :class:`Poll`, which decides when; :func:`drive` runs them with the sync
+client and :func:`adrive` with the asyncio one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Generator, Iterable, Iterator, Mapping
+from contextlib import AbstractAsyncContextManager, AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from unci import steps
 from unci.build import Build
 from unci.builds import build_param, decode_build, prepare_build
 from unci.call import Answer, Call, Target, decode_job, prepare_get, resolve_target
-from unci.errors import NotFound, RateLimited, Timeout
+from unci.errors import NotFound, RateLimited, Timeout, UnciError
 from unci.exit_status import finished
 from unci.job import Job
 from unci.listing import prepare_list, read_page, slice_page
@@ -43,6 +46,8 @@ DEFAULT_MAX_INTERVAL = 30.0
 BACKOFF = 1.5
 #: Pages of a build's jobs read per poll before the listing is taken to be looping.
 MAX_PAGES = 50
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -196,6 +201,77 @@ class Poll:
         return wait
 
 
+# --- the two loops that run the rounds ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Wait:
+    """Sleep this long before the next step of the rounds."""
+
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Seen(Generic[T]):
+    """A new state to hand to the caller."""
+
+    value: T
+
+
+#: A watch written once, without I/O: it yields the calls to send (and is sent their answers,
+#: or has their errors thrown in where it yielded them), the waits, and the new states.
+Rounds = Generator[Call | Wait | Seen[T], Answer, None]
+
+
+def _step(rounds: Rounds[T], sent: Answer | UnciError | None) -> Call | Wait | Seen[T] | None:
+    """The next step of ``rounds`` after ``sent`` (an answer, an error, or nothing); ``None``
+    once they are over."""
+    try:
+        if isinstance(sent, UnciError):
+            return rounds.throw(sent)
+        return next(rounds) if sent is None else rounds.send(sent)
+    except StopIteration:
+        return None
+
+
+def drive(client: Client, rounds: Rounds[T]) -> Iterator[T]:
+    """Run ``rounds`` with a sync client and ``time.sleep``: the new states, as they come."""
+    sent: Answer | UnciError | None = None
+    try:
+        while (step := _step(rounds, sent)) is not None:
+            sent = None
+            if isinstance(step, Call):
+                try:
+                    sent = client.send(step)
+                except UnciError as exc:  # the rounds decide which errors they outlive
+                    sent = exc
+            elif isinstance(step, Wait):
+                time.sleep(step.seconds)
+            else:
+                yield step.value
+    finally:
+        rounds.close()
+
+
+async def adrive(client: AsyncClient, rounds: Rounds[T]) -> AsyncIterator[T]:
+    """:func:`drive` with an asyncio client and ``asyncio.sleep``."""
+    sent: Answer | UnciError | None = None
+    try:
+        while (step := _step(rounds, sent)) is not None:
+            sent = None
+            if isinstance(step, Call):
+                try:
+                    sent = await client.send(step)
+                except UnciError as exc:
+                    sent = exc
+            elif isinstance(step, Wait):
+                await asyncio.sleep(step.seconds)
+            else:
+                yield step.value
+    finally:
+        rounds.close()
+
+
 # --- one job -----------------------------------------------------------------------------
 
 
@@ -217,6 +293,11 @@ class JobPoll(Poll):
         self.include_steps = include_steps
         self._steps_call: Call | None = None
 
+    @property
+    def record_call(self) -> Call:
+        """The call for the job itself (its credentials are what output must never show)."""
+        return self.job_call
+
     def read_job(self, answer: Answer) -> Job:
         return decode_job(self.job_call, self.answer(self.job_call, answer))
 
@@ -237,32 +318,6 @@ class JobPoll(Poll):
         self.include_steps = False
 
 
-def _job_poll(
-    provider: str | None,
-    job_id: str,
-    client: Any,
-    *,
-    params: Mapping[str, str] | None,
-    remote_query: Iterable[tuple[str, str]],
-    include_steps: bool,
-    interval: float,
-    max_interval: float,
-    who: dict[str, Any],
-) -> JobPoll:
-    target = who.pop("target", None) or resolve_target(provider, **who)
-    return JobPoll(
-        target,
-        job_id,
-        params,
-        remote_query,
-        include_steps,
-        interval=interval,
-        max_interval=max_interval,
-        until=client.until,
-        notify=client.on_wait,
-    )
-
-
 def _check(interval: float, max_interval: float) -> None:
     from unci.errors import UsageError
 
@@ -270,46 +325,25 @@ def _check(interval: float, max_interval: float) -> None:
         raise UsageError(f"the poll interval must be more than 0 s, got {interval:g} and {max_interval:g}")
 
 
-def poll_job(client: Client, poll: JobPoll) -> Iterator[Job]:
-    """Each new state of the job until it has finished (the sync loop)."""
+def job_rounds(poll: JobPoll) -> Rounds[Job]:
+    """Each new state of the job until it has finished, as the calls to send and the waits."""
     while True:
         try:
-            job = poll.read_job(client.send(poll.ask(poll.job_call)))
+            job = poll.read_job((yield poll.ask(poll.job_call)))
             call = poll.steps_call(job)
             if call is not None:
                 try:
-                    poll.read_steps(job, call, client.send(poll.ask(call)))
+                    poll.read_steps(job, call, (yield poll.ask(call)))
                 except NotFound:
                     poll.no_steps()
         except RateLimited as exc:
-            time.sleep(poll.rate_limited(exc))
+            yield Wait(poll.rate_limited(exc))
             continue
         if poll.changed(signature(job)):
-            yield job
+            yield Seen(job)
         if finished(job):
             return
-        time.sleep(poll.delay())
-
-
-async def apoll_job(client: AsyncClient, poll: JobPoll) -> AsyncIterator[Job]:
-    """The asyncio twin of :func:`poll_job`."""
-    while True:
-        try:
-            job = poll.read_job(await client.send(poll.ask(poll.job_call)))
-            call = poll.steps_call(job)
-            if call is not None:
-                try:
-                    poll.read_steps(job, call, await client.send(poll.ask(call)))
-                except NotFound:
-                    poll.no_steps()
-        except RateLimited as exc:
-            await asyncio.sleep(poll.rate_limited(exc))
-            continue
-        if poll.changed(signature(job)):
-            yield job
-        if finished(job):
-            return
-        await asyncio.sleep(poll.delay())
+        yield Wait(poll.delay())
 
 
 # --- one build ---------------------------------------------------------------------------
@@ -338,6 +372,10 @@ class BuildPoll(Poll):
         self.steps_calls: dict[str, Call] = {}
         self.no_steps: set[str] = set()
 
+    @property
+    def record_call(self) -> Call:
+        return self.build_call
+
     def read_build(self, answer: Answer) -> Build:
         return decode_build(self.build_call, self.answer(self.build_call, answer))
 
@@ -365,76 +403,53 @@ class BuildPoll(Poll):
         job.steps = steps.decode_steps(call, self.answer(call, answer))
 
 
-def poll_build(client: Client, poll: BuildPoll) -> Iterator[BuildState]:
+def build_rounds(poll: BuildPoll) -> Rounds[BuildState]:
     """Each new state of the build and its jobs until the build has finished."""
     while True:
         try:
-            state = BuildState(poll.read_build(client.send(poll.ask(poll.build_call))))
+            state = BuildState(poll.read_build((yield poll.ask(poll.build_call))))
             call, pages = poll.first_page(), 0
             while call is not None:
                 pages += 1
-                jobs, call = poll.read_page(call, client.send(poll.ask(call)), pages)
+                jobs, call = poll.read_page(call, (yield poll.ask(call)), pages)
                 state.jobs += jobs
             for job in state.jobs:
                 steps_call = poll.steps_call(job)
                 if steps_call is not None:
                     try:
-                        poll.read_steps(job, steps_call, client.send(poll.ask(steps_call)))
+                        poll.read_steps(job, steps_call, (yield poll.ask(steps_call)))
                     except NotFound:
                         poll.no_steps.add(job.id)
         except RateLimited as exc:
-            time.sleep(poll.rate_limited(exc))
+            yield Wait(poll.rate_limited(exc))
             continue
         if poll.changed(build_signature(state)):
-            yield state
+            yield Seen(state)
         if finished(state.build):
             return
-        time.sleep(poll.delay())
+        yield Wait(poll.delay())
 
 
-async def apoll_build(client: AsyncClient, poll: BuildPoll) -> AsyncIterator[BuildState]:
-    """The asyncio twin of :func:`poll_build`."""
-    while True:
-        try:
-            state = BuildState(poll.read_build(await client.send(poll.ask(poll.build_call))))
-            call, pages = poll.first_page(), 0
-            while call is not None:
-                pages += 1
-                jobs, call = poll.read_page(call, await client.send(poll.ask(call)), pages)
-                state.jobs += jobs
-            for job in state.jobs:
-                steps_call = poll.steps_call(job)
-                if steps_call is not None:
-                    try:
-                        poll.read_steps(job, steps_call, await client.send(poll.ask(steps_call)))
-                    except NotFound:
-                        poll.no_steps.add(job.id)
-        except RateLimited as exc:
-            await asyncio.sleep(poll.rate_limited(exc))
-            continue
-        if poll.changed(build_signature(state)):
-            yield state
-        if finished(state.build):
-            return
-        await asyncio.sleep(poll.delay())
+P = TypeVar("P", JobPoll, BuildPoll)
 
 
-def _build_poll(
-    provider: str | None,
-    build_id: str,
-    client: Any,
+def open_poll(
+    kind: type[P],
+    target: Target,
+    record_id: str,
+    client: Client | AsyncClient,
     *,
     params: Mapping[str, str] | None,
     remote_query: Iterable[tuple[str, str]],
     include_steps: bool,
     interval: float,
     max_interval: float,
-    who: dict[str, Any],
-) -> BuildPoll:
-    target = who.pop("target", None) or resolve_target(provider, **who)
-    return BuildPoll(
+) -> P:
+    """The poll of one job or build, bounded by the client's deadline, its waits said where
+    the client says them."""
+    return kind(
         target,
-        build_id,
+        record_id,
         params,
         remote_query,
         include_steps,
@@ -446,6 +461,23 @@ def _build_poll(
 
 
 # --- the public functions ----------------------------------------------------------------
+
+
+def _own(client: Client | None, timeout: float | None) -> AbstractContextManager[Client]:
+    """The caller's client, or one of our own for the whole watch."""
+    if client is not None:
+        return nullcontext(client)
+    from unci.client import Client
+
+    return Client(timeout=timeout)
+
+
+def _aown(client: AsyncClient | None, timeout: float | None) -> AbstractAsyncContextManager[AsyncClient]:
+    if client is not None:
+        return nullcontext(client)
+    from unci.client import AsyncClient
+
+    return AsyncClient(timeout=timeout)
 
 
 def watch_job(
@@ -470,34 +502,19 @@ def watch_job(
     ``on_wait``) to share a connection pool.
     """
     _check(interval, max_interval)
-    if client is None:
-        from unci.client import Client
-
-        with Client(timeout=timeout) as own:
-            yield from watch_job(
-                provider,
-                job_id,
-                params=params,
-                remote_query=remote_query,
-                include_steps=include_steps,
-                interval=interval,
-                max_interval=max_interval,
-                client=own,
-                **who,
-            )
-        return
-    poll = _job_poll(
-        provider,
-        job_id,
-        client,
-        params=params,
-        remote_query=remote_query,
-        include_steps=include_steps,
-        interval=interval,
-        max_interval=max_interval,
-        who=who,
-    )
-    yield from poll_job(client, poll)
+    with _own(client, timeout) as http:
+        poll = open_poll(
+            JobPoll,
+            who.pop("target", None) or resolve_target(provider, **who),
+            job_id,
+            http,
+            params=params,
+            remote_query=remote_query,
+            include_steps=include_steps,
+            interval=interval,
+            max_interval=max_interval,
+        )
+        yield from drive(http, job_rounds(poll))
 
 
 async def awatch_job(
@@ -515,36 +532,20 @@ async def awatch_job(
 ) -> AsyncIterator[Job]:
     """The asyncio twin of :func:`watch_job`: ``async for job in unci.awatch_job(...)``."""
     _check(interval, max_interval)
-    if client is None:
-        from unci.client import AsyncClient
-
-        async with AsyncClient(timeout=timeout) as own:
-            async for job in awatch_job(
-                provider,
-                job_id,
-                params=params,
-                remote_query=remote_query,
-                include_steps=include_steps,
-                interval=interval,
-                max_interval=max_interval,
-                client=own,
-                **who,
-            ):
-                yield job
-        return
-    poll = _job_poll(
-        provider,
-        job_id,
-        client,
-        params=params,
-        remote_query=remote_query,
-        include_steps=include_steps,
-        interval=interval,
-        max_interval=max_interval,
-        who=who,
-    )
-    async for job in apoll_job(client, poll):
-        yield job
+    async with _aown(client, timeout) as http:
+        poll = open_poll(
+            JobPoll,
+            who.pop("target", None) or resolve_target(provider, **who),
+            job_id,
+            http,
+            params=params,
+            remote_query=remote_query,
+            include_steps=include_steps,
+            interval=interval,
+            max_interval=max_interval,
+        )
+        async for job in adrive(http, job_rounds(poll)):
+            yield job
 
 
 def watch_build(
@@ -563,34 +564,19 @@ def watch_build(
     """Follow a build and all its jobs to the build's end (as ``gh run watch`` does): yield a
     :class:`BuildState` now, then each time the build, a job or a step changes."""
     _check(interval, max_interval)
-    if client is None:
-        from unci.client import Client
-
-        with Client(timeout=timeout) as own:
-            yield from watch_build(
-                provider,
-                build_id,
-                params=params,
-                remote_query=remote_query,
-                include_steps=include_steps,
-                interval=interval,
-                max_interval=max_interval,
-                client=own,
-                **who,
-            )
-        return
-    poll = _build_poll(
-        provider,
-        build_id,
-        client,
-        params=params,
-        remote_query=remote_query,
-        include_steps=include_steps,
-        interval=interval,
-        max_interval=max_interval,
-        who=who,
-    )
-    yield from poll_build(client, poll)
+    with _own(client, timeout) as http:
+        poll = open_poll(
+            BuildPoll,
+            who.pop("target", None) or resolve_target(provider, **who),
+            build_id,
+            http,
+            params=params,
+            remote_query=remote_query,
+            include_steps=include_steps,
+            interval=interval,
+            max_interval=max_interval,
+        )
+        yield from drive(http, build_rounds(poll))
 
 
 async def awatch_build(
@@ -608,33 +594,17 @@ async def awatch_build(
 ) -> AsyncIterator[BuildState]:
     """The asyncio twin of :func:`watch_build`."""
     _check(interval, max_interval)
-    if client is None:
-        from unci.client import AsyncClient
-
-        async with AsyncClient(timeout=timeout) as own:
-            async for state in awatch_build(
-                provider,
-                build_id,
-                params=params,
-                remote_query=remote_query,
-                include_steps=include_steps,
-                interval=interval,
-                max_interval=max_interval,
-                client=own,
-                **who,
-            ):
-                yield state
-        return
-    poll = _build_poll(
-        provider,
-        build_id,
-        client,
-        params=params,
-        remote_query=remote_query,
-        include_steps=include_steps,
-        interval=interval,
-        max_interval=max_interval,
-        who=who,
-    )
-    async for state in apoll_build(client, poll):
-        yield state
+    async with _aown(client, timeout) as http:
+        poll = open_poll(
+            BuildPoll,
+            who.pop("target", None) or resolve_target(provider, **who),
+            build_id,
+            http,
+            params=params,
+            remote_query=remote_query,
+            include_steps=include_steps,
+            interval=interval,
+            max_interval=max_interval,
+        )
+        async for state in adrive(http, build_rounds(poll)):
+            yield state

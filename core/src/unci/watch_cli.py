@@ -8,9 +8,9 @@ With ``--exit-status`` the command ends with the outcome's exit code
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -20,7 +20,12 @@ from unci.job import Job, Step, rfc3339
 from unci.output import seconds_between, span, stdout, write
 from unci.redact import scrub
 
+if TYPE_CHECKING:
+    from unci.watch import BuildPoll, JobPoll, Rounds
+
 Event = dict[str, Any]
+P = TypeVar("P", "JobPoll", "BuildPoll")
+S = TypeVar("S")
 
 
 def _span(record: Job | Build | Step) -> int | None:
@@ -135,10 +140,15 @@ def _start_line(what: str, interval: float) -> None:
     click.echo(f"unci: watching {what}, polling every {interval:g} s (Ctrl-C stops)", err=True)
 
 
-def watch_job_command(
+def _watch(
+    kind: type[P],
+    record_id: str,
+    rounds: Callable[[P], Rounds[S]],
+    events: Callable[[S | None, S], list[Event]],
+    outcome_of: Callable[[S], Job | Build],
+    what: str,
     *,
     provider: str | None,
-    job_id: str,
     params: Mapping[str, str],
     remote_query: Iterable[tuple[str, str]],
     client: Mapping[str, Any],
@@ -149,71 +159,52 @@ def watch_job_command(
     as_json: bool,
     exit_status: bool,
 ) -> int:
+    """Both watch commands: poll, print each change, end with the outcome where asked."""
     from unci.call import resolve_target
     from unci.client import Client
     from unci.exit_status import outcome_code
-    from unci.watch import JobPoll, poll_job
+    from unci.watch import drive, open_poll
 
     target = resolve_target(provider, **credentials)
     with Client(**client) as http:
-        poll = JobPoll(
+        poll = open_poll(
+            kind,
             target,
-            job_id,
-            params,
-            remote_query,
-            include_steps,
+            record_id,
+            http,
+            params=params,
+            remote_query=remote_query,
+            include_steps=include_steps,
             interval=interval,
             max_interval=max_interval,
-            until=http.until,
-            notify=http.on_wait,
         )
-        printer = Printer(as_json, poll.job_call.secrets)
-        _start_line(f"{target.provider} job {job_id}", interval)
-        last: Job | None = None
-        for job in poll_job(http, poll):
-            printer.events(job_events(last, job))
-            last = job
-    assert last is not None  # the first poll always yields
-    return outcome_code(last) if exit_status else 0
-
-
-def watch_build_command(
-    *,
-    provider: str | None,
-    build_id: str,
-    params: Mapping[str, str],
-    remote_query: Iterable[tuple[str, str]],
-    client: Mapping[str, Any],
-    credentials: Mapping[str, Any],
-    interval: float,
-    max_interval: float,
-    include_steps: bool,
-    as_json: bool,
-    exit_status: bool,
-) -> int:
-    from unci.call import resolve_target
-    from unci.client import Client
-    from unci.exit_status import outcome_code
-    from unci.watch import BuildPoll, BuildState, poll_build
-
-    target = resolve_target(provider, **credentials)
-    with Client(**client) as http:
-        poll = BuildPoll(
-            target,
-            build_id,
-            params,
-            remote_query,
-            include_steps,
-            interval=interval,
-            max_interval=max_interval,
-            until=http.until,
-            notify=http.on_wait,
-        )
-        printer = Printer(as_json, poll.build_call.secrets)
-        _start_line(f"{target.provider} build {build_id} and its jobs", interval)
-        last: BuildState | None = None
-        for state in poll_build(http, poll):
-            printer.events(build_events(last, state))
+        printer = Printer(as_json, poll.record_call.secrets)
+        _start_line(f"{target.provider} {what}", interval)
+        last: S | None = None
+        for state in drive(http, rounds(poll)):
+            printer.events(events(last, state))
             last = state
-    assert last is not None
-    return outcome_code(last.build) if exit_status else 0
+    assert last is not None  # the first poll always yields
+    return outcome_code(outcome_of(last)) if exit_status else 0
+
+
+def watch_job_command(*, job_id: str, **options: Any) -> int:
+    """``unci jobs watch``: the options are :func:`_watch`'s."""
+    from unci.watch import JobPoll, job_rounds
+
+    return _watch(JobPoll, job_id, job_rounds, job_events, lambda job: job, f"job {job_id}", **options)
+
+
+def watch_build_command(*, build_id: str, **options: Any) -> int:
+    """``unci builds watch``: the options are :func:`_watch`'s."""
+    from unci.watch import BuildPoll, build_rounds
+
+    return _watch(
+        BuildPoll,
+        build_id,
+        build_rounds,
+        build_events,
+        lambda state: state.build,
+        f"build {build_id} and its jobs",
+        **options,
+    )
