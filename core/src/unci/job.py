@@ -125,6 +125,12 @@ FIELDS: Final[tuple[str, ...]] = tuple(f for f in Job.__struct_fields__ if f != 
 TIMESTAMPS: Final = ("created_at", "started_at", "completed_at", "updated_at")
 
 
+def utc_stamp(value: datetime, *, fraction: bool = True) -> str:
+    """An instant (UTC, as every instant in unci is) as providers' query strings take it:
+    ``2024-05-01T12:00:00.250000Z``, or to the second without ``fraction``."""
+    return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ" if fraction else "%Y-%m-%dT%H:%M:%SZ")
+
+
 def utc(value: datetime | None, field: str | None = None) -> datetime | None:
     """A provider timestamp in UTC; a naive one is taken to be UTC already (what APIs mean).
 
@@ -193,17 +199,24 @@ def translate(value: str | None, table: Mapping[str, str]) -> str | None:
 
 
 def outcome(
-    value: str | None, status: Mapping[str, str], conclusion: Mapping[str, str]
+    value: str | None,
+    status: Mapping[str, str],
+    conclusion: Mapping[str, str],
+    *,
+    undocumented_ended: bool = False,
 ) -> tuple[str | None, str | None]:
     """(status, conclusion) from a provider's one word for both (GitLab's ``status``,
     Buildkite's ``state``), each through :func:`translate`.
 
     The conclusion is read only from a word whose status is ``completed``; a word in neither
     table passes through raw as the status, with no conclusion, since nothing says the job ended.
+    With ``undocumented_ended`` (Travis, CircleCI: every word they do not call queued or running
+    is an end) such a word passes through raw in both fields instead, so it is not hidden.
     """
     if value is None:
         return None, None
-    ended = status.get(value.lower()) == Status.COMPLETED
+    known = status.get(value.lower())
+    ended = known == Status.COMPLETED or (known is None and undocumented_ended)
     return translate(value, status), (translate(value, conclusion) if ended else None)
 
 

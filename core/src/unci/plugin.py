@@ -27,6 +27,7 @@ from unci.job import (
     settle_steps,
     translate,
     utc,
+    utc_stamp,
 )
 from unci.paging import Cursor, LinkHeader, NextLink, Offset, PageNumber, Paging
 from unci.provider import (
@@ -91,4 +92,5 @@ __all__ = [
     "translate",
     "user_at",
     "utc",
+    "utc_stamp",
 ]

@@ -46,6 +46,7 @@ from unci.plugin import (
     segment,
     translate,
     utc,
+    utc_stamp,
 )
 
 NAME = "azure-devops"
@@ -327,10 +328,6 @@ def _to_build(payload: bytes | msgspec.Raw) -> Build:
     )
 
 
-def _stamp(value: datetime) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 def _project_path(params: Mapping[str, str]) -> str:
     return f"/{segment(params['organization'])}/{segment(params['project'])}"
 
@@ -429,9 +426,9 @@ class AzureDevOps(Provider):
         if query.conclusion in RESULT_FILTER:
             sent.append(("resultFilter", RESULT_FILTER[query.conclusion]))
         if query.since:
-            sent.append(("minTime", _stamp(query.since)))
+            sent.append(("minTime", utc_stamp(query.since)))
         if query.until:
-            sent.append(("maxTime", _stamp(query.until)))
+            sent.append(("maxTime", utc_stamp(query.until)))
         path = f"{_project_path(params)}/_apis/build/builds"
         return self.paging.first(self.request(path, sent), limit)
 

@@ -47,6 +47,7 @@ from unci.plugin import (
     segment,
     translate,
     utc,
+    utc_stamp,
 )
 
 NAME = "buildkite"
@@ -311,10 +312,6 @@ def _to_build(payload: bytes | msgspec.Raw) -> Build:
     )
 
 
-def _stamp(value: datetime) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 def pick_job(payload: bytes, job_id: str, build: str | None) -> msgspec.Raw:
     """The job's own object: the body itself, or the job with ``id == job_id`` out of a build.
 
@@ -400,9 +397,9 @@ class Buildkite(Provider):
         sent += [("state[]", state) for state in states or ()]
         # created_from is "on or after"; created_to "before": widened by Buildkite's millisecond.
         if query.since:
-            sent.append(("created_from", _stamp(query.since)))
+            sent.append(("created_from", utc_stamp(query.since)))
         if query.until:
-            sent.append(("created_to", _stamp(query.until + _MS)))
+            sent.append(("created_to", utc_stamp(query.until + _MS)))
         return self.paging.first(self.request(_builds_path(params), sent), limit)
 
     def map_build_page(

@@ -44,6 +44,7 @@ from unci.plugin import (
     translate,
     utc,
 )
+from unci.plugin import outcome as job_outcome
 
 NAME = "circleci"
 CLOUD = "https://circleci.com/api/v2"
@@ -77,7 +78,6 @@ CONCLUSION = {
     "not_run": Conclusion.SKIPPED,
     "retried": Conclusion.RETRIED,
 }
-_NOT_ENDED = (Status.QUEUED, Status.IN_PROGRESS)
 #: A workflow's ``status`` (the v2 Workflow enum) -> (status, conclusion). ``failing`` is a
 #: workflow still running with a failed job; ``error`` one whose config could not run.
 WORKFLOW = {
@@ -255,9 +255,7 @@ def outcome(value: str | None) -> tuple[str | None, str | None]:
     A word CircleCI has not documented passes through raw in both fields: we cannot tell
     whether it ended the job, and dropping it would hide it.
     """
-    status = translate(value, STATUS)
-    conclusion = None if status in _NOT_ENDED else translate(value, CONCLUSION)
-    return status, conclusion
+    return job_outcome(value, STATUS, CONCLUSION, undocumented_ended=True)
 
 
 def workflow_outcome(value: str | None) -> tuple[str | None, str | None]:

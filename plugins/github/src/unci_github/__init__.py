@@ -35,6 +35,7 @@ from unci.plugin import (
     settle_steps,
     translate,
     utc,
+    utc_stamp,
 )
 
 NAME = "github"
@@ -252,21 +253,17 @@ def _to_build(payload: bytes | msgspec.Raw) -> Build:
     )
 
 
-def _stamp(value: datetime) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _created(query: BuildQuery) -> str | None:
     """GitHub's ``created`` search qualifier for the time window (whole seconds, widened so
     that nothing inside the window is left out)."""
     since = query.since.replace(microsecond=0) if query.since else None
     until = query.until.replace(microsecond=0) + _SECOND if query.until else None
     if since and until:
-        return f"{_stamp(since)}..{_stamp(until)}"
+        return f"{utc_stamp(since, fraction=False)}..{utc_stamp(until, fraction=False)}"
     if since:
-        return f">={_stamp(since)}"
+        return f">={utc_stamp(since, fraction=False)}"
     if until:
-        return f"<={_stamp(until)}"
+        return f"<={utc_stamp(until, fraction=False)}"
     return None
 
 

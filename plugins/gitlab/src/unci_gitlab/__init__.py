@@ -47,6 +47,7 @@ from unci.plugin import (
     segment,
     translate,
     utc,
+    utc_stamp,
 )
 
 NAME = "gitlab"
@@ -275,10 +276,6 @@ def _to_build(payload: bytes | msgspec.Raw) -> Build:
     )
 
 
-def _stamp(value: datetime) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 def _project(params: Mapping[str, str]) -> str:
     # One segment: "group/sub/proj" -> "group%2Fsub%2Fproj", as GitLab's API wants it.
     return segment(params["project"])
@@ -412,9 +409,9 @@ class GitLab(Provider):
         # Both are strict comparisons; widened by a millisecond (GitLab's precision) so a
         # pipeline exactly at either end is not lost.
         if query.since:
-            sent.append(("updated_after", _stamp(query.since - _MS)))
+            sent.append(("updated_after", utc_stamp(query.since - _MS)))
         if query.until:
-            sent.append(("created_before", _stamp(query.until + _MS)))
+            sent.append(("created_before", utc_stamp(query.until + _MS)))
         per_page = max(1, min(limit or MAX_PER_PAGE, MAX_PER_PAGE))
         sent.append(("per_page", str(per_page)))
         return self.request(f"/projects/{_project(params)}/pipelines", sent)

@@ -38,6 +38,7 @@ from unci.plugin import (
     translate,
     utc,
 )
+from unci.plugin import outcome as job_outcome
 
 NAME = "travis"
 COM = "https://api.travis-ci.com"
@@ -64,7 +65,6 @@ CONCLUSION = {
     "errored": Conclusion.FAILED,
     "canceled": Conclusion.CANCELLED,
 }
-_NOT_ENDED = (Status.QUEUED, Status.IN_PROGRESS)
 #: ``event_type`` of a build -> unified trigger; any other word passes through raw.
 TRIGGER = {
     "push": Trigger.PUSH,
@@ -223,9 +223,7 @@ def outcome(value: str | None) -> tuple[str | None, str | None]:
     A state Travis has not documented passes through raw in both fields: we cannot tell
     whether it ended the job, and dropping it would hide it.
     """
-    status = translate(value, STATUS)
-    conclusion = None if status in _NOT_ENDED else translate(value, CONCLUSION)
-    return status, conclusion
+    return job_outcome(value, STATUS, CONCLUSION, undocumented_ended=True)
 
 
 def _build_id(build: _BuildRef | None) -> str | None:
