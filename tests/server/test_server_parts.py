@@ -193,6 +193,17 @@ def test_serve_refuses_no_auth_off_loopback(uvicorn_runs) -> None:
     assert uvicorn_runs == []
 
 
+@pytest.mark.parametrize(
+    "option", ["--timeout", "--max-wait", "--pool-wait", "--header-timeout", "--keep-alive"]
+)
+@pytest.mark.parametrize("value", ["nan", "inf", "1e400", "-1"])
+def test_serve_seconds_are_read_as_every_command_reads_them(uvicorn_runs, option: str, value: str) -> None:
+    result = run_cli("serve", "--no-auth", option, value)
+    assert result.exit_code == 2, result.output
+    assert "must be" in result.stderr and "Traceback" not in result.output
+    assert uvicorn_runs == []
+
+
 @pytest.mark.parametrize("host", ["127.0.0.1", "::1", "localhost", "127.0.0.2"])
 def test_serve_no_auth_on_loopback_starts(uvicorn_runs, host) -> None:
     result = run_cli("serve", "--no-auth", "--host", host)

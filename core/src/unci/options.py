@@ -101,7 +101,8 @@ def _size(text: str, name: str) -> int:
     return size(text, name)
 
 
-def _seconds(positive: bool) -> Number:
+def seconds_type(positive: bool) -> Number:
+    """Seconds as every command reads them: finite, within a year (``nan``, ``inf`` refused)."""
     from unci.numbers import seconds
 
     return Number("seconds", lambda text, name: seconds(text, name, positive=positive))
@@ -206,7 +207,7 @@ reliability_options = _stack(
     [
         click.option(
             "--timeout",
-            type=_seconds(positive=True),
+            type=seconds_type(positive=True),
             default=None,
             metavar="SECONDS",
             help="Bound on each HTTP request as a whole, from connecting (at most 10 s of "
@@ -214,7 +215,7 @@ reliability_options = _stack(
         ),
         click.option(
             "--deadline",
-            type=_seconds(positive=True),
+            type=seconds_type(positive=True),
             default=None,
             metavar="SECONDS",
             help="Bound on the whole command, retries, waits and every page included (default: none).",
@@ -235,7 +236,7 @@ reliability_options = _stack(
         ),
         click.option(
             "--max-wait",
-            type=_seconds(positive=False),
+            type=seconds_type(positive=False),
             default=60.0,
             show_default=True,
             metavar="SECONDS",
@@ -407,7 +408,7 @@ watch_options = _stack(
     [
         click.option(
             "--interval",
-            type=_seconds(positive=True),
+            type=seconds_type(positive=True),
             default=3.0,
             show_default=True,
             metavar="SECONDS",
@@ -415,7 +416,7 @@ watch_options = _stack(
         ),
         click.option(
             "--max-interval",
-            type=_seconds(positive=True),
+            type=seconds_type(positive=True),
             default=30.0,
             show_default=True,
             metavar="SECONDS",

@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from unci.errors import UsageError
+from unci.options import seconds_type
 
 INSTALL_HINT = 'pip install "unci[server]"'
 
@@ -120,7 +121,7 @@ def _raise_file_limit(wanted: int) -> None:
 )
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
+    type=seconds_type(positive=True),
     default=None,
     metavar="SECONDS",
     help="Provider connect/read timeout (default 30 s).",
@@ -134,7 +135,7 @@ def _raise_file_limit(wanted: int) -> None:
 )
 @click.option(
     "--max-wait",
-    type=click.FloatRange(min=0),
+    type=seconds_type(positive=False),
     default=60.0,
     show_default=True,
     metavar="SECONDS",
@@ -149,7 +150,7 @@ def _raise_file_limit(wanted: int) -> None:
 )
 @click.option(
     "--pool-wait",
-    type=click.FloatRange(min=0),
+    type=seconds_type(positive=False),
     default=5.0,
     show_default=True,
     metavar="SECONDS",
@@ -157,7 +158,7 @@ def _raise_file_limit(wanted: int) -> None:
 )
 @click.option(
     "--header-timeout",
-    type=click.FloatRange(min=0, min_open=True),
+    type=seconds_type(positive=True),
     default=10.0,
     show_default=True,
     metavar="SECONDS",
@@ -165,7 +166,7 @@ def _raise_file_limit(wanted: int) -> None:
 )
 @click.option(
     "--keep-alive",
-    type=click.FloatRange(min=0, min_open=True),
+    type=seconds_type(positive=True),
     default=5.0,
     show_default=True,
     metavar="SECONDS",
