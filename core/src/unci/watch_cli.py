@@ -36,23 +36,28 @@ def _steps(job: Job | None) -> list[Step]:
     return job.steps if job is not None and isinstance(job.steps, list) else []
 
 
+def _head(kind: str, before: Job | Build | None, after: Job | Build, depth: int) -> list[Event]:
+    """The job's or build's own line, where its status or conclusion is new."""
+    if before is not None and (before.status, before.conclusion) == (after.status, after.conclusion):
+        return []
+    return [
+        {
+            "kind": kind,
+            "id": after.id,
+            "name": after.name,
+            "status": after.status,
+            "conclusion": after.conclusion,
+            "seconds": _span(after),
+            "depth": depth,
+        }
+    ]
+
+
 def job_events(before: Job | None, after: Job, depth: int = 0) -> list[Event]:
     """What changed from ``before`` (``None``: the first sight) to ``after``: the job's status
     or conclusion, and each step that is new or changed."""
     events: list[Event] = []
-    head: list[Event] = []
-    if before is None or (before.status, before.conclusion) != (after.status, after.conclusion):
-        head.append(
-            {
-                "kind": "job",
-                "id": after.id,
-                "name": after.name,
-                "status": after.status,
-                "conclusion": after.conclusion,
-                "seconds": _span(after),
-                "depth": depth,
-            }
-        )
+    head = _head("job", before, after, depth)
     old = {(s.number if s.number is not None else i): s for i, s in enumerate(_steps(before))}
     for i, step in enumerate(_steps(after)):
         prev = old.get(step.number if step.number is not None else i)
@@ -80,20 +85,8 @@ def job_events(before: Job | None, after: Job, depth: int = 0) -> list[Event]:
 
 def build_events(before: Any, after: Any) -> list[Event]:
     """The same for a :class:`~unci.watch.BuildState`: the build, then each job under it."""
-    head: list[Event] = []
-    b0, b1 = (before.build if before is not None else None), after.build
-    if b0 is None or (b0.status, b0.conclusion) != (b1.status, b1.conclusion):
-        head.append(
-            {
-                "kind": "build",
-                "id": b1.id,
-                "name": b1.name,
-                "status": b1.status,
-                "conclusion": b1.conclusion,
-                "seconds": _span(b1),
-                "depth": 0,
-            }
-        )
+    b1 = after.build
+    head = _head("build", before.build if before is not None else None, b1, 0)
     old = {j.id: j for j in (before.jobs if before is not None else [])}
     events: list[Event] = []
     for job in after.jobs:
