@@ -17,6 +17,7 @@ import pytest
 import unci
 from helpers import cassette_body, one_error_line, run_cli
 from localserver import LocalServer, Reply
+from pagedupstream import Gauge
 from unci.paging import LinkHeader, PageNumber, numbered, page_requests
 from unci.provider import Request
 from unci.retry import RetryPolicy
@@ -27,7 +28,7 @@ PARAMS = {"owner": "o", "repo_id": "r", "build": "9"}
 LIST = ["jobs", "list", "-P", "github", "-p", "owner=o", "-p", "repo_id=r", "-p", "build=9"]
 
 
-class Upstream:
+class Upstream(Gauge):
     """GitHub-shaped paged jobs with a delay per page, counting the pages in flight at once."""
 
     def __init__(
@@ -40,23 +41,14 @@ class Upstream:
         last_link: bool = True,
         failing: int | None = None,
     ) -> None:
-        self.server, self.pages, self.per_page, self.delay = server, pages, per_page, delay
+        super().__init__(delay)
+        self.server, self.pages, self.per_page = server, pages, per_page
         self.last_link, self.failing = last_link, failing
-        self.in_flight = 0
-        self.most = 0
-        self.asked: list[int] = []
-        self._lock = threading.Lock()
         server.handle(BASE, self.answer)
 
     def answer(self, path: str) -> Reply:
         page = int(parse_qs(urlsplit(path).query).get("page", ["1"])[0])
-        with self._lock:
-            self.asked.append(page)
-            self.in_flight += 1
-            self.most = max(self.most, self.in_flight)
-        time.sleep(self.delay)
-        with self._lock:
-            self.in_flight -= 1
+        self.wait(page)
         if page == self.failing:
             return Reply(500, b'{"message": "the page broke"}')
         jobs = [{**JOB, "id": page * 1000 + i} for i in range(self.per_page)]
@@ -231,13 +223,7 @@ def _serve_numbered_runs(server: LocalServer, count: int, per_page: int, counter
 
     def answer(path: str) -> Reply:
         number = int(parse_qs(urlsplit(path).query).get("page", ["1"])[0])
-        with counter._lock:
-            counter.asked.append(number)
-            counter.in_flight += 1
-            counter.most = max(counter.most, counter.in_flight)
-        time.sleep(0.05)
-        with counter._lock:
-            counter.in_flight -= 1
+        counter.wait(number)
         last = -(-count // per_page)
         headers = {"Content-Type": "application/json"}
         link = f"{server.url}{RUNS}?per_page={per_page}&page="

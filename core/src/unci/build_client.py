@@ -19,7 +19,8 @@ from unci.builds import (
     Spot,
     build_param,
     build_query,
-    builds_ahead,
+    builds_wanted,
+    cut_builds,
     decode_build,
     decode_resume,
     encode_resume,
@@ -46,10 +47,6 @@ DEFAULT_CONCURRENCY = 8
 
 def _width(client: object) -> int:
     return max(1, getattr(client, "concurrency", None) or DEFAULT_CONCURRENCY)
-
-
-def _one_by_one(page: BuildList) -> Iterator[str] | None:
-    return None
 
 
 def _who(
@@ -242,10 +239,12 @@ class BuildMethods:
                 until=query.until,
             )
 
-        # With a limit, pages follow one by one: how many builds a page keeps is known only
-        # once its filters have been applied.
-        ahead = builds_ahead if limit is None else _one_by_one
+        def ahead(page: BuildList) -> Iterator[str] | None:
+            return builds_wanted(page, left)
+
         for page in walk(fetch, cursor, width=_width(self), ahead=ahead):
+            if left is not None:  # a page fetched ahead in whole, of which part is wanted
+                page = cut_builds(page, left)
             chain.check(page)
             yield page
             if left is not None:
@@ -671,10 +670,12 @@ class AsyncBuildMethods:
                 until=query.until,
             )
 
-        # With a limit, pages follow one by one: how many builds a page keeps is known only
-        # once its filters have been applied.
-        ahead = builds_ahead if limit is None else _one_by_one
+        def ahead(page: BuildList) -> Iterator[str] | None:
+            return builds_wanted(page, left)
+
         async for page in awalk(fetch, cursor, width=_width(self), ahead=ahead):
+            if left is not None:  # a page fetched ahead in whole, of which part is wanted
+                page = cut_builds(page, left)
             chain.check(page)
             yield page
             if left is not None:

@@ -20,6 +20,7 @@ from unci.call import Answer, Call, Target, check_params, decoding, prepare
 from unci.errors import UsageError
 from unci.job import Status
 from unci.listing import _same, checked_numbered, encode_cursor, numbered_cursors, read_cursor
+from unci.pagewalk import within
 from unci.plugins import PluginRegistry, registry
 from unci.provider import BuildPage, Numbered, Request, check_value
 from unci.when import When, parse_when
@@ -46,6 +47,8 @@ class BuildList:
     #: How many matching builds of the provider's page were handed out before (a cursor's
     #: resume point).
     skip: int = 0
+    #: The core's filters the list was asked with, which every cursor of it carries on.
+    filters: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -303,23 +306,42 @@ def slice_builds(
     if end < len(kept):
         here = Request(path=call.url, method=call.method, query=list(call.query))
         cursor = encode_cursor(call.target, here, end, OPERATION, filters)
-        return BuildList(builds, cursor, calls, skip=skip)
+        return BuildList(builds, cursor, calls, skip=skip, filters=filters)
     if before_since(page, query):
-        return BuildList(builds, None, calls, stopped_at_since=True, skip=skip)
+        return BuildList(builds, None, calls, stopped_at_since=True, skip=skip, filters=filters)
     nxt = page.next
     if nxt is None or _same(call, nxt):
-        return BuildList(builds, None, calls, looping=nxt is not None, skip=skip)
+        return BuildList(builds, None, calls, looping=nxt is not None, skip=skip, filters=filters)
     cursor = encode_cursor(call.target, nxt, 0, OPERATION, filters)
-    return BuildList(builds, cursor, calls, skip=skip, numbered=page.numbered)
+    return BuildList(builds, cursor, calls, skip=skip, numbered=page.numbered, filters=filters)
+
+
+def cut_builds(page: BuildList, keep: int) -> BuildList:
+    """``page`` with only its first ``keep`` builds, its cursor resuming right after them (a
+    walk that fetched a whole page ahead when the caller wanted only part of it)."""
+    if keep >= len(page.result):
+        return page
+    call = page.calls[-1][0]
+    here = Request(path=call.url, method=call.method, query=list(call.query))
+    cursor = encode_cursor(call.target, here, page.skip + keep, OPERATION, page.filters)
+    return BuildList(page.result[:keep], cursor, page.calls, skip=page.skip, filters=page.filters)
 
 
 def builds_ahead(page: BuildList) -> Iterator[str] | None:
     """The cursors of the numbered pages after ``page`` (with its filters), for a walk."""
     if page.numbered is None or page.next_cursor is None:
         return None
-    call = page.calls[-1][0]
-    filters = read_cursor(call.target, page.next_cursor, OPERATION).filters
-    return numbered_cursors(call.target, page.numbered, OPERATION, filters)
+    return numbered_cursors(page.calls[-1][0].target, page.numbered, OPERATION, page.filters)
+
+
+def builds_wanted(page: BuildList, wanted: int | None) -> Iterator[str] | None:
+    """The numbered pages a walk may fetch ahead of ``page`` with ``wanted`` builds still to
+    hand out (``None``: no limit, all of them). Under a limit only a list the core filters
+    nothing of qualifies, where each page keeps every build, so the pages the limit fills are
+    known (those, no more); a filtered one is followed page by page."""
+    if wanted is not None and page.filters:
+        return None
+    return within(builds_ahead(page), wanted, len(page.result))
 
 
 def build_param(target: Target, reg: PluginRegistry | None = None) -> str | None:

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from itertools import islice
 from typing import Any
 
 from unci import formats
 from unci.build import Build
-from unci.builds import BuildList, FetchedBuild, builds_ahead
+from unci.builds import BuildList, FetchedBuild, builds_ahead, cut_builds
 from unci.call import Who
 from unci.client import Client, Fetched, PageChain, cursors_ahead
 from unci.errors import UnciError, UsageError
@@ -19,7 +18,7 @@ from unci.job import Job
 from unci.listing import JobPage, cut
 from unci.options import Rendering
 from unci.output import columns, row_writer, select, stdout, write
-from unci.pagewalk import walk
+from unci.pagewalk import walk, within
 from unci.records import BUILDS, JOBS, kind_of
 from unci.redact import scrub, scrub_bytes
 
@@ -251,14 +250,11 @@ def _pages(
         """Numbered pages to fetch at once: no more than the records still wanted fill."""
         if ahead is None or not (follow_all or remaining is not None):
             return None
-        cursors = ahead(page)
-        if cursors is None or remaining is None:
-            return cursors
-        return islice(cursors, -(-remaining // max(1, len(page.result))))
+        return within(ahead(page), remaining, len(page.result))
 
     for page in walk(one, cursor, width=width, ahead=following):
-        if remaining is not None and isinstance(page, JobPage):
-            page = cut(page, remaining)  # a page fetched ahead in whole, of which part is wanted
+        if remaining is not None:  # a page fetched ahead in whole, of which part is wanted
+            page = cut(page, remaining) if isinstance(page, JobPage) else cut_builds(page, remaining)
         chain.check(page)
         yield page
         if remaining is not None:
@@ -359,8 +355,10 @@ def list_command(
                 cursor=cursor,
                 follow_all=follow_all,
                 chain=PageChain(max_empty=None),
-                # With a limit, one by one: how many builds a page keeps is known once read.
-                ahead=builds_ahead if limit is None else None,
+                # With a limit and filters, one by one: how many builds a page keeps is known
+                # only once read. Without filters every build is kept, so the pages the limit
+                # needs are known from the first.
+                ahead=builds_ahead if limit is None or not filters else None,
                 width=http.concurrency,
             )
         elif discovers(provider, params, credentials, filters, cursor):

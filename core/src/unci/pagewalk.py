@@ -110,6 +110,16 @@ async def awalk(
                 await asyncio.gather(*pending, return_exceptions=True)
 
 
+def within(cursors: Iterator[str] | None, wanted: int | None, per_page: int) -> Iterator[str] | None:
+    """No more of the numbered pages than ``wanted`` records still fill at ``per_page`` a page
+    (``None`` wanted: all of them), so a limit asks for no page past the ones it needs."""
+    if cursors is None or wanted is None:
+        return cursors
+    from itertools import islice
+
+    return islice(cursors, -(-wanted // max(1, per_page)))
+
+
 def _fill(pending: deque[Any], cursors: Iterator[str], width: int, start: Callable[[str], Any]) -> bool:
     """Start pages until ``width`` are in flight or none are left; did any start?"""
     started = False

@@ -58,6 +58,20 @@ def numbered(nxt: Request | None, param: str, first: int, last: int, step: int =
     return Numbered(request=nxt, param=param, first=first, last=last, step=step)
 
 
+def link_pages(headers: Mapping[str, str], param: str = "page") -> tuple[int, int] | None:
+    """The next and the last page's numbers from a ``Link`` header (``rel="next"`` and
+    ``rel="last"``), when the two links differ only in ``param``; else ``None``."""
+    link = headers.get("link", "")[:8192]
+    nxt, last = _LINK_NEXT.search(link), _LINK_LAST.search(link)
+    if not (nxt and last) or _without(nxt.group(1), param) != _without(last.group(1), param):
+        return None
+    first_page = _value(Request(path=nxt.group(1)), param)
+    last_page = _value(Request(path=last.group(1)), param)
+    if first_page is None or last_page is None:
+        return None
+    return first_page, last_page
+
+
 def page_requests(pages: Numbered) -> Iterator[Request]:
     """The request of each numbered page, in order, made as they are wanted."""
     request = pages.request
@@ -146,15 +160,10 @@ class LinkHeader(Paging, frozen=True, kw_only=True):
         self, request: Request, *, headers: Mapping[str, str], marker: object = None, count: int = 0
     ) -> Numbered | None:
         """GitHub's ``rel="last"``: the next and the last link differ only in ``page``."""
-        link = headers.get("link", "")[:8192]
-        nxt, last = _LINK_NEXT.search(link), _LINK_LAST.search(link)
-        if not (nxt and last) or _without(nxt.group(1), "page") != _without(last.group(1), "page"):
+        found = link_pages(headers)
+        if found is None:
             return None
-        first_page = _value(Request(path=nxt.group(1)), "page")
-        last_page = _value(Request(path=last.group(1)), "page")
-        if first_page is None or last_page is None:
-            return None
-        return numbered(self.next(request, headers=headers), "page", first_page, last_page)
+        return numbered(self.next(request, headers=headers), "page", *found)
 
 
 class NextLink(Paging, frozen=True, kw_only=True):

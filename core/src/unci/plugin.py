@@ -29,12 +29,13 @@ from unci.job import (
     utc,
     utc_stamp,
 )
-from unci.paging import Cursor, LinkHeader, NextLink, Offset, PageNumber, Paging
+from unci.paging import Cursor, LinkHeader, NextLink, Offset, PageNumber, Paging, link_pages, numbered
 from unci.provider import (
     BuildPage,
     Credentials,
     LogPart,
     LogRange,
+    Numbered,
     Page,
     Param,
     ProviderInfo,
@@ -63,6 +64,7 @@ __all__ = [
     "LogRange",
     "NextLink",
     "NotFound",
+    "Numbered",
     "Offset",
     "Page",
     "PageNumber",
@@ -83,7 +85,9 @@ __all__ = [
     "from_epoch_ms",
     "hookimpl",
     "latest",
+    "link_pages",
     "message_at",
+    "numbered",
     "outcome",
     "read_byte_range",
     "segment",

@@ -35,6 +35,7 @@ from unci.plugin import (
     InvalidParam,
     Job,
     NextLink,
+    Numbered,
     Page,
     Param,
     Provider,
@@ -45,6 +46,7 @@ from unci.plugin import (
     as_str,
     byte_range,
     latest,
+    numbered,
     segment,
     translate,
     utc,
@@ -212,10 +214,23 @@ class _Pipeline(msgspec.Struct):
 
 
 class _StepPage(msgspec.Struct):
-    """Bitbucket's paginated envelope: only ``values`` and ``next`` are guaranteed."""
+    """Bitbucket's paginated envelope: only ``values`` and ``next`` are guaranteed; ``size``
+    (how many in all), ``page`` and ``pagelen`` are there unless a partial response left them
+    out."""
 
     values: list[msgspec.Raw]
     next: str | None = None
+    size: int | None = None
+    page: int | None = None
+    pagelen: int | None = None
+
+    def following(self) -> tuple[Request | None, Numbered | None]:
+        """The next page's request, and the pages after this one by number where ``size``
+        says how many there are."""
+        nxt = _follow(self.next) if self.next else None
+        if self.size is None or self.page is None or not self.pagelen or self.pagelen < 1:
+            return nxt, None
+        return nxt, numbered(nxt, "page", self.page + 1, -(-self.size // self.pagelen))
 
 
 class _ErrorDetail(msgspec.Struct):
@@ -413,9 +428,8 @@ class Bitbucket(Provider):
         self, payload: bytes, headers: Mapping[str, str], params: Mapping[str, str], request: Request
     ) -> Page:
         page = _page_decoder.decode(payload)
-        return Page(
-            jobs=[_to_job(raw) for raw in page.values], next=_follow(page.next) if page.next else None
-        )
+        nxt, pages = page.following()
+        return Page(jobs=[_to_job(raw) for raw in page.values], next=nxt, numbered=pages)
 
     def build_builds_request(
         self, params: Mapping[str, str], query: BuildQuery, limit: int | None
@@ -433,9 +447,8 @@ class Bitbucket(Provider):
         self, payload: bytes, headers: Mapping[str, str], params: Mapping[str, str], request: Request
     ) -> BuildPage:
         page = _page_decoder.decode(payload)
-        return BuildPage(
-            builds=[_to_build(raw) for raw in page.values], next=_follow(page.next) if page.next else None
-        )
+        nxt, pages = page.following()
+        return BuildPage(builds=[_to_build(raw) for raw in page.values], next=nxt, numbered=pages)
 
     def build_build_request(self, build_id: str, params: Mapping[str, str]) -> Request:
         return self.request(f"{_pipelines_path(params)}/{segment(_uuid(build_id))}")

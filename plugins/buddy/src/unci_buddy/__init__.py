@@ -337,9 +337,11 @@ class Buddy(Provider):
     ) -> Page:
         body = _page_decoder.decode(payload)
         jobs = [_to_job(raw) for raw in body.executions]
+        marker, count = body.total_page_count, len(jobs)
         return Page(
             jobs=jobs,
-            next=self.paging.next(request, headers=headers, marker=body.total_page_count, count=len(jobs)),
+            next=self.paging.next(request, headers=headers, marker=marker, count=count),
+            numbered=self.paging.numbered(request, headers=headers, marker=marker, count=count),
         )
 
     def build_builds_request(
@@ -354,9 +356,11 @@ class Buddy(Provider):
     ) -> BuildPage:
         body = _page_decoder.decode(payload)
         builds = [_to_build(raw, params) for raw in body.executions]
+        marker, count = body.total_page_count, len(builds)
         return BuildPage(
             builds=builds,
-            next=self.paging.next(request, headers=headers, marker=body.total_page_count, count=len(builds)),
+            next=self.paging.next(request, headers=headers, marker=marker, count=count),
+            numbered=self.paging.numbered(request, headers=headers, marker=marker, count=count),
         )
 
     def build_build_request(self, build_id: str, params: Mapping[str, str]) -> Request:

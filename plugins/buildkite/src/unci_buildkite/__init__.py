@@ -43,6 +43,8 @@ from unci.plugin import (
     Status,
     Trigger,
     byte_range,
+    link_pages,
+    numbered,
     outcome,
     segment,
     translate,
@@ -407,10 +409,14 @@ class Buildkite(Provider):
     ) -> BuildPage:
         # Build lists page with a Link header on api.buildkite.com; as with job lists, only the
         # link's query is reapplied, under the API root the user chose.
+        # Its rel="last" says how many pages there are, so the rest can be asked for at once.
         match = _LINK_NEXT.search(headers.get("link", "")[:8192])
+        nxt = self.paging.next(request, headers=headers, marker=match.group(1) if match else None)
+        pages = link_pages(headers)
         return BuildPage(
             builds=[_to_build(raw) for raw in _builds_decoder.decode(payload)],
-            next=self.paging.next(request, headers=headers, marker=match.group(1) if match else None),
+            next=nxt,
+            numbered=numbered(nxt, "page", *pages) if pages else None,
         )
 
     def build_build_request(self, build_id: str, params: Mapping[str, str]) -> Request:

@@ -34,6 +34,7 @@ from unci.plugin import (
     Credentials,
     Identity,
     Job,
+    Numbered,
     Page,
     Param,
     Provider,
@@ -43,6 +44,8 @@ from unci.plugin import (
     Trigger,
     as_str,
     byte_range,
+    link_pages,
+    numbered,
     outcome,
     segment,
     translate,
@@ -326,6 +329,18 @@ def _next_request(headers: Mapping[str, str], request: Request) -> Request | Non
     return Request(path=request.path, query=query, headers=dict(request.headers))
 
 
+def _numbered(headers: Mapping[str, str], nxt: Request | None) -> Numbered | None:
+    """The pages after this one by number: ``x-next-page`` to ``x-total-pages``, else the
+    ``Link`` header's next and last (GitLab.com leaves the totals out of large lists; then,
+    with neither, the pages are followed one by one)."""
+    total = headers.get("x-total-pages", "").strip()
+    first = headers.get("x-next-page", "").strip()
+    if total.isascii() and total.isdigit() and first.isascii() and first.isdigit():
+        return numbered(nxt, "page", int(first), int(total))
+    found = link_pages(headers)
+    return numbered(nxt, "page", *found) if found else None
+
+
 _PROJECT = Param(
     name="project",
     description="the project's numeric id or its namespace/name path, e.g. 278964 or gitlab-org/gitlab",
@@ -389,7 +404,8 @@ class GitLab(Provider):
         self, payload: bytes, headers: Mapping[str, str], params: Mapping[str, str], request: Request
     ) -> Page:
         items = _list_decoder.decode(payload)
-        return Page(jobs=[_to_job(raw) for raw in items], next=_next_request(headers, request))
+        nxt = _next_request(headers, request)
+        return Page(jobs=[_to_job(raw) for raw in items], next=nxt, numbered=_numbered(headers, nxt))
 
     def build_builds_request(
         self, params: Mapping[str, str], query: BuildQuery, limit: int | None
@@ -420,7 +436,8 @@ class GitLab(Provider):
         self, payload: bytes, headers: Mapping[str, str], params: Mapping[str, str], request: Request
     ) -> BuildPage:
         items = _list_decoder.decode(payload)
-        return BuildPage(builds=[_to_build(raw) for raw in items], next=_next_request(headers, request))
+        nxt = _next_request(headers, request)
+        return BuildPage(builds=[_to_build(raw) for raw in items], next=nxt, numbered=_numbered(headers, nxt))
 
     def build_build_request(self, build_id: str, params: Mapping[str, str]) -> Request:
         return self.request(f"/projects/{_project(params)}/pipelines/{segment(build_id)}")

@@ -24,6 +24,7 @@ from unci.plugin import (
     DecodeError,
     Identity,
     Job,
+    Numbered,
     Offset,
     Page,
     Param,
@@ -34,6 +35,7 @@ from unci.plugin import (
     TokenHeader,
     Trigger,
     byte_range,
+    numbered,
     segment,
     translate,
     utc,
@@ -167,6 +169,8 @@ class _Next(msgspec.Struct):
 
 class _Pagination(msgspec.Struct):
     next: _Next | None = None
+    #: How many there are in all (left out when the server skips counting).
+    count: int | None = None
 
 
 class _JobList(msgspec.Struct):
@@ -319,6 +323,19 @@ def _marker(pagination: _Pagination | None) -> tuple[int | None, int | None] | N
     return offset, limit
 
 
+def _numbered(nxt: Request | None, pagination: _Pagination | None) -> Numbered | None:
+    """The pages after this one by offset, one page size apart, where ``count`` says how many
+    there are in all."""
+    marker = _marker(pagination)
+    if pagination is None or pagination.count is None or marker is None:
+        return None
+    offset, limit = marker
+    if offset is None or not limit or limit < 1:
+        return None
+    last = offset + (pagination.count - 1 - offset) // limit * limit  # the last page's offset
+    return numbered(nxt, "offset", offset, last, step=limit)
+
+
 def _int(value: str | None, name: str) -> int | None:
     """A number from the next page's ``@href``; anything else there would end the listing
     early without a word, so it is a decode error instead."""
@@ -379,7 +396,7 @@ class Travis(Provider):
         page = _list_decoder.decode(payload)
         jobs = [_to_job(raw, params.get("build")) for raw in page.jobs]
         nxt = self.paging.next(request, headers=headers, marker=_marker(page.pagination))
-        return Page(jobs=jobs, next=nxt)
+        return Page(jobs=jobs, next=nxt, numbered=_numbered(nxt, page.pagination))
 
     def build_builds_request(
         self, params: Mapping[str, str], query: BuildQuery, limit: int | None
@@ -398,9 +415,11 @@ class Travis(Provider):
         self, payload: bytes, headers: Mapping[str, str], params: Mapping[str, str], request: Request
     ) -> BuildPage:
         page = _builds_decoder.decode(payload)
+        nxt = self.paging.next(request, headers=headers, marker=_marker(page.pagination))
         return BuildPage(
             builds=[_to_build(raw) for raw in page.builds],
-            next=self.paging.next(request, headers=headers, marker=_marker(page.pagination)),
+            next=nxt,
+            numbered=_numbered(nxt, page.pagination),
         )
 
     def build_build_request(self, build_id: str, params: Mapping[str, str]) -> Request:
