@@ -256,3 +256,27 @@ def test_the_builds_command_lists_every_page_in_order(server: LocalServer) -> No
     assert result.exit_code == 0, result.output
     assert _lines(result.output) == [str(5000 - i) for i in range(40)]
     assert 1 < counter.most <= 8
+
+
+def test_a_build_limit_fetches_only_the_pages_it_fills_at_once(server: LocalServer) -> None:
+    counter = Upstream(server, pages=1)
+    _serve_numbered_runs(server, 60, 5, counter)
+    params = {"owner": "o", "repo_id": "r"}
+    with unci.Client(concurrency=4) as client:
+        ids = [b.id for b in client.iter_builds("github", params=params, base_url=server.url, limit=12)]
+    assert ids == [str(5000 - i) for i in range(12)]
+    assert sorted(counter.asked) == [1, 2, 3] and counter.most == 2
+
+
+def test_a_filtered_build_limit_is_followed_one_by_one(server: LocalServer) -> None:
+    """How many builds a filtered page keeps is known only once it is read."""
+    counter = Upstream(server, pages=1)
+    _serve_numbered_runs(server, 60, 5, counter)
+    params = {"owner": "o", "repo_id": "r"}
+    with unci.Client(concurrency=4) as client:
+        builds = client.iter_builds(
+            "github", params=params, base_url=server.url, limit=12, status="completed"
+        )
+        ids = [b.id for b in builds]
+    assert ids == [str(5000 - i) for i in range(12)]  # every run here is completed
+    assert sorted(counter.asked) == [1, 2, 3] and counter.most == 1
