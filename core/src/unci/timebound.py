@@ -103,6 +103,7 @@ class _Backend(httpcore.NetworkBackend):
 class _AsyncStream(httpcore.AsyncNetworkStream):
     def __init__(self, stream: httpcore.AsyncNetworkStream) -> None:
         self._stream = stream
+        self._socket: Any = _UNKNOWN
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         return await self._stream.read(max_bytes, _clamp(timeout, httpcore.ReadTimeout))
@@ -123,7 +124,22 @@ class _AsyncStream(httpcore.AsyncNetworkStream):
         )
 
     def get_extra_info(self, info: str) -> Any:
+        """As the stream answers, but ``is_readable`` from the socket looked up once: httpcore
+        asks it of every idle connection each time it hands one out, and anyio builds its whole
+        table of socket attributes (a ``getpeername`` call among them) for every answer."""
+        if info == "is_readable" and _readable is not None:
+            if self._socket is _UNKNOWN:
+                self._socket = self._stream.get_extra_info("socket")
+            if self._socket is not None:
+                return _readable(self._socket)
         return self._stream.get_extra_info(info)
+
+
+_UNKNOWN = object()
+try:  # httpcore's own test, as its anyio stream runs it
+    from httpcore._utils import is_socket_readable as _readable
+except ImportError:  # pragma: no cover - a later httpcore without it: ask the stream each time
+    _readable = None  # type: ignore[assignment]
 
 
 class _AsyncBackend(httpcore.AsyncNetworkBackend):
