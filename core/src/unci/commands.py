@@ -412,23 +412,12 @@ def list_command(
                     whole = not (follow_all or walking) and limit is None  # one page: byte for byte
                     write(out, answer.body if whole else answer.body.rstrip(b"\n") + b"\n")
             elif follow_all:
-                supported = kind.supported(call.target.info)
-                # One page of JSON Lines, scrubbed once (not once per record).
-                lines = b"".join(
-                    formats.encode(
-                        select(
-                            _record_value(
-                                r,
-                                name,
-                                how.fmt,
-                                supported,
-                                ignore_remote_data=how.ignore_remote_data,
-                                exclude=how.exclude,
-                            ),
-                            how.fields,
-                        )
-                    )
-                    + b"\n"
+                kept = kind.supported(call.target.info)
+                # One page of JSON Lines in one buffer, scrubbed and written once (not once
+                # per record).
+                fmt, fields, bare, drop = how.fmt, how.fields, how.ignore_remote_data, how.exclude
+                lines = formats.encode_lines(
+                    select(_record_value(r, name, fmt, kept, ignore_remote_data=bare, exclude=drop), fields)
                     for r in page.result
                 )
                 write(out, scrub_bytes(lines, secrets))

@@ -113,3 +113,13 @@ def encode(value: Any, *, pretty: bool = False) -> bytes:
     """JSON bytes, ``remote_data`` spliced in unchanged (timestamps are already strings)."""
     data = _encoder.encode(value)
     return msgspec.json.format(data, indent=2) if pretty else data
+
+
+def encode_lines(values: Iterable[Any]) -> bytes:
+    """JSON Lines: each value as :func:`encode` writes it, a newline after each, written into
+    one buffer (a listing's page at a time, without a bytes object per record to join)."""
+    buffer = bytearray()
+    for value in values:
+        _encoder.encode_into(value, buffer, -1)
+        buffer += b"\n"
+    return bytes(buffer)
