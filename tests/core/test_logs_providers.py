@@ -13,9 +13,13 @@ import asyncio
 import json
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
+
 import unci
 from helpers import cassette_body, one_error_line, run_cli, with_fields
 from localserver import LocalServer, Reply, serving
+from unci import logs
+from unci.provider import LogPart, Request
 
 TEXT = {"Content-Type": "text/plain"}
 
@@ -237,45 +241,65 @@ def _running_task_timeline(state: str) -> bytes:
     return json.dumps({"records": records, "count": len(records)}).encode()
 
 
-def _growing_task(server: LocalServer) -> None:
-    """The Test task's log grows between two reads: Azure DevOps answers ``startLine=N`` with
-    the lines from N on (the first being 1); the task ends after the first read."""
-    log = [b"collecting\n", b"test 1 ok\n", b"test 2 o"]
+#: The Test task's log at its first, second and third read: each read finds a line still
+#: being written, finished by the next; the task has ended by the third.
+STAGES = [
+    [b"collecting\n", b"test 1 ok\n", b"test 2 o"],
+    [b"collecting\n", b"test 1 ok\n", b"test 2 ok\n", b"test 3 o"],
+    [b"collecting\n", b"test 1 ok\n", b"test 2 ok\n", b"test 3 ok\n", b"done\n"],
+]
+
+
+def _growing_task(server: LocalServer, first: int) -> None:
+    """A running task whose log grows between reads, answered as Azure DevOps answers
+    ``startLine=N``: the lines from line N on, the first line being numbered ``first``. Neither
+    Microsoft's reference ("The start line.") nor its examples say which number the first line
+    has, so the follow must be right under both."""
+
+    def reads() -> int:
+        return sum(r.path.startswith(AZ_BUILD + "/logs/5") for r in server.requests)
 
     def task_log(path: str) -> Reply:
-        return Reply(200, b"".join(log)[len(b"".join(log[: _start(path) - 1])) :], TEXT)
+        lines = STAGES[min(reads() - 1, 2)]
+        asked = parse_qs(urlsplit(path).query).get("startLine")
+        skip = max(0, int(asked[0]) - first) if asked else 0
+        return Reply(200, b"".join(lines[skip:]), TEXT)
 
     def timeline(path: str) -> Reply:
-        reads = sum(r.path.startswith(AZ_BUILD + "/logs/5") for r in server.requests)
-        if reads == 1:  # the task has written more, and ended, since the first read
-            log[2:] = [b"test 2 ok\n", b"done\n"]
-        return Reply(200, _running_task_timeline("inProgress" if reads == 0 else "completed"))
+        return Reply(200, _running_task_timeline("inProgress" if reads() < 2 else "completed"))
 
     server.handle(AZ_BUILD + "/timeline", timeline)
     server.route(AZ_BUILD + "/logs/4", Reply(200, b"Syncing repository\n", TEXT))
     server.handle(AZ_BUILD + "/logs/5", task_log)
 
 
-GROWN = "==> Checkout <==\nSyncing repository\n==> Test <==\ncollecting\ntest 1 ok\ntest 2 ok\ndone\n"
+GROWN = (
+    "==> Checkout <==\nSyncing repository\n==> Test <==\ncollecting\ntest 1 ok\ntest 2 ok\ntest 3 ok\ndone\n"
+)
 
 
 def _task_reads(server: LocalServer) -> list[list[str]]:
     paths = [r.path for r in server.requests if r.path.startswith(AZ_BUILD + "/logs/5")]
-    return [parse_qs(urlsplit(p).query)["startLine"] for p in paths]
+    return [parse_qs(urlsplit(p).query).get("startLine", []) for p in paths]
 
 
-def test_azure_devops_follow_prints_a_running_tasks_lines_as_they_come(server: LocalServer) -> None:
-    """Each read asks from the first line not shown; a line still being written waits for its
-    end, so nothing is shown twice or cut."""
-    _growing_task(server)
+@pytest.mark.parametrize("first", [1, 0], ids=["lines-from-1", "lines-from-0"])
+def test_azure_devops_follow_prints_a_running_tasks_lines_as_they_come(
+    server: LocalServer, first: int
+) -> None:
+    """The first read takes the whole log; each later one asks from the last line shown, so
+    that line (counting from 1) or the next (counting from 0) comes first: every line is
+    shown once, none is lost, and a line still being written waits for its end."""
+    _growing_task(server, first)
     result = _logs(server, JOB_ID, *AZ, "-f", "--interval", "0.01")
     assert result.exit_code == 0, result.stderr
     assert result.stdout == GROWN
-    assert _task_reads(server) == [["1"], ["3"]]
+    assert _task_reads(server) == [[], ["2"], ["3"]]
 
 
-def test_azure_devops_aiter_log_follows_a_running_task_by_lines(server: LocalServer) -> None:
-    _growing_task(server)
+@pytest.mark.parametrize("first", [1, 0], ids=["lines-from-1", "lines-from-0"])
+def test_azure_devops_aiter_log_follows_a_running_task_by_lines(server: LocalServer, first: int) -> None:
+    _growing_task(server, first)
     kw = {"params": {"organization": "fabrikam", "project": "web", "build": "12"}, "base_url": server.url}
 
     async def collect() -> bytes:
@@ -283,7 +307,20 @@ def test_azure_devops_aiter_log_follows_a_running_task_by_lines(server: LocalSer
         return b"".join([c async for c in chunks])
 
     assert asyncio.run(collect()).decode() == GROWN
-    assert _task_reads(server) == [["1"], ["3"]]
+    assert _task_reads(server) == [[], ["2"], ["3"]]
+
+
+def test_a_line_repeated_across_two_reads_is_shown_twice() -> None:
+    """Counting from 1, the answer to ``startLine=N`` starts with the line already shown; only
+    that one is dropped, not a later line that happens to be the same."""
+    lines = logs.Lines()
+    part = LogPart(request=Request(path="/log"), lines="startLine")
+    assert lines.part(part).request.query == []
+    assert lines.feed(b"a\n") == b"a\n"
+    assert lines.part(part).request.query == [("startLine", "1")]
+    assert lines.feed(b"a\na\nb\n") == b"a\nb\n"
+    assert lines.end(complete=True) == b""
+    assert lines.shown == 3
 
 
 def test_azure_devops_a_record_that_is_not_in_the_timeline_is_not_found(server: LocalServer) -> None:

@@ -10,6 +10,7 @@ provider's credentials travel to the API root's origin and nowhere else.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
@@ -308,30 +309,64 @@ def strip_ansi(chunks: Iterable[bytes]) -> Iterator[bytes]:
 
 
 class Lines:
-    """A running step's log read again and again from the line after those shown: only whole
-    lines go out, so a line still being written is read again, whole, next time."""
+    """A running step's log read again and again from the last line shown: only whole lines
+    go out, so a line still being written is read again, whole, next time.
+
+    Each read after the first starts at line number ``shown``. Where the provider counts from 1
+    (the first line is ``startLine=1``) that is the last line already shown, and it is dropped;
+    where it counts from 0, it is the first new line, kept. Which one it is need not be known:
+    the first line of the answer is compared with the last one shown, and one answer that
+    differs proves counting from 0, after which nothing is compared. The first read asks for
+    the whole log, the same under either count.
+    """
 
     def __init__(self) -> None:
         self.shown = 0
         self._rest = b""
+        #: A digest of the last line shown (constant memory, however long the line).
+        self._last = b""
+        #: The answer being read starts with a line that may be the last one shown.
+        self._check = False
+        #: An answer proved the provider counts lines from 0.
+        self._from_zero = False
 
     def part(self, part: LogPart) -> LogPart:
-        """``part``'s request from the first line not shown yet."""
+        """``part``'s request from the last line shown on (the whole log at first)."""
         assert part.lines is not None
-        query = [*part.request.query, (part.lines, str(self.shown + 1))]
+        self._check = bool(self.shown) and not self._from_zero
+        if not self.shown:
+            return part
+        query = [*part.request.query, (part.lines, str(self.shown))]
         return msgspec.structs.replace(part, request=msgspec.structs.replace(part.request, query=query))
 
     def feed(self, piece: bytes) -> bytes:
         data = self._rest + piece
+        if self._check:
+            first = data.find(b"\n") + 1
+            if not first:
+                self._rest = data
+                return b""
+            self._check = False
+            if _digest(data[:first]) == self._last:
+                data = data[first:]
+            else:
+                self._from_zero = True
         cut = data.rfind(b"\n") + 1
         self._rest = data[cut:]
-        self.shown += data.count(b"\n", 0, cut)
+        if cut:
+            self.shown += data.count(b"\n", 0, cut)
+            self._last = _digest(data[data.rfind(b"\n", 0, cut - 1) + 1 : cut])
         return data[:cut]
 
     def end(self, complete: bool) -> bytes:
         """What is left of this read: the last line if the step has ended, else nothing."""
         rest, self._rest = self._rest, b""
+        self._check = False
         return rest if complete else b""
+
+
+def _digest(line: bytes) -> bytes:
+    return hashlib.blake2b(line, digest_size=16).digest()
 
 
 class Tail:

@@ -156,9 +156,10 @@ class LogPart(msgspec.Struct, kw_only=True):
     #: ``"text"``: the body is the log, streamed as it comes; ``"json"``: the whole body goes to
     #: ``read_log_part``, which returns the text.
     body: str = "text"
-    #: The query parameter that makes ``request`` start at a line, the first line being 1
-    #: (Azure DevOps' ``startLine``). With it, ``--follow`` prints a running step's lines as
-    #: they come instead of waiting for the step to end.
+    #: The query parameter that makes ``request`` start at a line (Azure DevOps'
+    #: ``startLine``), whether the provider numbers the first line 0 or 1. With it,
+    #: ``--follow`` prints a running step's lines as they come instead of waiting for the step
+    #: to end.
     lines: str | None = None
 
 

@@ -474,7 +474,8 @@ class AzureDevOps(Provider):
         """The job's Task records in their order, each with its log
         (``_apis/build/builds/{build}/logs/{log.id}``, plain text). A task has a log once it has
         started; one still running is not complete, and is read from a line on
-        (``startLine``, the first line being 1) while it runs."""
+        (``startLine``; Microsoft's reference does not say whether the first line is 0 or 1,
+        and the core's follow is right under both) while it runs."""
         self.map_job(payload, job_id, params)  # the job is in this timeline, or a clear 404
         wanted = job_id.lower()
         records = _log_timeline_decoder.decode(payload).records if payload.strip() else []
