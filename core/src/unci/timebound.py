@@ -17,6 +17,13 @@ from typing import Any
 import httpcore
 import httpx
 
+#: Bytes asked of the socket at each read. httpcore asks 64 KiB, and every read costs a
+#: round through h11 and httpx's and unci's generators; over plain http (a Jenkins on the
+#: intranet, the benchmark) a log streams at about twice the rate with reads four times larger
+#: (``benchmarks/bench_logs.py``). A read returns what has arrived, so a small answer is not
+#: delayed; over TLS a read returns one record (16 KiB at most), so nothing changes there.
+READ_SIZE = 256 * 1024
+
 
 class Bound(float):
     """A timeout in seconds that also carries the moment (``time.monotonic()``) it ends at."""
@@ -54,7 +61,7 @@ class _Stream(httpcore.NetworkStream):
         self._stream = stream
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._stream.read(max_bytes, _clamp(timeout, httpcore.ReadTimeout))
+        return self._stream.read(max(max_bytes, READ_SIZE), _clamp(timeout, httpcore.ReadTimeout))
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
         self._stream.write(buffer, _clamp(timeout, httpcore.WriteTimeout))
@@ -106,7 +113,7 @@ class _AsyncStream(httpcore.AsyncNetworkStream):
         self._socket: Any = _UNKNOWN
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return await self._stream.read(max_bytes, _clamp(timeout, httpcore.ReadTimeout))
+        return await self._stream.read(max(max_bytes, READ_SIZE), _clamp(timeout, httpcore.ReadTimeout))
 
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:
         await self._stream.write(buffer, _clamp(timeout, httpcore.WriteTimeout))
