@@ -2,7 +2,8 @@
 
 Log bodies are constructed (a few lines in the form each provider documents: plain text with the
 provider's own markers, Buddy's ``log`` array, CircleCI's output messages), except Buddy's
-action log, which is the example of Buddy's "Get details and logs" reference page as published.
+action log, which is the example of Buddy's "Get details and logs" reference page as published;
+Buddy's paged logs are built from the fields its "Get action execution logs" page lists.
 The index bodies (Azure DevOps' timeline, CircleCI's v1.1 build, Buddy's execution) carry only
 the fields the log hooks read, named as the providers' references name them.
 
@@ -219,6 +220,42 @@ write(
             json.dumps({"id": 1, "status": "SUCCESSFUL", "action_executions": [
                 {"status": "SUCCESSFUL", "action": {"id": 2, "name": "Build application"}}]}, indent=2),
         ),
-        interaction(f"{EXEC}/action_executions/2", ACTION),
+        interaction(f"{EXEC}/action/2", ACTION),
+    ],
+)
+# Buddy's "Get action execution logs" (buddy.works/docs/api/executions/get-action-execution-logs)
+# documents the fields of its answer but shows no example: these pages are built from that
+# list (url, html_url, offset, element_count, total_element_count, logs), 1,003 lines in two.
+LOGS = f"{EXEC}/action_executions/68e49e0e0875a8847e0980da/logs"
+LINES = [f"step {n}: ok" for n in range(1, 1004)]
+
+
+def _page(offset: int, lines: list[str]) -> str:
+    return json.dumps({
+        "url": f"{LOGS}?offset={offset}&limit=1000",
+        "html_url": "https://app.buddy.works/buddy/company-website/pipelines/pipeline/2/execution/1",
+        "offset": offset,
+        "element_count": len(lines),
+        "total_element_count": len(LINES),
+        "logs": lines,
+    }, indent=2)
+
+
+write(
+    "buddy",
+    "log_pages",
+    "Buddy's 'Get action execution logs' (buddy.works/docs/api/executions/get-action-execution-\n"
+    "logs) lists the fields of its answer but gives no example: the two pages here are built from\n"
+    "that list, 1,003 lines at most 1,000 a page; the execution that lists the action execution\n"
+    "is constructed with the fields the log hooks read.",
+    [
+        interaction(
+            EXEC,
+            json.dumps({"id": 1, "status": "FAILED", "action_executions": [
+                {"status": "FAILED", "action_execution_id": "68e49e0e0875a8847e0980da",
+                 "action": {"id": 2, "name": "Build application"}}]}, indent=2),
+        ),
+        interaction(f"{LOGS}?offset=0&limit=1000", _page(0, LINES[:1000])),
+        interaction(f"{LOGS}?offset=1000&limit=1000", _page(1000, LINES[1000:])),
     ],
 )

@@ -184,6 +184,12 @@ def test_hook_read_log_part() -> None:
     assert _Minimal().read_log_part(b"text\n", part) == b"text\n"
 
 
+def test_hook_next_log_part() -> None:
+    """By default a part is whole in one answer: no page follows."""
+    part = unci.LogPart(request=unci.Request(path="/x"), body="json")
+    assert _Minimal().next_log_part(b"[]", part) is None
+
+
 def test_hook_build_log_range_request() -> None:
     test_a_hook_a_provider_leaves_out_says_the_api_does_not_offer_it(*UNOFFERED[9])
     ranged = unci.byte_range(unci.Request(path="/trace", headers={"Accept": "text/plain"}), 120)

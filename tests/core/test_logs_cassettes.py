@@ -101,6 +101,19 @@ def test_buddy_action_log_from_the_reference_example() -> None:
     )
 
 
+@pytest.mark.vcr("buddy/cassettes/log_pages.yaml")
+def test_buddy_action_log_read_page_by_page() -> None:
+    """Buddy's logs endpoint gives at most 1,000 lines a page: the second page is asked for
+    from where the first ended, and the log comes out whole, in order."""
+    result = run_cli(
+        "jobs", "logs", "1", "-P", "buddy",
+        "-p", "workspace=buddy", "-p", "project=company-website", "-p", "workflow=2",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    expected = "".join(f"step {n}: ok\n" for n in range(1, 1004))
+    assert result.stdout == "==> Build application (failed) <==\n" + expected
+
+
 @pytest.mark.vcr("jenkins/cassettes/log.yaml")
 def test_jenkins_console_text() -> None:
     result = run_cli(

@@ -412,10 +412,8 @@ def test_buddy_prints_each_action_executions_log(server: LocalServer) -> None:
     }
     server.route(BD_EXEC, Reply(200, json.dumps(execution).encode()))
     # Buddy's own "Get details and logs" example, as its reference page shows it.
-    server.route(BD_EXEC + "/action_executions/2", Reply(200, cassette_free_buddy_sample()))
-    server.route(
-        BD_EXEC + "/action_executions/3", Reply(200, b'{"status":"FAILED","log":["Permission denied"]}')
-    )
+    server.route(BD_EXEC + "/action/2", Reply(200, cassette_free_buddy_sample()))
+    server.route(BD_EXEC + "/action/3", Reply(200, b'{"status":"FAILED","log":["Permission denied"]}'))
     result = _logs(server, "17", *BD, "--token", "buddy-logsecret0123")
     assert result.exit_code == 0, result.stderr
     assert result.stdout == (
@@ -439,3 +437,49 @@ def cassette_free_buddy_sample() -> bytes:
             ],
         }
     ).encode()
+
+
+def _buddy_paged(server: LocalServer, page_size: int, honour_offset: bool = True) -> list[str]:
+    """An execution whose one action execution has an ``action_execution_id``, its log served
+    by "Get action execution logs": ``page_size`` lines a page from ``offset`` (or, a server
+    that ignores it, always the first page)."""
+    lines = [f"line {n}" for n in range(1, 8)]
+    execution = {
+        "id": 17,
+        "status": "SUCCESSFUL",
+        "action_executions": [
+            {"status": "SUCCESSFUL", "action_execution_id": "ae-1", "action": {"id": 2, "name": "Build"}}
+        ],
+    }
+    server.route(BD_EXEC, Reply(200, json.dumps(execution).encode()))
+
+    def logs_page(path: str) -> Reply:
+        asked = parse_qs(urlsplit(path).query)
+        offset = int(asked["offset"][0]) if honour_offset else 0
+        page = lines[offset : offset + min(page_size, int(asked["limit"][0]))]
+        body = {"offset": offset, "element_count": len(page), "total_element_count": len(lines), "logs": page}
+        return Reply(200, json.dumps(body).encode())
+
+    server.handle(BD_EXEC + "/action_executions/ae-1/logs", logs_page)
+    return lines
+
+
+def _offsets(server: LocalServer) -> list[str]:
+    return [parse_qs(urlsplit(r.path).query)["offset"][0] for r in server.requests if "/logs" in r.path]
+
+
+def test_buddy_reads_an_action_log_page_by_page(server: LocalServer) -> None:
+    lines = _buddy_paged(server, page_size=3)
+    result = _logs(server, "17", *BD, "--token", "buddy-logsecret0123")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "==> Build <==\n" + "".join(f"{line}\n" for line in lines)
+    assert _offsets(server) == ["0", "3", "6"]
+    assert all(r.headers["Authorization"] == "Bearer buddy-logsecret0123" for r in server.requests)
+
+
+def test_buddy_a_server_that_ignores_offset_is_not_asked_forever(server: LocalServer) -> None:
+    _buddy_paged(server, page_size=3, honour_offset=False)
+    result = _logs(server, "17", *BD, "--token", "buddy-logsecret0123")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "==> Build <==\nline 1\nline 2\nline 3\n"
+    assert _offsets(server) == ["0", "3"]

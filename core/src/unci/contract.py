@@ -165,6 +165,9 @@ class Provider:
     def read_log_part(self, payload: bytes, part: LogPart) -> bytes:
         return payload
 
+    def next_log_part(self, payload: bytes, part: LogPart) -> LogPart | None:
+        return None
+
     def build_log_range_request(self, job_id: str, params: Mapping[str, str], offset: int) -> Request:
         raise self.unsupported("following a log while the job runs")
 

@@ -209,6 +209,12 @@ class Hooks:
         text: bytes = self._call("read_log_part", bytes, {"payload": payload, "part": part}, reads_body=True)
         return text
 
+    def next_log_part(self, payload: bytes, part: LogPart) -> LogPart | None:
+        after: LogPart | None = self._call(
+            "next_log_part", LogPart, {"payload": payload, "part": part}, reads_body=True, optional=True
+        )
+        return after
+
     def build_log_range_request(self, job_id: str, params: Mapping[str, str], offset: int) -> Request:
         return self._request(
             "build_log_range_request", {"job_id": job_id, "params": params, "offset": offset}

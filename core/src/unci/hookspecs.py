@@ -294,6 +294,19 @@ def read_log_part(provider: str, payload: bytes, part: LogPart) -> bytes | None:
 
 
 @hookspec(firstresult=True)
+def next_log_part(provider: str, payload: bytes, part: LogPart) -> LogPart | None:
+    """The request for the rest of a ``"json"`` part whose answer held one page of it (Buddy's
+    action logs come at most 1,000 lines a page); ``None`` when the part is whole. The core
+    reads each page through :func:`read_log_part` and asks again until this returns ``None``.
+
+    :param provider: the provider name asked for.
+    :param payload: the answer to ``part``'s request.
+    :param part: the :class:`unci.LogPart` it answers.
+    :return: the :class:`unci.LogPart` of the next page, or ``None``.
+    """
+
+
+@hookspec(firstresult=True)
 def build_log_range_request(
     provider: str, job_id: str, params: Mapping[str, str], offset: int
 ) -> Request | None:

@@ -197,6 +197,11 @@ def _part_text(plan: LogPlan, body: bytes, part: LogPart) -> bytes:
         return registry().hooks(plan.provider).read_log_part(body, part)
 
 
+def _next_page(plan: LogPlan, body: bytes, part: LogPart) -> LogPart | None:
+    with decoding(plan.provider, "the step log"):
+        return registry().hooks(plan.provider).next_log_part(body, part)
+
+
 def _range(plan: LogPlan, status: int, headers: Mapping[str, str], offset: int) -> LogRange:
     return registry().hooks(plan.provider).read_log_range(status, headers, offset)
 
@@ -441,11 +446,14 @@ class LogMethods:
                     done = number
                     continue
                 done = number
-                call = plan.part(part)
-                if part.body == "json":
-                    yield _part_text(plan, self._whole_bytes(plan, call), part)
-                else:
-                    yield from self._body(plan, call)
+                if part.body != "json":
+                    yield from self._body(plan, plan.part(part))
+                    continue
+                page: LogPart | None = part
+                while page is not None:
+                    body = self._whole_bytes(plan, plan.part(page))
+                    yield _part_text(plan, body, page)
+                    page = _next_page(plan, body, page)
             if ended:
                 return
             if first:
@@ -689,12 +697,15 @@ class AsyncLogMethods:
                     done = number
                     continue
                 done = number
-                call = plan.part(part)
-                if part.body == "json":
-                    yield _part_text(plan, await self._whole_bytes(plan, call), part)
-                else:
-                    async for piece in self._body(plan, call):
+                if part.body != "json":
+                    async for piece in self._body(plan, plan.part(part)):
                         yield piece
+                    continue
+                page: LogPart | None = part
+                while page is not None:
+                    body = await self._whole_bytes(plan, plan.part(page))
+                    yield _part_text(plan, body, page)
+                    page = _next_page(plan, body, page)
             if ended:
                 return
             if first:

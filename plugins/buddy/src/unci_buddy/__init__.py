@@ -375,19 +375,29 @@ class Buddy(Provider):
         return self.build_request(job_id, params)
 
     def map_log_parts(self, payload: bytes, job_id: str, params: Mapping[str, str]) -> list[LogPart]:
-        """The execution's actions in order, each read from
-        ``…/executions/{id}/action_executions/{action}`` ("Get details and logs"), whose ``log``
-        is an array of lines. Actions that never ran (skipped, not executed) have no log."""
-        path = f"{_executions_path(params)}/{segment(job_id)}/action_executions"
+        """The execution's actions in order, each with its log. An action execution that
+        carries its ``action_execution_id`` is read from ``…/action_executions/{id}/logs``
+        ("Get action execution logs"), page by page (``offset``, ``limit``, at most 1,000
+        lines); one without is read from ``…/executions/{id}/action/{action id}`` ("Get details
+        and logs", the older reference), whose ``log`` array holds the whole log. Actions that
+        never ran (skipped, not executed) have no log."""
+        execution = f"{_executions_path(params)}/{segment(job_id)}"
         parts = []
         for run in _log_execution_decoder.decode(payload).action_executions:
             status = (run.status or "").upper()
-            if run.action is None or run.action.id is None or status in _NO_LOG:
+            if status in _NO_LOG:
+                continue
+            if run.action_execution_id:
+                path = f"{execution}/action_executions/{segment(str(run.action_execution_id))}/logs"
+                request = self.request(path, [("offset", "0"), ("limit", str(LOG_PAGE))])
+            elif run.action is not None and run.action.id is not None:
+                request = self.request(f"{execution}/action/{segment(str(run.action.id))}")
+            else:
                 continue
             parts.append(
                 LogPart(
-                    request=self.request(f"{path}/{segment(str(run.action.id))}"),
-                    name=run.action.name,
+                    request=request,
+                    name=run.action.name if run.action else None,
                     failed=status == "FAILED",
                     complete=status not in _UNDERWAY and not status.startswith("WAITING"),
                     body="json",
@@ -396,10 +406,34 @@ class Buddy(Provider):
         return parts
 
     def read_log_part(self, payload: bytes, part: LogPart) -> bytes:
-        lines = _log_lines_decoder.decode(payload).log
-        return "".join(f"{line}\n" for line in lines).encode()
+        page = _log_lines_decoder.decode(payload)
+        if not _as_asked(page, part):
+            return b""  # lines already shown, from a server that ignored ``offset``
+        return "".join(f"{line}\n" for line in (page.logs or page.log or ())).encode()
+
+    def next_log_part(self, payload: bytes, part: LogPart) -> LogPart | None:
+        """The page after this one, while ``offset`` + ``element_count`` is short of
+        ``total_element_count``. An answer that is not the page asked for (a server that
+        ignores ``offset``) ends the log, rather than asking for the same page forever."""
+        page = _log_lines_decoder.decode(payload)
+        if page.offset is None or not page.element_count or not _as_asked(page, part):
+            return None
+        after = page.offset + page.element_count
+        if page.total_element_count is None or after >= page.total_element_count:
+            return None
+        query = [(k, str(after) if k == "offset" else v) for k, v in part.request.query]
+        return msgspec.structs.replace(part, request=msgspec.structs.replace(part.request, query=query))
 
 
+def _as_asked(page: _LogLines, part: LogPart) -> bool:
+    """The answer starts where its request asked (a page of "Get action execution logs"), or
+    it is not paged at all ("Get details and logs")."""
+    asked = dict(part.request.query).get("offset")
+    return asked is None or page.offset is None or str(page.offset) == asked
+
+
+#: Lines asked for a page of an action's log: the most Buddy's logs endpoint gives.
+LOG_PAGE = 1000
 #: Action statuses with no log to read, and those of an action still underway.
 _NO_LOG = {"SKIPPED", "NOT_EXECUTED"}
 _UNDERWAY = {"INITIAL", "ENQUEUED", "INPROGRESS", "TERMINATING"}
@@ -412,6 +446,7 @@ class _LogAction(msgspec.Struct):
 
 class _LogRun(msgspec.Struct):
     status: str | None = None
+    action_execution_id: str | int | None = None
     action: _LogAction | None = None
 
 
@@ -420,7 +455,14 @@ class _LogExecution(msgspec.Struct):
 
 
 class _LogLines(msgspec.Struct):
-    log: list[str] = []
+    """An action's log: ``log`` in "Get details and logs", ``logs`` and the paging counts in
+    "Get action execution logs"."""
+
+    log: list[str] | None = None
+    logs: list[str] | None = None
+    offset: int | None = None
+    element_count: int | None = None
+    total_element_count: int | None = None
 
 
 _log_execution_decoder = msgspec.json.Decoder(_LogExecution)
