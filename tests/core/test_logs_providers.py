@@ -388,10 +388,40 @@ def test_circleci_reads_v1_1_steps_and_their_output_urls_without_the_token(serve
         assert failed.stdout == "==> make test (container 0) (failed) <==\nFAIL: test_x\nexit 1\n"
 
 
-def test_circleci_logs_of_a_github_app_project_are_not_offered() -> None:
-    result = run_cli("jobs", "logs", "42", "-P", "circleci", "-p", "project_slug=circleci/org-id/proj-id")
-    assert result.exit_code == 11
-    assert "API v1.1 serves only gh/ and bb/" in one_error_line(result.stderr)
+def test_circleci_logs_of_a_github_app_project_are_not_offered(server: LocalServer) -> None:
+    """``circleci/<org-id>/<project-id>`` (GitHub App, GitLab, Bitbucket Data Center) is a v2
+    slug; v2 has no logs and v1.1 documents only github and bitbucket: one line, exit 11, and
+    no request that would answer with a 404 reading like a wrong job number."""
+    for slug in ("circleci/org-id/proj-id", "CIRCLECI/org-id/proj-id", "gitlab/acme/app"):
+        result = run_cli(
+            "jobs", "logs", "42", "-P", "circleci", "-p", f"project_slug={slug}",
+            "--base-url", server.url + "/api/v2", "--token", "circle-logsecret0123",
+        )  # fmt: skip
+        assert result.exit_code == 11, slug
+        line = one_error_line(result.stderr)
+        assert "API v2 has no job logs" in line and "only gh/ and bb/" in line, line
+        assert "CircleCI web app" in line
+    job = cassette_body("circleci", "get_job")
+    server.route("/api/v2/project/circleci/org-id/proj-id/job/42", Reply(200, job))
+    steps = run_cli(
+        "jobs", "get", "42", "-P", "circleci", "-p", "project_slug=circleci/org-id/proj-id", "--steps",
+        "--base-url", server.url + "/api/v2", "--token", "circle-logsecret0123",
+    )  # fmt: skip
+    assert steps.exit_code == 11
+    assert "API v2 has no job steps" in one_error_line(steps.stderr)
+    assert not any("v1.1" in r.path for r in server.requests)
+
+
+def test_circleci_full_vcs_names_reach_v1_1_as_abbreviations_do(server: LocalServer) -> None:
+    build = {"build_num": 42, "steps": []}
+    server.route("/api/v1.1/project/bitbucket/acme/app/42", Reply(200, json.dumps(build).encode()))
+    for slug in ("bb/acme/app", "bitbucket/acme/app", "BB/acme/app"):
+        result = run_cli(
+            "jobs", "logs", "42", "-P", "circleci", "-p", f"project_slug={slug}",
+            "--base-url", server.url + "/api/v2", "--token", "circle-logsecret0123",
+        )  # fmt: skip
+        assert result.exit_code == 0, (slug, result.stderr)
+        assert result.stdout == ""
 
 
 # --- Buddy: a log array per action execution ------------------------------------------------

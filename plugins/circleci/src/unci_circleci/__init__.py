@@ -465,16 +465,7 @@ class CircleCI(Provider):
     def build_steps_request(self, job_id: str, params: Mapping[str, str]) -> Request:
         """v1.1's single job, beside v2 under the same host (``root="v1.1"``), so
         ``https://circleci.com/api/v2`` and a server's ``https://HOST/api/v2`` both reach it."""
-        slug = params["project_slug"]
-        _slug(slug)
-        vcs, org, repo = slug.split("/")
-        full = V1_VCS.get(vcs.lower())
-        if full is None:
-            raise self.unsupported(
-                f"steps of {vcs}/ projects (API v1.1, the only one with steps, addresses "
-                "github and bitbucket projects only)"
-            )
-        request = self.request(f"/project/{full}/{segment(org)}/{segment(repo)}/{segment(job_id)}")
+        request = self.request(self._v1_job_path(params["project_slug"], job_id, "steps"))
         return Request(path=request.path, headers=request.headers, root="v1.1")
 
     def map_steps(self, payload: bytes, job_id: str, params: Mapping[str, str]) -> list[Step]:
@@ -485,14 +476,23 @@ class CircleCI(Provider):
     def build_log_parts_request(self, job_id: str, params: Mapping[str, str]) -> Request:
         """API v2 has no logs; v1.1's ``/project/{vcs}/{org}/{repo}/{number}`` lists each step's
         actions with an ``output_url``."""
-        _slug(params["project_slug"])  # three parts, or the usual clear error
-        vcs, org, repo = params["project_slug"].split("/")
-        if vcs.lower() not in V1_VCS:
+        return Request(path=self._v1_job_path(params["project_slug"], job_id, "logs"), root="v1.1")
+
+    def _v1_job_path(self, slug: str, job_id: str, what: str) -> str:
+        """v1.1's ``/project/{vcs}/{org}/{repo}/{number}``. v1.1 names a project by its VCS
+        (``github``, ``bitbucket``); the opaque ``circleci/<org-id>/<project-id>`` slugs of
+        GitHub App, GitLab and Bitbucket Data Center projects are v2's alone, and v2 has no
+        steps and no logs, so for those the answer is one clear line before any request."""
+        _slug(slug)  # three parts, or the usual clear error
+        vcs, org, repo = slug.split("/")
+        full = V1_VCS.get(vcs.lower())
+        if full is None:
             raise self.unsupported(
-                f"logs of {vcs}/ projects (API v1.1 serves only gh/ and bb/ project slugs)"
+                f"{what} of {vcs}/ projects: API v2 has no job {what}, and API v1.1, which has "
+                "them, addresses only gh/ and bb/ project slugs. For a GitHub App, GitLab or "
+                f"Bitbucket Data Center project, see the job's {what} in the CircleCI web app"
             )
-        path = f"/project/{V1_VCS[vcs.lower()]}/{segment(org)}/{segment(repo)}/{segment(job_id)}"
-        return Request(path=path, root="v1.1")
+        return f"/project/{full}/{segment(org)}/{segment(repo)}/{segment(job_id)}"
 
     def map_log_parts(self, payload: bytes, job_id: str, params: Mapping[str, str]) -> list[LogPart]:
         parts = []
