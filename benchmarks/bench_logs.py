@@ -3,15 +3,17 @@
 The upstream (its own process on 127.0.0.1) answers GitHub's log endpoint with a 302 to a
 storage path, as GitHub does, and serves the log 64 KiB at a time. Both clients follow the
 redirect and write to /dev/null; `curl -sL` is the baseline of the same run. Peak RSS and CPU
-time come from the kernel (wait4). Each command runs on a 10 MiB and a SIZE MiB log, best of
-REPS (default 7), the commands taking turns; throughput is given whole (bytes / wall time,
-Python's start-up included) and streaming (the extra bytes / the extra time between the two
-sizes, so start-up cancels out). `python -c "import httpx"` is timed beside them: the floor of
-unci's start-up, whatever unci does. unci's own modules are compiled to bytecode first, as
-pip does when it installs a wheel: an editable install run with PYTHONDONTWRITEBYTECODE=1
-would otherwise compile every one of them from source at every start. Targets: unci under 64
-MiB peak on a 200 MiB log, and at least half of curl's throughput. curl must be installed
-(`apt-get install curl` on Debian).
+time come from the kernel (wait4). Each command runs on a 10 MiB and a SIZE MiB log in each of
+REPS rounds (default 7), the commands taking turns, so that a change of the machine's load
+falls on all alike. The ratios are medians of per-round ratios: *whole* (wall time, Python's
+start-up included) and *streaming* (the extra time between the two sizes, so start-up cancels
+out); on a loaded machine the streaming wall times are noise, and the CPU each extra MB costs
+(the same difference in CPU time) is the steadier figure. `python -c "import httpx"` is timed
+beside them: the floor of unci's start-up, whatever unci does. unci's own modules are compiled
+to bytecode first, as pip does when it installs a wheel: an editable install run with
+PYTHONDONTWRITEBYTECODE=1 would otherwise compile every one of them from source at every
+start. Targets: unci under 64 MiB peak on a 200 MiB log, and at least half of curl's
+throughput. curl must be installed (`apt-get install curl` on Debian).
 Run: python benchmarks/bench_logs.py [SIZE [REPS]]
 """
 
@@ -21,9 +23,11 @@ import compileall
 import importlib.util
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from _measure import upstream
@@ -52,18 +56,14 @@ def run(cmd: list[str]) -> tuple[float, float, float]:
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
-def interleaved(commands: dict[str, list[str]], reps: int) -> dict[str, tuple[float, float, float]]:
-    """Best wall and CPU time and highest peak of each command over ``reps`` rounds, the
-    commands taking turns within a round so that a change in the machine's load falls on all
-    of them alike."""
+def interleaved(commands: dict[str, list[str]], reps: int) -> dict[str, list[tuple[float, float, float]]]:
+    """(wall, CPU, peak) of each command in each of ``reps`` rounds, the commands taking
+    turns within a round."""
     runs: dict[str, list[tuple[float, float, float]]] = {label: [] for label in commands}
     for _ in range(reps):
         for label, cmd in commands.items():
             runs[label].append(run(cmd))
-    return {
-        label: (min(r[0] for r in rs), min(r[1] for r in rs), max(r[2] for r in rs))
-        for label, rs in runs.items()
-    }
+    return runs
 
 
 def _in_process(url: str, size: int) -> float:
@@ -84,6 +84,7 @@ def main() -> None:
     if curl is None:
         raise SystemExit("curl is not installed: apt-get install curl")
     compile_unci()
+    floor = 'python -c "import httpx"'
     with upstream() as url:
 
         def commands(mb: int) -> dict[str, list[str]]:
@@ -95,53 +96,67 @@ def main() -> None:
                 "unci jobs logs --color": [*unci, "--color"],
                 "unci jobs logs (strips colour)": unci,
                 "unci jobs logs --tail 100": [*unci, "--color", "--tail", "100"],
-                # Start-up only: the same for both sizes, so it has no streaming rate.
-                'python -c "import httpx"': [sys.executable, "-c", "import httpx"],
             }
 
-        both = interleaved({**{f"{k}@small": v for k, v in commands(SMALL).items()}, **commands(size)}, reps)
-        small = {k.removesuffix("@small"): v for k, v in both.items() if k.endswith("@small")}
-        large = {k: v for k, v in both.items() if not k.endswith("@small")}
-        library = min(_in_process(url, size) for _ in range(3))
+        cmds = {**{f"{k}@small": v for k, v in commands(SMALL).items()}, **commands(size)}
+        cmds[floor] = [sys.executable, "-c", "import httpx"]
+        runs = interleaved(cmds, reps)
+        # In-process reads taking turns with curl, for a ratio per round.
+        library = []
+        for _ in range(reps):
+            library.append((run(cmds["curl -sL"])[0], _in_process(url, size)))
     load_after = os.getloadavg()[0]
     mb = size * 1.048576
     extra = (size - SMALL) * 1.048576
-    rate = {k: extra / max(1e-6, large[k][0] - small[k][0]) for k in large}
-    floor = 'python -c "import httpx"'
-    print(
-        f"`unci jobs logs` of a {size} MiB log, 302 to storage, on 127.0.0.1 "
-        f"(best of {reps}, interleaved; load {load_before:.1f} before, "
-        f"{load_after:.1f} after)"
-    )
-    print(f"  {'':<31} {'wall':>7} {'CPU':>7} {'whole':>10} {'streaming':>11} {'peak RSS':>9}")
-    for label, (wall, cpu, peak) in large.items():
-        if label == floor:
-            wall, cpu = min(wall, small[label][0]), min(cpu, small[label][1])
-            print(f"  {label:<31} {wall:6.2f}s {cpu:6.2f}s {'':>10} {'':>11} {peak:6.1f} MiB")
-            continue
-        print(
-            f"  {label:<31} {wall:6.2f}s {cpu:6.2f}s {mb / wall:6.0f} MB/s {rate[label]:6.0f} MB/s "
-            f"{peak:6.1f} MiB"
-        )
     base = "curl -sL"
+    labels = [k for k in commands(size) if k != base]
+
+    def per_round(f: Callable[[int], float | None]) -> float:
+        values = [v for v in (f(i) for i in range(reps)) if v is not None]
+        return statistics.median(values) if values else float("nan")
+
+    def wall(label: str, i: int) -> float:
+        return runs[label][i][0]
+
+    def streaming(label: str, i: int) -> float | None:
+        mine = wall(label, i) - wall(f"{label}@small", i)
+        theirs = wall(base, i) - wall(f"{base}@small", i)
+        return theirs / mine if mine > 0 and theirs > 0 else None
+
+    def cpu_per_mb(label: str) -> float:
+        """CPU milliseconds each extra MB costs (median over rounds)."""
+        return per_round(lambda i: 1000 * (runs[label][i][1] - runs[f"{label}@small"][i][1]) / extra)
+
+    print(
+        f"`unci jobs logs` of a {size} MiB log, 302 to storage, on 127.0.0.1 ({reps} interleaved "
+        f"rounds; load {load_before:.1f} before, {load_after:.1f} after)"
+    )
+    print(
+        f"  {'':<31} {'best wall':>9} {'CPU':>6} {'whole':>7} {'streaming':>9} {'CPU/MB':>8} {'peak RSS':>9}"
+    )
+    for label in [base, *labels]:
+        best = min(r[0] for r in runs[label])
+        cpu = min(r[1] for r in runs[label])
+        peak = max(r[2] for r in runs[label])
+        whole = 1.0 if label == base else per_round(lambda i, lb=label: wall(base, i) / wall(lb, i))
+        stream = 1.0 if label == base else per_round(lambda i, lb=label: streaming(lb, i))
+        print(
+            f"  {label:<31} {best:8.2f}s {cpu:5.2f}s {whole:6.2f}x {stream:8.2f}x "
+            f"{cpu_per_mb(label):5.2f} ms {peak:6.1f} MiB"
+        )
+    start = [r[0] for r in runs[floor]]
+    print(
+        f"  {floor:<31} {min(start):8.2f}s {min(r[1] for r in runs[floor]):5.2f}s "
+        f"{per_round(lambda i: wall(base, i) / runs[floor][i][0]):6.2f}x  (start-up alone)"
+    )
     main_label = "unci jobs logs --color"
-    print(
-        f"  whole:     unci {mb / large[main_label][0]:.0f} MB/s = "
-        f"{large[base][0] / large[main_label][0]:.2f}x curl"
-    )
-    print(f"  streaming: unci {rate[main_label]:.0f} MB/s = {rate[main_label] / rate[base]:.2f}x curl")
-    print(
-        f"  unci.iter_log in this process (no start-up): {mb / library:.0f} MB/s = "
-        f"{large[base][0] / library:.2f}x curl's whole run"
-    )
-    start = min(large[floor][0], small[floor][0])
-    print(
-        f"  start-up floor: importing httpx takes {start:.2f}s, {start / large[base][0]:.2f}x curl's "
-        f"whole run; with unci's streaming rate the whole command could reach at most "
-        f"{large[base][0] / (start + mb / rate[main_label]):.2f}x curl"
-    )
-    peak = large[main_label][2]
-    print(f"  peak under 64 MiB: {'yes' if peak < 64 else 'NO'} ({peak:.1f} MiB)")
+    in_process = statistics.median(c / u for c, u in library)
+    print(f"  unci.iter_log in a started process: {in_process:.2f}x curl's whole run")
+    whole = per_round(lambda i: wall(base, i) / wall(main_label, i))
+    stream = per_round(lambda i: streaming(main_label, i))
+    print(f"  goal: the command at least 0.5x curl; whole {whole:.2f}x, streaming {stream:.2f}x")
+    peak = max(r[2] for r in runs[main_label])
+    print(f"  {mb:.0f} MB in all; peak under 64 MiB: {'yes' if peak < 64 else 'NO'} ({peak:.1f} MiB)")
 
 
 if __name__ == "__main__":
