@@ -10,19 +10,34 @@ from unci.table import cell, table
 
 
 def test_lists_and_mappings_read_as_words() -> None:
-    steps = [{"number": 1, "name": "Set up job"}, {"number": 2, "name": "Run tests"}]
     rows = [
-        {"id": "1", "labels": ["linux", "x64"], "steps": steps, "params": {"owner": "o", "repo": "r"}},
-        {"id": "2", "labels": [], "steps": steps[:1], "params": {}},
+        {"id": "1", "labels": ["linux", "x64"], "params": {"owner": "o", "repo": "r"}},
+        {"id": "2", "labels": [], "params": {}},
     ]
     text = table(rows)
     assert "[" not in text and "{" not in text and "'" not in text, text
     first, second = text.splitlines()[1:]
     assert first.split("  ")[0] == "1"
-    assert "linux, x64" in first and "2 steps" in first and "owner=o, repo=r" in first
-    assert "1 step" in second and "1 steps" not in second
+    assert "linux, x64" in first and "owner=o, repo=r" in first
+    assert second.split() == ["2", "-", "-"]
+    steps = [{"number": 1, "name": "Set up job"}, {"number": 2, "name": "Run tests"}]
+    assert cell(steps, "steps") == "2 steps" and cell(steps[:1], "steps") == "1 step"
     assert cell([], "labels") == "-" and cell({}, "params") == "-"
     assert cell(["a\nb"]) == "a b"  # a cell stays on its line
+
+
+def test_a_table_shows_steps_as_rows_under_their_job_as_output_table_does() -> None:
+    steps = [
+        {"number": 1, "name": "Set up job", "status": "completed", "conclusion": "passed"},
+        {"number": 2, "name": "Run tests", "status": "completed", "conclusion": "failed"},
+    ]
+    lines = table([{"id": "7", "status": "completed", "steps": steps}]).splitlines()
+    assert lines[0].split() == ["ID", "STATUS"] and lines[1].split() == ["7", "completed"]
+    assert [line.split() for line in lines[2:]] == [
+        ["1", "Set", "up", "job", "completed", "passed", "-"],
+        ["2", "Run", "tests", "completed", "failed", "-"],
+    ]
+    assert all(line.startswith("    ") for line in lines[2:])
 
 
 def test_accounts_list_shows_params_as_pairs() -> None:
@@ -34,10 +49,12 @@ def test_accounts_list_shows_params_as_pairs() -> None:
     assert "owner=o, repo_id=r" in listed.stdout
 
 
-def test_demo_table_counts_each_jobs_steps() -> None:
+def test_demo_table_shows_each_jobs_steps_under_it() -> None:
     done = subprocess.run([sys.executable, "demo.py"], cwd=ROOT, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
-    table_part = done.stdout.split("as one normalized table", 1)[1]
-    github = next(line for line in table_part.splitlines() if line.startswith("github"))
-    assert github.rstrip().endswith("10 steps"), github
-    assert "[" not in table_part and "{'" not in table_part
+    lines = done.stdout.split("as one normalized table", 1)[1].splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("github"))
+    steps = lines[at + 1 : at + 11]
+    assert all(line.startswith("    ") for line in steps) and "Set up job" in steps[0], steps
+    assert lines[at + 11].startswith("circleci")
+    assert not any("[" in line or "{'" in line for line in lines)

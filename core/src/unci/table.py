@@ -1,7 +1,8 @@
 """Aligned text tables of normalized rows, for people at a terminal, and how one cell reads.
 
 :func:`cell` is the one rendering of a value in a table (``--output table``, ``accounts
-list``, the demo): a person reads ``a, b`` or ``3 steps``, never Python's ``['a', 'b']``.
+list``, the demo): a person reads ``a, b`` or ``3 steps``, never Python's ``['a', 'b']``;
+:func:`table` is :class:`~unci.output.TableWriter`'s layout, as a string.
 """
 
 from __future__ import annotations
@@ -40,11 +41,17 @@ def cell(value: Any, column: str = "") -> str:
 
 
 def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None) -> str:
-    """Columns padded to their widest cell; an empty list still prints the header."""
+    """``rows`` as ``--output table`` prints them (into a string, at their full width): columns
+    padded to their widest cell, a job's steps as rows under it; an empty list still prints the
+    header."""
+    import io
+
+    from unci.output import TableWriter
+
     if columns is None:
         columns = list(rows[0]) if rows else []
-    cells = [[cell(row.get(c), c) for c in columns] for row in rows]
-    widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
-    lines = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=False)).rstrip()]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=False)).rstrip() for r in cells]
-    return "\n".join(lines) + "\n"
+    out = io.BytesIO()
+    writer = TableWriter(out, columns, width=None, chosen=True)
+    writer.rows([dict(row) for row in rows])
+    writer.close()
+    return out.getvalue().decode()
