@@ -6,10 +6,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from helpers import SECRET_HEADERS
 from localserver import LocalServer
 from unci import plugins
+
+# Property tests check behaviour, never time: on a shared, loaded machine hypothesis's default
+# 200 ms deadline per example failed a test that is correct.
+settings.register_profile("unci", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("unci")
 
 ROOT = Path(__file__).resolve().parent
 CASSETTES = ROOT / "plugins"
