@@ -195,7 +195,9 @@ def translate(value: str | None, table: Mapping[str, str]) -> str | None:
     """
     if value is None:
         return None
-    return table.get(value.lower(), value)
+    # The provider's own spelling is most often the table's: found without a lower-cased copy.
+    found = table.get(value)
+    return found if found is not None else table.get(value.lower(), value)
 
 
 def outcome(
@@ -229,22 +231,36 @@ def settle_steps(steps: list[Step], status: Mapping[str, str], conclusion: Mappi
     dozens of steps, and this was most of the time of mapping one.
     """
     step = None
+    # A step most often starts when the one before it ended: that time is converted once. Equal
+    # aware times are the same instant, so their UTC forms are the same.
+    seen: datetime | None = None
+    done: datetime | None = None
     try:
         for step in steps:
             word = step.status
             if word is not None:
-                step.status = status.get(word.lower(), word)
+                found = status.get(word)  # as translate() does, inlined: this runs per step
+                step.status = found if found is not None else status.get(word.lower(), word)
             word = step.conclusion
             if word is not None:
-                step.conclusion = conclusion.get(word.lower(), word)
+                found = conclusion.get(word)
+                step.conclusion = found if found is not None else conclusion.get(word.lower(), word)
             when = step.started_at
             if when is not None and when.tzinfo is not _UTC:
-                step.started_at = when.replace(tzinfo=_UTC) if when.tzinfo is None else when.astimezone(_UTC)
+                if when != seen:
+                    seen, done = (
+                        when,
+                        when.replace(tzinfo=_UTC) if when.tzinfo is None else when.astimezone(_UTC),
+                    )
+                step.started_at = done
             when = step.completed_at
             if when is not None and when.tzinfo is not _UTC:
-                step.completed_at = (
-                    when.replace(tzinfo=_UTC) if when.tzinfo is None else when.astimezone(_UTC)
-                )
+                if when != seen:
+                    seen, done = (
+                        when,
+                        when.replace(tzinfo=_UTC) if when.tzinfo is None else when.astimezone(_UTC),
+                    )
+                step.completed_at = done
     except OverflowError:
         # Only astimezone raises it; name the field as utc() would.
         assert step is not None

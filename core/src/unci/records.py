@@ -13,10 +13,14 @@ from unci.build import BUILD_FIELDS, Build
 from unci.job import FIELDS, Job
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Kind:
     """One kind of record: its name, its fields in output order, and where a provider says
-    which of them it fills."""
+    which of them it fills.
+
+    There is one of each (:data:`JOBS`, :data:`BUILDS`), so a kind is equal only to itself:
+    every rendering looks its fields up by kind, and a field-by-field hash was a tenth of
+    rendering a job."""
 
     #: ``job``, ``build``: what one record is called in messages.
     noun: str
