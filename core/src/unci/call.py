@@ -19,6 +19,7 @@ import msgspec
 
 from unci import __version__
 from unci.bodies import find_message, parse_body
+from unci.credentials import clean, from_environment
 from unci.errors import (
     AuthError,
     ConfigError,
@@ -176,8 +177,6 @@ def resolve_target(
     carry no other token and go to no other host than its own (or the hosted default).
     Every credential is checked here, where it enters (see :mod:`unci.credentials`).
     """
-    from unci.credentials import clean
-
     reg = reg or registry()
     env = os.environ if environ is None else environ
     acct = None
@@ -235,8 +234,6 @@ def resolve_target(
 
 def _from_env(env: Mapping[str, str], names: Iterable[str], kind: str) -> str | None:
     """The first of ``names`` that is set, its value checked (see :mod:`unci.credentials`)."""
-    from unci.credentials import from_environment
-
     for name in names:
         value = from_environment(name, env.get(name), kind=kind)
         if value:
@@ -284,8 +281,15 @@ def check_params(
     reg = reg or registry()
     provider = target.provider
     hooks = reg.hooks(provider)
-    declared: list[Param] = hooks.required_params(operation)
     merged = {**target.params, **{k: v for k, v in params.items() if v is not None}}
+    key: tuple[object, ...] | None = (operation, *merged.items())
+    try:
+        done = hooks.checked.get(key) if key is not None else None
+    except TypeError:  # a value that is no string (nor hashable): checked, never remembered
+        done = key = None
+    if done is not None:
+        return dict(done)
+    declared: list[Param] = hooks.required_params(operation)
     kinds = {p.name: p.kind for p in declared}
     known = list(kinds)
     for other in OPERATIONS:
@@ -318,7 +322,13 @@ def check_params(
         )
     for name, value in merged.items():
         check_value(f"parameter {name!r}", value, provider=provider, kind=kinds.get(name, "query"))
+    if key is not None and len(hooks.checked) < _CHECKED_KEPT:
+        hooks.checked[key] = dict(merged)
     return merged
+
+
+#: How many sets of checked parameters a provider's hooks remember.
+_CHECKED_KEPT = 256
 
 
 def check_account_params(

@@ -164,13 +164,15 @@ def refused_location(exc: Exception) -> bool:
     return isinstance(exc, httpx.RemoteProtocolError) and isinstance(exc.__context__, httpx.InvalidURL)
 
 
-def _answer(response: httpx.Response, body: bytes) -> Answer:
-    return Answer(response.status_code, {k.lower(): v for k, v in response.headers.items()}, body)
+def _headers(response: httpx.Response) -> dict[str, str]:
+    """The response's headers, lower-case names, read out of httpx once: each look-up in
+    ``httpx.Headers`` decodes every header anew."""
+    return {k.lower(): v for k, v in response.headers.items()}
 
 
-def _decoder(call: Call, response: httpx.Response, limit: int) -> reading.Decoder:
-    """How to read this response's body within ``limit``; refused unread when it cannot fit."""
-    headers = response.headers
+def _decoder(call: Call, response: httpx.Response, headers: Mapping[str, str], limit: int) -> reading.Decoder:
+    """How to read this response's body within ``limit``; refused unread when it cannot fit.
+    ``headers`` are the response's (:func:`_headers`)."""
     # A body already in memory (a test transport) was decoded by httpx.
     encoding = None if response.is_stream_consumed else headers.get("content-encoding")
     try:
@@ -395,12 +397,13 @@ class Client(BuildMethods, LogMethods):
             headers=call.headers,
             extensions=clock.start_attempt(),
         ) as response:
-            decoder = _decoder(call, response, self.max_body)
+            headers = _headers(response)
+            decoder = _decoder(call, response, headers, self.max_body)
             body: list[bytes] = []
             for data in _raw(response):
                 body.extend(_feed(call, decoder, data, self.max_body))
                 clock.check()
-            return _answer(response, b"".join(body))
+            return Answer(response.status_code, headers, b"".join(body))
 
     def send(self, call: Call) -> Answer:
         """Send with retries; return the answer or raise the matching :class:`UnciError`."""
@@ -597,7 +600,8 @@ class Client(BuildMethods, LogMethods):
                     headers=call.headers,
                     extensions=clock.start_attempt(),
                 ) as response:
-                    decoder = _decoder(call, response, self.max_body)
+                    headers = _headers(response)
+                    decoder = _decoder(call, response, headers, self.max_body)
                     if response.status_code < 300:
                         chunks = _Chunks(chunk_size)
                         for data in _raw(response):
@@ -613,7 +617,7 @@ class Client(BuildMethods, LogMethods):
                     for data in _raw(response):
                         body.extend(_feed(call, decoder, data, self.max_body))
                         clock.check()
-                    answer = _answer(response, b"".join(body))
+                    answer = Answer(response.status_code, headers, b"".join(body))
             except (httpx.HTTPError, httpx.InvalidURL) as exc:
                 if refused_location(exc) or not isinstance(exc, httpx.HTTPError):
                     raise _bad_location(call) from None
@@ -697,12 +701,13 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
             headers=call.headers,
             extensions=clock.start_attempt(),
         ) as response:
-            decoder = _decoder(call, response, self.max_body)
+            headers = _headers(response)
+            decoder = _decoder(call, response, headers, self.max_body)
             body: list[bytes] = []
             async for data in _araw(response):
                 body.extend(_feed(call, decoder, data, self.max_body))
                 clock.check()
-            return _answer(response, b"".join(body))
+            return Answer(response.status_code, headers, b"".join(body))
 
     async def send(self, call: Call) -> Answer:
 
@@ -874,7 +879,8 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
                     headers=call.headers,
                     extensions=clock.start_attempt(),
                 ) as response:
-                    decoder = _decoder(call, response, self.max_body)
+                    headers = _headers(response)
+                    decoder = _decoder(call, response, headers, self.max_body)
                     if response.status_code < 300:
                         chunks = _Chunks(chunk_size)
                         async for data in _araw(response):
@@ -891,7 +897,7 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
                     async for data in _araw(response):
                         body.extend(_feed(call, decoder, data, self.max_body))
                         clock.check()
-                    answer = _answer(response, b"".join(body))
+                    answer = Answer(response.status_code, headers, b"".join(body))
             except (httpx.HTTPError, httpx.InvalidURL) as exc:
                 if refused_location(exc) or not isinstance(exc, httpx.HTTPError):
                     raise _bad_location(call) from None

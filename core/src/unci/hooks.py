@@ -52,7 +52,7 @@ class Hooks:
     """One provider's hooks, typed. ``pm`` is set only when an extension wraps the provider,
     so the common call costs one method call."""
 
-    __slots__ = ("distribution", "name", "pm", "provider")
+    __slots__ = ("checked", "distribution", "name", "pm", "provider")
 
     def __init__(
         self, name: str, provider: Provider, pm: pluggy.PluginManager | None, distribution: str | None = None
@@ -61,6 +61,10 @@ class Hooks:
         self.provider = provider
         self.pm = pm
         self.distribution = distribution
+        #: Parameters already checked (:func:`unci.call.check_params`), by operation and
+        #: values: a warm client asks with the same ones call after call. It lives as long as
+        #: these hooks do (the registry makes new ones when a plugin comes or goes).
+        self.checked: dict[tuple[object, ...], dict[str, str]] = {}
 
     def _call(
         self,
