@@ -13,7 +13,7 @@ import functools
 import operator
 from collections.abc import Callable, Iterable
 from datetime import timezone
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 
@@ -57,21 +57,46 @@ def unified(
 ) -> dict[str, Any]:
     """The unified record (a job or a build) as a dict: supported fields plus ``id`` and
     ``remote_data``."""
-    names, read, steps_at, remote = _picker(
-        kind_of(job), tuple(supported), tuple(exclude), ignore_remote_data
-    )
-    got = read(job)
-    if steps_at is not None and got[steps_at] is msgspec.UNSET:  # steps not fetched: left out
-        names = names[:steps_at] + names[steps_at + 1 :]
-        got = got[:steps_at] + got[steps_at + 1 :]
-    values = _plain(names, got)
+    fields, remote = _picker(kind_of(job), tuple(supported), tuple(exclude), ignore_remote_data)
+    got = fields.read(job)
+    steps_at = fields.steps_at
+    unset = False
+    if steps_at is not None and got[steps_at] is msgspec.UNSET:
+        unset = True
+        got = (*got[:steps_at], None, *got[steps_at + 1 :])
+    values = _plain(fields, got)
+    if unset:  # steps not fetched: left out, not empty
+        del values["steps"]
     if remote:
         values["remote_data"] = job.remote_data
     return values
 
 
-def _plain(names: tuple[str, ...], got: tuple[Any, ...]) -> dict[str, Any]:
-    """``names`` and their values as plain data, every timestamp written the one way
+class _Fields(NamedTuple):
+    """Some fields of a kind of record, in output order, worked out once per provider and
+    options rather than for every record rendered: one getter for all of them, and where the
+    timestamps and the steps are among them."""
+
+    names: tuple[str, ...]
+    read: Callable[[Any], tuple[Any, ...]]
+    stamps_at: tuple[int, ...]
+    steps_at: int | None
+
+
+def _fields(names: tuple[str, ...]) -> _Fields:
+    if not names:
+        read: Callable[[Any], tuple[Any, ...]] = lambda record: ()  # noqa: E731
+    elif len(names) == 1:  # attrgetter of one name gives the value, not a 1-tuple
+        one = operator.attrgetter(names[0])
+        read = lambda record: (one(record),)  # noqa: E731
+    else:
+        read = operator.attrgetter(*names)
+    stamps_at = tuple(i for i, name in enumerate(names) if name in TIMESTAMPS)
+    return _Fields(names, read, stamps_at, names.index("steps") if "steps" in names else None)
+
+
+def _plain(fields: _Fields, got: tuple[Any, ...]) -> dict[str, Any]:
+    """The values ``got`` of ``fields`` as plain data, every timestamp written the one way
     (:func:`unci.job.rfc3339`), the steps as :func:`unci.job.steps_data` has them.
 
     msgspec turns the whole record into plain data in one call, and writes a timestamp exactly
@@ -79,65 +104,66 @@ def _plain(names: tuple[str, ...], got: tuple[Any, ...]) -> dict[str, Any]:
     providers' times are once mapped. Only a record with another (naive, an offset, ``.120``)
     is written field by field.
     """
-    if _settled(names, got):
+    if _settled(fields, got):
         try:
-            return dict(zip(names, msgspec.to_builtins(got), strict=True))
+            return dict(zip(fields.names, msgspec.to_builtins(got), strict=True))
         except (TypeError, ValueError):  # something msgspec cannot write: the slower way says what
             pass
-    values = dict(zip(names, got, strict=True))
+    values = dict(zip(fields.names, got, strict=True))
     _timestamps(values)
     if values.get("steps") is not None:
         values["steps"] = steps_data(values["steps"])
     return values
 
 
-def _settled(names: tuple[str, ...], got: tuple[Any, ...]) -> bool:
+def _settled(fields: _Fields, got: tuple[Any, ...]) -> bool:
     """Does msgspec write every timestamp of the record (its own and its steps') as
     :func:`unci.job.rfc3339` does?"""
     utc = _UTC
     try:
-        for name, value in zip(names, got, strict=True):
-            if name in _STAMPED:
-                if value is None:
-                    continue
-                if name == "steps":
-                    if type(value) is not list:
-                        return False
-                    for step in value:
-                        for when in (step.started_at, step.completed_at):
-                            if when is not None and (
-                                when.tzinfo is not utc or (when.microsecond and not when.microsecond % 10)
-                            ):
-                                return False
-                elif value.tzinfo is not utc or (value.microsecond and not value.microsecond % 10):
-                    return False
+        for i in fields.stamps_at:
+            when = got[i]
+            if when is not None and (
+                when.tzinfo is not utc or (when.microsecond and not when.microsecond % 10)
+            ):
+                return False
+        steps = None if fields.steps_at is None else got[fields.steps_at]
+        if steps is None:
+            return True
+        if type(steps) is not list:
+            return False
+        for step in steps:
+            when = step.started_at
+            if when is not None and (
+                when.tzinfo is not utc or (when.microsecond and not when.microsecond % 10)
+            ):
+                return False
+            when = step.completed_at
+            if when is not None and (
+                when.tzinfo is not utc or (when.microsecond and not when.microsecond % 10)
+            ):
+                return False
     except AttributeError:  # not a datetime, or steps that are not Steps
         return False
     return True
 
 
 _UTC = timezone.utc
-#: The fields that are, or hold, timestamps.
-_STAMPED = frozenset((*TIMESTAMPS, "steps"))
 
 
 @functools.lru_cache(maxsize=256)
 def _picker(
     kind: Kind, supported: tuple[str, ...], exclude: tuple[str, ...], ignore_remote_data: bool
-) -> tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]], int | None, bool]:
-    """The fields ``unified`` writes, in order, one getter for all of them but
-    ``remote_data`` (the body's own bytes, never converted), where ``steps`` is among them, and
-    whether ``remote_data`` (always the last field) is written: worked out once per provider
-    and options rather than for every record rendered."""
+) -> tuple[_Fields, bool]:
+    """The fields ``unified`` writes but ``remote_data`` (the body's own bytes, never
+    converted), and whether it writes ``remote_data`` (always the last field)."""
     keep = set(supported) | {"id", "remote_data"}
     drop = set(exclude)
     if ignore_remote_data:
         drop.add("remote_data")
-    names = tuple(f for f in kind.fields if f in keep and f not in drop and f != "remote_data")
-    remote = "remote_data" in keep - drop
     assert kind.fields[-1] == "remote_data"
-    steps_at = names.index("steps") if "steps" in names else None
-    return names, _getter(names), steps_at, remote
+    names = tuple(f for f in kind.fields[:-1] if f in keep and f not in drop)
+    return _fields(names), "remote_data" in keep - drop
 
 
 def _timestamps(values: dict[str, Any]) -> None:
@@ -149,32 +175,18 @@ def _timestamps(values: dict[str, Any]) -> None:
 
 def normalized(job: Job | Build, provider: str, *, exclude: Iterable[str] = ()) -> dict[str, Any]:
     """One flat row: every unified field (null when unknown) plus ``provider``."""
-    names, read, steps_at = _row_picker(kind_of(job), tuple(exclude))
-    got = read(job)
+    fields = _row_fields(kind_of(job), tuple(exclude))
+    got = fields.read(job)
+    steps_at = fields.steps_at
     if steps_at is not None and got[steps_at] is msgspec.UNSET:  # a row keeps its shape
         got = (*got[:steps_at], None, *got[steps_at + 1 :])
-    return {"provider": provider, **_plain(names, got)}
+    return {"provider": provider, **_plain(fields, got)}
 
 
 @functools.lru_cache(maxsize=256)
-def _row_picker(
-    kind: Kind, exclude: tuple[str, ...]
-) -> tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]], int | None]:
-    """The fields of a normalized row but ``provider``, one getter for them, and where
-    ``steps`` is among them (once per kind and exclusion)."""
-    names = tuple(f for f in kind.normalized[1:] if f not in exclude)
-    steps_at = names.index("steps") if "steps" in names else None
-    return names, _getter(names), steps_at
-
-
-def _getter(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
-    """One getter of all ``names`` at once, as a tuple."""
-    if not names:
-        return lambda record: ()
-    getter = operator.attrgetter(*names)
-    if len(names) == 1:  # attrgetter of one name gives the value, not a 1-tuple
-        return lambda record: (getter(record),)
-    return getter
+def _row_fields(kind: Kind, exclude: tuple[str, ...]) -> _Fields:
+    """The fields of a normalized row but ``provider`` (once per kind and exclusion)."""
+    return _fields(tuple(f for f in kind.normalized[1:] if f not in exclude))
 
 
 def columns(exclude: Iterable[str] = (), kind: Kind = JOBS) -> list[str]:
