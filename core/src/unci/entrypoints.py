@@ -85,7 +85,14 @@ def _name_version(path: str, folder: str) -> tuple[str, str]:
 
 def entry_points(group: str) -> list[EntryPoint]:
     """Every entry point in ``group`` from the distributions visible on ``sys.path``."""
-    found: list[EntryPoint] = []
+    return scan((group,))[group]
+
+
+def scan(groups: tuple[str, ...]) -> dict[str, list[EntryPoint]]:
+    """Every entry point in each of ``groups``, from one pass over ``sys.path``: the pass (a
+    directory listing and a file read per distribution) is most of the cost, not the groups."""
+    found: dict[str, list[EntryPoint]] = {group: [] for group in groups}
+    headers = [f"[{group}]" for group in groups]
     seen: set[str] = set()
     for entry in sys.path:
         try:
@@ -103,8 +110,13 @@ def entry_points(group: str) -> list[EntryPoint]:
                     text = f.read()
             except OSError:
                 continue
-            if f"[{group}]" not in text.replace(" ", ""):
+            compact = text.replace(" ", "")
+            if not any(header in compact for header in headers):
                 continue
             name, version = _name_version(path, folder)
-            found.extend(EntryPoint(n, v, name, version, path) for n, v in _section(text, group))
+            for group, header in zip(groups, headers, strict=True):
+                if header in compact:
+                    found[group].extend(
+                        EntryPoint(n, v, name, version, path) for n, v in _section(text, group)
+                    )
     return found

@@ -8,12 +8,13 @@ Users of unci import from :mod:`unci` instead.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from unci.auth import Auth, Basic, Bearer, BearerOrBasic, TokenHeader, basic_auth
 from unci.bodies import message_at, user_at
 from unci.build import Build, BuildQuery, Trigger
 from unci.contract import Identity, Provider, byte_range, read_byte_range
 from unci.errors import DecodeError, InvalidParam, NotFound, Unsupported
-from unci.hookspecs import hookimpl
 from unci.job import (
     Conclusion,
     Job,
@@ -43,6 +44,20 @@ from unci.provider import (
     segment,
     segments,
 )
+
+if TYPE_CHECKING:
+    from unci.hookspecs import hookimpl
+
+
+def __getattr__(name: str) -> Any:
+    """``hookimpl`` on first use: it is pluggy's, and a provider that never wraps another's
+    hook should not import pluggy."""
+    if name == "hookimpl":
+        from unci.hookspecs import hookimpl
+
+        return hookimpl
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Auth",

@@ -17,17 +17,20 @@ import contextlib
 import functools
 import os
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pluggy
-
-from unci import hookspecs
-from unci.contract import Provider
-from unci.entrypoints import EntryPoint, entry_points
+from unci.entrypoints import EntryPoint, scan
 from unci.errors import DuplicateProvider, PluginError, PluginLoadError, UnknownProvider
-from unci.hooks import Hooks
-from unci.hookspecs import HOOKS
-from unci.provider import ProviderInfo
+
+if TYPE_CHECKING:
+    import pluggy
+
+    from unci.hooks import Hooks
+    from unci.provider import ProviderInfo
+
+# pluggy, msgspec and the contract (unci.contract, unci.hooks) are imported where a provider is
+# loaded or called, not here: `unci providers` answered from its cache (unci.describecache) needs
+# the entry points only, and pluggy only ever runs when an extension wraps a provider.
 
 GROUP = "unci"
 EXTENSIONS = "unci.extensions"
@@ -47,14 +50,24 @@ class Candidate:
         return [ep.distribution for ep in self.entry_points]
 
 
-class _Manager(pluggy.PluginManager):
-    """Takes a :class:`Provider`'s methods named like hooks as its implementations, so a
-    provider author writes plain methods and never a ``@hookimpl`` marker."""
+def _manager() -> pluggy.PluginManager:
+    """A plugin manager with unci's hookspecs that takes a :class:`Provider`'s methods named
+    like hooks as its implementations, so a provider author writes plain methods and never a
+    ``@hookimpl`` marker."""
+    import pluggy
 
-    def parse_hookimpl_opts(self, plugin: Any, name: str) -> Any:
-        if isinstance(plugin, Provider) and name in HOOKS:
-            return {}
-        return super().parse_hookimpl_opts(plugin, name)
+    from unci import hookspecs
+    from unci.contract import Provider
+
+    class Manager(pluggy.PluginManager):
+        def parse_hookimpl_opts(self, plugin: Any, name: str) -> Any:
+            if isinstance(plugin, Provider) and name in hookspecs.HOOKS:
+                return {}
+            return super().parse_hookimpl_opts(plugin, name)
+
+    pm = Manager("unci")
+    pm.add_hookspecs(hookspecs)
+    return pm
 
 
 class PluginRegistry:
@@ -62,6 +75,8 @@ class PluginRegistry:
 
     def __init__(self) -> None:
         self._candidates: dict[str, Candidate] | None = None
+        self._extension_points: list[EntryPoint] = []
+        self._registered = False
         self._hidden: set[str] = set()
         self._loaded: dict[str, Any] = {}
         self._failed: dict[str, PluginError] = {}
@@ -77,7 +92,9 @@ class PluginRegistry:
         """Provider name -> entry points claiming it, from metadata only (cached)."""
         if self._candidates is None:
             found: dict[str, Candidate] = {}
-            for ep in entry_points(GROUP):
+            groups = scan((GROUP, EXTENSIONS))  # one pass over sys.path for both
+            self._extension_points = groups[EXTENSIONS]
+            for ep in groups[GROUP]:
                 found.setdefault(ep.name, Candidate(ep.name)).entry_points.append(ep)
             allowed = os.environ.get("UNCI_PLUGINS")
             if allowed is not None:
@@ -86,6 +103,16 @@ class PluginRegistry:
                 found = {k: v for k, v in found.items() if k in names}
             self._candidates = dict(sorted(found.items()))
         return self._candidates
+
+    def extension_points(self, name: str) -> list[EntryPoint]:
+        """The ``unci.extensions`` entry points that wrap provider ``name`` (from metadata)."""
+        self.candidates()
+        return [ep for ep in self._extension_points if ep.name in (name, "*")]
+
+    def registered(self) -> bool:
+        """Whether this process registered a provider or extension of its own (tests,
+        embedding): then what entry points describe is not all there is."""
+        return self._registered
 
     def names(self) -> list[str]:
         return list(self.candidates()) + sorted(n for n in self._loaded if n not in self.candidates())
@@ -171,7 +198,10 @@ class PluginRegistry:
     def register(self, plugin: Any, name: str) -> None:
         """Register a provider object (tests, embedding; it wins over entry points), or any other
         plugin as an extension that may wrap every provider's hooks."""
+        from unci.contract import Provider
+
         with self._lock:
+            self._registered = True
             if isinstance(plugin, Provider) or (isinstance(plugin, type) and issubclass(plugin, Provider)):
                 self._loaded[name] = _as_provider(plugin, name)
                 self._failed.pop(name, None)
@@ -186,20 +216,25 @@ class PluginRegistry:
                 found[:] = [(n, p) for n, p in found if n != name]
             self._hooks.clear()
 
-    def load_all(self) -> tuple[dict[str, Any], dict[str, PluginError]]:
-        """Load every visible provider; return what loaded and what failed, by name.
+    def load_all(self, names: list[str] | None = None) -> tuple[dict[str, Any], dict[str, PluginError]]:
+        """Load every visible provider (or those of ``names``); return what loaded and what
+        failed, by name.
 
         The imports run first, all in one thread (:func:`_import_all`), then each is checked."""
         with self._lock:
+            wanted = list(self.candidates()) if names is None else names
             todo = [
                 (name, c.entry_points[0])
                 for name, c in self.candidates().items()
-                if len(c.entry_points) == 1 and name not in self._loaded and name not in self._failed
+                if name in wanted
+                and len(c.entry_points) == 1
+                and name not in self._loaded
+                and name not in self._failed
             ]
             if len(todo) > 1:
                 imported = _import_all([ep for _, ep in todo])
                 self._imported.update(zip([name for name, _ in todo], imported, strict=True))
-            for name in self.candidates():
+            for name in wanted:
                 with contextlib.suppress(PluginError):
                     self.load(name)
         return dict(self._loaded), dict(self._failed)
@@ -226,20 +261,19 @@ class PluginRegistry:
             ]
             pm = None
             if extensions:
-                pm = _Manager("unci")
-                pm.add_hookspecs(hookspecs)
+                pm = _manager()
                 pm.register(provider, name=name)
                 for ext_name, ext in extensions:
                     pm.register(ext, name=ext_name)
+            from unci.hooks import Hooks
+
             hooks = Hooks(name, provider, pm, self.distribution(name))
             self._hooks[name] = self._hooks[asked] = hooks
             return hooks
 
     def _entry_point_extensions(self, name: str) -> list[tuple[str, Any]]:
         found = []
-        for ep in entry_points(EXTENSIONS):
-            if ep.name not in (name, "*"):
-                continue
+        for ep in self.extension_points(name):
             try:
                 found.append((f"{ep.distribution}:{ep.name}", _import(ep)))
             except Exception as exc:  # noqa: BLE001 - a broken extension must not hide the provider
@@ -336,6 +370,9 @@ def _import(ep: EntryPoint) -> Any:
 def _as_provider(value: Any, name: str) -> Any:
     """The provider object an entry point exposes: a :class:`Provider` instance (or a subclass,
     instantiated here)."""
+    from unci.contract import Provider
+    from unci.provider import ProviderInfo
+
     if isinstance(value, type) and issubclass(value, Provider):
         value = value()
     if isinstance(value, Provider):
