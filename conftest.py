@@ -55,13 +55,14 @@ def vcr_cassette_dir() -> str:
 @pytest.fixture(autouse=True)
 def _fresh_plugins(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     """Each test discovers plugins afresh, sees no credentials from the developer's shell and
-    has an accounts file of its own."""
+    has an accounts file and a cache (`unci providers`) of its own."""
     import os
 
     for name in list(os.environ):
         if name.startswith("UNCI_") or name.endswith(_CREDENTIAL_SUFFIXES):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("UNCI_CONFIG", str(tmp_path / "config" / "accounts.toml"))
+    monkeypatch.setenv("UNCI_CACHE_DIR", str(tmp_path / "cache"))
     plugins.reset()
     yield
     plugins.reset()

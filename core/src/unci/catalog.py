@@ -6,10 +6,11 @@ from typing import Any
 
 from unci.errors import PluginError
 from unci.plugins import PluginRegistry, registry
-from unci.provider import env_name
 
 
 def describe(name: str, reg: PluginRegistry | None = None) -> dict[str, Any]:
+    from unci.provider import env_name
+
     reg = reg or registry()
     row: dict[str, Any] = {"name": name, "distribution": reg.distribution(name) or "registered"}
     try:
@@ -37,7 +38,28 @@ def describe(name: str, reg: PluginRegistry | None = None) -> dict[str, Any]:
     return row
 
 
-def describe_all(reg: PluginRegistry | None = None) -> list[dict[str, Any]]:
+def describe_all(reg: PluginRegistry | None = None, *, cached: bool = False) -> list[dict[str, Any]]:
+    """A row per visible provider. ``cached``: reuse the rows :mod:`unci.describecache` kept of
+    providers none of whose files changed since, importing only the others (never when this
+    process registered providers or extensions of its own)."""
     reg = reg or registry()
-    reg.load_all()  # every import in one go (one thread), then the rows from what is loaded
-    return [describe(name, reg) for name in reg.names()]
+    rows: dict[str, dict[str, Any]] = {}
+    cache = None
+    if cached and not reg.registered():
+        from unci.describecache import DescribeCache
+
+        cache = DescribeCache.open()
+        for name, candidate in reg.candidates().items():
+            row = cache.get(name, candidate.entry_points, reg.extension_points(name))
+            if row is not None:
+                rows[name] = row
+    todo = [name for name in reg.names() if name not in rows]
+    if todo:
+        reg.load_all(todo)  # every import in one go (one thread), then the rows from what is loaded
+    for name in todo:
+        rows[name] = describe(name, reg)
+        if cache is not None:
+            cache.put(name, rows[name])
+    if cache is not None:
+        cache.save()
+    return [rows[name] for name in reg.names()]

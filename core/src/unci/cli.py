@@ -268,12 +268,19 @@ def cli() -> None:
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
-@click.option("--check", is_flag=True, help="Exit 3 when any installed provider is broken.")
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Import every provider afresh, not from the cache; exit 3 when any is broken.",
+)
 def providers(as_json: bool, check: bool) -> None:
-    """List the installed providers, their params and the fields they fill."""
+    """List the installed providers, their params and the fields they fill.
+
+    What each provider declares is kept in a cache (UNCI_CACHE_DIR) until a file of it or of
+    unci changes, so the providers are not imported every time."""
     from unci.catalog import describe_all
 
-    rows = describe_all()
+    rows = describe_all(cached=not check)
     if as_json:
         click.echo(json.dumps(rows, indent=2))
     elif not rows:
