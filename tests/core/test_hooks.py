@@ -299,6 +299,50 @@ def test_a_provider_says_a_job_is_not_in_the_answer_with_its_name_and_404() -> N
     assert error.message == "example: build 8 has no job 42; its jobs are 1, 2"
 
 
+def test_word_tables_group_a_providers_words_by_meaning_for_outcome() -> None:
+    from unci.plugin import word_tables
+
+    status, conclusion = word_tables(
+        queued=("Pending",), in_progress=("running",), completed=("declined",), passed=("success",)
+    )
+    assert unci.outcome("SUCCESS", status, conclusion) == ("completed", "passed")
+    assert unci.outcome("pending", status, conclusion) == ("queued", None)
+    assert unci.outcome("declined", status, conclusion) == ("completed", "declined")  # raw
+    with pytest.raises(TypeError, match="not \\['green'\\]"):
+        word_tables(green=("success",))
+
+
+def _example() -> unci.Provider:
+    from unci.plugin import ProviderInfo
+
+    class Example(unci.Provider):
+        info = ProviderInfo(name="example", title="Example CI", base_url="https://ci.example.com")
+
+    return Example()
+
+
+def test_pick_finds_a_job_by_id_or_names_the_ones_there_are() -> None:
+    found = [(str(n), f"job{n}", n * 10) for n in range(1, 13)]
+    assert _example().pick("3", found, "build 8") == 30
+    with pytest.raises(unci.NotFound) as info:
+        _example().pick("42", found, "build 8")
+    assert info.value.message == (
+        "example: build 8 has no job 42; its jobs are 1 (job1), 2 (job2), 3 (job3), 4 (job4), "
+        "5 (job5), 6 (job6), 7 (job7), 8 (job8), 9 (job9), 10 (job10) and 2 more"
+    )
+    with pytest.raises(unci.NotFound, match=r"build 9 has no step 1; it has no steps yet$"):
+        _example().pick("1", [], "build 9", "step")
+
+
+def test_number_takes_digits_and_named_words_and_refuses_the_rest_with_a_hint() -> None:
+    assert _example().number("build", "8", "give its number") == "8"
+    assert _example().number("build", "latest", "give its number", "latest") == "latest"
+    for wrong in ("main", "²", "8/../9", ""):
+        with pytest.raises(unci.InvalidParam) as info:
+            _example().number("build", wrong, "give its number")
+        assert info.value.message == f"example: build {wrong!r} is not a number; give its number"
+
+
 def test_settle_steps_makes_steps_decoded_as_step_unified_in_place() -> None:
     steps = msgspec.json.decode(
         b'[{"number": 1, "status": "Completed", "conclusion": "neutral",'

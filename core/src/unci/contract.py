@@ -12,15 +12,15 @@ still wrap one provider's hook without forking it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import ClassVar
+from collections.abc import Iterable, Mapping, Sequence
+from typing import ClassVar, TypeVar
 
 import msgspec
 
 from unci.auth import Auth, Bearer
 from unci.bodies import message_at, user_at
 from unci.build import Build, BuildQuery
-from unci.errors import NotFound, Unsupported
+from unci.errors import InvalidParam, NotFound, Unsupported
 from unci.job import Job, Step
 from unci.paging import Paging
 from unci.provider import (
@@ -32,7 +32,12 @@ from unci.provider import (
     Param,
     ProviderInfo,
     Request,
+    segment,
 )
+
+T = TypeVar("T")
+#: How many ids :meth:`Provider.pick` names when the one asked for is not there.
+SHOWN = 10
 
 
 class Identity(msgspec.Struct, frozen=True):
@@ -88,6 +93,30 @@ class Provider:
         """The error for a job that the answer does not hold (one picked out of a pipeline or
         a timeline): ``what`` says where it was looked for and what is there instead."""
         return NotFound(f"{self.name}: {what}", provider=self.name, remote_status=404)
+
+    def pick(
+        self, wanted: str, found: Iterable[tuple[str, str | None, T]], where: str, what: str = "job"
+    ) -> T:
+        """The value whose id is ``wanted`` among ``found`` (id, name, value): a job picked out
+        of an answer that holds several (a pipeline, a timeline). When it is not there, the
+        :meth:`not_found` error says ``where`` it was looked and which ids there are instead."""
+        seen = []
+        for id_, name, value in found:
+            if id_ == wanted:
+                return value
+            seen.append(f"{id_} ({name})" if name else id_)
+        shown = ", ".join(seen[:SHOWN]) + (f" and {len(seen) - SHOWN} more" if len(seen) > SHOWN else "")
+        there = f"its {what}s are {shown}" if seen else f"it has no {what}s yet"
+        raise self.not_found(f"{where} has no {what} {wanted}; {there}")
+
+    def number(self, what: str, value: str, hint: str, *words: str) -> str:
+        """``value`` as a URL path segment when it is a number (or one of ``words``, such as
+        ``latest``); otherwise the error naming ``what`` with ``hint`` (where to find the
+        number). For APIs that address everything by number: a name given by mistake is refused
+        with a way out, not sent for a bare 400."""
+        if (value.isascii() and value.isdigit()) or value in words:
+            return segment(value)
+        raise InvalidParam(f"{self.name}: {what} {value!r} is not a number; {hint}", provider=self.name)
 
     def unsupported(self, what: str) -> Unsupported:
         """The error for an operation the provider's API does not offer."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any, Final
 
@@ -198,6 +198,29 @@ def translate(value: str | None, table: Mapping[str, str]) -> str | None:
     # The provider's own spelling is most often the table's: found without a lower-cased copy.
     found = table.get(value)
     return found if found is not None else table.get(value.lower(), value)
+
+
+def word_tables(
+    *,
+    queued: Sequence[str] = (),
+    in_progress: Sequence[str] = (),
+    completed: Sequence[str] = (),
+    **conclusions: Sequence[str],
+) -> tuple[dict[str, str], dict[str, str]]:
+    """(status table, conclusion table) for :func:`outcome`, from a provider's words grouped by
+    what they mean: ``queued``, ``in_progress``, ``completed`` (ended, conclusion passed through
+    raw) and one keyword per unified conclusion (``passed=``, ``failed=``...), whose words ended
+    the job too. Words are matched lower-case, as :func:`translate` does."""
+    unknown = set(conclusions) - set(Conclusion.ALL)
+    if unknown:
+        raise TypeError(f"word_tables() takes the conclusions {Conclusion.ALL}, not {sorted(unknown)}")
+    conclusion = {word.lower(): name for name, words in conclusions.items() for word in words}
+    status = {
+        **{word.lower(): Status.QUEUED for word in queued},
+        **{word.lower(): Status.IN_PROGRESS for word in in_progress},
+        **{word.lower(): Status.COMPLETED for word in (*completed, *conclusion)},
+    }
+    return status, conclusion
 
 
 def outcome(

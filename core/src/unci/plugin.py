@@ -29,6 +29,7 @@ from unci.job import (
     translate,
     utc,
     utc_stamp,
+    word_tables,
 )
 from unci.paging import Cursor, LinkHeader, NextLink, Offset, PageNumber, Paging, link_pages, numbered
 from unci.provider import (
@@ -112,4 +113,5 @@ __all__ = [
     "user_at",
     "utc",
     "utc_stamp",
+    "word_tables",
 ]
