@@ -13,7 +13,9 @@ beside them: the floor of unci's start-up, whatever unci does. unci's own module
 to bytecode first, as pip does when it installs a wheel: an editable install run with
 PYTHONDONTWRITEBYTECODE=1 would otherwise compile every one of them from source at every
 start. Targets: unci under 64 MiB peak on a 200 MiB log, and at least half of curl's
-throughput. curl must be installed (`apt-get install curl` on Debian).
+throughput. unci is given a token, as a user's call is, so the scrubbing of the call's
+credentials from the log (every form of them, chunk boundaries included) is in the figures.
+curl must be installed (`apt-get install curl` on Debian).
 Run: python benchmarks/bench_logs.py [SIZE [REPS]]
 """
 
@@ -34,6 +36,8 @@ from _measure import upstream
 
 UNCI = str(Path(sys.executable).with_name("unci"))
 SMALL = 10
+#: The upstream ignores it; unci scrubs the log of it, as of any user's token.
+TOKEN = "ghp_benchmarktoken0123456789abcdefABCD"
 
 
 def compile_unci() -> None:
@@ -71,7 +75,9 @@ def _in_process(url: str, size: int) -> float:
     import unci
 
     start = time.perf_counter()
-    for _chunk in unci.iter_log("github", str(size), params={"owner": "o", "repo_id": "r"}, base_url=url):
+    for _chunk in unci.iter_log(
+        "github", str(size), params={"owner": "o", "repo_id": "r"}, base_url=url, token=TOKEN
+    ):
         pass
     return time.perf_counter() - start
 
@@ -89,7 +95,7 @@ def main() -> None:
 
         def commands(mb: int) -> dict[str, list[str]]:
             unci = [UNCI, "jobs", "logs", str(mb), "-P", "github", "-p", "owner=o", "-p", "repo_id=r"]
-            unci += ["--base-url", url]
+            unci += ["--base-url", url, "--token", TOKEN]
             return {
                 "curl -sL": [curl, "-sL", "-o", "/dev/null", f"{url}/repos/o/r/actions/jobs/{mb}/logs"],
                 # Piped, unci strips colour by default; --color passes the bytes as given.

@@ -86,3 +86,18 @@ def test_follow_waits_for_the_job_then_streams_its_log(api, gh, server) -> None:
     response = api.get(LOGS, params={"integrated_account_id": "gh", "follow": "true"})
     assert response.status_code == 200 and response.content == b"all done\n"
     assert [r.path for r in server.requests].count(JOB_PATH) == 2
+
+
+def test_a_log_that_echoes_the_credential_reaches_the_client_scrubbed(api, gh, server) -> None:
+    import base64
+
+    basic = base64.b64encode(f":{GH_SECRET}".encode()).decode()
+    body = b"".join(b"line %d\n" % i for i in range(10))
+    body += f"echo {GH_SECRET}\nAuthorization: Basic {basic}\n".encode()
+    # A few bytes a read from the provider: the secret is cut wherever the reads fall.
+    server.route(LOG_PATH, Reply(200, body, TEXT, drip=0.0005))
+    response = api.get(LOGS, params={"integrated_account_id": "gh"})
+    assert response.status_code == 200
+    scrubbed = body.replace(GH_SECRET.encode(), b"[REDACTED]").replace(basic.encode(), b"[REDACTED]")
+    assert response.content == scrubbed
+    assert GH_SECRET.encode() not in response.content and basic.encode() not in response.content

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import httpx
 
-from unci import logs, reading
+from unci import logs, reading, redact
 from unci.call import Answer, Call, decoding, raise_for_status
 from unci.errors import DecodeError, LogUnavailable, RemoteError
 from unci.logs import LogPlan
@@ -187,6 +187,42 @@ async def _astrip(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
         yield rest
 
 
+def _scrubbed(chunks: Iterator[bytes], secrets: list[str]) -> Generator[bytes, None, None]:
+    """The log with the call's credentials, in every form unci scrubs elsewhere, replaced: a
+    job that echoes the token must not put it on the user's terminal or the server's clients."""
+    scrubber = redact.StreamScrubber(secrets)
+    try:
+        for chunk in chunks:
+            out = scrubber.feed(chunk)
+            if out:
+                yield out
+    except Exception:
+        rest = scrubber.flush()
+        if rest:
+            yield rest
+        raise
+    rest = scrubber.flush()
+    if rest:
+        yield rest
+
+
+async def _ascrubbed(chunks: AsyncIterator[bytes], secrets: list[str]) -> AsyncGenerator[bytes, None]:
+    scrubber = redact.StreamScrubber(secrets)
+    try:
+        async for chunk in chunks:
+            out = scrubber.feed(chunk)
+            if out:
+                yield out
+    except Exception:
+        rest = scrubber.flush()
+        if rest:
+            yield rest
+        raise
+    rest = scrubber.flush()
+    if rest:
+        yield rest
+
+
 def _parts(plan: LogPlan, answer: Answer) -> list[LogPart]:
     with decoding(plan.provider, "the log index"):
         return registry().hooks(plan.provider).map_log_parts(answer.body, plan.job_id, plan.params)
@@ -254,7 +290,8 @@ class LogMethods:
         chunks = self._log_chunks(plan, follow, failed, interval, on_notice or (lambda _m: None))
         if not color:
             chunks = _strip(chunks)
-        return _apply_tail(chunks, tail)
+        # Scrubbed last, from what the user sees: a secret that stripped colour joined up too.
+        return _scrubbed(_apply_tail(chunks, tail), plan.target.secrets)
 
     # --- one body -----------------------------------------------------------------------
 
@@ -501,7 +538,7 @@ class AsyncLogMethods:
         chunks = self._log_chunks(plan, follow, failed, interval, on_notice or (lambda _m: None))
         if not color:
             chunks = _astrip(chunks)
-        return _aapply_tail(chunks, tail)
+        return _ascrubbed(_aapply_tail(chunks, tail), plan.target.secrets)
 
     async def _open(self, call: Call, clock: Any) -> tuple[httpx.Response, Call]:
         from unci.client import refused_location

@@ -94,6 +94,50 @@ def scrub_bytes(data: bytes, secrets: Iterable[str]) -> bytes:
     return data
 
 
+class StreamScrubber:
+    """:func:`scrub_bytes` for a stream read in chunks (a job's log), in constant memory.
+
+    A secret cut in two by a chunk boundary must still be caught, so the end of each chunk that
+    could be the start of a form (at most the longest form less one byte) is held back and
+    looked at again with the next chunk, or given out by :meth:`flush` at the end. Only such an
+    end is held: a log line that ends in anything else goes out at once, so ``--follow`` shows
+    it without waiting for the next read.
+    """
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        self._forms = _byte_forms(tuple(secrets))
+        self._keep = max(map(len, self._forms), default=1) - 1
+        self._starts = frozenset(form[0] for form in self._forms)
+        self._held = b""
+
+    def feed(self, chunk: bytes) -> bytes:
+        if not self._forms:
+            return chunk
+        data = self._held + chunk if self._held else chunk
+        for form in self._forms:
+            # bytes.replace scans in C and returns the same object when there is nothing to do.
+            data = data.replace(form, _REDACTED_BYTES)
+        cut = self._cut(data)
+        self._held = data[cut:]
+        return data[:cut]
+
+    def flush(self) -> bytes:
+        """What was held back: the stream has ended, so it cannot be the start of a secret."""
+        rest, self._held = self._held, b""
+        return rest
+
+    def _cut(self, data: bytes) -> int:
+        """Where the longest end of ``data`` that begins some form starts (``len(data)`` if
+        none does)."""
+        end = len(data)
+        for i in range(max(0, end - self._keep), end):
+            if data[i] in self._starts:
+                rest = data[i:]
+                if any(form.startswith(rest) for form in self._forms):
+                    return i
+        return end
+
+
 def redact_url(url: str) -> str:
     """``url`` with any user name and password replaced, for messages and listings."""
     return _USERINFO.sub(rf"\1{REDACTED}@", url)
