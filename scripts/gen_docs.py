@@ -485,6 +485,10 @@ Every job command takes the same options, spelled as in gh, glab and llm:
   `docs/providers.md`); `--follow` keeps reading a running job's log until the job ends
   (`--interval`, default 3 s). A job that exists but has no log, not yet (GitHub gives one once
   the job has finished) or not at all, exits 13 with one line, apart from a wrong id (5).
+  A job that echoes the credential unci called with (the token, its Basic-auth base64, its
+  URL-encoded or escaped forms) shows `[REDACTED]` in its place, as all of unci's output does,
+  wherever the provider's reads cut it; the last few bytes of a read that could begin one are
+  held until the next read (or the end) shows whether they do.
   `--timeout` bounds each read of a log, not the whole (a large log takes longer); `--deadline`
   bounds the whole.
 
