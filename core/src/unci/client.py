@@ -165,9 +165,13 @@ def refused_location(exc: Exception) -> bool:
 
 
 def _headers(response: httpx.Response) -> dict[str, str]:
-    """The response's headers, lower-case names, read out of httpx once: each look-up in
-    ``httpx.Headers`` decodes every header anew."""
-    return {k.lower(): v for k, v in response.headers.items()}
+    return header_dict(response.headers)
+
+
+def header_dict(headers: httpx.Headers) -> dict[str, str]:
+    """Headers with lower-case names, read out of httpx once (each look-up in
+    ``httpx.Headers`` decodes every header anew); repeated ones joined as httpx joins them."""
+    return {k.lower(): v for k, v in headers.items()}
 
 
 def _decoder(call: Call, response: httpx.Response, headers: Mapping[str, str], limit: int) -> reading.Decoder:
@@ -175,6 +179,12 @@ def _decoder(call: Call, response: httpx.Response, headers: Mapping[str, str], l
     ``headers`` are the response's (:func:`_headers`)."""
     # A body already in memory (a test transport) was decoded by httpx.
     encoding = None if response.is_stream_consumed else headers.get("content-encoding")
+    return body_decoder(call, headers, encoding, limit)
+
+
+def body_decoder(call: Call, headers: Mapping[str, str], encoding: str | None, limit: int) -> reading.Decoder:
+    """How to read a response body in ``encoding`` within ``limit``; refused unread when its
+    declared length cannot fit. ``headers`` have lower-case names."""
     try:
         if reading.declared_too_large(headers.get("content-length"), encoding, limit):
             raise reading.BodyError(

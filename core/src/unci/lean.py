@@ -18,15 +18,23 @@ def _no_cookies() -> CookieJar:
     return CookieJar(policy=DefaultCookiePolicy(allowed_domains=()))
 
 
+def request_url(client: httpx.AsyncClient | httpx.Client, url: httpx.URL | str, params: Any) -> httpx.URL:
+    """The URL ``client`` would send for ``url`` and ``params``, parsed once."""
+    merged = client._merge_queryparams(params) if (params or client.params) else None
+    target = httpx.URL(url) if merged is None else httpx.URL(url, params=merged)
+    return client._merge_url(target)
+
+
 def _lean_request(
     client: Any, method: str, url: httpx.URL | str, params: Any, headers: Any, extensions: Any
 ) -> httpx.Request:
-    merged = client._merge_queryparams(params) if (params or client.params) else None
-    target = httpx.URL(url) if merged is None else httpx.URL(url, params=merged)
     extensions = dict(extensions or {})
     extensions.setdefault("timeout", client.timeout.as_dict())
     return httpx.Request(
-        method, client._merge_url(target), headers=client._merge_headers(headers), extensions=extensions
+        method,
+        request_url(client, url, params),
+        headers=client._merge_headers(headers),
+        extensions=extensions,
     )
 
 

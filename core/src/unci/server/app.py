@@ -38,14 +38,8 @@ from unci.redact import scrub_bytes
 from unci.retry import RetryPolicy
 from unci.server.accesslog import AccessLog
 from unci.server.auth import GENERATE_HINT, TokenChecker
-from unci.server.pools import (
-    DEFAULT_PER_ORIGIN,
-    DEFAULT_WAIT,
-    LeanHTTP,
-    OriginPools,
-    PoolLimits,
-    ProviderBusy,
-)
+from unci.server.client import ServerClient
+from unci.server.pools import DEFAULT_PER_ORIGIN, DEFAULT_WAIT, OriginPools, PoolLimits, ProviderBusy
 from unci.server.query import TrutoQuery, parse
 
 log = logging.getLogger("unci.server")
@@ -69,10 +63,6 @@ class ServerConfig:
     access_log: Callable[[str], None] | None = field(default=None, repr=False)
     #: Tests and benchmarks can put an httpx transport under the provider calls.
     transport: httpx.AsyncBaseTransport | None = field(default=None, repr=False)
-
-
-class _ServerClient(AsyncClient):
-    http_class = LeanHTTP
 
 
 class Unauthorized(UnciError):
@@ -479,7 +469,7 @@ def create_app(config: ServerConfig | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         transport = config.transport or OriginPools(PoolLimits(config.pool_size, config.pool_wait))
-        async with _ServerClient(
+        async with ServerClient(
             timeout=config.timeout,
             retry=RetryPolicy(retries=config.retries, max_wait=config.max_wait),
             on_wait=on_wait,

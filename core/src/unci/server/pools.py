@@ -27,7 +27,6 @@ import httpx
 from yarl import URL
 
 from unci.errors import UnciError
-from unci.lean import LeanAsyncClient
 from unci.timebound import left
 
 #: Documented in docs/server.md (``--pool-size``, ``--pool-wait``).
@@ -80,29 +79,54 @@ def _mapped(exc: BaseException) -> httpx.TransportError:
 _ERRORS = (aiohttp.ClientError, TimeoutError)
 
 
-class _Body(httpx.AsyncByteStream):
-    """The provider's body in chunks; closing it gives the connection and the slot back."""
+class Exchange:
+    """One provider answer on its way in: status and raw headers, then the body in chunks.
+
+    :meth:`close` gives the connection back (to the pool when the body was read to its end,
+    else closed) and frees the call's slot; it is safe to call more than once.
+    """
+
+    __slots__ = ("_gate", "_response", "raw_headers", "reason", "status")
 
     def __init__(self, response: aiohttp.ClientResponse, gate: anyio.Semaphore) -> None:
         self._response = response
         self._gate: anyio.Semaphore | None = gate
+        self.status = response.status
+        self.raw_headers = response.raw_headers
+        self.reason = response.reason or ""
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
+    async def read(self) -> bytes:
+        """The body's next chunk as it came (undecoded: the pools ask aiohttp for no
+        decompression), ``b""`` at its end; aiohttp's errors as httpx's."""
         try:
-            async for chunk in self._response.content.iter_chunked(CHUNK):
-                yield chunk
+            return await self._response.content.read(CHUNK)
         except _ERRORS as exc:
             raise _mapped(exc) from None
 
-    async def aclose(self) -> None:
-        self._response.release()  # back to the pool when read to the end, else closed
+    def close(self) -> None:
+        self._response.release()
         if self._gate is not None:
             gate, self._gate = self._gate, None
             gate.release()
 
 
+class _Body(httpx.AsyncByteStream):
+    """An :class:`Exchange`'s body as httpx's stream; closing it closes the exchange."""
+
+    def __init__(self, exchange: Exchange) -> None:
+        self._exchange = exchange
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        while chunk := await self._exchange.read():
+            yield chunk
+
+    async def aclose(self) -> None:
+        self._exchange.close()
+
+
 class OriginPools(httpx.AsyncBaseTransport):
-    """An httpx transport with one aiohttp pool per origin, each bounded by :class:`PoolLimits`."""
+    """One aiohttp pool per origin, each bounded by :class:`PoolLimits`: an httpx transport,
+    and (:meth:`open`) the server's own way to send a call without httpx's client around it."""
 
     def __init__(self, limits: PoolLimits | None = None, ssl_context: ssl.SSLContext | None = None) -> None:
         self.limits = limits or PoolLimits()
@@ -127,8 +151,7 @@ class OriginPools(httpx.AsyncBaseTransport):
         )
         return self._session
 
-    def _timeout(self, request: httpx.Request) -> aiohttp.ClientTimeout:
-        spec = request.extensions.get("timeout") or {}
+    def _timeout(self, spec: dict[str, Any]) -> aiohttp.ClientTimeout:
         total = left(spec.get("read"))  # the whole request's bound (unci.timebound)
         if total is not None:
             return aiohttp.ClientTimeout(
@@ -167,20 +190,31 @@ class OriginPools(httpx.AsyncBaseTransport):
             ) from None
         return gate
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def open(
+        self,
+        method: str,
+        url: httpx.URL,
+        headers: list[tuple[str, str]],
+        content: bytes | None,
+        timeout: dict[str, Any],
+    ) -> Exchange:
+        """Send one request on its origin's pool and wait for the answer's head.
+
+        ``url`` is sent as httpx wrote it (already encoded), ``headers`` exactly as given
+        (names as written), no redirect is followed; ``timeout`` is httpx's timeout
+        extension (:mod:`unci.timebound`'s bounds included). aiohttp's errors are raised as
+        the httpx errors the core's retry rules know; a full pool is :class:`ProviderBusy`.
+        """
         session = self._session or self._open()
-        gate = await self._slot(request.url)
+        gate = await self._slot(url)
         try:
             response = await session.request(
-                request.method,
-                URL(str(request.url), encoded=True),
-                headers=[
-                    (k.decode("latin-1"), v.decode("latin-1"))  # names as written
-                    for k, v in request.headers.raw
-                ],
-                data=request.content or None,
+                method,
+                URL(str(url), encoded=True),
+                headers=headers,
+                data=content or None,
                 allow_redirects=False,
-                timeout=self._timeout(request),
+                timeout=self._timeout(timeout),
             )
         except _ERRORS as exc:
             gate.release()
@@ -188,19 +222,25 @@ class OriginPools(httpx.AsyncBaseTransport):
         except BaseException:
             gate.release()
             raise
+        return Exchange(response, gate)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        exchange = await self.open(
+            request.method,
+            request.url,
+            [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw],
+            request.content,
+            request.extensions.get("timeout") or {},
+        )
         return httpx.Response(
-            response.status,
-            headers=response.raw_headers,
-            stream=_Body(response, gate),
+            exchange.status,
+            headers=exchange.raw_headers,
+            stream=_Body(exchange),
             request=request,
-            extensions={"http_version": b"HTTP/1.1", "reason_phrase": (response.reason or "").encode()},
+            extensions={"http_version": b"HTTP/1.1", "reason_phrase": exchange.reason.encode()},
         )
 
     async def aclose(self) -> None:
         if self._session is not None:
             await self._session.close()
             self._session = None
-
-
-#: The httpx client of ``unci serve``: the core's lean one (see :mod:`unci.lean`).
-LeanHTTP = LeanAsyncClient
