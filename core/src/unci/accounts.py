@@ -207,11 +207,16 @@ def _read(path: Path) -> tuple[tuple[object, ...], bytes | None] | None:
     ``None`` when there is no file.
 
     Anything but a regular file is refused before it is opened, and the open cannot block: a
-    FIFO swapped in between is opened non-blocking and caught by the second check.
+    FIFO swapped in between is opened non-blocking and caught by the second check. A version
+    the cache holds (same inode, mode, size and modification time) is not opened again: it
+    passed every check when it was read, and a server looks the file up on every request.
     """
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
-        _refuse_unless_regular(path, path.stat().st_mode)
+        st = path.stat()
+        _refuse_unless_regular(path, st.st_mode)
+        if (known := _key(path, st)) in _CACHE:
+            return known, None
         fd = os.open(path, flags)
     except FileNotFoundError:
         return None

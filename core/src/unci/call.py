@@ -12,7 +12,7 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 from urllib.parse import parse_qsl, urlsplit
 
 import msgspec
@@ -38,6 +38,9 @@ from unci.provider import Credentials, Param, ProviderInfo, Request, check_value
 from unci.ratelimit import describe_wait, retry_after
 from unci.ratelimit import normalize as normalize_ratelimit
 from unci.redact import redact_headers, redact_query, redact_url, scrub, scrub_bytes
+
+if TYPE_CHECKING:
+    from unci.accounts import Account
 
 #: The operations a provider declares parameters for (``Provider.params``).
 OPERATIONS = ("get", "list", "builds", "build")
@@ -165,7 +168,7 @@ def resolve_target(
     password: str | None = None,
     base_url: str | None = None,
     params: Mapping[str, str] | None = None,
-    account: str | None = None,
+    account: str | Account | None = None,
     reg: PluginRegistry | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> Target:
@@ -176,14 +179,15 @@ def resolve_target(
     what it does not say is never filled in from the provider's variables, so its calls can
     carry no other token and go to no other host than its own (or the hosted default).
     Every credential is checked here, where it enters (see :mod:`unci.credentials`).
+    ``account`` is an account's name or id, or the :class:`~unci.accounts.Account` itself.
     """
     reg = reg or registry()
     env = os.environ if environ is None else environ
     acct = None
     if account:
-        from unci.accounts import find
+        from unci.accounts import Account, find
 
-        acct = find(account)
+        acct = account if isinstance(account, Account) else find(account)
         if provider and provider != acct.provider:
             raise UsageError(
                 f"account {acct.name!r} is a {acct.provider} account, not {provider}; drop "

@@ -49,7 +49,9 @@ def clean(value: str, what: str, *, kind: str = "token", error: type[UnciError] 
         value = value[:-2]
     elif value.endswith("\n"):
         value = value[:-1]
-    for position, char in enumerate(value, start=1):
+    # A printable value holds no control character: the per-character walk (in Python) is only
+    # for the rare value that could, to say where.
+    for position, char in enumerate("" if value.isprintable() else value, start=1):
         if _is_control(char):
             where = "at the end" if position == len(value) else f"at position {position} of {len(value)}"
             hint = (

@@ -197,7 +197,7 @@ def check_value(what: str, value: str, *, provider: str, kind: str = "segment") 
             f"{provider}: {what} is {len(value)} characters long; at most {MAX_VALUE_LENGTH} are accepted.",
             provider=provider,
         )
-    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+    if not value.isprintable() and any(ord(c) < 32 or ord(c) == 127 for c in value):
         raise InvalidParam(f"{provider}: {what} contains a control character; remove it.", provider=provider)
     parts = value.split("/") if kind == "path" else [value]
     if any(part in ("", ".", "..") for part in parts) and kind != "query":

@@ -41,6 +41,7 @@ from unci.server.auth import GENERATE_HINT, TokenChecker
 from unci.server.client import ServerClient
 from unci.server.pools import DEFAULT_PER_ORIGIN, DEFAULT_WAIT, OriginPools, PoolLimits, ProviderBusy
 from unci.server.query import TrutoQuery, parse
+from unci.server.targets import account_target
 
 log = logging.getLogger("unci.server")
 JSON = "application/json"
@@ -118,6 +119,8 @@ def _secrets_for(query: TrutoQuery | None) -> list[str]:
     """The credentials a failed request would have used, to scrub them from its error body."""
     if query is None:
         return []
+    if query.target is not None:
+        return query.target.secrets
     from unci.call import resolve_target
 
     try:
@@ -178,8 +181,8 @@ def _query(request: Request, operation: str) -> TrutoQuery:
 
 
 def _query_account(request: Request, query: TrutoQuery) -> TrutoQuery:
-    """The integrated account named, checked against the provider named; or the provider's
-    own environment credentials."""
+    """The integrated account named, checked against the provider named, and resolved
+    (``query.target``); or the provider's own environment credentials."""
     if query.account:
         try:
             account = accounts.find(query.account)
@@ -194,12 +197,19 @@ def _query_account(request: Request, query: TrutoQuery) -> TrutoQuery:
                 f"account, not {query.provider}; drop provider="
             )
         query.account = account.name
+        query.target = account_target(account)
     elif not query.provider:
         raise UsageError(
             "integrated_account_id is required: an account's name or id from `unci accounts list` "
             "on the server (or provider=NAME to use the server's own environment credentials)"
         )
     return query
+
+
+def _who(query: TrutoQuery) -> dict[str, Any]:
+    """Whom the calls ask: the account as resolved, else the provider's own environment
+    credentials (the client resolves them)."""
+    return {"account": query.account} if query.target is None else {"target": query.target}
 
 
 def _client(request: Request) -> AsyncClient:
@@ -234,7 +244,7 @@ async def _get(request: Request, operation: str) -> Response:
     kw: dict[str, Any] = {
         "params": query.params,
         "remote_query": query.remote_query,
-        "account": query.account,
+        **_who(query),
     }
     client = _client(request)
     build = operation == "build"
@@ -322,7 +332,7 @@ async def job_log(request: Request) -> Response:
         job_id,
         params=query.params,
         remote_query=query.remote_query,
-        account=query.account,
+        **_who(query),
         follow=bool_value("follow", options.get("follow", "false")),
         failed=bool_value("failed_only", options.get("failed_only", "false")),
         color=bool_value("color", options.get("color", "true")),
@@ -373,7 +383,7 @@ async def _list(request: Request, operation: str) -> Response:
                 limit=query.limit,
                 cursor=query.cursor,
                 remote_query=query.remote_query,
-                account=query.account,
+                **_who(query),
                 branch=query.filters.get("branch"),
                 status=query.filters.get("status"),
                 conclusion=query.filters.get("conclusion"),
@@ -387,7 +397,7 @@ async def _list(request: Request, operation: str) -> Response:
                 limit=query.limit,
                 cursor=query.cursor,
                 remote_query=query.remote_query,
-                account=query.account,
+                **_who(query),
                 include_steps=query.include_steps,
             )
     except UnciError:

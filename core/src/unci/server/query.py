@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 from unci import formats, numbers
+from unci.call import Target
 from unci.errors import UsageError
 
 #: The Truto parameters unci serves, plus ``provider`` for calls without an account.
@@ -55,6 +56,8 @@ class TrutoQuery:
     filters: dict[str, str] = field(default_factory=dict)
     #: unci's own: fetch steps that cost a request of their own (Jenkins' stages).
     include_steps: bool = False
+    #: The integrated account, resolved (set by the app once the account is found).
+    target: Target | None = None
 
 
 def _split(key: str) -> tuple[str, list[str]]:
