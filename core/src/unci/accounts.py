@@ -15,6 +15,7 @@ not set is an error, never a reason to send whatever token the environment happe
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import re
@@ -139,10 +140,16 @@ class Account:
 def config_path() -> Path:
     explicit = os.environ.get("UNCI_CONFIG")
     if explicit:
-        return Path(explicit)
+        return _path(explicit)
     import click
 
     return Path(click.get_app_dir("unci")) / "accounts.toml"
+
+
+@functools.lru_cache(maxsize=8)
+def _path(text: str) -> Path:
+    """``Path(text)``, made once: a server asks for the accounts file on every request."""
+    return Path(text)
 
 
 def _toml() -> Any:

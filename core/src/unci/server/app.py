@@ -174,8 +174,14 @@ def _authorize(request: Request) -> None:
         raise Unauthorized(problem)
 
 
+def _raw_query(request: Request) -> str:
+    """The query string as ``request.url.query`` has it, without building the whole URL."""
+    raw: bytes = request.scope.get("query_string", b"")
+    return raw.decode("latin-1")
+
+
 def _query(request: Request, operation: str) -> TrutoQuery:
-    query = parse(request.url.query, operation=operation)
+    query = parse(_raw_query(request), operation=operation)
     request.state.query = query
     return _query_account(request, query)
 
@@ -317,7 +323,7 @@ async def job_log(request: Request) -> Response:
     from unci.server.query import bool_value
 
     _authorize(request)
-    options, rest = _log_options(request.url.query)
+    options, rest = _log_options(_raw_query(request))
     query = parse(rest, operation="get")
     if query.fmt != "unified" or query.exclude or query.ignore_remote_data:
         raise UsageError(

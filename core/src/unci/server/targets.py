@@ -12,7 +12,6 @@ on every request: the keyring can change behind the server's back.
 from __future__ import annotations
 
 import os
-from dataclasses import fields
 
 from unci.accounts import Account
 from unci.call import Target, resolve_target
@@ -24,13 +23,10 @@ KEPT = 256
 _kept: dict[tuple[object, ...], Target] = {}
 
 
-_FIELDS = tuple(f.name for f in fields(Account))
-
-
 def _key(account: Account) -> tuple[object, ...]:
-    values = (getattr(account, name) for name in _FIELDS)
+    fields = dict(vars(account), params=tuple(account.params.items()))
     return (
-        *(tuple(v.items()) if isinstance(v, dict) else v for v in values),
+        tuple(fields.items()),
         os.environ.get(account.token_env) if account.token_env else None,
         os.environ.get(account.password_env) if account.password_env else None,
         registry(),  # the providers loaded (tests swap them)
