@@ -17,6 +17,8 @@ so does every call when a test or benchmark puts a transport of its own under th
 
 from __future__ import annotations
 
+import functools
+import re
 from typing import Any
 
 import httpx
@@ -25,6 +27,24 @@ from unci.call import Answer, Call
 from unci.client import AsyncClient, _Clock, _feed, body_decoder, header_dict
 from unci.lean import request_url
 from unci.server.pools import OriginPools
+
+#: A path segment httpx leaves as it is: unreserved characters, sub-delimiters, ``:``,
+#: ``@`` and valid percent-escapes (a subset of what its ``quote`` keeps).
+_SEGMENT = re.compile(r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@]|%[0-9A-Fa-f]{2})*")
+
+
+@functools.lru_cache(maxsize=256)
+def _canonical_head(head: str) -> httpx.URL | None:
+    """``head`` parsed, when it is absolute, has no query or fragment and httpx writes it
+    exactly as given (so it has no dot segment either); else ``None``."""
+    if "?" in head or "#" in head:
+        return None
+    try:
+        url = httpx.URL(head)
+    except httpx.InvalidURL:
+        return None
+    return url if url.is_absolute_url and str(url) == head else None
+
 
 #: The statuses httpx reads a ``Location`` for (``Response.has_redirect_location``).
 _REDIRECTS = frozenset((301, 302, 303, 307, 308))
@@ -39,8 +59,28 @@ class ServerClient(AsyncClient):
     def __init__(self, **kw: Any) -> None:
         super().__init__(**kw)
         transport = kw.get("transport")
+        #: No query params of the client's own to merge into every URL (as it is made).
+        self._plain = not self._http.params
         self._pools = transport if isinstance(transport, OriginPools) else None
         self._header_sets: dict[tuple[Any, ...], list[tuple[str, str]]] = {}
+
+    def _wire_url(self, call: Call) -> tuple[str, httpx.URL]:
+        """The URL httpx would send for ``call``, and an httpx URL on its origin.
+
+        httpx parses every URL in Python, character by character; most calls need not pay
+        for it. A call with no query whose URL is an already canonical head (as httpx writes
+        it, parsed once and kept) plus one last segment of characters httpx leaves as they
+        are (unreserved, sub-delimiters, ``:``, ``@``, valid ``%XX``; not a dot segment) is
+        exactly what httpx would write: that URL is sent as it is. Any other goes through
+        httpx (:func:`unci.lean.request_url`).
+        """
+        if self._plain and not call.query:
+            head, _, last = call.url.rpartition("/")
+            origin = _canonical_head(head)
+            if origin is not None and _SEGMENT.fullmatch(last) and last not in (".", ".."):
+                return call.url, origin
+        url = request_url(self._http, call.url, tuple(call.query))
+        return str(url), url
 
     def _sent_headers(self, call: Call, url: httpx.URL) -> list[tuple[str, str]]:
         """The headers httpx sends for ``call`` to ``url`` (its own defaults, the client's, the
@@ -63,13 +103,13 @@ class ServerClient(AsyncClient):
         if self._pools is None:
             return await super()._attempt(call, clock)
         timeout = clock.start_attempt()["timeout"]
-        url = request_url(self._http, call.url, tuple(call.query))
-        headers = self._sent_headers(call, url)
-        exchange = await self._pools.open(call.method, url, headers, None, timeout)
+        url, origin = self._wire_url(call)
+        headers = self._sent_headers(call, origin)
+        exchange = await self._pools.open(call.method, url, origin, headers, None, timeout)
         try:
             answer_headers = header_dict(httpx.Headers(exchange.raw_headers))
             if exchange.status in _REDIRECTS and "location" in answer_headers:
-                self._check_location(call.method, url, exchange.status, exchange.raw_headers)
+                self._check_location(call.method, httpx.URL(url), exchange.status, exchange.raw_headers)
             decoder = body_decoder(
                 call, answer_headers, answer_headers.get("content-encoding"), self.max_body
             )

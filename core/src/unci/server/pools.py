@@ -193,24 +193,26 @@ class OriginPools(httpx.AsyncBaseTransport):
     async def open(
         self,
         method: str,
-        url: httpx.URL,
+        url: str,
+        origin: httpx.URL,
         headers: list[tuple[str, str]],
         content: bytes | None,
         timeout: dict[str, Any],
     ) -> Exchange:
         """Send one request on its origin's pool and wait for the answer's head.
 
-        ``url`` is sent as httpx wrote it (already encoded), ``headers`` exactly as given
-        (names as written), no redirect is followed; ``timeout`` is httpx's timeout
-        extension (:mod:`unci.timebound`'s bounds included). aiohttp's errors are raised as
-        the httpx errors the core's retry rules know; a full pool is :class:`ProviderBusy`.
+        ``url`` is sent as httpx wrote it (already encoded); ``origin`` is any httpx URL on the
+        same scheme, host and port (the pool's key). ``headers`` go exactly as given (names
+        as written), no redirect is followed; ``timeout`` is httpx's timeout extension
+        (:mod:`unci.timebound`'s bounds included). aiohttp's errors are raised as the httpx
+        errors the core's retry rules know; a full pool is :class:`ProviderBusy`.
         """
         session = self._session or self._open()
-        gate = await self._slot(url)
+        gate = await self._slot(origin)
         try:
             response = await session.request(
                 method,
-                URL(str(url), encoded=True),
+                URL(url, encoded=True),
                 headers=headers,
                 data=content or None,
                 allow_redirects=False,
@@ -227,6 +229,7 @@ class OriginPools(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         exchange = await self.open(
             request.method,
+            str(request.url),
             request.url,
             [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw],
             request.content,
