@@ -7,7 +7,9 @@ finds its origin's pool full waits at most ``wait`` seconds, then fails alone wi
 (:class:`ProviderBusy`) while the other origins go on. **Speed**: httpx's own pool spent most of
 the server's CPU per request and kept only 20 idle connections, so 100 busy callers kept opening
 new ones; aiohttp's connector keeps every pooled connection alive and costs a fraction of it.
-httpx stays the API (:class:`unci.client.AsyncClient` is unchanged): this is its transport.
+It is an httpx transport (streams and logs go through httpx over it), and :meth:`OriginPools.open`
+is how the server's own client (:mod:`unci.server.client`) sends its calls without httpx's client
+layer around them.
 
 The adapter is written here rather than taken from ``httpx-aiohttp``, whose exception mapping
 turns every aiohttp connection error (refused, reset, disconnected) into ``ConnectTimeout``,
