@@ -105,8 +105,9 @@ class _Clock:
         self.attempt_end = time.monotonic() + self.timeout
         if self.end is not None:
             self.attempt_end = min(self.attempt_end, self.end)
-        bounds = timebound.timeout(self.timeout, min(self.timeout, CONNECT_TIMEOUT), self.attempt_end)
-        return {"timeout": bounds.as_dict()}
+        return {
+            "timeout": timebound.timeouts(self.timeout, min(self.timeout, CONNECT_TIMEOUT), self.attempt_end)
+        }
 
     def check(self) -> None:
         """Between chunks: past the attempt's end is a timeout, whatever the transport."""

@@ -38,13 +38,15 @@ class Bound(float):
 
 def timeout(per_read: float, connect: float, at: float) -> httpx.Timeout:
     """httpx timeouts for one attempt ending at ``at``: each phase gets at most what is left."""
+    return httpx.Timeout(**timeouts(per_read, connect, at))
+
+
+def timeouts(per_read: float, connect: float, at: float) -> dict[str, float]:
+    """:func:`timeout` as the request extension httpx makes of it (``Timeout.as_dict()``),
+    without the ``Timeout`` object: every call of the server makes one."""
     left = max(0.001, at - time.monotonic())
-    return httpx.Timeout(
-        connect=Bound(min(connect, left), at),
-        read=Bound(min(per_read, left), at),
-        write=Bound(min(per_read, left), at),
-        pool=Bound(min(per_read, left), at),
-    )
+    read = Bound(min(per_read, left), at)
+    return {"connect": Bound(min(connect, left), at), "read": read, "write": read, "pool": read}
 
 
 def _clamp(timeout: float | None, expired: type[Exception]) -> float | None:
