@@ -247,7 +247,7 @@ def test_jenkins_since_is_applied_by_unci_and_stops_early() -> None:
 def test_jenkins_jobs_are_not_found_through_builds() -> None:
     result = run_cli("jobs", "list", *JENKINS, "--since", "7d")
     assert result.exit_code == 11
-    assert "`unci builds list` takes the same filters" in one_error_line(result.stderr)
+    assert "list the builds with the same filters: unci builds list" in one_error_line(result.stderr)
 
 
 # --- jobs list, finding its builds ---------------------------------------------------------------

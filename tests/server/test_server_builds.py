@@ -193,3 +193,124 @@ def test_the_document_describes_the_build_routes(api) -> None:
     assert "/unified/ci-cd/builds/{id}" in doc["paths"]
     excluded = listed["truto_exclude_fields[]"]["schema"]["items"]["enum"]
     assert "triggered_by" in excluded and "steps" not in excluded
+
+
+# --- jobs of the builds that match (no build given) -----------------------------------------
+
+
+@pytest.fixture
+def with_jobs(api: httpx.Client, upstream: LocalServer) -> httpx.Client:
+    """The runs of ``api``, each with two jobs at ``.../runs/{id}/jobs``."""
+    serve_runs(upstream, RUNS_LIST, 4, jobs_per_run=2)
+    upstream.requests.clear()
+    return api
+
+
+def jobs(api: httpx.Client, **query: str) -> httpx.Response:
+    return api.get("/unified/ci-cd/jobs", params={"integrated_account_id": ACCOUNT, **query})
+
+
+def builds_of(response: httpx.Response) -> list[str]:
+    assert response.status_code == 200, response.text
+    return [j["build"] for j in response.json()["result"]]
+
+
+def jobs_requested(upstream: LocalServer) -> list[str]:
+    return [s.path.split("?")[0] for s in upstream.requests if s.path.split("?")[0].endswith("/jobs")]
+
+
+def test_jobs_of_the_builds_that_match_a_page_of_builds_at_a_time(with_jobs, upstream) -> None:
+    first = jobs(with_jobs, branch="main")
+    # The main runs of the provider's first page of runs (5000 and 4997 are dev), newest first.
+    assert builds_of(first) == ["4999", "4999", "4998", "4998"]
+    assert [j["id"] for j in first.json()["result"]][:2] == ["499900", "499901"]
+    assert all("branch=main" in path for path in runs_requests(upstream))
+    second = jobs(with_jobs, next_cursor=first.json()["next_cursor"])
+    assert builds_of(second) == ["4996", "4996", "4995", "4995", "4993", "4993"]
+    # Truto's clients send the first query again with the cursor: the same filters resume it.
+    third = jobs(with_jobs, branch="main", next_cursor=second.json()["next_cursor"])
+    assert builds_of(third) == ["4992", "4992"] and third.json()["next_cursor"] is None
+
+
+def test_since_stops_the_walk_at_the_first_page_of_builds_wholly_older(with_jobs, upstream) -> None:
+    since = stamp(NEWEST - timedelta(hours=2))
+    first = jobs(with_jobs, since=since, until="2099-01-01")
+    assert builds_of(first) == ["5000", "5000", "4999", "4999", "4998", "4998"]
+    after = jobs(with_jobs, next_cursor=first.json()["next_cursor"])
+    assert builds_of(after) == [] and after.json()["next_cursor"] is None
+    assert len(runs_requests(upstream)) == 2
+    assert jobs_requested(upstream) == [f"{RUNS}/{n}/jobs" for n in (5000, 4999, 4998)]
+
+
+def test_limit_cuts_inside_a_build_and_the_cursor_resumes_exactly(with_jobs) -> None:
+    every: list[str] = []
+    cursor = None
+    while True:
+        page = jobs(with_jobs, **({"next_cursor": cursor} if cursor else {"branch": "main"}))
+        every += [j["id"] for j in page.json()["result"]]
+        cursor = page.json()["next_cursor"]
+        if cursor is None:
+            break
+    seen, cursor = [], None
+    while True:
+        query = {"limit": "3", **({"next_cursor": cursor} if cursor else {"branch": "main"})}
+        page = jobs(with_jobs, **query)
+        assert len(page.json()["result"]) <= 3
+        seen += [j["id"] for j in page.json()["result"]]
+        cursor = page.json()["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == every and len(every) == 12
+
+
+def test_every_format_of_the_jobs_of_the_builds_that_match(with_jobs) -> None:
+    doc = with_jobs.get("/openapi.json").json()
+    for fmt in ("unified", "normalized", "debug"):
+        page = jobs(with_jobs, branch="main", truto_response_format=fmt)
+        assert page.status_code == 200, page.text
+        validator(doc, "JobList").validate(page.json())
+        assert len(page.json()["result"]) == 4
+    raw = jobs(with_jobs, branch="main", truto_response_format="raw")
+    assert raw.status_code == 400
+    assert "truto_response_format=raw answers one provider body" in raw.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("query", "said"),
+    [
+        ({"since": "7d", "build": "5000"}, "drop build= to find the builds"),
+        ({"since": "last week"}, "since 'last week' is not a time"),
+        ({"status": "green"}, "status 'green' is not a unified status"),
+    ],
+)
+def test_bad_job_walks_are_a_400_in_the_servers_words(with_jobs, upstream, query, said) -> None:
+    response = jobs(with_jobs, **query)
+    assert response.status_code == 400
+    message = response.json()["message"]
+    assert said in message and "--" not in message and "-p " not in message
+    assert upstream.requests == []
+
+
+def test_a_job_walk_cursor_keeps_its_filters(with_jobs) -> None:
+    cursor = jobs(with_jobs, branch="dev", limit="1").json()["next_cursor"]
+    other = jobs(with_jobs, branch="main", next_cursor=cursor)
+    assert other.status_code == 400
+    assert "the cursor continues a list with branch 'dev'" in other.json()["message"]
+
+
+def test_with_a_build_the_jobs_list_is_as_before(with_jobs, upstream) -> None:
+    page = jobs(with_jobs, build="5000")
+    assert [j["id"] for j in page.json()["result"]] == ["500000", "500001"]
+    assert {s.path.split("?")[0] for s in upstream.requests} == {f"{RUNS}/5000/jobs"}
+
+
+def test_a_provider_whose_jobs_are_not_found_through_builds_says_so_in_the_servers_words(
+    served: Served,
+) -> None:
+    with httpx.Client(base_url=served.url, headers=AUTH, timeout=30) as client:
+        query = {"provider": "jenkins", "job": "a/b", "since": "7d"}
+        response = client.get("/unified/ci-cd/jobs", params=query)
+    assert response.status_code == 501
+    message = response.json()["message"]
+    assert "jobs cannot be found through the build filters" in message
+    assert "GET /unified/ci-cd/builds" in message and "unci builds" not in message

@@ -3,6 +3,7 @@ format checked against its own component schema."""
 
 from __future__ import annotations
 
+import json
 import zlib
 
 import jsonschema_rs as jsonschema
@@ -12,6 +13,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 from serverkit import API_TOKEN, JOB_PATH
 
+from helpers import cassette_body
 from localserver import Reply
 from unci.plugins import registry
 
@@ -98,6 +100,28 @@ def test_each_list_format_matches_the_list_component(api, fmt) -> None:
     validator(doc, "JobList").validate(response.json())
 
 
+def test_the_jobs_of_the_builds_that_match_match_the_list_component(api, server) -> None:
+    server.route("/repos/octo-org/octo-repo/actions/runs", Reply(body=cassette_body("github", "list_builds")))
+    runs = json.loads(cassette_body("github", "list_builds"))["workflow_runs"]
+    server.route(
+        f"/repos/octo-org/octo-repo/actions/runs/{runs[0]['id']}/jobs",
+        Reply(body=cassette_body("github", "list_jobs")),
+    )
+    doc = api.get("/openapi.json").json()
+    for fmt in ("unified", "normalized", "debug"):
+        response = api.get(
+            "/unified/ci-cd/jobs",
+            params={
+                "integrated_account_id": "gh",
+                "since": "2020-05-20T23:59:30Z",
+                "truto_response_format": fmt,
+            },
+        )
+        assert response.status_code == 200, response.text
+        validator(doc, "JobList").validate(response.json())
+        assert response.json()["result"]
+
+
 def test_errors_match_the_error_component(api, server) -> None:
     doc = api.get("/openapi.json").json()
     server.route(
@@ -138,5 +162,5 @@ def test_document_lists_each_providers_params(api) -> None:
         "workspace",
     } <= set(get)
     listed = {p["name"] for p in doc["paths"]["/unified/ci-cd/jobs"]["get"]["parameters"]}
-    assert {"limit", "next_cursor", "build"} <= listed
+    assert {"limit", "next_cursor", "build", "branch", "status", "conclusion", "since", "until"} <= listed
     assert JOB_PATH not in str(doc)

@@ -489,13 +489,17 @@ def _build_param(who: Target) -> str:
     from unci.plugins import registry
 
     if registry().hooks(who.provider).supports("build_builds_request"):
-        why = (
-            "its job list is not chosen by one build id, so jobs cannot be found through the "
-            "build filters; `unci builds list` takes the same filters"
+        why = "its job list is not chosen by one build id, so jobs cannot be found through the build filters"
+        hint, http_hint = (
+            "list the builds with the same filters: unci builds list",
+            "list the builds with the same filters: GET /unified/ci-cd/builds",
         )
     else:
-        why = "it lists no builds, so jobs cannot be found through the build filters; give the build"
-    raise Unsupported(f"{who.provider}: {who.info.title}: {why}", provider=who.provider)
+        why = "it lists no builds, so jobs cannot be found through the build filters"
+        hint, http_hint = "give the build", "give the build"
+    raise Unsupported(
+        f"{who.provider}: {who.info.title}: {why}", hint=hint, http_hint=http_hint, provider=who.provider
+    )
 
 
 class AsyncBuildMethods:

@@ -361,6 +361,34 @@ def build_param(target: Target, reg: PluginRegistry | None = None) -> str | None
 # --- jobs found through builds -------------------------------------------------------------
 
 
+def discovers(
+    target: Target,
+    params: Mapping[str, str],
+    filters: Mapping[str, Any],
+    cursor: str | None,
+    reg: PluginRegistry | None = None,
+) -> bool:
+    """Does a job list find its builds (build filters, or a cursor of such a walk, and no build
+    given) rather than list the jobs of one build? ``unci jobs list`` and the server's
+    ``/unified/ci-cd/jobs`` decide it here alike. A build given with filters is refused: the
+    filters would choose nothing."""
+    if not filters and not cursor:
+        return False
+    name = build_param(target, reg)
+    given = name is not None and name in {**target.params, **params}
+    if filters and given:
+        names = ", ".join(filters)
+        raise UsageError(
+            f"{target.provider}: the build filters ({names}) choose builds, and {name} names one already",
+            hint=f"drop -p {name} to find the builds, or the filters to list that build's jobs",
+            http_hint=f"drop {name}= to find the builds, or the filters to list that build's jobs",
+            provider=target.provider,
+        )
+    if filters:
+        return True
+    return name is not None and not given
+
+
 @dataclass(frozen=True)
 class Resume:
     """Where a walk over the jobs of the builds that match stands: in the build-list page that

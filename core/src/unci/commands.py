@@ -9,8 +9,8 @@ from typing import Any
 
 from unci import formats
 from unci.build import Build
-from unci.builds import BuildList, FetchedBuild, builds_ahead, cut_builds
-from unci.call import Who
+from unci.builds import BuildList, FetchedBuild, builds_ahead, cut_builds, discovers
+from unci.call import Who, resolve_target
 from unci.client import Client, Fetched, PageChain, cursors_ahead
 from unci.errors import UnciError, UsageError
 from unci.exit_status import outcome_code
@@ -265,36 +265,6 @@ def _pages(
             return
 
 
-def discovers(
-    provider: str | None,
-    params: Mapping[str, str],
-    credentials: Who,
-    filters: Mapping[str, Any],
-    cursor: str | None,
-) -> bool:
-    """Does ``jobs list`` find its builds (filters, or a cursor of such a walk, and no build
-    given) rather than list the jobs of one build? A build given with filters is refused: the
-    filters would choose nothing."""
-    if not filters and not cursor:
-        return False
-    from unci.builds import build_param
-    from unci.call import resolve_target
-
-    target = resolve_target(provider, **credentials)
-    name = build_param(target)
-    given = name is not None and name in {**target.params, **params}
-    if filters and given:
-        flags = ", ".join(f"--{k}" for k in filters)
-        raise UsageError(
-            f"{target.provider}: the filters ({flags}) choose builds, and -p {name}= names one "
-            f"already; drop -p {name} to find the builds, or the filters to list that build's jobs",
-            provider=target.provider,
-        )
-    if filters:
-        return True
-    return name is not None and not given
-
-
 def list_command(
     *,
     provider: str | None,
@@ -361,7 +331,7 @@ def list_command(
                 ahead=builds_ahead if limit is None or not filters else None,
                 width=http.concurrency,
             )
-        elif discovers(provider, params, credentials, filters, cursor):
+        elif discovers(resolve_target(provider, **credentials), params, filters, cursor):
             walking = True
             pages = http.iter_build_job_pages(
                 provider,

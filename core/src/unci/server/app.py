@@ -29,9 +29,11 @@ from starlette.routing import Route
 from unci import __version__, accounts
 from unci.bodies import error_envelope
 from unci.builds import BuildList, FetchedBuild
+from unci.call import Answer, Call
 from unci.client import OFF_LOOP_BYTES, AsyncClient, Fetched
 from unci.commands import encode_output, render, render_page
 from unci.errors import ConfigError, RateLimited, RemoteError, UnciError, UsageError
+from unci.job import Job
 from unci.listing import JobPage
 from unci.ratelimit import normalize as normalize_ratelimit
 from unci.redact import scrub_bytes
@@ -396,6 +398,8 @@ async def _list(request: Request, operation: str) -> Response:
                 since=query.filters.get("since"),
                 until=query.filters.get("until"),
             )
+        elif _discovers(query):
+            page = await _discovered(client, query)
         else:
             page = await client.list_jobs(
                 query.provider,
@@ -427,6 +431,52 @@ async def _list(request: Request, operation: str) -> Response:
         return _ok(value, answer.headers, call.target.secrets)
 
     return await _off_loop(len(answer.body), rendered)
+
+
+def _discovers(query: TrutoQuery) -> bool:
+    """Is this jobs list one of the jobs of the builds that match (filters or such a cursor,
+    and no build), as ``unci jobs list`` decides it?"""
+    if not query.filters and not query.cursor:
+        return False
+    from unci.builds import discovers
+    from unci.call import resolve_target
+
+    target = resolve_target(query.provider, account=query.account)
+    return discovers(target, query.params, query.filters, query.cursor)
+
+
+async def _discovered(client: AsyncClient, query: TrutoQuery) -> JobPage:
+    """One page of the jobs of the builds that match: the jobs of one provider page of builds,
+    newest first, at most ``limit``; its cursor resumes the walk right after the last job (in
+    the middle of a build when the limit fell there) and carries the filters."""
+    if query.fmt == "raw":
+        raise UsageError(
+            "truto_response_format=raw answers one provider body, and the jobs of the builds "
+            "that match come from one job list per build; use unified, normalized or debug"
+        )
+    jobs: list[Job] = []
+    calls: list[tuple[Call, Answer]] = []
+    cursor: str | None = None
+    async for page in client.iter_build_job_pages(
+        query.provider,
+        params=query.params,
+        limit=query.limit,
+        cursor=query.cursor,
+        page_size=query.limit,
+        build_pages=1,
+        remote_query=query.remote_query,
+        include_steps=query.include_steps,
+        account=query.account,
+        branch=query.filters.get("branch"),
+        status=query.filters.get("status"),
+        conclusion=query.filters.get("conclusion"),
+        since=query.filters.get("since"),
+        until=query.filters.get("until"),
+    ):
+        jobs.extend(page.result)
+        calls.extend(page.calls)
+        cursor = page.next_cursor
+    return JobPage(jobs, cursor, calls)
 
 
 async def health(request: Request) -> Response:

@@ -98,13 +98,22 @@ _WHEN = (
 )
 
 
-def _filter_params() -> list[dict[str, Any]]:
+def _filter_params(jobs: bool = False) -> list[dict[str, Any]]:
     """The build filters: sent to the provider where it applies them itself, applied again by
-    unci to every page either way."""
+    unci to every page either way. On the jobs list (``jobs``) they choose the builds whose
+    jobs are listed, in place of ``build``."""
     from unci.job import Status
 
+    whose = " (the jobs of the builds that match; give no build)" if jobs else ""
+
     def param(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
-        return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+        return {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "schema": schema,
+            "description": description + whose,
+        }
 
     return [
         param("branch", _TEXT, "Only builds of this branch."),
@@ -416,8 +425,9 @@ def document(reg: PluginRegistry | None = None, *, auth: bool = True) -> dict[st
             "in": "query",
             "required": False,
             "schema": _TEXT,
-            "description": "The next_cursor of the previous page.",
+            "description": "The next_cursor of the previous page (after the build filters, it carries them).",
         },
+        *_filter_params(jobs=True),
         *_provider_params(reg, names, "list"),
     ]
     log_params = [
@@ -505,7 +515,13 @@ def document(reg: PluginRegistry | None = None, *, auth: bool = True) -> dict[st
             "/unified/ci-cd/jobs": {
                 "get": {
                     "operationId": "listJobs",
-                    "summary": "The jobs of one build, a page at a time",
+                    "summary": "The jobs of one build, or of the builds that match, a page at a time",
+                    "description": "With build (GitHub, GitLab, Buildkite...), that build's jobs. "
+                    "With the build filters (branch, status, conclusion, since, until) and no "
+                    "build, the jobs of the builds that match, newest build first: a page is the "
+                    "jobs of one provider page of builds, at most limit, and may hold none yet "
+                    "have a next_cursor; with since, the walk stops at the first page of builds "
+                    "wholly older. raw is refused there (each build's jobs are a body of its own).",
                     "parameters": list_params,
                     "security": security,
                     "responses": _responses(

@@ -30,7 +30,9 @@ RESERVED = (
     "next_cursor",
     "include_steps",
 )
-#: The build filters the builds list takes as query parameters (the CLI's --branch, --since...).
+#: The build filters both lists take as query parameters (the CLI's --branch, --since...): the
+#: builds list filters with them; the jobs list, given them and no build, lists the jobs of the
+#: builds that match.
 FILTERS = ("branch", "status", "conclusion", "since", "until")
 #: Operations that list (limit, next_cursor), and the kind of record each answers with.
 LISTS = ("list", "builds")
@@ -52,7 +54,7 @@ class TrutoQuery:
     limit: int | None = None
     cursor: str | None = None
     params: dict[str, str] = field(default_factory=dict)
-    #: Build filters (builds list only), checked: ``since``/``until`` as the caller wrote them.
+    #: Build filters (lists only), checked: ``since``/``until`` as the caller wrote them.
     filters: dict[str, str] = field(default_factory=dict)
     #: unci's own: fetch steps that cost a request of their own (Jenkins' stages).
     include_steps: bool = False
@@ -113,7 +115,7 @@ def parse(raw_query: str, *, operation: str) -> TrutoQuery:
                     "not one of its forms (truto_exclude_fields[]=id or a comma list)"
                 )
             excluded.append(value)
-        elif operation == "builds" and name in FILTERS:
+        elif operation in LISTS and name in FILTERS:
             if path:
                 raise UsageError(f"query parameter {name!r} takes one value, not {key!r}")
             if name in query.filters:
