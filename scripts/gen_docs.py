@@ -409,7 +409,8 @@ def _builds_section(reg) -> list[str]:
             out.append(f"| {name} | no | | | |")
             continue
         params = {p.name: "x" for p in hooks.required_params("builds")}
-        sent = _sent_filters(hooks, params)
+        # A param with a shape of its own (CircleCI's three-part slug) is probed with one.
+        sent = _sent_filters(hooks, params) or _sent_filters(hooks, dict.fromkeys(params, "x/x/x"))
         through = build_param(resolve_target(name, token="x"))
         shown = "not probed" if sent is None else (", ".join(f"`{f}`" for f in sent) or "none")
         out.append(

@@ -197,13 +197,20 @@ write(
         interaction(f"{PIPELINES}?page-token={PIPELINES_TOKEN}", '{"next_page_token":null,"items":[]}'),
     ],
 )
+PIPELINE_BODY = json.dumps(json.loads(PIPELINES_BODY)["items"][0], indent=2, ensure_ascii=False)
 write(
     "circleci",
     "get_build",
-    "Body: constructed from a real answer: the one workflow of GET /pipeline/98b1071e-.../workflow\n"
-    "pasted in " + README + ", as 'GET /workflow/{id}' answers it (the\n"
-    "same Workflow schema), re-indented. Request line ours.",
-    [interaction(f"{API}/workflow/{WORKFLOW_ID}", WORKFLOW_BODY)],
+    "Bodies: constructed from real answers pasted in " + README + ":\n"
+    "1) the one workflow of GET /pipeline/98b1071e-.../workflow, as 'GET /workflow/{id}'\n"
+    "answers it (the same Workflow schema), re-indented; 2) the one pipeline of\n"
+    "GET /project/gh/LF-Engineering/da-ds/pipeline, as 'GET /pipeline/{id}' answers it (the\n"
+    "same Pipeline schema), re-indented: what the workflow lacks (number, trigger, actor, commit,\n"
+    "branch). Request lines ours.",
+    [
+        interaction(f"{API}/workflow/{WORKFLOW_ID}", WORKFLOW_BODY),
+        interaction(f"{API}/pipeline/{PIPELINE}", PIPELINE_BODY),
+    ],
 )
 
 # Steps: a real API v1.1 'Single Job' answer (build 140 of github/mtchavez/circleci, recorded

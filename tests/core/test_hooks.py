@@ -149,6 +149,26 @@ def test_hook_map_build() -> None:
     assert isinstance(build, unci.Build) and build.id == "3881497935" and build.number == "930"
 
 
+def test_hook_build_build_context_request() -> None:
+    # A GitHub run is whole: nothing more is asked for it.
+    run = hook().map_build(cassette_body("github", "get_build"), "3881497935", PARAMS)
+    assert hook().build_build_context_request(run, PARAMS) is None
+    # A CircleCI workflow lacks what its pipeline has.
+    circleci = registry().load("circleci")
+    workflow = circleci.map_build(cassette_body("circleci", "get_build"), "", {})
+    assert circleci.build_build_context_request(workflow, {}).path.endswith(
+        "/pipeline/98b1071e-c364-4b39-91b9-820b8588e2ae"
+    )
+
+
+def test_hook_map_build_context() -> None:
+    with pytest.raises(unci.Unsupported):
+        hook().map_build_context(b"{}", unci.Build(id="1"), PARAMS)
+    circleci = registry().load("circleci")
+    context = circleci.map_build_context(cassette_body("circleci", "get_build", 1), unci.Build(id="w"), {})
+    assert (context.branch, context.trigger, context.number) == ("master", "push", "154")
+
+
 def test_hook_build_steps_request() -> None:
     test_a_hook_a_provider_leaves_out_says_the_api_does_not_offer_it(*UNOFFERED[4])
     # GitHub's steps ride in the job payload (map_job), so it has no steps endpoint.

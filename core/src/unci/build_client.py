@@ -20,8 +20,10 @@ from unci.builds import (
     build_param,
     build_query,
     builds_wanted,
+    context_call,
     cut_builds,
     decode_build,
+    decode_context,
     decode_resume,
     encode_resume,
     expand_page,
@@ -31,6 +33,7 @@ from unci.builds import (
     query_filters,
     read_build_page,
     slice_builds,
+    with_context,
 )
 from unci.call import Answer, Call, Target, resolve_target
 from unci.job import Job
@@ -89,7 +92,11 @@ class BuildMethods:
         who = _who(provider, target, token, username, password, base_url, account)
         call = prepare_build(who, build_id, params, remote_query)
         answer = self.send(call)
-        return FetchedBuild(call, answer, decode_build(call, answer))
+        build = decode_build(call, answer)
+        sub = context_call(call, build)
+        if sub is not None:  # what the build's payload lacks (a CircleCI workflow's pipeline)
+            build = with_context(build, decode_context(build, sub, self.send(sub)))
+        return FetchedBuild(call, answer, build)
 
     def stream_call(self, call: Call, chunk_size: int = 65536) -> Iterator[bytes]:  # provided by Client
         raise NotImplementedError
@@ -549,7 +556,11 @@ class AsyncBuildMethods:
         who = _who(provider, target, token, username, password, base_url, account)
         call = prepare_build(who, build_id, params, remote_query)
         answer = await self.send(call)
-        return FetchedBuild(call, answer, decode_build(call, answer))
+        build = decode_build(call, answer)
+        sub = context_call(call, build)
+        if sub is not None:
+            build = with_context(build, decode_context(build, sub, await self.send(sub)))
+        return FetchedBuild(call, answer, build)
 
     async def get_build(
         self,

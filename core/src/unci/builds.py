@@ -206,6 +206,34 @@ def decode_build(call: Call, answer: Answer, reg: PluginRegistry | None = None) 
         return reg.hooks(call.provider).map_build(answer.body, call.job_id or "", call.params)
 
 
+def context_call(call: Call, build: Build, reg: PluginRegistry | None = None) -> Call | None:
+    """The call for what ``build``'s own payload lacks (a CircleCI workflow's pipeline), where
+    the provider has one; ``None`` when the build is whole."""
+    reg = reg or registry()
+    hooks = reg.hooks(call.provider)
+    if not hooks.supports("build_build_context_request"):
+        return None
+    request = hooks.build_build_context_request(build, call.params)
+    if request is None:
+        return None
+    sub = prepare(call.target, request, params=call.params, reg=reg)
+    sub.kind = "build"
+    return sub
+
+
+def decode_context(build: Build, call: Call, answer: Answer, reg: PluginRegistry | None = None) -> Build:
+    """The context of ``build`` read from the answer to its :func:`context_call`."""
+    reg = reg or registry()
+    with decoding(call.provider, "the build's context JSON"):
+        return reg.hooks(call.provider).map_build_context(answer.body, build, call.params)
+
+
+def with_context(build: Build, context: Build) -> Build:
+    """``build`` with the values it lacks taken from its context, by the rule a list's
+    stand-in lends its values: the build's own always win."""
+    return _inherit(build, context)
+
+
 # --- lists of builds -----------------------------------------------------------------------
 
 

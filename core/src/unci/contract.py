@@ -174,6 +174,12 @@ class Provider:
     def map_build(self, payload: bytes, build_id: str, params: Mapping[str, str]) -> Build:
         raise self.unsupported("getting a build")
 
+    def build_build_context_request(self, build: Build, params: Mapping[str, str]) -> Request | None:
+        return None  # a build's payload is whole unless the provider says otherwise
+
+    def map_build_context(self, payload: bytes, build: Build, params: Mapping[str, str]) -> Build:
+        raise self.unsupported("the context of a build")
+
     # --- inside a job -------------------------------------------------------------------
 
     def build_steps_request(self, job_id: str, params: Mapping[str, str]) -> Request:

@@ -186,6 +186,21 @@ class Hooks:
         build.provider = self.name
         return build
 
+    def build_build_context_request(self, build: Build, params: Mapping[str, str]) -> Request | None:
+        request: Request | None = self._call(
+            "build_build_context_request", Request, {"build": build, "params": params}, optional=True
+        )
+        return request
+
+    def map_build_context(self, payload: bytes, build: Build, params: Mapping[str, str]) -> Build:
+        context: Build = self._call(
+            "map_build_context",
+            Build,
+            {"payload": payload, "build": build, "params": params},
+            reads_body=True,
+        )
+        return context
+
     def build_steps_request(self, job_id: str, params: Mapping[str, str]) -> Request:
         return self._request("build_steps_request", {"job_id": job_id, "params": params})
 

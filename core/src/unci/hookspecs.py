@@ -214,6 +214,34 @@ def map_build(provider: str, payload: bytes, build_id: str, params: Mapping[str,
 
 
 @hookspec(firstresult=True)
+def build_build_context_request(provider: str, build: Build, params: Mapping[str, str]) -> Request | None:
+    """The request for what one build's own payload lacks and a record it belongs to holds (a
+    CircleCI workflow's pipeline: its number, trigger, actor, commit and branch), sent after
+    :func:`map_build` by every single-build fetch. Leave it unimplemented (or return ``None``)
+    where the build's payload is whole.
+
+    :param provider: the provider name asked for.
+    :param build: the build as :func:`map_build` read it (its ``remote_data`` holds the payload).
+    :param params: the provider's ``build`` parameters, checked.
+    :return: a :class:`unci.Request`, or ``None`` when nothing is missing.
+    """
+
+
+@hookspec(firstresult=True)
+def map_build_context(provider: str, payload: bytes, build: Build, params: Mapping[str, str]) -> Build | None:
+    """Read the answer to :func:`build_build_context_request` as a build: each field it fills
+    that ``build`` left null is taken over (as a list's stand-in lends its values to the builds
+    that replace it); the build's own values always win.
+
+    :param provider: the provider name asked for.
+    :param payload: the response body.
+    :param build: the build the context is for.
+    :param params: the provider's ``build`` parameters.
+    :return: a :class:`unci.Build` holding the shared values.
+    """
+
+
+@hookspec(firstresult=True)
 def build_steps_request(provider: str, job_id: str, params: Mapping[str, str]) -> Request | None:
     """The request for a job's steps, where they cost a request of their own (Azure DevOps'
     timeline, Jenkins' stages). Providers whose job payload holds its steps fill

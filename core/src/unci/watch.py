@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from unci import steps
 from unci.build import Build
-from unci.builds import build_param, decode_build, prepare_build
+from unci.builds import build_param, context_call, decode_build, decode_context, prepare_build, with_context
 from unci.call import Answer, Call, Target, decode_job, prepare_get, resolve_target
 from unci.errors import NotFound, RateLimited, Timeout, UnciError
 from unci.exit_status import finished
@@ -371,6 +371,8 @@ class BuildPoll(Poll):
         self.include_steps = include_steps
         self.steps_calls: dict[str, Call] = {}
         self.no_steps: set[str] = set()
+        self.context_asked = False
+        self.context: Build | None = None
 
     @property
     def record_call(self) -> Call:
@@ -378,6 +380,23 @@ class BuildPoll(Poll):
 
     def read_build(self, answer: Answer) -> Build:
         return decode_build(self.build_call, self.answer(self.build_call, answer))
+
+    def context_call(self, build: Build) -> Call | None:
+        """The call for what the build's payload lacks (a CircleCI workflow's pipeline), on the
+        first poll only: what it holds (commit, branch, trigger) does not change."""
+        if self.context_asked:
+            return None
+        call = context_call(self.build_call, build)
+        self.context_asked = call is None
+        return call
+
+    def read_context(self, build: Build, call: Call, answer: Answer) -> None:
+        self.context = decode_context(build, call, self.answer(call, answer))
+        self.context_asked = True
+
+    def completed(self, build: Build) -> Build:
+        """``build`` with the values its context lends it, once fetched."""
+        return build if self.context is None else with_context(build, self.context)
 
     def first_page(self) -> Call | None:
         if self.list_params is None:
@@ -407,7 +426,11 @@ def build_rounds(poll: BuildPoll) -> Rounds[BuildState]:
     """Each new state of the build and its jobs until the build has finished."""
     while True:
         try:
-            state = BuildState(poll.read_build((yield poll.ask(poll.build_call))))
+            build = poll.read_build((yield poll.ask(poll.build_call)))
+            context = poll.context_call(build)
+            if context is not None:
+                poll.read_context(build, context, (yield poll.ask(context)))
+            state = BuildState(poll.completed(build))
             call, pages = poll.first_page(), 0
             while call is not None:
                 pages += 1

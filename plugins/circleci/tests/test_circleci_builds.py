@@ -28,14 +28,48 @@ def circleci():
 
 
 @pytest.mark.vcr("circleci/cassettes/get_build.yaml")
-def test_get_build_is_the_workflow() -> None:
+def test_get_build_is_the_workflow_with_its_pipelines_fields() -> None:
     b = unci.get_build("circleci", WORKFLOW)
     assert (b.id, b.name, b.workflow, b.number, b.repo) == (WORKFLOW, "workflow", "workflow", "154", SLUG)
     assert (b.status, b.conclusion) == ("completed", "passed")
     assert b.created_at == datetime(2020, 12, 24, 12, 59, 23, tzinfo=timezone.utc)
     assert b.completed_at == datetime(2020, 12, 24, 13, 0, 8, tzinfo=timezone.utc)
-    # The workflow alone names no commit, branch or trigger: those are the pipeline's.
-    assert b.commit is None and b.branch is None and b.trigger is None and b.started_at is None
+    # The workflow names no commit, branch or trigger; its pipeline does, as in a list.
+    assert b.commit == "db4e4736effbf25d0b48f9027dd81660fc114cb4" and b.branch == "master"
+    assert (b.trigger, b.triggered_by) == ("push", "lukaszgryglicki")
+    assert b.started_at is None
+    # The workflow's own JSON stays its remote data, and the id stays the workflow's.
+    assert b.remote()["id"] == WORKFLOW and b.remote()["pipeline_id"] == PIPELINE
+
+
+@pytest.mark.vcr("circleci/cassettes/get_build.yaml", "circleci/cassettes/list_builds.yaml")
+def test_get_build_and_list_builds_give_the_same_build() -> None:
+    (listed,) = unci.list_builds("circleci", params=PARAMS).result
+    got = unci.get_build("circleci", WORKFLOW)
+    assert got.to_dict() == listed.to_dict()
+
+    async def aget() -> unci.Build:
+        return await unci.aget_build("circleci", WORKFLOW)
+
+    assert asyncio.run(aget()).to_dict() == listed.to_dict()
+
+
+def test_a_workflow_with_its_pipelines_fields_asks_nothing_more() -> None:
+    whole = unci.Build(id=WORKFLOW, commit="c", branch="b", trigger="push", remote_data=None)
+    assert circleci().build_build_context_request(whole, {}) is None
+    lacking = circleci().map_build(cassette_body("circleci", "get_build"), WORKFLOW, {})
+    assert circleci().build_build_context_request(lacking, {}).path.endswith(f"/pipeline/{PIPELINE}")
+
+
+def test_builds_get_shows_the_pipelines_branch_and_raw_is_the_workflow(server) -> None:
+    workflow = cassette_body("circleci", "get_build")
+    server.route(f"/workflow/{WORKFLOW}", Reply(body=workflow))
+    server.route(f"/pipeline/{PIPELINE}", Reply(body=cassette_body("circleci", "get_build", 1)))
+    result = run_cli("builds", "get", WORKFLOW, "-P", "circleci", "--base-url", server.url)
+    assert result.exit_code == 0, result.stderr
+    assert out_json(result)["branch"] == "master" and out_json(result)["trigger"] == "push"
+    raw = run_cli("builds", "get", WORKFLOW, "-P", "circleci", "--base-url", server.url, "--format", "raw")
+    assert raw.stdout.encode() == workflow  # raw is the workflow's body, unchanged
 
 
 @pytest.mark.vcr("circleci/cassettes/list_builds.yaml")
@@ -238,3 +272,13 @@ def test_steps_of_opaque_slugs_are_unsupported() -> None:
         unci.Unsupported, match="circleci: CircleCI does not support steps of circleci/ projects"
     ):
         circleci().build_steps_request("1", {"project_slug": "circleci/8f9e/4a1b"})
+
+
+def test_watching_a_build_asks_its_pipeline_once(server) -> None:
+    server.route(f"/workflow/{WORKFLOW}", Reply(body=cassette_body("circleci", "get_build")))
+    server.route(f"/pipeline/{PIPELINE}", Reply(body=cassette_body("circleci", "get_build", 1)))
+    server.route(f"/workflow/{WORKFLOW}/job", Reply(body=cassette_body("circleci", "list_jobs_one_page")))
+    (state,) = list(unci.watch_build("circleci", WORKFLOW, base_url=server.url, include_steps=False))
+    assert state.build.branch == "master" and state.build.commit and state.jobs
+    asked = [seen.path.split("?")[0] for seen in server.requests]
+    assert asked.count(f"/pipeline/{PIPELINE}") == 1

@@ -1,11 +1,12 @@
 """CircleCI (API v2) jobs and workflows as unified unci Jobs and Builds.
 
 Endpoints: ``GET /project/{project-slug}/job/{job-number}`` for one job ("Job Details"),
-``GET /workflow/{id}/job`` for the jobs of one workflow, ``GET /workflow/{id}`` for one build
-and ``GET /project/{project-slug}/pipeline`` then ``GET /pipeline/{id}/workflow`` for a list of
-builds (all token-paged with ``page-token``). A build is a *workflow*: it is what a job's
-``latest_workflow`` names, what ``GET /workflow/{id}/job`` lists the jobs of, and what carries an
-outcome (a pipeline's ``state`` is never one). A job's steps are only in API v1.1
+``GET /workflow/{id}/job`` for the jobs of one workflow, ``GET /workflow/{id}`` then its
+``GET /pipeline/{id}`` for one build, and ``GET /project/{project-slug}/pipeline`` then
+``GET /pipeline/{id}/workflow`` for a list of builds (all token-paged with ``page-token``).
+A build is a *workflow*: it is what a job's ``latest_workflow`` names, what
+``GET /workflow/{id}/job`` lists the jobs of, and what carries an outcome (a pipeline's
+``state`` is never one). A job's steps are only in API v1.1
 (``GET /api/v1.1/project/{vcs}/{org}/{repo}/{number}``), fetched when asked for.
 CircleCI has a single ``status`` word per job and per workflow; both unified fields come from it.
 """
@@ -218,6 +219,7 @@ class _WorkflowRun(msgspec.Struct):
     id: Annotated[str, msgspec.Meta(min_length=1)]
     name: str | None = None
     status: str | None = None
+    pipeline_id: str | None = None
     pipeline_number: int | None = None
     project_slug: str | None = None
     created_at: datetime | None = None
@@ -459,6 +461,17 @@ class CircleCI(Provider):
 
     def map_build(self, payload: bytes, build_id: str, params: Mapping[str, str]) -> Build:
         return _to_build(payload)
+
+    def build_build_context_request(self, build: Build, params: Mapping[str, str]) -> Request | None:
+        # A workflow names no commit, branch or trigger: its pipeline has them (the values a
+        # listed workflow takes from the pipeline it was listed under).
+        if build.remote_data is None or None not in (build.commit, build.branch, build.trigger):
+            return None
+        pipeline = _workflow_decoder.decode(build.remote_data).pipeline_id
+        return self.request(f"/pipeline/{segment(pipeline)}") if pipeline else None
+
+    def map_build_context(self, payload: bytes, build: Build, params: Mapping[str, str]) -> Build:
+        return _stand_in(msgspec.Raw(payload))[0]
 
     # --- steps: API v1.1 ------------------------------------------------------------------
 
