@@ -97,12 +97,17 @@ def build_query(
     end = parse_when(until, "until", provider=provider, flag=flag)
     if start and end and start > end:
         raise UsageError(
-            f"{who}{flag}since {start.isoformat()} is after {flag}until {end.isoformat()}; nothing can match",
+            f"{who}{flag}since {_shown(start)} is after {flag}until {_shown(end)}; nothing can match",
             provider=provider,
         )
     return BuildQuery(
         branch=branch or None, status=status, conclusion=conclusion or None, since=start, until=end
     )
+
+
+def _shown(when: datetime) -> str:
+    """An instant as a person reads it in a message: to the second, UTC as ``Z``."""
+    return when.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _filters(query: BuildQuery) -> dict[str, str]:
