@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 import msgspec
 
+from unci.paging import numbered as numbered_pages
 from unci.plugin import (
     Build,
     BuildPage,
@@ -267,6 +268,50 @@ def _created(query: BuildQuery) -> str | None:
     return None
 
 
+#: GitHub answers at most this many runs to a list filtered by branch, status or created;
+#: past it, its pages stop as if the history ended.
+FILTERED_CAP = 1000
+#: The filters that put a run list under the cap.
+_CAPPED = ("branch", "status", "created", "event", "actor", "head_sha", "check_suite_id")
+#: unci's own marker in a continued window (GitHub ignores a parameter it does not know): the
+#: runs from this id up, created in the window's last second, were handed out already.
+_BEFORE_ID = "unci_before_id"
+
+
+def _without(query: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [(k, v) for k, v in query if k != _BEFORE_ID]
+
+
+def _query_value(request: Request, name: str) -> str | None:
+    return next((v for k, v in request.query if k == name), None)
+
+
+def _continued(request: Request, builds: list[Build], total: int | None) -> Request | None:
+    """At the cap, the same list again with its ``created`` window ending at the oldest run
+    handed out: GitHub's way to reach what the cap hides. The window includes that run's
+    second (others may share it) and :data:`_BEFORE_ID` drops the runs of it seen already."""
+    if not any(k in _CAPPED for k, _ in request.query) or not builds:
+        return None
+    size = int(_query_value(request, "per_page") or 30)
+    page = int(_query_value(request, "page") or 1)
+    oldest = builds[-1]
+    if page * size < FILTERED_CAP or oldest.created_at is None:
+        return None  # the cap is not reached on this page
+    if (total is None and len(builds) < size) or (total is not None and total <= FILTERED_CAP):
+        return None  # the list really ends here
+    window = _query_value(request, "created") or ""
+    since = window[2:] if window.startswith(">=") else window.partition("..")[0] if ".." in window else ""
+    end = _stamp(oldest.created_at)
+    kept = [(k, v) for k, v in _without(request.query) if k not in ("created", "page")]
+    created = f"{since}..{end}" if since else f"<={end}"
+    return Request(
+        path=request.path,
+        method=request.method,
+        query=[*kept, ("created", created), (_BEFORE_ID, oldest.id)],
+        headers=dict(request.headers),
+    )
+
+
 def _repo(params: Mapping[str, str]) -> str:
     return f"/repos/{segment(params['owner'])}/{segment(params['repo_id'])}"
 
@@ -327,10 +372,27 @@ class GitHub(Provider):
         self, payload: bytes, headers: Mapping[str, str], params: Mapping[str, str], request: Request
     ) -> BuildPage:
         page = _runs_decoder.decode(payload)
-        return BuildPage(
-            builds=[_to_build(raw) for raw in page.workflow_runs],
-            next=self.paging.next(request, headers=headers),
-        )
+        every = [_to_build(raw) for raw in page.workflow_runs]
+        before = _query_value(request, _BEFORE_ID)
+        builds = every
+        if before is not None and before.isdigit():  # a continued window: drop what was seen
+            builds = [b for b in every if not (b.id.isdigit() and int(b.id) >= int(before))]
+        # At the cap GitHub's next page (if it links one) is empty: a new window follows instead.
+        nxt = _continued(request, every, page.total_count)
+        if nxt is not None:
+            return BuildPage(builds=builds, next=nxt)
+        nxt = self.paging.next(request, headers=headers)
+        numbered = self.paging.numbered(request, headers=headers)
+        if nxt is not None and before is not None:
+            nxt = Request(
+                path=nxt.path, method=nxt.method, query=[*_without(nxt.query), (_BEFORE_ID, before)]
+            )
+        if numbered is not None and any(k in _CAPPED for k, _ in request.query):
+            # Numbered pages stop at the cap; the window after it is asked for from the last.
+            size = int(_query_value(request, "per_page") or 30)
+            last = min(numbered.last, -(-FILTERED_CAP // size))
+            numbered = numbered_pages(nxt, numbered.param, numbered.first, last)
+        return BuildPage(builds=builds, next=nxt, numbered=numbered)
 
     def build_build_request(self, build_id: str, params: Mapping[str, str]) -> Request:
         return self.request(f"{_repo(params)}/actions/runs/{segment(build_id)}")
