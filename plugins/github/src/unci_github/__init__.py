@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 
 import msgspec
 
-from unci.paging import numbered as numbered_pages
 from unci.plugin import (
     Build,
     BuildPage,
@@ -32,6 +31,7 @@ from unci.plugin import (
     Trigger,
     as_str,
     latest,
+    numbered,
     segment,
     settle_steps,
     translate,
@@ -301,7 +301,7 @@ def _continued(request: Request, builds: list[Build], total: int | None) -> Requ
         return None  # the list really ends here
     window = _query_value(request, "created") or ""
     since = window[2:] if window.startswith(">=") else window.partition("..")[0] if ".." in window else ""
-    end = _stamp(oldest.created_at)
+    end = utc_stamp(oldest.created_at, fraction=False)
     kept = [(k, v) for k, v in _without(request.query) if k not in ("created", "page")]
     created = f"{since}..{end}" if since else f"<={end}"
     return Request(
@@ -382,17 +382,17 @@ class GitHub(Provider):
         if nxt is not None:
             return BuildPage(builds=builds, next=nxt)
         nxt = self.paging.next(request, headers=headers)
-        numbered = self.paging.numbered(request, headers=headers)
+        pages = self.paging.numbered(request, headers=headers)
         if nxt is not None and before is not None:
             nxt = Request(
                 path=nxt.path, method=nxt.method, query=[*_without(nxt.query), (_BEFORE_ID, before)]
             )
-        if numbered is not None and any(k in _CAPPED for k, _ in request.query):
+        if pages is not None and any(k in _CAPPED for k, _ in request.query):
             # Numbered pages stop at the cap; the window after it is asked for from the last.
             size = int(_query_value(request, "per_page") or 30)
-            last = min(numbered.last, -(-FILTERED_CAP // size))
-            numbered = numbered_pages(nxt, numbered.param, numbered.first, last)
-        return BuildPage(builds=builds, next=nxt, numbered=numbered)
+            last = min(pages.last, -(-FILTERED_CAP // size))
+            pages = numbered(nxt, pages.param, pages.first, last)
+        return BuildPage(builds=builds, next=nxt, numbered=pages)
 
     def build_build_request(self, build_id: str, params: Mapping[str, str]) -> Request:
         return self.request(f"{_repo(params)}/actions/runs/{segment(build_id)}")
