@@ -165,13 +165,17 @@ def sync(
     )
     try:
         import dlt  # noqa: F401
-        import pyarrow  # noqa: F401
+        import pyarrow
     except ImportError:
         from unci.errors import ConfigError
 
         raise ConfigError('unci sync needs its extra: pip install "unci[sync]"') from None
     from unci.client import Client
     from unci.syncrun import run
+
+    # This process is the sync's alone: Arrow's tables go through malloc, whose freed memory
+    # Python and DuckDB reuse, instead of a pool of Arrow's own that keeps its high mark.
+    pyarrow.set_memory_pool(pyarrow.system_memory_pool())
 
     progress = _Progress(sys.stderr) if sys.stderr.isatty() and not as_json else None
     started = time.monotonic()

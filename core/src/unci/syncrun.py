@@ -24,6 +24,9 @@ DEFAULT_FILE = "unci.duckdb"
 #: Not "unci": DuckDB cannot tell a dataset from a database file of the same name.
 DEFAULT_DATASET = "ci"
 DEFAULT_PIPELINE = "unci"
+#: DuckDB's own cap (it spills past it), so a sync's memory does not grow with the rows one
+#: load writes; DuckDB's default is most of the machine's memory.
+DUCKDB_MEMORY = "128MB"
 INSTALL_HINT = 'pip install "unci[sync]"'
 
 
@@ -77,7 +80,8 @@ def destination(name: str | None, duckdb_file: str | None = None) -> tuple[Any, 
     name = (name or "duckdb").strip()
     if name == "duckdb":
         file = _duckdb_file(duckdb_file)
-        return dlt.destinations.duckdb(str(file)), f"duckdb {file}"
+        credentials = {"database": str(file), "global_config": {"memory_limit": DUCKDB_MEMORY}}
+        return dlt.destinations.duckdb(credentials), f"duckdb {file}"
     if duckdb_file:
         raise UsageError(f"--duckdb names a DuckDB file; it does not go with --destination {name}")
     try:
@@ -125,6 +129,9 @@ def run(
     # dlt's warnings (schema hints merged, names normalized) are for dlt's authors, not for
     # the person syncing; errors still surface, as unci's one line.
     os.environ.setdefault("RUNTIME__LOG_LEVEL", "CRITICAL")
+    if label.startswith("duckdb "):
+        # One DuckDB, one memory cap: tables loaded side by side would share it and run out.
+        os.environ.setdefault("LOAD__WORKERS", "1")
 
     from unci.syncsource import DEFAULT_CONCURRENCY, Report, source
 
@@ -145,6 +152,10 @@ def run(
                 client=client,
                 report=report,
             )
+            for name in _absent_tables(pipeline, list(data.resources)):
+                # Nothing to merge with: rows go straight into the new table, without dlt's
+                # staging copy and delete-insert (the source writes each key once per sync).
+                data.resources[name].apply_hints(write_disposition="append")
             try:
                 pipeline.run(data)
             except PipelineStepFailed as exc:
@@ -155,6 +166,22 @@ def run(
         if own:
             client.close()
     return report, label
+
+
+def _absent_tables(pipeline: Any, names: list[str]) -> list[str]:
+    """Which of the tables do not exist in the destination yet (a first sync into it). Where
+    that cannot be told (a destination without tables, an error), none: merging is always
+    right, appending only into a table that did not exist before this load. A sync killed
+    after its first load created the tables finds them, with or without state, and merges."""
+    try:
+        from dlt.destinations.job_client_impl import SqlJobClientBase
+
+        with pipeline.destination_client() as client:
+            if not isinstance(client, SqlJobClientBase):
+                return []
+            return [name for name, columns in client.get_storage_tables(names) if not columns]
+    except Exception:  # noqa: BLE001 - the load reports an unreachable destination, in unci's words
+        return []
 
 
 def _failure(exc: BaseException, label: str) -> UnciError:

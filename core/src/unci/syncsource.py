@@ -341,6 +341,18 @@ def source(
     report = report if report is not None else Report()
     fetcher = _Fetcher(client or Client(), report)
 
+    # What this sync has written, by key: a list that shifts while it is paged (a new build
+    # arriving pushes one onto the next page) gives a row twice, and a first sync appends
+    # (syncrun) where dlt would otherwise have deduplicated while merging.
+    written: set[tuple[str, str, int]] = set()
+
+    def fresh(key: str, item: Build | Job) -> bool:
+        mark = (key, item.id, _attempt(item.attempts))
+        if mark in written:
+            return False
+        written.add(mark)
+        return True
+
     def state() -> dict[str, Any]:
         found: dict[str, Any] = dlt.current.source_state().setdefault("scopes", {})
         return found
@@ -364,7 +376,7 @@ def source(
                 running: list[Build] = []
                 for page in fetcher.build_pages(scope, since_here):
                     listed += [listed_entry(b) for b in page]
-                    chosen = [b for b in page if old.wants(b)]
+                    chosen = [b for b in page if old.wants(b) and fresh(key, b)]
                     running += [b for b in chosen if not finished(b)]
                     if chosen:
                         tally.builds += len(chosen)
@@ -434,8 +446,9 @@ def source(
                 if held and key != held_key:
                     yield flush()
                 held_key = key
-                held += [(j, bid) for j in found]
-                tally.jobs += len(found)
+                new = [(j, bid) for j in found if fresh(f"{key}\njobs", j)]
+                held += new
+                tally.jobs += len(new)
                 report.changed()
             done = status == "completed" and (found is None or all(finished(j) for j in found))
             if done and (found is not None or bid in here["pending"]):
@@ -448,10 +461,12 @@ def source(
             yield flush()
 
     @dlt.transformer(name="steps", data_from=jobs, write_disposition="merge", primary_key=STEP_KEY)
-    def steps(batch: pa.Table) -> Iterator[pa.Table]:
+    def steps(batch: pa.Table) -> pa.Table | None:
+        # Returned, not yielded: dlt runs it as each jobs table arrives, so the jobs tables are
+        # not held in a queue of generators waiting their turn.
         table = step_table(batch)
         if table is None:
-            return
+            return None
         counts: dict[str, int] = {}
         for key in table.column("scope").to_pylist():
             counts[key] = counts.get(key, 0) + 1
@@ -459,7 +474,7 @@ def source(
             if key in fetcher.by_key:
                 report.tally(fetcher.by_key[key]).steps += count
         report.changed()
-        yield table
+        return table
 
     return builds, jobs, steps
 
