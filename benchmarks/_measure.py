@@ -31,10 +31,17 @@ def upstream(latency: float = 0.0, *options: str) -> Iterator[str]:
 
 def run_peak(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
     """(seconds, peak RSS in MiB) of a command, its output discarded."""
+    elapsed, _, peak = run_usage(cmd, env)
+    return elapsed, peak
+
+
+def run_usage(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, float]:
+    """(seconds, CPU seconds (user + system), peak RSS in MiB) of a command, its output
+    discarded. CPU time is what a loaded machine stretches least."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, env={**os.environ, **(env or {})})
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"command failed: {' '.join(cmd)}")
-    return elapsed, usage.ru_maxrss / 1024  # Linux reports KiB
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024  # Linux: KiB
