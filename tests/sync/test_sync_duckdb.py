@@ -75,7 +75,15 @@ def test_unfinished_builds_are_fetched_until_they_finish(history, tmp_path: Path
         assert con.execute("SELECT count(*) FROM ci.jobs").fetchone() == (36,)
     history.control("forget")
     quiet = summary(run_sync(*REPO, "--json", env=history.env(), cwd=tmp_path))
-    assert quiet["requests"] == 1 and quiet["builds"] == 0
+    # Nothing pending: the one list is asked for with the ETag it had, and is unchanged.
+    assert quiet["requests"] == 1 and quiet["builds"] == 0 and quiet["unchanged"] == 1
+    (asked,) = history.requests()
+    assert asked["if_none_match"] and asked["status"] == 304
+    history.control("add")
+    newer = summary(run_sync(*REPO, "--json", env=history.env(), cwd=tmp_path))
+    assert newer["builds"] == 1 and newer["jobs"] == 3
+    with duckdb.connect(str(tmp_path / "unci.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM ci.builds").fetchone() == (13,)
 
 
 def test_a_rerun_inside_the_lookback_adds_its_attempt_once(history, tmp_path: Path) -> None:

@@ -225,6 +225,16 @@ def step_table(jobs: pa.Table) -> pa.Table | None:
     return _arrow(own, STEP_SCHEMA)
 
 
+@dataclass
+class Listing:
+    """How one scope's build list went: the pages asked for, the ETag of the first, and
+    whether the provider answered that it is unchanged (304)."""
+
+    pages: int = 0
+    etag: str | None = None
+    unchanged: bool = False
+
+
 class _Fetcher:
     """The HTTP side of one sync: one client for every scope, requests counted per scope."""
 
@@ -260,8 +270,12 @@ class _Fetcher:
                 tally.unchanged += 1
         return answer
 
-    def build_pages(self, scope: Scope, since: datetime | None) -> Iterator[list[Build]]:
-        """The scope's builds created since ``since``, a page at a time, newest first."""
+    def build_pages(
+        self, scope: Scope, since: datetime | None, listing: Listing, etag: str | None = None
+    ) -> Iterator[list[Build]]:
+        """The scope's builds created since ``since``, a page at a time, newest first; the
+        first page asked for with ``If-None-Match: etag`` when given (nothing is yielded when
+        the provider answers that it is unchanged)."""
         from unci.builds import build_query
 
         target, params = self.target(scope)
@@ -269,7 +283,15 @@ class _Fetcher:
         cursor: str | None = None
         while True:
             call, skip, query = prepare_builds(target, params, query, cursor=cursor)
+            if etag and cursor is None:
+                call.headers["If-None-Match"] = etag
             answer = self.send(scope, call)
+            listing.pages += 1
+            if answer.status == 304 and cursor is None and etag:
+                listing.unchanged, listing.etag = True, etag
+                return
+            if cursor is None:
+                listing.etag = answer.headers.get("etag")
             raw = read_build_page(call, answer)
             page = slice_builds(call, answer, raw, query, skip, None)
             yield page.result
@@ -371,10 +393,14 @@ def source(
                 stored[key] = {"newest": None, "seen": {}, "pending": {}}
             old = ScopeState.load(stored.get(key))
             since_here = old.list_since(window, floor)
+            # Asked conditionally only with nothing pending: an unchanged list then means
+            # nothing to fetch, and the state stays as it is.
+            listing = Listing()
+            etag = old.list_etag if not old.pending else None
             try:
                 listed: list[tuple[str, datetime | None, str]] = []
                 running: list[Build] = []
-                for page in fetcher.build_pages(scope, since_here):
+                for page in fetcher.build_pages(scope, since_here, listing, etag):
                     listed += [listed_entry(b) for b in page]
                     chosen = [b for b in page if old.wants(b) and fresh(key, b)]
                     running += [b for b in chosen if not finished(b)]
@@ -397,8 +423,12 @@ def source(
             except UnciError as exc:
                 report.fail(scope, exc)
                 continue
+            if listing.unchanged:
+                continue
             here = _scope_state(stored, key)
             here.update(advance(old, listed, window))
+            # Only a list that fit one page is covered by its ETag.
+            here["list_etag"] = listing.etag if listing.pages == 1 else None
             for b in running:
                 entry = here["pending"].setdefault(b.id, {"etag": None})
                 entry["created"] = b.created_at.isoformat() if b.created_at else None

@@ -10,6 +10,8 @@ Per scope (account + repository) the state holds:
 - ``pending``: builds not finished at the last sync, or whose jobs could not be fetched. They
   are fetched again, whether or not they are still inside the window, until they finish; with
   the ETag of their job list, so the provider can answer "unchanged" (304).
+- ``list_etag``: the ETag of the build list, when it fit one page. With nothing pending, the
+  next sync asks for the list with it, and a 304 means there is nothing to fetch at all.
 
 The state is stored by dlt beside the data and only with a load that completed, so a sync that
 dies leaves the previous state and data that a re-run merges over (rows merge on their key).
@@ -45,13 +47,20 @@ class ScopeState:
     newest: datetime | None
     seen: dict[str, str]
     pending: dict[str, dict[str, Any]]
+    list_etag: str | None = None
 
     @classmethod
     def load(cls, raw: Any) -> ScopeState:
         """The stored state, or an empty one (a first sync, or a full refresh)."""
         if not isinstance(raw, dict):
             return cls(None, {}, {})
-        return cls(_time(raw.get("newest")), dict(raw.get("seen") or {}), dict(raw.get("pending") or {}))
+        etag = raw.get("list_etag")
+        return cls(
+            _time(raw.get("newest")),
+            dict(raw.get("seen") or {}),
+            dict(raw.get("pending") or {}),
+            etag if isinstance(etag, str) and etag else None,
+        )
 
     def list_since(self, lookback: timedelta, floor: datetime | None) -> datetime | None:
         """Where this sync's build list starts: ``lookback`` before the newest build seen, never
