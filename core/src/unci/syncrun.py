@@ -24,9 +24,6 @@ DEFAULT_FILE = "unci.duckdb"
 #: Not "unci": DuckDB cannot tell a dataset from a database file of the same name.
 DEFAULT_DATASET = "ci"
 DEFAULT_PIPELINE = "unci"
-#: DuckDB's own cap (it spills past it), so a sync's memory does not grow with the rows one
-#: load writes; DuckDB's default is most of the machine's memory.
-DUCKDB_MEMORY = "128MB"
 INSTALL_HINT = 'pip install "unci[sync]"'
 
 
@@ -80,8 +77,7 @@ def destination(name: str | None, duckdb_file: str | None = None) -> tuple[Any, 
     name = (name or "duckdb").strip()
     if name == "duckdb":
         file = _duckdb_file(duckdb_file)
-        credentials = {"database": str(file), "global_config": {"memory_limit": DUCKDB_MEMORY}}
-        return dlt.destinations.duckdb(credentials), f"duckdb {file}"
+        return dlt.destinations.duckdb(str(file)), f"duckdb {file}"
     if duckdb_file:
         raise UsageError(f"--duckdb names a DuckDB file; it does not go with --destination {name}")
     try:
@@ -129,9 +125,6 @@ def run(
     # dlt's warnings (schema hints merged, names normalized) are for dlt's authors, not for
     # the person syncing; errors still surface, as unci's one line.
     os.environ.setdefault("RUNTIME__LOG_LEVEL", "CRITICAL")
-    if label.startswith("duckdb "):
-        # One DuckDB, one memory cap: tables loaded side by side would share it and run out.
-        os.environ.setdefault("LOAD__WORKERS", "1")
 
     from unci.syncsource import DEFAULT_CONCURRENCY, Report, source
 
