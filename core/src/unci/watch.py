@@ -458,9 +458,10 @@ P = TypeVar("P", JobPoll, BuildPoll)
 
 def open_poll(
     kind: type[P],
-    target: Target,
+    provider: str | None,
     record_id: str,
     client: Client | AsyncClient,
+    who: Mapping[str, Any],
     *,
     params: Mapping[str, str] | None,
     remote_query: Iterable[tuple[str, str]],
@@ -469,7 +470,15 @@ def open_poll(
     max_interval: float,
 ) -> P:
     """The poll of one job or build, bounded by the client's deadline, its waits said where
-    the client says them."""
+    the client says them: what every watch (the four functions below and the CLI's) opens
+    the same way, written once.
+
+    :param who: the credentials and base URL :func:`~unci.call.resolve_target` takes, or
+        ``target=`` an already resolved :class:`~unci.call.Target`.
+    """
+    _check(interval, max_interval)
+    rest = dict(who)
+    target = rest.pop("target", None) or resolve_target(provider, **rest)
     return kind(
         target,
         record_id,
@@ -524,13 +533,13 @@ def watch_job(
     see :mod:`unci.watch`. Pass a ``client`` (its retries, ``deadline``/``until`` and
     ``on_wait``) to share a connection pool.
     """
-    _check(interval, max_interval)
     with _own(client, timeout) as http:
         poll = open_poll(
             JobPoll,
-            who.pop("target", None) or resolve_target(provider, **who),
+            provider,
             job_id,
             http,
+            who,
             params=params,
             remote_query=remote_query,
             include_steps=include_steps,
@@ -554,13 +563,13 @@ async def awatch_job(
     **who: Any,
 ) -> AsyncIterator[Job]:
     """The asyncio twin of :func:`watch_job`: ``async for job in unci.awatch_job(...)``."""
-    _check(interval, max_interval)
     async with _aown(client, timeout) as http:
         poll = open_poll(
             JobPoll,
-            who.pop("target", None) or resolve_target(provider, **who),
+            provider,
             job_id,
             http,
+            who,
             params=params,
             remote_query=remote_query,
             include_steps=include_steps,
@@ -586,13 +595,13 @@ def watch_build(
 ) -> Iterator[BuildState]:
     """Follow a build and all its jobs to the build's end (as ``gh run watch`` does): yield a
     :class:`BuildState` now, then each time the build, a job or a step changes."""
-    _check(interval, max_interval)
     with _own(client, timeout) as http:
         poll = open_poll(
             BuildPoll,
-            who.pop("target", None) or resolve_target(provider, **who),
+            provider,
             build_id,
             http,
+            who,
             params=params,
             remote_query=remote_query,
             include_steps=include_steps,
@@ -616,13 +625,13 @@ async def awatch_build(
     **who: Any,
 ) -> AsyncIterator[BuildState]:
     """The asyncio twin of :func:`watch_build`."""
-    _check(interval, max_interval)
     async with _aown(client, timeout) as http:
         poll = open_poll(
             BuildPoll,
-            who.pop("target", None) or resolve_target(provider, **who),
+            provider,
             build_id,
             http,
+            who,
             params=params,
             remote_query=remote_query,
             include_steps=include_steps,

@@ -153,18 +153,17 @@ def _watch(
     exit_status: bool,
 ) -> int:
     """Both watch commands: poll, print each change, end with the outcome where asked."""
-    from unci.call import resolve_target
     from unci.client import Client
     from unci.exit_status import outcome_code
     from unci.watch import drive, open_poll
 
-    target = resolve_target(provider, **credentials)
     with Client(**client) as http:
         poll = open_poll(
             kind,
-            target,
+            provider,
             record_id,
             http,
+            credentials,
             params=params,
             remote_query=remote_query,
             include_steps=include_steps,
@@ -172,7 +171,7 @@ def _watch(
             max_interval=max_interval,
         )
         printer = Printer(as_json, poll.record_call.secrets)
-        _start_line(f"{target.provider} {what}", interval)
+        _start_line(f"{poll.target.provider} {what}", interval)
         last: S | None = None
         for state in drive(http, rounds(poll)):
             printer.events(events(last, state))
