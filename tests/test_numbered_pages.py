@@ -76,6 +76,7 @@ def _lines(output: str) -> list[str]:
 
 def test_all_pages_come_in_order_while_several_are_fetched_at_once(server: LocalServer) -> None:
     up = Upstream(server, pages=20)
+    up.together = 2
     result = run_cli(*LIST, "--base-url", server.url, "--all", "--page-size", "10")
     assert result.exit_code == 0, result.output
     assert _lines(result.output) == up.ids(range(1, 21))
@@ -85,6 +86,7 @@ def test_all_pages_come_in_order_while_several_are_fetched_at_once(server: Local
 
 def test_the_client_keeps_to_its_concurrency(server: LocalServer) -> None:
     up = Upstream(server, pages=12)
+    up.together = 3  # three in flight at once, whatever the load
     with unci.Client(concurrency=3) as client:
         ids = [job.id for job in client.iter_jobs("github", params=PARAMS, base_url=server.url)]
     assert ids == up.ids(range(1, 13))
@@ -149,6 +151,7 @@ def test_an_early_stop_leaves_nothing_running(server: LocalServer) -> None:
 @pytest.mark.asyncio
 async def test_the_async_client_fetches_numbered_pages_at_once_in_order(server: LocalServer) -> None:
     up = Upstream(server, pages=15)
+    up.together = 2
     async with unci.AsyncClient(concurrency=5) as client:
         ids = [job.id async for job in client.iter_jobs("github", params=PARAMS, base_url=server.url)]
     assert ids == up.ids(range(1, 16))
@@ -237,6 +240,7 @@ def _serve_numbered_runs(server: LocalServer, count: int, per_page: int, counter
 
 def test_build_lists_fetch_numbered_pages_at_once_in_order(server: LocalServer) -> None:
     counter = Upstream(server, pages=1)
+    counter.together = 2
     _serve_numbered_runs(server, 60, 5, counter)
     params = {"owner": "o", "repo_id": "r"}
     with unci.Client(concurrency=4) as client:
@@ -248,6 +252,7 @@ def test_build_lists_fetch_numbered_pages_at_once_in_order(server: LocalServer) 
 
 def test_the_builds_command_lists_every_page_in_order(server: LocalServer) -> None:
     counter = Upstream(server, pages=1)
+    counter.together = 2
     _serve_numbered_runs(server, 40, 5, counter)
     result = run_cli(
         "builds", "list", "-P", "github", "-p", "owner=o", "-p", "repo_id=r",
@@ -260,6 +265,7 @@ def test_the_builds_command_lists_every_page_in_order(server: LocalServer) -> No
 
 def test_a_build_limit_fetches_only_the_pages_it_fills_at_once(server: LocalServer) -> None:
     counter = Upstream(server, pages=1)
+    counter.together = 2
     _serve_numbered_runs(server, 60, 5, counter)
     params = {"owner": "o", "repo_id": "r"}
     with unci.Client(concurrency=4) as client:
