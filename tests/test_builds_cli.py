@@ -90,6 +90,19 @@ def test_until_with_a_duration_and_since_with_a_date(server) -> None:
     assert ids(dated) == ["4999"]
 
 
+def test_until_a_date_keeps_the_whole_of_that_day(server) -> None:
+    """``--until 2026-11-29`` is that day to its end, as ``created:..2026-11-29`` is on GitHub:
+    a build from its last hour is listed, one from the next midnight is not."""
+    times = [0, 12, 13, 35, 36, 37]  # hours before NEWEST (2026-11-30T12:00Z)
+    serve_runs(server, [run(i, hours_ago=h) for i, h in enumerate(times)], 10)
+    result = builds(server, "list", "--until", "2026-11-29")
+    # 4998 is 23:00 on the 29th, 4997 01:00, 4996 00:00, 4995 23:00 the day before; 4999 is
+    # midnight on the 30th.
+    assert ids(result) == ["4998", "4997", "4996", "4995"]
+    same_day = builds(server, "list", "--since", "2026-11-29", "--until", "2026-11-29")
+    assert ids(same_day) == ["4998", "4997", "4996"]
+
+
 @pytest.mark.parametrize(
     ("args", "said"),
     [

@@ -156,7 +156,7 @@ def test_bad_filters_are_usage_errors_before_any_request(server) -> None:
         ({"since": "2026-11-02", "until": "2026-11-01"}, "is after --until"),
         # Instants to the second, as a person writes them, not Python's microseconds.
         (
-            {"since": "2026-11-02T10:00:00.123456+01:00", "until": "2026-11-01"},
+            {"since": "2026-11-02T10:00:00.123456+01:00", "until": "2026-11-01T00:00:00Z"},
             r"--since 2026-11-02T09:00:00Z is after --until 2026-11-01T00:00:00Z;",
         ),
     ):
@@ -177,6 +177,14 @@ def test_when_reads_durations_dates_and_times() -> None:
     assert parse_when("2026-11-24T10:00:00Z") == datetime(2026, 11, 24, 10, tzinfo=timezone.utc)
     assert parse_when(datetime(2026, 11, 24, 10)) == datetime(2026, 11, 24, 10, tzinfo=timezone.utc)
     assert parse_when(None) is None
+    # As the end of a window (until), a date alone is the whole day: up to the next midnight.
+    last = datetime(2026, 11, 24, 23, 59, 59, 999999, tzinfo=timezone.utc)
+    assert parse_when("2026-11-24", "until", end_of_day=True) == last
+    assert parse_when(date(2026, 11, 24), "until", end_of_day=True) == last
+    assert parse_when("2026-11-24T00:00:00Z", "until", end_of_day=True) == datetime(
+        2026, 11, 24, tzinfo=timezone.utc
+    )
+    assert parse_when("7d", "until", now=now, end_of_day=True) == now - timedelta(days=7)
     for bad in ("7x", "d7", "soon", "99999999d"):
         with pytest.raises(unci.UsageError):
             parse_when(bad, now=now)

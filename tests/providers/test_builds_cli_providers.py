@@ -82,7 +82,8 @@ def test_builds_get_prints_the_unified_build(
         (
             "buildkite/cassettes/list_builds_filtered.yaml",
             BUILDKITE,
-            ["--branch", "main", "--conclusion", "passed", "--since", "2015-05-09", "--until", "2015-05-10"],
+            ["--branch", "main", "--conclusion", "passed", "--since", "2015-05-09",
+             "--until", "2015-05-10T00:00:00Z"],
             ["1"],
         ),
         (
@@ -94,7 +95,8 @@ def test_builds_get_prints_the_unified_build(
         (
             "azure-devops/cassettes/list_builds_filtered.yaml",
             AZURE,
-            ["--branch", "main", "--conclusion", "passed", "--since", "2023-02-25", "--until", "2023-02-26"],
+            ["--branch", "main", "--conclusion", "passed", "--since", "2023-02-25",
+             "--until", "2023-02-26T00:00:00Z"],
             ["15", "14", "13", "12"],
         ),
     ],
@@ -132,7 +134,7 @@ def test_buildkite_jobs_found_through_the_builds_that_match() -> None:
     with PLAYER.use_cassette("buildkite/cassettes/discover_jobs.yaml") as tape:
         result = run_cli(
             "jobs", "list", *BUILDKITE, "--branch", "main", "--since", "2015-05-09",
-            "--until", "2015-05-10", "--conclusion", "passed", "--fields", "id,build,url",
+            "--until", "2015-05-10T00:00:00Z", "--conclusion", "passed", "--fields", "id,build,url",
         )  # fmt: skip
         played = tape.play_count
     found = ok(result)["result"]

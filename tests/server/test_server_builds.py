@@ -219,6 +219,15 @@ def jobs_requested(upstream: LocalServer) -> list[str]:
     return [s.path.split("?")[0] for s in upstream.requests if s.path.split("?")[0].endswith("/jobs")]
 
 
+def test_until_a_date_is_the_whole_day(api) -> None:
+    """``until=2026-11-30`` keeps that day's builds (all of them here, from 04:00 to noon)."""
+    day = builds(api, until="2026-11-30", limit="3")
+    assert day.status_code == 200, day.text
+    assert [b["id"] for b in day.json()["result"]] == ["5000", "4999", "4998"]
+    before = builds(api, until="2026-11-29")
+    assert before.status_code == 200 and before.json()["result"] == []
+
+
 def test_jobs_of_the_builds_that_match_a_page_of_builds_at_a_time(with_jobs, upstream) -> None:
     first = jobs(with_jobs, branch="main")
     # The main runs of the provider's first page of runs (5000 and 4997 are dev), newest first.

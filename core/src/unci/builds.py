@@ -94,7 +94,7 @@ def build_query(
         if value is not None:
             check_value(f"{flag}{what}", value, provider=provider or "unci", kind="query")
     start = parse_when(since, "since", provider=provider, flag=flag)
-    end = parse_when(until, "until", provider=provider, flag=flag)
+    end = parse_when(until, "until", provider=provider, flag=flag, end_of_day=True)
     if start and end and start > end:
         raise UsageError(
             f"{who}{flag}since {_shown(start)} is after {flag}until {_shown(end)}; nothing can match",

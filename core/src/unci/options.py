@@ -364,7 +364,7 @@ def filter_options(what: str) -> Callable[[Any], Any]:
                 "--until",
                 default=None,
                 metavar="WHEN",
-                help=f"Only builds created at or before WHEN{what}: {_WHEN}.",
+                help=f"Only builds created at or before WHEN{what}: {_WHEN}; a date counts to its end.",
             ),
         ]
     )

@@ -1,14 +1,16 @@
 """Points in time as callers write them: ``7d``, ``2026-11-24``, ``2026-11-24T10:00:00+01:00``.
 
 One parser for the Python API, the CLI and the server, so ``--since 7d`` means the same
-everywhere. A duration counts back from now; a date is its midnight in UTC; a naive time is
-taken to be UTC, as provider timestamps are.
+everywhere. A duration counts back from now; a naive time is taken to be UTC, as provider
+timestamps are. A date is a whole day in UTC: as a start (``since``) its first moment, as an
+end (``until``, ``end_of_day=True``) its last, so ``--until 2026-12-01`` keeps that day's
+builds, as ``created:..2026-12-01`` does on GitHub and GitLab's date ranges do.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 from unci.errors import UsageError
 
@@ -26,17 +28,20 @@ def parse_when(
     now: datetime | None = None,
     provider: str | None = None,
     flag: str = "--",
+    end_of_day: bool = False,
 ) -> datetime | None:
     """``value`` as a timezone-aware UTC datetime, or a :class:`UsageError` saying what is
     accepted (naming it ``--since``, or with ``flag=""`` as a query parameter ``since``).
-    ``None`` and ``""`` mean no bound."""
+    ``None`` and ``""`` mean no bound. A date alone is its midnight, or with ``end_of_day``
+    (an inclusive end, such as ``until``) its last microsecond: the day up to the next
+    midnight, which the bound then excludes."""
     if value is None or value == "":
         return None
     now = now or datetime.now(timezone.utc)
     if isinstance(value, datetime):
         return _aware(value)
     if isinstance(value, date):
-        return datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
+        return _day(value, end_of_day)
     if isinstance(value, timedelta):
         return now - value
     if not isinstance(value, str):
@@ -50,16 +55,23 @@ def parse_when(
         except OverflowError:
             raise _bad(what, repr(value), provider, flag) from None
     try:
+        return _day(date.fromisoformat(text), end_of_day)  # a date alone
+    except ValueError:
+        pass
+    try:
         stamp = text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text
         parsed = datetime.fromisoformat(stamp)
     except ValueError:
         raise _bad(what, repr(value), provider, flag) from None
-    if len(text) == 10:  # a date alone: its midnight in UTC
-        return parsed.replace(tzinfo=timezone.utc)
     try:
         return _aware(parsed)
     except OverflowError:
         raise _bad(what, repr(value), provider, flag) from None
+
+
+def _day(day: date, end: bool) -> datetime:
+    """The first or the last moment of ``day`` in UTC."""
+    return datetime.combine(day, time.max if end else time.min, tzinfo=timezone.utc)
 
 
 def _aware(value: datetime) -> datetime:

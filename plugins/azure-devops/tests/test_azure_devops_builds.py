@@ -197,7 +197,7 @@ def test_list_builds_sends_branch_result_and_times() -> None:
         branch="main",
         conclusion="passed",
         since="2023-02-25",
-        until="2023-02-26",
+        until="2023-02-26T00:00:00Z",  # the recorded maxTime (a date alone is the whole day)
         token="pat",
     )
     assert [b.id for b in page.result] == ["15", "14", "13", "12"] and page.next_cursor is None

@@ -122,6 +122,8 @@ def test_get_build_through_the_api() -> None:
 
 @pytest.mark.vcr("github/cassettes/list_builds_created.yaml")
 def test_list_builds_sends_branch_and_created() -> None:
-    page = unci.list_builds("github", params=PARAMS, branch="patch-1", since="2022-12-24", until="2022-12-25")
+    # The recorded window: until a time (a date alone would be the whole of the 25th).
+    window = {"since": "2022-12-24", "until": "2022-12-25T00:00:00Z"}
+    page = unci.list_builds("github", params=PARAMS, branch="patch-1", **window)
     assert [b.id for b in page.result] == ["3770390952"] and page.next_cursor is None
     assert page.result[0].triggered_by_type == "user"

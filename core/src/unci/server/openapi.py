@@ -125,7 +125,7 @@ def _filter_params(jobs: bool = False) -> list[dict[str, Any]]:
             "retried, partial, or the provider's own word.",
         ),
         param("since", _TEXT, f"Only builds created at or after this: {_WHEN}."),
-        param("until", _TEXT, f"Only builds created at or before this: {_WHEN}."),
+        param("until", _TEXT, f"Only builds created at or before this: {_WHEN}; a date counts to its end."),
     ]
 
 
