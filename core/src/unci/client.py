@@ -13,7 +13,7 @@ from typing import Any, ParamSpec, TypeVar
 
 import httpx
 
-from unci import reading, steps, timebound
+from unci import lean, reading, steps, timebound
 from unci.build_client import AsyncBuildMethods, BuildMethods
 from unci.builds import BuildList
 from unci.call import (
@@ -219,17 +219,19 @@ def _feed(call: Call, decoder: reading.Decoder, data: bytes, limit: int) -> Iter
 
 
 def _raw(response: httpx.Response) -> Iterator[bytes]:
+    """The body as it came (unci decodes it itself, within the cap), straight from the
+    transport's stream; a body already in memory (a test transport's) as it is."""
     if response.is_stream_consumed:
         yield response.content
     else:
-        yield from response.iter_raw()
+        yield from response.stream  # type: ignore[misc]
 
 
 async def _araw(response: httpx.Response) -> AsyncIterator[bytes]:
     if response.is_stream_consumed:
         yield response.content
     else:
-        async for chunk in response.aiter_raw():
+        async for chunk in response.stream:  # type: ignore[union-attr]
             yield chunk
 
 
@@ -401,13 +403,16 @@ class Client(BuildMethods, LogMethods):
         self._http.close()
 
     def _attempt(self, call: Call, clock: _Clock) -> Answer:
-        with self._http.stream(
+        http = self._http
+        request = http.build_request(
             call.method,
             call.url,
             params=tuple(call.query),
             headers=call.headers,
             extensions=clock.start_attempt(),
-        ) as response:
+        )
+        response = lean.send(http, request)
+        try:
             headers = _headers(response)
             decoder = _decoder(call, response, headers, self.max_body)
             body: list[bytes] = []
@@ -415,6 +420,8 @@ class Client(BuildMethods, LogMethods):
                 body.extend(_feed(call, decoder, data, self.max_body))
                 clock.check()
             return Answer(response.status_code, headers, b"".join(body))
+        finally:
+            response.close()
 
     def send(self, call: Call) -> Answer:
         """Send with retries; return the answer or raise the matching :class:`UnciError`."""
@@ -705,13 +712,16 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
         await self._http.aclose()
 
     async def _attempt(self, call: Call, clock: _Clock) -> Answer:
-        async with self._http.stream(
+        http = self._http
+        request = http.build_request(
             call.method,
             call.url,
             params=tuple(call.query),
             headers=call.headers,
             extensions=clock.start_attempt(),
-        ) as response:
+        )
+        response = await lean.asend(http, request)
+        try:
             headers = _headers(response)
             decoder = _decoder(call, response, headers, self.max_body)
             body: list[bytes] = []
@@ -719,6 +729,8 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
                 body.extend(_feed(call, decoder, data, self.max_body))
                 clock.check()
             return Answer(response.status_code, headers, b"".join(body))
+        finally:
+            await response.aclose()
 
     async def send(self, call: Call) -> Answer:
 
