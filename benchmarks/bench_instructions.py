@@ -8,8 +8,11 @@ over ``large - small`` is the cost of one call, with start-up and warm-up cancel
   pipeline: bench_pipeline.py's three implementations (unci, json, minimal msgspec)
   warm:     bench_warm.py's two (plain httpx + json.loads, unci.Client().get_job), each against
             its own local upstream process (not counted: callgrind follows no child)
+  many:     bench_many.py's gets, 8 at a time against an upstream with 20 ms of latency: the
+            hand-written asyncio + httpx.AsyncClient gather, unci.aget_jobs, unci.get_jobs
+            (a call is one get; each run makes its n gets in one gather / one get_jobs)
 
-Run: python benchmarks/bench_instructions.py [pipeline|warm|all]   (needs valgrind)
+Run: python benchmarks/bench_instructions.py [pipeline|warm|many|all]   (needs valgrind)
 """
 
 from __future__ import annotations
@@ -22,12 +25,13 @@ import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SIZES = {"pipeline": (100, 600), "warm": (10, 110)}
+SIZES = {"pipeline": (100, 600), "warm": (10, 110), "many": (50, 250)}
 NAMES = {
     "pipeline": ("unci pipeline", "json.loads + dict + json.dumps", "minimal msgspec"),
     "warm": ("plain", "unci"),
+    "many": ("gather", "aget_jobs", "get_jobs"),
 }
-BASELINE = {"pipeline": "minimal msgspec", "warm": "plain"}
+BASELINE = {"pipeline": "minimal msgspec", "warm": "plain", "many": "gather"}
 
 
 def inner(bench: str, name: str, n: int) -> None:
@@ -41,6 +45,9 @@ def inner(bench: str, name: str, n: int) -> None:
             fn(b.PAYLOAD)
         for _ in range(n):
             fn(b.PAYLOAD)
+        return
+    if bench == "many":
+        many(name, n)
         return
     import bench_warm as w
     import httpx
@@ -57,6 +64,17 @@ def inner(bench: str, name: str, n: int) -> None:
             with unci.Client() as u:
                 w.with_unci(u, url, 20)
                 w.with_unci(u, url, n)
+
+
+def many(name: str, n: int) -> None:
+    """bench_many.py's gets (its code, run here): ``n`` of them, 8 at a time."""
+    import bench_many as m
+    from _measure import upstream
+
+    code = {"gather": m.GATHER_GET, "aget_jobs": m.UNCI_AGET, "get_jobs": m.UNCI_GET}[name]
+    with upstream(0.02) as url:
+        sys.argv = ["-c", url, str(n), "8"]
+        exec(compile(code, "<bench_many>", "exec"), {"__name__": "__bench__"})
 
 
 def count(bench: str, name: str, n: int) -> int:
@@ -102,7 +120,7 @@ def main() -> None:
         inner(sys.argv[2], sys.argv[3], int(sys.argv[4]))
         return
     which = sys.argv[1] if len(sys.argv) > 1 else "all"
-    for bench in ("pipeline", "warm") if which == "all" else (which,):
+    for bench in ("pipeline", "warm", "many") if which == "all" else (which,):
         measure(bench)
 
 
