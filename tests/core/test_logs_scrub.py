@@ -11,11 +11,13 @@ import base64
 from urllib.parse import quote
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import unci
 from helpers import run_unci
 from localserver import LocalServer, Reply
-from unci.redact import REDACTED, StreamScrubber
+from unci.redact import REDACTED, StreamScrubber, forms, scrub_bytes
 
 TOKEN = "ghp_Echoed/Token+0123456789abcdefXYZ"
 BASIC = base64.b64encode(f":{TOKEN}".encode()).decode()
@@ -154,3 +156,51 @@ def test_no_credentials_means_no_work() -> None:
     scrubber = StreamScrubber([])
     chunk = b"anything\n"
     assert scrubber.feed(chunk) is chunk and scrubber.flush() == b""
+
+
+# --- whatever the secret and wherever the reads cut, the stream is scrubbed as a whole is ----
+
+#: Letters of both cases (a lower-cased twin), and what the URL, JSON and repr forms escape.
+_SECRET_CHARS = 'aZbYcX09_-.~/+=%&"\\ é\t'
+_secrets = st.lists(st.text(_SECRET_CHARS, min_size=8, max_size=30), min_size=1, max_size=2)
+
+
+#: The secrets, a log with their forms (whole and cut short) in it, where its reads end.
+_Case = tuple[list[str], bytes, list[int]]
+
+
+@st.composite
+def _log_and_cuts(draw: st.DrawFn) -> _Case:
+    secrets = draw(_secrets)
+    every = [f.encode("utf-8", "surrogateescape") for s in secrets for f in forms(s)]
+    piece = st.one_of(
+        st.binary(max_size=12),
+        st.sampled_from(every),
+        st.sampled_from(every).flatmap(lambda f: st.integers(1, len(f) - 1).map(lambda n: f[:n])),
+    )
+    log = b"".join(draw(st.lists(piece, max_size=12)))
+    cuts = sorted(draw(st.lists(st.integers(0, len(log)), max_size=6)))
+    return secrets, log, cuts
+
+
+@settings(max_examples=300, derandomize=True, database=None)
+@given(_log_and_cuts())
+def test_a_log_cut_anywhere_is_scrubbed_as_the_whole_would_be(case: _Case) -> None:
+    secrets, log, cuts = case
+    scrubber = StreamScrubber(secrets)
+    out = b""
+    for start, end in zip([0, *cuts], [*cuts, len(log)], strict=True):
+        out += scrubber.feed(log[start:end])
+    out += scrubber.flush()
+    assert out == scrub_bytes(log, secrets)
+
+
+def test_a_token_and_its_lower_cased_twin_are_both_replaced_though_looked_for_once() -> None:
+    # The twins share "ghp_benchmarktoken0123456789abcdef": a chunk is scanned for that, and
+    # on a hit both forms are replaced, wherever they sit across two reads.
+    token = "ghp_benchmarktoken0123456789abcdefABCD"
+    log = f"a {token} b {token.lower()} c".encode()
+    for cut in range(len(log) + 1):
+        scrubber = StreamScrubber([token])
+        out = scrubber.feed(log[:cut]) + scrubber.feed(log[cut:]) + scrubber.flush()
+        assert out == f"a {REDACTED} b {REDACTED} c".encode(), cut

@@ -94,6 +94,50 @@ def scrub_bytes(data: bytes, secrets: Iterable[str]) -> bytes:
     return data
 
 
+#: A run of bytes shorter than this is too likely to occur by chance to stand for its forms.
+_MIN_ANCHOR = 8
+
+
+def _shared_run(members: list[bytes]) -> bytes:
+    """The longest run of positions at which forms of the same length all have the same byte."""
+    first = members[0]
+    best = (0, 0)
+    start = 0
+    for i in range(len(first) + 1):
+        if i < len(first) and all(m[i] == first[i] for m in members):
+            continue
+        if i - start > best[1] - best[0]:
+            best = (start, i)
+        start = i + 1
+    return first[best[0] : best[1]]
+
+
+@functools.lru_cache(maxsize=512)
+def _anchors(forms: tuple[bytes, ...]) -> tuple[bytes, ...]:
+    """Byte strings of which any text that holds a form holds at least one, cheaper to look
+    for than the forms: a chunk of a log is scanned for these, and replaced in only on a hit.
+
+    :func:`forms` gives a secret with upper-case letters a lower-cased twin, and the two agree
+    on most of their bytes: the longest run they agree on stands for both when one scan for it
+    costs less than one for each (a scan skips ahead by about the length of what it looks for,
+    so its cost goes as one over that length). A GitHub token and its twin become one anchor:
+    three scans of a chunk instead of four. Any other form stands for itself.
+    """
+    twins: dict[bytes, list[bytes]] = {}
+    for form in forms:
+        twins.setdefault(form.lower(), []).append(form)
+    found: list[bytes] = []
+    for members in twins.values():
+        run = _shared_run(members) if len(members) > 1 else b""
+        if len(run) >= _MIN_ANCHOR and 1 / len(run) < sum(1 / len(m) for m in members):
+            found.append(run)
+        else:
+            found.extend(members)
+    # One anchor inside another: a text that holds the longer holds the shorter.
+    unique = set(found)
+    return tuple(sorted(a for a in unique if not any(b != a and b in a for b in unique)))
+
+
 class StreamScrubber:
     """:func:`scrub_bytes` for a stream read in chunks (a job's log), in constant memory.
 
@@ -102,10 +146,15 @@ class StreamScrubber:
     looked at again with the next chunk, or given out by :meth:`flush` at the end. Only such an
     end is held: a log line that ends in anything else goes out at once, so ``--follow`` shows
     it without waiting for the next read.
+
+    A chunk is first scanned for the forms' :func:`_anchors`, in C, and replaced in only when
+    one is there (a log almost never holds the token; when it does, every form is replaced as
+    :func:`scrub_bytes` would).
     """
 
     def __init__(self, secrets: Iterable[str]) -> None:
         self._forms = _byte_forms(tuple(secrets))
+        self._anchors = _anchors(self._forms)
         self._keep = max(map(len, self._forms), default=1) - 1
         self._starts = frozenset(form[0] for form in self._forms)
         self._held = b""
@@ -114,9 +163,11 @@ class StreamScrubber:
         if not self._forms:
             return chunk
         data = self._held + chunk if self._held else chunk
-        for form in self._forms:
-            # bytes.replace scans in C and returns the same object when there is nothing to do.
-            data = data.replace(form, _REDACTED_BYTES)
+        for anchor in self._anchors:
+            if anchor in data:
+                for form in self._forms:
+                    data = data.replace(form, _REDACTED_BYTES)
+                break
         cut = self._cut(data)
         self._held = data[cut:]
         return data[:cut]
