@@ -21,12 +21,27 @@ def upstream(latency: float = 0.0, *options: str) -> Iterator[str]:
         stdout=subprocess.PIPE,
         text=True,
     )
+    url = ""
     try:
         line = proc.stdout.readline()
-        yield f"http://127.0.0.1:{line.split()[1]}"
+        url = f"http://127.0.0.1:{line.split()[1]}"
+        _PIDS[url] = proc.pid
+        yield url
     finally:
+        _PIDS.pop(url, None)
         proc.terminate()
         proc.wait(timeout=10)
+
+
+#: The process serving each running upstream's URL.
+_PIDS: dict[str, int] = {}
+
+
+def upstream_cpu(url: str) -> float:
+    """CPU seconds (user + system) the upstream serving ``url`` has used so far (Linux), to
+    tell whether a client's run was bounded by the server's work or by its own."""
+    fields = Path(f"/proc/{_PIDS[url]}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run_peak(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:

@@ -8,14 +8,21 @@ REPS rounds (default 7), the commands taking turns, so that a change of the mach
 falls on all alike. The ratios are medians of per-round ratios: *whole* (wall time, Python's
 start-up included) and *streaming* (the extra time between the two sizes, so start-up cancels
 out); on a loaded machine the streaming wall times are noise, and the CPU each extra MB costs
-(the same difference in CPU time) is the steadier figure. `python -c "import httpx"` is timed
-beside them: the floor of unci's start-up, whatever unci does. unci's own modules are compiled
+(the same difference in CPU time) is the steadier figure. Two start-ups are timed beside
+them: `import httpx` as unci's command imports it (without httpx's own command line, which
+unci keeps from loading), the floor of any httpx client's start-up, and `unci jobs logs` of an
+empty log, the command's whole fixed cost; each is set against curl's whole run on SIZE MiB.
+The upstream's CPU is read from /proc while each command runs: when neither the upstream nor
+the client is near a core's worth of it, the run is bounded by neither's work but by their
+exchange over the loopback. unci's own modules are compiled
 to bytecode first, as pip does when it installs a wheel: an editable install run with
 PYTHONDONTWRITEBYTECODE=1 would otherwise compile every one of them from source at every
 start. Targets: unci under 64 MiB peak on a 200 MiB log, and at least half of curl's
 throughput. unci is given a token, as a user's call is, so the scrubbing of the call's
 credentials from the log (every form of them, chunk boundaries included) is in the figures.
-curl must be installed (`apt-get install curl` on Debian).
+curl must be installed (`apt-get install curl` on Debian). With UNCI_BEFORE set to another
+checkout's core/src (main's, say), each unci command runs from it too, by PYTHONPATH, taking
+turns with the others, for before and after figures of the same run.
 Run: python benchmarks/bench_logs.py [SIZE [REPS]]
 """
 
@@ -32,12 +39,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from _measure import upstream
+from _measure import upstream, upstream_cpu
 
 UNCI = str(Path(sys.executable).with_name("unci"))
 SMALL = 10
 #: The upstream ignores it; unci scrubs the log of it, as of any user's token.
 TOKEN = "ghp_benchmarktoken0123456789abcdefABCD"
+#: Another unci's sources, measured beside this one's.
+BEFORE = os.environ.get("UNCI_BEFORE")
 
 
 def compile_unci() -> None:
@@ -47,26 +56,33 @@ def compile_unci() -> None:
         if spec is not None and spec.submodule_search_locations:
             for where in spec.submodule_search_locations:
                 compileall.compile_dir(where, quiet=1)
+    if BEFORE:
+        compileall.compile_dir(BEFORE, quiet=1)
 
 
-def run(cmd: list[str]) -> tuple[float, float, float]:
-    """(wall seconds, CPU seconds, peak RSS MiB) of a command, its output discarded."""
+Run = tuple[float, float, float, float]
+
+
+def run(cmd: list[str], url: str) -> Run:
+    """(wall seconds, CPU seconds, peak RSS MiB, the upstream's CPU seconds meanwhile) of a
+    command, its output discarded."""
+    served = upstream_cpu(url)
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"command failed: {' '.join(cmd)}")
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, upstream_cpu(url) - served
 
 
-def interleaved(commands: dict[str, list[str]], reps: int) -> dict[str, list[tuple[float, float, float]]]:
-    """(wall, CPU, peak) of each command in each of ``reps`` rounds, the commands taking
-    turns within a round."""
-    runs: dict[str, list[tuple[float, float, float]]] = {label: [] for label in commands}
+def interleaved(commands: dict[str, list[str]], reps: int, url: str) -> dict[str, list[Run]]:
+    """What :func:`run` measures of each command in each of ``reps`` rounds, the commands
+    taking turns within a round."""
+    runs: dict[str, list[Run]] = {label: [] for label in commands}
     for _ in range(reps):
         for label, cmd in commands.items():
-            runs[label].append(run(cmd))
+            runs[label].append(run(cmd, url))
     return runs
 
 
@@ -90,27 +106,34 @@ def main() -> None:
     if curl is None:
         raise SystemExit("curl is not installed: apt-get install curl")
     compile_unci()
-    floor = 'python -c "import httpx"'
+    floor = "import httpx, as unci does"
+    empty = "unci jobs logs of an empty log"
     with upstream() as url:
 
         def commands(mb: int) -> dict[str, list[str]]:
             unci = [UNCI, "jobs", "logs", str(mb), "-P", "github", "-p", "owner=o", "-p", "repo_id=r"]
             unci += ["--base-url", url, "--token", TOKEN]
-            return {
-                "curl -sL": [curl, "-sL", "-o", "/dev/null", f"{url}/repos/o/r/actions/jobs/{mb}/logs"],
+            ours = {
                 # Piped, unci strips colour by default; --color passes the bytes as given.
                 "unci jobs logs --color": [*unci, "--color"],
                 "unci jobs logs (strips colour)": unci,
                 "unci jobs logs --tail 100": [*unci, "--color", "--tail", "100"],
             }
+            before = {f"before: {k}": ["env", f"PYTHONPATH={BEFORE}", *v] for k, v in ours.items()}
+            return {
+                "curl -sL": [curl, "-sL", "-o", "/dev/null", f"{url}/repos/o/r/actions/jobs/{mb}/logs"],
+                **ours,
+                **(before if BEFORE else {}),
+            }
 
         cmds = {**{f"{k}@small": v for k, v in commands(SMALL).items()}, **commands(size)}
-        cmds[floor] = [sys.executable, "-c", "import httpx"]
-        runs = interleaved(cmds, reps)
+        cmds[floor] = [sys.executable, "-c", "import sys; sys.modules['httpx._main'] = None; import httpx"]
+        cmds[empty] = commands(0)["unci jobs logs --color"]
+        runs = interleaved(cmds, reps, url)
         # In-process reads taking turns with curl, for a ratio per round.
         library = []
         for _ in range(reps):
-            library.append((run(cmds["curl -sL"])[0], _in_process(url, size)))
+            library.append((run(cmds["curl -sL"], url)[0], _in_process(url, size)))
     load_after = os.getloadavg()[0]
     mb = size * 1.048576
     extra = (size - SMALL) * 1.048576
@@ -138,7 +161,7 @@ def main() -> None:
         f"rounds; load {load_before:.1f} before, {load_after:.1f} after)"
     )
     print(
-        f"  {'':<31} {'best wall':>9} {'CPU':>6} {'whole':>7} {'streaming':>9} {'CPU/MB':>8} {'peak RSS':>9}"
+        f"  {'':<39} {'best wall':>9} {'CPU':>6} {'whole':>7} {'streaming':>9} {'CPU/MB':>8} {'peak RSS':>9}"
     )
     for label in [base, *labels]:
         best = min(r[0] for r in runs[label])
@@ -147,14 +170,21 @@ def main() -> None:
         whole = 1.0 if label == base else per_round(lambda i, lb=label: wall(base, i) / wall(lb, i))
         stream = 1.0 if label == base else per_round(lambda i, lb=label: streaming(lb, i))
         print(
-            f"  {label:<31} {best:8.2f}s {cpu:5.2f}s {whole:6.2f}x {stream:8.2f}x "
+            f"  {label:<39} {best:8.2f}s {cpu:5.2f}s {whole:6.2f}x {stream:8.2f}x "
             f"{cpu_per_mb(label):5.2f} ms {peak:6.1f} MiB"
         )
-    start = [r[0] for r in runs[floor]]
-    print(
-        f"  {floor:<31} {min(start):8.2f}s {min(r[1] for r in runs[floor]):5.2f}s "
-        f"{per_round(lambda i: wall(base, i) / runs[floor][i][0]):6.2f}x  (start-up alone)"
-    )
+    for label in (floor, empty):
+        print(
+            f"  {label:<39} {min(r[0] for r in runs[label]):8.2f}s {min(r[1] for r in runs[label]):5.2f}s "
+            f"{per_round(lambda i, lb=label: wall(base, i) / wall(lb, i)):6.2f}x  (start-up alone)"
+        )
+    for label in (base, "unci jobs logs --color"):
+        served = statistics.median(1000 * r[3] / mb for r in runs[label])
+        busy = statistics.median(r[3] / r[0] for r in runs[label])
+        print(
+            f"  the upstream while serving {label}: {served:.2f} ms CPU per MB, "
+            f"busy {100 * busy:.0f} % of the wall time"
+        )
     main_label = "unci jobs logs --color"
     in_process = statistics.median(c / u for c, u in library)
     print(f"  unci.iter_log in a started process: {in_process:.2f}x curl's whole run")
