@@ -288,6 +288,20 @@ def test_scrub_catches_escaped_forms(form) -> None:
     assert scrub_bytes(text.encode(), [SECRET]) == f"the server said: {REDACTED}!".encode()
 
 
+CAPITALS = "Tok/En+Key=Z 9"
+
+
+@pytest.mark.parametrize(
+    "form",
+    ["Tok%2FEn%2BKey%3DZ%209", "Tok%2fEn%2bKey%3dZ%209", "Tok/En%2bKey%3dZ%209", "Tok%2fEn%2bKey%3dZ+9"],
+    ids=["url", "url-lower-hex", "url-path-lower-hex", "url-plus-lower-hex"],
+)
+def test_a_secret_with_capitals_is_caught_with_its_escapes_in_either_case(form) -> None:
+    """Percent-escapes may come in lower case; the secret's own letters keep theirs."""
+    assert scrub(f"GET /?token={form} 401", [CAPITALS]) == f"GET /?token={REDACTED} 401"
+    assert scrub_bytes(f"token={form}".encode(), [CAPITALS]) == f"token={REDACTED}".encode()
+
+
 def test_target_secrets_cover_the_basic_auth_pair() -> None:
     target = resolve_target("jenkins", username="bot", password="s3cret-pass", base_url="http://127.0.0.1:9")
     pair = base64.b64encode(b"bot:s3cret-pass").decode()

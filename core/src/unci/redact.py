@@ -29,6 +29,14 @@ _SENSITIVE_WORDS = (
 MIN_SECRET_LENGTH = 3
 #: ``scheme://user:password@``, up to the last ``@`` before the path.
 _USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@")
+_ESCAPE = re.compile(r"%[0-9A-F]{2}")
+
+
+def _lower_hex(encoded: str) -> str:
+    """``encoded`` with its percent-escapes in lower case (``%2f``, as some encoders write them)
+    and the secret's own letters as they are: lower-casing the whole form instead missed a
+    secret with capitals written that way."""
+    return _ESCAPE.sub(lambda m: m.group().lower(), encoded)
 
 
 def sensitive_name(name: str) -> bool:
@@ -55,7 +63,8 @@ def forms(secret: str) -> tuple[str, ...]:
         quote(secret, safe=""),  # URL-encoded, as a query value or path segment
         quote(secret),
         quote_plus(secret),
-        quote(secret, safe="").lower(),  # percent-escapes in lower case
+        *map(_lower_hex, (quote(secret, safe=""), quote(secret), quote_plus(secret))),
+        quote(secret, safe="").lower(),  # all in lower case, as a case-blind echo writes it
     }
     return tuple(sorted((f for f in found if f), key=len, reverse=True))
 
