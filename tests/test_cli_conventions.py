@@ -395,6 +395,33 @@ def test_help_summaries_are_whole_sentences(group: list[str]) -> None:
     assert summaries.count(".") >= 2
 
 
+def test_each_lazy_groups_line_in_the_help_is_its_own() -> None:
+    """``unci --help`` shows the lines kept beside the lazy groups, without importing them;
+    each is what the group's own help says first, so the two cannot drift apart."""
+    import importlib
+
+    from unci.cli import LAZY_COMMANDS, short_help
+
+    for name, (where, line) in LAZY_COMMANDS.items():
+        module, _, attr = where.rpartition(".")
+        assert short_help(getattr(importlib.import_module(module), attr)) == line, name
+
+
+@pytest.mark.parametrize("args", [["--help"], ["providers"]])
+def test_help_and_providers_import_none_of_the_command_groups(args: list[str]) -> None:
+    code = (
+        "import sys\n"
+        "from unci.cli import LAZY_COMMANDS, main\n"
+        f"try: main({args!r})\n"
+        "except SystemExit: pass\n"
+        "modules = {where.rpartition('.')[0] for where, _ in LAZY_COMMANDS.values()}\n"
+        "print(sorted((modules | {'unci.options', 'unci.logs_cli'}) & set(sys.modules)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "[]"
+
+
 # --- output that cannot be written ---------------------------------------------------------
 
 

@@ -19,49 +19,70 @@ import click
 
 from unci import __version__
 from unci.errors import OutputError, UnciError, UsageError
-from unci.options import (
-    ERROR_FORMATS,
-    exit_status_option,
-    filter_options,
-    list_options,
-    output_options,
-    paging_options,
-    parse_filters,
-    reliability_options,
-    request_options,
-    steps_option,
-    watch_options,
-)
 
 if TYPE_CHECKING:
     from unci.call import Who
+    from unci.options import ERROR_FORMATS
 
 __all__ = ["ERROR_FORMATS", "cli", "main", "parse_pairs"]
+
+
+def __getattr__(name: str) -> Any:
+    """``ERROR_FORMATS``, from :mod:`unci.options`, imported only when asked for."""
+    if name == "ERROR_FORMATS":
+        from unci.options import ERROR_FORMATS
+
+        return ERROR_FORMATS
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 #: What the command line asked for before click parsed it, for errors click raises while
 #: parsing (an unknown option comes before any option's callback has run).
 _PRESCANNED: dict[str, str | None] = {"error_format": None}
 
 
-#: Subcommands imported only when used, so `unci providers` never pays for them.
-LAZY_COMMANDS = {
-    "accounts": ("unci.accounts_cli", "accounts_group"),
-    "serve": ("unci.serve_cli", "serve"),
-    "sync": ("unci.sync_cli", "sync"),
+#: The command groups imported only when used (click's LazyGroup pattern: the command's
+#: ``module.name``), each with the line ``unci --help`` shows for it, so that neither
+#: ``unci --help`` nor ``unci providers`` imports any of them or builds their options. The
+#: line is the command's own (its help's first paragraph); tests/test_cli_conventions.py
+#: checks that they agree.
+LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "accounts": (
+        "unci.accounts_cli.accounts_group",
+        "Named accounts: provider, credentials, API root and default params.",
+    ),
+    "builds": (
+        "unci.builds_cli.builds",
+        "Fetch CI builds (workflow runs, pipelines), the runs that jobs belong to, and follow them "
+        "to their end.",
+    ),
+    "jobs": ("unci.jobs_cli.jobs", "Fetch CI jobs."),
+    "serve": (
+        "unci.serve_cli.serve",
+        "Serve GET /unified/ci-cd/jobs/{id} and GET /unified/ci-cd/jobs, as Truto does.",
+    ),
+    "sync": (
+        "unci.sync_cli.sync",
+        'Copy builds, jobs and steps into a database, incrementally (pip install "unci[sync]").',
+    ),
 }
+
+
+def short_help(command: click.Command) -> str:
+    """The line a group's help shows for ``command``: its whole first paragraph."""
+    text = command.short_help or (command.help or "").split("\n\n")[0]
+    return " ".join(text.split())
 
 
 class HelpGroup(click.Group):
     """Lists its commands with their whole first sentence (click cuts it at ~45 characters)."""
 
+    def help_row(self, ctx: click.Context, name: str) -> str | None:
+        command = self.get_command(ctx, name)
+        return None if command is None or command.hidden else short_help(command)
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = []
-        for name in self.list_commands(ctx):
-            command = self.get_command(ctx, name)
-            if command is None or command.hidden:
-                continue
-            text = command.short_help or (command.help or "").split("\n\n")[0]
-            rows.append((name, " ".join(text.split())))
+        rows = [(name, text) for name in self.list_commands(ctx) if (text := self.help_row(ctx, name))]
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
@@ -143,18 +164,23 @@ class UnciGroup(HelpGroup):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
 
+    def help_row(self, ctx: click.Context, name: str) -> str | None:
+        """A lazy command's line without importing it (once imported, its own)."""
+        if name in LAZY_COMMANDS and name not in self.commands:
+            return LAZY_COMMANDS[name][1]
+        return super().help_row(ctx, name)
+
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in LAZY_COMMANDS and name not in self.commands:
             import importlib
 
-            module, attr = LAZY_COMMANDS[name]
+            module, _, attr = LAZY_COMMANDS[name][0].rpartition(".")
             command = getattr(importlib.import_module(module), attr)
             if isinstance(command, click.Group) and not isinstance(command, HelpGroup):
                 import types
 
-                command.format_commands = types.MethodType(  # type: ignore[method-assign]
-                    HelpGroup.format_commands, command
-                )
+                for method in ("format_commands", "help_row"):  # its commands listed as ours are
+                    setattr(command, method, types.MethodType(getattr(HelpGroup, method), command))
             if name == "accounts":
                 from unci.default_cli import default_command
 
@@ -411,12 +437,7 @@ def _token(token: str | None, from_stdin: bool, path: str | None) -> str | None:
     return read_stdin("--token-stdin") if from_stdin else read_file(path or "", "--token-file")
 
 
-@cli.group(cls=HelpGroup)
-def jobs() -> None:
-    """Fetch CI jobs."""
-
-
-def _report(job_id: str, exc: UnciError) -> None:
+def report_failed(job_id: str, exc: UnciError) -> None:
     """One failed id of several: its line names the id; the others go on."""
     ctx = click.get_current_context()
     if _error_format(ctx) == "json":
@@ -427,234 +448,10 @@ def _report(job_id: str, exc: UnciError) -> None:
         click.echo(f"unci: error: {job_id}: {exc.message}", err=True)
 
 
-@jobs.command("get")
-@click.argument("job_ids", nargs=-1, required=True, metavar="ID [ID ...]")
-@request_options
-@output_options
-@reliability_options
-@steps_option
-@exit_status_option
-@click.option(
-    "--concurrency",
-    type=click.IntRange(min=1, max=64),
-    default=8,
-    show_default=True,
-    help="With several ids: how many to fetch at once.",
-)
-def jobs_get(
-    job_ids: tuple[str, ...], concurrency: int, include_steps: bool, exit_status: bool, **kw: Any
-) -> None:
-    """Fetch jobs by id and print them.
-
-    One id prints one JSON document; several print JSON Lines (one job a line) in the order
-    given, fetched CONCURRENCY at a time. An id that fails prints one line on stderr naming it
-    and the others still print; the exit code is then the highest exit code among the failed
-    ids (see `unci --help`). With --exit-status and every id fetched, it is the job's outcome
-    (several ids: the highest).
-    """
-    from unci.commands import get_command
-
-    shared = parse_shared(kw)
-    single = len(job_ids) == 1
-
-    def on_error(job_id: str, exc: UnciError) -> None:
-        if single:
-            raise exc
-        _report(job_id, exc)
-
-    code = get_command(
-        job_ids=list(job_ids),
-        concurrency=concurrency,
-        on_error=on_error,
-        include_steps=include_steps,
-        exit_status=exit_status,
-        **shared,
-    )
-    if code:
-        sys.exit(code)
-
-
-@jobs.command("list")
-@request_options
-@output_options
-@list_options
-@filter_options(" whose jobs are listed (instead of -p build=)")
-@reliability_options
-@click.option(
-    "--concurrency",
-    type=click.IntRange(min=1, max=64),
-    default=8,
-    show_default=True,
-    help="With the build filters: how many builds' jobs to fetch at once.",
-)
-@steps_option
-def jobs_list(
-    limit: int | None,
-    page_size: int | None,
-    cursor: str | None,
-    follow_all: bool,
-    concurrency: int,
-    include_steps: bool,
-    **kw: Any,
-) -> None:
-    """List the jobs of one build (-p build=ID; Buddy: -p workflow=ID), or of the builds that
-    match --branch/--status/--conclusion/--since/--until.
-
-    Prints {"result": [...], "next_cursor": ...}; pass the cursor back with --cursor. --limit
-    is the total number of jobs, over as many pages as it takes; --page-size is how many each
-    request asks for; --all prints every page as JSON Lines. With filters and no build, the
-    jobs come build by build, newest build first (several builds fetched at once); one page is
-    the jobs of one page of builds, and the cursor resumes the walk with its filters.
-    """
-    from unci.commands import list_command
-
-    filters = parse_filters(kw, kw.get("provider"))
-    list_command(
-        **parse_shared(kw),
-        limit=limit,
-        page_size=page_size,
-        cursor=cursor,
-        follow_all=follow_all,
-        filters=filters,
-        concurrency=concurrency,
-        include_steps=include_steps,
-    )
-
-
-@jobs.command("watch")
-@click.argument("job_id", metavar="ID")
-@request_options
-@watch_options
-@reliability_options
-def jobs_watch(job_id: str, **kw: Any) -> None:
-    """Follow a job to its end, printing each change of its status and of its steps.
-
-    A job that has not started yet is waited for. Each poll is conditional where the
-    provider sends ETags (GitHub: an unchanged job costs no rate limit), waits longer while
-    nothing changes, and obeys Retry-After and rate-limit resets. Ctrl-C stops (exit 130).
-    """
-    from unci.watch_cli import watch_job_command
-
-    options = _watch_kw(kw)
-    request = parse_request(kw)
-    code = watch_job_command(job_id=job_id, **request, **options)
-    if code:
-        sys.exit(code)
-
-
-def _watch_kw(kw: dict[str, Any]) -> dict[str, Any]:
+def watch_kw(kw: dict[str, Any]) -> dict[str, Any]:
+    """The watch options (``options.watch_options``) popped from a watch command's keyword
+    arguments."""
     return {k: kw.pop(k) for k in ("interval", "max_interval", "include_steps", "as_json", "exit_status")}
-
-
-# --- builds --------------------------------------------------------------------------------
-
-
-@cli.group(cls=HelpGroup)
-def builds() -> None:
-    """Fetch CI builds (workflow runs, pipelines), the runs that jobs belong to, and follow
-    them to their end."""
-
-
-@builds.command("get")
-@click.argument("build_ids", nargs=-1, required=True, metavar="ID [ID ...]")
-@request_options
-@output_options
-@reliability_options
-@exit_status_option
-@click.option(
-    "--concurrency",
-    type=click.IntRange(min=1, max=64),
-    default=8,
-    show_default=True,
-    help="With several ids: how many to fetch at once.",
-)
-def builds_get(build_ids: tuple[str, ...], concurrency: int, exit_status: bool, **kw: Any) -> None:
-    """Fetch builds by id and print them.
-
-    One id prints one JSON document; several print JSON Lines (one build a line) in the order
-    given, fetched CONCURRENCY at a time. An id that fails prints one line on stderr naming it
-    and the others still print; the exit code is then the highest among the failed ids. With
-    --exit-status and every id fetched, it is the build's outcome (several ids: the highest).
-    """
-    from unci.commands import get_command
-
-    shared = parse_shared(kw, "builds")
-    single = len(build_ids) == 1
-
-    def on_error(build_id: str, exc: UnciError) -> None:
-        if single:
-            raise exc
-        _report(build_id, exc)
-
-    code = get_command(
-        job_ids=list(build_ids),
-        concurrency=concurrency,
-        on_error=on_error,
-        exit_status=exit_status,
-        **shared,
-    )
-    if code:
-        sys.exit(code)
-
-
-@builds.command("list")
-@request_options
-@output_options
-@paging_options("builds")
-@filter_options("")
-@reliability_options
-def builds_list(
-    limit: int | None, page_size: int | None, cursor: str | None, follow_all: bool, **kw: Any
-) -> None:
-    """List builds, newest first (GitHub: -p owner= -p repo_id=).
-
-    Prints {"result": [...], "next_cursor": ...}; pass the cursor back with --cursor (it keeps
-    the filters and the instants of the list it continues). Filters go to the provider where it
-    applies them itself and are applied again to what comes back, so a page may hold fewer
-    builds than asked (even none) and still have a next cursor; with --since, listing stops at
-    the first page older than it.
-    """
-    from unci.commands import list_command
-
-    filters = parse_filters(kw, kw.get("provider"))
-    list_command(
-        **parse_shared(kw, "builds"),
-        limit=limit,
-        page_size=page_size,
-        cursor=cursor,
-        follow_all=follow_all,
-        filters=filters,
-    )
-
-
-@builds.command("watch")
-@click.argument("build_id", metavar="ID")
-@request_options
-@watch_options
-@reliability_options
-def builds_watch(build_id: str, **kw: Any) -> None:
-    """Follow a build and all its jobs to the build's end, printing each change.
-
-    As `unci jobs watch`, for every job of the build (as `gh run watch` does). Where the
-    provider cannot list a build's jobs (Jenkins: the build is its own job; use `unci jobs
-    watch`), the build's own status is followed. --exit-status exits with the build's outcome.
-    """
-    from unci.watch_cli import watch_build_command
-
-    options = _watch_kw(kw)
-    request = parse_request(kw)
-    code = watch_build_command(build_id=build_id, **request, **options)
-    if code:
-        sys.exit(code)
-
-
-def _add_logs() -> None:
-    from unci.logs_cli import jobs_logs
-
-    jobs.add_command(jobs_logs)
-
-
-_add_logs()
 
 
 def main(argv: Sequence[str] | None = None) -> None:
