@@ -2,8 +2,9 @@
 
 Every failure is one line on stderr (or Truto's JSON envelope with ``--error-format json``) and
 a documented exit code; a traceback only with ``UNCI_TRACEBACK=1``. Heavy modules (httpx) are
-imported inside the commands that make requests, so ``unci --help`` and ``unci providers`` stay
-fast.
+imported inside the commands that make requests, and the command groups (``jobs``, ``builds``,
+``accounts``, ``serve``, ``sync``: :data:`LAZY_COMMANDS`) only when used, so ``unci --help``
+and ``unci providers`` stay fast.
 """
 
 from __future__ import annotations
