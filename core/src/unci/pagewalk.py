@@ -2,7 +2,9 @@
 
 A provider that numbers its pages and says how many there are lets every following page be
 asked for without waiting for the one before it. The walk then keeps up to ``width`` of them in
-flight and hands them out in page order, holding at most ``width`` pages; a page that fails
+flight and hands them out in page order, holding at most ``width + 1`` pages: one page waits
+its turn behind the ``width`` being fetched, so a fetch that ends while an earlier page is
+still on its way starts the next at once instead of leaving its place idle; a page that fails
 ends the walk with its error after the pages before it, as one-after-another paging would. Each
 page is fetched through the same ``fetch`` as any other (so with the same retries, waits for
 rate limits, time bounds and checks); nothing here knows a provider or does I/O of its own.
@@ -53,7 +55,7 @@ def walk(
             return pool.submit(fetch, c)
 
         try:
-            started = _fill(pending, cursors, width, start)
+            started = _fill(pending, cursors, width + 1, start)
             if not started:
                 page = fetch(page.next_cursor)
                 yield page
@@ -63,7 +65,7 @@ def walk(
                 yield page
                 if page.next_cursor is None:
                     return
-                _fill(pending, cursors, width, start)
+                _fill(pending, cursors, width + 1, start)
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
         # Past the last numbered page the provider still names a next: follow it.
@@ -88,12 +90,17 @@ async def awalk(
             yield page
             continue
         pending: deque[asyncio.Task[P]] = deque()
+        gate = asyncio.Semaphore(width)
+
+        async def gated(c: str, gate: asyncio.Semaphore = gate) -> P:
+            async with gate:
+                return await fetch(c)
 
         def start(c: str) -> asyncio.Task[P]:
-            return asyncio.ensure_future(fetch(c))
+            return asyncio.ensure_future(gated(c))
 
         try:
-            if not _fill(pending, cursors, width, start):
+            if not _fill(pending, cursors, width + 1, start):
                 page = await fetch(page.next_cursor)
                 yield page
                 continue
@@ -102,7 +109,7 @@ async def awalk(
                 yield page
                 if page.next_cursor is None:
                     return
-                _fill(pending, cursors, width, start)
+                _fill(pending, cursors, width + 1, start)
         finally:
             for task in pending:
                 task.cancel()
@@ -120,10 +127,10 @@ def within(cursors: Iterator[str] | None, wanted: int | None, per_page: int) -> 
     return islice(cursors, -(-wanted // max(1, per_page)))
 
 
-def _fill(pending: deque[Any], cursors: Iterator[str], width: int, start: Callable[[str], Any]) -> bool:
-    """Start pages until ``width`` are in flight or none are left; did any start?"""
+def _fill(pending: deque[Any], cursors: Iterator[str], most: int, start: Callable[[str], Any]) -> bool:
+    """Start pages until ``most`` are pending or none are left; did any start?"""
     started = False
-    while len(pending) < width:
+    while len(pending) < most:
         cursor = next(cursors, None)
         if cursor is None:
             break
