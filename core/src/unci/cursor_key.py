@@ -26,6 +26,15 @@ FILENAME = "cursor.key"
 
 
 def key_path() -> Path:
+    env = os.environ
+    where = ("UNCI_CONFIG", "XDG_CONFIG_HOME", "HOME", "USERPROFILE", "APPDATA", "LOCALAPPDATA")
+    return _key_path(tuple(env.get(name) for name in where))
+
+
+@functools.lru_cache(maxsize=8)
+def _key_path(where: tuple[str | None, ...]) -> Path:
+    """The key file beside the accounts file, worked out once per value of the variables the
+    accounts file's place depends on (``where``): a listing signs a cursor for every page."""
     from unci.accounts import config_path
 
     return config_path().with_name(FILENAME)

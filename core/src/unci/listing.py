@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
 import re
@@ -75,17 +76,17 @@ def _unb64(text: str) -> bytes:
 def _mac(target: Target, operation: str, payload: bytes) -> bytes:
     from unci.cursor_key import cursor_key
 
-    bound = "\0".join(
-        (
-            "unci-cursor",
-            str(CURSOR_VERSION),
-            target.provider,
-            target.account or "",
-            target.base_url,
-            operation,
-        )
-    ).encode()
-    return hmac.new(cursor_key(), bound + b"\0" + payload, hashlib.sha256).digest()[:_MAC_BYTES]
+    signer = _signer(cursor_key(), target.provider, target.account or "", target.base_url, operation).copy()
+    signer.update(payload)
+    return signer.digest()[:_MAC_BYTES]
+
+
+@functools.lru_cache(maxsize=64)
+def _signer(key: bytes, provider: str, account: str, base_url: str, operation: str) -> hmac.HMAC:
+    """The HMAC of what a cursor is bound to, ready for its payload: made once per key and
+    binding (a listing signs and checks a cursor for every page), copied for each cursor."""
+    bound = "\0".join(("unci-cursor", str(CURSOR_VERSION), provider, account, base_url, operation))
+    return hmac.new(key, bound.encode() + b"\0", hashlib.sha256)
 
 
 def encode_cursor(
