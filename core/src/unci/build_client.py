@@ -2,14 +2,17 @@
 functions that wrap them; also the jobs of builds found by filters (discovery).
 
 Everything decided is decided in :mod:`unci.builds`; here the calls are sent, sync or async.
+What one operation sends and makes of the answers is written once, without I/O, as the steps
+of :data:`Steps` (as :mod:`unci.watch` writes its rounds), which :func:`_run` and
+:func:`_arun` carry out with a sync or an asyncio client.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from unci.build import Build, BuildQuery
 from unci.builds import (
@@ -68,6 +71,177 @@ def _who(
     )
 
 
+R = TypeVar("R")
+
+#: One operation without I/O: it yields a call to send (and is sent its answer) or a list of
+#: calls to send at once (and is sent their answers, in the same order), and returns what it
+#: made. An error of a send is raised where the operation asked for it and ends it.
+Steps = Generator["Call | list[Call]", Any, R]
+
+
+def _run(client: Any, steps: Steps[R]) -> R:
+    """Carry out ``steps`` with a sync client; calls asked for at once go ``concurrency`` at a
+    time over its pool, in threads."""
+    try:
+        step = next(steps)
+        while True:
+            if isinstance(step, list):
+                width = min(len(step), _width(client))
+                with ThreadPoolExecutor(max_workers=max(1, width)) as pool:
+                    step = steps.send(list(pool.map(client.send, step)))
+            else:
+                step = steps.send(client.send(step))
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+    finally:
+        steps.close()
+
+
+async def _arun(client: Any, steps: Steps[R]) -> R:
+    """:func:`_run` with an asyncio client: calls asked for at once are tasks, ``concurrency``
+    at a time."""
+    try:
+        step = next(steps)
+        while True:
+            if isinstance(step, list):
+                import asyncio  # here, where a loop runs: ``import unci`` stays without it
+
+                gate = asyncio.Semaphore(_width(client))
+
+                async def one(call: Call, gate: asyncio.Semaphore = gate) -> Answer:
+                    async with gate:
+                        answer: Answer = await client.send(call)
+                        return answer
+
+                step = steps.send(list(await asyncio.gather(*(one(c) for c in step))))
+            else:
+                step = steps.send(await client.send(step))
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+    finally:
+        steps.close()
+
+
+def _fetch_build(
+    who: Target, build_id: str, params: Mapping[str, str] | None, remote_query: Iterable[tuple[str, str]]
+) -> Steps[FetchedBuild]:
+    """One build, with what its payload lacks (a CircleCI workflow's pipeline) where the
+    provider keeps it behind a second request."""
+    call = prepare_build(who, build_id, params, remote_query)
+    answer = yield call
+    build = decode_build(call, answer)
+    sub = context_call(call, build)
+    if sub is not None:
+        build = with_context(build, decode_context(build, sub, (yield sub)))
+    return FetchedBuild(call, answer, build)
+
+
+def _list_builds(
+    who: Target,
+    params: Mapping[str, str] | None,
+    query: BuildQuery,
+    limit: int | None,
+    cursor: str | None,
+    remote_query: Iterable[tuple[str, str]],
+) -> Steps[BuildList]:
+    """One page of the builds that match; stand-ins on it (CircleCI pipelines) replaced by
+    what they list, fetched at once."""
+    call, skip, query = prepare_builds(
+        who, params, query, limit=limit, cursor=cursor, remote_query=remote_query
+    )
+    answer = yield call
+    page = read_build_page(call, answer)
+    subs = expansion_calls(call, page)
+    if subs:
+        answers = yield subs
+        page = expand_page(page, [read_build_page(c, a) for c, a in zip(subs, answers, strict=True)])
+    return slice_builds(call, answer, page, query, skip, limit)
+
+
+class _BuildPages:
+    """What a walk over build-list pages keeps, sync or async: the query (its instants fixed
+    once: "7d" must not move while the pages are read), how many builds are still wanted, and
+    the check that the paging ends."""
+
+    def __init__(self, who: Target, limit: int | None, **filters: Any) -> None:
+        from unci.client import PageChain
+
+        self.who = who
+        self.left = limit
+        self.query = build_query(provider=who.provider, **filters)
+        self.chain = PageChain(max_empty=None)  # filtered lists have runs of empty pages
+
+    def filters(self) -> dict[str, Any]:
+        query = self.query
+        return {
+            "branch": query.branch,
+            "status": query.status,
+            "conclusion": query.conclusion,
+            "since": query.since,
+            "until": query.until,
+        }
+
+    def ahead(self, page: BuildList) -> Iterator[str] | None:
+        return builds_wanted(page, self.left)
+
+    def take(self, page: BuildList) -> BuildList:
+        """The page to hand out: of a page fetched ahead in whole, the part still wanted."""
+        if self.left is not None:
+            page = cut_builds(page, self.left)
+        self.chain.check(page)
+        return page
+
+    def done(self, page: BuildList) -> bool:
+        """After handing out ``page``: is the walk over?"""
+        if self.left is not None:
+            self.left -= len(page.result)
+        return page.next_cursor is None or (self.left is not None and self.left <= 0)
+
+
+class _BuildJobs:
+    """What a walk over the jobs of the builds that match keeps, sync or async: where it
+    resumes, the query, how many jobs are still wanted, and the pages each build's jobs are
+    handed out as (the two walks hand out the same pages and cursors)."""
+
+    def __init__(
+        self,
+        client: object,
+        who: Target,
+        cursor: str | None,
+        limit: int | None,
+        concurrency: int | None,
+        **filters: Any,
+    ) -> None:
+        self.who = who
+        self.name = _build_param(who)
+        given = build_query(provider=who.provider, **filters)
+        self.resume = decode_resume(who, cursor, given) if cursor else Resume(given)
+        self.query = self.resume.query
+        self.width = max(1, concurrency or _width(client))
+        self.left = limit
+        self._first = True
+
+    def params(self, params: Mapping[str, str] | None, build: Build) -> dict[str, str]:
+        """The job list's params for one build."""
+        return {**(params or {}), self.name: build.id}
+
+    def hand(self, spot: Spot, found: Build | BuildList, pages: list[JobPage] | None) -> list[JobPage]:
+        """The pages to hand out for one place of the walk: a build's jobs (``pages``) past
+        the skip a cursor gave and within what is still wanted, or, for a build-list page with
+        nothing that matched, one empty page that says where to resume."""
+        skip = self.resume.job_skip if self._first else 0
+        self._first = False
+        if pages is None:
+            assert isinstance(found, BuildList)
+            return [JobPage([], _cursor(self.who, spot.after(self.query)), found.calls)]
+        handed, self.left = _hand_out(self.who, self.query, spot, pages, skip, self.left)
+        return handed
+
+    @property
+    def over(self) -> bool:
+        return self.left == 0
+
+
 class BuildMethods:
     """Mixed into :class:`~unci.Client`: builds, and jobs found through builds."""
 
@@ -90,13 +264,7 @@ class BuildMethods:
     ) -> FetchedBuild:
         """One build with its call and answer (for the raw and debug formats)."""
         who = _who(provider, target, token, username, password, base_url, account)
-        call = prepare_build(who, build_id, params, remote_query)
-        answer = self.send(call)
-        build = decode_build(call, answer)
-        sub = context_call(call, build)
-        if sub is not None:  # what the build's payload lacks (a CircleCI workflow's pipeline)
-            build = with_context(build, decode_context(build, sub, self.send(sub)))
-        return FetchedBuild(call, answer, build)
+        return _run(self, _fetch_build(who, build_id, params, remote_query))
 
     def stream_call(self, call: Call, chunk_size: int = 65536) -> Iterator[bytes]:  # provided by Client
         raise NotImplementedError
@@ -182,18 +350,7 @@ class BuildMethods:
             until=until,
             provider=who.provider,
         )
-        call, skip, query = prepare_builds(
-            who, params, query, limit=limit, cursor=cursor, remote_query=remote_query
-        )
-        answer = self.send(call)
-        page = read_build_page(call, answer)
-        subs = expansion_calls(call, page)
-        if subs:  # stand-ins (CircleCI pipelines) replaced by what they list, fetched at once
-            width = min(len(subs), getattr(self, "concurrency", None) or DEFAULT_CONCURRENCY)
-            with ThreadPoolExecutor(max_workers=max(1, width)) as pool:
-                answers = list(pool.map(self.send, subs))
-            page = expand_page(page, [read_build_page(c, a) for c, a in zip(subs, answers, strict=True)])
-        return slice_builds(call, answer, page, query, skip, limit)
+        return _run(self, _list_builds(who, params, query, limit, cursor, remote_query))
 
     def iter_build_pages(
         self,
@@ -217,46 +374,25 @@ class BuildMethods:
     ) -> Iterator[BuildList]:
         """Every page, lazily, until ``limit`` builds in all, the list's end, or ``since``."""
         who = _who(provider, target, token, username, password, base_url, account)
-        left = limit
-        # The instants are fixed once: "7d" must not move while the pages are read.
-        query = build_query(
-            branch=branch,
-            status=status,
-            conclusion=conclusion,
-            since=since,
-            until=until,
-            provider=who.provider,
+        pages = _BuildPages(
+            who, limit, branch=branch, status=status, conclusion=conclusion, since=since, until=until
         )
-        from unci.client import PageChain
-
-        chain = PageChain(max_empty=None)  # filtered lists have runs of empty pages
 
         def fetch(at: str | None) -> BuildList:
             return self.list_builds(
                 provider,
                 params=params,
-                limit=left,
+                limit=pages.left,
                 cursor=at,
                 remote_query=remote_query,
                 target=who,
-                branch=query.branch,
-                status=query.status,
-                conclusion=query.conclusion,
-                since=query.since,
-                until=query.until,
+                **pages.filters(),
             )
 
-        def ahead(page: BuildList) -> Iterator[str] | None:
-            return builds_wanted(page, left)
-
-        for page in walk(fetch, cursor, width=_width(self), ahead=ahead):
-            if left is not None:  # a page fetched ahead in whole, of which part is wanted
-                page = cut_builds(page, left)
-            chain.check(page)
+        for page in walk(fetch, cursor, width=_width(self), ahead=pages.ahead):
+            page = pages.take(page)
             yield page
-            if left is not None:
-                left -= len(page.result)
-            if page.next_cursor is None or (left is not None and left <= 0):
+            if pages.done(page):
                 return
 
     def iter_builds(
@@ -373,18 +509,19 @@ class BuildMethods:
         build list's), so a caller always learns where to resume.
         """
         who = _who(provider, target, token, username, password, base_url, account)
-        name = _build_param(who)
-        given = build_query(
+        state = _BuildJobs(
+            self,
+            who,
+            cursor,
+            limit,
+            concurrency,
             branch=branch,
             status=status,
             conclusion=conclusion,
             since=since,
             until=until,
-            provider=who.provider,
         )
-        resume = decode_resume(who, cursor, given) if cursor else Resume(given)
-        query = resume.query
-        width = max(1, concurrency or getattr(self, "concurrency", None) or DEFAULT_CONCURRENCY)
+        resume = state.resume
         client: Any = self
 
         def located() -> Iterator[tuple[Spot, Build | BuildList]]:
@@ -395,7 +532,7 @@ class BuildMethods:
                 cursor=at,
                 remote_query=remote_query,
                 target=who,
-                **query_filters(query),
+                **query_filters(state.query),
             )
             for walked, page in enumerate(pages, start=1):
                 yield from _located(at, skip, page)
@@ -408,21 +545,19 @@ class BuildMethods:
             return list(
                 client.iter_pages(
                     provider,
-                    params={**(params or {}), name: build.id},
+                    params=state.params(params, build),
                     limit=page_size,
                     target=who,
                     include_steps=include_steps,
                 )
             )
 
-        left = limit
-        first = True
         pending: deque[tuple[Spot, Build | BuildList, Future[list[JobPage]] | None]] = deque()
         spots = located()
-        with ThreadPoolExecutor(max_workers=width) as pool:
+        with ThreadPoolExecutor(max_workers=state.width) as pool:
             try:
                 while True:
-                    while len(pending) < width:
+                    while len(pending) < state.width:
                         item = next(spots, None)
                         if item is None:
                             break
@@ -432,15 +567,8 @@ class BuildMethods:
                     if not pending:
                         return
                     spot, found, work = pending.popleft()
-                    skip = resume.job_skip if first else 0
-                    first = False
-                    if work is None:  # a build-list page with nothing that matched
-                        assert isinstance(found, BuildList)
-                        yield JobPage([], _cursor(who, spot.after(query)), found.calls)
-                        continue
-                    handed, left = _hand_out(who, query, spot, work.result(), skip, left)
-                    yield from handed
-                    if left == 0:
+                    yield from state.hand(spot, found, None if work is None else work.result())
+                    if state.over:
                         return
             finally:
                 for _spot, _found, work in pending:
@@ -554,13 +682,7 @@ class AsyncBuildMethods:
         target: Target | None = None,
     ) -> FetchedBuild:
         who = _who(provider, target, token, username, password, base_url, account)
-        call = prepare_build(who, build_id, params, remote_query)
-        answer = await self.send(call)
-        build = decode_build(call, answer)
-        sub = context_call(call, build)
-        if sub is not None:
-            build = with_context(build, decode_context(build, sub, await self.send(sub)))
-        return FetchedBuild(call, answer, build)
+        return await _arun(self, _fetch_build(who, build_id, params, remote_query))
 
     async def get_build(
         self,
@@ -617,24 +739,7 @@ class AsyncBuildMethods:
             until=until,
             provider=who.provider,
         )
-        call, skip, query = prepare_builds(
-            who, params, query, limit=limit, cursor=cursor, remote_query=remote_query
-        )
-        answer = await self.send(call)
-        page = read_build_page(call, answer)
-        subs = expansion_calls(call, page)
-        if subs:
-            import asyncio  # here, where a loop runs: ``import unci`` stays without it
-
-            gate = asyncio.Semaphore(getattr(self, "concurrency", None) or DEFAULT_CONCURRENCY)
-
-            async def one(sub: Call) -> Answer:
-                async with gate:
-                    return await self.send(sub)
-
-            answers = await asyncio.gather(*(one(c) for c in subs))
-            page = expand_page(page, [read_build_page(c, a) for c, a in zip(subs, answers, strict=True)])
-        return slice_builds(call, answer, page, query, skip, limit)
+        return await _arun(self, _list_builds(who, params, query, limit, cursor, remote_query))
 
     async def iter_build_pages(
         self,
@@ -657,45 +762,25 @@ class AsyncBuildMethods:
         target: Target | None = None,
     ) -> AsyncIterator[BuildList]:
         who = _who(provider, target, token, username, password, base_url, account)
-        left = limit
-        query = build_query(
-            branch=branch,
-            status=status,
-            conclusion=conclusion,
-            since=since,
-            until=until,
-            provider=who.provider,
+        pages = _BuildPages(
+            who, limit, branch=branch, status=status, conclusion=conclusion, since=since, until=until
         )
-        from unci.client import PageChain
-
-        chain = PageChain(max_empty=None)  # filtered lists have runs of empty pages
 
         async def fetch(at: str | None) -> BuildList:
             return await self.list_builds(
                 provider,
                 params=params,
-                limit=left,
+                limit=pages.left,
                 cursor=at,
                 remote_query=remote_query,
                 target=who,
-                branch=query.branch,
-                status=query.status,
-                conclusion=query.conclusion,
-                since=query.since,
-                until=query.until,
+                **pages.filters(),
             )
 
-        def ahead(page: BuildList) -> Iterator[str] | None:
-            return builds_wanted(page, left)
-
-        async for page in awalk(fetch, cursor, width=_width(self), ahead=ahead):
-            if left is not None:  # a page fetched ahead in whole, of which part is wanted
-                page = cut_builds(page, left)
-            chain.check(page)
+        async for page in awalk(fetch, cursor, width=_width(self), ahead=pages.ahead):
+            page = pages.take(page)
             yield page
-            if left is not None:
-                left -= len(page.result)
-            if page.next_cursor is None or (left is not None and left <= 0):
+            if pages.done(page):
                 return
 
     async def iter_builds(
@@ -803,18 +888,19 @@ class AsyncBuildMethods:
         import asyncio  # here, where a loop runs: ``import unci`` stays without it
 
         who = _who(provider, target, token, username, password, base_url, account)
-        name = _build_param(who)
-        given = build_query(
+        state = _BuildJobs(
+            self,
+            who,
+            cursor,
+            limit,
+            concurrency,
             branch=branch,
             status=status,
             conclusion=conclusion,
             since=since,
             until=until,
-            provider=who.provider,
         )
-        resume = decode_resume(who, cursor, given) if cursor else Resume(given)
-        query = resume.query
-        width = max(1, concurrency or getattr(self, "concurrency", None) or DEFAULT_CONCURRENCY)
+        resume = state.resume
         client: Any = self
 
         async def located() -> AsyncGenerator[tuple[Spot, Build | BuildList], None]:
@@ -825,7 +911,7 @@ class AsyncBuildMethods:
                 cursor=at,
                 remote_query=remote_query,
                 target=who,
-                **query_filters(query),
+                **query_filters(state.query),
             ):
                 walked += 1
                 for item in _located(at, skip, page):
@@ -840,20 +926,18 @@ class AsyncBuildMethods:
                 page
                 async for page in client.iter_pages(
                     provider,
-                    params={**(params or {}), name: build.id},
+                    params=state.params(params, build),
                     limit=page_size,
                     target=who,
                     include_steps=include_steps,
                 )
             ]
 
-        left = limit
-        first = True
         pending: deque[tuple[Spot, Build | BuildList, asyncio.Task[list[JobPage]] | None]] = deque()
         spots = located()
         try:
             while True:
-                while len(pending) < width:
+                while len(pending) < state.width:
                     item = await anext(spots, None)
                     if item is None:
                         break
@@ -863,16 +947,9 @@ class AsyncBuildMethods:
                 if not pending:
                     return
                 spot, found, work = pending.popleft()
-                skip = resume.job_skip if first else 0
-                first = False
-                if work is None:
-                    assert isinstance(found, BuildList)
-                    yield JobPage([], _cursor(who, spot.after(query)), found.calls)
-                    continue
-                handed, left = _hand_out(who, query, spot, await work, skip, left)
-                for page in handed:
+                for page in state.hand(spot, found, None if work is None else await work):
                     yield page
-                if left == 0:
+                if state.over:
                     return
         finally:
             for _spot, _found, work in pending:
