@@ -171,16 +171,6 @@ class _BuildPages:
         self.query = build_query(provider=who.provider, **filters)
         self.chain = PageChain(max_empty=None)  # filtered lists have runs of empty pages
 
-    def filters(self) -> dict[str, Any]:
-        query = self.query
-        return {
-            "branch": query.branch,
-            "status": query.status,
-            "conclusion": query.conclusion,
-            "since": query.since,
-            "until": query.until,
-        }
-
     def ahead(self, page: BuildList) -> Iterator[str] | None:
         return builds_wanted(page, self.left)
 
@@ -386,7 +376,7 @@ class BuildMethods:
                 cursor=at,
                 remote_query=remote_query,
                 target=who,
-                **pages.filters(),
+                **query_filters(pages.query),
             )
 
         for page in walk(fetch, cursor, width=_width(self), ahead=pages.ahead):
@@ -774,7 +764,7 @@ class AsyncBuildMethods:
                 cursor=at,
                 remote_query=remote_query,
                 target=who,
-                **pages.filters(),
+                **query_filters(pages.query),
             )
 
         async for page in awalk(fetch, cursor, width=_width(self), ahead=pages.ahead):
