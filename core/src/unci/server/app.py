@@ -16,7 +16,7 @@ import traceback
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 import anyio
 import httpx
@@ -29,7 +29,7 @@ from starlette.routing import Route
 from unci import __version__, accounts
 from unci.bodies import error_envelope
 from unci.builds import BuildList, FetchedBuild
-from unci.call import Answer, Call
+from unci.call import Answer, Call, Target
 from unci.client import OFF_LOOP_BYTES, AsyncClient, Fetched
 from unci.commands import encode_output, render, render_page
 from unci.errors import ConfigError, RateLimited, RemoteError, UnciError, UsageError
@@ -42,7 +42,7 @@ from unci.server.accesslog import AccessLog
 from unci.server.auth import GENERATE_HINT, TokenChecker
 from unci.server.client import ServerClient
 from unci.server.pools import DEFAULT_PER_ORIGIN, DEFAULT_WAIT, OriginPools, PoolLimits, ProviderBusy
-from unci.server.query import TrutoQuery, parse
+from unci.server.query import TrutoQuery, parse, parsed
 from unci.server.targets import account_target
 
 log = logging.getLogger("unci.server")
@@ -117,12 +117,14 @@ async def _off_loop(size: int, work: Callable[..., Response], *args: Any) -> Res
     return work(*args)
 
 
-def _secrets_for(query: TrutoQuery | None) -> list[str]:
+def _secrets_for(request: Request) -> list[str]:
     """The credentials a failed request would have used, to scrub them from its error body."""
+    query: TrutoQuery | None = getattr(request.state, "query", None)
     if query is None:
         return []
-    if query.target is not None:
-        return query.target.secrets
+    target: Target | None = getattr(request.state, "target", None)
+    if target is not None:
+        return target.secrets
     from unci.call import resolve_target
 
     try:
@@ -141,10 +143,10 @@ def _guarded(handler: Handler) -> Handler:
         try:
             return await handler(request)
         except UnciError as exc:
-            secrets = _secrets_for(getattr(request.state, "query", None))
+            secrets = _secrets_for(request)
             return await _off_loop(len(getattr(exc, "remote_body", b"")), _error_response, exc, secrets)
         except Exception as exc:  # noqa: BLE001 - a request must never take the server down
-            secrets = _secrets_for(getattr(request.state, "query", None))
+            secrets = _secrets_for(request)
             text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
             log.error(
                 "internal error on %s: %s",
@@ -182,15 +184,16 @@ def _raw_query(request: Request) -> str:
     return raw.decode("latin-1")
 
 
-def _query(request: Request, operation: str) -> TrutoQuery:
-    query = parse(_raw_query(request), operation=operation)
+def _query(request: Request, operation: str) -> tuple[TrutoQuery, Target | None]:
+    """The request's query (parsed once per query string) and its account, resolved."""
+    query = parsed(_raw_query(request), operation=operation)
+    return query, _asked(request, query)
+
+
+def _asked(request: Request, query: TrutoQuery) -> Target | None:
+    """The integrated account named, checked against the provider named, and resolved; or
+    ``None``: the provider's own environment credentials (the client resolves them)."""
     request.state.query = query
-    return _query_account(request, query)
-
-
-def _query_account(request: Request, query: TrutoQuery) -> TrutoQuery:
-    """The integrated account named, checked against the provider named, and resolved
-    (``query.target``); or the provider's own environment credentials."""
     if query.account:
         try:
             account = accounts.find(query.account)
@@ -204,20 +207,20 @@ def _query_account(request: Request, query: TrutoQuery) -> TrutoQuery:
                 f"integrated account {account.name!r} is a {account.provider} "
                 f"account, not {query.provider}; drop provider="
             )
-        query.account = account.name
-        query.target = account_target(account)
-    elif not query.provider:
+        target = request.state.target = account_target(account)
+        return target
+    if not query.provider:
         raise UsageError(
             "integrated_account_id is required: an account's name or id from `unci accounts list` "
             "on the server (or provider=NAME to use the server's own environment credentials)"
         )
-    return query
+    return None
 
 
-def _who(query: TrutoQuery) -> dict[str, Any]:
-    """Whom the calls ask: the account as resolved, else the provider's own environment
-    credentials (the client resolves them)."""
-    return {"account": query.account} if query.target is None else {"target": query.target}
+def _who(target: Target | None) -> dict[str, Any]:
+    """Whom the calls ask: the account as resolved, else (no account) the provider's own
+    environment credentials, which the client resolves."""
+    return {} if target is None else {"target": target}
 
 
 def _client(request: Request) -> AsyncClient:
@@ -247,13 +250,9 @@ async def get_build(request: Request) -> Response:
 async def _get(request: Request, operation: str) -> Response:
     """One job (``get``) or build (``build``) by id, in any of the five formats."""
     _authorize(request)
-    query = _query(request, operation)
+    query, target = _query(request, operation)
     record_id = request.path_params["id"]
-    kw: dict[str, Any] = {
-        "params": query.params,
-        "remote_query": query.remote_query,
-        **_who(query),
-    }
+    kw: dict[str, Any] = {"params": query.params, "remote_query": query.remote_query, **_who(target)}
     client = _client(request)
     build = operation == "build"
     if query.fmt == "stream":
@@ -332,15 +331,14 @@ async def job_log(request: Request) -> Response:
             "the log endpoint answers the provider's text; truto_response_format, "
             "truto_exclude_fields and truto_ignore_remote_data do not apply to it"
         )
-    request.state.query = query
-    query = _query_account(request, query)
+    target = _asked(request, query)
     job_id = request.path_params["id"]
     chunks = _client(request).iter_log(
         query.provider,
         job_id,
         params=query.params,
         remote_query=query.remote_query,
-        **_who(query),
+        **_who(target),
         follow=bool_value("follow", options.get("follow", "false")),
         failed=bool_value("failed_only", options.get("failed_only", "false")),
         color=bool_value("color", options.get("color", "true")),
@@ -380,35 +378,17 @@ async def _list(request: Request, operation: str) -> Response:
     """One page of jobs (``list``) or builds (``builds``, filtered), as ``unci jobs list`` and
     ``unci builds list`` print it."""
     _authorize(request)
-    query = _query(request, operation)
+    query, target = _query(request, operation)
     client = _client(request)
     page: JobPage | BuildList
     try:
         if operation == "builds":
-            page = await client.list_builds(
-                query.provider,
-                params=query.params,
-                limit=query.limit,
-                cursor=query.cursor,
-                remote_query=query.remote_query,
-                **_who(query),
-                branch=query.filters.get("branch"),
-                status=query.filters.get("status"),
-                conclusion=query.filters.get("conclusion"),
-                since=query.filters.get("since"),
-                until=query.filters.get("until"),
-            )
-        elif _discovers(query):
-            page = await _discovered(client, query)
+            page = await client.list_builds(query.provider, **_page_kw(query, target), **_filter_kw(query))
+        elif _discovers(query, target):
+            page = await _discovered(client, query, target)
         else:
             page = await client.list_jobs(
-                query.provider,
-                params=query.params,
-                limit=query.limit,
-                cursor=query.cursor,
-                remote_query=query.remote_query,
-                **_who(query),
-                include_steps=query.include_steps,
+                query.provider, **_page_kw(query, target), include_steps=query.include_steps
             )
     except UnciError:
         raise
@@ -433,19 +413,55 @@ async def _list(request: Request, operation: str) -> Response:
     return await _off_loop(len(answer.body), rendered)
 
 
-def _discovers(query: TrutoQuery) -> bool:
+def _page_kw(query: TrutoQuery, target: Target | None) -> dict[str, Any]:
+    """What every list call takes from the query: the provider's params, the page (``limit``,
+    ``next_cursor``), the remote query and whom to ask."""
+    return {
+        "params": query.params,
+        "limit": query.limit,
+        "cursor": query.cursor,
+        "remote_query": query.remote_query,
+        **_who(target),
+    }
+
+
+class _Filters(TypedDict):
+    """The build filters as the clients' calls take them (unset ones ``None``)."""
+
+    branch: str | None
+    status: str | None
+    conclusion: str | None
+    since: str | None
+    until: str | None
+
+
+def _filter_kw(query: TrutoQuery) -> _Filters:
+    """The query's build filters (:data:`unci.server.query.FILTERS`), for a clients' call."""
+    got = query.filters.get
+    return _Filters(
+        branch=got("branch"),
+        status=got("status"),
+        conclusion=got("conclusion"),
+        since=got("since"),
+        until=got("until"),
+    )
+
+
+def _discovers(query: TrutoQuery, target: Target | None) -> bool:
     """Is this jobs list one of the jobs of the builds that match (filters or such a cursor,
     and no build), as ``unci jobs list`` decides it?"""
     if not query.filters and not query.cursor:
         return False
     from unci.builds import discovers
-    from unci.call import resolve_target
 
-    target = resolve_target(query.provider, account=query.account)
+    if target is None:
+        from unci.call import resolve_target
+
+        target = resolve_target(query.provider)
     return discovers(target, query.params, query.filters, query.cursor)
 
 
-async def _discovered(client: AsyncClient, query: TrutoQuery) -> JobPage:
+async def _discovered(client: AsyncClient, query: TrutoQuery, target: Target | None) -> JobPage:
     """One page of the jobs of the builds that match: the jobs of one provider page of builds,
     newest first, at most ``limit``; its cursor resumes the walk right after the last job (in
     the middle of a build when the limit fell there) and carries the filters."""
@@ -459,19 +475,11 @@ async def _discovered(client: AsyncClient, query: TrutoQuery) -> JobPage:
     cursor: str | None = None
     async for page in client.iter_build_job_pages(
         query.provider,
-        params=query.params,
-        limit=query.limit,
-        cursor=query.cursor,
+        **_page_kw(query, target),
+        **_filter_kw(query),
         page_size=query.limit,
         build_pages=1,
-        remote_query=query.remote_query,
         include_steps=query.include_steps,
-        account=query.account,
-        branch=query.filters.get("branch"),
-        status=query.filters.get("status"),
-        conclusion=query.filters.get("conclusion"),
-        since=query.filters.get("since"),
-        until=query.filters.get("until"),
     ):
         jobs.extend(page.result)
         calls.extend(page.calls)

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 from unci import formats, numbers
-from unci.call import Target
 from unci.errors import UsageError
 
 #: The Truto parameters unci serves, plus ``provider`` for calls without an account.
@@ -41,9 +40,10 @@ _INDEX = re.compile(r"[0-9]{1,6}")  # qs.stringify's [0], [1]: ASCII digits only
 _BOOLS = {"true": True, "1": True, "false": False, "0": False}
 
 
-@dataclass
+@dataclass(frozen=True)
 class TrutoQuery:
-    """One request's query, sorted into what the core's calls take."""
+    """One request's query, sorted into what the core's calls take. Never changed once made:
+    :func:`parsed` hands the same one to every request with the same query string."""
 
     account: str | None = None
     provider: str | None = None
@@ -58,8 +58,6 @@ class TrutoQuery:
     filters: dict[str, str] = field(default_factory=dict)
     #: unci's own: fetch steps that cost a request of their own (Jenkins' stages).
     include_steps: bool = False
-    #: The integrated account, resolved (set by the app once the account is found).
-    target: Target | None = None
 
 
 def _split(key: str) -> tuple[str, list[str]]:
@@ -96,7 +94,9 @@ def parse(raw_query: str, *, operation: str) -> TrutoQuery:
     Formats and excluded fields are checked here with the same functions the CLI uses, so a
     bad value is a 400 before any provider is called.
     """
-    query = TrutoQuery()
+    remote_query: list[tuple[str, str]] = []
+    params: dict[str, str] = {}
+    filters: dict[str, str] = {}
     scalars: dict[str, str] = {}
     excluded: list[str] = []
     for key, value in parse_qsl(raw_query, keep_blank_values=True):
@@ -107,7 +107,7 @@ def parse(raw_query: str, *, operation: str) -> TrutoQuery:
                     "remote_query is an object: give remote_query[NAME]=VALUE, e.g. remote_query[per_page]=50"
                 )
             # The rest of the key goes to the provider untouched: remote_query[a][b]=x -> a[b]=x
-            query.remote_query.append((path[0] + "".join(f"[{p}]" for p in path[1:]), value))
+            remote_query.append((path[0] + "".join(f"[{p}]" for p in path[1:]), value))
         elif name == "truto_exclude_fields":
             if len(path) > 1 or (path and path[0] and not _INDEX.fullmatch(path[0])):
                 raise UsageError(
@@ -118,9 +118,9 @@ def parse(raw_query: str, *, operation: str) -> TrutoQuery:
         elif operation in LISTS and name in FILTERS:
             if path:
                 raise UsageError(f"query parameter {name!r} takes one value, not {key!r}")
-            if name in query.filters:
+            if name in filters:
                 raise UsageError(f"query parameter {name!r} is given more than once; give it once")
-            query.filters[name] = value
+            filters[name] = value
         elif name in RESERVED or name.startswith("truto_"):
             if name not in RESERVED:
                 raise UsageError(
@@ -135,39 +135,75 @@ def parse(raw_query: str, *, operation: str) -> TrutoQuery:
                 raise UsageError(
                     f"provider parameter {name!r} takes one value: give {name}=VALUE, not {key!r}"
                 )
-            if name in query.params:
+            if name in params:
                 raise UsageError(f"provider parameter {name!r} is given more than once; give it once")
-            query.params[name] = value
+            params[name] = value
 
-    query.account = scalars.get("integrated_account_id") or None
-    query.provider = scalars.get("provider") or None
-    query.fmt = formats.check_format(scalars.get("truto_response_format") or "unified")
+    fmt = formats.check_format(scalars.get("truto_response_format") or "unified")
+    ignore_remote_data = False
     if "truto_ignore_remote_data" in scalars:
-        query.ignore_remote_data = _bool("truto_ignore_remote_data", scalars["truto_ignore_remote_data"])
+        ignore_remote_data = _bool("truto_ignore_remote_data", scalars["truto_ignore_remote_data"])
     from unci.records import BUILDS, JOBS
 
     kind = BUILDS if operation in ("build", "builds") else JOBS
-    query.exclude = formats.parse_exclude(excluded, kind)
-    if query.filters:
+    exclude = formats.parse_exclude(excluded, kind)
+    if filters:
         from unci.builds import build_query
 
-        build_query(**query.filters, flag="")  # a bad filter is a 400 in the server's words
+        build_query(**filters, flag="")  # a bad filter is a 400 in the server's words
+    include_steps = False
     if "include_steps" in scalars:
-        query.include_steps = _bool("include_steps", scalars["include_steps"])
-        if query.include_steps and kind is BUILDS:
+        include_steps = _bool("include_steps", scalars["include_steps"])
+        if include_steps and kind is BUILDS:
             raise UsageError("include_steps is for jobs; a build has no steps of its own")
-        if query.include_steps and query.fmt in ("raw", "stream"):
+        if include_steps and fmt in ("raw", "stream"):
             raise UsageError(
-                f"include_steps=true does nothing with truto_response_format={query.fmt}: the "
+                f"include_steps=true does nothing with truto_response_format={fmt}: the "
                 "provider's body is answered unchanged; use unified, normalized or debug"
             )
+    limit: int | None = None
+    cursor: str | None = None
     if operation in LISTS:
         if scalars.get("limit"):
-            query.limit = numbers.whole(scalars["limit"], "limit", minimum=1)
-        query.cursor = scalars.get("next_cursor") or None
-        if query.fmt == "stream":
+            limit = numbers.whole(scalars["limit"], "limit", minimum=1)
+        cursor = scalars.get("next_cursor") or None
+        if fmt == "stream":
             raise UsageError(
                 f"truto_response_format=stream is for one {kind.noun}; list with unified, "
                 "normalized, raw or debug"
             )
-    return query
+    return TrutoQuery(
+        account=scalars.get("integrated_account_id") or None,
+        provider=scalars.get("provider") or None,
+        fmt=fmt,
+        ignore_remote_data=ignore_remote_data,
+        exclude=exclude,
+        remote_query=remote_query,
+        limit=limit,
+        cursor=cursor,
+        params=params,
+        filters=filters,
+        include_steps=include_steps,
+    )
+
+
+#: How many query strings keep their parsed form.
+KEPT = 256
+
+_kept: dict[tuple[str, str], TrutoQuery] = {}
+
+
+def parsed(raw_query: str, *, operation: str) -> TrutoQuery:
+    """:func:`parse`, kept per query string and operation: a server's callers repeat the same
+    few queries, and parsing one cost as much as resolving its account. Only a query that
+    parsed is kept (a bad one is refused anew every time), and none with build filters: a
+    ``since=7d`` moves with the clock, so its check is made on every request."""
+    key = (raw_query, operation)
+    found = _kept.get(key)
+    if found is None:
+        found = parse(raw_query, operation=operation)
+        if not found.filters:
+            if len(_kept) >= KEPT:
+                del _kept[next(iter(_kept))]  # the oldest
+            _kept[key] = found
+    return found
