@@ -14,6 +14,8 @@ import json
 from urllib.parse import quote
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import unci
 from helpers import run_cli
@@ -298,3 +300,12 @@ def test_account_names_are_checked(name: str) -> None:
     assert result.exit_code == 2, result.output
     assert "account name" in result.stderr or "No such option" in result.stderr
     assert len(result.stderr.splitlines()) == 1  # one line, never click's usage text
+
+
+@given(st.text(max_size=20) | st.sampled_from(["399444496", "octo-org", "a.b_c~d-e", "caf\u00e9", "a/b"]))
+def test_a_segment_is_percent_encoded_as_quote_encodes_it(value: str) -> None:
+    from unci.provider import segment
+
+    if value in ("", ".", ".."):
+        return
+    assert segment(value) == quote(value, safe="")

@@ -6,6 +6,7 @@ the HTTP stack; a plugin builds a :class:`Request` and the core sends it.
 
 from __future__ import annotations
 
+import re
 from typing import Final
 from urllib.parse import quote
 
@@ -217,7 +218,14 @@ def segment(value: str) -> str:
     """
     if value in (".", "..") or value == "":
         raise InvalidParam(f"{value!r} cannot be used as a URL path segment.")
+    if _PLAIN.fullmatch(value):  # ids, owners, repositories: nothing to encode
+        return value
     return quote(value, safe="")
+
+
+#: What ``quote(value, safe="")`` leaves as it is (``urllib.parse``'s always-safe characters);
+#: matched first because a request's two or three segments cost a fifth of preparing it.
+_PLAIN = re.compile(r"[A-Za-z0-9_.~-]+")
 
 
 def segments(value: str) -> str:

@@ -19,6 +19,8 @@ _FAMILIES = (
     ("x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset"),
     ("x-rate-limit-limit", "x-rate-limit-remaining", "x-rate-limit-reset"),
 )
+#: Every name of every family (the first family's names are the ones Truto answers with).
+_NAMES = frozenset(name for names in _FAMILIES for name in names)
 _EPOCH = 1_000_000_000
 # Digits, an optional fraction; at most 15 integer digits (epoch milliseconds fit, 1e400 never
 # gets near float()).
@@ -76,17 +78,17 @@ def normalize(headers: Mapping[str, str], now: float | None = None) -> dict[str,
     sent them as numbers (absent otherwise, as Truto documents), each a whole number.
     ``headers`` have lower-case names."""
     out: dict[str, str] = {}
+    if _NAMES.isdisjoint(headers):  # most answers of most providers: nothing to read
+        return out
     for names in _FAMILIES:
-        for key, name in zip(
-            ("ratelimit-limit", "ratelimit-remaining", "ratelimit-reset"), names, strict=True
-        ):
-            if name not in headers or key in out:
+        for key, name in zip(_FAMILIES[0], names, strict=True):
+            if key in out or (value := headers.get(name)) is None:
                 continue
             if key == "ratelimit-reset":
-                seconds = reset_seconds(headers[name], now)
+                seconds = reset_seconds(value, now)
                 parsed = None if seconds is None else str(seconds)
             else:
-                parsed = _count(headers[name])
+                parsed = _count(value)
             if parsed is not None:
                 out[key] = parsed
     return out

@@ -51,7 +51,9 @@ def mib(n: int) -> str:
 
 
 def _encodings(header: str | None) -> list[str]:
-    names = [n.strip().lower() for n in (header or "").split(",")]
+    if not header:  # a plain body, as most are
+        return []
+    names = [n.strip().lower() for n in header.split(",")]
     names = [n for n in names if n and n != "identity"]
     unknown = [n for n in names if n not in _DECODABLE]
     if unknown:

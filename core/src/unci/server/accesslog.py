@@ -104,7 +104,7 @@ class LineWriter:
             pass
 
 
-def _through_logging(line: str) -> None:
+def through_logging(line: str) -> None:
     log.info("%s", line)
 
 
@@ -118,10 +118,10 @@ class AccessLog:
 
     def __init__(self, app: ASGIApp, write: Callable[[str], None] | None = None) -> None:
         self.app = app
-        self.write = write or _through_logging
+        self.write = write or through_logging
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not log.isEnabledFor(logging.INFO):
+        if scope["type"] != "http" or not logs_requests():
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
@@ -136,10 +136,21 @@ class AccessLog:
         try:
             await self.app(scope, receive, sending)
         finally:
-            client = scope.get("client")
-            who = f"{client[0]}:{client[1]}" if client else "-"
-            self.write(
-                f'{printable(who)} "{printable(scope["method"])} '
-                f'{printable(scope["path"])}{_shown_query(scope.get("query_string", b""))}"'
-                f" {status} {(time.perf_counter() - start) * 1000:.1f}ms"
-            )
+            self.write(access_line(scope, status, start))
+
+
+def logs_requests() -> bool:
+    """Whether the access log is on (the ``unci.server`` logger at info or below)."""
+    return log.isEnabledFor(logging.INFO)
+
+
+def access_line(scope: Scope, status: int, start: float) -> str:
+    """The access line of a request answered with ``status``, begun at ``start``
+    (``time.perf_counter()``)."""
+    client = scope.get("client")
+    who = f"{client[0]}:{client[1]}" if client else "-"
+    return (
+        f'{printable(who)} "{printable(scope["method"])} '
+        f'{printable(scope["path"])}{_shown_query(scope.get("query_string", b""))}"'
+        f" {status} {(time.perf_counter() - start) * 1000:.1f}ms"
+    )
