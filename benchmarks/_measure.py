@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import compileall
+import importlib.util
 import os
 import subprocess
 import sys
@@ -11,6 +13,17 @@ from contextlib import contextmanager
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+
+
+def compile_unci() -> None:
+    """Bytecode for the core and the GitHub provider, which the commands import, as pip
+    writes it when it installs a wheel: an editable install run with
+    PYTHONDONTWRITEBYTECODE=1 would otherwise compile every module from source at every start."""
+    for name in ("unci", "unci_github"):
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.submodule_search_locations:
+            for where in spec.submodule_search_locations:
+                compileall.compile_dir(where, quiet=1)
 
 
 @contextmanager

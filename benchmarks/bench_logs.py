@@ -29,7 +29,6 @@ Run: python benchmarks/bench_logs.py [SIZE [REPS]]
 from __future__ import annotations
 
 import compileall
-import importlib.util
 import os
 import shutil
 import statistics
@@ -39,7 +38,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from _measure import upstream, upstream_cpu
+from _measure import compile_unci, upstream, upstream_cpu
 
 UNCI = str(Path(sys.executable).with_name("unci"))
 SMALL = 10
@@ -49,13 +48,9 @@ TOKEN = "ghp_benchmarktoken0123456789abcdefABCD"
 BEFORE = os.environ.get("UNCI_BEFORE")
 
 
-def compile_unci() -> None:
-    """Bytecode for the core and the GitHub provider, which the command imports."""
-    for name in ("unci", "unci_github"):
-        spec = importlib.util.find_spec(name)
-        if spec is not None and spec.submodule_search_locations:
-            for where in spec.submodule_search_locations:
-                compileall.compile_dir(where, quiet=1)
+def compile_both() -> None:
+    """Bytecode for this unci and the other one measured beside it."""
+    compile_unci()
     if BEFORE:
         compileall.compile_dir(BEFORE, quiet=1)
 
@@ -105,7 +100,7 @@ def main() -> None:
     curl = shutil.which("curl")
     if curl is None:
         raise SystemExit("curl is not installed: apt-get install curl")
-    compile_unci()
+    compile_both()
     floor = "import httpx, as unci does"
     empty = "unci jobs logs of an empty log"
     with upstream() as url:
