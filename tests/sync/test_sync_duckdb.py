@@ -253,6 +253,30 @@ def test_postgres_without_credentials_says_where_they_go(history, tmp_path: Path
     )
 
 
+def test_a_sync_looks_up_no_host_but_the_provider_and_the_destination(
+    history, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """dlt's own anonymous telemetry (on by default in dlt) is never sent by unci sync."""
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(
+        "import os, socket\n"
+        "_lookup = socket.getaddrinfo\n"
+        "def getaddrinfo(host, *args, **kw):\n"
+        "    with open(os.environ['LOOKUPS'], 'a') as f:\n"
+        "        f.write(f'{host}\\n')\n"
+        "    return _lookup(host, *args, **kw)\n"
+        "socket.getaddrinfo = getaddrinfo\n"
+    )
+    lookups = tmp_path / "lookups.txt"
+    env = {**history.env(), "PYTHONPATH": os.pathsep.join([str(hook), os.environ.get("PYTHONPATH", "")])}
+    env["LOOKUPS"] = str(lookups)
+    monkeypatch.delenv("RUNTIME__DLTHUB_TELEMETRY", raising=False)
+    result = run_sync(*REPO, env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert set(lookups.read_text().split()) == {"127.0.0.1"}
+
+
 def test_the_core_and_help_do_not_import_dlt() -> None:
     code = (
         "import sys, unci, unci.cli\n"

@@ -123,6 +123,9 @@ def run(
 
     window = lookback if isinstance(lookback, timedelta) else parse_lookback(lookback or DEFAULT_LOOKBACK)
     floor = since if isinstance(since, datetime) else parse_when(since, "since")
+    # dlt's anonymous usage telemetry is dlt's to ask for, not unci's to send: a sync talks
+    # to the provider and the destination only, unless RUNTIME__DLTHUB_TELEMETRY says so.
+    os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
     dest, label = destination(destination_name, duckdb_file)
     if (destination_name or "duckdb") == "duckdb" and Path(label.split(" ", 1)[1]).stem == dataset:
         raise UsageError(
