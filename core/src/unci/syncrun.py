@@ -67,17 +67,6 @@ def _duckdb_file(path: str | None) -> Path:
     return file
 
 
-def duckdb_credentials(file: Path) -> Any:
-    """dlt's credentials for the DuckDB file, given as an object rather than a path: dlt
-    parses a path as a connection URL first, which imports SQLAlchemy wherever it is
-    installed (Dagster brings it): a third of a second of every sync's start."""
-    from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
-
-    credentials = DuckDbCredentials()
-    credentials.database = str(file)
-    return credentials
-
-
 def destination(name: str | None, duckdb_file: str | None = None) -> tuple[Any, str]:
     """The dlt destination named (default: a DuckDB file) and how messages name it."""
     try:
@@ -88,7 +77,7 @@ def destination(name: str | None, duckdb_file: str | None = None) -> tuple[Any, 
     name = (name or "duckdb").strip()
     if name == "duckdb":
         file = _duckdb_file(duckdb_file)
-        return dlt.destinations.duckdb(duckdb_credentials(file)), f"duckdb {file}"
+        return dlt.destinations.duckdb(str(file)), f"duckdb {file}"
     if duckdb_file:
         raise UsageError(f"--duckdb names a DuckDB file; it does not go with --destination {name}")
     try:
