@@ -30,7 +30,6 @@ from typing import Any
 import dlt
 import msgspec
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from unci.build import Build
 from unci.builds import build_param, prepare_builds, read_build_page, slice_builds
@@ -251,7 +250,10 @@ def step_table(jobs: pa.Table) -> pa.Table | None:
     if not total:
         return None
     # Which job each step belongs to, as indices into the jobs table: its identity columns
-    # are then taken from there in C.
+    # are then taken from there in C. (Imported here: a sync that writes no rows, whose
+    # start-up is all it costs, never needs it; dlt imports it for the first rows anyway.)
+    import pyarrow.compute as pc
+
     offsets = pa.array(itertools.accumulate(counts, initial=0), pa.int32())
     parents = pc.list_parent_indices(pa.ListArray.from_arrays(offsets, pa.nulls(total)))
     names = ("provider", "account", "scope", "id", "build", "attempt")
