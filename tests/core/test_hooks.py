@@ -3,6 +3,7 @@ property the design relies on: a third-party plugin can wrap or override a provi
 
 from __future__ import annotations
 
+import itertools
 import types
 from datetime import datetime, timedelta, timezone
 
@@ -377,6 +378,28 @@ def test_settle_steps_makes_steps_decoded_as_step_unified_in_place() -> None:
     assert first.started_at == datetime(2020, 1, 20, 17, 42, 40, tzinfo=timezone.utc)
     assert first.started_at.tzinfo is timezone.utc and first.completed_at.tzinfo is timezone.utc
     assert (second.status, second.conclusion, second.started_at) == ("queued", None, None)
+
+
+def test_settle_steps_converts_every_offset_and_mix_of_them_as_astimezone_does() -> None:
+    """Times of one offset are converted from the first one's UTC form: across midnight, the
+    year's end and a change of offset in the middle, each is the instant astimezone gives."""
+    times = [
+        "2020-12-31T23:59:59.5-08:00", "2021-01-01T00:00:01-08:00", "2021-01-01T08:00:00Z",
+        "2021-01-01T09:30:00+05:30", "2021-01-01T09:30:00+05:30", "2021-01-01T16:00:00-08:00",
+        "2021-01-01T16:00:00", "2021-01-02T00:00:00.000001-08:00", "2021-01-01T10:00:00+05:30",
+    ]  # fmt: skip
+    body = b"[" + b",".join(
+        b'{"started_at": "%s", "completed_at": "%s"}' % (a.encode(), b.encode())
+        for a, b in itertools.pairwise(times)
+    ) + b"]"  # fmt: skip
+    original = msgspec.json.decode(body, type=list[unci.Step])
+    settled = unci.settle_steps(msgspec.json.decode(body, type=list[unci.Step]), {}, {})
+    for before, after in zip(original, settled, strict=True):
+        for field in ("started_at", "completed_at"):
+            was, now = getattr(before, field), getattr(after, field)
+            utc = timezone.utc
+            expected = was.replace(tzinfo=utc) if was.tzinfo is None else was.astimezone(utc)
+            assert now.isoformat() == expected.isoformat() and now.tzinfo is utc, (field, was, now)
 
 
 def test_a_step_time_without_a_utc_form_is_named_with_its_field() -> None:
