@@ -1,8 +1,8 @@
 """One real GitHub job through unci's whole pipeline against two baselines, as ratios in one run.
 
 unci: what ``Client.fetch`` and ``unci serve`` run once the body is in: the provider's
-``map_job`` through the core (``decode_job``), the unified rendering (``render``) and the JSON
-with every credential of the call scrubbed (``encode_output``).
+``map_job`` through the core (``decode_job``), then the unified JSON with every credential of
+the call scrubbed (``render_json``, what ``unci jobs get`` prints and the server answers).
 
 Baselines produce the same unified JSON (the same fields, steps included, statuses translated,
 times in UTC, the provider's object as ``remote_data``):
@@ -37,7 +37,7 @@ import unci_github  # noqa: E402
 from helpers import cassette_body  # noqa: E402
 from unci.call import Answer, decode_job, prepare_get, resolve_target  # noqa: E402
 from unci.client import Fetched  # noqa: E402
-from unci.commands import encode_output, render  # noqa: E402
+from unci.commands import encode_output, render, render_json  # noqa: E402
 
 PAYLOAD = cassette_body("github", "get_job")
 TOKEN = "ghp_" + "b" * 36  # a token-shaped secret, scrubbed from the output like any other
@@ -53,7 +53,7 @@ def by_unci(payload: bytes) -> bytes:
     call = CALL
     answer = Answer(200, {"content-type": "application/json"}, payload)
     fetched = Fetched(call, answer, decode_job(call, answer))
-    return encode_output(render(fetched, "unified"), fetched.call.target.secrets)
+    return render_json(fetched, "unified", secrets=fetched.call.target.secrets)
 
 
 def _ts(value: str | None) -> str | None:
@@ -161,6 +161,8 @@ def per_call(fn, number: int) -> float:
 def main() -> None:
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 41
     out = json.loads(by_unci(PAYLOAD))
+    fetched = Fetched(CALL, Answer(200, {}, PAYLOAD), decode_job(CALL, Answer(200, {}, PAYLOAD)))
+    assert by_unci(PAYLOAD) == encode_output(render(fetched), TARGET.secrets), "one encode, the same bytes"
     assert out == json.loads(by_json(PAYLOAD)), "the json baseline must produce the same JSON"
     assert out["steps"][0]["started_at"] == "2020-01-20T17:42:40Z" and out["conclusion"] == "passed"
     assert TOKEN not in by_unci(PAYLOAD.replace(b'"build"', f'"{TOKEN}"'.encode())).decode()

@@ -4,8 +4,8 @@ The rendering is tuned for speed (``unci.formats``); this pins its output byte f
 SHA-256 digests), not only its meaning: every 2xx body of every provider's cassettes and
 samples (the conformance classes' gets, the jobs of their list pages, the recorded builds),
 in ``unified`` (with and without ``remote_data``, with fields excluded) and ``normalized``,
-through the same ``render`` and ``encode_output`` the CLI and the server run, with a token to
-scrub. A change that means to change the output regenerates the file:
+through the same ``render_json`` the CLI and the server run, with a token to scrub, and
+through ``render`` and ``encode_output`` (plain data, then JSON), which must give the same bytes. A change that means to change the output regenerates the file:
 ``cd tests && python test_rendered_bytes.py --write``.
 """
 
@@ -23,7 +23,7 @@ from providers import test_conformance as conformance
 from unci.builds import FetchedBuild
 from unci.call import Answer, Target, decode_job, prepare_get
 from unci.client import Fetched
-from unci.commands import encode_output, render
+from unci.commands import encode_output, render, render_json
 from unci.listing import read_page
 from unci.plugins import registry
 from unci.provider import Credentials
@@ -92,10 +92,16 @@ def rendered() -> dict[str, str]:
     out: dict[str, str] = {}
     for label, fetched in _records():
         for fmt, ignore, exclude in RENDERINGS:
+            secrets = fetched.call.secrets
             value = render(fetched, fmt, ignore_remote_data=ignore, exclude=exclude)
-            data = encode_output(value, fetched.call.secrets)
+            data = encode_output(value, secrets)
             dropped = (["remote_data"] if ignore else []) + list(exclude)
             key = f"{label} {fmt}" + (f" -{','.join(dropped)}" if dropped else "")
+            for pretty in (False, True):
+                written = render_json(
+                    fetched, fmt, ignore_remote_data=ignore, exclude=exclude, secrets=secrets, pretty=pretty
+                )
+                assert written == encode_output(value, secrets, pretty=pretty), (key, pretty)
             out[key] = data.decode()
     return out
 
@@ -129,7 +135,10 @@ def test_timestamps_of_every_shape_render_the_one_way() -> None:
     fetched = next(f for label, f in _records() if label.startswith("github/") and isinstance(f, Fetched))
     for value in values:
         job = Job(id="1", created_at=value, steps=[Step(number=1, started_at=value, completed_at=None)])
-        out = json.loads(encode_output(render(Fetched(fetched.call, fetched.answer, job)), []))
+        one = Fetched(fetched.call, fetched.answer, job)
+        written = render_json(one)
+        assert written == encode_output(render(one), []), value
+        out = json.loads(written)
         assert out["created_at"] == rfc3339(value), value
         assert out["steps"][0]["started_at"] == rfc3339(value), value
 

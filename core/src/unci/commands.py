@@ -75,10 +75,38 @@ def render(
     return result
 
 
-def _value(fetched: AnyFetched, how: Rendering) -> Any:
-    """What to print for one record: bytes for raw, a dict (fields selected) otherwise."""
-    value = render(fetched, how.fmt, ignore_remote_data=how.ignore_remote_data, exclude=how.exclude)
-    return value if isinstance(value, bytes) else select(value, how.fields)
+def render_json(
+    fetched: AnyFetched,
+    fmt: str = "unified",
+    *,
+    ignore_remote_data: bool = False,
+    exclude: Sequence[str] = (),
+    fields: Sequence[str] | None = None,
+    secrets: Sequence[str] = (),
+    pretty: bool = False,
+) -> bytes:
+    """:func:`encode_output` of :func:`render` (``fields`` selected), byte for byte: what the
+    CLI prints and the server answers for one record in a JSON format (``raw`` and ``stream``
+    are the provider's bytes and never pass here).
+
+    A unified or normalized record with every field is written in one encode
+    (:func:`unci.formats.unified_json`), with no plain-data copy of it in between; the other
+    cases render plain data first.
+    """
+    if fmt == "raw" or fmt == "stream":
+        raise ValueError(f"render_json() writes JSON formats; {fmt} is the provider's bytes")
+    if fields is None and fmt in ("unified", "normalized"):
+        record = fetched.record
+        if fmt == "unified":
+            supported = kind_of(record).supported(fetched.call.target.info)
+            data = formats.unified_json(
+                record, supported, ignore_remote_data=ignore_remote_data, exclude=exclude
+            )
+        else:
+            data = formats.normalized_json(record, fetched.call.provider, exclude=exclude)
+        return scrub_bytes(formats.indented(data) if pretty else data, secrets)
+    value = render(fetched, fmt, ignore_remote_data=ignore_remote_data, exclude=exclude)
+    return encode_output(select(value, fields), secrets, pretty=pretty)
 
 
 def _row(record: Job | Build, provider: str, how: Rendering) -> dict[str, Any]:
@@ -172,11 +200,20 @@ def get_command(
                     row = select(_row(result.record, result.call.provider, how), how.fields)
                     writer.rows([scrub_row(row, secrets)])
                     continue
-                value = _value(result, how)
-                if isinstance(value, bytes):
+                if how.fmt == "raw":
+                    value = result.answer.body
                     write(out, value if len(job_ids) == 1 or value.endswith(b"\n") else value + b"\n")
-                else:
-                    write(out, encode_output(value, secrets, pretty=len(job_ids) == 1) + b"\n")
+                    continue
+                data = render_json(
+                    result,
+                    how.fmt,
+                    ignore_remote_data=how.ignore_remote_data,
+                    exclude=how.exclude,
+                    fields=how.fields,
+                    secrets=secrets,
+                    pretty=len(job_ids) == 1,
+                )
+                write(out, data + b"\n")
     if writer is not None:
         writer.close()
     return worst or (outcome if exit_status else 0)

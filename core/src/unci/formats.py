@@ -72,18 +72,64 @@ def unified(
     return values
 
 
+def unified_json(
+    job: Job | Build,
+    supported: Iterable[str],
+    *,
+    ignore_remote_data: bool = False,
+    exclude: Iterable[str] = (),
+) -> bytes:
+    """:func:`encode` of :func:`unified`, byte for byte, in one encode: the record's values go
+    to msgspec as they are (a Struct of the fields written, the steps as Steps, the times as
+    datetimes) rather than through plain data and then JSON, which was two encodes of every
+    record. Only a record whose times msgspec does not write as ``rfc3339`` does (naive, an
+    offset, a fraction ending in zero: see :func:`_settled`) goes the way of plain data."""
+    fields, remote = _picker(kind_of(job), tuple(supported), tuple(exclude), ignore_remote_data)
+    got = fields.read(job)
+    if _settled(fields, got):
+        try:
+            return _encoder.encode(fields.shape(*got, job.remote_data) if remote else fields.shape(*got))
+        except (TypeError, ValueError):  # something msgspec cannot write: the slower way says what
+            pass
+    return encode(unified(job, supported, ignore_remote_data=ignore_remote_data, exclude=exclude))
+
+
+def normalized_json(job: Job | Build, provider: str, *, exclude: Iterable[str] = ()) -> bytes:
+    """:func:`encode` of :func:`normalized`, byte for byte, in one encode (as
+    :func:`unified_json`)."""
+    fields = _row_fields(kind_of(job), tuple(exclude))
+    got = fields.read(job)
+    steps_at = fields.steps_at
+    if steps_at is not None and got[steps_at] is msgspec.UNSET:  # a row keeps its shape
+        got = (*got[:steps_at], None, *got[steps_at + 1 :])
+    if _settled(fields, got):
+        try:
+            return _encoder.encode(fields.shape(provider, *got))
+        except (TypeError, ValueError):
+            pass
+    return encode(normalized(job, provider, exclude=exclude))
+
+
 class _Fields(NamedTuple):
     """Some fields of a kind of record, in output order, worked out once per provider and
-    options rather than for every record rendered: one getter for all of them, and where the
-    timestamps and the steps are among them."""
+    options rather than for every record rendered: one getter for all of them, where the
+    timestamps and the steps are among them, and a Struct of exactly these fields (and
+    ``remote_data`` after them when it is written), which msgspec writes as JSON in one
+    encode."""
 
     names: tuple[str, ...]
     read: Callable[[Any], tuple[Any, ...]]
     stamps_at: tuple[int, ...]
     steps_at: int | None
+    shape: type[msgspec.Struct]
 
 
-def _fields(names: tuple[str, ...]) -> _Fields:
+def _fields(names: tuple[str, ...], *, remote: bool = False, first: tuple[str, ...] = ()) -> _Fields:
+    """The fields ``names``; the shape has ``first`` before them (``provider``) and
+    ``remote_data`` after them with ``remote``."""
+    shape = msgspec.defstruct(
+        "Rendered", [(n, Any) for n in (*first, *names, *(("remote_data",) if remote else ()))]
+    )
     if not names:
         read: Callable[[Any], tuple[Any, ...]] = lambda record: ()  # noqa: E731
     elif len(names) == 1:  # attrgetter of one name gives the value, not a 1-tuple
@@ -92,7 +138,7 @@ def _fields(names: tuple[str, ...]) -> _Fields:
     else:
         read = operator.attrgetter(*names)
     stamps_at = tuple(i for i, name in enumerate(names) if name in TIMESTAMPS)
-    return _Fields(names, read, stamps_at, names.index("steps") if "steps" in names else None)
+    return _Fields(names, read, stamps_at, names.index("steps") if "steps" in names else None, shape)
 
 
 def _plain(fields: _Fields, got: tuple[Any, ...]) -> dict[str, Any]:
@@ -163,7 +209,8 @@ def _picker(
         drop.add("remote_data")
     assert kind.fields[-1] == "remote_data"
     names = tuple(f for f in kind.fields[:-1] if f in keep and f not in drop)
-    return _fields(names), "remote_data" in keep - drop
+    remote = "remote_data" in keep - drop
+    return _fields(names, remote=remote), remote
 
 
 def _timestamps(values: dict[str, Any]) -> None:
@@ -186,7 +233,7 @@ def normalized(job: Job | Build, provider: str, *, exclude: Iterable[str] = ()) 
 @functools.lru_cache(maxsize=256)
 def _row_fields(kind: Kind, exclude: tuple[str, ...]) -> _Fields:
     """The fields of a normalized row but ``provider`` (once per kind and exclusion)."""
-    return _fields(tuple(f for f in kind.normalized[1:] if f not in exclude))
+    return _fields(tuple(f for f in kind.normalized[1:] if f not in exclude), first=("provider",))
 
 
 def columns(exclude: Iterable[str] = (), kind: Kind = JOBS) -> list[str]:
@@ -198,7 +245,12 @@ def columns(exclude: Iterable[str] = (), kind: Kind = JOBS) -> list[str]:
 def encode(value: Any, *, pretty: bool = False) -> bytes:
     """JSON bytes, ``remote_data`` spliced in unchanged (timestamps are already strings)."""
     data = _encoder.encode(value)
-    return msgspec.json.format(data, indent=2) if pretty else data
+    return indented(data) if pretty else data
+
+
+def indented(data: bytes) -> bytes:
+    """JSON bytes as ``pretty`` :func:`encode` writes them (two spaces)."""
+    return msgspec.json.format(data, indent=2)
 
 
 def encode_lines(values: Iterable[Any]) -> bytes:

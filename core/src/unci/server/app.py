@@ -2,7 +2,7 @@
 
 A handler parses the query (:mod:`unci.server.query`), resolves the integrated account, calls
 :class:`unci.client.AsyncClient` (``fetch``, ``list_jobs``, ``fetch_build``, ``list_builds`` or a
-stream) and renders with :func:`unci.commands.render` / :func:`unci.commands.render_page`,
+stream) and renders with :func:`unci.commands.render_json` / :func:`unci.commands.render_page`,
 exactly as ``unci jobs get/list`` and ``unci builds get/list`` do. Every :class:`UnciError`
 becomes Truto's envelope with its ``status_code``. The app holds no state but a connection
 pool, so any number of processes can serve behind one load balancer.
@@ -34,7 +34,7 @@ from unci.bodies import error_envelope
 from unci.builds import BuildList, FetchedBuild
 from unci.call import Answer, Call, Target
 from unci.client import OFF_LOOP_BYTES, AsyncClient, Fetched
-from unci.commands import encode_output, render, render_page
+from unci.commands import encode_output, render_json, render_page
 from unci.errors import ConfigError, RateLimited, RemoteError, UnciError, UsageError
 from unci.job import Job
 from unci.listing import JobPage
@@ -268,8 +268,12 @@ async def _get(request: Request, operation: str) -> Response:
         fetched = await client.fetch(query.provider, record_id, include_steps=query.include_steps, **kw)
 
     def answer() -> Response:
-        value = render(fetched, query.fmt, ignore_remote_data=query.ignore_remote_data, exclude=query.exclude)
-        return _ok(value, fetched.answer.headers, fetched.call.target.secrets)
+        secrets = fetched.call.target.secrets
+        if query.fmt == "raw":
+            return _ok(fetched.answer.body, fetched.answer.headers, secrets)
+        bare, exclude = query.ignore_remote_data, query.exclude
+        data = render_json(fetched, query.fmt, ignore_remote_data=bare, exclude=exclude, secrets=secrets)
+        return Response(data, media_type=JSON, headers=normalize_ratelimit(fetched.answer.headers))
 
     return await _off_loop(len(fetched.answer.body), answer)
 
