@@ -5,7 +5,8 @@ SHA-256 digests), not only its meaning: every 2xx body of every provider's casse
 samples (the conformance classes' gets, the jobs of their list pages, the recorded builds),
 in ``unified`` (with and without ``remote_data``, with fields excluded) and ``normalized``,
 through the same ``render_json`` the CLI and the server run, with a token to scrub, and
-through ``render`` and ``encode_output`` (plain data, then JSON), which must give the same bytes. A change that means to change the output regenerates the file:
+through ``render`` and ``encode_output`` (plain data, then JSON), which must give the same
+bytes. A change that means to change the output regenerates the file:
 ``cd tests && python test_rendered_bytes.py --write``.
 """
 
