@@ -513,3 +513,62 @@ def test_buddy_a_server_that_ignores_offset_is_not_asked_forever(server: LocalSe
     assert result.exit_code == 0, result.stderr
     assert result.stdout == "==> Build <==\nline 1\nline 2\nline 3\n"
     assert _offsets(server) == ["0", "3"]
+
+
+# --- the asyncio client reads a log every way the sync one does ---------------------------
+# Both run the same rounds (unci.logrounds); these check each kind of step through each driver.
+
+
+def _read(way: str, provider: str, job_id: str, **kw: object) -> bytes:
+    if way == "sync":
+        return b"".join(unci.iter_log(provider, job_id, **kw))
+
+    async def collect() -> bytes:
+        return b"".join([c async for c in unci.aiter_log(provider, job_id, **kw)])
+
+    return asyncio.run(collect())
+
+
+BOTH = pytest.mark.parametrize("way", ["sync", "async"])
+
+
+@BOTH
+def test_follow_waits_for_a_job_whose_provider_gives_its_log_only_whole(
+    server: LocalServer, way: str
+) -> None:
+    job = cassette_body("github", "get_job")
+    server.route(
+        "/repos/o/r/actions/jobs/7",
+        Reply(200, with_fields(job, status="in_progress", conclusion=None)),
+        Reply(200, with_fields(job, status="in_progress", conclusion=None)),
+        Reply(200, with_fields(job, status="completed", conclusion="success")),
+    )
+    server.route("/repos/o/r/actions/jobs/7/logs", Reply(200, b"built\n", TEXT))
+    notices: list[str] = []
+    kw = {"params": {"owner": "o", "repo_id": "r"}, "base_url": server.url, "token": "ghp_x0123"}
+    out = _read(way, "github", "7", follow=True, interval=0.01, on_notice=notices.append, **kw)
+    assert out == b"built\n"
+    assert len(notices) == 1 and "gives its log once it has finished, waiting" in notices[0]
+    assert [r.path for r in server.requests] == ["/repos/o/r/actions/jobs/7"] * 3 + [
+        "/repos/o/r/actions/jobs/7/logs"
+    ]
+
+
+@BOTH
+def test_follow_waits_for_a_trace_that_is_not_there_yet(server: LocalServer, way: str) -> None:
+    server.route(GL_JOB + "/trace", Reply(404, b'{"message":"404 Not Found"}'), Reply(200, b"hi\n", TEXT))
+    server.route(GL_JOB, Reply(200, _gitlab_job("pending")), Reply(200, _gitlab_job("success")))
+    notices: list[str] = []
+    kw = {"params": {"project": "group/app"}, "base_url": server.url, "token": "glpat-logsecret0123"}
+    out = _read(way, "gitlab", "8", follow=True, interval=0.01, on_notice=notices.append, **kw)
+    assert out == b"hi\n"
+    assert notices == ["unci: gitlab: job 8 has no log yet, waiting"]
+
+
+@BOTH
+def test_a_step_log_in_pages_is_read_page_by_page(server: LocalServer, way: str) -> None:
+    lines = _buddy_paged(server, page_size=3)
+    params = {"workspace": "buddy", "project": "company-website", "workflow": "2"}
+    out = _read(way, "buddy", "17", params=params, base_url=server.url, token="buddy-logsecret0123")
+    assert out == b"==> Build <==\n" + "".join(f"{line}\n" for line in lines).encode()
+    assert _offsets(server) == ["0", "3", "6"]

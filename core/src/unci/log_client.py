@@ -1,9 +1,11 @@
 """Reading job logs over HTTP, synchronously or with asyncio, as chunks of bytes.
 
 The two mixins mirror each other method for method (:class:`unci.Client` and
-:class:`unci.AsyncClient` carry them); what they decide comes from :mod:`unci.logs`. A log is
-never held whole: the body goes from the socket to the caller a chunk at a time, decoded, and
-``tail`` keeps only the lines it will print.
+:class:`unci.AsyncClient` carry them) and hold only the I/O: what a read of a log decides
+between its requests is written once, in :mod:`unci.logrounds`, which both drive; what a
+request looks like comes from :mod:`unci.logs`. A log is never held whole: the body goes from
+the socket to the caller a chunk at a time, decoded, and ``tail`` keeps only the lines it will
+print.
 """
 
 from __future__ import annotations
@@ -11,28 +13,22 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterable, Iterator, Mapping
+from contextlib import aclosing, closing
 from typing import TYPE_CHECKING, Any, cast
 
 import httpx
 
 from unci import logs, reading, redact
-from unci.call import Answer, Call, decoding, raise_for_status
-from unci.errors import DecodeError, LogUnavailable, RemoteError
+from unci.call import Answer, Call, raise_for_status
+from unci.errors import DecodeError, RemoteError, UnciError
+from unci.logrounds import ROUND, AskJob, LogRounds, Send, Stream, Wait, log_rounds
 from unci.logs import LogPlan
-from unci.plugins import registry
-from unci.provider import LogPart, LogRange
 from unci.retry import Retrier, asleep
 
 if TYPE_CHECKING:
     from unci.job import Job
 
 
-class _Marker(bytes):
-    """An empty chunk that is not text: where one read of a running job's log ended."""
-
-
-#: Marks the end of what a running job's log held when first read (``tail`` applies to it).
-_ROUND = _Marker()
 #: Statuses that mean "no log here" rather than "no such job": the job is asked for next.
 _NO_LOG = (404, 410)
 _NOTHING_NEW = 416
@@ -117,7 +113,7 @@ def _apply_tail(chunks: Iterator[bytes], tail: int | None) -> Generator[bytes, N
         return
     kept = logs.Tail(tail)
     for chunk in chunks:
-        if chunk is _ROUND:
+        if chunk is ROUND:
             break
         kept.feed(chunk)
     else:
@@ -140,7 +136,7 @@ async def _aapply_tail(chunks: AsyncIterator[bytes], tail: int | None) -> AsyncG
     kept = logs.Tail(tail)
     ended = True
     async for chunk in chunks:
-        if chunk is _ROUND:
+        if chunk is ROUND:
             ended = False
             break
         kept.feed(chunk)
@@ -156,7 +152,7 @@ async def _aapply_tail(chunks: AsyncIterator[bytes], tail: int | None) -> AsyncG
 def _strip(chunks: Iterator[bytes]) -> Iterator[bytes]:
     stripper = logs.AnsiStripper()
     for chunk in chunks:
-        if chunk is _ROUND:
+        if chunk is ROUND:
             rest = stripper.flush()
             if rest:
                 yield rest
@@ -173,7 +169,7 @@ def _strip(chunks: Iterator[bytes]) -> Iterator[bytes]:
 async def _astrip(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
     stripper = logs.AnsiStripper()
     async for chunk in chunks:
-        if chunk is _ROUND:
+        if chunk is ROUND:
             rest = stripper.flush()
             if rest:
                 yield rest
@@ -223,25 +219,6 @@ async def _ascrubbed(chunks: AsyncIterator[bytes], secrets: list[str]) -> AsyncG
         yield rest
 
 
-def _parts(plan: LogPlan, answer: Answer) -> list[LogPart]:
-    with decoding(plan.provider, "the log index"):
-        return registry().hooks(plan.provider).map_log_parts(answer.body, plan.job_id, plan.params)
-
-
-def _part_text(plan: LogPlan, body: bytes, part: LogPart) -> bytes:
-    with decoding(plan.provider, "the step log"):
-        return registry().hooks(plan.provider).read_log_part(body, part)
-
-
-def _next_page(plan: LogPlan, body: bytes, part: LogPart) -> LogPart | None:
-    with decoding(plan.provider, "the step log"):
-        return registry().hooks(plan.provider).next_log_part(body, part)
-
-
-def _range(plan: LogPlan, status: int, headers: Mapping[str, str], offset: int) -> LogRange:
-    return registry().hooks(plan.provider).read_log_range(status, headers, offset)
-
-
 class LogMethods:
     """``iter_log`` for :class:`unci.Client`."""
 
@@ -287,7 +264,8 @@ class LogMethods:
         plan = logs.plan(
             _target(provider, credentials), job_id, params, failed=failed, remote_query=remote_query
         )
-        chunks = self._log_chunks(plan, follow, failed, interval, on_notice or (lambda _m: None))
+        rounds = log_rounds(plan, follow, failed, interval, on_notice or (lambda _m: None))
+        chunks = self._drive(plan, rounds)
         if not color:
             chunks = _strip(chunks)
         # Scrubbed last, from what the user sees: a secret that stripped colour joined up too.
@@ -318,7 +296,7 @@ class LogMethods:
 
     def _body(
         self, plan: LogPlan, call: Call, on_answer: Callable[[int, Mapping[str, str]], int] | None = None
-    ) -> Iterator[bytes]:
+    ) -> Generator[bytes, None, None]:
         """The body of a log request, streamed; retried until its first byte. A "no log" answer
         is judged by asking for the job: not found is the job's own 404, else no log (yet)."""
         from unci.client import _network_error
@@ -386,117 +364,41 @@ class LogMethods:
                 )
         return bytes(body)
 
-    # --- the ways of reading ------------------------------------------------------------
+    # --- the rounds, driven ----------------------------------------------------------------
 
-    def _log_chunks(
-        self, plan: LogPlan, follow: bool, failed: bool, interval: float, notice: Callable[[str], None]
-    ) -> Iterator[bytes]:
-        if plan.way == "parts":
-            yield from self._by_parts(plan, follow, failed, interval, notice)
-        elif follow and plan.ranges:
-            yield from self._by_ranges(plan, interval, notice)
-        elif follow:
-            yield from self._when_done(plan, interval, notice)
-        else:
-            yield from self._body(plan, plan.whole())
-
-    def _when_done(self, plan: LogPlan, interval: float, notice: Callable[[str], None]) -> Iterator[bytes]:
-        """A provider that gives a log only whole: wait for the job to end, then read it."""
-        told = False
-        while True:
-            job = self._job(plan)
-            if not logs.running(job):
-                break
-            if not told:
-                notice(
-                    f"unci: {plan.provider}: job {plan.job_id} is {job.status}; {plan.target.info.title} "
-                    "gives its log once it has finished, waiting"
-                )
-                told = True
-            time.sleep(interval)
-        yield from self._body(plan, plan.whole())
-
-    def _by_ranges(self, plan: LogPlan, interval: float, notice: Callable[[str], None]) -> Iterator[bytes]:
-        offset = 0
-        last_read = False
-        first = True
-        while True:
-            found: list[LogRange] = []
-
-            def on_answer(
-                status: int, headers: Mapping[str, str], at: int = offset, seen: list[LogRange] = found
-            ) -> int:
-                seen.append(_range(plan, status, headers, at))
-                return seen[-1].skip
-
-            shown = 0
-            try:
-                for piece in self._body(plan, plan.range(offset), on_answer):
-                    shown += len(piece)
-                    yield piece
-            except LogUnavailable as exc:
-                if not exc.pending:
-                    raise
-                if first:
-                    notice(f"unci: {plan.provider}: job {plan.job_id} has no log yet, waiting")
-                first = False
-                time.sleep(interval)
-                continue
-            got = found[-1] if found else LogRange()
-            offset = got.next_offset if got.next_offset is not None else offset + shown
-            if got.more is False or last_read:
-                return
-            if got.more is None and not logs.running(self._job(plan)):
-                last_read = True  # one more read: what was written as it ended
-                continue
-            if first:
-                yield _ROUND
-                first = False
-            time.sleep(interval)
-
-    def _by_parts(
-        self, plan: LogPlan, follow: bool, failed: bool, interval: float, notice: Callable[[str], None]
-    ) -> Iterator[bytes]:
-        done = 0
-        first = True
-        growing: logs.Lines | None = None  # the running step shown so far, line by line
-        while True:
-            ended = not follow or not logs.running(self._job(plan))
-            parts = _parts(plan, self.send(plan.index()))
-            for number, part in enumerate(parts[done:], done + 1):
-                running = not ended and not part.complete
-                if running and (failed or part.lines is None or part.body != "text"):
-                    break
-                if failed and not part.failed:
-                    done = number
+    def _drive(self, plan: LogPlan, rounds: LogRounds) -> Iterator[bytes]:
+        """Run ``rounds`` (:mod:`unci.logrounds`) with this client and ``time.sleep``: the log's
+        chunks, as they come. An error of unci's in a step is thrown into the rounds where they
+        asked for it; they decide which they outlive."""
+        sent: Any = None
+        error: UnciError | None = None
+        try:
+            while True:
+                try:
+                    step = rounds.throw(error) if error is not None else rounds.send(sent)
+                except StopIteration:
+                    return
+                sent = error = None
+                if isinstance(step, bytes):
+                    yield step
                     continue
-                if growing is None:
-                    yield logs.header(part, number)
-                if running or growing is not None:
-                    growing = growing or logs.Lines()
-                    for piece in self._body(plan, plan.part(growing.part(part))):
-                        yield growing.feed(piece)
-                    yield growing.end(not running)
-                    if running:
-                        break
-                    growing = None
-                    done = number
-                    continue
-                done = number
-                if part.body != "json":
-                    yield from self._body(plan, plan.part(part))
-                    continue
-                page: LogPart | None = part
-                while page is not None:
-                    body = self._whole_bytes(plan, plan.part(page))
-                    yield _part_text(plan, body, page)
-                    page = _next_page(plan, body, page)
-            if ended:
-                return
-            if first:
-                yield _ROUND
-                first = False
-            time.sleep(interval)
+                try:
+                    if isinstance(step, Stream):
+                        with closing(self._body(plan, step.call, step.on_answer)) as body:
+                            for piece in body:
+                                yield step.each(piece) if step.each else piece
+                    elif isinstance(step, Wait):
+                        time.sleep(step.seconds)
+                    elif isinstance(step, AskJob):
+                        sent = self._job(plan)
+                    elif isinstance(step, Send):
+                        sent = self.send(step.call)
+                    else:
+                        sent = self._whole_bytes(plan, step.call)
+                except UnciError as exc:
+                    error = exc
+        finally:
+            rounds.close()
 
 
 class AsyncLogMethods:
@@ -535,7 +437,8 @@ class AsyncLogMethods:
         plan = logs.plan(
             _target(provider, credentials), job_id, params, failed=failed, remote_query=remote_query
         )
-        chunks = self._log_chunks(plan, follow, failed, interval, on_notice or (lambda _m: None))
+        rounds = log_rounds(plan, follow, failed, interval, on_notice or (lambda _m: None))
+        chunks = self._drive(plan, rounds)
         if not color:
             chunks = _astrip(chunks)
         return _ascrubbed(_aapply_tail(chunks, tail), plan.target.secrets)
@@ -562,7 +465,7 @@ class AsyncLogMethods:
 
     async def _body(
         self, plan: LogPlan, call: Call, on_answer: Callable[[int, Mapping[str, str]], int] | None = None
-    ) -> AsyncIterator[bytes]:
+    ) -> AsyncGenerator[bytes, None]:
 
         from unci.client import _network_error
 
@@ -629,126 +532,37 @@ class AsyncLogMethods:
                 )
         return bytes(body)
 
-    async def _log_chunks(
-        self, plan: LogPlan, follow: bool, failed: bool, interval: float, notice: Callable[[str], None]
-    ) -> AsyncIterator[bytes]:
-        if plan.way == "parts":
-            gen = self._by_parts(plan, follow, failed, interval, notice)
-        elif follow and plan.ranges:
-            gen = self._by_ranges(plan, interval, notice)
-        elif follow:
-            gen = self._when_done(plan, interval, notice)
-        else:
-            gen = self._body(plan, plan.whole())
-        async for chunk in gen:
-            yield chunk
-
-    async def _when_done(
-        self, plan: LogPlan, interval: float, notice: Callable[[str], None]
-    ) -> AsyncIterator[bytes]:
-
-        told = False
-        while True:
-            job = await self._job(plan)
-            if not logs.running(job):
-                break
-            if not told:
-                notice(
-                    f"unci: {plan.provider}: job {plan.job_id} is {job.status}; {plan.target.info.title} "
-                    "gives its log once it has finished, waiting"
-                )
-                told = True
-            await asleep(interval)
-        async for piece in self._body(plan, plan.whole()):
-            yield piece
-
-    async def _by_ranges(
-        self, plan: LogPlan, interval: float, notice: Callable[[str], None]
-    ) -> AsyncIterator[bytes]:
-
-        offset = 0
-        last_read = False
-        first = True
-        while True:
-            found: list[LogRange] = []
-
-            def on_answer(
-                status: int, headers: Mapping[str, str], at: int = offset, seen: list[LogRange] = found
-            ) -> int:
-
-                seen.append(_range(plan, status, headers, at))
-                return seen[-1].skip
-
-            shown = 0
-            try:
-                async for piece in self._body(plan, plan.range(offset), on_answer):
-                    shown += len(piece)
-                    yield piece
-            except LogUnavailable as exc:
-                if not exc.pending:
-                    raise
-                if first:
-                    notice(f"unci: {plan.provider}: job {plan.job_id} has no log yet, waiting")
-                first = False
-                await asleep(interval)
-                continue
-            got = found[-1] if found else LogRange()
-            offset = got.next_offset if got.next_offset is not None else offset + shown
-            if got.more is False or last_read:
-                return
-            if got.more is None and not logs.running(await self._job(plan)):
-                last_read = True
-                continue
-            if first:
-                yield _ROUND
-                first = False
-            await asleep(interval)
-
-    async def _by_parts(
-        self, plan: LogPlan, follow: bool, failed: bool, interval: float, notice: Callable[[str], None]
-    ) -> AsyncIterator[bytes]:
-
-        done = 0
-        first = True
-        growing: logs.Lines | None = None
-        while True:
-            ended = not follow or not logs.running(await self._job(plan))
-            parts = _parts(plan, await self.send(plan.index()))
-            for number, part in enumerate(parts[done:], done + 1):
-                running = not ended and not part.complete
-                if running and (failed or part.lines is None or part.body != "text"):
-                    break
-                if failed and not part.failed:
-                    done = number
+    async def _drive(self, plan: LogPlan, rounds: LogRounds) -> AsyncIterator[bytes]:
+        """:meth:`LogMethods._drive` with the asyncio client and ``asyncio.sleep``."""
+        sent: Any = None
+        error: UnciError | None = None
+        try:
+            while True:
+                try:
+                    step = rounds.throw(error) if error is not None else rounds.send(sent)
+                except StopIteration:
+                    return
+                sent = error = None
+                if isinstance(step, bytes):
+                    yield step
                     continue
-                if growing is None:
-                    yield logs.header(part, number)
-                if running or growing is not None:
-                    growing = growing or logs.Lines()
-                    async for piece in self._body(plan, plan.part(growing.part(part))):
-                        yield growing.feed(piece)
-                    yield growing.end(not running)
-                    if running:
-                        break
-                    growing = None
-                    done = number
-                    continue
-                done = number
-                if part.body != "json":
-                    async for piece in self._body(plan, plan.part(part)):
-                        yield piece
-                    continue
-                page: LogPart | None = part
-                while page is not None:
-                    body = await self._whole_bytes(plan, plan.part(page))
-                    yield _part_text(plan, body, page)
-                    page = _next_page(plan, body, page)
-            if ended:
-                return
-            if first:
-                yield _ROUND
-                first = False
-            await asleep(interval)
+                try:
+                    if isinstance(step, Stream):
+                        async with aclosing(self._body(plan, step.call, step.on_answer)) as body:
+                            async for piece in body:
+                                yield step.each(piece) if step.each else piece
+                    elif isinstance(step, Wait):
+                        await asleep(step.seconds)
+                    elif isinstance(step, AskJob):
+                        sent = await self._job(plan)
+                    elif isinstance(step, Send):
+                        sent = await self.send(step.call)
+                    else:
+                        sent = await self._whole_bytes(plan, step.call)
+                except UnciError as exc:
+                    error = exc
+        finally:
+            rounds.close()
 
 
 def iter_log(
