@@ -1,7 +1,8 @@
 """Job logs without I/O: which requests to make, where a redirect may lead, and what to do
 with the text on its way out (colour stripped across chunk boundaries, the last lines kept).
 
-The clients (:mod:`unci.log_client`) send; everything they decide is decided here, once.
+The clients (:mod:`unci.log_client`) send; the order of the requests of a read or a
+``--follow`` is :mod:`unci.logrounds`; what each request is, and the rest, is decided here, once.
 
 A redirect is followed to a storage host (GitHub's log redirect, Bitbucket's 307 to a
 pre-signed URL) only as a *bare* request: no credentials, no provider header, no cookie. The
