@@ -423,10 +423,22 @@ def list_command(
                 # One page of JSON Lines in one buffer, scrubbed and written once (not once
                 # per record).
                 fmt, fields, bare, drop = how.fmt, how.fields, how.ignore_remote_data, how.exclude
-                lines = formats.encode_lines(
-                    select(_record_value(r, name, fmt, kept, ignore_remote_data=bare, exclude=drop), fields)
-                    for r in page.result
-                )
+                if fields is None and fmt == "unified":  # each record in one encode
+                    lines = b"".join(
+                        formats.unified_json(r, kept, ignore_remote_data=bare, exclude=drop) + b"\n"
+                        for r in page.result
+                    )
+                elif fields is None and fmt == "normalized":
+                    lines = b"".join(
+                        formats.normalized_json(r, name, exclude=drop) + b"\n" for r in page.result
+                    )
+                else:
+                    lines = formats.encode_lines(
+                        select(
+                            _record_value(r, name, fmt, kept, ignore_remote_data=bare, exclude=drop), fields
+                        )
+                        for r in page.result
+                    )
                 write(out, scrub_bytes(lines, secrets))
             else:
                 value = render_page(
