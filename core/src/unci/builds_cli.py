@@ -11,8 +11,7 @@ from typing import Any
 
 import click
 
-from unci.cli import HelpGroup, parse_request, parse_shared, report_failed, watch_kw
-from unci.errors import UnciError
+from unci.cli import HelpGroup, parse_request, parse_shared, run_get, watch_kw
 from unci.options import (
     exit_status_option,
     filter_options,
@@ -52,25 +51,7 @@ def builds_get(build_ids: tuple[str, ...], concurrency: int, exit_status: bool, 
     and the others still print; the exit code is then the highest among the failed ids. With
     --exit-status and every id fetched, it is the build's outcome (several ids: the highest).
     """
-    from unci.commands import get_command
-
-    shared = parse_shared(kw, "builds")
-    single = len(build_ids) == 1
-
-    def on_error(build_id: str, exc: UnciError) -> None:
-        if single:
-            raise exc
-        report_failed(build_id, exc)
-
-    code = get_command(
-        job_ids=list(build_ids),
-        concurrency=concurrency,
-        on_error=on_error,
-        exit_status=exit_status,
-        **shared,
-    )
-    if code:
-        sys.exit(code)
+    run_get(build_ids, kw, "builds", concurrency=concurrency, exit_status=exit_status)
 
 
 @builds.command("list")

@@ -449,6 +449,24 @@ def report_failed(job_id: str, exc: UnciError) -> None:
         click.echo(f"unci: error: {job_id}: {exc.message}", err=True)
 
 
+def run_get(ids: tuple[str, ...], kw: dict[str, Any], kind: str, **options: Any) -> None:
+    """``jobs get`` and ``builds get``: one id's failure is the command's error; with several,
+    each failed id gets its own line and the others still print. Exits with the code
+    :func:`unci.commands.get_command` gives, unless it is 0."""
+    from unci.commands import get_command
+
+    single = len(ids) == 1
+
+    def on_error(one_id: str, exc: UnciError) -> None:
+        if single:
+            raise exc
+        report_failed(one_id, exc)
+
+    code = get_command(job_ids=list(ids), on_error=on_error, **options, **parse_shared(kw, kind))
+    if code:
+        sys.exit(code)
+
+
 def watch_kw(kw: dict[str, Any]) -> dict[str, Any]:
     """The watch options (``options.watch_options``) popped from a watch command's keyword
     arguments."""

@@ -11,8 +11,7 @@ from typing import Any
 
 import click
 
-from unci.cli import HelpGroup, parse_request, parse_shared, report_failed, watch_kw
-from unci.errors import UnciError
+from unci.cli import HelpGroup, parse_request, parse_shared, run_get, watch_kw
 from unci.logs_cli import jobs_logs
 from unci.options import (
     exit_status_option,
@@ -57,26 +56,9 @@ def jobs_get(
     ids (see `unci --help`). With --exit-status and every id fetched, it is the job's outcome
     (several ids: the highest).
     """
-    from unci.commands import get_command
-
-    shared = parse_shared(kw)
-    single = len(job_ids) == 1
-
-    def on_error(job_id: str, exc: UnciError) -> None:
-        if single:
-            raise exc
-        report_failed(job_id, exc)
-
-    code = get_command(
-        job_ids=list(job_ids),
-        concurrency=concurrency,
-        on_error=on_error,
-        include_steps=include_steps,
-        exit_status=exit_status,
-        **shared,
+    run_get(
+        job_ids, kw, "jobs", concurrency=concurrency, include_steps=include_steps, exit_status=exit_status
     )
-    if code:
-        sys.exit(code)
 
 
 @jobs.command("list")
