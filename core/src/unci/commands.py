@@ -89,24 +89,51 @@ def render_json(
     CLI prints and the server answers for one record in a JSON format (``raw`` and ``stream``
     are the provider's bytes and never pass here).
 
-    A unified or normalized record with every field is written in one encode
-    (:func:`unci.formats.unified_json`), with no plain-data copy of it in between; the other
-    cases render plain data first.
+    A unified or normalized record is written by :func:`record_json`; ``debug`` renders plain
+    data first.
     """
     if fmt == "raw" or fmt == "stream":
         raise ValueError(f"render_json() writes JSON formats; {fmt} is the provider's bytes")
-    if fields is None and fmt in ("unified", "normalized"):
+    if fmt in ("unified", "normalized"):
         record = fetched.record
-        if fmt == "unified":
-            supported = kind_of(record).supported(fetched.call.target.info)
-            data = formats.unified_json(
-                record, supported, ignore_remote_data=ignore_remote_data, exclude=exclude
-            )
-        else:
-            data = formats.normalized_json(record, fetched.call.provider, exclude=exclude)
+        supported = kind_of(record).supported(fetched.call.target.info)
+        data = record_json(
+            record,
+            fetched.call.provider,
+            fmt,
+            supported,
+            ignore_remote_data=ignore_remote_data,
+            exclude=exclude,
+            fields=fields,
+        )
         return scrub_bytes(formats.indented(data) if pretty else data, secrets)
     value = render(fetched, fmt, ignore_remote_data=ignore_remote_data, exclude=exclude)
     return encode_output(select(value, fields), secrets, pretty=pretty)
+
+
+def record_json(
+    record: Job | Build,
+    provider: str,
+    fmt: str,
+    supported: Sequence[str],
+    *,
+    ignore_remote_data: bool,
+    exclude: Sequence[str],
+    fields: Sequence[str] | None,
+) -> bytes:
+    """Compact JSON of one record in ``fmt`` (``fields`` selected), unscrubbed: byte for byte
+    the encode of its plain data, and, with every field, in one encode
+    (:func:`unci.formats.unified_json` / :func:`~unci.formats.normalized_json`), with no
+    plain-data copy in between. ``jobs get``, ``jobs list --all`` and the server's gets all
+    write records through it."""
+    if fields is None:
+        if fmt == "normalized":
+            return formats.normalized_json(record, provider, exclude=exclude)
+        return formats.unified_json(record, supported, ignore_remote_data=ignore_remote_data, exclude=exclude)
+    value = _record_value(
+        record, provider, fmt, supported, ignore_remote_data=ignore_remote_data, exclude=exclude
+    )
+    return formats.encode(select(value, fields))
 
 
 def _row(record: Job | Build, provider: str, how: Rendering) -> dict[str, Any]:
@@ -420,25 +447,13 @@ def list_command(
                     write(out, answer.body if whole else answer.body.rstrip(b"\n") + b"\n")
             elif follow_all:
                 kept = kind.supported(call.target.info)
-                # One page of JSON Lines in one buffer, scrubbed and written once (not once
-                # per record).
+                # One page of JSON Lines, scrubbed and written once (not once per record).
                 fmt, fields, bare, drop = how.fmt, how.fields, how.ignore_remote_data, how.exclude
-                if fields is None and fmt == "unified":  # each record in one encode
-                    lines = b"".join(
-                        formats.unified_json(r, kept, ignore_remote_data=bare, exclude=drop) + b"\n"
-                        for r in page.result
-                    )
-                elif fields is None and fmt == "normalized":
-                    lines = b"".join(
-                        formats.normalized_json(r, name, exclude=drop) + b"\n" for r in page.result
-                    )
-                else:
-                    lines = formats.encode_lines(
-                        select(
-                            _record_value(r, name, fmt, kept, ignore_remote_data=bare, exclude=drop), fields
-                        )
-                        for r in page.result
-                    )
+                lines = b"".join(
+                    record_json(r, name, fmt, kept, ignore_remote_data=bare, exclude=drop, fields=fields)
+                    + b"\n"
+                    for r in page.result
+                )
                 write(out, scrub_bytes(lines, secrets))
             else:
                 value = render_page(

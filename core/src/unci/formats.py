@@ -251,13 +251,3 @@ def encode(value: Any, *, pretty: bool = False) -> bytes:
 def indented(data: bytes) -> bytes:
     """JSON bytes as ``pretty`` :func:`encode` writes them (two spaces)."""
     return msgspec.json.format(data, indent=2)
-
-
-def encode_lines(values: Iterable[Any]) -> bytes:
-    """JSON Lines: each value as :func:`encode` writes it, a newline after each, written into
-    one buffer (a listing's page at a time, without a bytes object per record to join)."""
-    buffer = bytearray()
-    for value in values:
-        _encoder.encode_into(value, buffer, -1)
-        buffer += b"\n"
-    return bytes(buffer)
