@@ -34,7 +34,16 @@ from unci.errors import (
 )
 from unci.job import Job
 from unci.plugins import PluginRegistry, registry
-from unci.provider import Credentials, Param, ProviderInfo, Request, check_value, env_name, segment
+from unci.provider import (
+    Credentials,
+    Param,
+    ProviderInfo,
+    Request,
+    check_number,
+    check_value,
+    env_name,
+    segment,
+)
 from unci.ratelimit import describe_wait, retry_after
 from unci.ratelimit import normalize as normalize_ratelimit
 from unci.redact import redact_headers, redact_query, redact_url, scrub, scrub_bytes
@@ -326,6 +335,9 @@ def check_params(
         )
     for name, value in merged.items():
         check_value(f"parameter {name!r}", value, provider=provider, kind=kinds.get(name, "query"))
+    for param in declared:
+        if param.name in merged:
+            check_number(param, merged[param.name], provider=provider)
     if key is not None and len(hooks.checked) < _CHECKED_KEPT:
         hooks.checked[key] = dict(merged)
     return merged
@@ -429,8 +441,11 @@ def prepare_get(
     reg = reg or registry()
     provider = target.provider
     job_id = check_value("job id", str(job_id), provider=provider)
+    hooks = reg.hooks(provider)
+    if isinstance(hooks.provider.job_id, Param):
+        check_number(hooks.provider.job_id, job_id, provider=provider)
     checked = check_params(target, params or {}, "get", reg)
-    request = reg.hooks(provider).build_request(job_id, checked)
+    request = hooks.build_request(job_id, checked)
     return prepare(target, request, remote_query=remote_query, job_id=job_id, params=checked, reg=reg)
 
 

@@ -33,6 +33,7 @@ from unci.provider import (
     ProviderInfo,
     Request,
     segment,
+    segments,
 )
 
 T = TypeVar("T")
@@ -56,9 +57,9 @@ class Identity(msgspec.Struct, frozen=True):
 class Provider:
     """The base of every provider; see docs/writing-a-provider.md.
 
-    Subclasses must set :attr:`info` and implement :meth:`build_request` and :meth:`map_job`;
-    every other hook has a default built from the class's data, or says the provider does not
-    support that operation.
+    Subclasses must set :attr:`info`, set :attr:`job_path` or implement :meth:`build_request`,
+    and implement :meth:`map_job`; every other hook has a default built from the class's data,
+    or says the provider does not support that operation.
     """
 
     #: How the provider presents itself (name, title, API root, credentials, fields).
@@ -76,6 +77,16 @@ class Provider:
     identity: ClassVar[Identity | None] = None
     #: How the provider's lists page.
     paging: ClassVar[Paging] = Paging()
+    #: What a job id looks like, where the core can tell a wrong one before asking: a
+    #: ``Param(name="job id", ..., numeric=True)`` refuses one that is not a number, as params are.
+    job_id: ClassVar[Param | None] = None
+    #: The endpoint of one job, as a :meth:`path` template (``"/job/{job_id}"``): with it the
+    #: default :meth:`build_request` asks for it. A job picked out of an answer that holds several
+    #: names the same endpoint as :attr:`list_path`.
+    job_path: ClassVar[str | None] = None
+    #: The endpoint of a build's jobs, as a :meth:`path` template: with it the default
+    #: :meth:`build_list_request` asks for it, with the page size :attr:`paging` adds.
+    list_path: ClassVar[str | None] = None
 
     @property
     def name(self) -> str:
@@ -84,6 +95,18 @@ class Provider:
     def request(self, path: str, query: Sequence[tuple[str, str]] = ()) -> Request:
         """A GET of ``path`` (already percent-encoded) with the provider's headers."""
         return Request(path=path, query=list(query), headers=dict(self.headers))
+
+    def path(self, template: str, params: Mapping[str, str], **values: str) -> str:
+        """``template`` with each ``{name}`` replaced by that param (or one of ``values``, such
+        as ``job_id``) percent-encoded as its :attr:`Param.kind` says: one segment, or each part
+        of a ``/``-separated path. ``"/repos/{owner}/{repo}/actions/jobs/{job_id}"``."""
+        kinds = {p.name: p.kind for ps in self.params.values() for p in ps}
+        given = {**params, **values}
+        encoded = {
+            name: segments(value) if kinds.get(name) == "path" else segment(value)
+            for name, value in given.items()
+        }
+        return template.format_map(encoded)
 
     def text_request(self, path: str, query: Sequence[tuple[str, str]] = ()) -> Request:
         """A GET of a log: as :meth:`request`, asking for plain text rather than JSON."""
@@ -143,17 +166,29 @@ class Provider:
     # --- jobs ---------------------------------------------------------------------------
 
     def build_request(self, job_id: str, params: Mapping[str, str]) -> Request:
-        raise NotImplementedError(f"{type(self).__name__} must implement build_request")
+        if self.job_path is None:
+            raise NotImplementedError(f"{type(self).__name__} must set job_path or implement build_request")
+        return self.request(self.path(self.job_path, params, job_id=job_id))
 
     def map_job(self, payload: bytes, job_id: str, params: Mapping[str, str]) -> Job:
         raise NotImplementedError(f"{type(self).__name__} must implement map_job")
 
     def build_list_request(self, params: Mapping[str, str], limit: int | None) -> Request:
-        raise self.unsupported("listing the jobs of a build")
+        if self.list_path is None:
+            raise self.unsupported("listing the jobs of a build")
+        return self.paging.first(self.request(self.path(self.list_path, params)), limit)
 
     def map_job_page(
         self, payload: bytes, headers: Mapping[str, str], params: Mapping[str, str], request: Request
     ) -> Page:
+        """The jobs :meth:`map_jobs` reads, and the next page as :attr:`paging` tells it from
+        the headers alone (a ``Link`` header) or none: a provider whose next page is named in
+        its body writes this hook instead."""
+        jobs = self.map_jobs(payload, params)
+        return Page(jobs=jobs, next=self.paging.next(request, headers=headers, count=len(jobs)))
+
+    def map_jobs(self, payload: bytes, params: Mapping[str, str]) -> list[Job]:
+        """The jobs of one page of a build's jobs, for the default :meth:`map_job_page`."""
         raise self.unsupported("listing the jobs of a build")
 
     # --- builds -------------------------------------------------------------------------

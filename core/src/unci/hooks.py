@@ -263,7 +263,15 @@ class Hooks:
         return request
 
     def supports(self, hook: str) -> bool:
-        """Whether the provider implements ``hook`` itself (not just the base's refusal)."""
+        """Whether the provider implements ``hook`` itself or declares the data the base's
+        default builds it from (``job_path``, ``list_path``, ``map_jobs``), rather than
+        leaving only the base's refusal."""
         from unci.contract import Provider
 
-        return getattr(type(self.provider), hook) is not getattr(Provider, hook)
+        kind = type(self.provider)
+        declared = {
+            "build_request": kind.job_path is not None,
+            "build_list_request": kind.list_path is not None,
+            "map_job_page": kind.map_jobs is not Provider.map_jobs,
+        }
+        return declared.get(hook, False) or getattr(kind, hook) is not getattr(Provider, hook)

@@ -379,9 +379,10 @@ def _as_provider(value: Any, name: str) -> Any:
         info = getattr(value, "info", None)
         if not isinstance(info, ProviderInfo):
             raise TypeError(f"{type(value).__name__}.info is {info!r}, not a unci.ProviderInfo")
-        for hook in ("build_request", "map_job"):
-            if getattr(type(value), hook) is getattr(Provider, hook):
-                raise TypeError(f"{type(value).__name__} does not implement {hook}")
+        if value.job_path is None and type(value).build_request is Provider.build_request:
+            raise TypeError(f"{type(value).__name__} does not implement build_request (nor set job_path)")
+        if type(value).map_job is Provider.map_job:
+            raise TypeError(f"{type(value).__name__} does not implement map_job")
         return value
     raise TypeError(f"the entry point gives {type(value).__name__} {value!r}, not a unci.Provider")
 

@@ -29,6 +29,11 @@ class Param(msgspec.Struct, frozen=True, kw_only=True):
     #: ``"segment"``: lands in one URL path segment; ``"path"``: a ``/``-separated path whose
     #: parts are each a segment (CircleCI's ``gh/org/repo``); ``"query"``: sent in the query.
     kind: str = "segment"
+    #: The value is a number (or one of ``words``, such as ``latest``): the core refuses any
+    #: other before a request is built, with "NAME 'VALUE' is not a number; give DESCRIPTION",
+    #: so a name given by mistake gets a way out rather than the API's bare 400.
+    numeric: bool = False
+    words: tuple[str, ...] = ()
 
 
 class ProviderInfo(msgspec.Struct, frozen=True, kw_only=True):
@@ -208,6 +213,16 @@ def check_value(what: str, value: str, *, provider: str, kind: str = "segment") 
             provider=provider,
         )
     return value
+
+
+def check_number(param: Param, value: str, *, provider: str) -> str:
+    """``value`` when ``param`` takes any value, or it is a number (or one of its ``words``);
+    otherwise the error that names ``param`` and repeats its description as what to give."""
+    if not param.numeric or (value.isascii() and value.isdigit()) or value in param.words:
+        return value
+    raise InvalidParam(
+        f"{provider}: {param.name} {value!r} is not a number; give {param.description}", provider=provider
+    )
 
 
 def segment(value: str) -> str:

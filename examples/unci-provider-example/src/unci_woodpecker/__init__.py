@@ -9,18 +9,7 @@ from collections.abc import Iterator, Mapping
 
 import msgspec
 
-from unci.plugin import (
-    Identity,
-    Job,
-    Page,
-    Param,
-    Provider,
-    ProviderInfo,
-    Request,
-    from_epoch,
-    outcome,
-    word_tables,
-)
+from unci.plugin import Identity, Job, Param, Provider, ProviderInfo, from_epoch, outcome, word_tables
 
 #: Woodpecker's ``StatusValue`` (server/model/const.go): ``blocked`` awaits approval, ``error`` is
 #: bad config or a system problem, ``killed`` was stopped by a user, ``canceled`` never started;
@@ -35,9 +24,13 @@ STATUS, CONCLUSION = word_tables(
     skipped=("skipped",),
 )
 FIELDS = ("id", "name", "build", "status", "conclusion", "commit", "branch", "started_at", "completed_at")
+STEP_URL = "/repos/<repo_id>/pipeline/<number>/<step>"
+LOOKUP = "GET /api/repos/lookup/<owner>/<name> shows it"
 PARAMS = [
-    Param(name="repo_id", description="the repository's numeric id, e.g. 1"),
-    Param(name="build", description="the pipeline number, e.g. 8 (or 'latest')"),
+    Param(name="repo_id", description=f"the repository's numeric id, e.g. 1; {LOOKUP}", numeric=True),
+    Param(
+        name="build", description="the pipeline number (e.g. 8) or latest", numeric=True, words=("latest",)
+    ),
 ]
 
 
@@ -108,18 +101,12 @@ class Woodpecker(Provider):
     )
     params = {"get": PARAMS, "list": PARAMS}
     identity = Identity("/api/user", "login", "login")
-
-    def build_list_request(self, params: Mapping[str, str], limit: int | None) -> Request:
-        """The pipeline comes whole, with every workflow: no paging, so no page size either."""
-        lookup = "GET /api/repos/lookup/<owner>/<name> shows it"
-        repo = self.number("repo_id", params["repo_id"], f"give the repository's numeric id ({lookup})")
-        build = self.number("build", params["build"], "give the pipeline number, or 'latest'", "latest")
-        return self.request(f"/api/repos/{repo}/pipelines/{build}")
-
-    def build_request(self, job_id: str, params: Mapping[str, str]) -> Request:
-        url = "/repos/<repo_id>/pipeline/<number>/<step>"
-        self.number("job id", job_id, f"give the step's number, the last in its web UI URL ({url})")
-        return self.build_list_request(params, None)
+    job_id = Param(
+        name="job id", description=f"the step's number, the last in its web UI URL ({STEP_URL})", numeric=True
+    )
+    #: The pipeline comes whole, with every workflow: no paging, so no page size either; a step
+    #: is picked out of it.
+    list_path = job_path = "/api/repos/{repo_id}/pipelines/{build}"
 
     def map_job(self, payload: bytes, job_id: str, params: Mapping[str, str]) -> Job:
         pipeline = _pipeline.decode(payload)
@@ -127,12 +114,10 @@ class Woodpecker(Provider):
         where = f"pipeline {pipeline.number} of repository {params['repo_id']}"
         return _to_job(*self.pick(job_id, found, where, "step"), pipeline)
 
-    def map_job_page(
-        self, payload: bytes, headers: Mapping[str, str], params: Mapping[str, str], request: Request
-    ) -> Page:
+    def map_jobs(self, payload: bytes, params: Mapping[str, str]) -> list[Job]:
         """A pipeline's jobs are its workflows (each runs on one agent); steps are got by pid."""
         pipeline = _pipeline.decode(payload)
-        return Page(jobs=[_to_job(raw, step, pipeline) for raw, step in _steps(pipeline, nested=False)])
+        return [_to_job(raw, step, pipeline) for raw, step in _steps(pipeline, nested=False)]
 
 
 provider = Woodpecker()

@@ -21,7 +21,6 @@ from unci.plugin import (
     Identity,
     Job,
     LinkHeader,
-    Page,
     Param,
     Provider,
     ProviderInfo,
@@ -331,9 +330,7 @@ class GitHub(Provider):
     headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": API_VERSION}
     identity = Identity("/user", "login", "name")
     paging = LinkHeader(max_size=MAX_PER_PAGE)
-
-    def build_request(self, job_id: str, params: Mapping[str, str]) -> Request:
-        return self.request(f"{_repo(params)}/actions/jobs/{segment(job_id)}")
+    job_path = "/repos/{owner}/{repo_id}/actions/jobs/{job_id}"
 
     def build_log_request(self, job_id: str, params: Mapping[str, str]) -> Request:
         """``…/actions/jobs/{id}/logs``: a 302 to a storage URL that expires within a minute
@@ -347,11 +344,9 @@ class GitHub(Provider):
         path = f"{_repo(params)}/actions/runs/{segment(params['build'])}/jobs"
         return self.paging.first(self.request(path, [("filter", "all")]), limit)
 
-    def map_job_page(
-        self, payload: bytes, headers: Mapping[str, str], params: Mapping[str, str], request: Request
-    ) -> Page:
-        page = _list_decoder.decode(payload)
-        return Page(jobs=[_to_job(raw) for raw in page.jobs], next=self.paging.next(request, headers=headers))
+    def map_jobs(self, payload: bytes, params: Mapping[str, str]) -> list[Job]:
+        """One page of a run's jobs; the next comes from the ``Link`` header."""
+        return [_to_job(raw) for raw in _list_decoder.decode(payload).jobs]
 
     def build_builds_request(
         self, params: Mapping[str, str], query: BuildQuery, limit: int | None

@@ -372,9 +372,7 @@ class Travis(Provider):
     #: ``limit`` is sent only when asked for: ``/build/{id}/jobs`` may not page at all (the real
     #: response has no @pagination), and when it does the server's default page applies.
     paging = Offset(max_size=MAX_LIMIT)
-
-    def build_request(self, job_id: str, params: Mapping[str, str]) -> Request:
-        return self.request(f"/job/{segment(job_id)}")
+    job_path = "/job/{job_id}"
 
     def map_job(self, payload: bytes, job_id: str, params: Mapping[str, str]) -> Job:
         return _to_job(payload)
