@@ -358,8 +358,11 @@ def check_account_params(
     try:
         return check_params(target, params, "get", reg)
     except MissingParams:
+        declared = {p.name: p for p in reg.hooks(provider).required_params("get")}
         for name, value in params.items():
             check_value(f"parameter {name!r}", value, provider=provider, kind="query")
+            if name in declared:
+                check_number(declared[name], value, provider=provider)
         return dict(params)
 
 
