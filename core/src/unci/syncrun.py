@@ -138,6 +138,11 @@ def run(
     # a 10,000-job sync from 39 to 16 MiB at its peak (docs/performance.md).
     os.environ.setdefault("EXTRACT__NEXT_ITEM_MODE", "fifo")
     os.environ.setdefault("DATA_WRITER__BUFFER_MAX_ITEMS", str(CHUNK))
+    # DuckDB's insert on one thread: a sync's load is a few files, one per table, so more
+    # threads bought no time and held more memory (10,000 jobs: peak 419-431 MiB against
+    # 441-473, docs/performance.md). No memory cap: a cap fails larger histories. A
+    # DESTINATION__DUCKDB__CREDENTIALS__GLOBAL_CONFIG of the user's own replaces this one.
+    os.environ.setdefault("DESTINATION__DUCKDB__CREDENTIALS__GLOBAL_CONFIG", '{"threads": 1}')
 
     report = Report(on_change=on_change)
     own = client is None
