@@ -121,3 +121,26 @@ def test_a_provider_without_job_path_or_build_request_is_refused_at_load() -> No
 
     with pytest.raises(TypeError, match="does not implement build_request"):
         registry().register(Pathless(), "pathless")
+
+
+@pytest.mark.parametrize("value", [".", "..", "", "a/b?c"])
+def test_a_param_the_template_does_not_name_is_left_alone(value: str) -> None:
+    """A value that could not be a path segment (a query filter of ``.``, an empty optional
+    one) is refused only where the template puts it in the path."""
+    given = {"slug": "team/app", "build": "8", "q": value}
+    assert DataDriven().path("/projects/{slug}/builds/{build}/jobs/{job_id}", given, job_id="3") == (
+        "/projects/team/app/builds/8/jobs/3"
+    )
+
+
+@pytest.mark.parametrize("value", [".", "..", ""])
+def test_a_dot_or_empty_value_the_template_names_is_refused(value: str) -> None:
+    with pytest.raises(unci.InvalidParam):
+        DataDriven().path("/projects/{q}/jobs", {"q": value})
+
+
+def test_a_value_the_template_names_is_encoded_as_one_segment_unless_its_kind_is_path() -> None:
+    assert (
+        DataDriven().path("/a/{q}/{slug}", {"q": "x/y?z", "slug": "team/my app"})
+        == "/a/x%2Fy%3Fz/team/my%20app"
+    )

@@ -54,6 +54,22 @@ class Identity(msgspec.Struct, frozen=True):
     within: str | None = None
 
 
+class _Encoded:
+    """The values :meth:`Provider.path` fills a template with, each encoded only when the
+    template names it: a query parameter (a filter valued ``.``, an empty optional one) is not a
+    path segment, and encoding it would refuse a request that never puts it in the path."""
+
+    __slots__ = ("given", "kinds")
+
+    def __init__(self, given: Mapping[str, str], kinds: Mapping[str, str]) -> None:
+        self.given = given
+        self.kinds = kinds
+
+    def __getitem__(self, name: str) -> str:
+        value = self.given[name]
+        return segments(value) if self.kinds.get(name) == "path" else segment(value)
+
+
 class Provider:
     """The base of every provider; see docs/writing-a-provider.md.
 
@@ -101,12 +117,7 @@ class Provider:
         as ``job_id``) percent-encoded as its :attr:`Param.kind` says: one segment, or each part
         of a ``/``-separated path. ``"/repos/{owner}/{repo}/actions/jobs/{job_id}"``."""
         kinds = {p.name: p.kind for ps in self.params.values() for p in ps}
-        given = {**params, **values}
-        encoded = {
-            name: segments(value) if kinds.get(name) == "path" else segment(value)
-            for name, value in given.items()
-        }
-        return template.format_map(encoded)
+        return template.format_map(_Encoded({**params, **values}, kinds))
 
     def text_request(self, path: str, query: Sequence[tuple[str, str]] = ()) -> Request:
         """A GET of a log: as :meth:`request`, asking for plain text rather than JSON."""

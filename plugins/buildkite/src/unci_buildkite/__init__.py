@@ -340,10 +340,6 @@ def _builds_path(params: Mapping[str, str]) -> str:
     return f"/organizations/{segment(params['organization'])}/pipelines/{segment(params['pipeline'])}/builds"
 
 
-def _build_path(params: Mapping[str, str]) -> str:
-    return f"{_builds_path(params)}/{segment(params['build'])}"
-
-
 _PIPELINE = [
     Param(name="organization", description="the organization slug, e.g. my-great-org"),
     Param(name="pipeline", description="the pipeline slug, e.g. my-pipeline"),
@@ -360,21 +356,17 @@ class Buildkite(Provider):
     #: cursor and the page size) is reapplied, so paging stays under the API root the user chose
     #: (a proxy, a test server) and a malformed host in the link cannot stop it.
     paging = NextLink(size="per_page", max_size=MAX_PER_PAGE, query_only=True)
-
-    def build_request(self, job_id: str, params: Mapping[str, str]) -> Request:
-        return self.request(f"{_build_path(params)}/jobs/{segment(job_id)}")
+    list_path = "/organizations/{organization}/pipelines/{pipeline}/builds/{build}/jobs"
+    job_path = f"{list_path}/{{job_id}}"
 
     def map_job(self, payload: bytes, job_id: str, params: Mapping[str, str]) -> Job:
         build = params.get("build")
         return _to_job(pick_job(payload, job_id, build), build)
 
-    def build_list_request(self, params: Mapping[str, str], limit: int | None) -> Request:
-        return self.paging.first(self.request(f"{_build_path(params)}/jobs"), limit)
-
     def build_log_request(self, job_id: str, params: Mapping[str, str]) -> Request:
         """The job's ``raw_log_url``, ``…/jobs/{id}/log.txt``: its output as plain text,
         partial while the job runs."""
-        return self.text_request(f"{_build_path(params)}/jobs/{segment(job_id)}/log.txt")
+        return self.text_request(self.path(f"{self.job_path}/log.txt", params, job_id=job_id))
 
     def build_log_range_request(self, job_id: str, params: Mapping[str, str], offset: int) -> Request:
         return byte_range(self.build_log_request(job_id, params), offset)

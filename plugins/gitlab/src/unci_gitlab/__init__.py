@@ -357,9 +357,9 @@ class GitLab(Provider):
     }
     auth = PrivateTokenOrBearer()
     identity = Identity("/user", "username", "name")
-
-    def build_request(self, job_id: str, params: Mapping[str, str]) -> Request:
-        return self.request(f"/projects/{_project(params)}/jobs/{segment(job_id)}")
+    #: ``project`` is one segment: ``group/sub/proj`` is sent as ``group%2Fsub%2Fproj``, as
+    #: GitLab's API wants it.
+    job_path = "/projects/{project}/jobs/{job_id}"
 
     def map_job(self, payload: bytes, job_id: str, params: Mapping[str, str]) -> Job:
         return _to_job(payload)
@@ -388,7 +388,7 @@ class GitLab(Provider):
 
     def build_log_request(self, job_id: str, params: Mapping[str, str]) -> Request:
         """``/jobs/:id/trace``: the job's log as plain text, running jobs included."""
-        return self.text_request(f"/projects/{_project(params)}/jobs/{segment(job_id)}/trace")
+        return self.text_request(self.path(f"{self.job_path}/trace", params, job_id=job_id))
 
     def build_log_range_request(self, job_id: str, params: Mapping[str, str], offset: int) -> Request:
         """The trace from byte ``offset`` on; a GitLab that answers the whole trace is read past
