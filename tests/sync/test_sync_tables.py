@@ -63,3 +63,26 @@ def test_a_table_keeps_no_reference_to_the_page_its_jobs_came_from() -> None:
     gc.collect()
     assert sys.getrefcount(body) == before
     assert table.num_rows == 2
+
+
+def test_a_sync_from_the_library_leaves_the_environment_as_it_was(tmp_path, monkeypatch) -> None:
+    # The load's settings into DuckDB are for that sync only: a later sync in the same process
+    # into another destination keeps dlt's own, and a setting of the user's is kept.
+    import os
+
+    from synchelp import duckdb_rows, upstream
+
+    from unci import syncrun
+
+    with upstream("--builds", "3", "--jobs-per-build", "2", "--unfinished", "0") as up:
+        for name, value in up.env().items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.delenv("LOAD__WORKERS", raising=False)
+        report, _ = syncrun.run([SCOPE], duckdb_file=str(tmp_path / "a.duckdb"))
+        assert "LOAD__WORKERS" not in os.environ
+        monkeypatch.setenv("LOAD__WORKERS", "3")
+        syncrun.run([SCOPE], duckdb_file=str(tmp_path / "b.duckdb"))
+        assert os.environ["LOAD__WORKERS"] == "3"
+    assert sum(t.jobs for t in report.tallies.values()) == 6
+    assert len(duckdb_rows(tmp_path / "a.duckdb")["jobs"]) == 6
+    assert len(duckdb_rows(tmp_path / "b.duckdb")["jobs"]) == 6
