@@ -267,14 +267,23 @@ def settle_steps(steps: list[Step], status: Mapping[str, str], conclusion: Mappi
     base = base_utc = _EPOCH
     try:
         for step in steps:
+            # As translate() does, inlined: this runs per step. A word that translates to
+            # itself (GitHub's "completed") is not written back: a Step attribute write costs
+            # more than the comparison.
             word = step.status
             if word is not None:
-                found = status.get(word)  # as translate() does, inlined: this runs per step
-                step.status = found if found is not None else status.get(word.lower(), word)
+                found = status.get(word)
+                if found is None:
+                    found = status.get(word.lower(), word)
+                if found != word:
+                    step.status = found
             word = step.conclusion
             if word is not None:
                 found = conclusion.get(word)
-                step.conclusion = found if found is not None else conclusion.get(word.lower(), word)
+                if found is None:
+                    found = conclusion.get(word.lower(), word)
+                if found != word:
+                    step.conclusion = found
             when = step.started_at
             if when is not None and when.tzinfo is not _UTC:
                 if when != seen:
