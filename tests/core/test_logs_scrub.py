@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 import unci
 from helpers import run_unci
 from localserver import LocalServer, Reply
-from unci.redact import REDACTED, StreamScrubber, forms, scrub_bytes
+from unci.redact import REDACTED, StreamScrubber, _anchors, _byte_forms, forms, scrub_bytes
 
 TOKEN = "ghp_Echoed/Token+0123456789abcdefXYZ"
 BASIC = base64.b64encode(f":{TOKEN}".encode()).decode()
@@ -204,3 +204,47 @@ def test_a_token_and_its_lower_cased_twin_are_both_replaced_though_looked_for_on
         scrubber = StreamScrubber([token])
         out = scrubber.feed(log[:cut]) + scrubber.feed(log[cut:]) + scrubber.flush()
         assert out == f"a {REDACTED} b {REDACTED} c".encode(), cut
+
+
+# --- scrub_bytes looks for a few anchors first: the bytes are those of a replace per form ----
+
+
+@st.composite
+def _text_with_forms(draw: st.DrawFn) -> tuple[list[str], bytes]:
+    """Secrets as a call carries them (a token, and the base64 of its Basic pair, whose
+    URL-encoded forms share all but their last bytes), and a text with their forms in it."""
+    secrets = draw(_secrets)
+    if draw(st.booleans()):
+        secrets += [base64.b64encode(f":{s}".encode()).decode() for s in secrets]
+    every = [f.encode("utf-8", "surrogateescape") for s in secrets for f in forms(s)]
+    piece = st.one_of(
+        st.binary(max_size=12),
+        st.sampled_from(every),
+        st.sampled_from(every).flatmap(lambda f: st.integers(1, len(f) - 1).map(lambda n: f[:n])),
+    )
+    return secrets, b"".join(draw(st.lists(piece, max_size=12)))
+
+
+@settings(max_examples=400, derandomize=True, database=None)
+@given(_text_with_forms())
+def test_scrub_bytes_gives_the_bytes_of_replacing_every_form_and_leaves_none(
+    case: tuple[list[str], bytes],
+) -> None:
+    secrets, text = case
+    expected = text
+    for form in _byte_forms(tuple(secrets)):  # what scrub_bytes did before it looked for anchors
+        expected = expected.replace(form, REDACTED.encode())
+    out = scrub_bytes(text, secrets)
+    assert out == expected
+    # No form is left (none can be made anew around "[REDACTED]": these secrets hold no bracket).
+    assert not [f for s in secrets for f in forms(s) if f.encode() in out]
+
+
+def test_the_base64_of_a_basic_pair_and_its_url_forms_are_looked_for_once() -> None:
+    token = "ghp_" + "Ab1" * 12
+    basic = base64.b64encode(f":{token}".encode()).decode()
+    anchors = _anchors(_byte_forms((token, basic)))
+    # The base64 ends in "=": it, "%3D" and "%3d" are one scan for what they share.
+    assert basic.rstrip("=").encode() in anchors and len(anchors) < len(_byte_forms((token, basic)))
+    text = f"{basic} {quote(basic, safe='')} {quote(basic, safe='').lower()} {token}".encode()
+    assert scrub_bytes(text, [token, basic]) == f"{REDACTED} {REDACTED} {REDACTED} {REDACTED}".encode()
