@@ -594,34 +594,44 @@ class _Decoding:
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
         if exc is None or not isinstance(exc, Exception):
             return None  # no error, or KeyboardInterrupt and the like: not the body's fault
-        provider, what = self.provider, self.what
-        body = f"the response body is not {what} {provider} documents"
-        if isinstance(exc, DecodeError):
-            if exc.provider is not None:
-                return None
-            # From a shared helper (``utc``) that names the field but cannot know the provider.
-            raise DecodeError(f"{provider}: {body}: {exc.message}", provider=provider) from None
-        if isinstance(exc, UnciError):
+        _reword(self.provider, self.what, exc)
+
+
+def _reword(provider: str, what: str, exc: Exception) -> None:
+    """The :class:`DecodeError` :func:`decoding` raises for ``exc``, raised; returns when
+    ``exc`` is to go through as it is (unci's own, already naming the provider)."""
+    body = f"the response body is not {what} {provider} documents"
+    if isinstance(exc, DecodeError):
+        if exc.provider is not None:
             return None
-        if isinstance(exc, (msgspec.ValidationError, msgspec.DecodeError)):
-            raise DecodeError(f"{provider}: {body}: {exc}", provider=provider) from None
-        if isinstance(exc, RecursionError):  # msgspec's answer to JSON nested deeper than the stack
-            raise DecodeError(
-                f"{provider}: the response body is nested too deeply to be {what} {provider} documents",
-                provider=provider,
-            ) from None
-        # A mapping bug must not surface as a traceback.
+        # From a shared helper (``utc``) that names the field but cannot know the provider.
+        raise DecodeError(f"{provider}: {body}: {exc.message}", provider=provider) from None
+    if isinstance(exc, UnciError):
+        return None
+    if isinstance(exc, (msgspec.ValidationError, msgspec.DecodeError)):
+        raise DecodeError(f"{provider}: {body}: {exc}", provider=provider) from None
+    if isinstance(exc, RecursionError):  # msgspec's answer to JSON nested deeper than the stack
         raise DecodeError(
-            f"{provider}: could not read {what} ({type(exc).__name__}: {exc})", provider=provider
+            f"{provider}: the response body is nested too deeply to be {what} {provider} documents",
+            provider=provider,
         ) from None
+    # A mapping bug must not surface as a traceback.
+    raise DecodeError(
+        f"{provider}: could not read {what} ({type(exc).__name__}: {exc})", provider=provider
+    ) from None
 
 
 def decode_job(call: Call, answer: Answer, reg: PluginRegistry | None = None) -> Job:
     """Run the plugin's ``map_job``; anything but a whole Job is a :class:`DecodeError`."""
     reg = reg or registry()
-    provider = call.provider
-    with decoding(provider, "the job JSON"):
+    provider = call.target.provider
+    # decoding()'s guard as a plain try: one job is read for every get and every answer the
+    # server gives, and a guard object's set-up and two calls cost more than the try's nothing.
+    try:
         return reg.hooks(provider).map_job(answer.body, call.job_id or "", call.params)
+    except Exception as exc:
+        _reword(provider, "the job JSON", exc)
+        raise
 
 
 def debug_envelope(call: Call, answer: Answer) -> dict[str, Any]:
