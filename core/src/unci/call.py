@@ -84,7 +84,15 @@ class Target:
         """The token and password, and the Basic-auth pairs built from them (a server that
         echoes the ``Authorization`` header back shows the base64, not the token)."""
         credentials = self.credentials
-        return list(_basic_forms(credentials.username or "", tuple(credentials.secrets())))
+        return list(_secret_forms(credentials.username, credentials.token, credentials.password))
+
+
+@functools.lru_cache(maxsize=256)
+def _secret_forms(user: str | None, token: str | None, password: str | None) -> tuple[str, ...]:
+    """:func:`_basic_forms` of a credentials' values (:meth:`Credentials.secrets`), looked up
+    by the values themselves: every answer is scrubbed of them, and building the list and the
+    tuple to look them up by cost more than the look-up."""
+    return _basic_forms(user or "", tuple(Credentials(token, user, password).secrets()))
 
 
 @functools.lru_cache(maxsize=256)
