@@ -217,8 +217,8 @@ class StreamScrubber:
     """
 
     def __init__(self, secrets: Iterable[str]) -> None:
-        self._forms = _byte_forms(tuple(secrets))
-        self._anchors = _anchors(self._forms)
+        self._secrets = tuple(secrets)
+        self._forms = _byte_forms(self._secrets)
         self._keep = max(map(len, self._forms), default=1) - 1
         self._starts = frozenset(form[0] for form in self._forms)
         self._held = b""
@@ -226,12 +226,7 @@ class StreamScrubber:
     def feed(self, chunk: bytes) -> bytes:
         if not self._forms:
             return chunk
-        data = self._held + chunk if self._held else chunk
-        for anchor in self._anchors:
-            if data.find(anchor) != -1:  # as scrub_bytes
-                for form in self._forms:
-                    data = data.replace(form, _REDACTED_BYTES)
-                break
+        data = scrub_bytes(self._held + chunk if self._held else chunk, self._secrets)
         cut = self._cut(data)
         self._held = data[cut:]
         return data[:cut]
