@@ -68,6 +68,11 @@ def _duckdb_file(path: str | None) -> Path:
     return file
 
 
+def _named(name: str | None) -> str:
+    """The destination a ``--destination`` value names, as :func:`destination` reads it."""
+    return (name or "duckdb").strip()
+
+
 def destination(name: str | None, duckdb_file: str | None = None) -> tuple[Any, str]:
     """The dlt destination named (default: a DuckDB file) and how messages name it."""
     try:
@@ -75,7 +80,7 @@ def destination(name: str | None, duckdb_file: str | None = None) -> tuple[Any, 
         from dlt.common.destination import Destination
     except ImportError:
         raise ConfigError(f"unci sync needs dlt: {INSTALL_HINT}") from None
-    name = (name or "duckdb").strip()
+    name = _named(name)
     if name == "duckdb":
         file = _duckdb_file(duckdb_file)
         return dlt.destinations.duckdb(str(file)), f"duckdb {file}"
@@ -117,7 +122,8 @@ def run(
     # to the provider and the destination only, unless RUNTIME__DLTHUB_TELEMETRY says so.
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
     dest, label = destination(destination_name, duckdb_file)
-    if (destination_name or "duckdb") == "duckdb" and Path(label.split(" ", 1)[1]).stem == dataset:
+    into_duckdb = _named(destination_name) == "duckdb"
+    if into_duckdb and Path(label.split(" ", 1)[1]).stem == dataset:
         raise UsageError(
             f"the DuckDB file {label.split(' ', 1)[1]} and the dataset {dataset!r} have the same name, "
             "which DuckDB cannot tell apart; choose another --dataset or file name"
@@ -167,7 +173,7 @@ def run(
                 # staging copy and delete-insert (the source writes each key once per sync).
                 data.resources[name].apply_hints(write_disposition="append")
             try:
-                with _loading_env(duckdb=(destination_name or "duckdb") == "duckdb"):
+                with _loading_env(duckdb=into_duckdb):
                     pipeline.run(data)
             except PipelineStepFailed as exc:
                 raise _failure(exc, label) from None
