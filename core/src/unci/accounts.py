@@ -251,6 +251,19 @@ def _read(path: Path) -> tuple[tuple[object, ...], bytes | None] | None:
         os.close(fd)
 
 
+def version(path: Path) -> tuple[object, ...] | None:
+    """The file's version when it is one already read (same path, inode, mode, size and
+    modification time: it passed every check then), else ``None`` (a new version, no file or
+    one unci refuses: :func:`find_versioned` reads it and says what is wrong). One ``stat``,
+    no open: a server asks on every request."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    key = _key(path, st)
+    return key if key in _CACHE else None
+
+
 def _type(value: object) -> str:
     names = {
         bool: "a boolean",
@@ -306,13 +319,18 @@ def _account(name: str, raw: object, path: Path) -> Account:
 
 def load(path: Path | None = None) -> dict[str, Account]:
     """Every account in the file; a missing file is no accounts."""
-    path = path or config_path()
+    return dict(_load(path or config_path())[1])
+
+
+def _load(path: Path) -> tuple[tuple[object, ...] | None, dict[str, Account]]:
+    """The file's version (its cache key; ``None`` when there is no file) and its accounts,
+    the cache's own dict (not to be changed: :func:`load` hands out copies)."""
     read = _read(path)
     if read is None:
-        return {}
+        return None, {}
     key, data = read
     if data is None:  # a server reads the file per request; parse it once per version
-        return dict(_CACHE[key])
+        return key, _CACHE[key]
     try:
         parsed = _toml().loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
@@ -326,7 +344,7 @@ def load(path: Path | None = None) -> dict[str, Account]:
     accounts = {name: _account(name, raw, path) for name, raw in table.items()}
     _CACHE.clear()
     _CACHE[key] = accounts
-    return dict(accounts)
+    return key, accounts
 
 
 def _quote(value: str) -> str:
@@ -434,12 +452,19 @@ def check_name(name: str) -> str:
 
 def find(name_or_id: str, path: Path | None = None) -> Account:
     """An account by name or by its UUID (Truto's integrated_account_id is a UUID)."""
-    accounts = load(path)
+    return find_versioned(name_or_id, path)[1]
+
+
+def find_versioned(name_or_id: str, path: Path | None = None) -> tuple[tuple[object, ...] | None, Account]:
+    """:func:`find`, and the version of the file it was found in (:func:`version` says
+    whether the file is still that version): what a server keeps per account is kept per
+    version of the file, read once."""
+    where, accounts = _load(path or config_path())
     if name_or_id in accounts:
-        return accounts[name_or_id]
+        return where, accounts[name_or_id]
     for account in accounts.values():
         if account.id == name_or_id:
-            return account
+            return where, account
     known = ", ".join(sorted(accounts)) or "none yet"
     raise UsageError(
         f"no account named {name_or_id!r} in {path or config_path()} (accounts: {known}); "

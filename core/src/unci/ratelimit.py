@@ -69,28 +69,34 @@ def retry_after(headers: Mapping[str, str], now: float | None = None) -> float |
 
 
 def _count(value: str) -> str | None:
+    if value.isascii() and value.isdigit() and len(value) <= 15:  # the usual "4999", in C
+        return str(int(value))
     number = header_number(value)
     return None if number is None else str(int(number))
+
+
+#: (Truto's name, the provider's name) of every family, in the order they are tried.
+_PAIRS = tuple((key, name) for names in _FAMILIES for key, name in zip(_FAMILIES[0], names, strict=True))
 
 
 def normalize(headers: Mapping[str, str], now: float | None = None) -> dict[str, str]:
     """``{"ratelimit-limit", "ratelimit-remaining", "ratelimit-reset"}`` where the provider
     sent them as numbers (absent otherwise, as Truto documents), each a whole number.
-    ``headers`` have lower-case names."""
+    ``headers`` have lower-case names. (One flat loop and the plain decimal read in C: the
+    server normalizes every answer it passes on.)"""
     out: dict[str, str] = {}
     if _NAMES.isdisjoint(headers):  # most answers of most providers: nothing to read
         return out
-    for names in _FAMILIES:
-        for key, name in zip(_FAMILIES[0], names, strict=True):
-            if key in out or (value := headers.get(name)) is None:
-                continue
-            if key == "ratelimit-reset":
-                seconds = reset_seconds(value, now)
-                parsed = None if seconds is None else str(seconds)
-            else:
-                parsed = _count(value)
-            if parsed is not None:
-                out[key] = parsed
+    for key, name in _PAIRS:
+        if key in out or (value := headers.get(name)) is None:
+            continue
+        if key == "ratelimit-reset":
+            seconds = reset_seconds(value, now)
+            parsed = None if seconds is None else str(seconds)
+        else:
+            parsed = _count(value)
+        if parsed is not None:
+            out[key] = parsed
     return out
 
 
