@@ -60,7 +60,9 @@ def test_edits_to_the_accounts_file_are_seen_on_the_next_request(tmp_path: Path)
             assert _sent(upstream)[-1] == f"Bearer {SECOND}"
             assert _get(served.url, account=first.id).status_code == 404  # the new account's id is new
 
-            accounts.save({"gh": _account(upstream.url, "GH_FIRST", token="ghp_LITERAL0123456789abcdef")}, config)
+            accounts.save(
+                {"gh": _account(upstream.url, "GH_FIRST", token="ghp_LITERAL0123456789abcdef")}, config
+            )
             assert _get(served.url).status_code == 200
             assert _sent(upstream)[-1] == "Bearer ghp_LITERAL0123456789abcdef"  # the file's own token
 
@@ -81,7 +83,14 @@ def test_each_request_is_checked_against_its_own_api_token(tmp_path: Path) -> No
     with serving() as upstream:
         upstream.route(JOB_PATH, Reply(body=JOB))
         with unci_serve(tmp_path, [_account(upstream.url, "GH_FIRST")], "--retries", "0", env=ENV) as served:
-            tokens = [API_TOKEN, OTHER_API_TOKEN, "not-a-token-of-this-server", API_TOKEN, API_TOKEN + "x", OTHER_API_TOKEN]
+            tokens = [
+                API_TOKEN,
+                OTHER_API_TOKEN,
+                "not-a-token-of-this-server",
+                API_TOKEN,
+                API_TOKEN + "x",
+                OTHER_API_TOKEN,
+            ]
             statuses = [_get(served.url, token=token).status_code for token in tokens]
             assert statuses == [200, 200, 401, 200, 401, 200]
             no_header = httpx.get(served.url + JOB_URL, params={"integrated_account_id": "gh"}, timeout=30)
