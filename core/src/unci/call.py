@@ -433,6 +433,8 @@ def _check_headers(provider: str, headers: Mapping[str, str]) -> None:
     all), and that error would be taken for a network failure and retried.
     """
     for name, value in headers.items():
+        if value.isascii() and value.isprintable() and value == value.strip(" "):
+            continue  # printable ASCII with no tab and no space at either end: the usual value
         if not value.isascii() or value != value.strip(" \t") or _CONTROL.search(value):
             raise InvalidParam(
                 f"{provider}: the request's {name} header would hold a character HTTP cannot "

@@ -1,0 +1,112 @@
+"""Preparing a request takes shortcuts for the usual case (a header value of plain printable
+ASCII, a path param without a ``/``); each must refuse and encode exactly what the full checks
+did. The full checks are written out here as they were, and compared on any input."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from unci.call import _check_headers
+from unci.errors import InvalidParam
+from unci.plugin import Param, Provider, ProviderInfo
+from unci.provider import segment, segments
+
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def refused_before(headers: Mapping[str, str]) -> str | None:
+    """The header the checks refused before the shortcut: the first value not ASCII, with a
+    space or tab at either end, or a control character other than the tab."""
+    for name, value in headers.items():
+        if not value.isascii() or value != value.strip(" \t") or _CONTROL.search(value):
+            return name
+    return None
+
+
+_HEADER_CHARS = st.sampled_from([" ", "\t", "\x00", "\x1f", "\x7f", "\x80", "\r", "\n", "é", "a", "~", "/"])
+_VALUES = st.text(_HEADER_CHARS | st.characters(), max_size=12)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(headers=st.dictionaries(st.sampled_from(["Accept", "Authorization", "X-Api"]), _VALUES, max_size=3))
+def test_header_values_are_refused_exactly_as_before(headers: dict[str, str]) -> None:
+    want = refused_before(headers)
+    if want is None:
+        _check_headers("p", headers)
+        return
+    with pytest.raises(InvalidParam) as caught:
+        _check_headers("p", headers)
+    assert f"request's {want} header" in caught.value.message
+
+
+@pytest.mark.parametrize("value", ["x ", " x", "x\t", "\tx", "a\x7fb", "a\x00", "café", "a\nb", " ", "\t"])
+def test_a_value_http_cannot_carry_is_refused(value: str) -> None:
+    with pytest.raises(InvalidParam, match="Accept header"):
+        _check_headers("p", {"User-Agent": "unci", "Accept": value})
+
+
+@pytest.mark.parametrize("value", ["", "x", "a\tb", "Bearer ghp_x", "a b", "~!*"])
+def test_a_value_http_carries_is_sent(value: str) -> None:
+    _check_headers("p", {"Accept": value})
+
+
+class Templated(Provider):
+    info = ProviderInfo(name="templated", title="Templated", base_url="https://ci.example.com")
+    params = {
+        "get": [Param(name="slug", description="a path", kind="path"), Param(name="build", description="b")],
+        "list": [Param(name="q", description="a query", kind="query")],
+    }
+
+
+def path_before(provider: Provider, template: str, params: Mapping[str, str], **values: str) -> str:
+    """:meth:`Provider.path` as it was: the kinds of every param built first."""
+    kinds = {p.name: p.kind for ps in provider.params.values() for p in ps}
+    merged = {**params, **values}
+
+    class Encoded:
+        def __getitem__(self, name: str) -> str:
+            value = merged[name]
+            return segments(value) if kinds.get(name) == "path" else segment(value)
+
+    return template.format_map(Encoded())
+
+
+def outcome(build: object) -> tuple[str, str]:
+    try:
+        return "ok", build()  # type: ignore[operator]
+    except InvalidParam as exc:
+        return "refused", exc.message
+
+
+_PART = st.sampled_from(["/", ".", "..", "a", "b c", "%", "?", "é", ""]) | st.text(max_size=3)
+_PARAM_VALUES = st.lists(_PART, max_size=4).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(slug=_PARAM_VALUES, build=_PARAM_VALUES, q=_PARAM_VALUES, job_id=_PARAM_VALUES)
+def test_a_path_is_filled_exactly_as_before(slug: str, build: str, q: str, job_id: str) -> None:
+    provider = Templated()
+    params = {"slug": slug, "build": build, "q": q}
+    template = "/p/{slug}/b/{build}/j/{job_id}/q/{q}"
+    want = outcome(lambda: path_before(provider, template, params, job_id=job_id))
+    assert outcome(lambda: provider.path(template, params, job_id=job_id)) == want
+
+
+def test_a_kind_changed_on_the_provider_is_followed() -> None:
+    """The kinds are read from the params as they are when the path is built, never kept."""
+
+    class Changing(Templated):
+        params: Mapping[str, Sequence[Param]] = {"get": [Param(name="slug", description="s", kind="path")]}
+
+    provider = Changing()
+    assert provider.path("/{slug}", {"slug": "team/app"}) == "/team/app"
+    Changing.params = {"get": [Param(name="slug", description="s")]}
+    assert provider.path("/{slug}", {"slug": "team/app"}) == "/team%2Fapp"
+    provider.params = {"get": [Param(name="slug", description="s", kind="path")]}
+    assert provider.path("/{slug}", {"slug": "team/app"}) == "/team/app"
+    assert Changing().path("/{slug}", {"slug": "team/app"}) == "/team%2Fapp"
