@@ -6,6 +6,8 @@ unmatched paths) still answered by Starlette."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from serverkit import API_TOKEN, test_client
 from starlette.routing import Match, Route
 
@@ -99,3 +101,25 @@ def test_the_job_is_the_same_under_a_root_path(gh) -> None:
 def test_a_path_no_route_matches_is_the_envelopes_404(api) -> None:
     missing = api.get("/unified/ci-cd/jobs/a%0Ab")  # no route's pattern crosses a line break
     assert missing.status_code == 404 and missing.json()["statusCode"] == 404
+
+
+_PIECES = st.sampled_from(["/unified/ci-cd/jobs", "/unified/ci-cd/builds", "/", "logs", "/logs", "\n", "a", "."])
+
+
+@settings(max_examples=300, deadline=None)
+@given(path=st.lists(_PIECES | st.text(max_size=3), max_size=6).map("".join))
+def test_any_path_to_one_record_is_taken_directly_with_the_routers_id(path: str) -> None:
+    """Not only the same choice when taken: every path the router gives a job or build record
+    is taken directly (none left to the slower router), and the log never is."""
+    from unci.server import ServerConfig, create_app
+
+    app = create_app(ServerConfig(tokens=[API_TOKEN]))
+    direct = Direct(app.router, routes(app))
+    records = {record[2].endpoint for record in direct.records}
+    scope = {"type": "http", "method": "GET", "path": path, "root_path": ""}
+    endpoint = direct._endpoint(scope)
+    chosen = router_choice(app, scope)
+    if endpoint is not None:
+        assert (endpoint, scope["path_params"]) == chosen
+    if chosen is not None and chosen[0] in records:
+        assert endpoint is chosen[0]

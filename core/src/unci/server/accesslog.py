@@ -149,8 +149,9 @@ def access_line(scope: Scope, status: int, start: float) -> str:
     (``time.perf_counter()``)."""
     client = scope.get("client")
     who = f"{client[0]}:{client[1]}" if client else "-"
-    return (
-        f'{printable(who)} "{printable(scope["method"])} '
-        f'{printable(scope["path"])}{_shown_query(scope.get("query_string", b""))}"'
-        f" {status} {(time.perf_counter() - start) * 1000:.1f}ms"
-    )
+    # One printable() of the three caller-given parts with what joins them: the escaping goes
+    # character by character and the joining space and quote are left as they are, so this is
+    # the same text as escaping each part, for a third of the calls.
+    asked = printable(f'{who} "{scope["method"]} {scope["path"]}')
+    query = _shown_query(scope.get("query_string", b""))
+    return f'{asked}{query}" {status} {(time.perf_counter() - start) * 1000:.1f}ms'
