@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from unci.call import _check_headers
 from unci.errors import InvalidParam
 from unci.plugin import Param, Provider, ProviderInfo
-from unci.provider import segment, segments
+from unci.provider import MAX_VALUE_LENGTH, check_value, segment, segments
 
 _CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
 
@@ -110,3 +110,38 @@ def test_a_kind_changed_on_the_provider_is_followed() -> None:
     provider.params = {"get": [Param(name="slug", description="s", kind="path")]}
     assert provider.path("/{slug}", {"slug": "team/app"}) == "/team/app"
     assert Changing().path("/{slug}", {"slug": "team/app"}) == "/team%2Fapp"
+
+
+def check_value_before(what: str, value: str, *, provider: str, kind: str = "segment") -> str:
+    """:func:`unci.provider.check_value` as it was: the value split into parts for every kind."""
+    if not value.strip():
+        raise InvalidParam(f"{provider}: {what} is empty; give a value.", provider=provider)
+    if len(value) > MAX_VALUE_LENGTH:
+        raise InvalidParam(
+            f"{provider}: {what} is {len(value)} characters long; at most {MAX_VALUE_LENGTH} are accepted.",
+            provider=provider,
+        )
+    if not value.isprintable() and any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise InvalidParam(f"{provider}: {what} contains a control character; remove it.", provider=provider)
+    parts = value.split("/") if kind == "path" else [value]
+    if any(part in ("", ".", "..") for part in parts) and kind != "query":
+        raise InvalidParam(
+            f"{provider}: {what} {value!r} has an empty or dot ('.', '..') path part, which would "
+            "address another endpoint; give the real value.",
+            provider=provider,
+        )
+    return value
+
+
+def refusal(check: object, value: str, kind: str) -> str | None:
+    try:
+        check("job id", value, provider="p", kind=kind)  # type: ignore[operator]
+    except InvalidParam as exc:
+        return exc.message
+    return None
+
+
+@settings(max_examples=1000, deadline=None)
+@given(value=_PARAM_VALUES, kind=st.sampled_from(["segment", "path", "query", "other"]))
+def test_a_value_is_refused_exactly_as_before(value: str, kind: str) -> None:
+    assert refusal(check_value, value, kind) == refusal(check_value_before, value, kind)

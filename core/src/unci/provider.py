@@ -207,8 +207,15 @@ def check_value(what: str, value: str, *, provider: str, kind: str = "segment") 
         )
     if not value.isprintable() and any(ord(c) < 32 or ord(c) == 127 for c in value):
         raise InvalidParam(f"{provider}: {what} contains a control character; remove it.", provider=provider)
-    parts = value.split("/") if kind == "path" else [value]
-    if any(part in ("", ".", "..") for part in parts) and kind != "query":
+    # A query value never lands in the path; one segment is its own only part (the split and
+    # the generator were a third of checking a job id).
+    if kind == "query":
+        dotted = False
+    elif kind == "path":
+        dotted = any(part in ("", ".", "..") for part in value.split("/"))
+    else:
+        dotted = value in ("", ".", "..")
+    if dotted:
         raise InvalidParam(
             f"{provider}: {what} {value!r} has an empty or dot ('.', '..') path part, which would "
             "address another endpoint; give the real value.",
