@@ -302,7 +302,12 @@ def check_params(
     reg = reg or registry()
     provider = target.provider
     hooks = reg.hooks(provider)
-    merged = {**target.params, **{k: v for k, v in params.items() if v is not None}}
+    # No params given (the usual server call, the account's own): a copy, not a comprehension.
+    merged = (
+        {**target.params, **{k: v for k, v in params.items() if v is not None}}
+        if params
+        else dict(target.params)
+    )
     key: tuple[object, ...] | None = (operation, *merged.items())
     try:
         done = hooks.checked.get(key) if key is not None else None
@@ -404,7 +409,9 @@ def prepare(
         if request.root:
             base = base.rstrip("/").rpartition("/")[0] + "/" + segment(request.root)
         url = base + ("" if request.path.startswith("/") else "/") + request.path
-    query = list(request.query) + [(str(k), str(v)) for k, v in remote_query]
+    query = list(request.query)
+    if remote_query:  # an empty list or tuple adds nothing; anything else is read as before
+        query += [(str(k), str(v)) for k, v in remote_query]
     if "?" in url:  # a next link carries its own query; keep it as pairs so nothing is lost
         url, _, embedded = url.partition("?")
         query = parse_qsl(embedded, keep_blank_values=True) + query
