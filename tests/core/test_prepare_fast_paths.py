@@ -12,9 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from unci.call import _check_headers
-from unci.errors import InvalidParam
+from unci.errors import InvalidParam, PluginError, UnciError
+from unci.hooks import Hooks
 from unci.plugin import Param, Provider, ProviderInfo
-from unci.provider import MAX_VALUE_LENGTH, check_value, segment, segments
+from unci.provider import MAX_VALUE_LENGTH, Credentials, Request, check_value, segment, segments
 
 _CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
 
@@ -145,3 +146,68 @@ def refusal(check: object, value: str, kind: str) -> str | None:
 @given(value=_PARAM_VALUES, kind=st.sampled_from(["segment", "path", "query", "other"]))
 def test_a_value_is_refused_exactly_as_before(value: str, kind: str) -> None:
     assert refusal(check_value, value, kind) == refusal(check_value_before, value, kind)
+
+
+class Odd(Templated):
+    """A provider whose authenticate and build_request misbehave as ``said`` asks."""
+
+    said: object = None
+
+    def authenticate(self, credentials: Credentials) -> dict[str, str]:
+        if isinstance(self.said, Exception):
+            raise self.said
+        return self.said  # type: ignore[return-value]
+
+    def build_request(self, job_id: str, params: Mapping[str, str]) -> Request:
+        if isinstance(self.said, Exception):
+            raise self.said
+        return self.said  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize(
+    ("said", "message"),
+    [
+        (KeyError("token"), "failed in {hook}: KeyError: 'token'"),
+        ("Bearer x", "{hook} returned str, not {kind}"),
+        (InvalidParam("templated: no such job"), "templated: no such job"),
+    ],
+)
+@pytest.mark.parametrize(("hook", "kind"), [("authenticate", "dict"), ("build_request", "Request")])
+def test_a_hook_called_directly_fails_as_through_the_generic_call(
+    said: object, message: str, hook: str, kind: str
+) -> None:
+    provider = Odd()
+    provider.said = said
+    hooks = Hooks("templated", provider, None, "unci-templated 1.0")
+    credentials = Credentials(token="t")
+    if hook == "authenticate":
+        direct = failure(lambda: hooks.authenticate(credentials))
+        generic = failure(lambda: hooks._call(hook, dict, {"credentials": credentials}, optional=True))
+    else:
+        direct = failure(lambda: hooks.build_request("1", {}))
+        generic = failure(lambda: hooks._call(hook, Request, {"job_id": "1", "params": {}}))
+    assert direct == generic
+    assert direct is not None and message.format(hook=hook, kind=kind) in direct[1]
+    if not isinstance(said, UnciError):
+        assert direct[0] is PluginError
+        assert direct[1].startswith("provider 'templated' (unci-templated 1.0) is broken: ")
+
+
+def failure(call: object) -> tuple[type, str] | None:
+    try:
+        call()  # type: ignore[operator]
+    except UnciError as exc:
+        return type(exc), exc.message
+    return None
+
+
+def test_an_authenticate_that_sends_nothing_adds_no_header() -> None:
+    provider = Odd()
+    hooks = Hooks("templated", provider, None)
+    for nothing in (None, {}):
+        provider.said = nothing
+        assert hooks.authenticate(Credentials()) == {}
+    provider.said = {"X-Key": "k"}
+    assert hooks.authenticate(Credentials()) == {"X-Key": "k"}
+    provider.said = Request(path="/x")
+    assert hooks.build_request("1", {}).path == "/x"

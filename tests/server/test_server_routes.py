@@ -103,7 +103,9 @@ def test_a_path_no_route_matches_is_the_envelopes_404(api) -> None:
     assert missing.status_code == 404 and missing.json()["statusCode"] == 404
 
 
-_PIECES = st.sampled_from(["/unified/ci-cd/jobs", "/unified/ci-cd/builds", "/", "logs", "/logs", "\n", "a", "."])
+_PIECES = st.sampled_from(
+    ["/unified/ci-cd/jobs", "/unified/ci-cd/builds", "/", "logs", "/logs", "\n", "a", "."]
+)
 
 
 @settings(max_examples=300, deadline=None)

@@ -124,16 +124,16 @@ class Hooks:
             return headers
         # What _call does, written out (as for map_job): every request is authenticated.
         try:
-            headers = self.provider.authenticate(credentials=credentials)
+            found: dict[str, str] | None = self.provider.authenticate(credentials=credentials)
         except UnciError:
             raise
         except Exception as exc:
             raise self._broken(f"failed in authenticate: {type(exc).__name__}: {exc}") from exc
-        if headers is None:
+        if found is None:  # a provider that sends no credentials at all
             return {}
-        if not isinstance(headers, dict):
-            raise self._broken(f"authenticate returned {type(headers).__name__}, not dict")
-        return headers or {}
+        if not isinstance(found, dict):
+            raise self._broken(f"authenticate returned {type(found).__name__}, not dict")
+        return found or {}
 
     def error_message(self, status_code: int, payload: bytes) -> str | None:
         message: str | None = self._call(
