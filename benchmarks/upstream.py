@@ -16,7 +16,7 @@ repository name of the owner ``ci`` (``--fail-repo NAME`` answers 404 for that o
 Run and job lists carry an ETag and answer ``If-None-Match`` with 304, as GitHub does.
 POST /_control/finish (every run completes), /_control/rerun?id=ID (a new attempt),
 /_control/add (a new newest run) change the history; GET /_control/requests lists what was
-asked (path and If-None-Match), POST /_control/forget clears that list.
+asked (path, If-None-Match and Authorization: the token is a test's), POST /_control/forget clears that list.
 """
 
 from __future__ import annotations
@@ -177,7 +177,12 @@ class Handler(BaseHTTPRequestHandler):
         status = 304 if self.headers.get("If-None-Match") == etag else 200
         with HISTORY.lock:
             HISTORY.requests.append(
-                {"path": self.path, "if_none_match": self.headers.get("If-None-Match"), "status": status}
+                {
+                    "path": self.path,
+                    "if_none_match": self.headers.get("If-None-Match"),
+                    "status": status,
+                    "authorization": self.headers.get("Authorization"),
+                }
             )
         if status == 304:
             self.send_response(304)
@@ -191,7 +196,14 @@ class Handler(BaseHTTPRequestHandler):
         query = {k: v[-1] for k, v in parse_qs(url.query).items()}  # type: ignore[attr-defined]
         if repo == FAIL_REPO:
             with HISTORY.lock:
-                HISTORY.requests.append({"path": self.path, "if_none_match": None, "status": 404})
+                HISTORY.requests.append(
+                    {
+                        "path": self.path,
+                        "if_none_match": None,
+                        "status": 404,
+                        "authorization": self.headers.get("Authorization"),
+                    }
+                )
             body = b'{"message":"Not Found","documentation_url":"https://docs.github.com/rest"}'
             self.send_response(404)
             self.send_header("Content-Type", "application/json")

@@ -201,6 +201,40 @@ def test_account_and_plan_file(history, tmp_path: Path) -> None:
     assert {r for r in rows["builds"]} and all("work-gh" in r for r in rows["builds"])
 
 
+def test_token_and_base_url_options_stand_for_the_variables(history, tmp_path: Path) -> None:
+    # The variables point elsewhere: only the options can make this sync work.
+    wrong = {"UNCI_GITHUB_BASE_URL": "http://127.0.0.1:9", "GITHUB_TOKEN": "wrong-token-not-a-secret"}
+    token = "opt-token-0123456789abcdef"
+    (tmp_path / "token").write_text(token + "\n")
+    result = run_sync(
+        *REPO, "--base-url", history.url, "--token-file", "token", "--json", env=wrong, cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    done = summary(result)
+    assert done["builds"] == 12 and done["jobs"] == 36
+    # Named as a sync with the variables names it: the same state, the same rows.
+    assert [r["scope"] for r in done["repositories"]] == ["github:owner=ci&repo_id=api"]
+    asked = history.requests()
+    assert asked and all(r["authorization"] == f"Bearer {token}" for r in asked)
+    assert token not in result.stdout + result.stderr
+    assert token.encode() not in (tmp_path / "unci.duckdb").read_bytes()
+    first = duckdb_rows(tmp_path / "unci.duckdb")
+    history.control("forget")
+    again = summary(run_sync(*REPO, "--json", env=history.env(), cwd=tmp_path))
+    assert again["requests"] == 3  # one list, and the two running builds' jobs
+    assert duckdb_rows(tmp_path / "unci.duckdb") == first
+    assert all(r["authorization"] == "Bearer test-token-not-a-secret" for r in history.requests())
+
+
+def test_credentials_with_a_plan_file_are_refused(history, tmp_path: Path) -> None:
+    (tmp_path / "sync.toml").write_text('[[sync]]\nprovider = "github"\nowner = "ci"\nrepo_id = "api"\n')
+    result = run_sync("--config", "sync.toml", "--base-url", history.url, env=history.env(), cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--base-url applies to --account/-P, not to a --config plan" in lines[0]
+    assert history.requests() == []
+
+
 @pytest.mark.parametrize(
     ("args", "code", "says"),
     [

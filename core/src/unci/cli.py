@@ -402,13 +402,9 @@ def parse_request(kw: dict[str, Any]) -> dict[str, Any]:
 
     provider = kw.pop("provider")
     account = kw.pop("account")
-    token = _token(kw.pop("token"), kw.pop("token_stdin"), kw.pop("token_file"))
     credentials: Who = {
         "account": default_account(provider) if account is None else account,
-        "token": token,
-        "username": kw.pop("username"),
-        "password": kw.pop("password"),
-        "base_url": kw.pop("base_url"),
+        **parse_credentials(kw),
     }
     return {
         "provider": provider,
@@ -418,6 +414,17 @@ def parse_request(kw: dict[str, Any]) -> dict[str, Any]:
             kw.pop("timeout"), kw.pop("retries"), kw.pop("max_wait"), kw.pop("deadline"), kw.pop("max_body")
         ),
         "credentials": credentials,
+    }
+
+
+def parse_credentials(kw: dict[str, Any]) -> Who:
+    """``options.credential_options`` popped from a command's keyword arguments: the token
+    (given one way at most), the Basic-auth pair and the API root."""
+    return {
+        "token": _token(kw.pop("token"), kw.pop("token_stdin"), kw.pop("token_file")),
+        "username": kw.pop("username"),
+        "password": kw.pop("password"),
+        "base_url": kw.pop("base_url"),
     }
 
 

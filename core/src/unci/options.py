@@ -136,6 +136,40 @@ error_format_option = click.option(
     help="json prints Truto's error envelope on stderr (usage errors too).",
 )
 
+#: How a command is told who calls and where: token (three ways), Basic-auth pair, API root.
+_CREDENTIALS = [
+    click.option(
+        "--token",
+        metavar="TOKEN",
+        default=None,
+        help="API token (default: UNCI_<PROVIDER>_TOKEN or the provider's own variable). "
+        "Other local users can read it in `ps`: prefer the variable, --token-stdin or "
+        "--token-file.",
+    ),
+    click.option("--token-stdin", is_flag=True, help="Read the token from standard input."),
+    click.option(
+        "--token-file",
+        metavar="PATH",
+        default=None,
+        help="Read the token from this file (one trailing newline is ignored).",
+    ),
+    click.option("--username", default=None, help="User name, for Basic-auth providers."),
+    click.option(
+        "--password",
+        default=None,
+        help="Password / app password, for Basic-auth providers (default: UNCI_<PROVIDER>_PASSWORD).",
+    ),
+    click.option(
+        "--base-url",
+        default=None,
+        metavar="URL",
+        help="API root (default: UNCI_<PROVIDER>_BASE_URL or the hosted service).",
+    ),
+]
+
+#: The credentials and API root alone (``unci sync``, which names its repositories its own way).
+credential_options = _stack(_CREDENTIALS)
+
 #: Who to ask: provider, account, params, credentials, API root.
 request_options = _stack(
     [
@@ -166,33 +200,7 @@ request_options = _stack(
             shell_complete=_complete_param,
             help="A provider parameter; repeatable (e.g. -p owner=octo-org).",
         ),
-        click.option(
-            "--token",
-            metavar="TOKEN",
-            default=None,
-            help="API token (default: UNCI_<PROVIDER>_TOKEN or the provider's own variable). "
-            "Other local users can read it in `ps`: prefer the variable, --token-stdin or "
-            "--token-file.",
-        ),
-        click.option("--token-stdin", is_flag=True, help="Read the token from standard input."),
-        click.option(
-            "--token-file",
-            metavar="PATH",
-            default=None,
-            help="Read the token from this file (one trailing newline is ignored).",
-        ),
-        click.option("--username", default=None, help="User name, for Basic-auth providers."),
-        click.option(
-            "--password",
-            default=None,
-            help="Password / app password, for Basic-auth providers (default: UNCI_<PROVIDER>_PASSWORD).",
-        ),
-        click.option(
-            "--base-url",
-            default=None,
-            metavar="URL",
-            help="API root (default: UNCI_<PROVIDER>_BASE_URL or the hosted service).",
-        ),
+        *_CREDENTIALS,
         click.option(
             "--remote-query",
             multiple=True,

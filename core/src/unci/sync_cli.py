@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from unci.options import complete_account, reliability_options
+from unci.options import complete_account, credential_options, reliability_options
 
 
 class _Progress:
@@ -37,6 +37,10 @@ class _Progress:
         self.stream.write(up + "".join(f"\x1b[2K{row}\n" for row in rows))
         self.stream.flush()
         self.lines = len(rows)
+
+
+#: The options of ``credential_options``, as their keyword arguments.
+_CREDENTIAL_KEYS = ("token", "token_stdin", "token_file", "username", "password", "base_url")
 
 
 @click.command("sync")
@@ -117,6 +121,7 @@ class _Progress:
     help="How many builds' jobs are fetched at once.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
+@credential_options
 @reliability_options
 def sync(
     accounts: tuple[str, ...],
@@ -144,13 +149,20 @@ def sync(
     others are still synced; the exit code is then the highest among the failed ones, 14 when
     the destination fails. See docs/sync.md.
     """
-    from unci.cli import client_options, parse_pairs
+    from unci.cli import client_options, parse_credentials, parse_pairs
     from unci.errors import UsageError
     from unci.syncplan import from_options, parse_lookback, read
     from unci.when import parse_when
 
     if plan_file and (accounts or params or provider):
         raise UsageError("give the repositories either with --config or with --account/-p, not both")
+    given = [f"--{k.replace('_', '-')}" for k in _CREDENTIAL_KEYS if kw.get(k)]
+    if plan_file and given:
+        raise UsageError(
+            f"{given[0]} applies to --account/-P, not to a --config plan: a plan's repositories are "
+            "called with their accounts' credentials (or the provider's variables)"
+        )
+    who = parse_credentials(kw)
     if plan_file:
         plan = read(plan_file)
         scopes, window, floor_text = plan.scopes, plan.lookback, plan.since
@@ -192,6 +204,7 @@ def sync(
             concurrency=concurrency,
             client=client,
             on_change=progress,
+            who=who,
         )
     if progress is not None:
         progress(report, force=True)

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from unci.call import Who
 from unci.client import Client
 from unci.errors import ConfigError, DestinationError, UnciError, UsageError
 from unci.syncplan import Scope
@@ -109,6 +110,7 @@ def run(
     concurrency: int | None = None,
     client: Client | None = None,
     on_change: Callable[[Any], None] | None = None,
+    who: Who | None = None,
 ) -> tuple[Any, str]:
     """Sync ``scopes`` into the destination; the :class:`~unci.syncsource.Report` and the
     destination's name. Failures of single scopes are in the report; a failure of the
@@ -167,6 +169,7 @@ def run(
                 concurrency=concurrency or DEFAULT_CONCURRENCY,
                 client=client,
                 report=report,
+                who=who,
             )
             for name in _absent_tables(pipeline, list(data.resources)):
                 # Nothing to merge with: rows go straight into the new table, without dlt's

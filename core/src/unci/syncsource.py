@@ -33,7 +33,7 @@ import pyarrow as pa
 
 from unci.build import Build
 from unci.builds import build_param, prepare_builds, read_build_page, slice_builds
-from unci.call import Answer, Call, Target, resolve_target
+from unci.call import Answer, Call, Target, Who, resolve_target
 from unci.client import Client
 from unci.errors import NotFound, UnciError
 from unci.job import Job
@@ -296,16 +296,28 @@ class Listing:
 class _Fetcher:
     """The HTTP side of one sync: one client for every scope, requests counted per scope."""
 
-    def __init__(self, client: Client, report: Report) -> None:
+    def __init__(self, client: Client, report: Report, who: Who | None = None) -> None:
         self.client = client
         self.report = report
+        #: Credentials and API root given for every scope (``unci sync --token/--base-url``):
+        #: they override an account's as in every command, and are never part of a scope's
+        #: name, as the provider's variables that they stand for are not.
+        self.who: Who = who or {}
         self.targets: dict[str, tuple[Target, dict[str, str]]] = {}
         #: Scopes by their resolved name (the rows' ``scope``).
         self.by_key: dict[str, Scope] = {}
 
     def target(self, scope: Scope) -> tuple[Target, dict[str, str]]:
         if scope.key not in self.targets:
-            target = resolve_target(scope.provider, account=scope.account)
+            who = self.who
+            target = resolve_target(
+                scope.provider,
+                account=scope.account,
+                token=who.get("token"),
+                username=who.get("username"),
+                password=who.get("password"),
+                base_url=who.get("base_url"),
+            )
             params = {**target.params, **scope.params}
             self.targets[scope.key] = (target, params)
             key = scope.resolved(params)
@@ -414,12 +426,14 @@ def source(
     concurrency: int = DEFAULT_CONCURRENCY,
     client: Client | None = None,
     report: Report | None = None,
+    who: Who | None = None,
 ) -> Any:
-    """The builds, jobs and steps of ``scopes`` since the last sync (see module docs)."""
+    """The builds, jobs and steps of ``scopes`` since the last sync (see module docs);
+    ``who`` (token, username, password, base_url) is used for every scope, over its account's."""
     window = lookback if isinstance(lookback, timedelta) else parse_lookback(lookback)
     floor = parse_when(since, "since") if since is not None and not isinstance(since, datetime) else since
     report = report if report is not None else Report()
-    fetcher = _Fetcher(client or Client(), report)
+    fetcher = _Fetcher(client or Client(), report, who)
 
     # What this sync has written, by key: a list that shifts while it is paged (a new build
     # arriving pushes one onto the next page) gives a row twice, and a first sync appends
