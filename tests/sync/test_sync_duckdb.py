@@ -226,6 +226,40 @@ def test_token_and_base_url_options_stand_for_the_variables(history, tmp_path: P
     assert all(r["authorization"] == "Bearer test-token-not-a-secret" for r in history.requests())
 
 
+def test_the_default_account_is_synced_when_none_is_named(history, tmp_path: Path) -> None:
+    env = {"WORK_GH_TOKEN": "test-token-not-a-secret"}
+
+    def unci(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "unci", *args], env={**os.environ, **env}, capture_output=True, text=True
+        )
+
+    for name in ("work-gh", "home-gh"):
+        add = unci(
+            "accounts", "add", name, "-P", "github", "--token-env", "WORK_GH_TOKEN", "--base-url", history.url
+        )
+        assert add.returncode == 0, add.stderr
+    assert unci("accounts", "default", "work-gh").returncode == 0
+    by_default = summary(run_sync("-p", "owner=ci", "-p", "repo_id=api", "--json", env=env, cwd=tmp_path))
+    assert [r["scope"] for r in by_default["repositories"]] == ["work-gh:owner=ci&repo_id=api"]
+    assert by_default["builds"] == 12
+    by_variable = summary(
+        run_sync(
+            "-p",
+            "owner=ci",
+            "-p",
+            "repo_id=api",
+            "--json",
+            env={**env, "UNCI_ACCOUNT": "home-gh"},
+            cwd=tmp_path,
+        )
+    )
+    assert [r["scope"] for r in by_variable["repositories"]] == ["home-gh:owner=ci&repo_id=api"]
+    # Naming the provider still syncs with its variables, as before: the same scope as ever.
+    by_provider = summary(run_sync(*REPO, "--json", env=history.env(), cwd=tmp_path))
+    assert [r["scope"] for r in by_provider["repositories"]] == ["github:owner=ci&repo_id=api"]
+
+
 def test_credentials_with_a_plan_file_are_refused(history, tmp_path: Path) -> None:
     (tmp_path / "sync.toml").write_text('[[sync]]\nprovider = "github"\nowner = "ci"\nrepo_id = "api"\n')
     result = run_sync("--config", "sync.toml", "--base-url", history.url, env=history.env(), cwd=tmp_path)

@@ -51,7 +51,8 @@ _CREDENTIAL_KEYS = ("token", "token_stdin", "token_file", "username", "password"
     multiple=True,
     metavar="NAME",
     shell_complete=complete_account,
-    help="An integrated account to sync (see `unci accounts`); repeatable.",
+    help="An integrated account to sync (see `unci accounts`); repeatable. Default, when "
+    "neither this nor --provider is given: UNCI_ACCOUNT, then `unci accounts default`.",
 )
 @click.option(
     "--provider",
@@ -167,6 +168,13 @@ def sync(
         plan = read(plan_file)
         scopes, window, floor_text = plan.scopes, plan.lookback, plan.since
     else:
+        if not accounts and not provider:
+            # As every command: UNCI_ACCOUNT, then `unci accounts default`. Only where nothing
+            # was named, so a sync that names its provider keeps its scopes (and rows).
+            from unci.options import default_account
+
+            named = default_account(None)
+            accounts = (named,) if named else ()
         scopes = from_options(accounts, provider, parse_pairs(params, "-p"))
         window, floor_text = parse_lookback(None), None
     if lookback is not None:
