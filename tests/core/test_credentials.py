@@ -16,7 +16,7 @@ from urllib.parse import quote
 import pytest
 
 import unci
-from helpers import cassette_body, one_error_line, run_unci
+from helpers import GITHUB_GET, cassette_body, one_error_line, run_cli, run_unci
 from localserver import Reply
 from unci import accounts
 from unci.call import resolve_target
@@ -144,7 +144,7 @@ def test_non_ascii_password_is_sent_as_utf8_basic_auth(server) -> None:
 
 
 def test_python_api_names_the_argument() -> None:
-    with pytest.raises(unci.UsageError, match=r"--token \(token=\) holds a carriage return"):
+    with pytest.raises(unci.UsageError, match=r"^the token= argument holds a carriage return"):
         unci.get_job(
             "github",
             "1",
@@ -152,6 +152,19 @@ def test_python_api_names_the_argument() -> None:
             token=TOKEN + "\r",
             base_url="http://127.0.0.1:9",
         )
+    with pytest.raises(
+        unci.UsageError, match=r"^the password= argument holds a line break at position 2 of 3"
+    ):
+        unci.get_job("jenkins", "1", params={"job": "j"}, username="u", password="p\nw", base_url="http://h")
+
+
+def test_the_cli_names_its_option() -> None:
+    result = run_cli(*GITHUB_GET, "--base-url", "http://127.0.0.1:9", "--token", TOKEN + "\r")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("unci: error: --token holds a carriage return at the end")
+    result = run_cli("jobs", "get", "1", "-P", "jenkins", "-p", "job=j", "--username", "a\tb")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("unci: error: --username holds a tab at position 2 of 3")
 
 
 # --- the token off the command line ------------------------------------------------------------

@@ -69,7 +69,12 @@ def test_reset_beyond_the_cap_fails_at_once_saying_when(server) -> None:
     assert len(server.requests) == 1
     message = info.value.message
     assert "rate limit reached (HTTP 403)" in message and "resets in 3" in message
-    assert "unci waits at most 60 s in all; raise --max-wait" in message
+    assert message.endswith(
+        "(unci waits at most 60 s in all); raise Client(retry=RetryPolicy(max_wait=...)) to wait longer"
+    )
+    assert info.value.cli_message().endswith(
+        "(unci waits at most 60 s in all); raise --max-wait to wait longer"
+    )
 
 
 def test_secondary_rate_limit_403_with_retry_after_is_retried(server) -> None:
@@ -95,7 +100,8 @@ def test_hung_server_times_out(server) -> None:
         get(server, client(timeout=0.3, retry=RetryPolicy(retries=1, backoff=0.01)))
     assert time.monotonic() - start < 3.5  # two full 2 s replies would take 4 s
     assert len(server.requests) == 2  # one try, one retry, each cut off by the timeout
-    assert "no answer from" in info.value.message and "--timeout" in info.value.message
+    assert "no answer from" in info.value.message and "raise Client(timeout=...)" in info.value.message
+    assert info.value.cli_message().endswith("raise --timeout or try again later")
 
 
 def test_connection_refused_is_a_network_error() -> None:

@@ -270,6 +270,26 @@ def test_credentials_with_a_plan_file_are_refused(history, tmp_path: Path) -> No
 
 
 @pytest.mark.parametrize(
+    ("key", "says"),
+    [
+        ('since = "last tuesday"', "sync.toml: since 'last tuesday' is not a time: give a duration"),
+        ('lookback = "forever"', "sync.toml: lookback 'forever' is not a duration"),
+    ],
+)
+def test_a_bad_time_in_a_plan_file_names_its_key(history, tmp_path: Path, key: str, says: str) -> None:
+    """The plan's keys, not the options, are named; a bad plan is a configuration error (10)."""
+    (tmp_path / "sync.toml").write_text(
+        f'{key}\n[[sync]]\nprovider = "github"\nowner = "ci"\nrepo_id = "api"\n'
+    )
+    result = run_sync("--config", "sync.toml", env=history.env(), cwd=tmp_path)
+    assert result.returncode == 10, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and says in lines[0] and "--" not in lines[0], lines
+    assert not (tmp_path / "unci.duckdb").exists()
+    assert history.requests() == []
+
+
+@pytest.mark.parametrize(
     ("args", "code", "says"),
     [
         (("--destination", "nosuchdb"), 2, "unknown destination 'nosuchdb'"),

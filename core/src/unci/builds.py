@@ -78,11 +78,11 @@ def build_query(
     since: When | None = None,
     until: When | None = None,
     provider: str | None = None,
-    flag: str = "--",
+    flag: str = "",
 ) -> BuildQuery:
     """The caller's filters, checked: times parsed (``7d``, dates, ISO times), words known.
-    ``flag`` is how messages name a filter: ``--`` for options (``--since``), ``""`` for the
-    server's query parameters (``since``)."""
+    ``flag`` is how messages name a filter: ``""`` for Python's arguments and the server's
+    query parameters (``since``), ``--`` for the CLI's options (``--since``)."""
     who = f"{provider}: " if provider else ""
     if status is not None and status not in Status.ALL:
         raise UsageError(
@@ -146,6 +146,7 @@ def carried(given: BuildQuery, kept: BuildQuery, provider: str) -> BuildQuery:
             raise UsageError(
                 f"{provider}: the cursor continues a list with {was}, not {name} {mine!r}",
                 hint=f"start again without --cursor to list with --{name} {mine}",
+                py_hint=f"start again without cursor= to list with {name}={mine!r}",
                 http_hint=f"start again without next_cursor to list with {name}={mine}",
                 provider=provider,
             )
@@ -257,7 +258,7 @@ def prepare_builds(
     reg = reg or registry()
     provider = target.provider
     if limit is not None and limit < 1:
-        raise UsageError(f"{provider}: --limit must be at least 1, got {limit}", provider=provider)
+        raise UsageError(f"{provider}: the limit must be at least 1, got {limit}", provider=provider)
     checked = check_params(target, params or {}, OPERATION, reg)
     hooks = reg.hooks(provider)
     if cursor:

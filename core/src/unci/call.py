@@ -207,16 +207,23 @@ def resolve_target(
         acct = account if isinstance(account, Account) else find(account)
         if provider and provider != acct.provider:
             raise UsageError(
-                f"account {acct.name!r} is a {acct.provider} account, not {provider}; drop "
-                f"--provider or use another account"
+                f"account {acct.name!r} is a {acct.provider} account, not {provider}",
+                hint="drop --provider or use another account",
+                py_hint="leave the provider out or use another account",
+                http_hint="use another integrated account",
             )
         provider = acct.provider
     if not provider:
-        raise UsageError("no provider given: use --provider NAME (or --account NAME)")
+        raise UsageError(
+            "no provider given",
+            hint="use --provider NAME (or --account NAME)",
+            py_hint='name it ("github"), or an account with account=NAME',
+        )
     info = reg.info(provider)
-    token = clean(token, "--token (token=)") if token else None
-    username = clean(username, "--username (username=)", kind="username") if username else None
-    password = clean(password, "--password (password=)", kind="password") if password else None
+    # Named as Python's arguments: the CLI checks its options first, by their own names.
+    token = clean(token, "the token= argument") if token else None
+    username = clean(username, "the username= argument", kind="username") if username else None
+    password = clean(password, "the password= argument", kind="password") if password else None
 
     if acct is not None:
         creds = Credentials(
@@ -225,7 +232,7 @@ def resolve_target(
             password=password or acct.resolve_password(env),
         )
         root, where = (
-            (base_url, "--base-url (base_url=)")
+            (base_url, "base_url=")
             if base_url
             else (acct.base_url, f"account {acct.name!r}: base_url")
             if acct.base_url
@@ -241,7 +248,7 @@ def resolve_target(
         )
         variable = env_name(provider, "BASE_URL")
         root, where = (
-            (base_url, "--base-url (base_url=)")
+            (base_url, "base_url=")
             if base_url
             else (env[variable], f"environment variable {variable}")
             if env.get(variable)
@@ -270,6 +277,12 @@ def check_base_url(provider: str, info: ProviderInfo, root: str, where: str, *, 
     credentials only from the options, variables and accounts made for them.
     """
     error: type[UnciError] = InvalidParam if explicit else ConfigError
+    # Given by the caller, it is an argument to Python and an option to the CLI.
+    cli_where = "--base-url" if where == "base_url=" else where
+
+    def shown(source: str) -> str:
+        return f"{provider}: base URL {redact_url(root)!r} (from {source})"
+
     try:
         parts = urlsplit(root)
         parts.port  # noqa: B018 - raises ValueError for a port that is not a number
@@ -277,16 +290,19 @@ def check_base_url(provider: str, info: ProviderInfo, root: str, where: str, *, 
         parts = urlsplit("")
     if "@" in parts.netloc:
         raise error(
-            f"{provider}: base URL {redact_url(root)!r} (from {where}) holds a user name or "
-            "password; unci never takes credentials from a URL. Give the URL without them and "
-            "the credentials with --username / --password, --token-file, or an account's "
-            "--username / --password-env / --token-env",
+            f"{shown(where)} holds a user name or password; unci never takes credentials from a URL",
+            cli_fact=f"{shown(cli_where)} holds a user name or password; unci never takes credentials "
+            "from a URL",
+            hint="Give the URL without them and the credentials with --username / --password, "
+            "--token-file, or an account's --username / --password-env / --token-env",
+            py_hint="Give the URL without them and the credentials as username= and password= "
+            "(or token=), or in an account",
             provider=provider,
         )
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise error(
-            f"{provider}: base URL {redact_url(root)!r} (from {where}) is not an http(s) URL; "
-            f"give the API root, e.g. {info.base_url}",
+            f"{shown(where)} is not an http(s) URL; give the API root, e.g. {info.base_url}",
+            cli_fact=f"{shown(cli_where)} is not an http(s) URL; give the API root, e.g. {info.base_url}",
             provider=provider,
         )
     return root
@@ -332,6 +348,7 @@ def check_params(
         raise InvalidParam(
             f"{provider}: unknown parameter(s) {', '.join(hints)}; {provider} takes {takes}",
             hint="Query parameters for the provider itself go in --remote-query KEY=VALUE",
+            py_hint="Query parameters for the provider itself go in remote_query={KEY: VALUE}",
             http_hint="Query parameters for the provider itself go in remote_query[KEY]=VALUE",
             provider=provider,
         )
@@ -342,6 +359,7 @@ def check_params(
         raise MissingParams(
             f"{provider}: missing required parameter(s): {lines}",
             hint=f"Give them as {flags}",
+            py_hint="Give them as params={" + ", ".join(f"{p.name!r}: ..." for p in missing) + "}",
             http_hint="Add them to the query string: " + "&".join(f"{p.name}=..." for p in missing),
             provider=provider,
             missing=[p.name for p in missing],
@@ -516,6 +534,14 @@ def raise_for_status(call: Call, answer: Answer, reg: PluginRegistry | None = No
             + " and "
             + " / ".join(("--password", env_name(provider, "PASSWORD"), *info.password_env))
         )
+    py_token_hint = " / ".join((f"token= or {env_name(provider, 'TOKEN')}", *info.token_env))
+    if info.username_env or info.password_env:
+        py_token_hint += ", or a user name and password with username= and password= (or " + (
+            " / ".join((env_name(provider, "USERNAME"), *info.username_env))
+            + " and "
+            + " / ".join((env_name(provider, "PASSWORD"), *info.password_env))
+            + ")"
+        )
     limit = normalize_ratelimit(answer.headers)
     exhausted = limit.get("ratelimit-remaining") == "0"
     if status == 429 or (status == 403 and (exhausted or "rate limit" in said.lower())):
@@ -535,6 +561,7 @@ def raise_for_status(call: Call, answer: Answer, reg: PluginRegistry | None = No
         raise AuthError(
             f"{provider}: HTTP {status}, {supplied}{quoted}",
             hint=f"Supply a valid token with {token_hint}",
+            py_hint=f"Supply a valid token with {py_token_hint}",
             http_hint="Give the integrated account (or the server's environment) credentials "
             "the provider accepts",
             **kw,
@@ -558,8 +585,10 @@ def _redirected(call: Call, answer: Answer) -> RemoteError:
     where = _redacted_location(location, call.url, secrets) if location.strip() else "nowhere"
     return RemoteError(
         f"{call.provider}: HTTP {answer.status} from {call.redacted_url()}: redirected to "
-        f"{where}; unci does not follow redirects for API calls. Check the base URL "
-        "(--base-url) and the credentials",
+        f"{where}; unci does not follow redirects for API calls",
+        hint="Check the base URL (--base-url) and the credentials",
+        py_hint="Check the base URL (base_url=) and the credentials",
+        http_hint="Check the integrated account's base URL and credentials",
         provider=call.provider,
         remote_status=answer.status,
         remote_body=scrub_bytes(answer.body, secrets),

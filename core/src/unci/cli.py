@@ -253,9 +253,9 @@ def fail(exc: UnciError, ctx: click.Context) -> None:
     if error_format == "json":
         from unci.bodies import error_envelope
 
-        click.echo(json.dumps(error_envelope(exc), default=str), err=True)
+        click.echo(json.dumps(error_envelope(exc, exc.cli_message()), default=str), err=True)
     else:
-        click.echo(f"unci: error: {exc.message}", err=True)
+        click.echo(f"unci: error: {exc.cli_message()}", err=True)
     ctx.exit(exc.exit_code)
 
 
@@ -420,10 +420,15 @@ def parse_request(kw: dict[str, Any]) -> dict[str, Any]:
 def parse_credentials(kw: dict[str, Any]) -> Who:
     """``options.credential_options`` popped from a command's keyword arguments: the token
     (given one way at most), the Basic-auth pair and the API root."""
+    from unci.credentials import clean
+
+    token = _token(kw.pop("token"), kw.pop("token_stdin"), kw.pop("token_file"))
+    username, password = kw.pop("username"), kw.pop("password")
+    # Checked here to be named by the option; the library checks them again, by its own words.
     return {
-        "token": _token(kw.pop("token"), kw.pop("token_stdin"), kw.pop("token_file")),
-        "username": kw.pop("username"),
-        "password": kw.pop("password"),
+        "token": clean(token, "--token") if token else None,
+        "username": clean(username, "--username", kind="username") if username else None,
+        "password": clean(password, "--password", kind="password") if password else None,
         "base_url": kw.pop("base_url"),
     }
 
@@ -451,9 +456,11 @@ def report_failed(job_id: str, exc: UnciError) -> None:
     if _error_format(ctx) == "json":
         from unci.bodies import error_envelope
 
-        click.echo(json.dumps({**error_envelope(exc), "id": job_id}, default=str), err=True)
+        click.echo(
+            json.dumps({**error_envelope(exc, exc.cli_message()), "id": job_id}, default=str), err=True
+        )
     else:
-        click.echo(f"unci: error: {job_id}: {exc.message}", err=True)
+        click.echo(f"unci: error: {job_id}: {exc.cli_message()}", err=True)
 
 
 def run_get(ids: tuple[str, ...], kw: dict[str, Any], kind: str, **options: Any) -> None:

@@ -130,6 +130,7 @@ def _network_error(call: Call, exc: httpx.HTTPError, clock: _Clock | None = None
             return Timeout(
                 f"{call.provider}: the deadline ran out before {where} answered in whole",
                 hint="raise --deadline or try again later",
+                py_hint="raise Client(deadline=...) or try again later",
                 http_hint="try again later",
                 provider=call.provider,
             )
@@ -137,6 +138,7 @@ def _network_error(call: Call, exc: httpx.HTTPError, clock: _Clock | None = None
         return Timeout(
             f"{call.provider}: no answer from {where} in full within {bound} ({type(exc).__name__})",
             hint="raise --timeout or try again later",
+            py_hint="raise Client(timeout=...) or try again later",
             http_hint="try again later",
             provider=call.provider,
         )
@@ -197,16 +199,15 @@ def body_decoder(call: Call, headers: Mapping[str, str], encoding: str | None, l
 
 
 def _body_error(call: Call, exc: reading.BodyError, limit: int) -> DecodeError:
-    hint = (
-        (
-            f"; raise --max-body (UNCI_MAX_BODY, Client(max_body=...); now {reading.mib(limit)}) "
-            "if such a body is expected"
-        )
-        if "larger than" in exc.why
-        else ""
-    )
+    large = "larger than" in exc.why
+    now = f"now {reading.mib(limit)}"
     return DecodeError(
-        f"{call.provider}: the response body from {call.redacted_url()} {exc.why}{hint}",
+        f"{call.provider}: the response body from {call.redacted_url()} {exc.why}",
+        hint=f"raise --max-body (or UNCI_MAX_BODY; {now}) if such a body is expected" if large else None,
+        py_hint=f"raise Client(max_body=...) (or UNCI_MAX_BODY; {now}) if such a body is expected"
+        if large
+        else None,
+        http_hint=f"raise the server's UNCI_MAX_BODY ({now}) if such a body is expected" if large else None,
         provider=call.provider,
     )
 
@@ -292,7 +293,10 @@ class PageChain:
         raise RemoteError(
             f"{call.provider}: the listing does not end: the provider {why} "
             f"({call.redacted_url()}); stopped after {self.count - 1} page(s). This is a paging "
-            "bug at the provider; list with --limit and --cursor to take what is there",
+            "bug at the provider",
+            hint="list with --limit and --cursor to take what is there",
+            py_hint="list with limit= and cursor= to take what is there",
+            http_hint="list with limit and next_cursor to take what is there",
             provider=call.provider,
             remote_status=answer.status,
         )
@@ -304,10 +308,12 @@ def _final(call: Call, answer: Answer, retrier: Retrier) -> Answer:
         raise_for_status(call, answer)
     except RateLimited as exc:
         if retrier.capped_at is not None:
-            exc.message += (
-                f" (unci waits at most {retrier.policy.max_wait:g} s in all; raise --max-wait to wait longer)"
+            exc.reword(
+                f" (unci waits at most {retrier.policy.max_wait:g} s in all)",
+                hint="raise --max-wait to wait longer",
+                py_hint="raise Client(retry=RetryPolicy(max_wait=...)) to wait longer",
+                http_hint="raise the server's --max-wait to wait longer",
             )
-            exc.args = (exc.message,)
         raise
     return answer
 

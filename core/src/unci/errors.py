@@ -2,8 +2,10 @@
 
 Library users catch at any level (``UnciError`` for everything, ``RemoteError`` for anything
 the provider said, ``AuthError`` for a refused token); the CLI turns each into one line on
-stderr and the family's exit code, never a traceback. Messages are written for the person at
-the terminal: they name the provider, what was wrong and what to do. Errors carry fields, not
+stderr and the family's exit code, never a traceback. Messages name the provider, what was wrong
+and what to do, the last in the words of whoever called: a Python caller is told of arguments
+(``token=``), the CLI's user of options (``--token``), the server's client of query parameters;
+one error carries all three, so none is cut out of another by string. Errors carry fields, not
 formats: Truto's JSON envelope is built where it is rendered (:func:`unci.error_envelope`), so
 this module imports nothing of unci's.
 """
@@ -58,20 +60,46 @@ class UnciError(Exception):
         provider: str | None = None,
         hint: str | None = None,
         http_hint: str | None = None,
+        py_hint: str | None = None,
+        cli_fact: str | None = None,
     ) -> None:
-        full = _joined(message, hint)
-        super().__init__(full)
-        #: What happened and what to do, in the CLI's and the library's words (``--token``).
-        self.message = full
-        #: What happened alone; ``unci serve`` adds ``http_hint``, in its own words
-        #: (``remote_query[KEY]=VALUE``, ``next_cursor``), so no CLI flag reaches an HTTP caller.
+        #: What happened alone. Each surface adds what to do in its own words: the CLI its
+        #: options (``--token``), ``unci serve`` its query (``remote_query[KEY]=VALUE``), the
+        #: library its arguments (``token=``), so no caller is told of a way it does not have.
         self.fact = message
+        #: What to do, in the CLI's words.
+        self.hint = hint
+        #: ... in the server's; without one the server says the fact alone.
         self.http_hint = http_hint
+        #: ... in Python's; without one the library says ``hint`` (a hint that names no option).
+        self.py_hint = py_hint
+        #: What happened, where the CLI names it otherwise (an option for an argument).
+        self.cli_fact = cli_fact
         self.provider = provider
+        #: The message as the library raises it (``str()`` of the error).
+        self.message = _joined(message, hint if py_hint is None else py_hint)
+        super().__init__(self.message)
+
+    def cli_message(self) -> str:
+        """The message as the CLI prints it."""
+        return _joined(self.cli_fact or self.fact, self.hint)
 
     def http_message(self) -> str:
         """The message as ``unci serve`` answers it."""
         return _joined(self.fact, self.http_hint)
+
+    def reword(
+        self, more: str, *, hint: str | None = None, http_hint: str | None = None, py_hint: str | None = None
+    ) -> None:
+        """Add ``more`` to the fact and replace the hints given, where a caller knows more than
+        the raiser did (that unci's own cap on waiting, not the provider, ended a wait)."""
+        self.fact += more
+        self.cli_fact = None if self.cli_fact is None else self.cli_fact + more
+        self.hint = hint if hint is not None else self.hint
+        self.http_hint = http_hint if http_hint is not None else self.http_hint
+        self.py_hint = py_hint if py_hint is not None else self.py_hint
+        self.message = _joined(self.fact, self.hint if self.py_hint is None else self.py_hint)
+        self.args = (self.message,)
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Subclasses take keyword-only arguments, which pickle's default (args only) loses;

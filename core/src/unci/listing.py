@@ -123,6 +123,7 @@ def read_cursor(target: Target, cursor: str, operation: str = "list") -> _Cursor
         f"{provider}: the cursor is not one unci handed out for this provider, account and API "
         "root (forged, altered, truncated, or signed with another key)",
         hint="start again without --cursor",
+        py_hint="start again without cursor=",
         http_hint="start again without next_cursor",
         provider=provider,
     )
@@ -139,6 +140,7 @@ def read_cursor(target: Target, cursor: str, operation: str = "list") -> _Cursor
             raise UsageError(
                 f"{provider}: this cursor belongs to provider {claimed!r}",
                 hint=f"use it with --provider {claimed}",
+                py_hint=f"use it with provider {claimed!r}",
                 http_hint=f"use it with a {claimed} integrated account",
                 provider=provider,
             ) from None
@@ -174,7 +176,7 @@ def prepare_list(
     reg = reg or registry()
     provider = target.provider
     if limit is not None and limit < 1:
-        raise UsageError(f"{provider}: --limit must be at least 1, got {limit}", provider=provider)
+        raise UsageError(f"{provider}: the limit must be at least 1, got {limit}", provider=provider)
     checked = check_params(target, params or {}, "list", reg)
     resumed = decode_cursor(target, cursor) if cursor else None
     request = reg.hooks(provider).build_list_request(checked, limit)

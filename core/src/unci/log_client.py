@@ -359,7 +359,10 @@ class LogMethods:
             if len(body) > self.max_body:
                 raise DecodeError(
                     f"{call.provider}: a step log from {call.redacted_url()} is larger than "
-                    f"{reading.mib(self.max_body)}; raise --max-body",
+                    f"{reading.mib(self.max_body)}",
+                    hint="raise --max-body",
+                    py_hint="raise Client(max_body=...)",
+                    http_hint="raise the server's UNCI_MAX_BODY",
                     provider=call.provider,
                 )
         return bytes(body)
@@ -527,7 +530,10 @@ class AsyncLogMethods:
             if len(body) > self.max_body:
                 raise DecodeError(
                     f"{call.provider}: a step log from {call.redacted_url()} is larger than "
-                    f"{reading.mib(self.max_body)}; raise --max-body",
+                    f"{reading.mib(self.max_body)}",
+                    hint="raise --max-body",
+                    py_hint="raise Client(max_body=...)",
+                    http_hint="raise the server's UNCI_MAX_BODY",
                     provider=call.provider,
                 )
         return bytes(body)

@@ -121,7 +121,10 @@ def plan(
     if failed and way != "parts":
         refused = Unsupported(
             f"{target.provider}: {title} gives a job's log in one piece, not a log per step, so "
-            "--failed (failed_only) cannot pick the failed steps out; leave it out for the whole log",
+            "the failed steps cannot be picked out of it",
+            hint="leave --failed out for the whole log",
+            py_hint="leave failed=True out for the whole log",
+            http_hint="leave failed_only out for the whole log",
             provider=target.provider,
         )
         # Over HTTP it is the caller's option that does not fit this provider: a 400.
@@ -250,6 +253,7 @@ def unavailable(target: Target, job: Job, title: str) -> LogUnavailable:
         return LogUnavailable(
             f"{provider}: job {job.id!r} is {state} and {title} has no log for it yet",
             hint="ask again when it has finished, or wait for it with --follow",
+            py_hint="ask again when it has finished, or wait for it with follow=True",
             http_hint="ask again when it has finished, or wait for it with follow=true",
             provider=provider,
             pending=True,

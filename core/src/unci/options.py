@@ -92,7 +92,7 @@ class Number(_NumberType):
         try:
             return self.parse(value, "/".join(param.opts) if param else "value")
         except UsageError as exc:
-            self.fail(exc.message, param, ctx)
+            self.fail(exc.cli_message(), param, ctx)
 
 
 def _size(text: str, name: str) -> int:
@@ -390,7 +390,7 @@ def parse_filters(kw: dict[str, Any], provider: str | None) -> dict[str, str]:
     if given:
         from unci.builds import build_query
 
-        build_query(**given, provider=provider)
+        build_query(**given, provider=provider, flag="--")
     return given
 
 

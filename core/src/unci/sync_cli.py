@@ -151,7 +151,7 @@ def sync(
     the destination fails. See docs/sync.md.
     """
     from unci.cli import client_options, parse_credentials, parse_pairs
-    from unci.errors import UsageError
+    from unci.errors import ConfigError, UsageError
     from unci.syncplan import from_options, parse_lookback, read
     from unci.when import parse_when
 
@@ -179,7 +179,13 @@ def sync(
         window, floor_text = parse_lookback(None), None
     if lookback is not None:
         window = parse_lookback(lookback)
-    floor = parse_when(since if since is not None else floor_text, "since")
+    if since is not None:
+        floor = parse_when(since, "since", flag="--")
+    else:
+        try:
+            floor = parse_when(floor_text, "since")
+        except UsageError as exc:
+            raise ConfigError(f"sync plan {plan_file}: {exc.message}") from None
     settings = client_options(
         kw.pop("timeout"), kw.pop("retries"), kw.pop("max_wait"), kw.pop("deadline"), kw.pop("max_body")
     )
@@ -187,8 +193,6 @@ def sync(
         import dlt  # noqa: F401
         import pyarrow
     except ImportError:
-        from unci.errors import ConfigError
-
         raise ConfigError('unci sync needs its extra: pip install "unci[sync]"') from None
     from unci.client import Client
     from unci.syncrun import run
@@ -221,7 +225,7 @@ def sync(
     failed = [t for t in tallies if t.error is not None]
     for t in failed:
         assert t.error is not None
-        click.echo(f"unci: error: {t.scope.label}: {t.error.message}", err=True)
+        click.echo(f"unci: error: {t.scope.label}: {t.error.cli_message()}", err=True)
     total = {
         k: sum(getattr(t, k) for t in tallies) for k in ("builds", "jobs", "steps", "requests", "unchanged")
     }

@@ -154,5 +154,5 @@ def read(path: str | Path) -> Plan:
     try:
         lookback = parse_lookback(data.get("lookback"), "lookback")
     except UsageError as exc:
-        raise ConfigError(f"sync plan {file}: {exc.message}") from None
+        raise ConfigError(f"sync plan {file}: {exc.cli_message()}") from None
     return Plan(scopes, lookback, data.get("since"))

@@ -128,7 +128,7 @@ class Tally:
             "steps": self.steps,
             "requests": self.requests,
             "unchanged": self.unchanged,
-            "error": None if self.error is None else self.error.message,
+            "error": None if self.error is None else self.error.cli_message(),
             "exit_code": 0 if self.error is None else self.error.exit_code,
         }
 

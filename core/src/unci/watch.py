@@ -196,6 +196,7 @@ class Poll:
             raise Timeout(
                 f"{self.provider}: {self.what} had not finished when the deadline ran out",
                 hint="raise --deadline, or leave it out to wait for the end",
+                py_hint="raise the client's deadline, or leave it out to wait for the end",
                 provider=self.provider,
             )
         return wait

@@ -27,11 +27,12 @@ def parse_when(
     *,
     now: datetime | None = None,
     provider: str | None = None,
-    flag: str = "--",
+    flag: str = "",
     end_of_day: bool = False,
 ) -> datetime | None:
     """``value`` as a timezone-aware UTC datetime, or a :class:`UsageError` saying what is
-    accepted (naming it ``--since``, or with ``flag=""`` as a query parameter ``since``).
+    accepted, naming it ``since`` (a Python argument or the server's query parameter), or
+    with ``flag="--"`` as the CLI's option ``--since``.
     ``None`` and ``""`` mean no bound. A date alone is its midnight, or with ``end_of_day``
     (an inclusive end, such as ``until``) its last microsecond: the day up to the next
     midnight, which the bound then excludes."""

@@ -341,7 +341,7 @@ async def _stream(chunks: AsyncGenerator[bytes, None], record_id: str) -> Respon
         except UnciError as exc:
             # The status is sent; breaking the connection is how the caller learns the body is
             # incomplete (a clean end would pass a truncated body off as whole).
-            log.warning("stream of %r broke off: %s", record_id, exc.message)
+            log.warning("stream of %r broke off: %s", record_id, exc.http_message())
             raise
         finally:
             await chunks.aclose()
@@ -409,7 +409,7 @@ async def job_log(request: Request) -> Response:
             async for chunk in chunks:
                 yield chunk
         except UnciError as exc:
-            log.warning("log of job %r broke off: %s", job_id, exc.message)
+            log.warning("log of job %r broke off: %s", job_id, exc.http_message())
             raise
         finally:
             await chunks.aclose()

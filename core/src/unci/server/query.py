@@ -150,7 +150,7 @@ def parse(raw_query: str, *, operation: str) -> TrutoQuery:
     if filters:
         from unci.builds import build_query
 
-        build_query(**filters, flag="")  # a bad filter is a 400 in the server's words
+        build_query(**filters)  # a bad filter is a 400 in the server's words
     include_steps = False
     if "include_steps" in scalars:
         include_steps = _bool("include_steps", scalars["include_steps"])

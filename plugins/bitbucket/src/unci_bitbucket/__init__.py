@@ -380,17 +380,22 @@ class Bitbucket(Provider):
         if not credentials.token and not (user and secret):
             if user:
                 raise InvalidParam(
-                    "bitbucket: a user name was given without its app password or API token; "
-                    "give it with --password or UNCI_BITBUCKET_PASSWORD (or BITBUCKET_APP_PASSWORD "
+                    "bitbucket: a user name was given without its app password or API token",
+                    hint="give it with --password or UNCI_BITBUCKET_PASSWORD (or BITBUCKET_APP_PASSWORD "
                     "/ BITBUCKET_API_TOKEN), or use an access token with --token",
+                    py_hint="give it with password= or UNCI_BITBUCKET_PASSWORD (or BITBUCKET_APP_PASSWORD "
+                    "/ BITBUCKET_API_TOKEN), or use an access token with token=",
                     provider=NAME,
                 )
             if secret:
+                who = (
+                    "UNCI_BITBUCKET_USERNAME (or BITBUCKET_USERNAME): your Bitbucket user name for "
+                    "an app password, your Atlassian account email for an API token"
+                )
                 raise InvalidParam(
-                    "bitbucket: a password / API token was given without a user name; give it "
-                    "with --username or UNCI_BITBUCKET_USERNAME (or BITBUCKET_USERNAME): your "
-                    "Bitbucket user name for an app password, your Atlassian account email for an "
-                    "API token",
+                    "bitbucket: a password / API token was given without a user name",
+                    hint=f"give it with --username or {who}",
+                    py_hint=f"give it with username= or {who}",
                     provider=NAME,
                 )
         return self.auth.headers(credentials)

@@ -260,14 +260,17 @@ class _UserAndToken(Auth, frozen=True):
     def headers(self, credentials: Credentials) -> dict[str, str]:
         secret = credentials.token or credentials.password
         if bool(secret) != bool(credentials.username):
-            missing, where = (
-                ("user name", "--username or UNCI_JENKINS_USERNAME / JENKINS_USER_ID / JENKINS_USER")
-                if secret
-                else ("API token", "--token or UNCI_JENKINS_TOKEN / JENKINS_API_TOKEN (or --password)")
-            )
+            if secret:
+                missing, variables = "user name", "UNCI_JENKINS_USERNAME / JENKINS_USER_ID / JENKINS_USER"
+                cli, py = f"--username or {variables}", f"username= or {variables}"
+            else:
+                missing, variables = "API token", "UNCI_JENKINS_TOKEN / JENKINS_API_TOKEN"
+                cli, py = f"--token or {variables} (or --password)", f"token= or {variables} (or password=)"
             raise InvalidParam(
                 f"{NAME}: Jenkins authenticates with a user name and an API token "
-                f"together; the {missing} is missing. Give it with {where}",
+                f"together; the {missing} is missing",
+                hint=f"Give it with {cli}",
+                py_hint=f"Give it with {py}",
                 provider=NAME,
             )
         return basic_auth(credentials.username, secret) if secret else {}
