@@ -424,6 +424,34 @@ def test_circleci_full_vcs_names_reach_v1_1_as_abbreviations_do(server: LocalSer
         assert result.stdout == ""
 
 
+def test_circleci_v1_1_beside_a_root_without_a_path_is_refused_not_sent_to_a_host_v1_1(
+    server: LocalServer,
+) -> None:
+    """v1.1 replaces the API root's last path segment; a root with no path has none, and cutting
+    at its last ``/`` made ``http://v1.1/...``: the token sent to a host named ``v1.1`` (which a
+    DNS search domain may resolve). Refused before any request, in one line."""
+    server.route("/project/gh/acme/app/job/42", Reply(200, cassette_body("circleci", "get_job")))
+    for args in (["jobs", "logs", "42"], ["jobs", "get", "42", "--steps"]):
+        result = run_cli(*args, *CC, "--base-url", server.url)
+        assert result.exit_code == 2, result.output
+        line = one_error_line(result.stderr)
+        assert f"the API root {server.url} has no path" in line and "https://HOST/api/v2" in line, line
+    # Only the v2 job itself (on the API root, for --steps), nothing beside it.
+    assert [r.path for r in server.requests] == ["/project/gh/acme/app/job/42"]
+    server.requests.clear()
+    with pytest.raises(unci.InvalidParam, match="has no path"):
+        list(
+            unci.iter_log("circleci", "42", params={"project_slug": "gh/acme/app"}, base_url=server.url + "/")
+        )
+    # One segment is enough to have a sibling: /v2 -> /v1.1.
+    server.route(
+        "/v1.1/project/github/acme/app/42", Reply(200, json.dumps({"build_num": 42, "steps": []}).encode())
+    )
+    result = run_cli("jobs", "logs", "42", *CC, "--base-url", server.url + "/v2")
+    assert result.exit_code == 0, result.stderr
+    assert [r.path for r in server.requests] == ["/v1.1/project/github/acme/app/42"]
+
+
 # --- Buddy: a log array per action execution ------------------------------------------------
 
 BD = ["-P", "buddy", "-p", "workspace=buddy", "-p", "project=company-website", "-p", "workflow=2"]

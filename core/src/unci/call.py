@@ -425,7 +425,7 @@ def prepare(
     else:
         base = target.base_url
         if request.root:
-            base = base.rstrip("/").rpartition("/")[0] + "/" + segment(request.root)
+            base = _sibling(provider, base, request.root)
         url = base + ("" if request.path.startswith("/") else "/") + request.path
     query = list(request.query)
     if remote_query:  # an empty list or tuple adds nothing; anything else is read as before
@@ -594,6 +594,22 @@ def _redirected(call: Call, answer: Answer) -> RemoteError:
         remote_body=scrub_bytes(answer.body, secrets),
         remote_headers=redact_headers(answer.headers, secrets),
     )
+
+
+def _sibling(provider: str, base: str, root: str) -> str:
+    """The API root with its last path segment replaced by ``root`` (CircleCI's v1.1 beside
+    v2). A root with no path has no segment to replace: cutting at its last ``/`` would cut the
+    host away and send the credentials to a host named ``root``, so it is refused."""
+    parts = urlsplit(base)
+    path = parts.path.rstrip("/")
+    if not path:
+        raise InvalidParam(
+            f"{provider}: this call goes to {root!r} in place of the API root's last path segment "
+            f"(/api/{root} beside /api/v2), and the API root {redact_url(base)} has no path; give "
+            "it with its path, e.g. https://HOST/api/v2",
+            provider=provider,
+        )
+    return f"{parts.scheme}://{parts.netloc}{path.rpartition('/')[0]}/{segment(root)}"
 
 
 def _redacted_location(location: str, base: str, secrets: list[str]) -> str:
