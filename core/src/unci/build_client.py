@@ -10,7 +10,7 @@ of :data:`Steps` (as :mod:`unci.watch` writes its rounds), which :func:`_run` an
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterable, Iterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -38,7 +38,7 @@ from unci.builds import (
     slice_builds,
     with_context,
 )
-from unci.call import Answer, Call, Target, resolve_target
+from unci.call import Answer, Call, RemoteQuery, Target, resolve_target
 from unci.job import Job
 from unci.listing import JobPage
 from unci.pagewalk import awalk, walk
@@ -123,7 +123,7 @@ async def _arun(client: Any, steps: Steps[R]) -> R:
 
 
 def _fetch_build(
-    who: Target, build_id: str, params: Mapping[str, str] | None, remote_query: Iterable[tuple[str, str]]
+    who: Target, build_id: str, params: Mapping[str, str] | None, remote_query: RemoteQuery
 ) -> Steps[FetchedBuild]:
     """One build, with what its payload lacks (a CircleCI workflow's pipeline) where the
     provider keeps it behind a second request."""
@@ -142,7 +142,7 @@ def _list_builds(
     query: BuildQuery,
     limit: int | None,
     cursor: str | None,
-    remote_query: Iterable[tuple[str, str]],
+    remote_query: RemoteQuery,
 ) -> Steps[BuildList]:
     """One page of the builds that match; stand-ins on it (CircleCI pipelines) replaced by
     what they list, fetched at once."""
@@ -244,7 +244,7 @@ class BuildMethods:
         build_id: str,
         *,
         params: Mapping[str, str] | None = None,
-        remote_query: Iterable[tuple[str, str]] = (),
+        remote_query: RemoteQuery = (),
         account: str | None = None,
         token: str | None = None,
         username: str | None = None,
@@ -265,7 +265,7 @@ class BuildMethods:
         build_id: str,
         *,
         params: Mapping[str, str] | None = None,
-        remote_query: Iterable[tuple[str, str]] = (),
+        remote_query: RemoteQuery = (),
         chunk_size: int = 65536,
         account: str | None = None,
         token: str | None = None,
@@ -284,7 +284,7 @@ class BuildMethods:
         build_id: str,
         *,
         params: Mapping[str, str] | None = None,
-        remote_query: Iterable[tuple[str, str]] = (),
+        remote_query: RemoteQuery = (),
         account: str | None = None,
         token: str | None = None,
         username: str | None = None,
@@ -316,7 +316,7 @@ class BuildMethods:
         until: When | None = None,
         limit: int | None = None,
         cursor: str | None = None,
-        remote_query: Iterable[tuple[str, str]] = (),
+        remote_query: RemoteQuery = (),
         account: str | None = None,
         token: str | None = None,
         username: str | None = None,
@@ -354,7 +354,7 @@ class BuildMethods:
         until: When | None = None,
         limit: int | None = None,
         cursor: str | None = None,
-        remote_query: Iterable[tuple[str, str]] = (),
+        remote_query: RemoteQuery = (),
         account: str | None = None,
         token: str | None = None,
         username: str | None = None,
@@ -397,7 +397,7 @@ class BuildMethods:
         until: When | None = None,
         limit: int | None = None,
         cursor: str | None = None,
-        remote_query: Iterable[tuple[str, str]] = (),
+        remote_query: RemoteQuery = (),
         account: str | None = None,
         token: str | None = None,
         username: str | None = None,
@@ -435,7 +435,7 @@ class BuildMethods:
         since: When | None = None,
         until: When | None = None,
         limit: int | None = None,
-        remote_query: Iterable[tuple[str, str]] = (),
+        remote_query: RemoteQuery = (),
         concurrency: int | None = None,
         include_steps: bool = False,
         account: str | None = None,
@@ -477,7 +477,7 @@ class BuildMethods:
         cursor: str | None = None,
         page_size: int | None = None,
         build_pages: int | None = None,
-        remote_query: Iterable[tuple[str, str]] = (),
+        remote_query: RemoteQuery = (),
         concurrency: int | None = None,
         include_steps: bool = False,
         account: str | None = None,
@@ -644,7 +644,7 @@ class AsyncBuildMethods:
         build_id: str,
         *,
         params: Mapping[str, str] | None = None,
-        remote_query: Iterable[tuple[str, str]] = (),
+        remote_query: RemoteQuery = (),
         chunk_size: int = 65536,
         account: str | None = None,
         token: str | None = None,
@@ -663,7 +663,7 @@ class AsyncBuildMethods:
         build_id: str,
         *,
         params: Mapping[str, str] | None = None,
-        remote_query: Iterable[tuple[str, str]] = (),
+        remote_query: RemoteQuery = (),
         account: str | None = None,
         token: str | None = None,
         username: str | None = None,
@@ -680,7 +680,7 @@ class AsyncBuildMethods:
         build_id: str,
         *,
         params: Mapping[str, str] | None = None,
-        remote_query: Iterable[tuple[str, str]] = (),
+        remote_query: RemoteQuery = (),
         account: str | None = None,
         token: str | None = None,
         username: str | None = None,
@@ -712,7 +712,7 @@ class AsyncBuildMethods:
         until: When | None = None,
         limit: int | None = None,
         cursor: str | None = None,
-        remote_query: Iterable[tuple[str, str]] = (),
+        remote_query: RemoteQuery = (),
         account: str | None = None,
         token: str | None = None,
         username: str | None = None,
@@ -743,7 +743,7 @@ class AsyncBuildMethods:
         until: When | None = None,
         limit: int | None = None,
         cursor: str | None = None,
-        remote_query: Iterable[tuple[str, str]] = (),
+        remote_query: RemoteQuery = (),
         account: str | None = None,
         token: str | None = None,
         username: str | None = None,
@@ -785,7 +785,7 @@ class AsyncBuildMethods:
         until: When | None = None,
         limit: int | None = None,
         cursor: str | None = None,
-        remote_query: Iterable[tuple[str, str]] = (),
+        remote_query: RemoteQuery = (),
         account: str | None = None,
         token: str | None = None,
         username: str | None = None,
@@ -823,7 +823,7 @@ class AsyncBuildMethods:
         since: When | None = None,
         until: When | None = None,
         limit: int | None = None,
-        remote_query: Iterable[tuple[str, str]] = (),
+        remote_query: RemoteQuery = (),
         concurrency: int | None = None,
         include_steps: bool = False,
         account: str | None = None,
@@ -863,7 +863,7 @@ class AsyncBuildMethods:
         cursor: str | None = None,
         page_size: int | None = None,
         build_pages: int | None = None,
-        remote_query: Iterable[tuple[str, str]] = (),
+        remote_query: RemoteQuery = (),
         concurrency: int | None = None,
         include_steps: bool = False,
         account: str | None = None,
@@ -968,7 +968,7 @@ def get_build(
     build_id: str,
     *,
     params: Mapping[str, str] | None = None,
-    remote_query: Iterable[tuple[str, str]] = (),
+    remote_query: RemoteQuery = (),
     account: str | None = None,
     token: str | None = None,
     username: str | None = None,
@@ -996,7 +996,7 @@ async def aget_build(
     build_id: str,
     *,
     params: Mapping[str, str] | None = None,
-    remote_query: Iterable[tuple[str, str]] = (),
+    remote_query: RemoteQuery = (),
     account: str | None = None,
     token: str | None = None,
     username: str | None = None,
@@ -1030,7 +1030,7 @@ def list_builds(
     until: When | None = None,
     limit: int | None = None,
     cursor: str | None = None,
-    remote_query: Iterable[tuple[str, str]] = (),
+    remote_query: RemoteQuery = (),
     account: str | None = None,
     token: str | None = None,
     username: str | None = None,
@@ -1070,7 +1070,7 @@ async def alist_builds(
     until: When | None = None,
     limit: int | None = None,
     cursor: str | None = None,
-    remote_query: Iterable[tuple[str, str]] = (),
+    remote_query: RemoteQuery = (),
     account: str | None = None,
     token: str | None = None,
     username: str | None = None,
@@ -1110,7 +1110,7 @@ def iter_builds(
     until: When | None = None,
     limit: int | None = None,
     cursor: str | None = None,
-    remote_query: Iterable[tuple[str, str]] = (),
+    remote_query: RemoteQuery = (),
     account: str | None = None,
     token: str | None = None,
     username: str | None = None,
@@ -1150,7 +1150,7 @@ async def aiter_builds(
     until: When | None = None,
     limit: int | None = None,
     cursor: str | None = None,
-    remote_query: Iterable[tuple[str, str]] = (),
+    remote_query: RemoteQuery = (),
     account: str | None = None,
     token: str | None = None,
     username: str | None = None,

@@ -8,7 +8,7 @@ the first page that lies entirely before it instead of reading the whole history
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -16,13 +16,13 @@ from typing import Any
 import msgspec
 
 from unci.build import BUILD_FIELDS, Build, BuildQuery
-from unci.call import Answer, Call, Target, check_params, decoding, prepare
+from unci.call import Answer, Call, RemoteQuery, Target, check_params, decoding, prepare
 from unci.errors import UsageError
 from unci.job import Status
 from unci.listing import _same, checked_numbered, encode_cursor, numbered_cursors, read_cursor
 from unci.pagewalk import within
 from unci.plugins import PluginRegistry, registry
-from unci.provider import BuildPage, Numbered, Request, check_value
+from unci.provider import BuildPage, Numbered, Request, check_id, check_value
 from unci.when import When, parse_when
 
 #: The operation build-list cursors are signed for (a job-list cursor does not resume one).
@@ -193,12 +193,12 @@ def prepare_build(
     target: Target,
     build_id: str,
     params: Mapping[str, str] | None = None,
-    remote_query: Iterable[tuple[str, str]] = (),
+    remote_query: RemoteQuery = (),
     reg: PluginRegistry | None = None,
 ) -> Call:
     reg = reg or registry()
     provider = target.provider
-    build_id = check_value("build id", str(build_id), provider=provider)
+    build_id = check_id("build id", build_id, provider=provider)
     checked = check_params(target, params or {}, "build", reg)
     request = reg.hooks(provider).build_build_request(build_id, checked)
     call = prepare(target, request, remote_query=remote_query, job_id=build_id, params=checked, reg=reg)
@@ -250,7 +250,7 @@ def prepare_builds(
     *,
     limit: int | None = None,
     cursor: str | None = None,
-    remote_query: Iterable[tuple[str, str]] = (),
+    remote_query: RemoteQuery = (),
     reg: PluginRegistry | None = None,
 ) -> tuple[Call, int, BuildQuery]:
     """The call for the page a cursor (or none: the first page) points at, the skip, and the

@@ -39,6 +39,7 @@ from unci.provider import (
     Param,
     ProviderInfo,
     Request,
+    check_id,
     check_number,
     check_value,
     env_name,
@@ -54,6 +55,10 @@ if TYPE_CHECKING:
 #: The operations a provider declares parameters for (``Provider.params``).
 OPERATIONS = ("get", "list", "builds", "build")
 USER_AGENT = f"unci/{__version__} (+https://github.com/unci-dev/unci)"
+
+#: Query parameters for the provider itself, passed to it untouched: a mapping, or (key, value)
+#: pairs where a key is to be sent more than once.
+RemoteQuery = Mapping[str, str] | Iterable[tuple[str, str]]
 
 
 class Who(TypedDict, total=False):
@@ -401,7 +406,7 @@ def prepare(
     target: Target,
     request: Request,
     *,
-    remote_query: Iterable[tuple[str, str]] = (),
+    remote_query: RemoteQuery = (),
     job_id: str | None = None,
     params: Mapping[str, str] | None = None,
     reg: PluginRegistry | None = None,
@@ -429,7 +434,7 @@ def prepare(
         url = base + ("" if request.path.startswith("/") else "/") + request.path
     query = list(request.query)
     if remote_query:  # an empty list or tuple adds nothing; anything else is read as before
-        query += [(str(k), str(v)) for k, v in remote_query]
+        query += query_pairs(provider, remote_query)
     if "?" in url:  # a next link carries its own query; keep it as pairs so nothing is lost
         url, _, embedded = url.partition("?")
         query = parse_qsl(embedded, keep_blank_values=True) + query
@@ -473,12 +478,12 @@ def prepare_get(
     target: Target,
     job_id: str,
     params: Mapping[str, str] | None = None,
-    remote_query: Iterable[tuple[str, str]] = (),
+    remote_query: RemoteQuery = (),
     reg: PluginRegistry | None = None,
 ) -> Call:
     reg = reg or registry()
     provider = target.provider
-    job_id = check_value("job id", str(job_id), provider=provider)
+    job_id = check_id("job id", job_id, provider=provider)
     hooks = reg.hooks(provider)
     if isinstance(hooks.provider.job_id, Param):
         check_number(hooks.provider.job_id, job_id, provider=provider)
@@ -594,6 +599,22 @@ def _redirected(call: Call, answer: Answer) -> RemoteError:
         remote_body=scrub_bytes(answer.body, secrets),
         remote_headers=redact_headers(answer.headers, secrets),
     )
+
+
+def query_pairs(provider: str, remote_query: RemoteQuery) -> list[tuple[str, str]]:
+    """``remote_query`` as pairs. A mapping is read by its items: iterated as it is, a dict
+    gives its keys, and a two-letter key would unpack into a key and a value unnoticed."""
+    items: Iterable[Any] = remote_query.items() if isinstance(remote_query, Mapping) else remote_query
+    pairs = []
+    for item in items:
+        if not isinstance(item, (tuple, list)) or len(item) != 2:
+            raise UsageError(
+                f"{provider}: remote_query takes a mapping ({{'per_page': '50'}}) or (key, value) "
+                f"pairs, not {item!r}",
+                provider=provider,
+            )
+        pairs.append((str(item[0]), str(item[1])))
+    return pairs
 
 
 def _sibling(provider: str, base: str, root: str) -> str:

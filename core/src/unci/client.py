@@ -19,6 +19,7 @@ from unci.builds import BuildList
 from unci.call import (
     Answer,
     Call,
+    RemoteQuery,
     Target,
     debug_envelope,
     decode_job,
@@ -456,7 +457,7 @@ class Client(BuildMethods, LogMethods):
         job_id: str,
         *,
         params: Mapping[str, str] | None = None,
-        remote_query: Iterable[tuple[str, str]] = (),
+        remote_query: RemoteQuery = (),
         include_steps: bool = False,
         **credentials: Any,
     ) -> Fetched:
@@ -515,7 +516,7 @@ class Client(BuildMethods, LogMethods):
         params: Mapping[str, str] | None = None,
         limit: int | None = None,
         cursor: str | None = None,
-        remote_query: Iterable[tuple[str, str]] = (),
+        remote_query: RemoteQuery = (),
         include_steps: bool = False,
         **credentials: Any,
     ) -> JobPage:
@@ -600,7 +601,7 @@ class Client(BuildMethods, LogMethods):
         job_id: str,
         *,
         params: Mapping[str, str] | None = None,
-        remote_query: Iterable[tuple[str, str]] = (),
+        remote_query: RemoteQuery = (),
         chunk_size: int = 65536,
         **credentials: Any,
     ) -> Iterator[bytes]:
@@ -765,7 +766,7 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
         job_id: str,
         *,
         params: Mapping[str, str] | None = None,
-        remote_query: Iterable[tuple[str, str]] = (),
+        remote_query: RemoteQuery = (),
         include_steps: bool = False,
         **credentials: Any,
     ) -> Fetched:
@@ -810,7 +811,7 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
         params: Mapping[str, str] | None = None,
         limit: int | None = None,
         cursor: str | None = None,
-        remote_query: Iterable[tuple[str, str]] = (),
+        remote_query: RemoteQuery = (),
         include_steps: bool = False,
         **credentials: Any,
     ) -> JobPage:
@@ -886,7 +887,7 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
         job_id: str,
         *,
         params: Mapping[str, str] | None = None,
-        remote_query: Iterable[tuple[str, str]] = (),
+        remote_query: RemoteQuery = (),
         chunk_size: int = 65536,
         **credentials: Any,
     ) -> AsyncGenerator[bytes, None]:

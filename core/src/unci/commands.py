@@ -4,13 +4,13 @@ stdout. One code path for both kinds of record; the :class:`~unci.records.Kind` 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from unci import formats
 from unci.build import Build
 from unci.builds import BuildList, FetchedBuild, builds_ahead, cut_builds, discovers
-from unci.call import Who, resolve_target
+from unci.call import RemoteQuery, Who, resolve_target
 from unci.client import Client, Fetched, PageChain, cursors_ahead
 from unci.errors import UnciError, UsageError
 from unci.exit_status import outcome_code
@@ -154,7 +154,7 @@ def get_command(
     job_ids: Sequence[str],
     params: Mapping[str, str],
     how: Rendering,
-    remote_query: Iterable[tuple[str, str]],
+    remote_query: RemoteQuery,
     client: Mapping[str, Any],
     credentials: Who,
     concurrency: int = 8,
@@ -334,7 +334,7 @@ def list_command(
     provider: str | None,
     params: Mapping[str, str],
     how: Rendering,
-    remote_query: Iterable[tuple[str, str]],
+    remote_query: RemoteQuery,
     client: Mapping[str, Any],
     credentials: Who,
     limit: int | None,

@@ -17,14 +17,14 @@ import functools
 import hashlib
 import hmac
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
 import msgspec
 
-from unci.call import Answer, Call, Target, check_params, decoding, prepare
+from unci.call import Answer, Call, RemoteQuery, Target, check_params, decoding, prepare
 from unci.errors import UsageError
 from unci.job import Job
 from unci.paging import page_requests
@@ -169,7 +169,7 @@ def prepare_list(
     *,
     limit: int | None = None,
     cursor: str | None = None,
-    remote_query: Iterable[tuple[str, str]] = (),
+    remote_query: RemoteQuery = (),
     reg: PluginRegistry | None = None,
 ) -> tuple[Call, int]:
     """The call for the page a cursor (or none: the first page) points at, and the skip."""

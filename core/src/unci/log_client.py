@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterable, Iterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator, Mapping
 from contextlib import aclosing, closing
 from typing import TYPE_CHECKING, Any, cast
 
 import httpx
 
 from unci import logs, reading, redact
-from unci.call import Answer, Call, raise_for_status
+from unci.call import Answer, Call, RemoteQuery, raise_for_status
 from unci.errors import DecodeError, RemoteError, UnciError
 from unci.logrounds import ROUND, AskJob, LogRounds, Send, Stream, Wait, log_rounds
 from unci.logs import LogPlan
@@ -246,7 +246,7 @@ class LogMethods:
         color: bool = True,
         interval: float = logs.DEFAULT_INTERVAL,
         on_notice: Callable[[str], None] | None = None,
-        remote_query: Iterable[tuple[str, str]] = (),
+        remote_query: RemoteQuery = (),
         **credentials: Any,
     ) -> Generator[bytes, None, None]:
         """A job's log in chunks of bytes, as the provider gives it.
@@ -261,6 +261,7 @@ class LogMethods:
         """
         from unci.client import _target
 
+        logs.check_tail(tail)
         plan = logs.plan(
             _target(provider, credentials), job_id, params, failed=failed, remote_query=remote_query
         )
@@ -431,12 +432,13 @@ class AsyncLogMethods:
         color: bool = True,
         interval: float = logs.DEFAULT_INTERVAL,
         on_notice: Callable[[str], None] | None = None,
-        remote_query: Iterable[tuple[str, str]] = (),
+        remote_query: RemoteQuery = (),
         **credentials: Any,
     ) -> AsyncGenerator[bytes, None]:
         """The asyncio twin of :meth:`LogMethods.iter_log`; the input is checked at once."""
         from unci.client import _target
 
+        logs.check_tail(tail)
         plan = logs.plan(
             _target(provider, credentials), job_id, params, failed=failed, remote_query=remote_query
         )

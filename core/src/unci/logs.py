@@ -20,11 +20,11 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import msgspec
 
-from unci.call import USER_AGENT, Call, Target, check_params, prepare
-from unci.errors import LogUnavailable, RemoteError, Unsupported
+from unci.call import USER_AGENT, Call, RemoteQuery, Target, check_params, prepare, query_pairs
+from unci.errors import LogUnavailable, RemoteError, Unsupported, UsageError
 from unci.job import Job, Status
 from unci.plugins import PluginRegistry, registry
-from unci.provider import LogPart, Request, check_value
+from unci.provider import LogPart, Request, check_id
 
 #: Redirects followed for one log before giving up (GitHub and Bitbucket need one).
 MAX_HOPS = 5
@@ -38,7 +38,7 @@ DEFAULT_INTERVAL = 3.0
 def _checked(
     target: Target, job_id: str, params: Mapping[str, str] | None, reg: PluginRegistry
 ) -> tuple[str, dict[str, str]]:
-    job_id = check_value("job id", str(job_id), provider=target.provider)
+    job_id = check_id("job id", job_id, provider=target.provider)
     return job_id, check_params(target, params or {}, "get", reg)
 
 
@@ -48,7 +48,7 @@ def _call(
     job_id: str,
     params: Mapping[str, str],
     reg: PluginRegistry,
-    remote_query: Iterable[tuple[str, str]] = (),
+    remote_query: RemoteQuery = (),
 ) -> Call:
     call = prepare(target, request, job_id=job_id, params=params, reg=reg, remote_query=remote_query)
     call.kind = "log of job"
@@ -104,7 +104,7 @@ def plan(
     params: Mapping[str, str] | None = None,
     *,
     failed: bool = False,
-    remote_query: Iterable[tuple[str, str]] = (),
+    remote_query: RemoteQuery = (),
     reg: PluginRegistry | None = None,
 ) -> LogPlan:
     """Check the input and pick the provider's way of giving logs (one line when it has none)."""
@@ -131,7 +131,12 @@ def plan(
         refused.status_code, refused.error = 400, "Bad Request"
         raise refused
     return LogPlan(
-        target, job_id, checked, way, hooks.supports("build_log_range_request"), list(remote_query)
+        target,
+        job_id,
+        checked,
+        way,
+        hooks.supports("build_log_range_request"),
+        query_pairs(target.provider, remote_query),
     )
 
 
@@ -372,6 +377,13 @@ class Lines:
 
 def _digest(line: bytes) -> bytes:
     return hashlib.blake2b(line, digest_size=16).digest()
+
+
+def check_tail(tail: object) -> None:
+    """A line count, refused before any request when it is none: ``-1`` would give nothing
+    (and ``"100"`` fail midway) where the caller meant the last lines."""
+    if tail is not None and (isinstance(tail, bool) or not isinstance(tail, int) or tail < 0):
+        raise UsageError(f"tail is a number of lines, 0 or more, not {tail!r}")
 
 
 class Tail:

@@ -189,6 +189,19 @@ def env_name(provider: str, what: str) -> str:
     return f"UNCI_{provider.upper().replace('-', '_')}_{what}"
 
 
+def check_id(what: str, value: object, *, provider: str) -> str:
+    """A job or build id as :func:`check_value` checks it. A whole number (what a provider's
+    JSON holds) is written out; ``None`` or another type is refused, where ``str()`` would have
+    asked the provider for job ``'None'``."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    elif not isinstance(value, str):
+        raise InvalidParam(
+            f"{provider}: {what} must be text or a whole number, got {value!r}", provider=provider
+        )
+    return check_value(what, value, provider=provider)
+
+
 def check_value(what: str, value: str, *, provider: str, kind: str = "segment") -> str:
     """Refuse ids and params that no provider addresses and that could steer a request.
 

@@ -9,14 +9,14 @@ had none. A provider that implements no steps hook leaves ``steps`` absent, neve
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 import msgspec
 
-from unci.call import Answer, Call, Target, check_params, decoding, prepare
+from unci.call import Answer, Call, RemoteQuery, Target, check_params, decoding, prepare
 from unci.job import Job, Step
 from unci.plugins import PluginRegistry, registry
-from unci.provider import check_value
+from unci.provider import check_id
 
 
 def wanted(target: Target, job: Job, reg: PluginRegistry | None = None) -> bool:
@@ -32,14 +32,14 @@ def prepare_steps(
     target: Target,
     job_id: str,
     params: Mapping[str, str] | None = None,
-    remote_query: Iterable[tuple[str, str]] = (),
+    remote_query: RemoteQuery = (),
     reg: PluginRegistry | None = None,
 ) -> Call:
     """The call for a job's steps; ``params`` are checked as a ``get`` call's (a list's params
     name the same build, so the jobs of a page can have their steps fetched with them)."""
     reg = reg or registry()
     provider = target.provider
-    job_id = check_value("job id", str(job_id), provider=provider)
+    job_id = check_id("job id", job_id, provider=provider)
     checked = check_params(target, params or {}, "get", reg)
     request = reg.hooks(provider).build_steps_request(job_id, checked)
     call = prepare(target, request, remote_query=remote_query, job_id=job_id, params=checked, reg=reg)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable, Generator, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Generator, Iterator, Mapping
 from contextlib import AbstractAsyncContextManager, AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from unci import steps
 from unci.build import Build
 from unci.builds import build_param, context_call, decode_build, decode_context, prepare_build, with_context
-from unci.call import Answer, Call, Target, decode_job, prepare_get, resolve_target
+from unci.call import Answer, Call, RemoteQuery, Target, decode_job, prepare_get, resolve_target
 from unci.errors import NotFound, RateLimited, Timeout, UnciError
 from unci.exit_status import finished
 from unci.job import Job
@@ -284,7 +284,7 @@ class JobPoll(Poll):
         target: Target,
         job_id: str,
         params: Mapping[str, str] | None,
-        remote_query: Iterable[tuple[str, str]],
+        remote_query: RemoteQuery,
         include_steps: bool,
         **kw: Any,
     ) -> None:
@@ -358,7 +358,7 @@ class BuildPoll(Poll):
         target: Target,
         build_id: str,
         params: Mapping[str, str] | None,
-        remote_query: Iterable[tuple[str, str]],
+        remote_query: RemoteQuery,
         include_steps: bool,
         **kw: Any,
     ) -> None:
@@ -465,7 +465,7 @@ def open_poll(
     who: Mapping[str, Any],
     *,
     params: Mapping[str, str] | None,
-    remote_query: Iterable[tuple[str, str]],
+    remote_query: RemoteQuery,
     include_steps: bool,
     interval: float,
     max_interval: float,
@@ -518,7 +518,7 @@ def watch_job(
     job_id: str,
     *,
     params: Mapping[str, str] | None = None,
-    remote_query: Iterable[tuple[str, str]] = (),
+    remote_query: RemoteQuery = (),
     include_steps: bool = True,
     interval: float = DEFAULT_INTERVAL,
     max_interval: float = DEFAULT_MAX_INTERVAL,
@@ -555,7 +555,7 @@ async def awatch_job(
     job_id: str,
     *,
     params: Mapping[str, str] | None = None,
-    remote_query: Iterable[tuple[str, str]] = (),
+    remote_query: RemoteQuery = (),
     include_steps: bool = True,
     interval: float = DEFAULT_INTERVAL,
     max_interval: float = DEFAULT_MAX_INTERVAL,
@@ -586,7 +586,7 @@ def watch_build(
     build_id: str,
     *,
     params: Mapping[str, str] | None = None,
-    remote_query: Iterable[tuple[str, str]] = (),
+    remote_query: RemoteQuery = (),
     include_steps: bool = True,
     interval: float = DEFAULT_INTERVAL,
     max_interval: float = DEFAULT_MAX_INTERVAL,
@@ -617,7 +617,7 @@ async def awatch_build(
     build_id: str,
     *,
     params: Mapping[str, str] | None = None,
-    remote_query: Iterable[tuple[str, str]] = (),
+    remote_query: RemoteQuery = (),
     include_steps: bool = True,
     interval: float = DEFAULT_INTERVAL,
     max_interval: float = DEFAULT_MAX_INTERVAL,

@@ -21,6 +21,7 @@ from unci.output import seconds_between, span, stdout, write
 from unci.redact import scrub
 
 if TYPE_CHECKING:
+    from unci.call import RemoteQuery
     from unci.watch import BuildPoll, JobPoll, Rounds
 
 Event = dict[str, Any]
@@ -143,7 +144,7 @@ def _watch(
     *,
     provider: str | None,
     params: Mapping[str, str],
-    remote_query: Iterable[tuple[str, str]],
+    remote_query: RemoteQuery,
     client: Mapping[str, Any],
     credentials: Mapping[str, Any],
     interval: float,
