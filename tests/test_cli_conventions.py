@@ -349,6 +349,26 @@ def test_unci_account_env_names_the_default(server, tmp_path) -> None:
     assert json.loads(done.stdout)["id"] == "8"
 
 
+def test_a_default_account_that_is_gone_says_where_its_name_came_from(tmp_path) -> None:
+    """The user typed no name: the line says which setting holds it and how to change that."""
+    env = {"UNCI_CONFIG": str(tmp_path / "accounts.toml"), "GH_T": "tok"}
+    assert run_cli("accounts", "add", "ci", "-P", "github", "--token-env", "GH_T", env=env).exit_code == 0
+    assert run_cli("accounts", "default", "ci", env=env).exit_code == 0
+    from_env = run_cli("jobs", "get", "8", env={**env, "UNCI_ACCOUNT": "nope"})
+    assert from_env.exit_code == 2
+    assert from_env.stderr.strip().endswith(
+        "(accounts: ci), which UNCI_ACCOUNT names; unset UNCI_ACCOUNT or set it to one of them"
+    )
+    (tmp_path / "accounts.toml").write_text("")  # the account removed behind the default's back
+    stale = run_cli("jobs", "get", "8", "-p", "owner=o", env=env)
+    assert stale.exit_code == 2
+    assert stale.stderr.strip() == (
+        f"unci: error: no account named 'ci' in {tmp_path / 'accounts.toml'} (accounts: none yet), "
+        "which is the default account ('unci accounts default'); choose another with: "
+        "unci accounts default NAME, or: unci accounts default --clear"
+    )
+
+
 # --- shell completion ----------------------------------------------------------------------
 
 

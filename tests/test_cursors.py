@@ -98,6 +98,21 @@ def test_an_altered_cursor_is_refused_before_any_request(paged: LocalServer, cha
     assert paged.requests == []
 
 
+def test_a_cursor_resumes_only_the_build_it_was_made_for(paged: LocalServer) -> None:
+    cursor = first_cursor(paged)
+    del paged.requests[:]
+    other = [a if a != "build=7" else "build=8" for a in ARGS]
+    result = run_cli(*other, "--base-url", paged.url, "--cursor", cursor)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip() == (
+        "unci: error: github: the cursor continues the list of build '7', not build '8'; "
+        "start again without --cursor to list with -p build=8"
+    )
+    assert paged.requests == []
+    same = run_cli(*ARGS, "--base-url", paged.url, "--cursor", cursor)
+    assert same.exit_code == 0, same.output
+
+
 def test_an_unsigned_cursor_with_headers_is_refused(paged: LocalServer) -> None:
     """The old form: path, query and headers in plain base64 JSON."""
     old = b64(

@@ -97,6 +97,25 @@ def test_a_cursor_keeps_its_filters(server) -> None:
     assert [b.id for b in rest.result] == ["4997"]
 
 
+def test_a_cursor_resumes_only_the_repository_it_was_made_for(server) -> None:
+    """Its path names ``o/r``: given with ``repo_id="other"`` it listed o/r, unsaid."""
+    serve_runs(server, [run(i) for i in range(4)], 2)
+    first = unci.list_builds("github", params=PARAMS, base_url=server.url)
+    asked = len(server.requests)
+    with pytest.raises(unci.UsageError) as info:
+        unci.list_builds(
+            "github", params={**PARAMS, "repo_id": "other"}, cursor=first.next_cursor, base_url=server.url
+        )
+    assert str(info.value) == (
+        "github: the cursor continues the list of repo_id 'r', not repo_id 'other'; "
+        "start again without cursor= to list with repo_id='other'"
+    )
+    assert info.value.cli_message().endswith("start again without --cursor to list with -p repo_id=other")
+    assert len(server.requests) == asked
+    rest = unci.list_builds("github", params=PARAMS, cursor=first.next_cursor, base_url=server.url)
+    assert [b.id for b in rest.result] == ["4998", "4997"]
+
+
 def test_a_job_cursor_does_not_resume_a_build_list(server) -> None:
     from unci.call import resolve_target
     from unci.listing import encode_cursor

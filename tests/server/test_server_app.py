@@ -299,6 +299,19 @@ def test_list_follows_next_cursor_to_the_last_page(api, gh, server) -> None:
     assert all("remote_data" not in job for job in first["result"] + second["result"])
 
 
+def test_next_cursor_with_another_build_is_a_400_in_the_servers_words(api, gh, server) -> None:
+    params = {"integrated_account_id": "gh", "build": "29679449"}
+    first = api.get(LIST, params=params).json()
+    asked = len(server.requests)
+    response = api.get(LIST, params={**params, "build": "1", "next_cursor": first["next_cursor"]})
+    assert response.status_code == 400
+    assert response.json()["message"] == (
+        "github: the cursor continues the list of build '29679449', not build '1'; "
+        "start again without next_cursor to list with build=1"
+    )
+    assert len(server.requests) == asked
+
+
 def test_list_limit_reaches_the_provider(api, gh, server) -> None:
     response = api.get(LIST, params={"integrated_account_id": "gh", "build": "29679449", "limit": "1"})
     assert response.status_code == 200

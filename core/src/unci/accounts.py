@@ -467,8 +467,8 @@ def find_versioned(name_or_id: str, path: Path | None = None) -> tuple[tuple[obj
             return where, account
     known = ", ".join(sorted(accounts)) or "none yet"
     raise UsageError(
-        f"no account named {name_or_id!r} in {path or config_path()} (accounts: {known}); "
-        "add one with: unci accounts add NAME --provider P --token-env VAR"
+        f"no account named {name_or_id!r} in {path or config_path()} (accounts: {known})",
+        hint="add one with: unci accounts add NAME --provider P --token-env VAR",
     )
 
 

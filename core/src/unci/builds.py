@@ -19,7 +19,7 @@ from unci.build import BUILD_FIELDS, Build, BuildQuery
 from unci.call import Answer, Call, RemoteQuery, Target, check_params, decoding, prepare
 from unci.errors import UsageError
 from unci.job import Status
-from unci.listing import _same, checked_numbered, encode_cursor, numbered_cursors, read_cursor
+from unci.listing import _same, carried_params, checked_numbered, encode_cursor, numbered_cursors, read_cursor
 from unci.pagewalk import within
 from unci.plugins import PluginRegistry, registry
 from unci.provider import BuildPage, Numbered, Request, check_id, check_value
@@ -263,6 +263,7 @@ def prepare_builds(
     hooks = reg.hooks(provider)
     if cursor:
         data = read_cursor(target, cursor, OPERATION)
+        carried_params(data, checked, provider)
         query = carried(query, _query(data.filters), provider)
         request = hooks.build_builds_request(checked, query, limit)
         # Only the path and query come from the cursor; method and headers from the provider.
@@ -339,14 +340,14 @@ def slice_builds(
     calls = [(call, answer)]
     if end < len(kept):
         here = Request(path=call.url, method=call.method, query=list(call.query))
-        cursor = encode_cursor(call.target, here, end, OPERATION, filters)
+        cursor = encode_cursor(call.target, here, end, OPERATION, filters, call.params)
         return BuildList(builds, cursor, calls, skip=skip, filters=filters)
     if before_since(page, query):
         return BuildList(builds, None, calls, stopped_at_since=True, skip=skip, filters=filters)
     nxt = page.next
     if nxt is None or _same(call, nxt):
         return BuildList(builds, None, calls, looping=nxt is not None, skip=skip, filters=filters)
-    cursor = encode_cursor(call.target, nxt, 0, OPERATION, filters)
+    cursor = encode_cursor(call.target, nxt, 0, OPERATION, filters, call.params)
     return BuildList(builds, cursor, calls, skip=skip, numbered=page.numbered, filters=filters)
 
 
@@ -357,7 +358,7 @@ def cut_builds(page: BuildList, keep: int) -> BuildList:
         return page
     call = page.calls[-1][0]
     here = Request(path=call.url, method=call.method, query=list(call.query))
-    cursor = encode_cursor(call.target, here, page.skip + keep, OPERATION, page.filters)
+    cursor = encode_cursor(call.target, here, page.skip + keep, OPERATION, page.filters, call.params)
     return BuildList(page.result[:keep], cursor, page.calls, skip=page.skip, filters=page.filters)
 
 
@@ -365,7 +366,7 @@ def builds_ahead(page: BuildList) -> Iterator[str] | None:
     """The cursors of the numbered pages after ``page`` (with its filters), for a walk."""
     if page.numbered is None or page.next_cursor is None:
         return None
-    return numbered_cursors(page.calls[-1][0].target, page.numbered, OPERATION, page.filters)
+    return numbered_cursors(page.calls[-1][0], page.numbered, OPERATION, page.filters)
 
 
 def builds_wanted(page: BuildList, wanted: int | None) -> Iterator[str] | None:

@@ -326,7 +326,7 @@ def cursors_ahead(page: JobPage) -> Iterator[str] | None:
     """The cursors of the numbered pages after ``page``, for a walk to fetch several at once."""
     if page.numbered is None:
         return None
-    return numbered_cursors(page.calls[-1][0].target, page.numbered)
+    return numbered_cursors(page.calls[-1][0], page.numbered)
 
 
 def _target(provider: str | None, kw: dict[str, Any]) -> Target:

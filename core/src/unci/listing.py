@@ -47,6 +47,9 @@ class _Cursor(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     #: What the core filters on besides the provider (build lists: branch, status, since...),
     #: so that a resumed list keeps the filters, and the instants, it started with.
     filters: dict[str, str] = {}
+    #: The parameters of the list (repository, build...): its path says them to the provider,
+    #: so a cursor given with other ones would list what they do not name.
+    params: dict[str, str] = {}
 
 
 @dataclass
@@ -95,8 +98,10 @@ def encode_cursor(
     skip: int = 0,
     operation: str = "list",
     filters: Mapping[str, str] | None = None,
+    params: Mapping[str, str] | None = None,
 ) -> str:
-    """The signed cursor that resumes at ``request`` (its path and query), ``skip`` items in."""
+    """The signed cursor that resumes at ``request`` (its path and query), ``skip`` items in,
+    for the list of ``params``."""
     payload = msgspec.json.encode(
         _Cursor(
             CURSOR_VERSION,
@@ -105,15 +110,42 @@ def encode_cursor(
             [(str(k), str(v)) for k, v in request.query],
             skip,
             dict(filters or {}),
+            dict(params or {}),
         )
     )
     return f"{_b64(payload)}.{_b64(_mac(target, operation, payload))}"
 
 
-def decode_cursor(target: Target, cursor: str, operation: str = "list") -> tuple[Request, int]:
-    """The path, query and skip of a cursor unci signed for this target, or a UsageError."""
+def decode_cursor(
+    target: Target, cursor: str, params: Mapping[str, str], operation: str = "list"
+) -> tuple[Request, int]:
+    """The path, query and skip of a cursor unci signed for this target and made for the list
+    of ``params``, or a UsageError."""
     data = read_cursor(target, cursor, operation)
+    carried_params(data, params, target.provider)
     return Request(path=data.path, query=[(k, v) for k, v in data.query]), data.skip
+
+
+def carried_params(data: _Cursor, given: Mapping[str, str], provider: str) -> None:
+    """A cursor resumes only the list it was made for: a parameter given otherwise (another
+    repository) would be ignored, the cursor's path listing the first one."""
+    for name, theirs in data.params.items():
+        mine = given.get(name)
+        if mine != theirs:
+            said = f"{name} {mine!r}" if mine is not None else f"no {name}"
+            raise UsageError(
+                f"{provider}: the cursor continues the list of {name} {theirs!r}, not {said}",
+                hint=f"start again without --cursor to list with -p {name}={mine}"
+                if mine is not None
+                else f"give -p {name}={theirs} with it",
+                py_hint=f"start again without cursor= to list with {name}={mine!r}"
+                if mine is not None
+                else f"give params={{{name!r}: {theirs!r}}} with it",
+                http_hint=f"start again without next_cursor to list with {name}={mine}"
+                if mine is not None
+                else f"give {name}={theirs} with it",
+                provider=provider,
+            )
 
 
 def read_cursor(target: Target, cursor: str, operation: str = "list") -> _Cursor:
@@ -178,7 +210,7 @@ def prepare_list(
     if limit is not None and limit < 1:
         raise UsageError(f"{provider}: the limit must be at least 1, got {limit}", provider=provider)
     checked = check_params(target, params or {}, "list", reg)
-    resumed = decode_cursor(target, cursor) if cursor else None
+    resumed = decode_cursor(target, cursor, checked) if cursor else None
     request = reg.hooks(provider).build_list_request(checked, limit)
     if resumed is not None:
         # Only the path and query come from the cursor; method and headers from the provider.
@@ -239,12 +271,12 @@ def ahead(call: Call, page: Page, skip: int, limit: int | None) -> Numbered | No
 
 
 def numbered_cursors(
-    target: Target, pages: Numbered, operation: str = "list", filters: Mapping[str, str] | None = None
+    call: Call, pages: Numbered, operation: str = "list", filters: Mapping[str, str] | None = None
 ) -> Iterator[str]:
-    """The cursor of each numbered page, in order, made as they are wanted: fetching a page by
-    its cursor goes through the same checks as resuming any list."""
+    """The cursor of each numbered page after ``call``'s, in order, made as they are wanted:
+    fetching a page by its cursor goes through the same checks as resuming any list."""
     for request in page_requests(pages):
-        yield encode_cursor(target, request, 0, operation, filters)
+        yield encode_cursor(call.target, request, 0, operation, filters, call.params)
 
 
 def cut(page: JobPage, keep: int) -> JobPage:
@@ -255,7 +287,11 @@ def cut(page: JobPage, keep: int) -> JobPage:
     call = page.calls[-1][0]
     here = Request(path=call.url, method=call.method, query=list(call.query))
     return JobPage(
-        page.result[:keep], encode_cursor(call.target, here, page.skip + keep), page.calls, False, page.skip
+        page.result[:keep],
+        encode_cursor(call.target, here, page.skip + keep, params=call.params),
+        page.calls,
+        False,
+        page.skip,
     )
 
 
@@ -269,11 +305,11 @@ def slice_page(call: Call, page: Page, skip: int, limit: int | None) -> tuple[li
     jobs = page.jobs[skip:end]
     if end < len(page.jobs):
         here = Request(path=call.url, method=call.method, query=list(call.query))
-        return jobs, encode_cursor(call.target, here, end)
+        return jobs, encode_cursor(call.target, here, end, params=call.params)
     nxt = page.next
     if nxt is None or _same(call, nxt):
         return jobs, None  # the last page, or a provider pointing at the page we just read
-    return jobs, encode_cursor(call.target, nxt)
+    return jobs, encode_cursor(call.target, nxt, params=call.params)
 
 
 def is_looping(call: Call, page: Page) -> bool:

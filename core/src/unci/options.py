@@ -540,11 +540,20 @@ def default_account(provider: str | None) -> str | None:
     ``unci accounts default``; only when no other provider was asked for explicitly."""
     from unci import defaults
 
-    name = os.environ.get(ACCOUNT_ENV) or defaults.get_default()
+    from_env = os.environ.get(ACCOUNT_ENV)
+    name = from_env or defaults.get_default()
     if not name:
         return None
-    if provider is None:
-        return name
     from unci.accounts import find
 
-    return name if find(name).provider == provider else None
+    try:
+        account = find(name)
+    except UsageError as exc:
+        # The user typed no name: say where it came from, and how to change that.
+        if from_env:
+            said, hint = f"which {ACCOUNT_ENV} names", f"unset {ACCOUNT_ENV} or set it to one of them"
+        else:
+            said = "which is the default account ('unci accounts default')"
+            hint = "choose another with: unci accounts default NAME, or: unci accounts default --clear"
+        raise UsageError(f"{exc.fact}, {said}", hint=hint) from None
+    return name if provider is None or account.provider == provider else None
