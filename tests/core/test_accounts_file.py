@@ -181,6 +181,12 @@ def test_add_checks_params_against_the_provider() -> None:
     assert ok.returncode == 0, ok.stderr
     bad = run_unci("accounts", "add", "y", "-P", "github", "-p", "owner=")
     assert bad.returncode == 2 and "parameter 'owner' is empty" in one_error_line(bad.stderr)
+    # A value every later call would refuse is refused now, as strictly as its path takes it.
+    for pair in ("owner=..", "repo_id=.", "build=.."):
+        dotted = run_unci("accounts", "add", "z", "-P", "github", "-p", "owner=o", "-p", pair)
+        assert dotted.returncode == 2, (pair, dotted.stderr)
+        assert "has an empty or dot ('.', '..') path part" in one_error_line(dotted.stderr)
+    assert set(accounts.load()) == {"x"}
 
 
 def test_add_refuses_a_variable_name_that_is_not_one() -> None:

@@ -253,6 +253,24 @@ def test_userinfo_in_base_url_option_is_refused(upstream) -> None:
     assert upstream.requests == []
 
 
+@pytest.mark.parametrize("tail", ["?x=1", "/api?", "#frag"])
+def test_a_base_url_with_a_query_or_fragment_is_refused(upstream, tail: str) -> None:
+    """Paths are appended to the root: ``http://h?x=1`` asked for ``/?x=1%2Frepos...``, and the
+    404 that came back read like a wrong id."""
+    host = upstream.url.removeprefix("http://")
+    result = run_unci(*GET, "--token", TOKEN, "--base-url", f"http://{host}{tail}")
+    line = refused(result, 2, "(from --base-url) has a query or fragment", "e.g. https://api.github.com")
+    result = run_unci(*GET, "--token", TOKEN, env={"UNCI_GITHUB_BASE_URL": f"http://{host}{tail}"})
+    refused(result, 10, "(from environment variable UNCI_GITHUB_BASE_URL) has a query or fragment")
+    added = run_unci(
+        "accounts", "add", "q", "-P", "github", "--token-env", "T", "--base-url", f"http://{host}{tail}"
+    )
+    refused(added, 2, "has a query or fragment")
+    assert "q" not in run_unci("accounts", "list", "--json").stdout
+    assert upstream.requests == []
+    assert "--remote-query" in line
+
+
 def test_userinfo_in_base_url_variable_is_refused(upstream) -> None:
     host = upstream.url.removeprefix("http://")
     result = run_unci(*GET, env={"UNCI_GITHUB_BASE_URL": f"http://bot:hunter2pass@{host}"})

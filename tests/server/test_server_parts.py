@@ -186,6 +186,29 @@ def test_serve_refuses_to_start_without_a_token(uvicorn_runs) -> None:
     assert uvicorn_runs == []
 
 
+def test_serve_on_an_address_in_use_or_not_this_machines_is_one_line_and_exit_2(uvicorn_runs) -> None:
+    """Before the line that says where it serves: uvicorn logged its error among its own lines
+    and exited 3, unci's code for a broken plugin."""
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        result = run_cli("serve", "--no-auth", "--port", port)
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (
+        f"unci: error: cannot listen on 127.0.0.1:{port}: Address already in use; another program "
+        "listens there; choose another --port (--port 0 takes a free one)\n"
+    )
+    for host in ("256.1.1.1", "nosuchhost.invalid"):
+        bad = run_cli("serve", "--host", host, env={"UNCI_SERVER_TOKENS": API_TOKEN})
+        assert bad.exit_code == 2, bad.output
+        assert bad.stderr.startswith(f"unci: error: --host {host!r} is no address to listen on (")
+        assert "serving" not in bad.stderr and len(bad.stderr.splitlines()) == 1
+    assert uvicorn_runs == []
+
+
 def test_serve_refuses_no_auth_off_loopback(uvicorn_runs) -> None:
     for host in ("0.0.0.0", "192.168.1.10", "::"):
         result = run_cli("serve", "--no-auth", "--host", host)
@@ -206,6 +229,14 @@ def test_serve_seconds_are_read_as_every_command_reads_them(uvicorn_runs, option
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "::1", "localhost", "127.0.0.2"])
 def test_serve_no_auth_on_loopback_starts(uvicorn_runs, host) -> None:
+    import socket
+
+    if host == "::1":
+        try:
+            with socket.socket(socket.AF_INET6) as probe:
+                probe.bind(("::1", 0))
+        except OSError:
+            pytest.skip("no IPv6 here: serve checks that it can listen before it starts")
     result = run_cli("serve", "--no-auth", "--host", host)
     assert result.exit_code == 0, result.output
     (_app,), options = uvicorn_runs[0]

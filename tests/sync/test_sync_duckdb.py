@@ -136,6 +136,7 @@ def test_one_failing_repository_fails_alone(history, tmp_path: Path) -> None:
     assert len(lines) == 1 and lines[0].startswith("unci: error: github: ci/gone: github: ")
     assert "404" in lines[0] or "not found" in lines[0].lower()
     assert "2 builds" not in result.stdout and result.stdout.strip().endswith("1 failed")
+    assert result.stdout.startswith("synced 2 of 3 repositories into duckdb unci.duckdb (dataset ci): ")
     import duckdb
 
     with duckdb.connect(str(tmp_path / "unci.duckdb"), read_only=True) as con:
@@ -269,6 +270,22 @@ def test_credentials_with_a_plan_file_are_refused(history, tmp_path: Path) -> No
     assert history.requests() == []
 
 
+def test_a_plan_key_its_provider_does_not_take_is_refused_before_anything(history, tmp_path: Path) -> None:
+    (tmp_path / "sync.toml").write_text(
+        '[[sync]]\nprovider = "github"\nowner = "ci"\nrepo_id = "api"\n\n'
+        '[[sync]]\nprovider = "github"\nowner = "ci"\nrepo = "web"\n'
+    )
+    result = run_sync("--config", "sync.toml", env=history.env(), cwd=tmp_path)
+    assert result.returncode == 10, result.stderr
+    assert result.stderr.strip() == (
+        "unci: error: sync plan sync.toml, [[sync]] #2: unknown key(s) 'repo' (did you mean "
+        "'repo_id'?); besides account and provider, a [[sync]] table holds github's parameters: "
+        "owner, repo_id, build"
+    )
+    assert not (tmp_path / "unci.duckdb").exists()
+    assert history.requests() == []
+
+
 @pytest.mark.parametrize(
     ("key", "says"),
     [
@@ -299,6 +316,8 @@ def test_a_bad_time_in_a_plan_file_names_its_key(history, tmp_path: Path, key: s
         (("--duckdb", "ro/x.duckdb"), 14, "the folder ro is not writable"),
         (("--duckdb", "/proc/unci-sync-test.duckdb"), 14, 'Cannot open file "/proc/unci-sync-test.duckdb"'),
         (("--dataset", "unci"), 2, "have the same name"),
+        (("--dataset", "bad name!"), 2, "--dataset 'bad name!' is not a name the destination keeps as it is"),
+        (("--dataset", "CI"), 2, "(it would become 'ci'); use lower-case letters, digits and _"),
     ],
 )
 def test_bad_input_is_one_line_and_writes_nothing(history, tmp_path: Path, args, code, says) -> None:

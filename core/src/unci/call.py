@@ -7,6 +7,7 @@ once, so the two can never drift apart.
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import os
 import re
@@ -310,6 +311,17 @@ def check_base_url(provider: str, info: ProviderInfo, root: str, where: str, *, 
             cli_fact=f"{shown(cli_where)} is not an http(s) URL; give the API root, e.g. {info.base_url}",
             provider=provider,
         )
+    if "?" in root or "#" in root:
+        # Paths are appended to the root: a query or fragment in it would swallow them
+        # (``http://h?x=1`` + ``/repos/...`` asks the host's root for ``x=1/repos/...``).
+        why = "has a query or fragment; an API root is a scheme, host and path alone"
+        raise error(
+            f"{shown(where)} {why}, e.g. {info.base_url}",
+            cli_fact=f"{shown(cli_where)} {why}, e.g. {info.base_url}",
+            hint="Query parameters for the provider go in --remote-query KEY=VALUE",
+            py_hint="Query parameters for the provider go in remote_query={KEY: VALUE}",
+            provider=provider,
+        )
     return root
 
 
@@ -391,15 +403,24 @@ def check_account_params(
     required one may be left out: it can come with each call."""
     reg = reg or registry()
     target = Target(provider, reg.info(provider), "", Credentials(), {})
-    try:
-        return check_params(target, params, "get", reg)
-    except MissingParams:
-        declared = {p.name: p for p in reg.hooks(provider).required_params("get")}
-        for name, value in params.items():
-            check_value(f"parameter {name!r}", value, provider=provider, kind="query")
-            if name in declared:
-                check_number(declared[name], value, provider=provider)
-        return dict(params)
+    # Unknown names are refused first; a missing one can come with each call.
+    with contextlib.suppress(MissingParams):
+        check_params(target, params, "get", reg)
+    # Each value as strictly as any operation that takes it: an account's owner ".." is as
+    # unusable in a build list's path as in a job's.
+    declared: dict[str, Param] = {}
+    hooks = reg.hooks(provider)
+    for operation in OPERATIONS:
+        for param in hooks.required_params(operation):
+            known = declared.get(param.name)
+            if known is None or known.kind == "query":
+                declared[param.name] = param
+    for name, value in params.items():
+        takes = declared.get(name)
+        check_value(f"parameter {name!r}", value, provider=provider, kind=takes.kind if takes else "query")
+        if takes is not None:
+            check_number(takes, value, provider=provider)
+    return dict(params)
 
 
 def prepare(

@@ -46,6 +46,37 @@ def tcp_listener(sock: Any) -> Any:
     return sock
 
 
+def check_address(host: str, port: int) -> None:
+    """Bind ``host:port`` once and let it go, so that an address in use or not this machine's
+    is one line and exit 2 before the server says it serves there. (uvicorn would log its
+    error among its own lines and exit 3, which is unci's code for a broken plugin.)"""
+    import errno
+    import socket
+
+    try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (socket.gaierror, UnicodeError) as exc:
+        why = exc.strerror if isinstance(exc, socket.gaierror) else "not a host name"
+        raise UsageError(
+            f"--host {host!r} is no address to listen on ({why}); give one of this machine's "
+            "addresses, such as 127.0.0.1 or 0.0.0.0"
+        ) from None
+    family, kind, proto, _, address = found[0]
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            sock.bind(address)
+        except OSError as exc:
+            hint = {
+                errno.EADDRINUSE: "another program listens there; choose another --port (--port 0 "
+                "takes a free one)",
+                errno.EADDRNOTAVAIL: "this machine has no such address; give one of its addresses, "
+                "such as 127.0.0.1 or 0.0.0.0",
+                errno.EACCES: "ports below 1024 need privileges; choose a port above 1023",
+            }.get(exc.errno or 0, "choose another --host or --port")
+            raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror}; {hint}") from None
+
+
 def _patch_bind_socket() -> None:
     from uvicorn.config import Config
 
@@ -277,6 +308,7 @@ def serve(
         access_log=LineWriter(),
     )
     app = create_app(config)  # fail here, once, before any worker starts
+    check_address(host, port)
     auth = "off (--no-auth)" if no_auth else f"{len(tokens)} API token(s)"
     where = f"{host}:{port}" if port else f"{host}, on a free port uvicorn names below,"
     click.echo(f"unci: serving the unified CI/CD jobs API on {where} (auth: {auth}); Ctrl+C stops", err=True)

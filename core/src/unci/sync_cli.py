@@ -245,6 +245,8 @@ def sync(
         )
     else:
         what = f"{len(tallies)} repositor{'y' if len(tallies) == 1 else 'ies'}"
+        if failed:  # what was synced, not what was asked for
+            what = f"{len(tallies) - len(failed)} of {what}"
         tail = f"; {len(failed)} failed" if failed else ""
         click.echo(
             f"synced {what} into {label} (dataset {dataset}): {total['builds']} builds, "

@@ -109,6 +109,38 @@ def _strings(value: Any, where: str, key: str) -> list[str]:
     return [str(v) for v in values]
 
 
+def _check_keys(where: str, account: str | None, provider: str | None, params: Mapping[str, Any]) -> None:
+    """Each parameter key is one the provider takes, before anything is fetched: a typo
+    (``reop``) would otherwise fail that repository only once the sync had begun. An account
+    or provider that cannot be found is left to fail its repositories as ``--account`` does."""
+    from unci.call import OPERATIONS
+    from unci.errors import UnciError
+    from unci.plugins import registry
+
+    try:
+        name = provider
+        if account:
+            from unci.accounts import find
+
+            name = find(account).provider
+        hooks = registry().hooks(name or "")
+        known = list(dict.fromkeys(p.name for op in OPERATIONS for p in hooks.required_params(op)))
+    except UnciError:
+        return
+    unknown = [k for k in params if k not in known]
+    if unknown:
+        import difflib
+
+        said = []
+        for key in unknown:
+            close = difflib.get_close_matches(key, known, n=1)
+            said.append(f"{key!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+        raise ConfigError(
+            f"{where}: unknown key(s) {', '.join(said)}; besides account and provider, a [[sync]] "
+            f"table holds {name}'s parameters: {', '.join(known)}"
+        )
+
+
 def read(path: str | Path) -> Plan:
     """The plan in a TOML file: optional ``lookback`` and ``since``, and one ``[[sync]]`` table
     per account with its parameters (a list value: one repository per item)."""
@@ -147,6 +179,7 @@ def read(path: str | Path) -> Plan:
             if key in table and not isinstance(table[key], str):
                 raise ConfigError(f"{where}: {key} must be a string")
         params = {k: _strings(v, where, k) for k, v in table.items() if k not in _OWN_KEYS}
+        _check_keys(where, account, provider, params)
         scopes += expand(account, provider, params)
     for key in ("lookback", "since"):
         if key in data and not isinstance(data[key], str):

@@ -97,6 +97,19 @@ def destination(name: str | None, duckdb_file: str | None = None) -> tuple[Any, 
         ) from None
 
 
+def check_dataset(name: str) -> None:
+    """A dataset name dlt keeps as it is: one it normalizes (``bad name!`` into ``bad_namex``)
+    would put the tables where the summary does not say and a query of the name finds none."""
+    from dlt.common.normalizers.naming.snake_case import NamingConvention
+
+    kept = NamingConvention().normalize_identifier(name)
+    if kept != name:
+        raise UsageError(
+            f"--dataset {name!r} is not a name the destination keeps as it is (it would become "
+            f"{kept!r}); use lower-case letters, digits and _, not starting with a digit"
+        )
+
+
 def run(
     scopes: Sequence[Scope],
     *,
@@ -123,6 +136,7 @@ def run(
     # dlt's anonymous usage telemetry is dlt's to ask for, not unci's to send: a sync talks
     # to the provider and the destination only, unless RUNTIME__DLTHUB_TELEMETRY says so.
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+    check_dataset(dataset)
     dest, label = destination(destination_name, duckdb_file)
     into_duckdb = _named(destination_name) == "duckdb"
     if into_duckdb and Path(label.split(" ", 1)[1]).stem == dataset:
