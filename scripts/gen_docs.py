@@ -463,7 +463,7 @@ Every job command takes the same options, spelled as in gh, glab and llm:
   JSON Lines) until the job or build has finished. Polls are conditional where the provider
   sends ETags (a 304 is "unchanged"), back off 1.5 times while nothing changes (`--interval`,
   `--max-interval`), obey `Retry-After` and wait out a spent rate limit. Ctrl-C exits 130.
-- Outcomes: `--exit-status` on `jobs get`, `jobs watch` and `builds watch` exits 0 passed,
+- Outcomes: `--exit-status` on `jobs get`, `builds get`, `jobs watch` and `builds watch` exits 0 passed,
   20 failed, 21 cancelled, 22 timeout, 23 any other conclusion, 24 not finished yet (`get`
   only); an error still exits with its own code (2-12).
 - Accounts: `--account NAME`; left out, `UNCI_ACCOUNT` or the account set with

@@ -344,6 +344,18 @@ def test_a_build_list_cursor_does_not_resume_a_job_walk(server) -> None:
     assert result.exit_code == 2 and "not one unci handed out" in one_error_line(result.stderr)
 
 
+def test_raw_jobs_of_the_builds_that_match_are_refused_as_the_server_refuses_them(server) -> None:
+    """Many job lists' bodies one after another are no one document; the server says a 400."""
+    serve_runs(server, [run(0), run(1)], 10, jobs_per_run=2)
+    result = jobs(server, "--since", "7d", "--format", "raw")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        "unci: error: github: --format raw prints one provider body, and the jobs of the builds "
+        "that match come from one job list per build; use --format unified, normalized or debug"
+    )
+    assert result.stdout == "" and server.requests == []
+
+
 def test_with_a_build_jobs_list_is_as_before(server) -> None:
     serve_runs(server, [run(0)], 10, jobs_per_run=2)
     result = jobs(server, "-p", "build=5000")

@@ -349,6 +349,26 @@ def test_unci_account_env_names_the_default(server, tmp_path) -> None:
     assert json.loads(done.stdout)["id"] == "8"
 
 
+def test_removing_the_default_account_clears_the_default(tmp_path) -> None:
+    env = {"UNCI_CONFIG": str(tmp_path / "accounts.toml")}
+    assert run_cli("accounts", "add", "w", "-P", "github", env=env).exit_code == 0
+    assert run_cli("accounts", "default", "w", env=env).exit_code == 0
+    removed = run_cli("accounts", "remove", "w", env=env)
+    assert removed.exit_code == 0
+    assert removed.stdout == "removed account 'w'\n'w' was the default account: there is none now\n"
+    assert run_cli("accounts", "default", env=env).stdout.startswith("no default account")
+    shown = run_cli("accounts", "default", env={**env, "UNCI_ACCOUNT": "zz"})
+    assert shown.stdout == "zz (from UNCI_ACCOUNT); no such account exists (see 'unci accounts list')\n"
+
+
+@pytest.mark.parametrize("value", ["-1", "0", "nan", "abc"])
+def test_accounts_test_reads_its_timeout_as_every_command_does(value: str, server) -> None:
+    run_cli("accounts", "add", "w", "-P", "github", "--token-env", "T", "--base-url", server.url)
+    result = run_cli("accounts", "test", "w", "--timeout", value, env={"T": "tok"})
+    assert result.exit_code == 2, result.output
+    assert "--timeout must be" in result.stderr and server.requests == []
+
+
 def test_a_default_account_that_is_gone_says_where_its_name_came_from(tmp_path) -> None:
     """The user typed no name: the line says which setting holds it and how to change that."""
     env = {"UNCI_CONFIG": str(tmp_path / "accounts.toml"), "GH_T": "tok"}
@@ -359,6 +379,11 @@ def test_a_default_account_that_is_gone_says_where_its_name_came_from(tmp_path) 
     assert from_env.stderr.strip().endswith(
         "(accounts: ci), which UNCI_ACCOUNT names; unset UNCI_ACCOUNT or set it to one of them"
     )
+    # A provider named explicitly leaves a missing default out, as it does another provider's.
+    explicit = run_cli(
+        "jobs", "get", "8", "-P", "github", "-p", "owner=o", env={**env, "UNCI_ACCOUNT": "nope"}
+    )
+    assert "missing required parameter(s): repo_id" in explicit.stderr, explicit.stderr
     (tmp_path / "accounts.toml").write_text("")  # the account removed behind the default's back
     stale = run_cli("jobs", "get", "8", "-p", "owner=o", env=env)
     assert stale.exit_code == 2

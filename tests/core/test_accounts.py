@@ -146,12 +146,24 @@ def test_accounts_test_with_a_refused_token(server, monkeypatch) -> None:
     result = run_cli("accounts", "test", "w")
     assert result.exit_code == 4
     assert "token was refused" in result.stderr and SECRET not in result.output
+    # The account's own token is what to change: the provider's variables are never read for it.
+    assert result.stderr.strip().endswith(
+        "Supply a valid token with the account's own: unci accounts add w -P github --replace "
+        "--token-env VAR (or --token-stdin)"
+    )
+    assert "GITHUB_TOKEN" not in result.stderr
 
 
-def test_accounts_test_without_credentials() -> None:
-    add("empty", "-P", "github")
+def test_accounts_test_without_credentials(server) -> None:
+    """Nothing is sent, so nothing was refused: a configuration error (10), not a 401's 4."""
+    add("empty", "-P", "github", "--base-url", server.url)
     result = run_cli("accounts", "test", "empty")
-    assert result.exit_code == 4 and "has no credentials to test" in result.stderr
+    assert result.exit_code == 10
+    assert result.stderr.strip() == (
+        "unci: error: github: account 'empty' has no credentials to test; give it some with: "
+        "unci accounts add empty -P github --replace --token-env VAR (or --token-stdin)"
+    )
+    assert server.requests == []
 
 
 def test_accounts_test_with_its_variable_unset() -> None:

@@ -44,6 +44,19 @@ def test_every_filter_is_applied_again_to_what_comes_back(server) -> None:
     assert "branch=main" in server.requests[-1].path and "status=success" in server.requests[-1].path
 
 
+def test_a_conclusion_in_the_providers_own_word_finds_what_the_unified_word_finds(server) -> None:
+    """``success`` went to GitHub, which answered the successful runs; then no mapped build
+    (conclusion ``passed``) matched ``success``, and the list came back empty."""
+    runs = [run(0), run(1, conclusion="failure"), run(2)]
+    serve_runs(server, runs, 10)
+    own = unci.list_builds("github", params=PARAMS, conclusion="success", base_url=server.url)
+    unified = unci.list_builds("github", params=PARAMS, conclusion="passed", base_url=server.url)
+    assert [b.id for b in own.result] == [b.id for b in unified.result] == ["5000", "4998"]
+    assert "status=success" in server.requests[0].path
+    # A word the provider does not translate still passes through, matched as it is.
+    assert unci.list_builds("github", params=PARAMS, conclusion="neutral", base_url=server.url).result == []
+
+
 def test_since_stops_at_the_first_page_entirely_older(server) -> None:
     serve_runs(server, [run(i) for i in range(30)], 3)  # ten pages, one run an hour
     since = NEWEST - timedelta(hours=5)

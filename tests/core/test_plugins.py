@@ -205,7 +205,33 @@ def test_unci_plugins_limits_what_is_visible(site: Path, monkeypatch: pytest.Mon
 
     plugins.reset()
     result = run_cli("providers")
-    assert "No provider is installed" in result.stdout
+    # Not "no provider is installed": they are, and a user told so would reinstall them.
+    assert result.stdout.startswith("No provider is visible: UNCI_PLUGINS='' hides the installed ones (")
+    assert "fake" in result.stdout and "github" in result.stdout
+
+
+def test_a_name_in_unci_plugins_that_is_no_provider_is_said(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from unci import plugins
+
+    monkeypatch.setenv("UNCI_PLUGINS", "gihub")
+    plugins.reset()
+    alone = run_cli("providers")
+    assert alone.exit_code == 0
+    assert (
+        "UNCI_PLUGINS names 'gihub' (did you mean 'github'?), which no installed provider is" in alone.stdout
+    )
+    monkeypatch.setenv("UNCI_PLUGINS", "fake,gihub")
+    plugins.reset()
+    beside = run_cli("providers")
+    assert beside.exit_code == 0 and beside.stdout.startswith("fake ")
+    assert beside.stderr == (
+        "unci: warning: UNCI_PLUGINS names 'gihub' (did you mean 'github'?), which no installed provider is\n"
+    )
+    monkeypatch.setenv("UNCI_PLUGINS", "fake")
+    plugins.reset()
+    assert run_cli("providers").stderr == ""  # limiting on purpose is no mistake
 
 
 def test_inline_registration_for_tests_and_embedding() -> None:

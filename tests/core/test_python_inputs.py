@@ -72,3 +72,87 @@ def test_a_tail_of_zero_is_no_lines(server: LocalServer) -> None:
     server.route(LOG, Reply(body=b"a\nb\n", headers={"Content-Type": "text/plain"}))
     assert list(unci.iter_log("github", "1", params=GITHUB_PARAMS, base_url=server.url, tail=0)) == []
     assert b"".join(unci.iter_log("github", "1", params=GITHUB_PARAMS, base_url=server.url, tail=1)) == b"b\n"
+
+
+def test_one_string_of_ids_is_refused_not_read_a_character_at_a_time(server: LocalServer) -> None:
+    with pytest.raises(unci.UsageError, match=r"^job_ids is a list of ids, not one string: give \['123'\]"):
+        unci.get_jobs("github", "123", params=GITHUB_PARAMS, base_url=server.url)
+    assert server.requests == []
+
+
+@pytest.mark.parametrize("limit", [0, -1, True, 2.5, "5"])
+def test_a_limit_that_is_no_count_is_refused_before_any_request(server: LocalServer, limit) -> None:
+    with pytest.raises(
+        unci.UsageError, match=r"^github: the limit must be a whole number of at least 1, got "
+    ):
+        unci.list_jobs("github", params={**GITHUB_PARAMS, "build": "1"}, base_url=server.url, limit=limit)
+    with pytest.raises(
+        unci.UsageError, match=r"^github: the limit must be a whole number of at least 1, got "
+    ):
+        unci.list_builds("github", params=GITHUB_PARAMS, base_url=server.url, limit=limit)
+    with pytest.raises(unci.UsageError, match=r"^github: a cursor is the text a page's next_cursor holds"):
+        unci.list_jobs("github", params={**GITHUB_PARAMS, "build": "1"}, base_url=server.url, cursor=5)
+    assert server.requests == []
+
+
+@pytest.mark.parametrize(
+    ("given", "name"),
+    [({"timeout": "30"}, "timeout"), ({"timeout": -1}, "timeout"), ({"deadline": 0}, "deadline")],
+)
+def test_seconds_that_are_none_are_refused_before_any_request(server: LocalServer, given, name: str) -> None:
+    """``timeout=-1`` was sent, and came back as a network timeout "within -1 s"."""
+    with pytest.raises(unci.UsageError, match=rf"^{name} must be a number of seconds more than 0"):
+        unci.Client(**given)
+    assert server.requests == []
+
+
+def test_max_body_takes_a_size_as_the_variable_does(server: LocalServer) -> None:
+    assert unci.Client(max_body="1KiB").max_body == 1024
+    for bad in (0, True, "lots"):
+        with pytest.raises(unci.UsageError, match="max_body must be"):
+            unci.Client(max_body=bad)
+
+
+def test_watch_intervals_are_named_as_the_arguments(server: LocalServer) -> None:
+    for kw, name in (({"interval": 0}, "interval"), ({"max_interval": "3"}, "max_interval")):
+        with pytest.raises(unci.UsageError, match=rf"^{name} must be a number of seconds more than 0"):
+            next(unci.watch_job("github", "1", params=GITHUB_PARAMS, base_url=server.url, **kw))
+    assert server.requests == []
+
+
+def test_render_refuses_what_the_cli_refuses(server: LocalServer) -> None:
+    server.route(GITHUB_JOB_PATH, Reply(body=JOB))
+    with unci.Client() as client:
+        fetched = client.fetch("github", "1", params=GITHUB_PARAMS, base_url=server.url)
+    with pytest.raises(unci.UsageError, match=r"^unknown format 'bogus'"):
+        unci.render(fetched, "bogus")
+    assert unci.render(fetched, "stream") == unci.render(fetched, "raw") == JOB
+    assert "name" not in unci.render(fetched, "unified", exclude="name")
+    with pytest.raises(unci.UsageError, match=r"^unknown field\(s\) to exclude: nope"):
+        unci.render(fetched, "unified", exclude=["nope"])
+
+
+def test_a_refused_token_given_with_an_account_is_blamed_on_the_token(
+    server: LocalServer, monkeypatch
+) -> None:
+    from unci import accounts
+
+    server.route(
+        GITHUB_JOB_PATH,
+        Reply(401, b'{"message":"Bad credentials"}'),
+        Reply(401, b'{"message":"Bad credentials"}'),
+    )
+    monkeypatch.setenv("GH_T", "ghp_accounttoken")
+    accounts.save(
+        {
+            "w": accounts.Account(
+                name="w", provider="github", token_env="GH_T", base_url=server.url, params=dict(GITHUB_PARAMS)
+            )
+        }
+    )
+    with pytest.raises(unci.AuthError) as own:
+        unci.get_job(None, "1", account="w")
+    assert "Supply a valid token with the account's own: unci accounts add w" in str(own.value)
+    with pytest.raises(unci.AuthError) as given:
+        unci.get_job(None, "1", account="w", token="ghp_given")
+    assert "Supply a valid token with token= or UNCI_GITHUB_TOKEN" in str(given.value)

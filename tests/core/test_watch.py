@@ -202,6 +202,22 @@ def test_watch_job_yields_each_change(server) -> None:
     assert [s.conclusion for s in seen[-1].steps] == ["passed", "passed", "passed"]
 
 
+def test_a_clients_deadline_bounds_the_whole_watch(server) -> None:
+    """As docs/python.md says: each poll is quick, so a deadline per call never ended it."""
+    Upstream(server, every=10**6).job(1, 7)
+    start = time.monotonic()
+    with pytest.raises(unci.Timeout) as info, unci.Client(deadline=0.5) as client:
+        for _job in unci.watch_job(
+            "github", "1", params=GH, base_url=server.url, client=client, interval=0.05
+        ):
+            pass
+    assert time.monotonic() - start < 5
+    # Between polls it names the job; under load it may run out during a request instead.
+    said = str(info.value)
+    assert "deadline ran out" in said
+    assert "raise the client's deadline" in said or "raise Client(deadline=...)" in said
+
+
 def test_awatch_job_and_awatch_build(server) -> None:
     up = Upstream(server)
     up.job(1, 7, conclusion="cancelled")

@@ -270,6 +270,16 @@ def test_credentials_with_a_plan_file_are_refused(history, tmp_path: Path) -> No
     assert history.requests() == []
 
 
+def test_a_file_that_is_no_duckdb_database_is_exit_14_and_left_as_it_was(history, tmp_path: Path) -> None:
+    (tmp_path / "notes.duckdb").write_text("my notes\n")
+    result = run_sync(*REPO, "--duckdb", "notes.duckdb", env=history.env(), cwd=tmp_path)
+    assert result.returncode == 14, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "is not a valid DuckDB database file" in lines[0], lines
+    assert "check that the file is a DuckDB database (or give a new file name)" in lines[0]
+    assert (tmp_path / "notes.duckdb").read_text() == "my notes\n"
+
+
 def test_a_plan_key_its_provider_does_not_take_is_refused_before_anything(history, tmp_path: Path) -> None:
     (tmp_path / "sync.toml").write_text(
         '[[sync]]\nprovider = "github"\nowner = "ci"\nrepo_id = "api"\n\n'

@@ -10,6 +10,7 @@ import click
 
 from unci import accounts as store
 from unci.errors import UsageError
+from unci.options import seconds_type
 
 
 @click.group("accounts")
@@ -199,16 +200,28 @@ def show(name: str, as_json: bool) -> None:
 @click.argument("name")
 def remove(name: str) -> None:
     """Remove an account (and its keyring entry)."""
+    from unci import defaults
+
     with store.update() as existing:
         account = store.find(name)
         store.forget_keyring(account)
         del existing[account.name]
     click.echo(f"removed account {account.name!r}")
+    if defaults.get_default() == account.name:
+        # A default naming no account would fail every later command without an --account.
+        defaults.set_default(None)
+        click.echo(f"{account.name!r} was the default account: there is none now")
 
 
 @accounts_group.command("test")
 @click.argument("name")
-@click.option("--timeout", type=float, default=None, metavar="SECONDS")
+@click.option(
+    "--timeout",
+    type=seconds_type(positive=True),
+    default=None,
+    metavar="SECONDS",
+    help="Bound on the request as a whole (default 30 s).",
+)
 def test(name: str, timeout: float | None) -> None:
     """Make one cheap authenticated call and say who the token belongs to."""
     from unci.identity import whoami

@@ -615,15 +615,20 @@ def _build_param(who: Target) -> str:
 
     if registry().hooks(who.provider).supports("build_builds_request"):
         why = "its job list is not chosen by one build id, so jobs cannot be found through the build filters"
-        hint, http_hint = (
+        hint, py_hint, http_hint = (
             "list the builds with the same filters: unci builds list",
+            "list the builds with the same filters: unci.list_builds() or iter_builds()",
             "list the builds with the same filters: GET /unified/ci-cd/builds",
         )
     else:
         why = "it lists no builds, so jobs cannot be found through the build filters"
-        hint, http_hint = "give the build", "give the build"
+        hint = py_hint = http_hint = "give the build"
     raise Unsupported(
-        f"{who.provider}: {who.info.title}: {why}", hint=hint, http_hint=http_hint, provider=who.provider
+        f"{who.provider} ({who.info.title}): {why}",
+        hint=hint,
+        py_hint=py_hint,
+        http_hint=http_hint,
+        provider=who.provider,
     )
 
 

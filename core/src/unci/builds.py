@@ -19,7 +19,16 @@ from unci.build import BUILD_FIELDS, Build, BuildQuery
 from unci.call import Answer, Call, RemoteQuery, Target, check_params, decoding, prepare
 from unci.errors import UsageError
 from unci.job import Status
-from unci.listing import _same, carried_params, checked_numbered, encode_cursor, numbered_cursors, read_cursor
+from unci.listing import (
+    _same,
+    carried_params,
+    check_cursor,
+    check_limit,
+    checked_numbered,
+    encode_cursor,
+    numbered_cursors,
+    read_cursor,
+)
 from unci.pagewalk import within
 from unci.plugins import PluginRegistry, registry
 from unci.provider import BuildPage, Numbered, Request, check_id, check_value
@@ -243,6 +252,17 @@ def with_context(build: Build, context: Build) -> Build:
 # --- lists of builds -----------------------------------------------------------------------
 
 
+def in_unified_words(query: BuildQuery, words: Mapping[str, str]) -> BuildQuery:
+    """``query`` with a conclusion in the provider's own words (``success``) in the unified
+    word its builds carry (``passed``): kept as given, it was sent to the provider, which
+    answered the matching builds, and then no mapped build matched it."""
+    word = query.conclusion
+    unified = words.get(word.lower()) if word is not None else None
+    if unified is None or unified == word:
+        return query
+    return msgspec.structs.replace(query, conclusion=unified)
+
+
 def prepare_builds(
     target: Target,
     params: Mapping[str, str] | None,
@@ -257,8 +277,9 @@ def prepare_builds(
     filters in force: a cursor carries the filters (and instants) of the list it continues."""
     reg = reg or registry()
     provider = target.provider
-    if limit is not None and limit < 1:
-        raise UsageError(f"{provider}: the limit must be at least 1, got {limit}", provider=provider)
+    query = in_unified_words(query, reg.hooks(provider).provider.build_conclusions)
+    check_limit(provider, limit)
+    check_cursor(provider, cursor)
     checked = check_params(target, params or {}, OPERATION, reg)
     hooks = reg.hooks(provider)
     if cursor:

@@ -84,6 +84,8 @@ class Target:
     params: dict[str, str] = field(default_factory=dict)
     #: The integrated account's name, when one was used (list cursors are bound to it).
     account: str | None = None
+    #: The credentials were the caller's own (``token=``, ``--token``), over the account's.
+    given: bool = False
 
     @property
     def secrets(self) -> list[str]:
@@ -263,7 +265,8 @@ def resolve_target(
     root = check_base_url(provider, info, info.base_urls.get(root, root), where, explicit=bool(base_url))
     defaults = dict(acct.params) if acct else {}
     defaults.update(params or {})
-    return Target(provider, info, root.rstrip("/"), creds, defaults, acct.name if acct else None)
+    given = bool(token or username or password)
+    return Target(provider, info, root.rstrip("/"), creds, defaults, acct.name if acct else None, given)
 
 
 def _from_env(env: Mapping[str, str], names: Iterable[str], kind: str) -> str | None:
@@ -584,6 +587,13 @@ def raise_for_status(call: Call, answer: Answer, reg: PluginRegistry | None = No
         supplied = "the token was refused" if status == 401 else "the token lacks access"
         if not call.target.credentials:
             supplied = "no credentials were given"
+        account = call.target.account
+        if account is not None and not call.target.given:
+            # An account's credentials come from the account alone: the variables would not help.
+            token_hint = py_token_hint = (
+                f"the account's own: unci accounts add {account} -P {provider} --replace "
+                "--token-env VAR (or --token-stdin)"
+            )
         raise AuthError(
             f"{provider}: HTTP {status}, {supplied}{quoted}",
             hint=f"Supply a valid token with {token_hint}",

@@ -60,7 +60,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "jobs": ("unci.jobs_cli.jobs", "Fetch CI jobs."),
     "serve": (
         "unci.serve_cli.serve",
-        "Serve GET /unified/ci-cd/jobs/{id} and GET /unified/ci-cd/jobs, as Truto does.",
+        "Serve Truto's unified CI/CD API: /unified/ci-cd/jobs and /builds, each by id too.",
     ),
     "sync": (
         "unci.sync_cli.sync",
@@ -306,10 +306,20 @@ def providers(as_json: bool, check: bool) -> None:
     What each provider declares is kept in a cache (UNCI_CACHE_DIR) until a file of it or of
     unci changes, so the providers are not imported every time."""
     from unci.catalog import describe_all
+    from unci.plugins import registry
 
     rows = describe_all(cached=not check)
+    unmatched, hidden = registry().unmatched(), registry().hidden()
+    if unmatched and (rows or as_json):
+        click.echo(f"unci: warning: {unmatched}", err=True)
     if as_json:
         click.echo(json.dumps(rows, indent=2))
+    elif not rows and hidden:
+        said = f"; {unmatched}" if unmatched else ""
+        click.echo(
+            f"No provider is visible: UNCI_PLUGINS={os.environ.get('UNCI_PLUGINS', '')!r} hides the "
+            f"installed ones ({', '.join(hidden)}){said}. Name them there, or unset it."
+        )
     elif not rows:
         click.echo(
             "No provider is installed. Install the ones you need, e.g.\n"

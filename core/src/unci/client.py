@@ -35,6 +35,7 @@ from unci.errors import (
     RemoteError,
     Timeout,
     UnciError,
+    UsageError,
 )
 from unci.job import Job
 from unci.lean import LeanAsyncClient, LeanClient
@@ -58,6 +59,16 @@ CONNECT_TIMEOUT = 10.0
 
 #: unci decodes bodies itself, within the size cap; it asks only for what it can decode so.
 _HEADERS = {"Accept-Encoding": reading.ACCEPT_ENCODING}
+
+
+def _bounds(timeout: float | None, deadline: float | None) -> tuple[float | None, float | None]:
+    """``timeout`` and ``deadline`` checked: numbers of seconds more than 0, or None."""
+    from unci.numbers import given_seconds
+
+    return (
+        None if timeout is None else given_seconds(timeout, "timeout"),
+        None if deadline is None else given_seconds(deadline, "deadline"),
+    )
 
 
 def _timeout(seconds: float | None) -> httpx.Timeout:
@@ -322,6 +333,13 @@ def _final(call: Call, answer: Answer, retrier: Retrier) -> Answer:
 _WHO = frozenset({"token", "username", "password", "base_url", "account"})
 
 
+def id_list(job_ids: Iterable[str]) -> list[str]:
+    """The ids, refusing one string: iterated, ``"123"`` would ask for jobs 1, 2 and 3."""
+    if isinstance(job_ids, (str, bytes)):
+        raise UsageError(f"job_ids is a list of ids, not one string: give [{job_ids!r}]")
+    return list(job_ids)
+
+
 def cursors_ahead(page: JobPage) -> Iterator[str] | None:
     """The cursors of the numbered pages after ``page``, for a walk to fetch several at once."""
     if page.numbered is None:
@@ -380,9 +398,10 @@ class Client(BuildMethods, LogMethods):
         transport: httpx.BaseTransport | None = None,
         deadline: float | None = None,
         until: float | None = None,
-        max_body: int | None = None,
+        max_body: int | str | None = None,
         concurrency: int | None = None,
     ) -> None:
+        timeout, deadline = _bounds(timeout, deadline)
         self._http = LeanClient(
             timeout=_timeout(timeout),
             transport=transport or timebound.bounded_transport(),
@@ -559,9 +578,9 @@ class Client(BuildMethods, LogMethods):
         until: When | None = None,
         **kw: Any,
     ) -> Iterator[Job]:
-        """Every job of a build, page after page, holding one page at a time; or, given build
-        filters and no build, the jobs of every build that matches them (see
-        :meth:`iter_build_jobs`)."""
+        """Every job of a build, page after page, holding one page at a time (``limit`` is each
+        page's size here, as in :meth:`list_jobs`); or, given build filters and no build, the
+        jobs of every build that matches them (see :meth:`iter_build_jobs`)."""
         filters = _build_filters(branch, status, conclusion, since, until)
         if filters:
             yield from self.iter_build_jobs(provider, **filters, **kw)
@@ -591,7 +610,7 @@ class Client(BuildMethods, LogMethods):
             except UnciError as exc:
                 return exc
 
-        ids = list(job_ids)
+        ids = id_list(job_ids)
         with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(ids) or 1))) as pool:
             return list(pool.map(one, ids))
 
@@ -684,9 +703,10 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
         transport: httpx.AsyncBaseTransport | None = None,
         deadline: float | None = None,
         until: float | None = None,
-        max_body: int | None = None,
+        max_body: int | str | None = None,
         concurrency: int | None = None,
     ) -> None:
+        timeout, deadline = _bounds(timeout, deadline)
         self._http = self.http_class(
             timeout=_timeout(timeout),
             transport=transport or self._transport(),
@@ -879,7 +899,7 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
                 except UnciError as exc:
                     return exc
 
-        return list(await asyncio.gather(*(one(i) for i in job_ids)))
+        return list(await asyncio.gather(*(one(i) for i in id_list(job_ids))))
 
     async def stream(
         self,

@@ -58,10 +58,15 @@ def render(
     ignore_remote_data: bool = False,
     exclude: Sequence[str] = (),
 ) -> Any:
-    """The value to print for one fetched job or build in ``fmt`` (bytes for ``raw``)."""
-    if fmt == "raw":
+    """The value to print for one fetched job or build in ``fmt`` (bytes for ``raw`` and
+    ``stream``, the provider's body as it came). An unknown format or field to exclude is a
+    :class:`~unci.UsageError`, as the CLI's options are; ``exclude`` may be one name."""
+    if fmt == "raw" or fmt == "stream":
         return fetched.answer.body
+    formats.check_format(fmt)
     record = fetched.record
+    if exclude:
+        exclude = _excluded((exclude,) if isinstance(exclude, str) else exclude)
     result = _record_value(
         record,
         fetched.call.provider,
@@ -73,6 +78,19 @@ def render(
     if fmt == "debug":
         return {"result": result, "debug": fetched.debug()}
     return result
+
+
+def _excluded(names: Sequence[str]) -> tuple[str, ...]:
+    """Fields to exclude, each a field of a job or a build: one list's records may be of
+    either (a job's ``steps`` leaves nothing out of a build); a name of neither is a typo."""
+    from unci.records import BUILDS, JOBS
+
+    wanted = tuple(n.strip() for value in names for n in value.split(",") if n.strip())
+    unknown = [n for n in wanted if n not in JOBS.fields and n not in BUILDS.fields]
+    if unknown:
+        fields = ", ".join(dict.fromkeys((*JOBS.fields, *BUILDS.fields)))
+        raise UsageError(f"unknown field(s) to exclude: {', '.join(unknown)}; valid fields are {fields}")
+    return tuple(dict.fromkeys(wanted))
 
 
 def render_json(
@@ -396,6 +414,14 @@ def list_command(
                 width=http.concurrency,
             )
         elif discovers(resolve_target(provider, **credentials), params, filters, cursor):
+            if how.fmt == "raw":
+                # As the server refuses it: the provider bodies of many job lists, one after
+                # another, are no one document a reader could parse.
+                raise UsageError(
+                    f"{provider}: --format raw prints one provider body, and the jobs of the builds "
+                    "that match come from one job list per build; use --format unified, normalized "
+                    "or debug"
+                )
             walking = True
             pages = http.iter_build_job_pages(
                 provider,

@@ -111,6 +111,10 @@ class Provider:
     #: The endpoint of a build's jobs, as a :meth:`path` template: with it the default
     #: :meth:`build_list_request` asks for it, with the page size :attr:`paging` adds.
     list_path: ClassVar[str | None] = None
+    #: The provider's own words for a build's outcome (lower case) and the unified conclusion
+    #: each means, as its builds are mapped: a build filter given in them (``success``) is read
+    #: as the unified word (``passed``), which the mapped builds carry.
+    build_conclusions: ClassVar[Mapping[str, str]] = {}
 
     @property
     def name(self) -> str:

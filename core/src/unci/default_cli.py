@@ -35,9 +35,15 @@ def default_command(name: str | None, clear: bool) -> None:
         return
     from_env = os.environ.get(ACCOUNT_ENV)
     stored = defaults.get_default()
+    named = from_env or stored
+    missing = ""
+    if named:
+        known = accounts.load()
+        if named not in known and all(a.id != named for a in known.values()):
+            missing = "; no such account exists (see 'unci accounts list')"
     if from_env:
-        click.echo(f"{from_env} (from {ACCOUNT_ENV})")
+        click.echo(f"{from_env} (from {ACCOUNT_ENV}){missing}")
     elif stored:
-        click.echo(f"{stored} (set with `unci accounts default`, in {defaults.path()})")
+        click.echo(f"{stored} (set with `unci accounts default`, in {defaults.path()}){missing}")
     else:
         click.echo("no default account; set one with: unci accounts default NAME")

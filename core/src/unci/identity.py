@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from unci.call import decoding, prepare, resolve_target
 from unci.client import Client
-from unci.errors import AuthError, UsageError
+from unci.errors import ConfigError, UsageError
 from unci.plugins import registry
 from unci.provider import check_value
 
@@ -23,11 +23,12 @@ def whoami(account: str, *, timeout: float | None = None) -> tuple[str, str]:
             f"{provider}: the plugin cannot check credentials (no identity_request)", provider=provider
         )
     if not target.credentials:
-        raise AuthError(
-            f"{provider}: account {account!r} has no credentials to test (its token source is "
-            "empty); set the environment variable it names or add a token",
+        # Nothing was sent, so nothing was refused: the account is what to change (exit 10).
+        raise ConfigError(
+            f"{provider}: account {account!r} has no credentials to test",
+            hint=f"give it some with: unci accounts add {account} -P {provider} --replace --token-env VAR "
+            "(or --token-stdin)",
             provider=provider,
-            remote_status=401,
         )
     with Client(timeout=timeout) as http:
         call = prepare(target, request)

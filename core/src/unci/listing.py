@@ -195,6 +195,23 @@ def _claimed_provider(payload: bytes) -> str | None:
     return claimed if isinstance(claimed, str) and _NAME.fullmatch(claimed) else None
 
 
+def check_limit(provider: str, limit: object) -> None:
+    """A limit is a whole number of at least 1 (``True`` is no count, ``2.5`` no number of
+    jobs), refused before any request."""
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+        raise UsageError(
+            f"{provider}: the limit must be a whole number of at least 1, got {limit!r}", provider=provider
+        )
+
+
+def check_cursor(provider: str, cursor: object) -> None:
+    if cursor is not None and not isinstance(cursor, str):
+        raise UsageError(
+            f"{provider}: a cursor is the text a page's next_cursor holds, not {type(cursor).__name__}",
+            provider=provider,
+        )
+
+
 def prepare_list(
     target: Target,
     params: Mapping[str, str] | None,
@@ -207,8 +224,8 @@ def prepare_list(
     """The call for the page a cursor (or none: the first page) points at, and the skip."""
     reg = reg or registry()
     provider = target.provider
-    if limit is not None and limit < 1:
-        raise UsageError(f"{provider}: the limit must be at least 1, got {limit}", provider=provider)
+    check_limit(provider, limit)
+    check_cursor(provider, cursor)
     checked = check_params(target, params or {}, "list", reg)
     resumed = decode_cursor(target, cursor, checked) if cursor else None
     request = reg.hooks(provider).build_list_request(checked, limit)

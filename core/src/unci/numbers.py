@@ -58,6 +58,17 @@ def seconds(text: str, name: str, *, positive: bool = False, maximum: float = 86
     return value
 
 
+def given_seconds(value: object, name: str, *, maximum: float = 86400.0 * 365) -> float:
+    """A number of seconds a Python caller gave (``timeout=30``), more than 0 and within a
+    year: ``"30"`` or ``-1`` is refused before any request, where it failed deep inside or
+    reported a network timeout "within -1 s"."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= maximum:
+        raise UsageError(
+            f"{name} must be a number of seconds more than 0 and at most {maximum:g}, got {value!r}"
+        )
+    return float(value)
+
+
 def size(text: str, name: str, *, minimum: int = 1) -> int:
     """``text`` as a byte count: ``1048576``, ``64MiB``, ``500kB`` (k/M/G alone are binary)."""
     match = _SIZE.fullmatch(text.strip())

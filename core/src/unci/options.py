@@ -428,7 +428,8 @@ watch_options = _stack(
             default=30.0,
             show_default=True,
             metavar="SECONDS",
-            help="Polls that find nothing new wait 1.5 times longer each, up to this.",
+            help="Polls that find nothing new wait 1.5 times longer each, up to this (or "
+            "--interval, if longer).",
         ),
         click.option(
             "--steps/--no-steps",
@@ -549,6 +550,8 @@ def default_account(provider: str | None) -> str | None:
     try:
         account = find(name)
     except UsageError as exc:
+        if provider is not None:
+            return None  # the provider named explicitly wins: nothing of a missing default applies
         # The user typed no name: say where it came from, and how to change that.
         if from_env:
             said, hint = f"which {ACCOUNT_ENV} names", f"unset {ACCOUNT_ENV} or set it to one of them"

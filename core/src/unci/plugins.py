@@ -78,6 +78,8 @@ class PluginRegistry:
         self._extension_points: list[EntryPoint] = []
         self._registered = False
         self._hidden: set[str] = set()
+        #: Names ``UNCI_PLUGINS`` gives that no installed provider has (a typo, or not installed).
+        self._unmatched: list[str] = []
         self._loaded: dict[str, Any] = {}
         self._failed: dict[str, PluginError] = {}
         self._extensions: dict[str, list[tuple[str, Any]]] = {}
@@ -100,9 +102,30 @@ class PluginRegistry:
             if allowed is not None:
                 names = {n.strip() for n in allowed.split(",") if n.strip()}
                 self._hidden = {k for k in found if k not in names}
+                self._unmatched = sorted(names - set(found))
                 found = {k: v for k, v in found.items() if k in names}
             self._candidates = dict(sorted(found.items()))
         return self._candidates
+
+    def unmatched(self) -> str | None:
+        """The names ``UNCI_PLUGINS`` gives that no installed provider has, with a did-you-mean:
+        ``unci providers`` says so rather than list nothing and say nothing is installed."""
+        self.candidates()
+        if not self._unmatched:
+            return None
+        import difflib
+
+        installed = sorted({*self._hidden, *self.candidates()})
+        names = []
+        for name in self._unmatched:
+            close = difflib.get_close_matches(name.lower(), installed, n=1, cutoff=0.6)
+            names.append(f"{name!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+        return f"UNCI_PLUGINS names {', '.join(names)}, which no installed provider is"
+
+    def hidden(self) -> list[str]:
+        """The installed providers ``UNCI_PLUGINS`` leaves out."""
+        self.candidates()
+        return sorted(self._hidden)
 
     def extension_points(self, name: str) -> list[EntryPoint]:
         """The ``unci.extensions`` entry points that wrap provider ``name`` (from metadata)."""

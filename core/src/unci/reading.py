@@ -32,11 +32,19 @@ class BodyError(Exception):
         self.why = why
 
 
-def max_body(given: int | None) -> int:
+def max_body(given: int | str | None) -> int:
     """``given``, else ``UNCI_MAX_BODY`` (``64MiB``, ``100000000``...), else 64 MiB."""
     if given is not None:
-        if given < 1:
-            raise ValueError("max_body must be at least 1 byte")
+        from unci.numbers import size
+
+        if isinstance(given, str):  # as UNCI_MAX_BODY takes it: "64MiB"
+            return size(given, "max_body")
+        if isinstance(given, bool) or not isinstance(given, int) or given < 1:
+            from unci.errors import UsageError
+
+            raise UsageError(
+                f"max_body must be a number of bytes of at least 1 (or a size such as '64MiB'), got {given!r}"
+            )
         return given
     text = os.environ.get(ENV)
     if not text:

@@ -248,7 +248,11 @@ def serve(
     forwarded_allow_ips: str | None,
     log_level: str,
 ) -> None:
-    """Serve GET /unified/ci-cd/jobs/{id} and GET /unified/ci-cd/jobs, as Truto does.
+    """Serve Truto's unified CI/CD API: /unified/ci-cd/jobs and /builds, each by id too.
+
+    \b
+    GET /unified/ci-cd/jobs/{id}, /unified/ci-cd/jobs, /unified/ci-cd/builds/{id},
+    /unified/ci-cd/builds, and /unified/ci-cd/jobs/{id}/logs (unci's own).
 
     \b
     Callers send Authorization: Bearer <token>, one of UNCI_SERVER_TOKENS or the
@@ -310,8 +314,8 @@ def serve(
     app = create_app(config)  # fail here, once, before any worker starts
     check_address(host, port)
     auth = "off (--no-auth)" if no_auth else f"{len(tokens)} API token(s)"
-    where = f"{host}:{port}" if port else f"{host}, on a free port uvicorn names below,"
-    click.echo(f"unci: serving the unified CI/CD jobs API on {where} (auth: {auth}); Ctrl+C stops", err=True)
+    where = f"{host}:{port}" if port else f"{host} (a free port, which uvicorn names below)"
+    click.echo(f"unci: serving the unified CI/CD API on {where}; auth: {auth}; Ctrl+C stops", err=True)
     from unci.server.connections import protocol
 
     _raise_file_limit(limit_concurrency + pool_size * 8 + 64)

@@ -251,10 +251,14 @@ def _failure(exc: BaseException, label: str) -> UnciError:
             f"(e.g. postgresql://user:password@host:5432/database) or put them in .dlt/secrets.toml "
             f"under [destination.{kind}.credentials]"
         )
+    check = (
+        "check that the file is a DuckDB database (or give a new file name) and is writable"
+        if label.startswith("duckdb ")
+        else "check that it is running, reachable and writable, and the credentials"
+    )
     return DestinationError(
         f"{label}: the destination failed: {text}",
-        hint="check that it is running, reachable and writable, and the credentials; "
-        "nothing was recorded as synced, so running the same command again repairs it",
+        hint=f"{check}; nothing was recorded as synced, so running the same command again repairs it",
     )
 
 

@@ -320,10 +320,11 @@ class JobPoll(Poll):
 
 
 def _check(interval: float, max_interval: float) -> None:
-    from unci.errors import UsageError
+    """Each named as the argument it is (the CLI's options are checked as they are parsed)."""
+    from unci.numbers import given_seconds
 
-    if not interval > 0 or not max_interval > 0:
-        raise UsageError(f"the poll interval must be more than 0 s, got {interval:g} and {max_interval:g}")
+    given_seconds(interval, "interval")
+    given_seconds(max_interval, "max_interval")
 
 
 def job_rounds(poll: JobPoll) -> Rounds[Job]:
@@ -480,6 +481,12 @@ def open_poll(
     _check(interval, max_interval)
     rest = dict(who)
     target = rest.pop("target", None) or resolve_target(provider, **rest)
+    # The client's deadline bounds each call, and here the watch as a whole too: each poll
+    # is quick, so a deadline per poll would never end a watch of a job that never ends.
+    until = client.until
+    if client.deadline is not None:
+        end = time.monotonic() + client.deadline
+        until = end if until is None else min(until, end)
     return kind(
         target,
         record_id,
@@ -488,7 +495,7 @@ def open_poll(
         include_steps,
         interval=interval,
         max_interval=max_interval,
-        until=client.until,
+        until=until,
         notify=client.on_wait,
     )
 

@@ -365,6 +365,7 @@ class AzureDevOps(Provider):
     info = INFO
     params = {"get": _PARAMS, "list": _PARAMS, "builds": _PROJECT, "build": _PROJECT}
     paging = Cursor(param="continuationToken", size="$top", max_size=MAX_TOP)
+    build_conclusions = BUILD_CONCLUSION
     # Without X-TFS-FedAuthRedirect a refused token gets a 203 sign-in page instead of a 401.
     headers = {"X-TFS-FedAuthRedirect": "Suppress"}
     # "Use any value for the user name and the token as the password"; empty is conventional.

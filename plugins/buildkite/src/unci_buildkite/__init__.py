@@ -357,6 +357,7 @@ class Buildkite(Provider):
     #: (a proxy, a test server) and a malformed host in the link cannot stop it.
     paging = NextLink(size="per_page", max_size=MAX_PER_PAGE, query_only=True)
     list_path = "/organizations/{organization}/pipelines/{pipeline}/builds/{build}/jobs"
+    build_conclusions = BUILD_CONCLUSION
     job_path = f"{list_path}/{{job_id}}"
 
     def map_job(self, payload: bytes, job_id: str, params: Mapping[str, str]) -> Job:

@@ -331,6 +331,7 @@ class GitHub(Provider):
     identity = Identity("/user", "login", "name")
     paging = LinkHeader(max_size=MAX_PER_PAGE)
     job_path = "/repos/{owner}/{repo_id}/actions/jobs/{job_id}"
+    build_conclusions = CONCLUSION
 
     def build_log_request(self, job_id: str, params: Mapping[str, str]) -> Request:
         """``…/actions/jobs/{id}/logs``: a 302 to a storage URL that expires within a minute

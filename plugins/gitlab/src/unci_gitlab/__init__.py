@@ -360,6 +360,7 @@ class GitLab(Provider):
     #: ``project`` is one segment: ``group/sub/proj`` is sent as ``group%2Fsub%2Fproj``, as
     #: GitLab's API wants it.
     job_path = "/projects/{project}/jobs/{job_id}"
+    build_conclusions = CONCLUSION
 
     def map_job(self, payload: bytes, job_id: str, params: Mapping[str, str]) -> Job:
         return _to_job(payload)
