@@ -288,14 +288,11 @@ def _account(name: str, raw: object, path: Path) -> Account:
     allowed = (*_TEXT_KEYS, "params")
     unknown = [key for key in raw if key not in allowed]
     if unknown:
-        import difflib
+        from unci.suggest import with_guesses
 
-        hints = []
-        for key in unknown:
-            close = difflib.get_close_matches(key, allowed, n=1)
-            hints.append(f"{key!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
         raise ConfigError(
-            f"{where} has unknown key(s) {', '.join(hints)}; an account takes {', '.join(allowed)}"
+            f"{where} has unknown key(s) {with_guesses(unknown, allowed)}; an account takes "
+            f"{', '.join(allowed)}"
         )
     for key in _TEXT_KEYS:
         if key in raw and not isinstance(raw[key], str):

@@ -358,15 +358,11 @@ def check_params(
         known += [p.name for p in hooks.required_params(other) if p.name not in known]
     unknown = [name for name in merged if name not in known]
     if unknown:
-        import difflib
+        from unci.suggest import with_guesses
 
-        hints = []
-        for name in unknown:
-            close = difflib.get_close_matches(name, known, n=1)
-            hints.append(f"{name!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
         takes = ", ".join(known) or "no parameters"
         raise InvalidParam(
-            f"{provider}: unknown parameter(s) {', '.join(hints)}; {provider} takes {takes}",
+            f"{provider}: unknown parameter(s) {with_guesses(unknown, known)}; {provider} takes {takes}",
             hint="Query parameters for the provider itself go in --remote-query KEY=VALUE",
             py_hint="Query parameters for the provider itself go in remote_query={KEY: VALUE}",
             http_hint="Query parameters for the provider itself go in remote_query[KEY]=VALUE",

@@ -113,14 +113,11 @@ class PluginRegistry:
         self.candidates()
         if not self._unmatched:
             return None
-        import difflib
+        from unci.suggest import with_guesses
 
         installed = sorted({*self._hidden, *self.candidates()})
-        names = []
-        for name in self._unmatched:
-            close = difflib.get_close_matches(name.lower(), installed, n=1, cutoff=0.6)
-            names.append(f"{name!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
-        return f"UNCI_PLUGINS names {', '.join(names)}, which no installed provider is"
+        said = with_guesses(self._unmatched, installed, fold_case=True)
+        return f"UNCI_PLUGINS names {said}, which no installed provider is"
 
     def hidden(self) -> list[str]:
         """The installed providers ``UNCI_PLUGINS`` leaves out."""

@@ -129,15 +129,11 @@ def _check_keys(where: str, account: str | None, provider: str | None, params: M
         return
     unknown = [k for k in params if k not in known]
     if unknown:
-        import difflib
+        from unci.suggest import with_guesses
 
-        said = []
-        for key in unknown:
-            close = difflib.get_close_matches(key, known, n=1)
-            said.append(f"{key!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
         raise ConfigError(
-            f"{where}: unknown key(s) {', '.join(said)}; besides account and provider, a [[sync]] "
-            f"table holds {name}'s parameters: {', '.join(known)}"
+            f"{where}: unknown key(s) {with_guesses(unknown, known)}; besides account and provider, "
+            f"a [[sync]] table holds {name}'s parameters: {', '.join(known)}"
         )
 
 
