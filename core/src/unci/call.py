@@ -580,9 +580,13 @@ def raise_for_status(call: Call, answer: Answer, reg: PluginRegistry | None = No
             **kw,
         )
     if status in (401, 403):
-        supplied = "the token was refused" if status == 401 else "the token lacks access"
-        if not call.target.credentials:
+        creds = call.target.credentials
+        if not creds:
             supplied = "no credentials were given"
+        elif creds.username and not creds.token:  # a user name and password are no token
+            supplied = f"the user name and password {'were refused' if status == 401 else 'lack access'}"
+        else:
+            supplied = "the token was refused" if status == 401 else "the token lacks access"
         account = call.target.account
         if account is not None and not call.target.given:
             # An account's credentials come from the account alone: the variables would not help.

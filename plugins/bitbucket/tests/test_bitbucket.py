@@ -252,6 +252,16 @@ def test_unknown_repository() -> None:
     assert "The requested repository either does not exist or you do not have access" in result.stderr
 
 
+def test_a_refused_user_name_and_password_are_called_that_not_a_token(server) -> None:
+    from localserver import Reply
+
+    server.route(JOB_PATH, Reply(401, b'{"type": "error", "error": {"message": "Unauthorized"}}'))
+    result = run_cli(*ARGS, "--base-url", server.url + "/2.0", "--username", "me", "--password", SECRET)
+    assert result.exit_code == 4, result.output
+    assert "bitbucket: HTTP 401, the user name and password were refused" in result.stderr
+    assert "token was refused" not in result.stderr and SECRET not in result.output
+
+
 @pytest.mark.vcr("bitbucket/cassettes/bad_credentials.yaml")
 def test_refused_token_never_shows_the_secret() -> None:
     result = run_cli(*ARGS, "--token", SECRET)
