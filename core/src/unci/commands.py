@@ -19,7 +19,7 @@ from unci.listing import JobPage, cut
 from unci.options import Rendering
 from unci.output import columns, row_writer, select, stdout, write
 from unci.pagewalk import walk, within
-from unci.records import BUILDS, JOBS, kind_of
+from unci.records import ANY_FIELDS, BUILDS, JOBS, kind_of
 from unci.redact import scrub, scrub_bytes
 
 #: A fetched job or build, and a page of either.
@@ -60,13 +60,21 @@ def render(
 ) -> Any:
     """The value to print for one fetched job or build in ``fmt`` (bytes for ``raw`` and
     ``stream``, the provider's body as it came). An unknown format or field to exclude is a
-    :class:`~unci.UsageError`, as the CLI's options are; ``exclude`` may be one name."""
+    :class:`~unci.UsageError`, as the CLI's options are; ``exclude`` may be one name. Each of
+    them may be a field of a job or a build: one list's records may be of either (a job's
+    ``steps`` leaves nothing out of a build)."""
     if fmt == "raw" or fmt == "stream":
         return fetched.answer.body
     formats.check_format(fmt)
-    record = fetched.record
     if exclude:
-        exclude = _excluded((exclude,) if isinstance(exclude, str) else exclude)
+        exclude = formats.excluded_fields((exclude,) if isinstance(exclude, str) else exclude, ANY_FIELDS)
+    return _rendered(fetched, fmt, ignore_remote_data, exclude)
+
+
+def _rendered(fetched: AnyFetched, fmt: str, ignore_remote_data: bool, exclude: Sequence[str]) -> Any:
+    """:func:`render` of a JSON format and fields already checked (by the CLI's options, the
+    server's query or :func:`render` itself): nothing is checked again per record."""
+    record = fetched.record
     result = _record_value(
         record,
         fetched.call.provider,
@@ -78,19 +86,6 @@ def render(
     if fmt == "debug":
         return {"result": result, "debug": fetched.debug()}
     return result
-
-
-def _excluded(names: Sequence[str]) -> tuple[str, ...]:
-    """Fields to exclude, each a field of a job or a build: one list's records may be of
-    either (a job's ``steps`` leaves nothing out of a build); a name of neither is a typo."""
-    from unci.records import BUILDS, JOBS
-
-    wanted = tuple(n.strip() for value in names for n in value.split(",") if n.strip())
-    unknown = [n for n in wanted if n not in JOBS.fields and n not in BUILDS.fields]
-    if unknown:
-        fields = ", ".join(dict.fromkeys((*JOBS.fields, *BUILDS.fields)))
-        raise UsageError(f"unknown field(s) to exclude: {', '.join(unknown)}; valid fields are {fields}")
-    return tuple(dict.fromkeys(wanted))
 
 
 def render_json(
@@ -125,7 +120,7 @@ def render_json(
             fields=fields,
         )
         return scrub_bytes(formats.indented(data) if pretty else data, secrets)
-    value = render(fetched, fmt, ignore_remote_data=ignore_remote_data, exclude=exclude)
+    value = _rendered(fetched, fmt, ignore_remote_data, exclude)
     return encode_output(select(value, fields), secrets, pretty=pretty)
 
 

@@ -37,13 +37,18 @@ def check_format(name: str) -> str:
 
 def parse_exclude(values: Iterable[str], kind: Kind = JOBS) -> tuple[str, ...]:
     """Exclude-field values, repeatable and comma-separated; unknown names are an error."""
+    return excluded_fields(values, kind.fields)
+
+
+def excluded_fields(values: Iterable[str], fields: tuple[str, ...]) -> tuple[str, ...]:
+    """:func:`parse_exclude` against ``fields`` (those of a kind, or of both kinds)."""
     names: list[str] = []
     for value in values:
         names.extend(n.strip() for n in value.split(",") if n.strip())
-    unknown = [n for n in names if n not in kind.fields]
+    unknown = [n for n in names if n not in fields]
     if unknown:
         raise UsageError(
-            f"unknown field(s) to exclude: {', '.join(unknown)}; valid fields are {', '.join(kind.fields)}"
+            f"unknown field(s) to exclude: {', '.join(unknown)}; valid fields are {', '.join(fields)}"
         )
     return tuple(dict.fromkeys(names))
 

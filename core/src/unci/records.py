@@ -90,6 +90,10 @@ BUILDS: Final = Kind(
     ),
 )
 
+#: Every field of either kind, in order: what a field may name where records of both kinds
+#: are rendered alike (``unci.render``).
+ANY_FIELDS: Final = tuple(dict.fromkeys((*JOBS.fields, *BUILDS.fields)))
+
 
 def kind_of(record: Job | Build) -> Kind:
     """The kind a record is, from its type."""
