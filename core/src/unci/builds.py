@@ -277,11 +277,11 @@ def prepare_builds(
     filters in force: a cursor carries the filters (and instants) of the list it continues."""
     reg = reg or registry()
     provider = target.provider
-    query = in_unified_words(query, reg.hooks(provider).provider.build_conclusions)
     check_limit(provider, limit)
     check_cursor(provider, cursor)
     checked = check_params(target, params or {}, OPERATION, reg)
     hooks = reg.hooks(provider)
+    query = in_unified_words(query, hooks.provider.build_conclusions)
     if cursor:
         data = read_cursor(target, cursor, OPERATION)
         carried_params(data, checked, provider)

@@ -52,6 +52,7 @@ from unci.redact import redact_headers, redact_query, redact_url, scrub, scrub_b
 
 if TYPE_CHECKING:
     from unci.accounts import Account
+    from unci.hooks import Hooks
 
 #: The operations a provider declares parameters for (``Provider.params``).
 OPERATIONS = ("get", "list", "builds", "build")
@@ -289,8 +290,13 @@ def check_base_url(provider: str, info: ProviderInfo, root: str, where: str, *, 
     # Given by the caller, it is an argument to Python and an option to the CLI.
     cli_where = "--base-url" if where == "base_url=" else where
 
-    def shown(source: str) -> str:
-        return f"{provider}: base URL {redact_url(root)!r} (from {source})"
+    def refused(why: str, **hints: str) -> UnciError:
+        """The error, naming where the root came from as the library and the CLI each call it."""
+
+        def said(source: str) -> str:
+            return f"{provider}: base URL {redact_url(root)!r} (from {source}) {why}"
+
+        return error(said(where), cli_fact=said(cli_where), provider=provider, **hints)
 
     try:
         parts = urlsplit(root)
@@ -298,32 +304,22 @@ def check_base_url(provider: str, info: ProviderInfo, root: str, where: str, *, 
     except ValueError:  # "http://[::1": a bracket that never closes
         parts = urlsplit("")
     if "@" in parts.netloc:
-        raise error(
-            f"{shown(where)} holds a user name or password; unci never takes credentials from a URL",
-            cli_fact=f"{shown(cli_where)} holds a user name or password; unci never takes credentials "
-            "from a URL",
+        raise refused(
+            "holds a user name or password; unci never takes credentials from a URL",
             hint="Give the URL without them and the credentials with --username / --password, "
             "--token-file, or an account's --username / --password-env / --token-env",
             py_hint="Give the URL without them and the credentials as username= and password= "
             "(or token=), or in an account",
-            provider=provider,
         )
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise error(
-            f"{shown(where)} is not an http(s) URL; give the API root, e.g. {info.base_url}",
-            cli_fact=f"{shown(cli_where)} is not an http(s) URL; give the API root, e.g. {info.base_url}",
-            provider=provider,
-        )
+        raise refused(f"is not an http(s) URL; give the API root, e.g. {info.base_url}")
     if "?" in root or "#" in root:
         # Paths are appended to the root: a query or fragment in it would swallow them
         # (``http://h?x=1`` + ``/repos/...`` asks the host's root for ``x=1/repos/...``).
-        why = "has a query or fragment; an API root is a scheme, host and path alone"
-        raise error(
-            f"{shown(where)} {why}, e.g. {info.base_url}",
-            cli_fact=f"{shown(cli_where)} {why}, e.g. {info.base_url}",
+        raise refused(
+            f"has a query or fragment; an API root is a scheme, host and path alone, e.g. {info.base_url}",
             hint="Query parameters for the provider go in --remote-query KEY=VALUE",
             py_hint="Query parameters for the provider go in remote_query={KEY: VALUE}",
-            provider=provider,
         )
     return root
 
@@ -394,6 +390,18 @@ def check_params(
 _CHECKED_KEPT = 256
 
 
+def every_param(hooks: Hooks) -> dict[str, Param]:
+    """Each parameter any operation of the provider takes, in the order of :data:`OPERATIONS`,
+    as the strictest of them takes it (a path segment over a query value)."""
+    declared: dict[str, Param] = {}
+    for operation in OPERATIONS:
+        for param in hooks.required_params(operation):
+            known = declared.get(param.name)
+            if known is None or known.kind == "query":
+                declared[param.name] = param
+    return declared
+
+
 def check_account_params(
     provider: str, params: Mapping[str, str], reg: PluginRegistry | None = None
 ) -> dict[str, str]:
@@ -407,13 +415,7 @@ def check_account_params(
         check_params(target, params, "get", reg)
     # Each value as strictly as any operation that takes it: an account's owner ".." is as
     # unusable in a build list's path as in a job's.
-    declared: dict[str, Param] = {}
-    hooks = reg.hooks(provider)
-    for operation in OPERATIONS:
-        for param in hooks.required_params(operation):
-            known = declared.get(param.name)
-            if known is None or known.kind == "query":
-                declared[param.name] = param
+    declared = every_param(reg.hooks(provider))
     for name, value in params.items():
         takes = declared.get(name)
         check_value(f"parameter {name!r}", value, provider=provider, kind=takes.kind if takes else "query")
@@ -550,23 +552,6 @@ def raise_for_status(call: Call, answer: Answer, reg: PluginRegistry | None = No
         "remote_body": scrub_bytes(answer.body, secrets),
         "remote_headers": redact_headers(answer.headers, secrets),
     }
-    info = call.target.info
-    token_hint = " / ".join((f"--token or {env_name(provider, 'TOKEN')}", *info.token_env))
-    if info.username_env or info.password_env:
-        token_hint += (
-            ", or a user name and password with "
-            + " / ".join(("--username", env_name(provider, "USERNAME"), *info.username_env))
-            + " and "
-            + " / ".join(("--password", env_name(provider, "PASSWORD"), *info.password_env))
-        )
-    py_token_hint = " / ".join((f"token= or {env_name(provider, 'TOKEN')}", *info.token_env))
-    if info.username_env or info.password_env:
-        py_token_hint += ", or a user name and password with username= and password= (or " + (
-            " / ".join((env_name(provider, "USERNAME"), *info.username_env))
-            + " and "
-            + " / ".join((env_name(provider, "PASSWORD"), *info.password_env))
-            + ")"
-        )
     limit = normalize_ratelimit(answer.headers)
     exhausted = limit.get("ratelimit-remaining") == "0"
     if status == 429 or (status == 403 and (exhausted or "rate limit" in said.lower())):
@@ -594,6 +579,8 @@ def raise_for_status(call: Call, answer: Answer, reg: PluginRegistry | None = No
                 f"the account's own: unci accounts add {account} -P {provider} --replace "
                 "--token-env VAR (or --token-stdin)"
             )
+        else:
+            token_hint, py_token_hint = _token_hints(provider, call.target.info)
         raise AuthError(
             f"{provider}: HTTP {status}, {supplied}{quoted}",
             hint=f"Supply a valid token with {token_hint}",
@@ -610,6 +597,19 @@ def raise_for_status(call: Call, answer: Answer, reg: PluginRegistry | None = No
             **kw,
         )
     raise RemoteError(f"{provider}: HTTP {status} from {where}{quoted}", **kw)
+
+
+def _token_hints(provider: str, info: ProviderInfo) -> tuple[str, str]:
+    """Where a token (or a Basic pair) comes from, in the CLI's and in Python's words: for a
+    refusal only, not built for every error answer."""
+    variables = " / ".join((env_name(provider, "TOKEN"), *info.token_env))
+    cli, py = f"--token or {variables}", f"token= or {variables}"
+    if info.username_env or info.password_env:
+        users = " / ".join((env_name(provider, "USERNAME"), *info.username_env))
+        passwords = " / ".join((env_name(provider, "PASSWORD"), *info.password_env))
+        cli += f", or a user name and password with --username / {users} and --password / {passwords}"
+        py += f", or a user name and password with username= and password= (or {users} and {passwords})"
+    return cli, py
 
 
 def _redirected(call: Call, answer: Answer) -> RemoteError:

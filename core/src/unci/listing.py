@@ -27,6 +27,7 @@ import msgspec
 from unci.call import Answer, Call, RemoteQuery, Target, check_params, decoding, prepare
 from unci.errors import UsageError
 from unci.job import Job
+from unci.numbers import is_count
 from unci.paging import page_requests
 from unci.plugins import PluginRegistry, registry
 from unci.provider import Numbered, Page, Request
@@ -131,21 +132,24 @@ def carried_params(data: _Cursor, given: Mapping[str, str], provider: str) -> No
     repository) would be ignored, the cursor's path listing the first one."""
     for name, theirs in data.params.items():
         mine = given.get(name)
-        if mine != theirs:
-            said = f"{name} {mine!r}" if mine is not None else f"no {name}"
+        if mine == theirs:
+            continue
+        fact = f"{provider}: the cursor continues the list of {name} {theirs!r}, not "
+        if mine is None:
             raise UsageError(
-                f"{provider}: the cursor continues the list of {name} {theirs!r}, not {said}",
-                hint=f"start again without --cursor to list with -p {name}={mine}"
-                if mine is not None
-                else f"give -p {name}={theirs} with it",
-                py_hint=f"start again without cursor= to list with {name}={mine!r}"
-                if mine is not None
-                else f"give params={{{name!r}: {theirs!r}}} with it",
-                http_hint=f"start again without next_cursor to list with {name}={mine}"
-                if mine is not None
-                else f"give {name}={theirs} with it",
+                f"{fact}no {name}",
+                hint=f"give -p {name}={theirs} with it",
+                py_hint=f"give params={{{name!r}: {theirs!r}}} with it",
+                http_hint=f"give {name}={theirs} with it",
                 provider=provider,
             )
+        raise UsageError(
+            f"{fact}{name} {mine!r}",
+            hint=f"start again without --cursor to list with -p {name}={mine}",
+            py_hint=f"start again without cursor= to list with {name}={mine!r}",
+            http_hint=f"start again without next_cursor to list with {name}={mine}",
+            provider=provider,
+        )
 
 
 def read_cursor(target: Target, cursor: str, operation: str = "list") -> _Cursor:
@@ -198,7 +202,7 @@ def _claimed_provider(payload: bytes) -> str | None:
 def check_limit(provider: str, limit: object) -> None:
     """A limit is a whole number of at least 1 (``True`` is no count, ``2.5`` no number of
     jobs), refused before any request."""
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+    if limit is not None and not is_count(limit, 1):
         raise UsageError(
             f"{provider}: the limit must be a whole number of at least 1, got {limit!r}", provider=provider
         )

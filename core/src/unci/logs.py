@@ -23,6 +23,7 @@ import msgspec
 from unci.call import USER_AGENT, Call, RemoteQuery, Target, check_params, prepare, query_pairs
 from unci.errors import LogUnavailable, RemoteError, Unsupported, UsageError
 from unci.job import Job, Status
+from unci.numbers import is_count
 from unci.plugins import PluginRegistry, registry
 from unci.provider import LogPart, Request, check_id
 
@@ -382,7 +383,7 @@ def _digest(line: bytes) -> bytes:
 def check_tail(tail: object) -> None:
     """A line count, refused before any request when it is none: ``-1`` would give nothing
     (and ``"100"`` fail midway) where the caller meant the last lines."""
-    if tail is not None and (isinstance(tail, bool) or not isinstance(tail, int) or tail < 0):
+    if tail is not None and not is_count(tail, 0):
         raise UsageError(f"tail is a number of lines, 0 or more, not {tail!r}")
 
 

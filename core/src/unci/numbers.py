@@ -58,6 +58,12 @@ def seconds(text: str, name: str, *, positive: bool = False, maximum: float = 86
     return value
 
 
+def is_count(value: object, minimum: int) -> bool:
+    """Is ``value`` a whole number a Python caller gave, at least ``minimum``? ``True`` is no
+    count, and ``2.5`` or ``"5"`` none either."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
+
+
 def given_seconds(value: object, name: str, *, maximum: float = 86400.0 * 365) -> float:
     """A number of seconds a Python caller gave (``timeout=30``), more than 0 and within a
     year: ``"30"`` or ``-1`` is refused before any request, where it failed deep inside or

@@ -35,11 +35,11 @@ class BodyError(Exception):
 def max_body(given: int | str | None) -> int:
     """``given``, else ``UNCI_MAX_BODY`` (``64MiB``, ``100000000``...), else 64 MiB."""
     if given is not None:
-        from unci.numbers import size
+        from unci.numbers import is_count, size
 
         if isinstance(given, str):  # as UNCI_MAX_BODY takes it: "64MiB"
             return size(given, "max_body")
-        if isinstance(given, bool) or not isinstance(given, int) or given < 1:
+        if not is_count(given, 1):
             from unci.errors import UsageError
 
             raise UsageError(

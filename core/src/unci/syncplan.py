@@ -113,7 +113,7 @@ def _check_keys(where: str, account: str | None, provider: str | None, params: M
     """Each parameter key is one the provider takes, before anything is fetched: a typo
     (``reop``) would otherwise fail that repository only once the sync had begun. An account
     or provider that cannot be found is left to fail its repositories as ``--account`` does."""
-    from unci.call import OPERATIONS
+    from unci.call import every_param
     from unci.errors import UnciError
     from unci.plugins import registry
 
@@ -123,8 +123,7 @@ def _check_keys(where: str, account: str | None, provider: str | None, params: M
             from unci.accounts import find
 
             name = find(account).provider
-        hooks = registry().hooks(name or "")
-        known = list(dict.fromkeys(p.name for op in OPERATIONS for p in hooks.required_params(op)))
+        known = list(every_param(registry().hooks(name or "")))
     except UnciError:
         return
     unknown = [k for k in params if k not in known]
