@@ -182,7 +182,7 @@ def test_limit_smaller_than_a_page_resumes_mid_page(server) -> None:
 def test_iterator_fetches_pages_lazily(server) -> None:
     _github_pages(server, 3, 2)
     jobs = unci.iter_jobs(
-        "github", params={"owner": "o", "repo_id": "r", "build": "9"}, base_url=server.url, limit=2
+        "github", params={"owner": "o", "repo_id": "r", "build": "9"}, base_url=server.url, page_size=2
     )
     first = next(jobs)
     assert first.id == "1000" and len(server.requests) == 1
@@ -196,7 +196,7 @@ async def test_async_iterator(server) -> None:
     ids = [
         job.id
         async for job in unci.aiter_jobs(
-            "github", params={"owner": "o", "repo_id": "r", "build": "9"}, base_url=server.url, limit=2
+            "github", params={"owner": "o", "repo_id": "r", "build": "9"}, base_url=server.url, page_size=2
         )
     ]
     assert ids == ["1000", "1001", "2000", "2001"]

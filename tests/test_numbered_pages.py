@@ -286,3 +286,44 @@ def test_a_filtered_build_limit_is_followed_one_by_one(server: LocalServer) -> N
         ids = [b.id for b in builds]
     assert ids == [str(5000 - i) for i in range(12)]  # every run here is completed
     assert sorted(counter.asked) == [1, 2, 3] and counter.most == 1
+
+
+def test_the_library_limit_is_jobs_in_all_and_stops_the_fetching(server: LocalServer) -> None:
+    """``limit=`` in ``iter_jobs`` counts jobs in all, as ``--limit`` and ``iter_builds`` do
+    (it was each page's size once): no page past the ones the limit fills is asked for, and
+    ``page_size`` is what each request asks for."""
+    up = Upstream(server, pages=20, delay=0.01)
+    with unci.Client() as client:
+        ids = [
+            job.id
+            for job in client.iter_jobs("github", params=PARAMS, base_url=server.url, limit=25, page_size=10)
+        ]
+        pages = list(client.iter_pages("github", params=PARAMS, base_url=server.url, limit=25, page_size=10))
+    assert ids == up.ids(range(1, 4))[:25]
+    assert max(up.asked) == 3  # pages 1-3 hold the 25; nothing past them
+    # The last page's cursor resumes right after the 25th job.
+    assert [len(p.result) for p in pages] == [10, 10, 5] and pages[-1].next_cursor is not None
+    with unci.Client() as client:
+        rest = list(
+            client.iter_jobs("github", params=PARAMS, base_url=server.url, cursor=pages[-1].next_cursor)
+        )
+    assert [j.id for j in rest] == up.ids(range(1, 21))[25:]
+
+
+async def test_the_async_limit_is_jobs_in_all(server: LocalServer) -> None:
+    up = Upstream(server, pages=20, delay=0.01)
+    ids = [
+        job.id
+        async for job in unci.aiter_jobs("github", params=PARAMS, base_url=server.url, limit=12, page_size=10)
+    ]
+    assert ids == up.ids(range(1, 3))[:12] and max(up.asked) == 2
+
+
+@pytest.mark.parametrize(("given", "word"), [({"limit": 0}, "limit"), ({"page_size": "10"}, "page_size")])
+def test_a_bad_limit_or_page_size_is_refused_before_any_request(
+    server: LocalServer, given: dict[str, object], word: str
+) -> None:
+    up = Upstream(server, pages=2)
+    with pytest.raises(unci.UsageError, match=f"github: the {word} must be a whole number of at least 1"):
+        list(unci.iter_jobs("github", params=PARAMS, base_url=server.url, **given))
+    assert up.asked == []

@@ -39,9 +39,19 @@ from unci.errors import (
 )
 from unci.job import Job
 from unci.lean import LeanAsyncClient, LeanClient
-from unci.listing import JobPage, ahead, is_looping, numbered_cursors, prepare_list, read_page, slice_page
+from unci.listing import (
+    JobPage,
+    ahead,
+    check_limit,
+    cut,
+    is_looping,
+    numbered_cursors,
+    prepare_list,
+    read_page,
+    slice_page,
+)
 from unci.log_client import AsyncLogMethods, LogMethods
-from unci.pagewalk import awalk, walk
+from unci.pagelimit import apages_until, pages_until
 from unci.redact import scrub
 from unci.retry import Retrier, RetryPolicy, asleep
 from unci.when import When
@@ -359,6 +369,18 @@ def _target(provider: str | None, kw: dict[str, Any]) -> Target:
     return resolve_target(provider, **kw)
 
 
+def _given(
+    account: str | None, token: str | None, username: str | None, password: str | None, base_url: str | None
+) -> dict[str, Any]:
+    return dict(account=account, token=token, username=username, password=password, base_url=base_url)
+
+
+def _check_sizes(provider: str, limit: object, page_size: object) -> None:
+    """Both counts checked before any request, each named as the caller gave it."""
+    check_limit(provider, limit)
+    check_limit(provider, page_size, "page_size")
+
+
 def _split_who(kw: dict[str, Any]) -> dict[str, Any]:
     """Take the who-to-ask kwargs out of ``kw``."""
     return {k: kw.pop(k) for k in list(kw) if k in _WHO or k == "target"}
@@ -551,41 +573,106 @@ class Client(BuildMethods, LogMethods):
             jobs, next_cursor, [(call, answer)], is_looping(call, page), skip, ahead(call, page, skip, limit)
         )
 
-    def iter_pages(self, provider: str | None, **kw: Any) -> Iterator[JobPage]:
-        """Every page, fetched lazily as the caller advances; a paging that never ends (a page
-        asked for twice, :data:`MAX_EMPTY_PAGES` empty pages in a row that still point at
-        another) is a :class:`RemoteError` after the pages before it."""
-        cursor = kw.pop("cursor", None)
-        kw["target"] = _target(provider, _split_who(kw))
-        pages = PageChain()
-        for page in walk(
-            lambda c: self.list_jobs(provider, cursor=c, **kw),
-            cursor,
-            width=self.concurrency,
+    def iter_pages(
+        self,
+        provider: str | None,
+        *,
+        params: Mapping[str, str] | None = None,
+        limit: int | None = None,
+        page_size: int | None = None,
+        cursor: str | None = None,
+        remote_query: RemoteQuery = (),
+        include_steps: bool = False,
+        account: str | None = None,
+        token: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        base_url: str | None = None,
+        target: Target | None = None,
+    ) -> Iterator[JobPage]:
+        """Every page, fetched lazily as the caller advances, until ``limit`` jobs in all (as
+        ``unci jobs list --limit`` and :meth:`iter_builds` count; ``page_size`` is how many each
+        request asks for). A paging that never ends (a page asked for twice,
+        :data:`MAX_EMPTY_PAGES` empty pages in a row that still point at another) is a
+        :class:`RemoteError` after the pages before it."""
+        who = target or _target(provider, _given(account, token, username, password, base_url))
+        _check_sizes(who.provider, limit, page_size)
+
+        def fetch(size: int | None, at: str | None) -> JobPage:
+            return self.list_jobs(
+                provider,
+                params=params,
+                limit=size,
+                cursor=at,
+                remote_query=remote_query,
+                include_steps=include_steps,
+                target=who,
+            )
+
+        yield from pages_until(
+            fetch,
+            total=limit,
+            page_size=page_size,
+            cursor=cursor,
+            cut=cut,
+            check=PageChain().check,
             ahead=cursors_ahead,
-        ):
-            pages.check(page)
-            yield page
+            width=self.concurrency,
+        )
 
     def iter_jobs(
         self,
         provider: str | None,
         *,
+        params: Mapping[str, str] | None = None,
         branch: str | None = None,
         status: str | None = None,
         conclusion: str | None = None,
         since: When | None = None,
         until: When | None = None,
-        **kw: Any,
+        limit: int | None = None,
+        page_size: int | None = None,
+        cursor: str | None = None,
+        remote_query: RemoteQuery = (),
+        include_steps: bool = False,
+        concurrency: int | None = None,
+        account: str | None = None,
+        token: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        base_url: str | None = None,
     ) -> Iterator[Job]:
-        """Every job of a build, page after page, holding one page at a time (``limit`` is each
-        page's size here, as in :meth:`list_jobs`); or, given build filters and no build, the
-        jobs of every build that matches them (see :meth:`iter_build_jobs`)."""
+        """Every job of a build, page after page, holding one page at a time, at most ``limit``
+        in all; or, given build filters and no build, the jobs of every build that matches them
+        (see :meth:`iter_build_job_pages`; ``concurrency`` builds' jobs fetched at once)."""
+        who = _target(provider, _given(account, token, username, password, base_url))
         filters = _build_filters(branch, status, conclusion, since, until)
+        pages: Iterator[JobPage]
         if filters:
-            yield from self.iter_build_jobs(provider, **filters, **kw)
-            return
-        for page in self.iter_pages(provider, **kw):
+            pages = self.iter_build_job_pages(
+                provider,
+                params=params,
+                limit=limit,
+                page_size=page_size,
+                cursor=cursor,
+                remote_query=remote_query,
+                include_steps=include_steps,
+                concurrency=concurrency,
+                target=who,
+                **filters,
+            )
+        else:
+            pages = self.iter_pages(
+                provider,
+                params=params,
+                limit=limit,
+                page_size=page_size,
+                cursor=cursor,
+                remote_query=remote_query,
+                include_steps=include_steps,
+                target=who,
+            )
+        for page in pages:
             yield from page.result
 
     def get_jobs(
@@ -846,36 +933,101 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
             jobs, next_cursor, [(call, answer)], is_looping(call, page), skip, ahead(call, page, skip, limit)
         )
 
-    async def iter_pages(self, provider: str | None, **kw: Any) -> AsyncIterator[JobPage]:
-        cursor = kw.pop("cursor", None)
-        kw["target"] = _target(provider, _split_who(kw))
-        pages = PageChain()
-        async for page in awalk(
-            lambda c: self.list_jobs(provider, cursor=c, **kw),
-            cursor,
-            width=self.concurrency,
+    async def iter_pages(
+        self,
+        provider: str | None,
+        *,
+        params: Mapping[str, str] | None = None,
+        limit: int | None = None,
+        page_size: int | None = None,
+        cursor: str | None = None,
+        remote_query: RemoteQuery = (),
+        include_steps: bool = False,
+        account: str | None = None,
+        token: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        base_url: str | None = None,
+        target: Target | None = None,
+    ) -> AsyncIterator[JobPage]:
+        """The asyncio twin of :meth:`Client.iter_pages`: ``limit`` jobs in all."""
+        who = target or _target(provider, _given(account, token, username, password, base_url))
+        _check_sizes(who.provider, limit, page_size)
+
+        async def fetch(size: int | None, at: str | None) -> JobPage:
+            return await self.list_jobs(
+                provider,
+                params=params,
+                limit=size,
+                cursor=at,
+                remote_query=remote_query,
+                include_steps=include_steps,
+                target=who,
+            )
+
+        async for page in apages_until(
+            fetch,
+            total=limit,
+            page_size=page_size,
+            cursor=cursor,
+            cut=cut,
+            check=PageChain().check,
             ahead=cursors_ahead,
+            width=self.concurrency,
         ):
-            pages.check(page)
             yield page
 
     async def iter_jobs(
         self,
         provider: str | None,
         *,
+        params: Mapping[str, str] | None = None,
         branch: str | None = None,
         status: str | None = None,
         conclusion: str | None = None,
         since: When | None = None,
         until: When | None = None,
-        **kw: Any,
+        limit: int | None = None,
+        page_size: int | None = None,
+        cursor: str | None = None,
+        remote_query: RemoteQuery = (),
+        include_steps: bool = False,
+        concurrency: int | None = None,
+        account: str | None = None,
+        token: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        base_url: str | None = None,
     ) -> AsyncIterator[Job]:
+        """The asyncio twin of :meth:`Client.iter_jobs`."""
+        who = _target(provider, _given(account, token, username, password, base_url))
         filters = _build_filters(branch, status, conclusion, since, until)
+        pages: AsyncIterator[JobPage]
         if filters:
-            async for job in self.iter_build_jobs(provider, **filters, **kw):
-                yield job
-            return
-        async for page in self.iter_pages(provider, **kw):
+            pages = self.iter_build_job_pages(
+                provider,
+                params=params,
+                limit=limit,
+                page_size=page_size,
+                cursor=cursor,
+                remote_query=remote_query,
+                include_steps=include_steps,
+                concurrency=concurrency,
+                target=who,
+                **filters,
+            )
+        else:
+            pages = self.iter_pages(
+                provider,
+                params=params,
+                limit=limit,
+                page_size=page_size,
+                cursor=cursor,
+                remote_query=remote_query,
+                include_steps=include_steps,
+                target=who,
+            )
+        async for page in pages:
             for job in page.result:
                 yield job
 

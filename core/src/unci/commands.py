@@ -18,7 +18,7 @@ from unci.job import Job
 from unci.listing import JobPage, cut
 from unci.options import Rendering
 from unci.output import columns, row_writer, select, stdout, write
-from unci.pagewalk import walk, within
+from unci.pagelimit import pages_until
 from unci.records import ANY_FIELDS, BUILDS, JOBS, kind_of
 from unci.redact import scrub, scrub_bytes
 
@@ -302,44 +302,10 @@ def render_page(page: AnyPage, fmt: str, *, ignore_remote_data: bool, exclude: S
     return value
 
 
-def _pages(
-    fetch: Callable[[int | None, str | None], AnyPage],
-    *,
-    total: int | None,
-    page_size: int | None,
-    cursor: str | None,
-    follow_all: bool,
-    chain: PageChain,
-    ahead: Callable[[Any], Iterator[str] | None] | None = None,
-    width: int = 1,
-) -> Iterator[AnyPage]:
-    """Pages until ``total`` records (each request asks for no more than are still wanted, so
-    the last cursor resumes exactly after the last record printed), every page with
-    ``follow_all``, else one page. ``fetch(limit, cursor)`` gets one page; ``ahead(page)``, the
-    cursors of the numbered pages after it, lets ``width`` of them be fetched at once."""
-    remaining = total
-
-    def one(at: str | None) -> AnyPage:
-        size = page_size if remaining is None else min(page_size or remaining, remaining)
-        return fetch(size, at)
-
-    def following(page: AnyPage) -> Iterator[str] | None:
-        """Numbered pages to fetch at once: no more than the records still wanted fill."""
-        if ahead is None or not (follow_all or remaining is not None):
-            return None
-        return within(ahead(page), remaining, len(page.result))
-
-    for page in walk(one, cursor, width=width, ahead=following):
-        if remaining is not None:  # a page fetched ahead in whole, of which part is wanted
-            page = cut(page, remaining) if isinstance(page, JobPage) else cut_builds(page, remaining)
-        chain.check(page)
-        yield page
-        if remaining is not None:
-            remaining -= len(page.result)
-            if remaining <= 0:
-                return
-        if page.next_cursor is None or (total is None and not follow_all):
-            return
+def _any_pages(pages: Iterator[AnyPage]) -> Iterator[AnyPage]:
+    """Widened for the one loop over either kind (mypy joins two narrowed iterators to
+    ``Iterator[object]``)."""
+    return pages
 
 
 def list_command(
@@ -384,7 +350,7 @@ def list_command(
         pages: Iterator[AnyPage]
         if kind is BUILDS:
 
-            def builds(size: int | None, at: str | None) -> AnyPage:
+            def builds(size: int | None, at: str | None) -> BuildList:
                 return http.list_builds(
                     provider,
                     params=params,
@@ -395,19 +361,21 @@ def list_command(
                     **credentials,
                 )
 
-            pages = _pages(
+            build_pages: Iterator[BuildList] = pages_until(
                 builds,
                 total=limit,
                 page_size=page_size,
                 cursor=cursor,
-                follow_all=follow_all,
-                chain=PageChain(max_empty=None),
+                every=follow_all,
+                cut=cut_builds,
+                check=PageChain(max_empty=None).check,
                 # With a limit and filters, one by one: how many builds a page keeps is known
                 # only once read. Without filters every build is kept, so the pages the limit
                 # needs are known from the first.
                 ahead=builds_ahead if limit is None or not filters else None,
                 width=http.concurrency,
             )
+            pages = _any_pages(build_pages)
         elif discovers(resolve_target(provider, **credentials), params, filters, cursor):
             if how.fmt == "raw":
                 # As the server refuses it: the provider bodies of many job lists, one after
@@ -433,7 +401,7 @@ def list_command(
             )
         else:
 
-            def jobs(size: int | None, at: str | None) -> AnyPage:
+            def jobs(size: int | None, at: str | None) -> JobPage:
                 return http.list_jobs(
                     provider,
                     params=params,
@@ -444,16 +412,18 @@ def list_command(
                     **credentials,
                 )
 
-            pages = _pages(
+            job_pages: Iterator[JobPage] = pages_until(
                 jobs,
                 total=limit,
                 page_size=page_size,
                 cursor=cursor,
-                follow_all=follow_all,
-                chain=PageChain(),
+                every=follow_all,
+                cut=cut,
+                check=PageChain().check,
                 ahead=cursors_ahead,
                 width=http.concurrency,
             )
+            pages = _any_pages(job_pages)
         for number, page in enumerate(pages, start=1):
             call, answer = page.calls[-1]
             name = call.provider

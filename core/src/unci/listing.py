@@ -199,12 +199,12 @@ def _claimed_provider(payload: bytes) -> str | None:
     return claimed if isinstance(claimed, str) and _NAME.fullmatch(claimed) else None
 
 
-def check_limit(provider: str, limit: object) -> None:
+def check_limit(provider: str, limit: object, name: str = "limit") -> None:
     """A limit is a whole number of at least 1 (``True`` is no count, ``2.5`` no number of
     jobs), refused before any request."""
     if limit is not None and not is_count(limit, 1):
         raise UsageError(
-            f"{provider}: the limit must be a whole number of at least 1, got {limit!r}", provider=provider
+            f"{provider}: the {name} must be a whole number of at least 1, got {limit!r}", provider=provider
         )
 
 
