@@ -156,3 +156,62 @@ def test_a_refused_token_given_with_an_account_is_blamed_on_the_token(
     with pytest.raises(unci.AuthError) as given:
         unci.get_job(None, "1", account="w", token="ghp_given")
     assert "Supply a valid token with token= or UNCI_GITHUB_TOKEN" in str(given.value)
+
+
+def test_a_closed_client_says_so(server: LocalServer) -> None:
+    """httpx's "Cannot send a request" RuntimeError read like a fault inside unci."""
+    server.route(GITHUB_JOB_PATH, Reply(body=JOB))
+    server.route(LOG, Reply(body=b"line\n", headers={"Content-Type": "text/plain"}))
+    with unci.Client() as client:
+        assert client.get_job("github", "1", params=GITHUB_PARAMS, base_url=server.url).id
+    for call in (
+        lambda: client.get_job("github", "1", params=GITHUB_PARAMS, base_url=server.url),
+        lambda: b"".join(client.iter_log("github", "1", params=GITHUB_PARAMS, base_url=server.url)),
+        lambda: list(client.stream("github", "1", params=GITHUB_PARAMS, base_url=server.url)),
+    ):
+        with pytest.raises(unci.UsageError, match=r"^github: this unci client is closed"):
+            call()
+    assert len(server.requests) == 1
+
+
+async def test_a_closed_async_client_says_so(server: LocalServer) -> None:
+    server.route(GITHUB_JOB_PATH, Reply(body=JOB))
+    async with unci.AsyncClient() as client:
+        await client.get_job("github", "1", params=GITHUB_PARAMS, base_url=server.url)
+    with pytest.raises(unci.UsageError, match=r"^github: this unci client is closed"):
+        await client.get_job("github", "1", params=GITHUB_PARAMS, base_url=server.url)
+    with pytest.raises(unci.UsageError, match=r"^github: this unci client is closed"):
+        async for _ in client.iter_log("github", "1", params=GITHUB_PARAMS, base_url=server.url):
+            pass
+
+
+@pytest.mark.parametrize(
+    ("given", "word"),
+    [
+        ({"retries": "3"}, "retries"),
+        ({"retries": -1}, "retries"),
+        ({"backoff": -0.5}, "backoff"),
+        ({"max_wait": "60"}, "max_wait"),
+        ({"max_backoff": float("nan")}, "max_backoff"),
+    ],
+)
+def test_a_retry_policy_is_checked_when_made(given: dict[str, object], word: str) -> None:
+    with pytest.raises(unci.UsageError, match=f"^RetryPolicy: {word} must be"):
+        unci.RetryPolicy(**given)  # type: ignore[arg-type]
+    assert unci.RetryPolicy(retries=0, backoff=0).retries == 0
+
+
+@pytest.mark.parametrize("how", ["get", "list", "watch"])
+def test_include_steps_is_true_or_false(server: LocalServer, how: str) -> None:
+    """``include_steps="no"`` is true to Python: it fetched the steps it meant to leave out."""
+    params = {"job": "pipe"}
+    with pytest.raises(unci.UsageError, match=r"^jenkins: include_steps is True or False, got 'no'"):
+        if how == "get":
+            unci.get_job("jenkins", "16", params=params, base_url=server.url, include_steps="no")
+        elif how == "list":
+            unci.list_jobs("jenkins", params=params, base_url=server.url, include_steps="no")
+        else:
+            next(
+                iter(unci.watch_job("jenkins", "16", params=params, base_url=server.url, include_steps="no"))
+            )
+    assert server.requests == []

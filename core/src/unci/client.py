@@ -473,6 +473,7 @@ class Client(BuildMethods, LogMethods):
 
     def send(self, call: Call) -> Answer:
         """Send with retries; return the answer or raise the matching :class:`UnciError`."""
+        lean.refuse_closed(self._http, call.provider)
         retrier = Retrier(self.retry, call.provider, self.on_wait)
         clock = self._clock()
         while True:
@@ -502,7 +503,9 @@ class Client(BuildMethods, LogMethods):
         include_steps: bool = False,
         **credentials: Any,
     ) -> Fetched:
-        call = prepare_get(_target(provider, credentials), job_id, params, remote_query)
+        target = _target(provider, credentials)
+        steps.check_asked(target.provider, include_steps)
+        call = prepare_get(target, job_id, params, remote_query)
         answer = self.send(call)
         fetched = Fetched(call, answer, decode_job(call, answer))
         if include_steps:
@@ -563,6 +566,7 @@ class Client(BuildMethods, LogMethods):
     ) -> JobPage:
         """One page of the jobs of a build, and the cursor for the next page."""
         target = _target(provider, credentials)
+        steps.check_asked(target.provider, include_steps)
         call, skip = prepare_list(target, params, limit=limit, cursor=cursor, remote_query=remote_query)
         answer = self.send(call)
         page = read_page(call, answer)
@@ -719,6 +723,7 @@ class Client(BuildMethods, LogMethods):
 
     def stream_call(self, call: Call, chunk_size: int = 65536) -> Iterator[bytes]:
         """:meth:`stream` for any prepared call (a job, a build)."""
+        lean.refuse_closed(self._http, call.provider)
         retrier = Retrier(self.retry, call.provider, self.on_wait)
         clock = self._clock()
         while True:
@@ -847,7 +852,7 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
             await response.aclose()
 
     async def send(self, call: Call) -> Answer:
-
+        lean.refuse_closed(self._http, call.provider)
         retrier = Retrier(self.retry, call.provider, self.on_wait)
         clock = self._clock()
         while True:
@@ -877,7 +882,9 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
         include_steps: bool = False,
         **credentials: Any,
     ) -> Fetched:
-        call = prepare_get(_target(provider, credentials), job_id, params, remote_query)
+        target = _target(provider, credentials)
+        steps.check_asked(target.provider, include_steps)
+        call = prepare_get(target, job_id, params, remote_query)
         answer = await self.send(call)
         fetched = Fetched(call, answer, await _cpu(len(answer.body), decode_job, call, answer))
         if include_steps:
@@ -923,6 +930,7 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
         **credentials: Any,
     ) -> JobPage:
         target = _target(provider, credentials)
+        steps.check_asked(target.provider, include_steps)
         call, skip = prepare_list(target, params, limit=limit, cursor=cursor, remote_query=remote_query)
         answer = await self.send(call)
         page = await _cpu(len(answer.body), read_page, call, answer)
@@ -1068,7 +1076,7 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
             yield chunk
 
     async def stream_call(self, call: Call, chunk_size: int = 65536) -> AsyncGenerator[bytes, None]:
-
+        lean.refuse_closed(self._http, call.provider)
         retrier = Retrier(self.retry, call.provider, self.on_wait)
         clock = self._clock()
         while True:

@@ -55,6 +55,19 @@ def _own_path(kw: dict[str, Any]) -> bool:
 _REDIRECTS = frozenset((301, 302, 303, 307, 308))
 
 
+def refuse_closed(client: httpx.Client | httpx.AsyncClient, provider: str) -> None:
+    """A call on a closed ``unci.Client`` is the caller's mistake, said as one: httpx's own
+    ``RuntimeError`` reads like a fault inside unci."""
+    if client.is_closed:
+        from unci.errors import UsageError
+
+        raise UsageError(
+            f"{provider}: this unci client is closed (after close() or its with-block); "
+            "make a new one, or call it inside the with-block",
+            provider=provider,
+        )
+
+
 def send(client: httpx.Client, request: httpx.Request) -> httpx.Response:
     """``client.send(request, stream=True)`` for a call that follows no redirect and has no
     auth or event hooks of the client's: the transport's response, its body unread (close it).

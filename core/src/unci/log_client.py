@@ -277,6 +277,9 @@ class LogMethods:
     def _open(self, call: Call, clock: Any) -> tuple[httpx.Response, Call]:
         """Send ``call`` and follow its redirects (bare past the API root); the answer is open."""
         from unci.client import refused_location
+        from unci.lean import refuse_closed
+
+        refuse_closed(self._http, call.provider)
 
         hops = 0
         while True:
@@ -450,6 +453,9 @@ class AsyncLogMethods:
 
     async def _open(self, call: Call, clock: Any) -> tuple[httpx.Response, Call]:
         from unci.client import refused_location
+        from unci.lean import refuse_closed
+
+        refuse_closed(self._http, call.provider)
 
         hops = 0
         while True:

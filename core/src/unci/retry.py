@@ -30,6 +30,28 @@ class RetryPolicy:
     max_backoff: float = 8.0
     max_wait: float = 60.0
 
+    def __post_init__(self) -> None:
+        """Checked when made: ``retries="3"`` failed only at the first retry, inside a request."""
+        from math import isfinite
+
+        from unci.errors import UsageError
+        from unci.numbers import is_count
+
+        if not is_count(self.retries, 0):
+            raise UsageError(
+                f"RetryPolicy: retries must be a whole number of at least 0, got {self.retries!r}"
+            )
+        for name in ("backoff", "max_backoff", "max_wait"):
+            value = getattr(self, name)
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not (isfinite(value) and value >= 0)
+            ):
+                raise UsageError(
+                    f"RetryPolicy: {name} must be a number of seconds of at least 0, got {value!r}"
+                )
+
     def backoff_delay(self, attempt: int, rng: random.Random | None = None) -> float:
         """Full jitter: uniform in [0, min(max_backoff, backoff * 2**attempt)]."""
         ceiling = min(self.max_backoff, self.backoff * (2**attempt))

@@ -19,6 +19,17 @@ from unci.plugins import PluginRegistry, registry
 from unci.provider import check_id
 
 
+def check_asked(provider: str, include_steps: object) -> None:
+    """``include_steps`` is ``True`` or ``False``: ``"no"`` is true to Python and would fetch
+    the steps it meant to leave out."""
+    if not isinstance(include_steps, bool):
+        from unci.errors import UsageError
+
+        raise UsageError(
+            f"{provider}: include_steps is True or False, got {include_steps!r}", provider=provider
+        )
+
+
 def wanted(target: Target, job: Job, reg: PluginRegistry | None = None) -> bool:
     """Does ``job`` need a request of its own for its steps? Only when its answer held none
     and the provider has an endpoint for them."""

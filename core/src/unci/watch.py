@@ -481,6 +481,7 @@ def open_poll(
     _check(interval, max_interval)
     rest = dict(who)
     target = rest.pop("target", None) or resolve_target(provider, **rest)
+    steps.check_asked(target.provider, include_steps)
     # The client's deadline bounds each call, and here the watch as a whole too: each poll
     # is quick, so a deadline per poll would never end a watch of a job that never ends.
     until = client.until
