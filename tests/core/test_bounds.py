@@ -68,7 +68,8 @@ def test_unci_max_body_sets_the_default(server: LocalServer, monkeypatch) -> Non
     assert result.exit_code == 9 and "larger than 1000 bytes" in result.stderr
     monkeypatch.setenv("UNCI_MAX_BODY", "lots")
     result = run_cli(*GET, "--base-url", server.url)
-    assert result.exit_code == 2 and "UNCI_MAX_BODY must be a size" in result.stderr
+    # The environment's setting: configuration (exit 10), as a bad UNCI_<PROVIDER>_BASE_URL is.
+    assert result.exit_code == 10 and "UNCI_MAX_BODY must be a size" in result.stderr
 
 
 @pytest.mark.parametrize("encoding", ["gzip", "deflate", "deflate-raw", "identity", ""])

@@ -282,3 +282,47 @@ def test_the_async_walk_hands_out_the_same_pages_and_cursors(server) -> None:
     resumed = walk(pages[-1][0])
     assert asyncio.run(awalk(pages[-1][0])) == resumed
     assert resumed[0][1][0] == "499802"  # 3 + 3 + 2 jobs were handed out: the third build's third
+
+
+def test_a_walk_cursor_resumes_only_its_repository_and_alone(server) -> None:
+    """The cursor of the jobs of the builds that match held no repository: given with
+    ``repo_id="other"`` it went on with the other repository's builds, unsaid."""
+    serve_runs(server, [run(0), run(1), run(2)], 10, jobs_per_run=2)
+    with unci.Client() as client:
+        first = next(
+            iter(
+                client.iter_build_job_pages(
+                    "github", params=PARAMS, branch="main", limit=3, base_url=server.url
+                )
+            )
+        )
+        whole = [j.id for j in client.iter_jobs("github", params=PARAMS, branch="main", base_url=server.url)]
+    cursor = first.next_cursor
+    assert cursor is not None
+    asked = len(server.requests)
+    with pytest.raises(unci.UsageError) as info:
+        list(unci.iter_jobs("github", params={**PARAMS, "repo_id": "other"}, cursor=cursor, branch="main",
+                            base_url=server.url))  # fmt: skip
+    assert str(info.value).startswith(
+        "github: the cursor continues the list of repo_id 'r', not repo_id 'other'"
+    )
+    assert len(server.requests) == asked
+    # Alone (no params, no filters given again), it resumes the same walk, where it stood.
+    with unci.Client() as client:
+        rest = [
+            j.id
+            for page in client.iter_build_job_pages("github", cursor=cursor, base_url=server.url)
+            for j in page.result
+        ]
+    assert [j.id for j in first.result] + rest == whole
+
+
+def test_a_list_cursor_alone_resumes_its_list(server) -> None:
+    """A follow-up that sends only the cursor: its list's params come from it."""
+    serve_runs(server, [run(i) for i in range(5)], 2, jobs_per_run=3)
+    first = unci.list_builds("github", params=PARAMS, base_url=server.url)
+    rest = unci.list_builds("github", cursor=first.next_cursor, base_url=server.url)
+    assert [b.id for b in rest.result] == ["4998", "4997"]
+    jobs = unci.list_jobs("github", params={**PARAMS, "build": "5000"}, limit=1, base_url=server.url)
+    more = unci.list_jobs("github", cursor=jobs.next_cursor, base_url=server.url)
+    assert [j.id for j in more.result] == ["500001", "500002"]

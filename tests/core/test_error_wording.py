@@ -118,12 +118,30 @@ def _bitbucket_half_pair(server: LocalServer) -> Any:
     return unci.get_job("bitbucket", "1", params=params, base_url=server.url, password="secret")
 
 
+def _no_build(server: LocalServer) -> Any:
+    return unci.list_jobs("github", params=GITHUB_PARAMS, base_url=server.url)
+
+
+def _token_only(server: LocalServer) -> Any:
+    return unci.get_job("github", "1", params=GITHUB_PARAMS, base_url=server.url, username="me")
+
+
 #: (the call, what the library says, what the CLI says of the same error)
 CASES: dict[str, tuple[Callable[[LocalServer], Any], str, str]] = {
     "missing params": (
         _missing,
         "Give them as params={'owner': ..., 'repo_id': ...}",
         "-p owner=... -p repo_id=...",
+    ),
+    "no build": (
+        _no_build,
+        "params={'build': ...}, or pass since='7d' (and branch=) for the jobs of recent builds",
+        "-p build=..., or list the jobs of recent builds with --since 7d (and --branch NAME)",
+    ),
+    "token only": (
+        _token_only,
+        "give only a token (token=, or UNCI_GITHUB_TOKEN)",
+        "(--token, or UNCI_GITHUB",
     ),
     "unknown param": (_unknown, "go in remote_query={KEY: VALUE}", "go in --remote-query KEY=VALUE"),
     "no provider": (_no_provider, "no provider given; name it", "use --provider NAME (or --account NAME)"),

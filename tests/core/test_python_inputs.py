@@ -215,3 +215,57 @@ def test_include_steps_is_true_or_false(server: LocalServer, how: str) -> None:
                 iter(unci.watch_job("jenkins", "16", params=params, base_url=server.url, include_steps="no"))
             )
     assert server.requests == []
+
+
+@pytest.mark.parametrize(
+    "given", [{"username": "me"}, {"password": "pw"}, {"username": "me", "password": "pw"}]
+)
+def test_a_user_name_or_password_a_token_provider_would_not_send_is_refused(
+    server: LocalServer, given: dict[str, str]
+) -> None:
+    """Dropped, they left the request without credentials and the 401 blamed the token."""
+    with pytest.raises(unci.UsageError, match=r"^github: authenticates with a token alone; a "):
+        unci.get_job("github", "1", params=GITHUB_PARAMS, base_url=server.url, **given)
+    assert server.requests == []
+    # Beside a token they change nothing, as before: the token is sent.
+    server.route(GITHUB_JOB_PATH, Reply(body=JOB))
+    unci.get_job("github", "1", params=GITHUB_PARAMS, base_url=server.url, token="ghp_tok", **given)
+    assert {k.lower(): v for k, v in server.requests[0].headers.items()}["authorization"] == "Bearer ghp_tok"
+
+
+def test_the_cli_and_accounts_refuse_them_too(server: LocalServer, tmp_path) -> None:
+    from helpers import one_error_line, run_cli
+
+    got = run_cli(
+        "jobs", "get", "1", "-P", "github", "-p", "owner=o", "-p", "repo_id=r",
+        "--base-url", server.url, "--username", "me", "--password", "pw",
+    )  # fmt: skip
+    assert got.exit_code == 2
+    line = one_error_line(got.stderr)
+    assert "github: authenticates with a token alone; a user name and a password would not be sent" in line
+    assert "(--token, or UNCI_GITHUB_TOKEN)" in line
+    env = {"UNCI_CONFIG": str(tmp_path / "accounts.toml")}
+    added = run_cli("accounts", "add", "w", "-P", "gitlab", "--username", "me", env=env)
+    assert added.exit_code == 2 and "gitlab: authenticates with a token alone" in one_error_line(added.stderr)
+    assert not (tmp_path / "accounts.toml").exists()
+    # Where the scheme sends them (Basic), they are taken as before.
+    ok = run_cli(
+        "accounts", "add", "b", "-P", "bitbucket", "--username", "me", "--password-env", "P", env=env
+    )
+    assert ok.exit_code == 0, ok.stderr
+    assert server.requests == []
+
+
+async def test_get_jobs_raises_a_shared_mistake_once(server: LocalServer) -> None:
+    """A param every id lacks is one error, not the same error once per id in the list."""
+    with pytest.raises(unci.MissingParams, match=r"^github: missing required param"):
+        unci.get_jobs("github", ["1", "2", "3"], params={"owner": "o"}, base_url=server.url)
+    with pytest.raises(unci.MissingParams, match=r"^github: missing required param"):
+        await unci.aget_jobs("github", ["1", "2", "3"], params={"owner": "o"}, base_url=server.url)
+    with pytest.raises(unci.UsageError, match=r"^github: include_steps is True or False"):
+        unci.get_jobs("github", ["1"], params=GITHUB_PARAMS, base_url=server.url, include_steps=1)
+    assert server.requests == []
+    # A mistake of one id stays that id's, in its place.
+    server.route(GITHUB_JOB_PATH, Reply(body=JOB))
+    got = unci.get_jobs("github", ["1", ""], params=GITHUB_PARAMS, base_url=server.url)
+    assert isinstance(got[0], unci.Job) and isinstance(got[1], unci.UsageError), got

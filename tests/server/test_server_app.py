@@ -312,6 +312,17 @@ def test_next_cursor_with_another_build_is_a_400_in_the_servers_words(api, gh, s
     assert len(server.requests) == asked
 
 
+def test_next_cursor_alone_follows_its_list(api, gh, server) -> None:
+    """A client that sends only the cursor: the build is the cursor's (it was read as a
+    cursor of the jobs found through builds, and refused as forged)."""
+    params = {"integrated_account_id": "gh", "build": "29679449"}
+    first = api.get(LIST, params=params).json()
+    second = api.get(LIST, params={"integrated_account_id": "gh", "next_cursor": first["next_cursor"]})
+    assert second.status_code == 200, second.text
+    assert second.json()["next_cursor"] is None and len(second.json()["result"]) == 1
+    assert server.requests[-1].path.startswith(PAGE2_PATH + "?")
+
+
 def test_list_limit_reaches_the_provider(api, gh, server) -> None:
     response = api.get(LIST, params={"integrated_account_id": "gh", "build": "29679449", "limit": "1"})
     assert response.status_code == 200

@@ -241,6 +241,20 @@ def test_jobs_of_the_builds_that_match_a_page_of_builds_at_a_time(with_jobs, ups
     assert builds_of(third) == ["4992", "4992"] and third.json()["next_cursor"] is None
 
 
+def test_a_walk_cursor_with_another_repository_is_a_400(with_jobs, upstream) -> None:
+    """The walk's cursor held no repository: given with ``repo_id=other`` it went on with the
+    other repository's builds and answered 200 with their jobs."""
+    first = jobs(with_jobs, branch="main")
+    asked = len(upstream.requests)
+    other = jobs(with_jobs, branch="main", repo_id="other", next_cursor=first.json()["next_cursor"])
+    assert other.status_code == 400, other.text
+    assert other.json()["message"] == (
+        "github: the cursor continues the list of repo_id 'r', not repo_id 'other'; "
+        "start again without next_cursor to list with repo_id=other"
+    )
+    assert len(upstream.requests) == asked
+
+
 def test_since_stops_the_walk_at_the_first_page_of_builds_wholly_older(with_jobs, upstream) -> None:
     since = stamp(NEWEST - timedelta(hours=2))
     first = jobs(with_jobs, since=since, until="2099-01-01")

@@ -85,7 +85,7 @@ def add(
     Never pass a token as an argument: every local user can read arguments in `ps`. Use
     --token-env, --token-stdin or --token-file.
     """
-    from unci.call import check_account_params, check_base_url
+    from unci.call import check_account_params, check_base_url, check_sent
     from unci.cli import parse_pairs
     from unci.credentials import clean, read_file, read_stdin
     from unci.plugins import registry
@@ -113,6 +113,10 @@ def add(
     info = registry().info(provider)  # an unknown or broken provider is an error now, not later
     if username is not None:
         username = clean(username, "--username", kind="username")
+    # A user name or password its provider would never send, and no token, is refused now,
+    # not found out at the first 401.
+    if not (token_env or token_stdin or token_file):
+        check_sent(registry(), provider, username, password_env)
     if base_url is not None:
         check_base_url(provider, info, info.base_urls.get(base_url, base_url), "--base-url", explicit=True)
     defaults = check_account_params(provider, dict(parse_pairs(params, "--param")))

@@ -7,6 +7,7 @@ the provider (paging included) and redacts exactly them in debug output.
 from __future__ import annotations
 
 import base64
+from typing import ClassVar
 
 import msgspec
 
@@ -16,12 +17,19 @@ from unci.provider import Credentials
 class Auth(msgspec.Struct, frozen=True):
     """No credentials at all: public APIs, and the base of the schemes below."""
 
+    #: The credentials the scheme sends; ``None`` where it does not say (nothing given is then
+    #: refused as unsent). A user name and password given to a scheme that sends a token alone
+    #: is refused where they are given, rather than dropped for a 401 that blames the token.
+    takes: ClassVar[frozenset[str] | None] = None
+
     def headers(self, credentials: Credentials) -> dict[str, str]:
         return {}
 
 
 class Bearer(Auth, frozen=True):
     """``Authorization: Bearer <token>`` (GitHub, GitLab, Buildkite, Buddy)."""
+
+    takes: ClassVar[frozenset[str] | None] = frozenset({"token"})
 
     def headers(self, credentials: Credentials) -> dict[str, str]:
         return {"Authorization": f"Bearer {credentials.token}"} if credentials.token else {}
@@ -34,6 +42,7 @@ class TokenHeader(Auth, frozen=True):
     "token {token}")`` is Travis CI's form.
     """
 
+    takes: ClassVar[frozenset[str] | None] = frozenset({"token"})
     header: str
     template: str = "{token}"
 

@@ -16,6 +16,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from unci.build import Build, BuildQuery
 from unci.builds import (
+    OPERATION as BUILDS_OPERATION,
+)
+from unci.builds import (
     BuildList,
     FetchedBuild,
     Resume,
@@ -38,7 +41,7 @@ from unci.builds import (
     slice_builds,
     with_context,
 )
-from unci.call import Answer, Call, RemoteQuery, Target, resolve_target
+from unci.call import Answer, Call, RemoteQuery, Target, check_params, resolve_target
 from unci.job import Job
 from unci.listing import JobPage
 from unci.pagewalk import awalk, walk
@@ -200,20 +203,29 @@ class _BuildJobs:
         cursor: str | None,
         limit: int | None,
         concurrency: int | None,
+        params: Mapping[str, str] | None = None,
         **filters: Any,
     ) -> None:
         self.who = who
         self.name = _build_param(who)
         given = build_query(provider=who.provider, **filters)
-        self.resume = decode_resume(who, cursor, given) if cursor else Resume(given)
+        if cursor:
+            self.resume, listed = decode_resume(who, cursor, given, params)
+        else:
+            self.resume, listed = Resume(given), {k: v for k, v in (params or {}).items() if v is not None}
+        #: The params of the builds walked: the caller's, else the cursor's.
+        self.list_params = listed
+        #: What every cursor of the walk carries: those params as resolved (account defaults
+        #: included), so a cursor given with another repository is refused, not followed there.
+        self.carried = check_params(who, listed, BUILDS_OPERATION)
         self.query = self.resume.query
         self.width = max(1, concurrency or _width(client))
         self.left = limit
         self._first = True
 
-    def params(self, params: Mapping[str, str] | None, build: Build) -> dict[str, str]:
+    def params(self, build: Build) -> dict[str, str]:
         """The job list's params for one build."""
-        return {**(params or {}), self.name: build.id}
+        return {**self.list_params, self.name: build.id}
 
     def hand(self, spot: Spot, found: Build | BuildList, pages: list[JobPage] | None) -> list[JobPage]:
         """The pages to hand out for one place of the walk: a build's jobs (``pages``) past
@@ -223,8 +235,8 @@ class _BuildJobs:
         self._first = False
         if pages is None:
             assert isinstance(found, BuildList)
-            return [JobPage([], _cursor(self.who, spot.after(self.query)), found.calls)]
-        handed, self.left = _hand_out(self.who, self.query, spot, pages, skip, self.left)
+            return [JobPage([], _cursor(self.who, spot.after(self.query), self.carried), found.calls)]
+        handed, self.left = _hand_out(self.who, self.carried, self.query, spot, pages, skip, self.left)
         return handed
 
     @property
@@ -505,6 +517,7 @@ class BuildMethods:
             cursor,
             limit,
             concurrency,
+            params,
             branch=branch,
             status=status,
             conclusion=conclusion,
@@ -518,7 +531,7 @@ class BuildMethods:
             at, skip = resume.builds_cursor, resume.build_skip
             pages = self.iter_build_pages(
                 provider,
-                params=params,
+                params=state.list_params,
                 cursor=at,
                 remote_query=remote_query,
                 target=who,
@@ -535,8 +548,8 @@ class BuildMethods:
             return list(
                 client.iter_pages(
                     provider,
-                    params=state.params(params, build),
-                    limit=page_size,
+                    params=state.params(build),
+                    page_size=page_size,
                     target=who,
                     include_steps=include_steps,
                 )
@@ -566,8 +579,8 @@ class BuildMethods:
                         work.cancel()
 
 
-def _cursor(who: Target, resume: Resume | None) -> str | None:
-    return None if resume is None else encode_resume(who, resume)
+def _cursor(who: Target, resume: Resume | None, params: Mapping[str, str]) -> str | None:
+    return None if resume is None else encode_resume(who, resume, params)
 
 
 def _located(spot_at: str | None, skip: int, page: BuildList) -> list[tuple[Spot, Build | BuildList]]:
@@ -580,7 +593,13 @@ def _located(spot_at: str | None, skip: int, page: BuildList) -> list[tuple[Spot
 
 
 def _hand_out(
-    who: Target, query: BuildQuery, spot: Spot, pages: list[JobPage], skip: int, left: int | None
+    who: Target,
+    carried: Mapping[str, str],
+    query: BuildQuery,
+    spot: Spot,
+    pages: list[JobPage],
+    skip: int,
+    left: int | None,
 ) -> tuple[list[JobPage], int | None]:
     """The pages of one build's jobs to hand out, past the ``skip`` a cursor gave and within
     the ``left`` still wanted, each with the cursor that resumes right after it; and what is
@@ -599,7 +618,7 @@ def _hand_out(
             left -= len(jobs)
         position += start + len(jobs)
         after = spot.after(query) if position >= total else spot.after(query, position)
-        out.append(JobPage(jobs, _cursor(who, after), page.calls, page.looping))
+        out.append(JobPage(jobs, _cursor(who, after, carried), page.calls, page.looping))
         if left == 0:
             break
     return out, left
@@ -889,6 +908,7 @@ class AsyncBuildMethods:
             cursor,
             limit,
             concurrency,
+            params,
             branch=branch,
             status=status,
             conclusion=conclusion,
@@ -902,7 +922,7 @@ class AsyncBuildMethods:
             at, skip, walked = resume.builds_cursor, resume.build_skip, 0
             async for page in self.iter_build_pages(
                 provider,
-                params=params,
+                params=state.list_params,
                 cursor=at,
                 remote_query=remote_query,
                 target=who,
@@ -921,8 +941,8 @@ class AsyncBuildMethods:
                 page
                 async for page in client.iter_pages(
                     provider,
-                    params=state.params(params, build),
-                    limit=page_size,
+                    params=state.params(build),
+                    page_size=page_size,
                     target=who,
                     include_steps=include_steps,
                 )

@@ -279,12 +279,13 @@ def prepare_builds(
     provider = target.provider
     check_limit(provider, limit)
     check_cursor(provider, cursor)
+    data = read_cursor(target, cursor, OPERATION) if cursor else None
+    if data is not None:
+        params = carried_params(data, params or {}, provider)
     checked = check_params(target, params or {}, OPERATION, reg)
     hooks = reg.hooks(provider)
     query = in_unified_words(query, hooks.provider.build_conclusions)
-    if cursor:
-        data = read_cursor(target, cursor, OPERATION)
-        carried_params(data, checked, provider)
+    if data is not None:
         query = carried(query, _query(data.filters), provider)
         request = hooks.build_builds_request(checked, query, limit)
         # Only the path and query come from the cursor; method and headers from the provider.
@@ -425,8 +426,8 @@ def discovers(
     reg: PluginRegistry | None = None,
 ) -> bool:
     """Does a job list find its builds (build filters, or a cursor of such a walk, and no build
-    given) rather than list the jobs of one build? ``unci jobs list`` and the server's
-    ``/unified/ci-cd/jobs`` decide it here alike. A build given with filters is refused: the
+    given) rather than list the jobs of one build (by its cursor alone, too)? ``unci jobs list``
+    and the server's ``/unified/ci-cd/jobs`` decide it here alike. A build given with filters is refused: the
     filters would choose nothing."""
     if not filters and not cursor:
         return False
@@ -442,7 +443,14 @@ def discovers(
         )
     if filters:
         return True
-    return name is not None and not given
+    if name is None or given or cursor is None:
+        return False
+    # A cursor alone: the list it continues says which (it carries its build, if any).
+    try:
+        read_cursor(target, cursor, "list")
+    except UsageError:
+        return True  # a walk's cursor, or none unci signed (which the walk then says)
+    return False
 
 
 @dataclass(frozen=True)
@@ -457,24 +465,29 @@ class Resume:
     job_skip: int = 0
 
 
-def encode_resume(target: Target, resume: Resume) -> str:
-    """The signed cursor for ``resume`` (bound to the target like every cursor)."""
+def encode_resume(target: Target, resume: Resume, params: Mapping[str, str] | None = None) -> str:
+    """The signed cursor for ``resume`` (bound to the target like every cursor), for the
+    builds of ``params`` (the repository...), which it carries as every list cursor does."""
     filters = {**_filters(resume.query), "build_skip": str(resume.build_skip)}
     if resume.builds_cursor:
         filters["builds_cursor"] = resume.builds_cursor
-    return encode_cursor(target, Request(path=""), resume.job_skip, JOBS_OPERATION, filters)
+    return encode_cursor(target, Request(path=""), resume.job_skip, JOBS_OPERATION, filters, params)
 
 
-def decode_resume(target: Target, cursor: str, given: BuildQuery | None = None) -> Resume:
-    """What :func:`encode_resume` signed (checked against the filters ``given`` with it), or
-    the usage error every bad cursor gets."""
+def decode_resume(
+    target: Target, cursor: str, given: BuildQuery | None = None, params: Mapping[str, str] | None = None
+) -> tuple[Resume, dict[str, str]]:
+    """What :func:`encode_resume` signed (checked against the filters ``given`` and the
+    ``params`` given with it), and the params of its list (see
+    :func:`~unci.listing.carried_params`), or the usage error every bad cursor gets."""
     given = given or BuildQuery()
     data = read_cursor(target, cursor, JOBS_OPERATION)
+    listed = carried_params(data, params or {}, target.provider)
     filters = dict(data.filters)
     builds_cursor = filters.pop("builds_cursor", None)
     skip = filters.pop("build_skip", "0")
     query = carried(given, _query(filters), target.provider)
-    return Resume(query, builds_cursor, int(skip) if skip.isdigit() else 0, data.skip)
+    return Resume(query, builds_cursor, int(skip) if skip.isdigit() else 0, data.skip), listed
 
 
 def query_filters(query: BuildQuery) -> dict[str, Any]:

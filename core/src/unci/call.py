@@ -263,11 +263,39 @@ def resolve_target(
             if env.get(variable)
             else (info.base_url, f"{provider}'s hosted default")
         )
+    if (username or password) and not creds.token:
+        check_sent(reg, provider, username, password)
     root = check_base_url(provider, info, info.base_urls.get(root, root), where, explicit=bool(base_url))
     defaults = dict(acct.params) if acct else {}
     defaults.update(params or {})
     given = bool(token or username or password)
     return Target(provider, info, root.rstrip("/"), creds, defaults, acct.name if acct else None, given)
+
+
+def check_sent(reg: PluginRegistry, provider: str, username: object, password: object) -> None:
+    """A user name or password given to a provider whose scheme sends a token alone, with no
+    token, is refused here: dropped, they left the request without credentials, and the 401
+    blamed the token. (Beside a token they change nothing, as before.) Only where the
+    provider's scheme says what it sends and nothing wraps or replaces it."""
+    from unci.contract import Provider
+
+    hooks = reg.hooks(provider)
+    plugin = hooks.provider
+    if hooks.pm is not None or getattr(type(plugin), "authenticate", None) is not Provider.authenticate:
+        return
+    takes = getattr(getattr(plugin, "auth", None), "takes", None)
+    given = [name for name, value in (("username", username), ("password", password)) if value]
+    if takes is None or all(name in takes for name in given):
+        return
+    name = hooks.name
+    words = " and ".join("a user name" if n == "username" else "a password" for n in given)
+    variable = env_name(name, "TOKEN")
+    raise UsageError(
+        f"{name}: authenticates with a token alone; {words} would not be sent",
+        hint=f"give only a token (--token, or {variable}) and leave the user name and password out",
+        py_hint=f"give only a token (token=, or {variable}) and leave username= and password= out",
+        provider=name,
+    )
 
 
 def _from_env(env: Mapping[str, str], names: Iterable[str], kind: str) -> str | None:
@@ -368,11 +396,21 @@ def check_params(
     if missing:
         lines = "; ".join(f"{p.name} ({p.description})" for p in missing)
         flags = " ".join(f"-p {p.name}=..." for p in missing)
+        # Only the build is missing from a job list: the jobs of recent builds need none.
+        found = operation == "list" and bool(target.info.build_fields)
+        if found:
+            for_builds = {p.name for p in hooks.required_params("builds") if p.required}
+            found = not any(p.name in for_builds for p in missing)
+        cli_more = ", or list the jobs of recent builds with --since 7d (and --branch NAME)" if found else ""
+        py_more = ", or pass since='7d' (and branch=) for the jobs of recent builds" if found else ""
+        http_more = ", or since=7d (and branch=) for the jobs of recent builds" if found else ""
         raise MissingParams(
             f"{provider}: missing required parameter(s): {lines}",
-            hint=f"Give them as {flags}",
-            py_hint="Give them as params={" + ", ".join(f"{p.name!r}: ..." for p in missing) + "}",
-            http_hint="Add them to the query string: " + "&".join(f"{p.name}=..." for p in missing),
+            hint=f"Give them as {flags}{cli_more}",
+            py_hint="Give them as params={" + ", ".join(f"{p.name!r}: ..." for p in missing) + "}" + py_more,
+            http_hint="Add them to the query string: "
+            + "&".join(f"{p.name}=..." for p in missing)
+            + http_more,
             provider=provider,
             missing=[p.name for p in missing],
         )

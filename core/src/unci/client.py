@@ -21,9 +21,11 @@ from unci.call import (
     Call,
     RemoteQuery,
     Target,
+    check_params,
     debug_envelope,
     decode_job,
     prepare_get,
+    query_pairs,
     raise_for_status,
     resolve_target,
 )
@@ -381,6 +383,14 @@ def _check_sizes(provider: str, limit: object, page_size: object) -> None:
     check_limit(provider, page_size, "page_size")
 
 
+def _check_shared(target: Target, kw: Mapping[str, Any]) -> None:
+    """What every id of ``get_jobs`` shares, checked once: a missing param is one error
+    raised, not a list of the same error once per id."""
+    check_params(target, kw.get("params") or {}, "get")
+    query_pairs(target.provider, kw.get("remote_query", ()))
+    steps.check_asked(target.provider, kw.get("include_steps", False))
+
+
 def _split_who(kw: dict[str, Any]) -> dict[str, Any]:
     """Take the who-to-ask kwargs out of ``kw``."""
     return {k: kw.pop(k) for k in list(kw) if k in _WHO or k == "target"}
@@ -694,6 +704,7 @@ class Client(BuildMethods, LogMethods):
         from concurrent.futures import ThreadPoolExecutor
 
         target = _target(provider, _split_who(kw))  # once, not once per job
+        _check_shared(target, kw)
 
         def one(job_id: str) -> Job | UnciError:
             try:
@@ -1051,6 +1062,7 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
 
         gate = asyncio.Semaphore(max(1, concurrency))
         target = _target(provider, _split_who(kw))
+        _check_shared(target, kw)
 
         async def one(job_id: str) -> Job | UnciError:
             async with gate:

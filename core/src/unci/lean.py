@@ -61,7 +61,10 @@ def refuse_closed(client: httpx.Client | httpx.AsyncClient, provider: str) -> No
     if client.is_closed:
         from unci.errors import UsageError
 
-        raise UsageError(
+        class ClientClosed(UsageError, RuntimeError):
+            """A usage error (exit 2), and still the ``RuntimeError`` httpx raised here."""
+
+        raise ClientClosed(
             f"{provider}: this unci client is closed (after close() or its with-block); "
             "make a new one, or call it inside the with-block",
             provider=provider,

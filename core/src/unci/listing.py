@@ -117,39 +117,24 @@ def encode_cursor(
     return f"{_b64(payload)}.{_b64(_mac(target, operation, payload))}"
 
 
-def decode_cursor(
-    target: Target, cursor: str, params: Mapping[str, str], operation: str = "list"
-) -> tuple[Request, int]:
-    """The path, query and skip of a cursor unci signed for this target and made for the list
-    of ``params``, or a UsageError."""
-    data = read_cursor(target, cursor, operation)
-    carried_params(data, params, target.provider)
-    return Request(path=data.path, query=[(k, v) for k, v in data.query]), data.skip
-
-
-def carried_params(data: _Cursor, given: Mapping[str, str], provider: str) -> None:
-    """A cursor resumes only the list it was made for: a parameter given otherwise (another
-    repository) would be ignored, the cursor's path listing the first one."""
+def carried_params(data: _Cursor, given: Mapping[str, str], provider: str) -> dict[str, str]:
+    """The parameters of the list a cursor resumes: the caller's, with what the caller left
+    out taken from the cursor (a follow-up may send the cursor alone). A parameter given
+    otherwise (another repository) is refused: the cursor's path lists the first one, so the
+    page would not be of what was asked for. ``given`` is what the caller said, never an
+    account's defaults, which the cursor's list may have overridden when it began."""
     for name, theirs in data.params.items():
         mine = given.get(name)
-        if mine == theirs:
+        if mine is None or mine == theirs:
             continue
-        fact = f"{provider}: the cursor continues the list of {name} {theirs!r}, not "
-        if mine is None:
-            raise UsageError(
-                f"{fact}no {name}",
-                hint=f"give -p {name}={theirs} with it",
-                py_hint=f"give params={{{name!r}: {theirs!r}}} with it",
-                http_hint=f"give {name}={theirs} with it",
-                provider=provider,
-            )
         raise UsageError(
-            f"{fact}{name} {mine!r}",
+            f"{provider}: the cursor continues the list of {name} {theirs!r}, not {name} {mine!r}",
             hint=f"start again without --cursor to list with -p {name}={mine}",
             py_hint=f"start again without cursor= to list with {name}={mine!r}",
             http_hint=f"start again without next_cursor to list with {name}={mine}",
             provider=provider,
         )
+    return {**data.params, **{k: v for k, v in given.items() if v is not None}}
 
 
 def read_cursor(target: Target, cursor: str, operation: str = "list") -> _Cursor:
@@ -230,14 +215,17 @@ def prepare_list(
     provider = target.provider
     check_limit(provider, limit)
     check_cursor(provider, cursor)
+    data = read_cursor(target, cursor, "list") if cursor else None
+    if data is not None:
+        params = carried_params(data, params or {}, provider)
     checked = check_params(target, params or {}, "list", reg)
-    resumed = decode_cursor(target, cursor, checked) if cursor else None
     request = reg.hooks(provider).build_list_request(checked, limit)
-    if resumed is not None:
+    if data is not None:
         # Only the path and query come from the cursor; method and headers from the provider.
-        (nxt, skip) = resumed
-        nxt = Request(path=nxt.path, method=request.method, query=nxt.query, headers=dict(request.headers))
-        return prepare(target, nxt, params=checked, reg=reg), skip
+        nxt = Request(
+            path=data.path, method=request.method, query=list(data.query), headers=dict(request.headers)
+        )
+        return prepare(target, nxt, params=checked, reg=reg), data.skip
     return prepare(target, request, remote_query=remote_query, params=checked, reg=reg), 0
 
 

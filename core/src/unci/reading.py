@@ -49,9 +49,13 @@ def max_body(given: int | str | None) -> int:
     text = os.environ.get(ENV)
     if not text:
         return DEFAULT_MAX_BODY
+    from unci.errors import ConfigError, UsageError
     from unci.numbers import size
 
-    return size(text, ENV)
+    try:
+        return size(text, ENV)
+    except UsageError as exc:  # the environment's setting: configuration (exit 10), not usage
+        raise ConfigError(exc.message, hint="set it to a size such as 64MiB, or unset it") from None
 
 
 def mib(n: int) -> str:

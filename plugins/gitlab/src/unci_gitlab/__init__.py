@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import ClassVar
 from urllib.parse import parse_qsl, urlsplit
 
 import msgspec
@@ -287,6 +288,8 @@ def _project(params: Mapping[str, str]) -> str:
 class PrivateTokenOrBearer(Auth, frozen=True):
     """``PRIVATE-TOKEN: <token>``, or ``Authorization: Bearer`` for a token given as
     ``Bearer <token>`` (OAuth 2 tokens need it)."""
+
+    takes: ClassVar[frozenset[str] | None] = frozenset({"token"})
 
     def headers(self, credentials: Credentials) -> dict[str, str]:
         token = credentials.token
