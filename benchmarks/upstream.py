@@ -125,6 +125,9 @@ class History:
 
 HISTORY = History(0, 0, 0, 1.0)
 FAIL_REPO: str | None = None
+#: A repository whose runs, jobs and steps are named after the caller's token (a provider that
+#: echoes it: a workflow titled with a secret), for the tests of what a sync writes.
+ECHO_REPO: str | None = None
 
 
 def job_bytes(job_id: int) -> bytes:
@@ -217,6 +220,9 @@ class Handler(BaseHTTPRequestHandler):
             runs = [
                 {**r, "repository": {**RUN["repository"], "full_name": f"ci/{repo}"}} for r in HISTORY.runs
             ]
+        echo = (self.headers.get("Authorization") or "").rpartition(" ")[2] if repo == ECHO_REPO else ""
+        if echo:
+            runs = [{**r, "name": f"wf {echo}", "display_title": f"deploy {echo}"} for r in runs]
         if rest == "":
             created = query.get("created", "")
             if created.startswith(">="):
@@ -234,6 +240,11 @@ class Handler(BaseHTTPRequestHandler):
             return self._json(run)
         with HISTORY.lock:
             jobs = HISTORY.jobs(run)
+        if echo:
+            jobs = [
+                {**j, "name": f"job {echo}", "steps": [{**st, "name": f"step {echo}"} for st in j["steps"]]}
+                for j in jobs
+            ]
         items, link = self._page(url, query, jobs, size, page)
         return self._json({"total_count": len(jobs), "jobs": items}, link)
 
@@ -337,15 +348,17 @@ def main() -> None:
     parser.add_argument("--hours-apart", type=float, default=1.0, help="between two runs' creation")
     parser.add_argument("--fail-repo", default=None, help="a repository name answered with 404")
     parser.add_argument("--next-only", action="store_true", help="Link headers name only the next page")
+    parser.add_argument("--echo-repo", default=None, help="a repository that echoes the token in its names")
     args = parser.parse_args()
     # Ends on SIGTERM even when started with SIGTERM ignored (a signal mask a CI runner passes on).
     import os
     import signal
 
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
-    global HISTORY, FAIL_REPO
+    global HISTORY, FAIL_REPO, ECHO_REPO
     HISTORY = History(args.builds, args.jobs_per_build, args.unfinished, args.hours_apart)
     FAIL_REPO = args.fail_repo
+    ECHO_REPO = args.echo_repo
     Handler.latency = args.latency
     Handler.numbered_links = not args.next_only
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)

@@ -438,3 +438,88 @@ def test_a_terminal_sees_progress_per_repository(history, tmp_path: Path) -> Non
     assert "ci/api: 12 builds, 36 jobs" in text and "ci/web: 12 builds, 36 jobs" in text
     assert "\x1b[2K" in text  # lines cleared and rewritten, not appended
     assert out.startswith("synced 2 repositories")
+
+
+def test_a_token_the_provider_echoes_never_reaches_the_database(tmp_path: Path) -> None:
+    """A run titled with the token (a workflow that names itself after a secret) put the token
+    into builds, jobs, steps and remote_data; every other output of unci redacts it."""
+    token = "ghp_SyncEchoSecret0123456789abcdef"
+    with upstream("--builds", "3", "--jobs-per-build", "2", "--echo-repo", "leaky") as up:
+        env = {"UNCI_GITHUB_BASE_URL": up.url, "GITHUB_TOKEN": token}
+        result = run_sync("-P", "github", "-p", "owner=ci", "-p", "repo_id=leaky", env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    data = (tmp_path / "unci.duckdb").read_bytes()
+    assert token.encode() not in data
+    import base64
+
+    assert base64.b64encode(f":{token}".encode()) not in data
+    rows = duckdb_rows(tmp_path / "unci.duckdb")
+    names = {
+        r for table in rows.values() for row in table for r in row if isinstance(r, str) and "[REDACTED]" in r
+    }
+    assert {"wf [REDACTED]", "job [REDACTED]", "step [REDACTED]"} <= names
+    assert any("deploy [REDACTED]" in r and "display_title" in r for r in names)  # remote_data
+
+
+def test_since_is_remembered_by_later_syncs(history, tmp_path: Path) -> None:
+    """A later sync without --since went before it through the look-back window."""
+    first = summary(
+        run_sync(*REPO, "--since", "2026-11-30T07:30:00Z", "--json", env=history.env(), cwd=tmp_path)
+    )
+    assert first["builds"] == 5
+    history.control("finish")  # the two running builds change: something to sync again
+    again = run_sync(*REPO, "--lookback", "30d", "--json", env=history.env(), cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    import duckdb
+
+    with duckdb.connect(str(tmp_path / "unci.duckdb"), read_only=True) as con:
+        oldest = con.execute("SELECT min(created_at) FROM ci.builds").fetchone()[0]
+        assert con.execute("SELECT count(*) FROM ci.builds").fetchone() == (5,)
+    assert oldest.isoformat() >= "2026-11-30T07:30:00"
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("--dataset", ""), "--dataset is empty"),
+        (("--pipeline-name", "a/b"), "--pipeline-name 'a/b' is not a name dlt takes"),
+        (("--pipeline-name", ""), "--pipeline-name '' is not a name dlt takes"),
+    ],
+)
+def test_names_dlt_would_fail_on_are_usage_errors(history, tmp_path: Path, args, says) -> None:
+    """They were ``unci: internal error`` (exit 1) from inside dlt, or taken silently."""
+    result = run_sync(*REPO, *args, env=history.env(), cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and says in lines[0], lines
+    assert history.requests() == []
+
+
+def test_ctrl_c_during_a_sync_is_exit_130(tmp_path: Path) -> None:
+    """dlt catches the signal itself and failed the step with it: exit 14, "the destination
+    failed: KeyboardInterrupt", which sends a user off to check a healthy database."""
+    import signal
+    import time
+
+    from synchelp import sync_cmd
+
+    from helpers import ctrl_c_reaches_child
+
+    with upstream("--builds", "400", "--jobs-per-build", "5", "--latency", "0.05") as up:
+        env = {**os.environ, "UNCI_GITHUB_BASE_URL": up.url, "GITHUB_TOKEN": "t0ken-for-tests"}
+        proc = subprocess.Popen(
+            sync_cmd(*REPO),
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            preexec_fn=ctrl_c_reaches_child,
+        )
+        deadline = time.monotonic() + 60
+        while len(up.requests()) < 20 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)  # well into the fetch: dlt's extraction is running
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "destination failed" not in err and "Traceback" not in err

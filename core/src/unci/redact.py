@@ -85,6 +85,12 @@ def _byte_forms(secrets: tuple[str, ...]) -> tuple[bytes, ...]:
     return tuple(form.encode("utf-8", "surrogateescape") for form in _all_forms(secrets))
 
 
+def text_forms(secrets: Iterable[str]) -> tuple[str, ...]:
+    """Every form of every secret, longest first, for a scrub done elsewhere (a column of a
+    database table, replaced in C)."""
+    return _all_forms(tuple(secrets))
+
+
 _REDACTED_BYTES = REDACTED.encode()
 
 

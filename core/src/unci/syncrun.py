@@ -97,11 +97,23 @@ def destination(name: str | None, duckdb_file: str | None = None) -> tuple[Any, 
         ) from None
 
 
+def check_pipeline_name(name: str) -> None:
+    """A pipeline name dlt takes (it names a folder and the state): ``a/b`` or an empty name
+    was an internal error inside dlt."""
+    if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}", name or ""):
+        raise UsageError(
+            f"--pipeline-name {name!r} is not a name dlt takes; use letters, digits, _ . and -"
+            " (at most 64, not starting with . or -)"
+        )
+
+
 def check_dataset(name: str) -> None:
     """A dataset name dlt keeps as it is: one it normalizes (``bad name!`` into ``bad_namex``)
     would put the tables where the summary does not say and a query of the name finds none."""
     from dlt.common.normalizers.naming.snake_case import NamingConvention
 
+    if not name.strip():
+        raise UsageError("--dataset is empty; name the dataset (schema) the tables go into, e.g. ci")
     kept = NamingConvention().normalize_identifier(name)
     if kept != name:
         raise UsageError(
@@ -137,6 +149,7 @@ def run(
     # to the provider and the destination only, unless RUNTIME__DLTHUB_TELEMETRY says so.
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
     check_dataset(dataset)
+    check_pipeline_name(pipeline_name)
     dest, label = destination(destination_name, duckdb_file)
     into_duckdb = _named(destination_name) == "duckdb"
     if into_duckdb and Path(label.split(" ", 1)[1]).stem == dataset:
@@ -193,8 +206,10 @@ def run(
                 with _loading_env(duckdb=into_duckdb):
                     pipeline.run(data)
             except PipelineStepFailed as exc:
+                _reraise_interrupt(exc)
                 raise _failure(exc, label) from None
             except Exception as exc:  # noqa: BLE001 - credentials missing, connection refused...
+                _reraise_interrupt(exc)
                 raise _failure(exc, label) from None
     finally:
         if own:
@@ -233,6 +248,21 @@ def _absent_tables(pipeline: Any, names: list[str]) -> list[str]:
             return [name for name, columns in client.get_storage_tables(names) if not columns]
     except Exception:  # noqa: BLE001 - the load reports an unreachable destination, in unci's words
         return []
+
+
+def _reraise_interrupt(exc: BaseException) -> None:
+    """Ctrl-C as Ctrl-C (exit 130), not as a destination that failed (exit 14): dlt catches
+    the signal itself and fails the step it was in with it."""
+    import signal
+
+    for seen in _chain(exc):
+        if isinstance(seen, KeyboardInterrupt):
+            raise KeyboardInterrupt from None
+        if type(seen).__name__ == "SignalReceivedException":
+            code = getattr(seen, "signal_code", signal.SIGINT)
+            if code == signal.SIGINT:
+                raise KeyboardInterrupt from None
+            raise SystemExit(128 + int(code))
 
 
 def _failure(exc: BaseException, label: str) -> UnciError:

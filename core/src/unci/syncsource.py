@@ -38,6 +38,7 @@ from unci.client import Client
 from unci.errors import NotFound, UnciError
 from unci.job import Job
 from unci.listing import prepare_list, read_page, slice_page
+from unci.redact import REDACTED, scrub_bytes, text_forms
 from unci.syncplan import DEFAULT_LOOKBACK, Scope, parse_lookback
 from unci.syncstate import ScopeState, advance, finished, listed_entry, older_than
 from unci.when import parse_when
@@ -182,23 +183,44 @@ class _StepRow(msgspec.Struct):
 _STEPS = msgspec.json.Decoder(list[list[_StepRow]])
 
 
-def _arrow(columns: dict[str, Any], schema: pa.Schema) -> pa.Table:
+def _arrow(columns: dict[str, Any], schema: pa.Schema, secrets: Sequence[str] = ()) -> pa.Table:
     """Column lists (or ready arrays) to a table: one C loop per column instead of a dict per
-    row, which is what ``from_pylist`` builds, a large part of a sync's CPU time before."""
-    arrays = [columns[f.name] for f in schema]
-    return pa.Table.from_arrays(
-        [a if isinstance(a, pa.Array) else pa.array(a, f.type) for a, f in zip(arrays, schema, strict=True)],
-        schema=schema,
-    )
+    row, which is what ``from_pylist`` builds, a large part of a sync's CPU time before.
+
+    The text columns are scrubbed of ``secrets`` (the call's credentials, in every form), as
+    everything else unci writes is: a provider that echoes the token (a run named after it)
+    would otherwise put it in the database, the output most widely read of all."""
+    arrays = [
+        a if isinstance(a, pa.Array) else pa.array(a, f.type)
+        for a, f in zip([columns[f.name] for f in schema], schema, strict=True)
+    ]
+    forms = text_forms(secrets) if secrets else ()
+    if forms:
+        import pyarrow.compute as pc
+
+        for i, (array, f) in enumerate(zip(arrays, schema, strict=True)):
+            if f.type != _TEXT or f.name in _SCRUBBED_AS_BYTES:
+                continue
+            for form in forms:
+                if pc.any(pc.match_substring(array, form)).as_py():
+                    array = pc.replace_substring(array, form, REDACTED)
+            arrays[i] = array
+    return pa.Table.from_arrays(arrays, schema=schema)
 
 
-def _text(values: list[Any]) -> pa.Array:
+#: Columns built from bytes, scrubbed before they are joined (:func:`_text`).
+_SCRUBBED_AS_BYTES = frozenset({"remote_data", "steps"})
+
+
+def _text(values: list[Any], secrets: Sequence[str] = ()) -> pa.Array:
     """Bytes (``msgspec.Raw``, encoded JSON; ``None`` for none) as a text column: joined into
     one buffer and checked as UTF-8 by Arrow in C, with no Python ``str`` made of each.
 
     Not through ``pa.array`` of ``memoryview`` objects: pyarrow 26 never releases a buffer it
     reads from one, so every page body a ``msgspec.Raw`` points into stayed alive until the
     process ended (about 5 MiB per 1,000 jobs, docs/performance.md)."""
+    if secrets:
+        values = [None if v is None else scrub_bytes(bytes(v), secrets) for v in values]
     lengths = [0 if v is None else len(v) for v in values]
     offsets = list(itertools.accumulate(lengths, initial=0))
     if offsets[-1] >= 2**31:  # beyond a string column's 32-bit offsets: Arrow splits it
@@ -232,23 +254,29 @@ def _own(columns: dict[str, Any], count: int, scope: Scope, provider: str, key: 
     columns["attempt"] = [_attempt(a) for a in columns["attempts"]]
 
 
-def build_table(builds: Sequence[Build], scope: Scope, provider: str, key: str) -> pa.Table:
-    """The builds' rows (:data:`BUILD_SCHEMA`)."""
+def build_table(
+    builds: Sequence[Build], scope: Scope, provider: str, key: str, secrets: Sequence[str] = ()
+) -> pa.Table:
+    """The builds' rows (:data:`BUILD_SCHEMA`), scrubbed of ``secrets``."""
     columns: dict[str, Any] = {name: [getattr(b, name) for b in builds] for name in _BUILD_FIELDS}
     _own(columns, len(builds), scope, provider, key)
-    columns["remote_data"] = _text(columns["remote_data"])
-    return _arrow(columns, BUILD_SCHEMA)
+    columns["remote_data"] = _text(columns["remote_data"], secrets)
+    return _arrow(columns, BUILD_SCHEMA, secrets)
 
 
-def job_table(jobs: Sequence[tuple[Job, str]], scope: Scope, provider: str, key: str) -> pa.Table:
+def job_table(
+    jobs: Sequence[tuple[Job, str]], scope: Scope, provider: str, key: str, secrets: Sequence[str] = ()
+) -> pa.Table:
     """The rows of ``jobs``, each given with the id of the build it was listed from (the
-    job's own ``build`` wins where the provider names it) (:data:`JOB_SCHEMA`)."""
+    job's own ``build`` wins where the provider names it) (:data:`JOB_SCHEMA`), scrubbed of
+    ``secrets`` (the steps table, made from their ``steps``, is then too)."""
     columns: dict[str, Any] = {name: [getattr(j, name) for j, _ in jobs] for name in _JOB_FIELDS}
     _own(columns, len(jobs), scope, provider, key)
     columns["build"] = [own or bid for own, (_, bid) in zip(columns["build"], jobs, strict=True)]
-    columns["remote_data"] = _text([j.remote_data for j, _ in jobs])
-    columns["steps"] = _text([None if j.steps is msgspec.UNSET else _encode(j.steps) for j, _ in jobs])
-    return _arrow(columns, JOB_SCHEMA)
+    columns["remote_data"] = _text([j.remote_data for j, _ in jobs], secrets)
+    steps = [None if j.steps is msgspec.UNSET else _encode(j.steps) for j, _ in jobs]
+    columns["steps"] = _text(steps, secrets)
+    return _arrow(columns, JOB_SCHEMA, secrets)
 
 
 _encode = msgspec.json.Encoder().encode
@@ -327,6 +355,9 @@ class _Fetcher:
 
     def key(self, scope: Scope) -> str:
         return scope.resolved(self.target(scope)[1])
+
+    def secrets(self, scope: Scope) -> list[str]:
+        return self.target(scope)[0].secrets
 
     def send(self, scope: Scope, call: Call) -> Answer:
         tally = self.report.tally(scope)
@@ -464,7 +495,8 @@ def source(
             if full_refresh:
                 stored[key] = {"newest": None, "seen": {}, "pending": {}}
             old = ScopeState.load(stored.get(key))
-            since_here = old.list_since(window, floor)
+            floor_here = floor if floor is not None else old.floor
+            since_here = old.list_since(window, floor_here)
             # Asked conditionally only with nothing pending: an unchanged list then means
             # nothing to fetch, and the state stays as it is.
             listing = Listing()
@@ -479,7 +511,7 @@ def source(
                     if chosen:
                         tally.builds += len(chosen)
                         report.changed()
-                        yield build_table(chosen, scope, provider, key)
+                        yield build_table(chosen, scope, provider, key, fetcher.secrets(scope))
                 seen_ids = {bid for bid, _, _ in listed}
                 again: list[Build] = []
                 for bid in [b for b in old.pending if b not in seen_ids]:
@@ -491,7 +523,7 @@ def source(
                 if again:
                     tally.builds += len(again)
                     report.changed()
-                    yield build_table(again, scope, provider, key)
+                    yield build_table(again, scope, provider, key, fetcher.secrets(scope))
             except UnciError as exc:
                 report.fail(scope, exc)
                 continue
@@ -499,6 +531,7 @@ def source(
                 continue
             here = _scope_state(stored, key)
             here.update(advance(old, listed, window))
+            here["since"] = floor_here.isoformat() if floor_here else None
             # Only a list that fit one page is covered by its ETag.
             here["list_etag"] = listing.etag if listing.pages == 1 else None
             for b in running:
@@ -529,7 +562,8 @@ def source(
         def flush() -> pa.Table:
             assert held_key is not None
             scope = fetcher.by_key[held_key]
-            table = job_table(held, scope, fetcher.target(scope)[0].provider, held_key)
+            target = fetcher.target(scope)[0]
+            table = job_table(held, scope, target.provider, held_key, target.secrets)
             held.clear()
             return table
 

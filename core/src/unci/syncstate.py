@@ -12,6 +12,8 @@ Per scope (account + repository) the state holds:
   the ETag of their job list, so the provider can answer "unchanged" (304).
 - ``list_etag``: the ETag of the build list, when it fit one page. With nothing pending, the
   next sync asks for the list with it, and a 304 means there is nothing to fetch at all.
+- ``since``: the ``--since`` a sync was given, so later syncs without it never go before it
+  either (a later ``--since`` replaces it; a full refresh forgets it).
 
 The state is stored by dlt beside the data and only with a load that completed, so a sync that
 dies leaves the previous state and data that a re-run merges over (rows merge on their key).
@@ -48,6 +50,8 @@ class ScopeState:
     seen: dict[str, str]
     pending: dict[str, dict[str, Any]]
     list_etag: str | None = None
+    #: The ``--since`` given to an earlier sync (see the module).
+    floor: datetime | None = None
 
     @classmethod
     def load(cls, raw: Any) -> ScopeState:
@@ -60,6 +64,7 @@ class ScopeState:
             dict(raw.get("seen") or {}),
             dict(raw.get("pending") or {}),
             etag if isinstance(etag, str) and etag else None,
+            _time(raw.get("since")),
         )
 
     def list_since(self, lookback: timedelta, floor: datetime | None) -> datetime | None:
