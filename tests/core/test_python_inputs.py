@@ -269,3 +269,17 @@ async def test_get_jobs_raises_a_shared_mistake_once(server: LocalServer) -> Non
     server.route(GITHUB_JOB_PATH, Reply(body=JOB))
     got = unci.get_jobs("github", ["1", ""], params=GITHUB_PARAMS, base_url=server.url)
     assert isinstance(got[0], unci.Job) and isinstance(got[1], unci.UsageError), got
+
+
+@pytest.mark.parametrize("query", ["access_token=SECRET-in-url-0123", "q=ghp_GivenToken0123456789"])
+def test_a_base_url_with_a_query_shows_no_credential(query: str) -> None:
+    """The refusal quoted the URL as given: a token in its query (named as one, or the very
+    token given with token=) was printed back."""
+    with pytest.raises(unci.InvalidParam) as info:
+        unci.get_job(
+            "github", "1", params=GITHUB_PARAMS, token="ghp_GivenToken0123456789",
+            base_url=f"http://127.0.0.1:9/?{query}",
+        )  # fmt: skip
+    for text in (str(info.value), info.value.cli_message(), info.value.http_message()):
+        assert "has a query or fragment" in text
+        assert "SECRET-in-url" not in text and "ghp_GivenToken" not in text, text

@@ -370,6 +370,31 @@ def test_postgres_without_credentials_says_where_they_go(history, tmp_path: Path
     )
 
 
+@pytest.mark.parametrize(
+    ("destination", "env", "says", "not_said"),
+    [
+        # A PostgreSQL DSN was the example for every destination.
+        ("bigquery", {}, "set DESTINATION__BIGQUERY__CREDENTIALS or put them", "postgresql://"),
+        # The filesystem needs a bucket, not credentials.
+        ("filesystem", {}, "set DESTINATION__FILESYSTEM__BUCKET_URL (e.g. file:///", "CREDENTIALS"),
+        # A malformed DSN is configuration (10), not an unreachable database (14).
+        (
+            "postgres",
+            {"DESTINATION__POSTGRES__CREDENTIALS": "postgresql://u:hunter2@127.0.0.1:notaport/ci"},
+            "cannot be read as a connection string; write them as postgresql://user:password@host",
+            "hunter2",
+        ),
+    ],
+)
+def test_destination_settings_missing_or_malformed_are_exit_10_naming_what(
+    history, tmp_path: Path, destination: str, env: dict[str, str], says: str, not_said: str
+) -> None:
+    result = run_sync(*REPO, "--destination", destination, env={**history.env(), **env}, cwd=tmp_path)
+    assert result.returncode == 10, result.stderr
+    lines = [line for line in result.stderr.strip().splitlines() if not line.startswith("note: ")]
+    assert len(lines) == 1 and says in lines[0] and not_said not in lines[0], lines
+
+
 def test_a_sync_looks_up_no_host_but_the_provider_and_the_destination(
     history, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -523,3 +548,28 @@ def test_ctrl_c_during_a_sync_is_exit_130(tmp_path: Path) -> None:
         _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert "destination failed" not in err and "Traceback" not in err
+
+
+def test_a_second_sync_into_the_same_file_is_refused_before_fetching(tmp_path: Path) -> None:
+    """Both fetched the whole history, and the first lost its fetch at the load, to DuckDB's
+    own lock, reported as a failed destination."""
+    import time
+
+    from synchelp import sync_cmd
+
+    with upstream("--builds", "200", "--jobs-per-build", "3", "--latency", "0.05") as up:
+        env = {**os.environ, "UNCI_GITHUB_BASE_URL": up.url, "GITHUB_TOKEN": "first-token-0123"}
+        first = subprocess.Popen(
+            sync_cmd(*REPO), env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        deadline = time.monotonic() + 60
+        while not up.requests() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        second = run_sync(*REPO, env={**up.env(), "GITHUB_TOKEN": "second-token-0123"}, cwd=tmp_path)
+        _out, err = first.communicate(timeout=120)
+        tokens = {r["authorization"] for r in up.requests()}
+    assert second.returncode == 14, second.stderr
+    lines = second.stderr.strip().splitlines()
+    assert len(lines) == 1 and "another unci sync is writing this file" in lines[0], lines
+    assert tokens == {"Bearer first-token-0123"}  # the second fetched nothing
+    assert first.returncode == 0, err

@@ -265,7 +265,14 @@ def resolve_target(
         )
     if (username or password) and not creds.token:
         check_sent(reg, provider, username, password)
-    root = check_base_url(provider, info, info.base_urls.get(root, root), where, explicit=bool(base_url))
+    root = check_base_url(
+        provider,
+        info,
+        info.base_urls.get(root, root),
+        where,
+        explicit=bool(base_url),
+        secrets=creds.secrets(),  # a token pasted into the URL too is not shown back
+    )
     defaults = dict(acct.params) if acct else {}
     defaults.update(params or {})
     given = bool(token or username or password)
@@ -307,7 +314,9 @@ def _from_env(env: Mapping[str, str], names: Iterable[str], kind: str) -> str | 
     return None
 
 
-def check_base_url(provider: str, info: ProviderInfo, root: str, where: str, *, explicit: bool) -> str:
+def check_base_url(
+    provider: str, info: ProviderInfo, root: str, where: str, *, explicit: bool, secrets: Iterable[str] = ()
+) -> str:
     """An http(s) API root with a host and no user name or password in it.
 
     Credentials in a URL would be shown wherever the URL is (errors, ``accounts list``, server
@@ -322,7 +331,7 @@ def check_base_url(provider: str, info: ProviderInfo, root: str, where: str, *, 
         """The error, naming where the root came from as the library and the CLI each call it."""
 
         def said(source: str) -> str:
-            return f"{provider}: base URL {redact_url(root)!r} (from {source}) {why}"
+            return f"{provider}: base URL {scrub(redact_url(root), secrets)!r} (from {source}) {why}"
 
         return error(said(where), cli_fact=said(cli_where), provider=provider, **hints)
 
@@ -346,7 +355,8 @@ def check_base_url(provider: str, info: ProviderInfo, root: str, where: str, *, 
         # (``http://h?x=1`` + ``/repos/...`` asks the host's root for ``x=1/repos/...``).
         raise refused(
             f"has a query or fragment; an API root is a scheme, host and path alone, e.g. {info.base_url}",
-            hint="Query parameters for the provider go in --remote-query KEY=VALUE",
+            hint="leave the query out (jobs and builds commands take the provider's query "
+            "parameters as --remote-query KEY=VALUE)",
             py_hint="Query parameters for the provider go in remote_query={KEY: VALUE}",
         )
     return root

@@ -255,8 +255,18 @@ class StreamScrubber:
 
 
 def redact_url(url: str) -> str:
-    """``url`` with any user name and password replaced, for messages and listings."""
-    return _USERINFO.sub(rf"\1{REDACTED}@", url)
+    """``url`` with any user name and password replaced, and the values of query parameters
+    named like credentials (``access_token=``), for messages and listings."""
+    url = _USERINFO.sub(rf"\1{REDACTED}@", url)
+    head, mark, query = url.partition("?")
+    if not mark:
+        return url
+    query, hash_mark, fragment = query.partition("#")
+    pairs = []
+    for pair in query.split("&"):
+        name, eq, _value = pair.partition("=")
+        pairs.append(f"{name}={REDACTED}" if eq and sensitive_name(name) else pair)
+    return f"{head}?{'&'.join(pairs)}{hash_mark}{fragment}"
 
 
 def redact_headers(

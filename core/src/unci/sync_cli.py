@@ -7,6 +7,7 @@ are checked before dlt is imported or any database is opened.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from typing import Any
@@ -201,6 +202,16 @@ def sync(
     # Python and DuckDB reuse, instead of a pool of Arrow's own that keeps its high mark.
     pyarrow.set_memory_pool(pyarrow.system_memory_pool())
 
+    if (destination or "").strip() == "filesystem" and not os.environ.get(
+        "DESTINATION__FILESYSTEM__TABLE_FORMAT"
+    ):
+        # dlt merges on the filesystem only into Delta or Iceberg tables; elsewhere it appends.
+        click.echo(
+            "note: filesystem: dlt appends here (it merges only into table_format delta or iceberg), "
+            "so a build fetched again (unfinished, re-run, in the look-back) is written again; "
+            "keep the newest _dlt_load_id per key when reading, or sync into DuckDB or PostgreSQL",
+            err=True,
+        )
     progress = _Progress(sys.stderr) if sys.stderr.isatty() and not as_json else None
     started = time.monotonic()
     with Client(**settings) as client:

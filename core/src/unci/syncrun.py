@@ -184,7 +184,10 @@ def run(
     own = client is None
     client = client or Client()
     try:
-        with tempfile.TemporaryDirectory(prefix="unci-sync-") as workdir:
+        with (
+            _only_sync(label if into_duckdb else None),
+            tempfile.TemporaryDirectory(prefix="unci-sync-") as workdir,
+        ):
             pipeline = dlt.pipeline(
                 pipeline_name=pipeline_name, pipelines_dir=workdir, destination=dest, dataset_name=dataset
             )
@@ -215,6 +218,37 @@ def run(
         if own:
             client.close()
     return report, label
+
+
+@contextmanager
+def _only_sync(duckdb_label: str | None) -> Iterator[None]:
+    """One sync at a time into a DuckDB file, told before anything is fetched: two that overlap
+    (a slow cron run and the next) both fetched the whole history, and the first lost it at
+    its load to DuckDB's own lock, reported as a failed destination. A lock file beside the
+    database (``unci.duckdb.lock``), held while the sync runs."""
+    if duckdb_label is None:
+        yield
+        return
+    from filelock import FileLock, Timeout
+
+    path = f"{duckdb_label.split(' ', 1)[1]}.lock"
+    try:  # filelock takes a lock file it cannot create for one held by another process
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o644))
+    except OSError:  # (a folder that is not writable): DuckDB's own lock and message, then
+        yield
+        return
+    lock = FileLock(path, timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise DestinationError(
+            f"{duckdb_label}: another unci sync is writing this file",
+            hint="let it finish (or stop it) and run again, or sync into another --duckdb file",
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 @contextmanager
@@ -265,6 +299,16 @@ def _reraise_interrupt(exc: BaseException) -> None:
             raise SystemExit(128 + int(code))
 
 
+#: Connection strings as dlt takes them, for the destinations that take one.
+_DSN_EXAMPLES = {
+    "postgres": "postgresql://user:password@host:5432/database",
+    "redshift": "redshift://user:password@host:5439/database",
+    "mssql": "mssql://user:password@host:1433/database",
+    "clickhouse": "clickhouse://user:password@host:9000/database",
+    "motherduck": "md:database?motherduck_token=TOKEN",
+}
+
+
 def _failure(exc: BaseException, label: str) -> UnciError:
     """One line for what went wrong with the destination (or an unci error raised inside)."""
     seen: BaseException | None = exc
@@ -274,12 +318,30 @@ def _failure(exc: BaseException, label: str) -> UnciError:
         seen = seen.__cause__ or getattr(seen, "exception", None) or seen.__context__
     text = _last_line(exc)
     names = " ".join(type(e).__name__ for e in _chain(exc))
-    if "ConfigFieldMissingException" in names:
-        kind = label.split()[0]
+    kind = label.split()[0]
+    if "MissingDependencyException" in names:
         return ConfigError(
-            f"{kind}: no credentials for the destination: set DESTINATION__{kind.upper()}__CREDENTIALS "
-            f"(e.g. postgresql://user:password@host:5432/database) or put them in .dlt/secrets.toml "
-            f"under [destination.{kind}.credentials]"
+            f"{kind}: dlt needs packages for this destination that are not installed",
+            hint=f'pip install "dlt[{kind}]"',
+        )
+    if "ConfigFieldMissingException" in names:
+        if kind == "filesystem":
+            return ConfigError(
+                "filesystem: no bucket for the destination: set DESTINATION__FILESYSTEM__BUCKET_URL "
+                "(e.g. file:///srv/ci or s3://bucket/ci) or put bucket_url in .dlt/config.toml "
+                "under [destination.filesystem]"
+            )
+        example = _DSN_EXAMPLES.get(kind)
+        shown = f" (e.g. {example})" if example else ""
+        return ConfigError(
+            f"{kind}: no credentials for the destination: set DESTINATION__{kind.upper()}__CREDENTIALS"
+            f"{shown} or put them in .dlt/secrets.toml under [destination.{kind}.credentials]"
+        )
+    if "InvalidNativeValue" in names or "InvalidConnectionString" in names:
+        example = _DSN_EXAMPLES.get(kind, "the form dlt's page for the destination gives")
+        return ConfigError(
+            f"{kind}: the destination's credentials cannot be read as a connection string",
+            hint=f"write them as {example} (a password with @ : / in it percent-encoded)",
         )
     check = (
         "check that the file is a DuckDB database (or give a new file name) and is writable"
