@@ -116,6 +116,24 @@ def test_a_hung_provider_fails_alone_with_503_and_504(tmp_path) -> None:
     assert len(hung.requests) == 3  # the two refused calls never reached the provider
 
 
+def test_deadline_bounds_a_provider_call_as_a_whole(tmp_path) -> None:
+    """Without it, a provider that never answers holds a request for every attempt's timeout
+    plus the waits between them (3 minutes by default), past a proxy's read timeout."""
+    with serving() as hung:
+        hung.route(JOB_PATH, Reply(body=JOB, delay=8))
+        args = ("--retries", "3", "--timeout", "1", "--deadline", "2.5")
+        with unci_serve(tmp_path, [github("stuck", hung.url)], *args, env=ENV) as served:
+            url, params = job_url(served, "stuck")
+            started = time.monotonic()
+            answer = requests.get(url, params=params, headers=AUTH, timeout=30)
+            took = time.monotonic() - started
+    assert answer.status_code == 504, answer.text
+    message = answer.json()["message"]
+    assert "the deadline ran out" in message or "attempts)" in message, message
+    # Three attempts at most fit in 2.5 s; without the deadline four, and 4 s or more.
+    assert took < 4 and len(hung.requests) <= 3, (took, len(hung.requests))
+
+
 def _closed_within(sock: socket.socket, seconds: float, dribble: bytes = b"") -> bool:
     """Whether the server closes ``sock`` within ``seconds``, sending ``dribble`` a byte at a
     time meanwhile (a request head that never ends)."""

@@ -146,7 +146,9 @@ class _Clock:
         return self.end is not None and time.monotonic() >= self.end - 0.05
 
 
-def _network_error(call: Call, exc: httpx.HTTPError, clock: _Clock | None = None) -> NetworkError:
+def _network_error(
+    call: Call, exc: httpx.HTTPError, clock: _Clock | None = None, attempts: int = 1
+) -> NetworkError:
     where = call.redacted_url()
     detail = scrub(str(exc) or type(exc).__name__, call.secrets)
     if isinstance(exc, httpx.TimeoutException):
@@ -160,7 +162,8 @@ def _network_error(call: Call, exc: httpx.HTTPError, clock: _Clock | None = None
             )
         bound = f"{clock.timeout:g} s" if clock is not None else "the timeout"
         return Timeout(
-            f"{call.provider}: no answer from {where} in full within {bound} ({type(exc).__name__})",
+            f"{call.provider}: no answer from {where} in full within {bound} ({type(exc).__name__}"
+            + (f", on each of {attempts} attempts)" if attempts > 1 else ")"),
             hint="raise --timeout or try again later",
             py_hint="raise Client(timeout=...) or try again later",
             http_hint="try again later",
@@ -492,7 +495,7 @@ class Client(BuildMethods, LogMethods):
             except (httpx.HTTPError, httpx.InvalidURL) as exc:
                 if refused_location(exc) or not isinstance(exc, httpx.HTTPError):
                     raise _bad_location(call) from None
-                error = _network_error(call, exc, clock)
+                error = _network_error(call, exc, clock, retrier.attempt + 1)
                 delay = retrier.after_network_error(type(exc).__name__)
                 if delay is None or not clock.fits(delay):
                     raise error from None
@@ -768,7 +771,7 @@ class Client(BuildMethods, LogMethods):
             except (httpx.HTTPError, httpx.InvalidURL) as exc:
                 if refused_location(exc) or not isinstance(exc, httpx.HTTPError):
                     raise _bad_location(call) from None
-                error = _network_error(call, exc, clock)
+                error = _network_error(call, exc, clock, retrier.attempt + 1)
                 delay = None if started else retrier.after_network_error(type(exc).__name__)
                 if delay is None or not clock.fits(delay):
                     raise error from None
@@ -872,7 +875,7 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
             except (httpx.HTTPError, httpx.InvalidURL) as exc:
                 if refused_location(exc) or not isinstance(exc, httpx.HTTPError):
                     raise _bad_location(call) from None
-                error = _network_error(call, exc, clock)
+                error = _network_error(call, exc, clock, retrier.attempt + 1)
                 delay = retrier.after_network_error(type(exc).__name__)
                 if delay is None or not clock.fits(delay):
                     raise error from None
@@ -1123,7 +1126,7 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
             except (httpx.HTTPError, httpx.InvalidURL) as exc:
                 if refused_location(exc) or not isinstance(exc, httpx.HTTPError):
                     raise _bad_location(call) from None
-                error = _network_error(call, exc, clock)
+                error = _network_error(call, exc, clock, retrier.attempt + 1)
                 delay = None if started else retrier.after_network_error(type(exc).__name__)
                 if delay is None or not clock.fits(delay):
                     raise error from None

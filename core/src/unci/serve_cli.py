@@ -173,6 +173,13 @@ def _raise_file_limit(wanted: int) -> None:
     help="Longest total wait for retries and rate limits per request.",
 )
 @click.option(
+    "--deadline",
+    type=seconds_type(positive=True),
+    default=None,
+    metavar="SECONDS",
+    help="Bound on each provider call as a whole, attempts and waits included (default: none).",
+)
+@click.option(
     "--pool-size",
     type=click.IntRange(min=1),
     default=100,
@@ -239,6 +246,7 @@ def serve(
     timeout: float | None,
     retries: int,
     max_wait: float,
+    deadline: float | None,
     pool_size: int,
     pool_wait: float,
     header_timeout: float,
@@ -294,6 +302,7 @@ def serve(
             "timeout": timeout,
             "retries": retries,
             "max_wait": max_wait,
+            "deadline": deadline,
             "pool_size": pool_size,
             "pool_wait": pool_wait,
             "header_timeout": header_timeout,
@@ -307,6 +316,7 @@ def serve(
         timeout=timeout,
         retries=retries,
         max_wait=max_wait,
+        deadline=deadline,
         pool_size=pool_size,
         pool_wait=pool_wait,
         access_log=LineWriter(),

@@ -62,6 +62,8 @@ class ServerConfig:
     timeout: float | None = None
     retries: int = 3
     max_wait: float = 60.0
+    #: Seconds one provider call may take as a whole, every attempt and wait included.
+    deadline: float | None = None
     #: Connections per provider origin, and how long a call waits for one (then a 503).
     pool_size: int = DEFAULT_PER_ORIGIN
     pool_wait: float = DEFAULT_WAIT
@@ -679,6 +681,7 @@ def create_app(config: ServerConfig | None = None) -> Starlette:
         transport = config.transport or OriginPools(PoolLimits(config.pool_size, config.pool_wait))
         async with ServerClient(
             timeout=config.timeout,
+            deadline=config.deadline,
             retry=RetryPolicy(retries=config.retries, max_wait=config.max_wait),
             on_wait=on_wait,
             transport=transport,
@@ -733,6 +736,7 @@ def create_app_from_env() -> Starlette:
             timeout=options.get("timeout"),
             retries=options.get("retries", 3),
             max_wait=options.get("max_wait", 60.0),
+            deadline=options.get("deadline"),
             pool_size=options.get("pool_size", DEFAULT_PER_ORIGIN),
             pool_wait=options.get("pool_wait", DEFAULT_WAIT),
             access_log=writer,
