@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 import unci
 from helpers import run_unci
 from localserver import LocalServer, Reply
-from unci.redact import REDACTED, StreamScrubber, _anchors, _byte_forms, forms, scrub_bytes
+from unci.redact import REDACTED, StreamScrubber, _anchors, _byte_forms, _cores, forms, scrub_bytes
 
 TOKEN = "ghp_Echoed/Token+0123456789abcdefXYZ"
 BASIC = base64.b64encode(f":{TOKEN}".encode()).decode()
@@ -64,6 +64,24 @@ def test_a_log_without_the_token_passes_byte_for_byte(server: LocalServer) -> No
     server.route(LOG_PATH, Reply(200, body, TEXT))
     kw = {"params": {"owner": "o", "repo_id": "r"}, "base_url": server.url, "token": TOKEN}
     assert b"".join(unci.iter_log("github", "7", **kw)) == body
+
+
+@pytest.mark.parametrize("prefix", ["", "x-access-token:", "a", "ab", "user:", "oauth2:"])
+def test_the_base64_of_the_token_after_any_prefix_is_replaced(server: LocalServer, prefix: str) -> None:
+    """Only ``user:TOKEN`` and ``:TOKEN`` were known: the base64 of the token alone, or of
+    ``x-access-token:TOKEN`` (the header git is given by actions/checkout), came through."""
+    encoded = base64.b64encode(f"{prefix}{TOKEN}".encode()).decode()
+    body = f"AUTHORIZATION: basic {encoded}\nb64 {encoded}==\ndone\n".encode()
+    server.route(LOG_PATH, Reply(200, body, TEXT, drip=0.0002))
+    result = run_unci("jobs", "logs", "7", *GH, "--base-url", server.url, "--token", TOKEN)
+    assert result.returncode == 0, result.stderr
+    assert REDACTED in result.stdout and result.stdout.endswith("done\n")
+    # What is left is the prefix's own base64 and a few characters at each end, which share
+    # bits with the neighbours: none of the token's.
+    own = len(base64.b64encode(prefix.encode()))
+    for line in result.stdout.splitlines()[:2]:
+        left = line.split(" ", 2)[-1].replace(REDACTED, "")
+        assert len(left) <= own + 6, line
 
 
 # --- cut by the provider's reads: Jenkins progressive text, --follow ------------------------
@@ -232,7 +250,9 @@ def test_scrub_bytes_gives_the_bytes_of_replacing_every_form_and_leaves_none(
 ) -> None:
     secrets, text = case
     expected = text
-    for form in _byte_forms(tuple(secrets)):  # what scrub_bytes did before it looked for anchors
+    # What scrub_bytes did before it looked for anchors, in its two rounds: the forms, then the
+    # base64 cores of the secrets.
+    for form in _byte_forms(tuple(secrets)) + _byte_forms(_cores(tuple(secrets))):
         expected = expected.replace(form, REDACTED.encode())
     out = scrub_bytes(text, secrets)
     assert out == expected

@@ -86,31 +86,78 @@ def _byte_forms(secrets: tuple[str, ...]) -> tuple[bytes, ...]:
 
 
 def text_forms(secrets: Iterable[str]) -> tuple[str, ...]:
-    """Every form of every secret, longest first, for a scrub done elsewhere (a column of a
-    database table, replaced in C)."""
-    return _all_forms(tuple(secrets))
+    """Every form of every secret, longest first, then their base64 cores, for a scrub done
+    elsewhere in that order (a column of a database table, replaced in C)."""
+    found = tuple(secrets)
+    return _all_forms(found) + _all_forms(_cores(found))
+
+
+#: A base64 core shorter than this is too likely to occur by chance to be replaced everywhere.
+_MIN_CORE = 12
+
+
+def base64_cores(secret: str) -> list[str]:
+    """What every base64 text that holds ``secret`` holds, whatever comes before and after it
+    (git's ``x-access-token:TOKEN`` header, the token alone, any prefix): the secret lands at
+    one of three offsets in base64's 3-byte groups, and at each the characters made of its
+    bytes alone are the same. Found by encoding it between fillers that differ in every bit:
+    what both encodings share is what no neighbour can change."""
+    import base64
+
+    data = secret.encode("utf-8", "surrogateescape")
+    cores = []
+    for offset in range(3):
+        low = base64.b64encode(b"\x00" * offset + data + b"\x00\x00").decode()
+        high = base64.b64encode(b"\xff" * offset + data + b"\xff\xff").decode()
+        same = [a == b for a, b in zip(low, high, strict=True)]
+        start = same.index(True) if True in same else len(same)
+        end = start
+        while end < len(same) and same[end]:
+            end += 1
+        if end - start >= _MIN_CORE:
+            core = low[start:end]
+            cores += [core, core.replace("+", "-").replace("/", "_")]
+    return cores
+
+
+@functools.lru_cache(maxsize=512)
+def _cores(secrets: tuple[str, ...]) -> tuple[str, ...]:
+    """The second round of a scrub: the base64 cores of the secrets (a log that prints the
+    base64 of ``x-access-token:TOKEN`` or of the token alone, which no first-round form is),
+    replaced after the whole forms, so a Basic pair unci knows is replaced whole."""
+    known = set(_all_forms(secrets))
+    found: dict[str, None] = {}
+    for secret in secrets:
+        found.update(dict.fromkeys(c for c in base64_cores(secret) if c not in known))
+    return tuple(found)
 
 
 _REDACTED_BYTES = REDACTED.encode()
 
 
 def scrub(text: str, secrets: Iterable[str]) -> str:
-    """Replace every occurrence of a secret, in any of its :func:`forms`, in ``text`` (error
-    messages, URLs, bodies)."""
-    for form in _all_forms(tuple(secrets)):
+    """Replace every occurrence of a secret, in any of its :func:`forms` and then of its
+    :func:`base64_cores`, in ``text`` (error messages, URLs, bodies)."""
+    found = tuple(secrets)
+    for form in _all_forms(found) + _all_forms(_cores(found)):
         text = text.replace(form, REDACTED)
     return text
 
 
 def scrub_bytes(data: bytes, secrets: Iterable[str]) -> bytes:
     """:func:`scrub` for a body kept as bytes (an error answer that echoes the credentials,
-    every JSON answer and record printed).
+    every JSON answer and record printed): the forms, then the base64 cores (two rounds)."""
+    found = tuple(secrets)
+    data = _scrub_round(data, found)
+    cores = _cores(found)
+    return _scrub_round(data, cores) if cores else data
 
-    ``data`` is scanned for the forms' :func:`_anchors` first, fewer scans than one
-    ``bytes.replace`` per form, and every form is replaced, as before, only when one is there:
-    a text without any anchor holds no form, so the result is the same bytes either way.
-    """
-    forms, anchors = _byte_plan(tuple(secrets))
+
+def _scrub_round(data: bytes, secrets: tuple[str, ...]) -> bytes:
+    """One round: ``data`` is scanned for the forms' :func:`_anchors` first, fewer scans than
+    one ``bytes.replace`` per form, and every form is replaced, as before, only when one is
+    there: a text without any anchor holds no form, so the result is the same bytes."""
+    forms, anchors = _byte_plan(secrets)
     for anchor in anchors:
         if data.find(anchor) != -1:  # ``in`` first tries the bytes as an int, and raises
             for form in forms:
@@ -220,7 +267,36 @@ class StreamScrubber:
     A chunk is first scanned for the forms' :func:`_anchors`, in C, and replaced in only when
     one is there (a log almost never holds the token; when it does, every form is replaced as
     :func:`scrub_bytes` would).
+
+    Two rounds, as :func:`scrub_bytes` makes them (the forms, then the base64 cores), each a
+    stream of its own: the second reads what the first gives out.
     """
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        found = tuple(secrets)
+        cores = _cores(found)
+        self._rounds = [_Round(found), *([_Round(cores)] if cores else [])]
+
+    @property
+    def _held(self) -> bytes:
+        return b"".join(r._held for r in self._rounds)
+
+    def feed(self, chunk: bytes) -> bytes:
+        for round_ in self._rounds:
+            chunk = round_.feed(chunk)
+        return chunk
+
+    def flush(self) -> bytes:
+        """What was held back: the stream has ended, so it cannot be the start of a secret."""
+        out = b""
+        for round_ in self._rounds:
+            out = round_.feed(out) + round_.flush() if out else round_.flush()
+        return out
+
+
+class _Round:
+    """One round of :class:`StreamScrubber`: a chunk's end that could begin a form (at most
+    the longest form less one byte) is held back and looked at again with the next chunk."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
         self._secrets = tuple(secrets)
@@ -232,7 +308,7 @@ class StreamScrubber:
     def feed(self, chunk: bytes) -> bytes:
         if not self._forms:
             return chunk
-        data = scrub_bytes(self._held + chunk if self._held else chunk, self._secrets)
+        data = _scrub_round(self._held + chunk if self._held else chunk, self._secrets)
         cut = self._cut(data)
         self._held = data[cut:]
         return data[:cut]
