@@ -472,7 +472,9 @@ Every job command takes the same options, spelled as in gh, glab and llm:
   `--error-format json` prints Truto's envelope `{statusCode, error, message}` for every error.
   Options that would do nothing together are an error saying why (`--format raw --output table`,
   `--ignore-remote-data --format raw`, `--exclude-field id --format raw`...). Output that cannot
-  be written (a full disk, a closed stdout) exits 12 with one line. `unci sync` exits 14 when
+  be written (a full disk, a closed stdout) exits 12 with one line; a reader that goes away
+  (`| head`) ends the command quietly with 0, or with 12 under `--exit-status`, whose 0 would
+  read as "passed". `unci sync` exits 14 when
   its destination cannot be reached, refuses the credentials or cannot be written, and with the
   highest code among the repositories that failed (the others are still synced; docs/sync.md).
 - Timestamps: RFC 3339 in UTC with `Z`, a fraction only when the provider gave one

@@ -59,6 +59,25 @@ def test_the_redirect_to_storage_carries_no_credential_header_or_cookie(server: 
         assert TOKEN not in json.dumps(seen.headers)
 
 
+def test_a_storage_host_refusing_its_link_is_not_blamed_on_the_token(server: LocalServer) -> None:
+    """An expired signed link answers 403: it read "the token lacks access. Supply a valid
+    token" (exit 4), though the token was never sent there, and a user rotated a good one."""
+    with serving() as storage:
+        signed = f"{_localhost(storage.url)}/blob/job-7.txt?sig=abc&se=2020"
+        expired = (
+            b'<?xml version="1.0"?><Error><Code>AuthenticationFailed</Code>'
+            b"<Message>Signature not valid in the specified time frame</Message></Error>"
+        )
+        storage.route("/blob/job-7.txt", Reply(403, expired, {"Content-Type": "application/xml"}))
+        server.route(LOG_PATH, Reply(302, b"", {"Location": signed}))
+        result = _logs(server)
+    assert result.exit_code == 6, result.stderr
+    line = one_error_line(result.stderr)
+    assert "HTTP 403 from " in line and "/blob/job-7.txt, the storage host" in line
+    assert "the link may have expired" in line and "run the command again" in line
+    assert "token lacks access" not in line and "sig=abc" not in line
+
+
 def test_a_storage_host_on_another_port_of_the_same_address_is_another_host(server: LocalServer) -> None:
     with serving() as storage:
         storage.route("/b", Reply(200, b"from storage\n", TEXT))
@@ -177,6 +196,25 @@ def test_follow_waits_for_a_whole_log_provider_to_finish(server: LocalServer) ->
     assert result.stdout == "done\n"
     assert "waiting" in result.stderr
     assert [r.path for r in server.requests].count(JOB_PATH) == 3
+
+
+def test_follow_asks_again_when_the_log_lags_the_finished_status(server: LocalServer) -> None:
+    """GitHub can say "completed" a moment before the log is there: a follow that waited the
+    whole run ended with exit 13, "expired or erased"."""
+    server.route(JOB_PATH, Reply(200, _job("in_progress")), Reply(200, _job("completed", "success")))
+    server.route(LOG_PATH, Reply(404, b'{"message":"Not Found"}'), Reply(200, b"done\n", TEXT))
+    result = _logs(server, "--follow", "--interval", "0.01")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "done\n"
+
+
+def test_follow_still_says_a_finished_job_has_no_log_after_asking_again(server: LocalServer) -> None:
+    server.route(JOB_PATH, Reply(200, _job("completed", "success")))
+    server.route(LOG_PATH, Reply(404, b'{"message":"Not Found"}'))
+    result = _logs(server, "--follow", "--interval", "0.01")
+    assert result.exit_code == 13
+    assert "has no log for it" in one_error_line(result.stderr)
+    assert [r.path for r in server.requests].count(LOG_PATH) == 3
 
 
 def test_iter_log_and_aiter_log_yield_bytes(server: LocalServer) -> None:

@@ -81,6 +81,27 @@ def test_gitlab_follow_asks_for_the_rest_with_range_until_the_job_ends(server: L
     assert ranges == [None, "bytes=14-", "bytes=14-"]
 
 
+@pytest.mark.parametrize("how", ["cli", "python"])
+def test_no_color_strips_an_escape_the_first_follow_read_cut(server: LocalServer, how: str) -> None:
+    """The first read ended in ``\x1b[3``: its start went out as text, the next read's ``1m``
+    made ``\x1b[31m`` whole again, and the colour reached a --no-color output."""
+    log = b"one\n\x1b[31mred\x1b[0m\ndone\n"
+    server.handle(GL_JOB + "/trace", _growing(server, log, [7, 7], honour_range=True))
+    server.route(GL_JOB, Reply(200, _gitlab_job("running")), Reply(200, _gitlab_job("success")))
+    if how == "cli":
+        result = _logs(server, "8", *GL, "-f", "--interval", "0.01", "--no-color")
+        assert result.exit_code == 0, result.stderr
+        out = result.stdout_bytes
+    else:
+        out = b"".join(
+            unci.iter_log(
+                "gitlab", "8", params={"project": "group/app"}, base_url=server.url, token="glpat-x0123456",
+                follow=True, color=False, interval=0.01,
+            )
+        )  # fmt: skip
+    assert out == b"one\nred\ndone\n"
+
+
 def test_gitlab_follow_when_range_is_ignored_skips_what_was_shown(server: LocalServer) -> None:
     log = b"".join(b"line %d\n" % i for i in range(12))
     server.handle(GL_JOB + "/trace", _growing(server, log, [14, 30], honour_range=False))
@@ -600,3 +621,59 @@ def test_a_step_log_in_pages_is_read_page_by_page(server: LocalServer, way: str)
     out = _read(way, "buddy", "17", params=params, base_url=server.url, token="buddy-logsecret0123")
     assert out == b"==> Build <==\n" + "".join(f"{line}\n" for line in lines).encode()
     assert _offsets(server) == ["0", "3", "6"]
+
+
+# --- a job with no log at first -------------------------------------------------------------
+
+
+def _queued_timeline() -> bytes:
+    records = [_record(JOB_ID, "Job", "Build", 1, state="pending", result=None)]
+    return json.dumps({"records": records, "count": 1}).encode()
+
+
+def test_azure_devops_a_queued_job_has_no_log_yet_exit_13(server: LocalServer) -> None:
+    """It printed nothing and exited 0, as if the log were empty."""
+    server.route(AZ_BUILD + "/timeline", Reply(200, _queued_timeline()))
+    result = _logs(server, JOB_ID, *AZ)
+    assert result.exit_code == 13, result.stderr
+    assert "is queued and Azure DevOps has no log for it yet" in one_error_line(result.stderr)
+    with pytest.raises(unci.LogUnavailable) as info:
+        list(
+            unci.iter_log(
+                "azure-devops", JOB_ID, params=dict(p.split("=") for p in AZ[3::2]), base_url=server.url
+            )
+        )
+    assert info.value.pending
+
+
+def test_azure_devops_follow_waits_for_a_queued_job_and_says_so(server: LocalServer) -> None:
+    server.route(
+        AZ_BUILD + "/timeline",
+        Reply(200, _queued_timeline()),
+        Reply(200, _queued_timeline()),
+        Reply(200, _timeline()),
+    )
+    server.route(AZ_BUILD + "/logs/4", Reply(200, b"Syncing repository\n", TEXT))
+    server.route(AZ_BUILD + "/logs/5", Reply(200, b"##[error]1 test failed\n", TEXT))
+    result = _logs(server, JOB_ID, *AZ, "-f", "--interval", "0.01")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("==> Checkout <==\nSyncing repository\n")
+    assert result.stderr.count("has no log yet, waiting") == 1
+
+
+def test_follow_with_tail_shows_every_line_of_a_log_that_was_not_there_at_first(server: LocalServer) -> None:
+    """``--tail N`` cuts what is there at first; nothing was, so each later line is shown as it
+    comes. It held the whole follow and printed only the last N lines once the job had ended."""
+    grow = _growing(server, b"one\ntwo\nthree\n", [4, 8], honour_range=True)
+    calls = iter([Reply(404, b'{"message":"404 Not Found"}')])
+    server.handle(GL_JOB + "/trace", lambda path: next(calls, None) or grow(path))
+    server.route(
+        GL_JOB,
+        Reply(200, _gitlab_job("pending")),
+        Reply(200, _gitlab_job("running")),
+        Reply(200, _gitlab_job("running")),
+        Reply(200, _gitlab_job("success")),
+    )
+    result = _logs(server, "8", *GL, "-f", "--tail", "1", "--interval", "0.01")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "one\ntwo\nthree\n"

@@ -57,6 +57,14 @@ def test_jobs_watch_prints_each_change_then_exits_with_the_outcome(server) -> No
     assert "watching github job 1" in result.stderr
 
 
+def test_no_steps_prints_the_job_lines_alone(server) -> None:
+    """GitHub gives the steps with the job: --no-steps saved no request and printed them all."""
+    Upstream(server).job(1, 7)
+    result = watch(server, "1", "--no-steps")
+    assert result.exit_code == 0, result.stderr
+    assert _lines(result.stdout) == [line for line in JOB_LINES if not line.startswith("  step")]
+
+
 def test_without_exit_status_a_failed_job_still_exits_0(server) -> None:
     Upstream(server).job(1, 7)
     result = watch(server, "1")
@@ -187,6 +195,28 @@ def test_ctrl_c_ends_cleanly_with_130(server) -> None:
     assert proc.returncode == 130, err
     assert "Traceback" not in err
     assert err.splitlines()[-1] == "unci: interrupted"
+
+
+@pytest.mark.parametrize(("flags", "code"), [(["--exit-status"], 12), ([], 0)])
+def test_a_reader_that_goes_away_is_no_passed_outcome(server, flags: list[str], code: int) -> None:
+    """``watch --exit-status | head -1`` exited 0, "passed", for a job that then failed."""
+    Upstream(server, every=2).job(1, 7, conclusion="failure")
+    args = ["jobs", "watch", "1", "-P", "github", "--base-url", server.url, *PARAMS, *FAST, *flags]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "unci", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().endswith("job 1 build: queued\n")
+        proc.stdout.close()  # as `| head -1` does once it has its line
+        err = proc.stderr.read() if proc.stderr else ""
+        proc.wait(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == code, err
+    assert "Traceback" not in err
+    if code:
+        assert err.splitlines()[-1].startswith("unci: error: the output was closed before the outcome")
 
 
 # --- Python -----------------------------------------------------------------------------------

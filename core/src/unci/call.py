@@ -612,6 +612,15 @@ def raise_for_status(call: Call, answer: Answer, reg: PluginRegistry | None = No
             reset_after=reset,
             **kw,
         )
+    if status in (401, 403) and call.bare:
+        # A storage host's signed link (GitHub's log redirect, Bitbucket's), sent nothing of
+        # the credentials: its refusal is the link's (expired, most likely), not the token's.
+        raise RemoteError(
+            f"{provider}: HTTP {status} from {where}, the storage host the log was sent to"
+            f"{quoted}; such links are signed for minutes, so the link may have expired",
+            hint="run the command again for a new link (the token was not sent there)",
+            **kw,
+        )
     if status in (401, 403):
         creds = call.target.credentials
         if not creds:

@@ -201,8 +201,19 @@ class UnciGroup(HelpGroup):
             ctx.exit(130)
         except OSError as exc:
             if isinstance(exc, BrokenPipeError):
-                # The reader went away (`unci jobs list --all | head`): it has what it wanted.
                 _silence_stdout()
+                from unci.options import EXIT_STATUS_WANTED
+
+                if ctx.meta.get(EXIT_STATUS_WANTED):
+                    # Asked for the outcome as the exit code, and the reader went away before
+                    # it was known: 0 would read as "passed".
+                    click.echo(
+                        "unci: error: the output was closed before the outcome was known; "
+                        "exit 12, not the outcome (--exit-status)",
+                        err=True,
+                    )
+                    ctx.exit(12)
+                # The reader went away (`unci jobs list --all | head`): it has what it wanted.
                 ctx.exit(0)
             if exc.errno not in _WRITE_ERRNOS:
                 if os.environ.get("UNCI_TRACEBACK"):

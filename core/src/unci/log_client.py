@@ -153,9 +153,9 @@ def _strip(chunks: Iterator[bytes]) -> Iterator[bytes]:
     stripper = logs.AnsiStripper()
     for chunk in chunks:
         if chunk is ROUND:
-            rest = stripper.flush()
-            if rest:
-                yield rest
+            # An escape cut at the end of the first read stays held: the next read ends it
+            # (flushed here, its start went out as text and the next read's rest of it made
+            # the escape whole again: colour through --no-color).
             yield chunk
             continue
         out = stripper.feed(chunk)
@@ -170,9 +170,9 @@ async def _astrip(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
     stripper = logs.AnsiStripper()
     async for chunk in chunks:
         if chunk is ROUND:
-            rest = stripper.flush()
-            if rest:
-                yield rest
+            # An escape cut at the end of the first read stays held: the next read ends it
+            # (flushed here, its start went out as text and the next read's rest of it made
+            # the escape whole again: colour through --no-color).
             yield chunk
             continue
         out = stripper.feed(chunk)

@@ -81,7 +81,7 @@ def log_rounds(
     """The whole read of ``plan``'s log: by parts, by ranges while the job runs, whole once it
     has ended, or whole at once."""
     if plan.way == "parts":
-        yield from _by_parts(plan, follow, failed, interval)
+        yield from _by_parts(plan, follow, failed, interval, notice)
     elif follow and plan.ranges:
         yield from _by_ranges(plan, interval, notice)
     elif follow:
@@ -104,7 +104,20 @@ def _when_done(plan: LogPlan, interval: float, notice: Callable[[str], None]) ->
             )
             told = True
         yield Wait(interval)
-    yield Stream(plan.whole())
+    # The status can say "completed" a moment before the log is there (GitHub): a follow that
+    # waited the whole run asks again a few times before it says there is none.
+    for attempt in range(_LATE_READS):
+        try:
+            yield Stream(plan.whole())
+            return
+        except LogUnavailable:
+            if attempt == _LATE_READS - 1:
+                raise
+            yield Wait(max(interval, 1.0))
+
+
+#: Reads of a finished job's log, when following it, before "it has none" is believed.
+_LATE_READS = 3
 
 
 class _Shown:
@@ -140,6 +153,9 @@ def _by_ranges(plan: LogPlan, interval: float, notice: Callable[[str], None]) ->
                 raise
             if first:
                 notice(f"unci: {plan.provider}: job {plan.job_id} has no log yet, waiting")
+                # Nothing was there at first: a tail has nothing to cut, and every line
+                # written from now on is shown as it comes.
+                yield ROUND
             first = False
             yield Wait(interval)
             continue
@@ -156,15 +172,30 @@ def _by_ranges(plan: LogPlan, interval: float, notice: Callable[[str], None]) ->
         yield Wait(interval)
 
 
-def _by_parts(plan: LogPlan, follow: bool, failed: bool, interval: float) -> LogRounds:
+def _by_parts(
+    plan: LogPlan, follow: bool, failed: bool, interval: float, notice: Callable[[str], None]
+) -> LogRounds:
     """A log in parts (steps), each under its header; with ``follow``, the index is read again
     until the job has ended, and a running step that grows line by line is shown as it grows."""
     done = 0
     first = True
     growing: logs.Lines | None = None  # the running step shown so far, line by line
+    told = False
     while True:
         ended = not follow or not logs.running((yield _ASK_JOB))
-        parts = _parts(plan, (yield Send(plan.index())))
+        index = yield Send(plan.index())
+        try:
+            parts = _parts(plan, index)
+        except LogUnavailable as exc:
+            # No part yet (an Azure DevOps job queued, its timeline without a task): followed,
+            # it is waited for, as a provider that answers 404 until there is a log.
+            if not (follow and exc.pending):
+                raise
+            if not told:
+                notice(f"unci: {plan.provider}: job {plan.job_id} has no log yet, waiting")
+                told = True
+            yield Wait(interval)
+            continue
         for number, part in enumerate(parts[done:], done + 1):
             running = not ended and not part.complete
             if running and (failed or part.lines is None or part.body != "text"):

@@ -404,9 +404,21 @@ steps_option = click.option(
 )
 
 
+def _note_exit_status(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    """Said where every command's failures are handled (:mod:`unci.cli`): a closed output is
+    then no quiet exit 0, which would read as "passed"."""
+    if value:
+        ctx.meta[EXIT_STATUS_WANTED] = True
+    return value
+
+
+#: ``ctx.meta`` key: the command was asked for its outcome as its exit code.
+EXIT_STATUS_WANTED = "unci.exit_status"
+
 exit_status_option = click.option(
     "--exit-status",
     is_flag=True,
+    callback=_note_exit_status,
     help="Exit with the outcome: 0 passed, 20 failed, 21 cancelled, 22 timeout, 23 other "
     "(skipped, partial...), 24 not finished yet.",
 )
@@ -436,7 +448,8 @@ watch_options = _stack(
             "include_steps",
             default=True,
             show_default=True,
-            help="Follow the steps too (an extra request a poll where the provider keeps them apart).",
+            help="Follow and print the steps too (an extra request a poll where the provider keeps "
+            "them apart); --no-steps prints the job lines alone.",
         ),
         click.option("--json", "as_json", is_flag=True, help="Print each change as a JSON line."),
         exit_status_option,

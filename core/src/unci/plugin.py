@@ -14,7 +14,7 @@ from unci.auth import Auth, Basic, Bearer, BearerOrBasic, TokenHeader, basic_aut
 from unci.bodies import message_at, user_at
 from unci.build import Build, BuildQuery, Trigger
 from unci.contract import Identity, Provider, byte_range, read_byte_range
-from unci.errors import DecodeError, InvalidParam, NotFound, Unsupported
+from unci.errors import DecodeError, InvalidParam, LogUnavailable, NotFound, Unsupported
 from unci.job import (
     Conclusion,
     Job,
@@ -78,6 +78,7 @@ __all__ = [
     "LinkHeader",
     "LogPart",
     "LogRange",
+    "LogUnavailable",
     "NextLink",
     "NotFound",
     "Numbered",

@@ -175,7 +175,10 @@ def _watch(
         _start_line(f"{poll.target.provider} {what}", interval)
         last: S | None = None
         for state in drive(http, rounds(poll)):
-            printer.events(events(last, state))
+            found = events(last, state)
+            # --no-steps: no step lines either, though GitHub and Azure DevOps give the steps
+            # with the job at no cost (it saved only the extra request elsewhere).
+            printer.events(found if include_steps else [e for e in found if e["kind"] != "step"])
             last = state
     assert last is not None  # the first poll always yields
     return outcome_code(outcome_of(last)) if exit_status else 0

@@ -34,6 +34,7 @@ from unci.plugin import (
     InvalidParam,
     Job,
     LogPart,
+    LogUnavailable,
     Page,
     Param,
     Provider,
@@ -477,7 +478,7 @@ class AzureDevOps(Provider):
         started; one still running is not complete, and is read from a line on
         (``startLine``; Microsoft's reference does not say whether the first line is 0 or 1,
         and the core's follow is right under both) while it runs."""
-        self.map_job(payload, job_id, params)  # the job is in this timeline, or a clear 404
+        job = self.map_job(payload, job_id, params)  # the job is in this timeline, or a clear 404
         wanted = job_id.lower()
         records = _log_timeline_decoder.decode(payload).records if payload.strip() else []
         tasks = sorted(
@@ -491,6 +492,17 @@ class AzureDevOps(Provider):
             ),
             key=lambda r: r.order if r.order is not None else 0,
         )
+        if not tasks and job.status in (Status.QUEUED, Status.IN_PROGRESS):
+            # No task has started: no log yet, as a provider that answers 404 until it has one
+            # says (exit 13, waited for with --follow), not an empty log and exit 0.
+            raise LogUnavailable(
+                f"{NAME}: job {job_id!r} is {job.status} and Azure DevOps has no log for it yet",
+                hint="ask again when it has started, or wait for it with --follow",
+                py_hint="ask again when it has started, or wait for it with follow=True",
+                http_hint="ask again when it has started, or wait for it with follow=true",
+                provider=NAME,
+                pending=True,
+            )
         base = f"/{segment(params['organization'])}/{segment(params['project'])}/_apis/build/builds"
         return [
             LogPart(
