@@ -142,6 +142,19 @@ def test_colour_is_stripped_when_piped_and_kept_on_request(server: LocalServer) 
     assert _logs(server, "--no-color").stdout_bytes == b"red plain link\n"
 
 
+def test_with_colour_kept_a_log_cannot_set_the_title_or_write_the_clipboard(server: LocalServer) -> None:
+    """Colour and cursor codes and hyperlinks reach the terminal; a title (OSC 0), a clipboard
+    write (OSC 52), a DCS string and a reset (ESC c) from the log did too."""
+    log = (
+        b"\x1b[31mred\x1b[0m \x1b]0;owned\x07\x1b]52;c;ZXZpbA==\x07\x1bPq#0\x1b\\"
+        b"\x1b]8;;https://x.test\x1b\\link\x1b]8;;\x1b\\\x1bc done\n"
+    )
+    server.route(LOG_PATH, Reply(200, log, TEXT, drip=0.0005))  # cut at many places
+    kept = _logs(server, "--color")
+    assert kept.exit_code == 0, kept.stderr
+    assert kept.stdout_bytes == b"\x1b[31mred\x1b[0m \x1b]8;;https://x.test\x1b\\link\x1b]8;;\x1b\\ done\n"
+
+
 def test_no_color_wins_over_a_terminal() -> None:
     from unci.logs_cli import keep_color
 

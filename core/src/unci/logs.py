@@ -284,32 +284,55 @@ def running(job: Job) -> bool:
 _ANSI = re.compile(rb"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\^_])")
 #: An escape this long that has not ended is not one: passed on as it is.
 _LONGEST_ESCAPE = 4096
+#: An escape begun and not ended at the end of the data: ESC alone, a CSI without its final
+#: byte, an OSC (or DCS, SOS, PM, APC) string without its terminator or with half of ST.
+_PARTIAL = re.compile(rb"\x1b(?:\[[0-?]*[ -/]*|\][^\x07\x1b]*\x1b?|[PX^_][^\x1b]*\x1b?)?\Z")
+
+
+#: What a terminal does more with than draw: OSC strings (title, clipboard, palette) but
+#: hyperlinks (OSC 8), DCS, SOS, PM and APC strings, and every other escape of two bytes
+#: (``ESC c`` resets the terminal) but a string's terminator. CSI (colour, cursor) stays.
+_NOT_CSI = re.compile(
+    rb"\x1b(?:\](?!8;)[^\x07\x1b]*(?:\x07|\x1b\\)|[PX^_][^\x1b]*\x1b\\|[\x20-\x5a\x5e-\x7e])"
+)
+#: Any escape but a CSI: where a chunk with colour kept has nothing to drop, the one scan.
+_ANY_NOT_CSI = re.compile(rb"\x1b[^\[]")
 
 
 class AnsiStripper:
     """Strips terminal escapes from a stream of chunks; an escape cut by a chunk boundary is
-    held until the next chunk completes it, so nothing of it leaks."""
+    held until the next chunk completes it, so nothing of it leaks. With ``keep_csi``, colour
+    and cursor codes stay and only the rest goes: a job's log (a pull request's, anyone's)
+    could otherwise set the terminal's title or write to its clipboard (OSC 52)."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep_csi: bool = False) -> None:
         self._held = b""
+        self._drop = _NOT_CSI if keep_csi else _ANSI
+        self._keep_csi = keep_csi
 
     def feed(self, chunk: bytes) -> bytes:
-        if not self._held and b"\x1b" not in chunk:
-            return chunk
+        if not self._held:
+            if self._keep_csi:
+                if not _ANY_NOT_CSI.search(chunk) and not chunk.endswith(b"\x1b"):
+                    return chunk
+            elif b"\x1b" not in chunk:
+                return chunk
         data = self._held + chunk
         self._held = b""
-        cut = data.rfind(b"\x1b")
-        if cut != -1 and len(data) - cut < _LONGEST_ESCAPE and not _ANSI.match(data, cut):
-            data, self._held = data[:cut], data[cut:]
-        return _ANSI.sub(b"", data)
+        # The earliest escape that has begun and not ended by the end of the data (not only
+        # the last ESC: that may be the ESC of the string terminator of an OSC begun before).
+        cut = _PARTIAL.search(data, max(0, len(data) - _LONGEST_ESCAPE))
+        if cut is not None:
+            data, self._held = data[: cut.start()], data[cut.start() :]
+        return self._drop.sub(b"", data)
 
     def flush(self) -> bytes:
         rest, self._held = self._held, b""
-        return _ANSI.sub(b"", rest)
+        return self._drop.sub(b"", rest)
 
 
-def strip_ansi(chunks: Iterable[bytes]) -> Iterator[bytes]:
-    stripper = AnsiStripper()
+def strip_ansi(chunks: Iterable[bytes], keep_csi: bool = False) -> Iterator[bytes]:
+    stripper = AnsiStripper(keep_csi)
     for chunk in chunks:
         out = stripper.feed(chunk)
         if out:

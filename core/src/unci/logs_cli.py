@@ -89,8 +89,10 @@ def jobs_logs(
     def notice(message: str) -> None:
         click.echo(message, err=True)
 
+    from unci.logs import strip_ansi
+
     with Client(**request["client"]) as http:
-        for chunk in http.iter_log(
+        chunks = http.iter_log(
             request["provider"],
             job_id,
             params=request["params"],
@@ -102,6 +104,9 @@ def jobs_logs(
             on_notice=notice,
             remote_query=request["remote_query"],
             **request["credentials"],
-        ):
+        )
+        # Colour kept: colour and cursor codes reach the terminal, its other escapes do not
+        # (a log could set the title or write the clipboard).
+        for chunk in strip_ansi(chunks, keep_csi=True) if keep else chunks:
             write(out, chunk)
     sys.stdout.flush()
