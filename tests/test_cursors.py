@@ -69,6 +69,19 @@ def b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
 
+def test_a_cursor_changed_in_its_last_character_is_refused(paged: LocalServer) -> None:
+    """base64 leaves the last character's low bits unread: a cursor ending in ``A`` changed to
+    ``B`` decoded to the same bytes and was taken, though the docs say an altered one is not."""
+    cursor = first_cursor(paged)
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    changed = [cursor[:-1] + c for c in alphabet if c != cursor[-1]]
+    del paged.requests[:]
+    for forged in changed:
+        result = run_cli(*ARGS, "--base-url", paged.url, "--cursor", forged)
+        assert result.exit_code == 2, (forged, result.output)
+    assert paged.requests == []
+
+
 def test_a_cursor_resumes_with_the_providers_headers(paged: LocalServer) -> None:
     cursor = first_cursor(paged)
     result = run_cli(*ARGS, "--base-url", paged.url, "--cursor", cursor)

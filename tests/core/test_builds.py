@@ -326,3 +326,31 @@ def test_a_list_cursor_alone_resumes_its_list(server) -> None:
     jobs = unci.list_jobs("github", params={**PARAMS, "build": "5000"}, limit=1, base_url=server.url)
     more = unci.list_jobs("github", cursor=jobs.next_cursor, base_url=server.url)
     assert [j.id for j in more.result] == ["500001", "500002"]
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3, 5])
+@pytest.mark.parametrize("per_run", [2, 3])
+def test_a_walk_in_small_pages_hands_out_every_job_once_and_asks_for_no_more(
+    server, limit: int, per_run: int
+) -> None:
+    """A build's jobs are fetched only as far as the limit could want, and a page that ends
+    inside a build still resumes there: every job once, in order, whatever the page size."""
+    serve_runs(server, [run(i) for i in range(6)], 10, jobs_per_run=per_run)
+    with unci.Client() as client:
+        whole = [j.id for j in client.iter_jobs("github", params=PARAMS, branch="main", base_url=server.url)]
+        server.requests.clear()
+        seen: list[str] = []
+        cursor = None
+        while True:
+            pages = client.iter_build_job_pages(
+                "github", params=PARAMS, branch="main", limit=limit, cursor=cursor, base_url=server.url
+            )
+            page_jobs: list[str] = []
+            for page in pages:
+                page_jobs += [j.id for j in page.result]
+                cursor = page.next_cursor
+            assert len(page_jobs) <= limit
+            seen += page_jobs
+            if cursor is None or not page_jobs:
+                break
+    assert seen == whole and len(whole) == 6 * per_run

@@ -287,6 +287,14 @@ def test_limit_cuts_inside_a_build_and_the_cursor_resumes_exactly(with_jobs) -> 
     assert seen == every and len(every) == 12
 
 
+def test_a_small_limit_fetches_no_more_builds_jobs_than_it_could_want(with_jobs, upstream) -> None:
+    """A page of ``limit=1`` fetched eight builds' job lists ahead and dropped seven, on the
+    account's quota."""
+    page = jobs(with_jobs, branch="main", limit="1")
+    assert len(page.json()["result"]) == 1
+    assert len(jobs_requested(upstream)) == 1
+
+
 def test_every_format_of_the_jobs_of_the_builds_that_match(with_jobs) -> None:
     doc = with_jobs.get("/openapi.json").json()
     for fmt in ("unified", "normalized", "debug"):

@@ -219,7 +219,10 @@ class _BuildJobs:
         #: included), so a cursor given with another repository is refused, not followed there.
         self.carried = check_params(who, listed, BUILDS_OPERATION)
         self.query = self.resume.query
-        self.width = max(1, concurrency or _width(client))
+        # No more builds' jobs fetched ahead than the limit could want (a build has one job
+        # at least): a page of 5 fetched 8 builds' jobs and dropped most, on the account's quota.
+        width = concurrency or _width(client)
+        self.width = max(1, min(width, limit) if limit else width)
         self.left = limit
         self._first = True
 
@@ -238,6 +241,11 @@ class _BuildJobs:
             return [JobPage([], _cursor(self.who, spot.after(self.query), self.carried), found.calls)]
         handed, self.left = _hand_out(self.who, self.carried, self.query, spot, pages, skip, self.left)
         return handed
+
+    def wanted(self) -> int | None:
+        """The most jobs of one build that can still be handed out (fewer requests for a small
+        limit): what is left, and what a cursor's first build skips."""
+        return None if self.left is None else self.left + self.resume.job_skip
 
     @property
     def over(self) -> bool:
@@ -549,6 +557,7 @@ class BuildMethods:
                 client.iter_pages(
                     provider,
                     params=state.params(build),
+                    limit=state.wanted(),
                     page_size=page_size,
                     target=who,
                     include_steps=include_steps,
@@ -605,6 +614,8 @@ def _hand_out(
     the ``left`` still wanted, each with the cursor that resumes right after it; and what is
     left then. The sync and async walks share it, so they hand out the same pages."""
     total = sum(len(page.result) for page in pages)
+    # Fetched only as far as a limit wanted: the build may have more jobs than were read.
+    cut_short = bool(pages) and pages[-1].next_cursor is not None
     out: list[JobPage] = []
     position = 0  # jobs of this build handed out or skipped so far
     for page in pages:
@@ -617,7 +628,8 @@ def _hand_out(
             jobs = jobs[:left]
             left -= len(jobs)
         position += start + len(jobs)
-        after = spot.after(query) if position >= total else spot.after(query, position)
+        done = position >= total and not cut_short
+        after = spot.after(query) if done else spot.after(query, position)
         out.append(JobPage(jobs, _cursor(who, after, carried), page.calls, page.looping))
         if left == 0:
             break
@@ -942,6 +954,7 @@ class AsyncBuildMethods:
                 async for page in client.iter_pages(
                     provider,
                     params=state.params(build),
+                    limit=state.wanted(),
                     page_size=page_size,
                     target=who,
                     include_steps=include_steps,

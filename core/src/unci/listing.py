@@ -155,6 +155,10 @@ def read_cursor(target: Target, cursor: str, operation: str = "list") -> _Cursor
         payload, signature = _unb64(body), _unb64(mac)
     except (binascii.Error, ValueError):
         raise bad from None
+    if _b64(payload) != body or _b64(signature) != mac:
+        # base64 leaves the last character's low bits unread: a cursor changed there would
+        # decode to the same bytes. Only the text unci wrote is taken.
+        raise bad
     if not dot or not hmac.compare_digest(signature, _mac(target, operation, payload)):
         claimed = _claimed_provider(payload)
         if claimed and claimed != provider:
