@@ -116,6 +116,26 @@ def test_a_hung_provider_fails_alone_with_503_and_504(tmp_path) -> None:
     assert len(hung.requests) == 3  # the two refused calls never reached the provider
 
 
+def test_a_stream_that_breaks_off_is_one_warning_line_not_a_traceback(tmp_path) -> None:
+    """uvicorn logged a documented event (the provider closed its end mid-body) as an ERROR
+    with a 30-line traceback, which sets off alerting; and every retry twice."""
+    big = b'{"pad":"' + b"x" * 300_000 + b'"}'
+    with serving() as upstream:
+        upstream.route(JOB_PATH, Reply(body=big, truncate=True))
+        with unci_serve(tmp_path, [github("cut", upstream.url)], "--retries", "0", env=ENV) as served:
+            url, params = job_url(served, "cut")
+            with pytest.raises(requests.exceptions.RequestException):
+                requests.get(
+                    url, params={**params, "truto_response_format": "stream"}, headers=AUTH, timeout=30
+                )
+            deadline = time.monotonic() + 5
+            while not any("broke off" in line for line in served.log) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            log = list(served.log)
+    assert sum("broke off" in line for line in log) == 1, log
+    assert not any("Traceback" in line or "Exception in ASGI" in line for line in log), log
+
+
 def test_deadline_bounds_a_provider_call_as_a_whole(tmp_path) -> None:
     """Without it, a provider that never answers holds a request for every attempt's timeout
     plus the waits between them (3 minutes by default), past a proxy's read timeout."""

@@ -114,9 +114,10 @@ class Retrier:
             f"unci: {self.provider}: {why}; retrying in {delay:.1f} s "
             f"(retry {self.attempt} of {self.policy.retries})"
         )
-        log.info(text)
         if self.notify is not None and delay > 1.0:
-            self.notify(text)
+            self.notify(text)  # said once: the server's notice is a log line of its own
+        else:
+            log.info(text)
         return delay
 
     def after_network_error(self, why: str) -> float | None:

@@ -35,7 +35,7 @@ from unci.builds import BuildList, FetchedBuild
 from unci.call import Answer, Call, Target
 from unci.client import OFF_LOOP_BYTES, AsyncClient, Fetched
 from unci.commands import encode_output, render_json, render_page
-from unci.errors import ConfigError, RateLimited, RemoteError, UnciError, UsageError
+from unci.errors import ConfigError, NetworkError, RateLimited, RemoteError, UnciError, UsageError
 from unci.job import Job
 from unci.listing import JobPage
 from unci.ratelimit import normalize as normalize_ratelimit
@@ -324,6 +324,19 @@ async def _get(request: Request, operation: str) -> Response:
     return await _off_loop(len(fetched.answer.body), answer)
 
 
+class BrokeOff(NetworkError):
+    """A body that broke off after its status was sent, already logged as one warning line:
+    raised to break the connection, which the server then does without a traceback."""
+
+
+class _QuietBrokeOff(logging.Filter):
+    """uvicorn logs every exception out of the app as an error with its traceback: an
+    alert-worthy line for a provider that closed its end mid-body, a documented event."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], BrokeOff))
+
+
 async def _stream(chunks: AsyncGenerator[bytes, None], record_id: str) -> Response:
     """The provider's body chunk by chunk; the first chunk is awaited before answering, so an
     error status from the provider is still a proper envelope and not a broken 200."""
@@ -344,7 +357,7 @@ async def _stream(chunks: AsyncGenerator[bytes, None], record_id: str) -> Respon
             # The status is sent; breaking the connection is how the caller learns the body is
             # incomplete (a clean end would pass a truncated body off as whole).
             log.warning("stream of %r broke off: %s", record_id, exc.http_message())
-            raise
+            raise BrokeOff(exc.message, provider=exc.provider) from None
         finally:
             await chunks.aclose()
 
@@ -412,7 +425,7 @@ async def job_log(request: Request) -> Response:
                 yield chunk
         except UnciError as exc:
             log.warning("log of job %r broke off: %s", job_id, exc.http_message())
-            raise
+            raise BrokeOff(exc.message, provider=exc.provider) from None
         finally:
             await chunks.aclose()
 
@@ -672,6 +685,9 @@ def create_app(config: ServerConfig | None = None) -> Starlette:
     from unci.cursor_key import cursor_key
 
     cursor_key()  # unusable (unset, unwritable, readable by others): fail at start, not on page 2
+    quiet = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _QuietBrokeOff) for f in quiet.filters):
+        quiet.addFilter(_QuietBrokeOff())
 
     def on_wait(message: str) -> None:
         log.warning("%s", message)
