@@ -283,3 +283,15 @@ def test_a_base_url_with_a_query_shows_no_credential(query: str) -> None:
     for text in (str(info.value), info.value.cli_message(), info.value.http_message()):
         assert "has a query or fragment" in text
         assert "SECRET-in-url" not in text and "ghp_GivenToken" not in text, text
+
+
+def test_a_remote_query_name_unci_sends_too_replaces_it(server: LocalServer) -> None:
+    """``per_page`` and GitHub's ``filter`` were sent twice, unci's and the caller's: which the
+    provider took was its own choice."""
+    path = "/repos/o/r/actions/runs/9/jobs"
+    server.route(path, Reply(body=b'{"total_count":0,"jobs":[]}'))
+    unci.list_jobs(
+        "github", params={**GITHUB_PARAMS, "build": "9"}, limit=2, base_url=server.url,
+        remote_query={"filter": "latest", "per_page": "50"},
+    )  # fmt: skip
+    assert server.requests[0].path == f"{path}?filter=latest&per_page=50"

@@ -98,6 +98,19 @@ def test_the_job_is_the_same_under_a_root_path(gh) -> None:
     assert got.json() == want.json()
 
 
+def test_the_openapi_document_names_the_root_path_as_its_server() -> None:
+    """Under --root-path it listed the app's own paths with no server: a client made from
+    https://host/ci/openapi.json called https://host/unified/..."""
+    from unci.server import ServerConfig, create_app
+
+    headers = {"Authorization": f"Bearer {API_TOKEN}"}
+    with test_client(create_app(ServerConfig(tokens=[API_TOKEN])), root_path="/ci") as rooted:
+        doc = rooted.get("/openapi.json", headers=headers).json()
+    assert doc["servers"] == [{"url": "/ci"}]
+    with test_client(create_app(ServerConfig(tokens=[API_TOKEN]))) as plain:
+        assert "servers" not in plain.get("/openapi.json", headers=headers).json()
+
+
 def test_a_path_no_route_matches_is_the_envelopes_404(api) -> None:
     missing = api.get("/unified/ci-cd/jobs/a%0Ab")  # no route's pattern crosses a line break
     assert missing.status_code == 404 and missing.json()["statusCode"] == 404

@@ -504,7 +504,11 @@ def prepare(
         url = base + ("" if request.path.startswith("/") else "/") + request.path
     query = list(request.query)
     if remote_query:  # an empty list or tuple adds nothing; anything else is read as before
-        query += query_pairs(provider, remote_query)
+        given = query_pairs(provider, remote_query)
+        # A name unci sends too (``per_page``, GitHub's ``filter``) is the caller's: sent twice,
+        # which one the provider took was its own choice.
+        names = {name for name, _ in given}
+        query = [pair for pair in query if pair[0] not in names] + given
     if "?" in url:  # a next link carries its own query; keep it as pairs so nothing is lost
         url, _, embedded = url.partition("?")
         query = parse_qsl(embedded, keep_blank_values=True) + query

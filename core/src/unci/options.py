@@ -205,7 +205,8 @@ request_options = _stack(
             "--remote-query",
             multiple=True,
             metavar="KEY=VALUE",
-            help="Passed to the provider's query string untouched; repeatable.",
+            help="Passed to the provider's query string untouched, over a parameter unci sends "
+            "of the same name; repeatable.",
         ),
     ]
 )

@@ -563,6 +563,11 @@ async def openapi(request: Request) -> Response:
         from unci.server.openapi import document
 
         doc = request.app.state.openapi = document(auth=request.app.state.tokens is not None)
+    root = request.scope.get("root_path", "")
+    if root:
+        # Behind a proxy at a prefix (--root-path): a client made from the document calls
+        # the public paths, not the app's own.
+        doc = {**doc, "servers": [{"url": root}]}
     return _json(doc)
 
 
