@@ -86,3 +86,17 @@ def test_a_sync_from_the_library_leaves_the_environment_as_it_was(tmp_path, monk
     assert sum(t.jobs for t in report.tallies.values()) == 6
     assert len(duckdb_rows(tmp_path / "a.duckdb")["jobs"]) == 6
     assert len(duckdb_rows(tmp_path / "b.duckdb")["jobs"]) == 6
+
+
+def test_a_plan_file_takes_tomls_own_dates_for_since(tmp_path) -> None:
+    """``since = 2026-11-01`` (a TOML date, not a string) was refused as "must be a string"."""
+    from unci.syncplan import read
+    from unci.when import parse_when
+
+    plan = tmp_path / "sync.toml"
+    plan.write_text('since = 2026-11-01\n[[sync]]\nprovider = "github"\nowner = "o"\nrepo_id = "r"\n')
+    assert read(plan).since == "2026-11-01"
+    plan.write_text(
+        'since = 2026-11-01T06:00:00Z\n[[sync]]\nprovider = "github"\nowner = "o"\nrepo_id = "r"\n'
+    )
+    assert parse_when(read(plan).since, "since").isoformat() == "2026-11-01T06:00:00+00:00"

@@ -39,7 +39,8 @@ def whole(text: str, name: str, *, minimum: int = 0, maximum: int | None = None)
     raw = text.strip()
     bound = f"at least {minimum}" + ("" if maximum is None else f" and at most {maximum}")
     if not _WHOLE.fullmatch(raw):
-        raise UsageError(f"{name} must be a whole number ({bound}), got {_shown(text)}")
+        digits = " of at most 18 digits" if raw.isascii() and raw.isdigit() else ""
+        raise UsageError(f"{name} must be a whole number ({bound}){digits}, got {_shown(text)}")
     value = int(raw)
     if value < minimum or (maximum is not None and value > maximum):
         raise UsageError(f"{name} must be a whole number ({bound}), got {value}")

@@ -176,6 +176,10 @@ def read(path: str | Path) -> Plan:
         params = {k: _strings(v, where, k) for k, v in table.items() if k not in _OWN_KEYS}
         _check_keys(where, account, provider, params)
         scopes += expand(account, provider, params)
+    from datetime import date
+
+    if isinstance(data.get("since"), date):  # TOML's own date or time (since = 2026-11-01)
+        data = {**data, "since": data["since"].isoformat()}
     for key in ("lookback", "since"):
         if key in data and not isinstance(data[key], str):
             raise ConfigError(f'sync plan {file}: {key} must be a string such as "3d"')
