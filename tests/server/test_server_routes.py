@@ -111,6 +111,25 @@ def test_the_openapi_document_names_the_root_path_as_its_server() -> None:
         assert "servers" not in plain.get("/openapi.json", headers=headers).json()
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/unified/ci-cd/jobs/5/",
+        "/unified/ci-cd/jobs/5/steps",
+        "/unified/ci-cd/builds/5/jobs",
+        "/unified/ci-cd/jobs/a/b/logs",
+    ],
+)
+def test_a_sub_path_is_no_endpoint_not_a_job_asked_of_the_provider(api, server, path: str) -> None:
+    """``jobs/5/steps`` was sent to the provider as the job ``5/steps``: a remote 404, on the
+    account's quota, reading as a wrong id."""
+    answer = api.get(path, params={"integrated_account_id": "gh"})
+    assert answer.status_code == 404
+    body = answer.json()
+    assert body["message"].startswith("no such endpoint: ") and not body.get("truto_is_remote_error")
+    assert server.requests == []
+
+
 def test_a_path_no_route_matches_is_the_envelopes_404(api) -> None:
     missing = api.get("/unified/ci-cd/jobs/a%0Ab")  # no route's pattern crosses a line break
     assert missing.status_code == 404 and missing.json()["statusCode"] == 404

@@ -181,6 +181,8 @@ def _guarded(handler: Handler) -> Handler:
     async def endpoint(request: Request) -> Response:
         try:
             return await handler(request)
+        except HTTPException as exc:  # a path no endpoint serves, found inside one (jobs/5/steps)
+            return await _http_error(request, exc)
         except UnciError as exc:
             secrets = _secrets_for(request)
             return await _off_loop(len(getattr(exc, "remote_body", b"")), _error_response, exc, secrets)
@@ -299,8 +301,12 @@ async def get_build(request: Request) -> Response:
 async def _get(request: Request, operation: str) -> Response:
     """One job (``get``) or build (``build``) by id, in any of the five formats."""
     _authorize(request)
-    query, target = _query(request, operation)
     record_id = request.path_params["id"]
+    if "/" in record_id:
+        # No provider's id holds a slash: ``jobs/5/`` or ``jobs/5/steps`` is a path unci does
+        # not serve, not a job to ask the provider for (a remote 404, on the account's quota).
+        raise HTTPException(404)
+    query, target = _query(request, operation)
     kw: dict[str, Any] = {"params": query.params, "remote_query": query.remote_query, **_who(target)}
     client = _client(request)
     build = operation == "build"
@@ -390,6 +396,8 @@ async def job_log(request: Request) -> Response:
     from unci.server.query import bool_value
 
     _authorize(request)
+    if "/" in request.path_params["id"]:
+        raise HTTPException(404)  # as for one job: no provider's id holds a slash
     options, rest = _log_options(_raw_query(request))
     query = parse(rest, operation="get")
     if query.fmt != "unified" or query.exclude or query.ignore_remote_data:
