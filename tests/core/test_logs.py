@@ -142,17 +142,45 @@ def test_colour_is_stripped_when_piped_and_kept_on_request(server: LocalServer) 
     assert _logs(server, "--no-color").stdout_bytes == b"red plain link\n"
 
 
-def test_with_colour_kept_a_log_cannot_set_the_title_or_write_the_clipboard(server: LocalServer) -> None:
-    """Colour and cursor codes and hyperlinks reach the terminal; a title (OSC 0), a clipboard
-    write (OSC 52), a DCS string and a reset (ESC c) from the log did too."""
+def _on_a_terminal(*args: str) -> bytes:
+    """What ``unci ARGS`` writes to a real terminal (a pseudo-terminal), as a person sees it."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    main, child = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "unci", *args], stdout=child, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL
+    )
+    os.close(child)
+    out = b""
+    while True:
+        try:
+            data = os.read(main, 65536)
+        except OSError:  # the child closed its end
+            break
+        if not data:
+            break
+        out += data
+    os.close(main)
+    proc.wait(timeout=30)
+    assert proc.returncode == 0, proc.stderr.read() if proc.stderr else ""
+    return out.replace(b"\r\n", b"\n")  # the terminal's line discipline
+
+
+def test_on_a_terminal_a_log_cannot_set_the_title_or_write_the_clipboard(server: LocalServer) -> None:
+    """Colour, cursor codes and hyperlinks reach the terminal; a title (OSC 0), a clipboard
+    write (OSC 52), a DCS string and a reset (ESC c) from the log did too. Piped, with --color,
+    the log is the provider's bytes as they are (those escapes do nothing in a file)."""
     log = (
         b"\x1b[31mred\x1b[0m \x1b]0;owned\x07\x1b]52;c;ZXZpbA==\x07\x1bPq#0\x1b\\"
         b"\x1b]8;;https://x.test\x1b\\link\x1b]8;;\x1b\\\x1bc done\n"
     )
     server.route(LOG_PATH, Reply(200, log, TEXT, drip=0.0005))  # cut at many places
-    kept = _logs(server, "--color")
-    assert kept.exit_code == 0, kept.stderr
-    assert kept.stdout_bytes == b"\x1b[31mred\x1b[0m \x1b]8;;https://x.test\x1b\\link\x1b]8;;\x1b\\ done\n"
+    shown = _on_a_terminal("jobs", "logs", "7", *GH, "--base-url", server.url, "--token", TOKEN)
+    assert shown == b"\x1b[31mred\x1b[0m \x1b]8;;https://x.test\x1b\\link\x1b]8;;\x1b\\ done\n"
+    assert _logs(server, "--color").stdout_bytes == log
 
 
 def test_no_color_wins_over_a_terminal() -> None:

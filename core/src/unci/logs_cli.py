@@ -105,8 +105,9 @@ def jobs_logs(
             remote_query=request["remote_query"],
             **request["credentials"],
         )
-        # Colour kept: colour and cursor codes reach the terminal, its other escapes do not
-        # (a log could set the title or write the clipboard).
-        for chunk in strip_ansi(chunks, keep_csi=True) if keep else chunks:
+        # Colour kept on a terminal: colour and cursor codes reach it, its other escapes do not
+        # (a log could set the title or write the clipboard). Elsewhere (a file, less -R) they
+        # do nothing, and the output is the provider's as it is.
+        for chunk in strip_ansi(chunks, keep_csi=True) if keep and out.isatty() else chunks:
             write(out, chunk)
     sys.stdout.flush()

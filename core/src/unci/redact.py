@@ -89,7 +89,7 @@ def text_forms(secrets: Iterable[str]) -> tuple[str, ...]:
     """Every form of every secret, longest first, then their base64 cores, for a scrub done
     elsewhere in that order (a column of a database table, replaced in C)."""
     found = tuple(secrets)
-    return _all_forms(found) + _all_forms(_cores(found))
+    return _all_forms(found) + _core_forms(found)
 
 
 #: A base64 core shorter than this is too likely to occur by chance to be replaced everywhere.
@@ -128,8 +128,47 @@ def _cores(secrets: tuple[str, ...]) -> tuple[str, ...]:
     known = set(_all_forms(secrets))
     found: dict[str, None] = {}
     for secret in secrets:
-        found.update(dict.fromkeys(c for c in base64_cores(secret) if c not in known))
+        if not _derived(secret, secrets):
+            found.update(dict.fromkeys(c for c in base64_cores(secret) if c not in known))
     return tuple(found)
+
+
+@functools.lru_cache(maxsize=512)
+def _core_forms(secrets: tuple[str, ...]) -> tuple[str, ...]:
+    """The cores as text shows them: as they are, and percent-encoded (a core's ``+`` and
+    ``/`` in a URL). Not :func:`forms`' other twins: a lower-cased base64 text is no one's."""
+    found: dict[str, None] = {}
+    for core in _cores(secrets):
+        encoded = quote(core, safe="")
+        found.update(dict.fromkeys((core, encoded, _lower_hex(encoded))))
+    return tuple(sorted(found, key=len, reverse=True))
+
+
+@functools.lru_cache(maxsize=512)
+def _core_plan(secrets: tuple[str, ...]) -> tuple[tuple[bytes, ...], tuple[bytes, ...]]:
+    forms = tuple(form.encode() for form in _core_forms(secrets))
+    return forms, _anchors(forms)
+
+
+def _derived(secret: str, secrets: tuple[str, ...]) -> bool:
+    """Is ``secret`` made from another of ``secrets`` (a header value ``Bearer TOKEN``, the
+    base64 of a Basic pair)? The other's cores stand for it: each core is one more scan of
+    every answer and every chunk of a log."""
+    others = [other for other in secrets if other != secret and len(other) >= 3]
+    if any(other in secret for other in others):
+        return True
+    import base64
+    import binascii
+
+    text = secret.encode("ascii", "replace")
+    for alt in (None, b"-_"):
+        try:
+            plain = base64.b64decode(text + b"=" * (-len(text) % 4), altchars=alt, validate=True)
+        except (binascii.Error, ValueError):
+            continue
+        if any(other.encode("utf-8", "surrogateescape") in plain for other in others):
+            return True
+    return False
 
 
 _REDACTED_BYTES = REDACTED.encode()
@@ -139,7 +178,7 @@ def scrub(text: str, secrets: Iterable[str]) -> str:
     """Replace every occurrence of a secret, in any of its :func:`forms` and then of its
     :func:`base64_cores`, in ``text`` (error messages, URLs, bodies)."""
     found = tuple(secrets)
-    for form in _all_forms(found) + _all_forms(_cores(found)):
+    for form in _all_forms(found) + _core_forms(found):
         text = text.replace(form, REDACTED)
     return text
 
@@ -148,16 +187,16 @@ def scrub_bytes(data: bytes, secrets: Iterable[str]) -> bytes:
     """:func:`scrub` for a body kept as bytes (an error answer that echoes the credentials,
     every JSON answer and record printed): the forms, then the base64 cores (two rounds)."""
     found = tuple(secrets)
-    data = _scrub_round(data, found)
-    cores = _cores(found)
-    return _scrub_round(data, cores) if cores else data
+    data = _scrub_round(data, _byte_plan(found))
+    cores = _core_plan(found)
+    return _scrub_round(data, cores) if cores[0] else data
 
 
-def _scrub_round(data: bytes, secrets: tuple[str, ...]) -> bytes:
+def _scrub_round(data: bytes, plan: tuple[tuple[bytes, ...], tuple[bytes, ...]]) -> bytes:
     """One round: ``data`` is scanned for the forms' :func:`_anchors` first, fewer scans than
     one ``bytes.replace`` per form, and every form is replaced, as before, only when one is
     there: a text without any anchor holds no form, so the result is the same bytes."""
-    forms, anchors = _byte_plan(secrets)
+    forms, anchors = plan
     for anchor in anchors:
         if data.find(anchor) != -1:  # ``in`` first tries the bytes as an int, and raises
             for form in forms:
@@ -274,8 +313,8 @@ class StreamScrubber:
 
     def __init__(self, secrets: Iterable[str]) -> None:
         found = tuple(secrets)
-        cores = _cores(found)
-        self._rounds = [_Round(found), *([_Round(cores)] if cores else [])]
+        cores = _core_plan(found)
+        self._rounds = [_Round(_byte_plan(found)), *([_Round(cores)] if cores[0] else [])]
 
     @property
     def _held(self) -> bytes:
@@ -298,9 +337,9 @@ class _Round:
     """One round of :class:`StreamScrubber`: a chunk's end that could begin a form (at most
     the longest form less one byte) is held back and looked at again with the next chunk."""
 
-    def __init__(self, secrets: Iterable[str]) -> None:
-        self._secrets = tuple(secrets)
-        self._forms = _byte_forms(self._secrets)
+    def __init__(self, plan: tuple[tuple[bytes, ...], tuple[bytes, ...]]) -> None:
+        self._plan = plan
+        self._forms = plan[0]
         self._keep = max(map(len, self._forms), default=1) - 1
         self._starts = frozenset(form[0] for form in self._forms)
         self._held = b""
@@ -308,7 +347,7 @@ class _Round:
     def feed(self, chunk: bytes) -> bytes:
         if not self._forms:
             return chunk
-        data = _scrub_round(self._held + chunk if self._held else chunk, self._secrets)
+        data = _scrub_round(self._held + chunk if self._held else chunk, self._plan)
         cut = self._cut(data)
         self._held = data[cut:]
         return data[:cut]
