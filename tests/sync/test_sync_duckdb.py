@@ -573,3 +573,18 @@ def test_a_second_sync_into_the_same_file_is_refused_before_fetching(tmp_path: P
     assert len(lines) == 1 and "another unci sync is writing this file" in lines[0], lines
     assert tokens == {"Bearer first-token-0123"}  # the second fetched nothing
     assert first.returncode == 0, err
+
+
+def test_json_says_a_failed_destination_too(history, tmp_path: Path) -> None:
+    """A script reading the --json summary got empty input when the destination failed."""
+    (tmp_path / "unci.duckdb").write_bytes(b"not a database at all" * 100)
+    result = run_sync(*REPO, "--json", env=history.env(), cwd=tmp_path)
+    assert result.returncode == 14, result.stderr
+    said = summary(result)
+    assert said["synced"] is False and said["exit_code"] == 14 and said["destination"] == "duckdb"
+    assert "the destination failed" in said["error"]
+
+
+def test_json_names_no_account_as_empty_as_the_tables_do(history, tmp_path: Path) -> None:
+    said = summary(run_sync(*REPO, "--json", env=history.env(), cwd=tmp_path))
+    assert [r["account"] for r in said["repositories"]] == [""]

@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from unci.errors import UnciError
 from unci.options import complete_account, credential_options, reliability_options
 
 
@@ -214,21 +215,27 @@ def sync(
         )
     progress = _Progress(sys.stderr) if sys.stderr.isatty() and not as_json else None
     started = time.monotonic()
-    with Client(**settings) as client:
-        report, label = run(
-            scopes,
-            destination_name=destination,
-            duckdb_file=duckdb_file,
-            dataset=dataset,
-            pipeline_name=pipeline_name,
-            lookback=window,
-            since=floor,
-            full_refresh=full_refresh,
-            concurrency=concurrency,
-            client=client,
-            on_change=progress,
-            who=who,
-        )
+    try:
+        with Client(**settings) as client:
+            report, label = run(
+                scopes,
+                destination_name=destination,
+                duckdb_file=duckdb_file,
+                dataset=dataset,
+                pipeline_name=pipeline_name,
+                lookback=window,
+                since=floor,
+                full_refresh=full_refresh,
+                concurrency=concurrency,
+                client=client,
+                on_change=progress,
+                who=who,
+            )
+    except UnciError as exc:
+        if as_json:  # a script reading the summary gets one too, saying what failed
+            named = (destination or "duckdb").strip()
+            click.echo(json.dumps({"destination": named, "dataset": dataset, **_failure_summary(exc)}))
+        raise
     if progress is not None:
         progress(report, force=True)
     seconds = time.monotonic() - started
@@ -266,3 +273,8 @@ def sync(
         )
     if failed:
         sys.exit(max(t.error.exit_code for t in failed if t.error is not None))
+
+
+def _failure_summary(exc: UnciError) -> dict[str, Any]:
+    """What ``--json`` prints when the sync as a whole failed (the destination, a plan)."""
+    return {"error": exc.cli_message(), "exit_code": exc.exit_code, "synced": False}

@@ -122,7 +122,7 @@ class Tally:
     def as_dict(self) -> dict[str, Any]:
         return {
             "scope": self.key or self.scope.key,
-            "account": self.scope.account,
+            "account": self.scope.account or "",  # as the tables have it: empty without one
             "params": dict(self.scope.params),
             "builds": self.builds,
             "jobs": self.jobs,
