@@ -195,3 +195,15 @@ def test_the_cli_prints_its_own_wording_of_the_same_error(server: LocalServer) -
     assert missing.exit_code == 2
     assert missing.stderr.strip().endswith("Give them as -p owner=... -p repo_id=...")
     assert "params=" not in missing.stderr
+
+
+def test_an_unknown_provider_is_worded_for_each_surface() -> None:
+    """Python callers were told to run `unci providers`, a command."""
+    exc = _raised(lambda: unci.get_job("githb", "1"))
+    assert isinstance(exc, unci.UnknownProvider)
+    assert "Did you mean 'github'? Each provider is a package of its own: pip install unci-" in str(exc)
+    assert "`unci providers`" not in str(exc)
+    assert exc.cli_message().endswith(
+        "Did you mean 'github'? `unci providers` lists them with their install commands"
+    )
+    assert "`unci providers`" not in exc.http_message()

@@ -208,10 +208,12 @@ class PluginRegistry:
         import difflib  # only for this message: not on every command's start-up path
 
         close = difflib.get_close_matches(name.lower(), installed, n=1, cutoff=0.6)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
+        guess = f"Did you mean {close[0]!r}? " if close else ""
         return UnknownProvider(
-            f"unknown provider {name!r}; installed providers: {', '.join(installed) or 'none'}."
-            f"{hint} `unci providers` lists them with their install commands",
+            f"unknown provider {name!r}; installed providers: {', '.join(installed) or 'none'}",
+            hint=f"{guess}`unci providers` lists them with their install commands",
+            py_hint=f"{guess}Each provider is a package of its own: pip install unci-NAME (unci-github...)",
+            http_hint=f"{guess}The server has these providers installed",
             provider=name,
         )
 
