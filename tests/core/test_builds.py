@@ -354,3 +354,65 @@ def test_a_walk_in_small_pages_hands_out_every_job_once_and_asks_for_no_more(
             if cursor is None or not page_jobs:
                 break
     assert seen == whole and len(whole) == 6 * per_run
+
+
+def test_a_build_with_filters_is_refused_in_python_too(server) -> None:
+    """``iter_jobs(params={..., "build": B}, since=...)`` dropped the build and gave the jobs of
+    every build; the CLI and the server refuse it."""
+    serve_runs(server, [run(0), run(1)], 10, jobs_per_run=2)
+    for call in (
+        lambda: list(
+            unci.iter_jobs("github", params={**PARAMS, "build": "5000"}, since="30d", base_url=server.url)
+        ),
+        lambda: asyncio.run(
+            _drain(
+                unci.aiter_jobs(
+                    "github", params={**PARAMS, "build": "5000"}, branch="main", base_url=server.url
+                )
+            )
+        ),
+    ):
+        with pytest.raises(unci.UsageError, match=r"^github: the build filters \(.+\) choose builds") as info:
+            call()
+        assert "drop 'build' from params" in str(info.value) and "-p" not in str(info.value)
+    assert server.requests == []
+
+
+async def _drain(jobs) -> list:
+    return [j async for j in jobs]
+
+
+def test_iter_jobs_resumes_a_walk_from_its_cursor_alone(server) -> None:
+    """A walk's cursor "carries the filters": given alone to iter_jobs, it was read as a build's
+    job-list cursor and refused as forged."""
+    serve_runs(server, [run(i) for i in range(4)], 10, jobs_per_run=2)
+    with unci.Client() as client:
+        whole = [j.id for j in client.iter_jobs("github", params=PARAMS, branch="main", base_url=server.url)]
+        first = next(
+            iter(
+                client.iter_build_job_pages(
+                    "github", params=PARAMS, branch="main", limit=3, base_url=server.url
+                )
+            )
+        )
+        rest = [j.id for j in client.iter_jobs("github", cursor=first.next_cursor, base_url=server.url)]
+    assert [j.id for j in first.result] + rest == whole
+
+
+def test_a_filtered_limit_asks_for_whole_pages(server) -> None:
+    """``iter_builds(conclusion="failed", limit=3)`` asked for 3 builds a request, of which
+    unci then kept the failed: "the last 3 failed builds" read the history 3 at a time."""
+    runs = [run(i, conclusion="failure" if i in (7, 15, 22) else "success") for i in range(25)]
+    serve_runs(server, runs)
+    found = list(unci.iter_builds("github", params=PARAMS, conclusion="failed", limit=3, base_url=server.url))
+    assert [b.id for b in found] == ["4993", "4985", "4978"]
+    assert len(runs_requests(server)) == 1  # GitHub's page of 30 held all 25
+    from helpers import run_cli
+
+    server.requests.clear()
+    cli = run_cli(
+        "builds", "list", "-P", "github", "-p", "owner=o", "-p", "repo_id=r", "--conclusion", "failed",
+        "--limit", "3", "--base-url", server.url,
+    )  # fmt: skip
+    assert cli.exit_code == 0, cli.stderr
+    assert len(runs_requests(server)) == 1

@@ -173,6 +173,13 @@ class _BuildPages:
         self.left = limit
         self.query = build_query(provider=who.provider, **filters)
         self.chain = PageChain(max_empty=None)  # filtered lists have runs of empty pages
+        self.filtered = any(v is not None for v in query_filters(self.query).values())
+
+    def size(self) -> int | None:
+        """The page size to ask for: what is still wanted, or, where unci filters what comes
+        back, the provider's own page (a page of N holds fewer than N matches: "the last 3
+        failed builds" read 3 builds a request)."""
+        return None if self.filtered else self.left
 
     def ahead(self, page: BuildList) -> Iterator[str] | None:
         return builds_wanted(page, self.left)
@@ -392,7 +399,7 @@ class BuildMethods:
             return self.list_builds(
                 provider,
                 params=params,
-                limit=pages.left,
+                limit=pages.size(),
                 cursor=at,
                 remote_query=remote_query,
                 target=who,
@@ -796,7 +803,7 @@ class AsyncBuildMethods:
             return await self.list_builds(
                 provider,
                 params=params,
-                limit=pages.left,
+                limit=pages.size(),
                 cursor=at,
                 remote_query=remote_query,
                 target=who,

@@ -438,6 +438,7 @@ def discovers(
         raise UsageError(
             f"{target.provider}: the build filters ({names}) choose builds, and {name} names one already",
             hint=f"drop -p {name} to find the builds, or the filters to list that build's jobs",
+            py_hint=f"drop {name!r} from params to find the builds, or the filters to list that build's jobs",
             http_hint=f"drop {name}= to find the builds, or the filters to list that build's jobs",
             provider=target.provider,
         )

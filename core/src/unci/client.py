@@ -15,7 +15,7 @@ import httpx
 
 from unci import lean, reading, steps, timebound
 from unci.build_client import AsyncBuildMethods, BuildMethods
-from unci.builds import BuildList
+from unci.builds import BuildList, discovers
 from unci.call import (
     Answer,
     Call,
@@ -665,7 +665,9 @@ class Client(BuildMethods, LogMethods):
         who = _target(provider, _given(account, token, username, password, base_url))
         filters = _build_filters(branch, status, conclusion, since, until)
         pages: Iterator[JobPage]
-        if filters:
+        # As the CLI and the server decide it: filters with a build given are refused (the
+        # build was dropped, and the jobs of every build came back), a walk's cursor alone walks.
+        if discovers(who, params or {}, filters, cursor):
             pages = self.iter_build_job_pages(
                 provider,
                 params=params,
@@ -1025,7 +1027,7 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
         who = _target(provider, _given(account, token, username, password, base_url))
         filters = _build_filters(branch, status, conclusion, since, until)
         pages: AsyncIterator[JobPage]
-        if filters:
+        if discovers(who, params or {}, filters, cursor):
             pages = self.iter_build_job_pages(
                 provider,
                 params=params,

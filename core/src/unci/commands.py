@@ -374,6 +374,7 @@ def list_command(
                 # needs are known from the first.
                 ahead=builds_ahead if limit is None or not filters else None,
                 width=http.concurrency,
+                capped=not filters,
             )
             pages = _any_pages(build_pages)
         elif discovers(resolve_target(provider, **credentials), params, filters, cursor):

@@ -27,13 +27,16 @@ P = TypeVar("P", bound=_Page)
 class Budget:
     """How many records are still wanted (``None``: all), and the page size to ask for."""
 
-    def __init__(self, total: int | None, page_size: int | None) -> None:
+    def __init__(self, total: int | None, page_size: int | None, capped: bool = True) -> None:
         self.remaining = total
         self.page_size = page_size
+        #: Ask for no more than is still wanted; not where unci filters what comes back (a
+        #: page of N then holds fewer than N records that match).
+        self.capped = capped
 
     def size(self) -> int | None:
-        """The page size for the next request: never more than is still wanted."""
-        if self.remaining is None:
+        """The page size for the next request: never more than is still wanted (if capped)."""
+        if self.remaining is None or not self.capped:
             return self.page_size
         return min(self.page_size or self.remaining, self.remaining)
 
@@ -61,12 +64,13 @@ def pages_until(
     every: bool = True,
     ahead: Callable[[P], Iterator[str] | None] | None = None,
     width: int = 1,
+    capped: bool = True,
 ) -> Iterator[P]:
     """Pages until ``total`` records, or every page (``every``), or else one page.
     ``fetch(size, cursor)`` gets one page; ``ahead(page)``, the cursors of the numbered pages
     after it, lets ``width`` of them be fetched at once; ``check`` sees each page first (a
-    paging that never ends raises there)."""
-    budget = Budget(total, page_size)
+    paging that never ends raises there); ``capped``: see :class:`Budget`."""
+    budget = Budget(total, page_size, capped)
 
     def following(page: P) -> Iterator[str] | None:
         if ahead is None or not (every or total is not None):
