@@ -459,7 +459,8 @@ Every job command takes the same options, spelled as in gh, glab and llm:
   shows a job's steps as indented rows under it (number, name, status, conclusion, duration);
   CSV keeps them as JSON in the `steps` cell.
 - Following to the end: `unci jobs watch ID` and `unci builds watch ID` print one line per
-  change (`12:00:07  job 1 build: in_progress`, steps indented under their job; `--json` for
+  change (`12:00:07  job 1 build: in_progress`, steps indented: a job's line comes before its
+  steps when it starts, after them when it ends; `--json` for
   JSON Lines) until the job or build has finished. Polls are conditional where the provider
   sends ETags (a 304 is "unchanged"), back off 1.5 times while nothing changes (`--interval`,
   `--max-interval`), obey `Retry-After` and wait out a spent rate limit. Ctrl-C exits 130.

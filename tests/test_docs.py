@@ -150,3 +150,15 @@ def test_nothing_in_the_repository_points_at_documents_outside_it() -> None:
         and outside.search((ROOT / name).read_text(encoding="utf-8", errors="replace"))
     ]
     assert found == [] and (ROOT / "docs" / "mapping.md").is_file()
+
+
+def test_the_provider_in_writing_a_provider_runs_as_written() -> None:
+    """The guide's first example used a STATUS it never defined: NameError on the first job."""
+    import re
+
+    text = (ROOT / "docs" / "writing-a-provider.md").read_text(encoding="utf-8")
+    first = re.findall(r"```python\n(.*?)```", text, re.S)[0]
+    ns: dict = {}
+    exec(first, ns)  # the doc's own code, run as a reader would
+    job = ns["provider"].map_job(b'{"id": 5, "name": "x", "state": "success"}', "5", {})
+    assert (job.id, job.name, job.status) == ("5", "x", "completed")

@@ -267,3 +267,14 @@ def test_real_subprocess_lists_and_fails_cleanly(site: Path) -> None:
     )
     assert failed.returncode == 3
     assert failed.stderr.count("\n") == 1 and "Traceback" not in failed.stderr
+
+
+def test_an_extension_registered_under_a_providers_name_is_one_clear_error() -> None:
+    """pluggy refused the name at the next call with its own "Plugin name already registered"."""
+    from unci.plugins import PluginRegistry
+
+    reg = PluginRegistry()
+    from unci.errors import PluginError
+
+    with pytest.raises(PluginError, match=r"^'github' is a provider's name; register the extension"):
+        reg.register(object(), "github")

@@ -228,6 +228,15 @@ class PluginRegistry:
                 self._loaded[name] = _as_provider(plugin, name)
                 self._failed.pop(name, None)
             else:
+                if name in self.candidates() or name in self._loaded:
+                    # pluggy would refuse the name once the provider's hooks are built, with
+                    # its own "Plugin name already registered".
+                    raise PluginError(
+                        f"{name!r} is a provider's name; register the extension under a name of "
+                        "its own (it wraps every provider's hooks, and their provider= argument "
+                        "says whose call it is)",
+                        provider=name,
+                    )
                 self._extensions.setdefault("*", []).append((name, plugin))
             self._hooks.clear()
 
