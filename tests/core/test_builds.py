@@ -416,3 +416,16 @@ def test_a_filtered_limit_asks_for_whole_pages(server) -> None:
     )  # fmt: skip
     assert cli.exit_code == 0, cli.stderr
     assert len(runs_requests(server)) == 1
+
+
+def test_an_iterator_read_after_its_client_closed_says_so(server) -> None:
+    """The walk's threads met httpx's own RuntimeError ("Cannot send a request"), which an
+    ``except unci.UnciError`` misses, eight times in ten."""
+    serve_runs(server, [run(i) for i in range(12)], 3, delay=0.02, jobs_per_run=2)
+    for _ in range(5):
+        client = unci.Client(concurrency=4)
+        jobs = client.iter_jobs("github", params=PARAMS, branch="main", base_url=server.url)
+        next(jobs)
+        client.close()
+        with pytest.raises(unci.UsageError, match="this unci client is closed"):
+            list(jobs)

@@ -295,3 +295,18 @@ def test_a_remote_query_name_unci_sends_too_replaces_it(server: LocalServer) -> 
         remote_query={"filter": "latest", "per_page": "50"},
     )  # fmt: skip
     assert server.requests[0].path == f"{path}?filter=latest&per_page=50"
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True, "8"])
+def test_concurrency_is_a_whole_number_of_at_least_1(server: LocalServer, bad: object) -> None:
+    """0, -1 and True ran one request at a time, 1.5 two, and nothing said so."""
+    for call in (
+        lambda: unci.Client(concurrency=bad),  # type: ignore[arg-type]
+        lambda: unci.get_jobs("github", ["1"], params=GITHUB_PARAMS, base_url=server.url, concurrency=bad),
+        lambda: list(
+            unci.iter_jobs("github", params=GITHUB_PARAMS, since="1d", base_url=server.url, concurrency=bad)
+        ),
+    ):
+        with pytest.raises(unci.UsageError, match="concurrency must be a whole number of at least 1"):
+            call()
+    assert server.requests == []

@@ -228,7 +228,9 @@ class _BuildJobs:
         self.query = self.resume.query
         # No more builds' jobs fetched ahead than the limit could want (a build has one job
         # at least): a page of 5 fetched 8 builds' jobs and dropped most, on the account's quota.
-        width = concurrency or _width(client)
+        from unci.client import check_concurrency
+
+        width = check_concurrency(concurrency) or _width(client)
         self.width = max(1, min(width, limit) if limit else width)
         self.left = limit
         self._first = True

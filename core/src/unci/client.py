@@ -386,6 +386,18 @@ def _check_sizes(provider: str, limit: object, page_size: object) -> None:
     check_limit(provider, page_size, "page_size")
 
 
+def check_concurrency(concurrency: object) -> int | None:
+    """A whole number of at least 1, or ``None`` (the default): ``0``, ``-1`` and ``True`` ran
+    one request at a time and ``1.5`` two, unsaid."""
+    from unci.numbers import is_count
+
+    if concurrency is None:
+        return None
+    if not isinstance(concurrency, int) or not is_count(concurrency, 1):
+        raise UsageError(f"concurrency must be a whole number of at least 1, got {concurrency!r}")
+    return concurrency
+
+
 def _check_shared(target: Target, kw: Mapping[str, Any]) -> None:
     """What every id of ``get_jobs`` shares, checked once: a missing param is one error
     raised, not a list of the same error once per id."""
@@ -449,7 +461,7 @@ class Client(BuildMethods, LogMethods):
         self.deadline = deadline
         self.until = until
         self.max_body = reading.max_body(max_body)
-        self.concurrency = max(1, concurrency or DEFAULT_CONCURRENCY)
+        self.concurrency = check_concurrency(concurrency) or DEFAULT_CONCURRENCY
 
     def _clock(self) -> _Clock:
         return _Clock(self.timeout, self.deadline, self.until)
@@ -492,6 +504,11 @@ class Client(BuildMethods, LogMethods):
         while True:
             try:
                 answer = self._attempt(call, clock)
+            except RuntimeError:
+                # Closed while the call was on its way (another thread's close(), the end of a
+                # with-block around an iterator still read): the caller's mistake, said so.
+                lean.refuse_closed(self._http, call.provider)
+                raise
             except (httpx.HTTPError, httpx.InvalidURL) as exc:
                 if refused_location(exc) or not isinstance(exc, httpx.HTTPError):
                     raise _bad_location(call) from None
@@ -718,6 +735,7 @@ class Client(BuildMethods, LogMethods):
                 return exc
 
         ids = id_list(job_ids)
+        check_concurrency(concurrency)
         with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(ids) or 1))) as pool:
             return list(pool.map(one, ids))
 
@@ -827,7 +845,7 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
         self.deadline = deadline
         self.until = until
         self.max_body = reading.max_body(max_body)
-        self.concurrency = max(1, concurrency or DEFAULT_CONCURRENCY)
+        self.concurrency = check_concurrency(concurrency) or DEFAULT_CONCURRENCY
 
     def _clock(self) -> _Clock:
         return _Clock(self.timeout, self.deadline, self.until)
@@ -874,6 +892,9 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
         while True:
             try:
                 answer = await self._attempt(call, clock)
+            except RuntimeError:
+                lean.refuse_closed(self._http, call.provider)
+                raise
             except (httpx.HTTPError, httpx.InvalidURL) as exc:
                 if refused_location(exc) or not isinstance(exc, httpx.HTTPError):
                     raise _bad_location(call) from None
@@ -1065,7 +1086,7 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
     ) -> list[Job | UnciError]:
         import asyncio
 
-        gate = asyncio.Semaphore(max(1, concurrency))
+        gate = asyncio.Semaphore(max(1, check_concurrency(concurrency) or 1))
         target = _target(provider, _split_who(kw))
         _check_shared(target, kw)
 
