@@ -63,7 +63,7 @@ def test_a_whole_number_id_is_written_out_and_none_is_refused(server: LocalServe
 @pytest.mark.parametrize("tail", [-1, "5", True, 2.0])
 def test_a_tail_that_is_no_line_count_is_refused(server: LocalServer, tail) -> None:
     """``-1`` gave nothing at all, where the caller meant the last lines."""
-    with pytest.raises(unci.UsageError, match=r"^tail is a number of lines, 0 or more, not "):
+    with pytest.raises(unci.UsageError, match=r"^github: tail is a number of lines, 0 or more, not "):
         list(unci.iter_log("github", "1", params=GITHUB_PARAMS, base_url=server.url, tail=tail))
     assert server.requests == []
 

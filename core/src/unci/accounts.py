@@ -466,6 +466,9 @@ def find_versioned(name_or_id: str, path: Path | None = None) -> tuple[tuple[obj
     raise UsageError(
         f"no account named {name_or_id!r} in {path or config_path()} (accounts: {known})",
         hint="add one with: unci accounts add NAME --provider P --token-env VAR",
+        py_hint="add one with the command `unci accounts add NAME --provider P --token-env VAR`, "
+        "or pass the provider and token= instead of account=",
+        http_hint="add it to the server's accounts file (unci accounts add on its host)",
     )
 
 

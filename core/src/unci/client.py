@@ -628,7 +628,8 @@ class Client(BuildMethods, LogMethods):
         ``unci jobs list --limit`` and :meth:`iter_builds` count; ``page_size`` is how many each
         request asks for). A paging that never ends (a page asked for twice,
         :data:`MAX_EMPTY_PAGES` empty pages in a row that still point at another) is a
-        :class:`RemoteError` after the pages before it."""
+        :class:`RemoteError` after the pages before it; a page whose next link is itself ends
+        the list there, with its ``looping`` true."""
         who = target or _target(provider, _given(account, token, username, password, base_url))
         _check_sizes(who.provider, limit, page_size)
 

@@ -261,10 +261,9 @@ class LogMethods:
         """
         from unci.client import _target
 
-        logs.check_tail(tail)
-        plan = logs.plan(
-            _target(provider, credentials), job_id, params, failed=failed, remote_query=remote_query
-        )
+        target = _target(provider, credentials)
+        logs.check_tail(tail, target.provider)
+        plan = logs.plan(target, job_id, params, failed=failed, remote_query=remote_query)
         rounds = log_rounds(plan, follow, failed, interval, on_notice or (lambda _m: None))
         chunks = self._drive(plan, rounds)
         if not color:
@@ -441,10 +440,9 @@ class AsyncLogMethods:
         """The asyncio twin of :meth:`LogMethods.iter_log`; the input is checked at once."""
         from unci.client import _target
 
-        logs.check_tail(tail)
-        plan = logs.plan(
-            _target(provider, credentials), job_id, params, failed=failed, remote_query=remote_query
-        )
+        target = _target(provider, credentials)
+        logs.check_tail(tail, target.provider)
+        plan = logs.plan(target, job_id, params, failed=failed, remote_query=remote_query)
         rounds = log_rounds(plan, follow, failed, interval, on_notice or (lambda _m: None))
         chunks = self._drive(plan, rounds)
         if not color:

@@ -406,11 +406,11 @@ def _digest(line: bytes) -> bytes:
     return hashlib.blake2b(line, digest_size=16).digest()
 
 
-def check_tail(tail: object) -> None:
+def check_tail(tail: object, provider: str) -> None:
     """A line count, refused before any request when it is none: ``-1`` would give nothing
     (and ``"100"`` fail midway) where the caller meant the last lines."""
     if tail is not None and not is_count(tail, 0):
-        raise UsageError(f"tail is a number of lines, 0 or more, not {tail!r}")
+        raise UsageError(f"{provider}: tail is a number of lines, 0 or more, not {tail!r}", provider=provider)
 
 
 class Tail:
