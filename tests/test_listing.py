@@ -344,3 +344,13 @@ def test_a_reader_that_goes_away_is_not_an_error(server) -> None:
     err = proc.stderr.read()
     assert proc.wait(timeout=60) == 0, err
     assert json.loads(first)["id"] == "1000" and err == b""
+
+
+async def test_alist_jobs_is_list_jobs_in_asyncio(server) -> None:
+    """There was alist_builds and no alist_jobs."""
+    _github_pages(server, 2, 2)
+    kw = {"params": {"owner": "o", "repo_id": "r", "build": "9"}, "base_url": server.url}
+    page = await unci.alist_jobs("github", limit=2, **kw)
+    same = unci.list_jobs("github", limit=2, **kw)
+    assert [j.id for j in page.result] == [j.id for j in same.result] == ["1000", "1001"]
+    assert page.next_cursor is not None and "alist_jobs" in unci.__all__

@@ -135,7 +135,10 @@ def test_a_job_cursor_does_not_resume_a_build_list(server) -> None:
 
     target = resolve_target("github", base_url=server.url)
     forged = encode_cursor(target, unci.Request(path=RUNS), 0, "list")
-    with pytest.raises(unci.UsageError, match="not one unci handed out"):
+    # Genuine, of another kind of list: said so, where it read "forged, altered, truncated".
+    with pytest.raises(
+        unci.UsageError, match="this is the cursor of a build's job list, not of a build list"
+    ):
         unci.list_builds("github", params=PARAMS, cursor=forged, base_url=server.url)
     assert server.requests == []
 
@@ -429,3 +432,29 @@ def test_an_iterator_read_after_its_client_closed_says_so(server) -> None:
         client.close()
         with pytest.raises(unci.UsageError, match="this unci client is closed"):
             list(jobs)
+
+
+def test_a_cursor_of_another_kind_of_list_says_which_it_is(server) -> None:
+    """Genuine cursors from the same client, given to another kind of list, read "forged,
+    altered, truncated"."""
+    serve_runs(server, [run(i) for i in range(5)], 2, jobs_per_run=3)
+    builds_cursor = unci.list_builds("github", params=PARAMS, base_url=server.url).next_cursor
+    jobs_cursor = unci.list_jobs(
+        "github", params={**PARAMS, "build": "5000"}, limit=1, base_url=server.url
+    ).next_cursor
+    asked = len(server.requests)
+    with pytest.raises(unci.UsageError) as info:
+        unci.list_jobs(
+            "github", params={**PARAMS, "build": "5000"}, cursor=builds_cursor, base_url=server.url
+        )
+    assert str(info.value) == (
+        "github: this is the cursor of a build list, not of a build's job list; "
+        "give it to list_builds(cursor=...)"
+    )
+    assert info.value.cli_message().endswith("give it to unci builds list --cursor")
+    assert info.value.http_message().endswith("give it as next_cursor to /unified/ci-cd/builds")
+    with pytest.raises(
+        unci.UsageError, match="this is the cursor of a build's job list, not of a build list"
+    ):
+        unci.list_builds("github", params=PARAMS, cursor=jobs_cursor, base_url=server.url)
+    assert len(server.requests) == asked

@@ -1196,6 +1196,7 @@ async def aget_jobs(
     timeout: float | None = None,
     **kw: Any,
 ) -> list[Job | UnciError]:
+    """The asyncio twin of :func:`get_jobs`: many jobs by id, in input order, errors in place."""
     async with AsyncClient(timeout=timeout) as client:
         return await client.get_jobs(provider, job_ids, concurrency=concurrency, **kw)
 
@@ -1231,6 +1232,7 @@ async def aiter_jobs(
     timeout: float | None = None,
     **kw: Any,
 ) -> AsyncIterator[Job]:
+    """The asyncio twin of :func:`iter_jobs`."""
     async with AsyncClient(timeout=timeout) as client:
         async for job in client.iter_jobs(
             provider, branch=branch, status=status, conclusion=conclusion, since=since, until=until, **kw
@@ -1242,3 +1244,9 @@ def list_jobs(provider: str | None, *, timeout: float | None = None, **kw: Any) 
     """One page of jobs and the cursor of the next: ``unci.list_jobs("github", params=..., limit=50)``."""
     with Client(timeout=timeout) as client:
         return client.list_jobs(provider, **kw)
+
+
+async def alist_jobs(provider: str | None, *, timeout: float | None = None, **kw: Any) -> JobPage:
+    """The asyncio twin of :func:`list_jobs` (as :func:`alist_builds` is of ``list_builds``)."""
+    async with AsyncClient(timeout=timeout) as client:
+        return await client.list_jobs(provider, **kw)

@@ -169,6 +169,17 @@ def read_cursor(target: Target, cursor: str, operation: str = "list") -> _Cursor
                 http_hint=f"use it with a {claimed} integrated account",
                 provider=provider,
             ) from None
+        if dot:
+            for other, (what, cli, py, http) in _KINDS.items():
+                if other != operation and hmac.compare_digest(signature, _mac(target, other, payload)):
+                    asked = _KINDS.get(operation, (operation, "", "", ""))[0]
+                    raise UsageError(
+                        f"{provider}: this is the cursor of {what}, not of {asked}",
+                        hint=f"give it to {cli}",
+                        py_hint=f"give it to {py}",
+                        http_hint=f"give it as next_cursor to {http}",
+                        provider=provider,
+                    ) from None
         raise bad
     try:
         data = msgspec.json.decode(payload, type=_Cursor)
@@ -177,6 +188,25 @@ def read_cursor(target: Target, cursor: str, operation: str = "list") -> _Cursor
     if data.v != CURSOR_VERSION or data.skip < 0 or data.provider != provider:
         raise bad
     return data
+
+
+#: The lists a cursor can be of (its operation), and where each is resumed, for a cursor given
+#: to another kind of list: it is genuine, and "forged" would send its caller looking elsewhere.
+_KINDS = {
+    "list": ("a build's job list", "unci jobs list --cursor", "list_jobs(cursor=...)", "/unified/ci-cd/jobs"),
+    "builds": (
+        "a build list",
+        "unci builds list --cursor",
+        "list_builds(cursor=...)",
+        "/unified/ci-cd/builds",
+    ),
+    "build jobs": (
+        "the jobs of the builds that match",
+        "unci jobs list --cursor",
+        "iter_jobs(cursor=...) or iter_build_job_pages(cursor=...)",
+        "/unified/ci-cd/jobs",
+    ),
+}
 
 
 def _claimed_provider(payload: bytes) -> str | None:
