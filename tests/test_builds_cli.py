@@ -341,7 +341,12 @@ def test_a_build_list_cursor_does_not_resume_a_job_walk(server) -> None:
     serve_runs(server, [run(i) for i in range(3)], 1, jobs_per_run=1)
     cursor = out_json(builds(server, "list"))["next_cursor"]
     result = jobs(server, "--cursor", cursor)
-    assert result.exit_code == 2 and "not one unci handed out" in one_error_line(result.stderr)
+    # Genuine, of another kind of list: said so (it read "not one unci handed out").
+    line = one_error_line(result.stderr)
+    assert (
+        result.exit_code == 2 and "this is the cursor of a build list, not of the jobs of the builds" in line
+    )
+    assert line.endswith("give it to unci builds list --cursor")
 
 
 def test_raw_jobs_of_the_builds_that_match_are_refused_as_the_server_refuses_them(server) -> None:
