@@ -314,3 +314,15 @@ def test_errors_is_a_leaf_module() -> None:
         for alias in node.names
     ]
     assert not [name for name in imported if name and name.split(".")[0] == "unci"]
+
+
+def test_every_public_asyncclient_method_says_what_it_is() -> None:
+    """``help(unci.AsyncClient.get_job)`` said nothing for most of them."""
+    import inspect
+
+    bare = [
+        name
+        for name, method in inspect.getmembers(unci.AsyncClient, predicate=inspect.isfunction)
+        if not name.startswith("_") and not (method.__doc__ or "").strip()
+    ]
+    assert bare == []

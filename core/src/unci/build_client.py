@@ -698,6 +698,7 @@ class AsyncBuildMethods:
         base_url: str | None = None,
         target: Target | None = None,
     ) -> AsyncGenerator[bytes, None]:
+        """The asyncio twin of :meth:`unci.Client.stream_build`."""
         who = _who(provider, target, token, username, password, base_url, account)
         async for chunk in self.stream_call(prepare_build(who, build_id, params, remote_query), chunk_size):
             yield chunk
@@ -716,6 +717,7 @@ class AsyncBuildMethods:
         base_url: str | None = None,
         target: Target | None = None,
     ) -> FetchedBuild:
+        """The asyncio twin of :meth:`unci.Client.fetch_build`."""
         who = _who(provider, target, token, username, password, base_url, account)
         return await _arun(self, _fetch_build(who, build_id, params, remote_query))
 
@@ -732,6 +734,7 @@ class AsyncBuildMethods:
         password: str | None = None,
         base_url: str | None = None,
     ) -> Build:
+        """The asyncio twin of :meth:`unci.Client.get_build`."""
         fetched = await self.fetch_build(
             provider,
             build_id,
@@ -765,6 +768,7 @@ class AsyncBuildMethods:
         base_url: str | None = None,
         target: Target | None = None,
     ) -> BuildList:
+        """The asyncio twin of :meth:`unci.Client.list_builds`."""
         who = _who(provider, target, token, username, password, base_url, account)
         query = build_query(
             branch=branch,
@@ -796,6 +800,7 @@ class AsyncBuildMethods:
         base_url: str | None = None,
         target: Target | None = None,
     ) -> AsyncIterator[BuildList]:
+        """The asyncio twin of :meth:`unci.Client.iter_build_pages`."""
         who = _who(provider, target, token, username, password, base_url, account)
         pages = _BuildPages(
             who, limit, branch=branch, status=status, conclusion=conclusion, since=since, until=until
@@ -837,6 +842,7 @@ class AsyncBuildMethods:
         password: str | None = None,
         base_url: str | None = None,
     ) -> AsyncIterator[Build]:
+        """The asyncio twin of :meth:`unci.Client.iter_builds`."""
         async for page in self.iter_build_pages(
             provider,
             params=params,
@@ -877,6 +883,7 @@ class AsyncBuildMethods:
         password: str | None = None,
         base_url: str | None = None,
     ) -> AsyncIterator[Job]:
+        """The asyncio twin of :meth:`unci.Client.iter_build_jobs`."""
         async for page in self.iter_build_job_pages(
             provider,
             params=params,

@@ -863,6 +863,7 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
         await self.aclose()
 
     async def aclose(self) -> None:
+        """The asyncio twin of :meth:`unci.Client.close`."""
         await self._http.aclose()
 
     async def _attempt(self, call: Call, clock: _Clock) -> Answer:
@@ -887,6 +888,7 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
             await response.aclose()
 
     async def send(self, call: Call) -> Answer:
+        """The asyncio twin of :meth:`unci.Client.send`."""
         lean.refuse_closed(self._http, call.provider)
         retrier = Retrier(self.retry, call.provider, self.on_wait)
         clock = self._clock()
@@ -920,6 +922,7 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
         include_steps: bool = False,
         **credentials: Any,
     ) -> Fetched:
+        """The asyncio twin of :meth:`unci.Client.fetch`."""
         target = _target(provider, credentials)
         steps.check_asked(target.provider, include_steps)
         call = prepare_get(target, job_id, params, remote_query)
@@ -930,6 +933,7 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
         return fetched
 
     async def get_job(self, provider: str | None, job_id: str, **kw: Any) -> Job:
+        """The asyncio twin of :meth:`unci.Client.get_job`."""
         return (await self.fetch(provider, job_id, **kw)).job
 
     async def add_steps(
@@ -967,6 +971,7 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
         include_steps: bool = False,
         **credentials: Any,
     ) -> JobPage:
+        """The asyncio twin of :meth:`unci.Client.list_jobs`."""
         target = _target(provider, credentials)
         steps.check_asked(target.provider, include_steps)
         call, skip = prepare_list(target, params, limit=limit, cursor=cursor, remote_query=remote_query)
@@ -1085,6 +1090,7 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
         concurrency: int = DEFAULT_CONCURRENCY,
         **kw: Any,
     ) -> list[Job | UnciError]:
+        """The asyncio twin of :meth:`unci.Client.get_jobs`."""
         import asyncio
 
         gate = asyncio.Semaphore(max(1, check_concurrency(concurrency) or 1))
@@ -1110,11 +1116,13 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
         chunk_size: int = 65536,
         **credentials: Any,
     ) -> AsyncGenerator[bytes, None]:
+        """The asyncio twin of :meth:`unci.Client.stream`."""
         call = prepare_get(_target(provider, credentials), job_id, params, remote_query)
         async for chunk in self.stream_call(call, chunk_size):
             yield chunk
 
     async def stream_call(self, call: Call, chunk_size: int = 65536) -> AsyncGenerator[bytes, None]:
+        """The asyncio twin of :meth:`unci.Client.stream_call`."""
         lean.refuse_closed(self._http, call.provider)
         retrier = Retrier(self.retry, call.provider, self.on_wait)
         clock = self._clock()
