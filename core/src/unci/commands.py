@@ -11,11 +11,11 @@ from unci import formats
 from unci.build import Build
 from unci.builds import BuildList, FetchedBuild, builds_ahead, cut_builds, discovers
 from unci.call import RemoteQuery, Who, resolve_target
-from unci.client import Client, Fetched, PageChain, cursors_ahead
+from unci.client import Client, Fetched, PageChain
 from unci.errors import UnciError, UsageError
 from unci.exit_status import outcome_code
 from unci.job import Job
-from unci.listing import JobPage, cut
+from unci.listing import JobPage
 from unci.options import Rendering
 from unci.output import columns, row_writer, select, stdout, write
 from unci.pagelimit import pages_until
@@ -400,31 +400,31 @@ def list_command(
                 **filters,
                 **credentials,
             )
-        else:
-
-            def jobs(size: int | None, at: str | None) -> JobPage:
-                return http.list_jobs(
+        elif follow_all or limit is not None:
+            # The library's walk, so --limit and limit= count alike.
+            pages = _any_pages(
+                http.iter_pages(
                     provider,
                     params=params,
-                    limit=size,
-                    cursor=at,
+                    limit=limit,
+                    page_size=page_size,
+                    cursor=cursor,
                     remote_query=remote_query,
                     include_steps=include_steps,
                     **credentials,
                 )
-
-            job_pages: Iterator[JobPage] = pages_until(
-                jobs,
-                total=limit,
-                page_size=page_size,
-                cursor=cursor,
-                every=follow_all,
-                cut=cut,
-                check=PageChain().check,
-                ahead=cursors_ahead,
-                width=http.concurrency,
             )
-            pages = _any_pages(job_pages)
+        else:
+            one = http.list_jobs(
+                provider,
+                params=params,
+                limit=page_size,
+                cursor=cursor,
+                remote_query=remote_query,
+                include_steps=include_steps,
+                **credentials,
+            )
+            pages = iter([one])
         for number, page in enumerate(pages, start=1):
             call, answer = page.calls[-1]
             name = call.provider
