@@ -498,15 +498,15 @@ class Client(BuildMethods, LogMethods):
 
     def send(self, call: Call) -> Answer:
         """Send with retries; return the answer or raise the matching :class:`UnciError`."""
-        lean.refuse_closed(self._http, call.provider)
         retrier = Retrier(self.retry, call.provider, self.on_wait)
         clock = self._clock()
         while True:
             try:
                 answer = self._attempt(call, clock)
             except RuntimeError:
-                # Closed while the call was on its way (another thread's close(), the end of a
-                # with-block around an iterator still read): the caller's mistake, said so.
+                # Closed before or while the call was on its way (another thread's close(), the
+                # end of a with-block around an iterator still read): the caller's mistake,
+                # said so. lean.send is what checks, once per attempt.
                 lean.refuse_closed(self._http, call.provider)
                 raise
             except (httpx.HTTPError, httpx.InvalidURL) as exc:
@@ -889,7 +889,6 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
 
     async def send(self, call: Call) -> Answer:
         """The asyncio twin of :meth:`unci.Client.send`."""
-        lean.refuse_closed(self._http, call.provider)
         retrier = Retrier(self.retry, call.provider, self.on_wait)
         clock = self._clock()
         while True:

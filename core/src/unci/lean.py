@@ -19,6 +19,8 @@ from typing import Any
 
 import httpx
 
+from unci.errors import UsageError
+
 
 def _no_cookies() -> CookieJar:
     return CookieJar(policy=DefaultCookiePolicy(allowed_domains=()))
@@ -55,15 +57,15 @@ def _own_path(kw: dict[str, Any]) -> bool:
 _REDIRECTS = frozenset((301, 302, 303, 307, 308))
 
 
+class ClientClosed(UsageError, RuntimeError):
+    """A call on a closed ``unci.Client``: a usage error (exit 2), and still the
+    ``RuntimeError`` httpx raised there."""
+
+
 def refuse_closed(client: httpx.Client | httpx.AsyncClient, provider: str) -> None:
     """A call on a closed ``unci.Client`` is the caller's mistake, said as one: httpx's own
     ``RuntimeError`` reads like a fault inside unci."""
     if client.is_closed:
-        from unci.errors import UsageError
-
-        class ClientClosed(UsageError, RuntimeError):
-            """A usage error (exit 2), and still the ``RuntimeError`` httpx raised here."""
-
         raise ClientClosed(
             f"{provider}: this unci client is closed (after close() or its with-block); "
             "make a new one, or call it inside the with-block",
