@@ -44,6 +44,7 @@ from unci.builds import (
 from unci.call import Answer, Call, RemoteQuery, Target, check_params, resolve_target
 from unci.job import Job
 from unci.listing import JobPage
+from unci.numbers import given_count
 from unci.pagewalk import awalk, walk
 from unci.when import When
 
@@ -228,9 +229,7 @@ class _BuildJobs:
         self.query = self.resume.query
         # No more builds' jobs fetched ahead than the limit could want (a build has one job
         # at least): a page of 5 fetched 8 builds' jobs and dropped most, on the account's quota.
-        from unci.client import check_concurrency
-
-        width = check_concurrency(concurrency) or _width(client)
+        width = given_count(concurrency, "concurrency") or _width(client)
         self.width = max(1, min(width, limit) if limit else width)
         self.left = limit
         self._first = True

@@ -53,6 +53,7 @@ from unci.listing import (
     slice_page,
 )
 from unci.log_client import AsyncLogMethods, LogMethods
+from unci.numbers import given_count
 from unci.pagelimit import apages_until, pages_until
 from unci.redact import scrub
 from unci.retry import Retrier, RetryPolicy, asleep
@@ -386,18 +387,6 @@ def _check_sizes(provider: str, limit: object, page_size: object) -> None:
     check_limit(provider, page_size, "page_size")
 
 
-def check_concurrency(concurrency: object) -> int | None:
-    """A whole number of at least 1, or ``None`` (the default): ``0``, ``-1`` and ``True`` ran
-    one request at a time and ``1.5`` two, unsaid."""
-    from unci.numbers import is_count
-
-    if concurrency is None:
-        return None
-    if not isinstance(concurrency, int) or not is_count(concurrency, 1):
-        raise UsageError(f"concurrency must be a whole number of at least 1, got {concurrency!r}")
-    return concurrency
-
-
 def _check_shared(target: Target, kw: Mapping[str, Any]) -> None:
     """What every id of ``get_jobs`` shares, checked once: a missing param is one error
     raised, not a list of the same error once per id."""
@@ -461,7 +450,7 @@ class Client(BuildMethods, LogMethods):
         self.deadline = deadline
         self.until = until
         self.max_body = reading.max_body(max_body)
-        self.concurrency = check_concurrency(concurrency) or DEFAULT_CONCURRENCY
+        self.concurrency = given_count(concurrency, "concurrency") or DEFAULT_CONCURRENCY
 
     def _clock(self) -> _Clock:
         return _Clock(self.timeout, self.deadline, self.until)
@@ -736,7 +725,7 @@ class Client(BuildMethods, LogMethods):
                 return exc
 
         ids = id_list(job_ids)
-        check_concurrency(concurrency)
+        given_count(concurrency, "concurrency")
         with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(ids) or 1))) as pool:
             return list(pool.map(one, ids))
 
@@ -846,7 +835,7 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
         self.deadline = deadline
         self.until = until
         self.max_body = reading.max_body(max_body)
-        self.concurrency = check_concurrency(concurrency) or DEFAULT_CONCURRENCY
+        self.concurrency = given_count(concurrency, "concurrency") or DEFAULT_CONCURRENCY
 
     def _clock(self) -> _Clock:
         return _Clock(self.timeout, self.deadline, self.until)
@@ -1092,7 +1081,7 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
         """The asyncio twin of :meth:`unci.Client.get_jobs`."""
         import asyncio
 
-        gate = asyncio.Semaphore(max(1, check_concurrency(concurrency) or 1))
+        gate = asyncio.Semaphore(max(1, given_count(concurrency, "concurrency") or 1))
         target = _target(provider, _split_who(kw))
         _check_shared(target, kw)
 

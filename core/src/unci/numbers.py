@@ -65,6 +65,17 @@ def is_count(value: object, minimum: int) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
 
 
+def given_count(value: object, name: str) -> int | None:
+    """A count a Python caller gave (``concurrency=8``), a whole number of at least 1, or
+    ``None`` (the default): ``0``, ``-1`` and ``True`` ran one request at a time and ``1.5``
+    two, unsaid."""
+    if value is None:
+        return None
+    if not isinstance(value, int) or not is_count(value, 1):
+        raise UsageError(f"{name} must be a whole number of at least 1, got {value!r}")
+    return value
+
+
 def given_seconds(value: object, name: str, *, maximum: float = 86400.0 * 365) -> float:
     """A number of seconds a Python caller gave (``timeout=30``), more than 0 and within a
     year: ``"30"`` or ``-1`` is refused before any request, where it failed deep inside or
