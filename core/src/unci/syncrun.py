@@ -152,9 +152,10 @@ def run(
     check_pipeline_name(pipeline_name)
     dest, label = destination(destination_name, duckdb_file)
     into_duckdb = _named(destination_name) == "duckdb"
-    if into_duckdb and Path(label.split(" ", 1)[1]).stem == dataset:
+    duckdb_path = label.split(" ", 1)[1] if into_duckdb else None
+    if duckdb_path is not None and Path(duckdb_path).stem == dataset:
         raise UsageError(
-            f"the DuckDB file {label.split(' ', 1)[1]} and the dataset {dataset!r} have the same name, "
+            f"the DuckDB file {duckdb_path} and the dataset {dataset!r} have the same name, "
             "which DuckDB cannot tell apart; choose another --dataset or file name"
         )
 
@@ -185,7 +186,7 @@ def run(
     client = client or Client()
     try:
         with (
-            _only_sync(label if into_duckdb else None),
+            _only_sync(duckdb_path, label),
             tempfile.TemporaryDirectory(prefix="unci-sync-") as workdir,
         ):
             pipeline = dlt.pipeline(
@@ -221,17 +222,17 @@ def run(
 
 
 @contextmanager
-def _only_sync(duckdb_label: str | None) -> Iterator[None]:
+def _only_sync(duckdb_path: str | None, label: str) -> Iterator[None]:
     """One sync at a time into a DuckDB file, told before anything is fetched: two that overlap
     (a slow cron run and the next) both fetched the whole history, and the first lost it at
     its load to DuckDB's own lock, reported as a failed destination. A lock file beside the
     database (``unci.duckdb.lock``), held while the sync runs."""
-    if duckdb_label is None:
+    if duckdb_path is None:
         yield
         return
     from filelock import FileLock, Timeout
 
-    path = f"{duckdb_label.split(' ', 1)[1]}.lock"
+    path = f"{duckdb_path}.lock"
     try:  # filelock takes a lock file it cannot create for one held by another process
         os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o644))
     except OSError:  # (a folder that is not writable): DuckDB's own lock and message, then
@@ -242,7 +243,7 @@ def _only_sync(duckdb_label: str | None) -> Iterator[None]:
         lock.acquire()
     except Timeout:
         raise DestinationError(
-            f"{duckdb_label}: another unci sync is writing this file",
+            f"{label}: another unci sync is writing this file",
             hint="let it finish (or stop it) and run again, or sync into another --duckdb file",
         ) from None
     try:
