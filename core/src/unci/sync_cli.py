@@ -197,15 +197,14 @@ def sync(
     except ImportError:
         raise ConfigError('unci sync needs its extra: pip install "unci[sync]"') from None
     from unci.client import Client
-    from unci.syncrun import run
+    from unci.syncrun import destination_named, run
 
     # This process is the sync's alone: Arrow's tables go through malloc, whose freed memory
     # Python and DuckDB reuse, instead of a pool of Arrow's own that keeps its high mark.
     pyarrow.set_memory_pool(pyarrow.system_memory_pool())
 
-    if (destination or "").strip() == "filesystem" and not os.environ.get(
-        "DESTINATION__FILESYSTEM__TABLE_FORMAT"
-    ):
+    chosen = destination_named(destination)
+    if chosen == "filesystem" and not os.environ.get("DESTINATION__FILESYSTEM__TABLE_FORMAT"):
         # dlt merges on the filesystem only into Delta or Iceberg tables; elsewhere it appends.
         click.echo(
             "note: filesystem: dlt appends here (it merges only into table_format delta or iceberg), "
@@ -233,8 +232,8 @@ def sync(
             )
     except UnciError as exc:
         if as_json:  # a script reading the summary gets one too, saying what failed
-            named = (destination or "duckdb").strip()
-            click.echo(json.dumps({"destination": named, "dataset": dataset, **_failure_summary(exc)}))
+            why = {"error": exc.cli_message(), "exit_code": exc.exit_code, "synced": False}
+            click.echo(json.dumps({"destination": chosen, "dataset": dataset, **why}))
         raise
     if progress is not None:
         progress(report, force=True)
@@ -273,8 +272,3 @@ def sync(
         )
     if failed:
         sys.exit(max(t.error.exit_code for t in failed if t.error is not None))
-
-
-def _failure_summary(exc: UnciError) -> dict[str, Any]:
-    """What ``--json`` prints when the sync as a whole failed (the destination, a plan)."""
-    return {"error": exc.cli_message(), "exit_code": exc.exit_code, "synced": False}

@@ -69,7 +69,7 @@ def _duckdb_file(path: str | None) -> Path:
     return file
 
 
-def _named(name: str | None) -> str:
+def destination_named(name: str | None) -> str:
     """The destination a ``--destination`` value names, as :func:`destination` reads it."""
     return (name or "duckdb").strip()
 
@@ -81,7 +81,7 @@ def destination(name: str | None, duckdb_file: str | None = None) -> tuple[Any, 
         from dlt.common.destination import Destination
     except ImportError:
         raise ConfigError(f"unci sync needs dlt: {INSTALL_HINT}") from None
-    name = _named(name)
+    name = destination_named(name)
     if name == "duckdb":
         file = _duckdb_file(duckdb_file)
         return dlt.destinations.duckdb(str(file)), f"duckdb {file}"
@@ -151,7 +151,7 @@ def run(
     check_dataset(dataset)
     check_pipeline_name(pipeline_name)
     dest, label = destination(destination_name, duckdb_file)
-    into_duckdb = _named(destination_name) == "duckdb"
+    into_duckdb = destination_named(destination_name) == "duckdb"
     duckdb_path = label.split(" ", 1)[1] if into_duckdb else None
     if duckdb_path is not None and Path(duckdb_path).stem == dataset:
         raise UsageError(
