@@ -14,7 +14,7 @@ from typing import Any, ParamSpec, TypeVar
 import httpx
 
 from unci import lean, reading, steps, timebound
-from unci.build_client import AsyncBuildMethods, BuildMethods
+from unci.build_client import AsyncBuildMethods, BuildMethods, _who
 from unci.builds import BuildList, discovers
 from unci.call import (
     Answer,
@@ -375,12 +375,6 @@ def _target(provider: str | None, kw: dict[str, Any]) -> Target:
     return resolve_target(provider, **kw)
 
 
-def _given(
-    account: str | None, token: str | None, username: str | None, password: str | None, base_url: str | None
-) -> dict[str, Any]:
-    return dict(account=account, token=token, username=username, password=password, base_url=base_url)
-
-
 def _check_sizes(provider: str, limit: object, page_size: object) -> None:
     """Both counts checked before any request, each named as the caller gave it."""
     check_limit(provider, limit)
@@ -619,7 +613,7 @@ class Client(BuildMethods, LogMethods):
         :data:`MAX_EMPTY_PAGES` empty pages in a row that still point at another) is a
         :class:`RemoteError` after the pages before it; a page whose next link is itself ends
         the list there, with its ``looping`` true."""
-        who = target or _target(provider, _given(account, token, username, password, base_url))
+        who = _who(provider, target, token, username, password, base_url, account)
         _check_sizes(who.provider, limit, page_size)
 
         def fetch(size: int | None, at: str | None) -> JobPage:
@@ -669,7 +663,7 @@ class Client(BuildMethods, LogMethods):
         """Every job of a build, page after page, holding one page at a time, at most ``limit``
         in all; or, given build filters and no build, the jobs of every build that matches them
         (see :meth:`iter_build_job_pages`; ``concurrency`` builds' jobs fetched at once)."""
-        who = _target(provider, _given(account, token, username, password, base_url))
+        who = _who(provider, None, token, username, password, base_url, account)
         filters = _build_filters(branch, status, conclusion, since, until)
         pages: Iterator[JobPage]
         # As the CLI and the server decide it: filters with a build given are refused (the
@@ -990,7 +984,7 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
         target: Target | None = None,
     ) -> AsyncIterator[JobPage]:
         """The asyncio twin of :meth:`Client.iter_pages`: ``limit`` jobs in all."""
-        who = target or _target(provider, _given(account, token, username, password, base_url))
+        who = _who(provider, target, token, username, password, base_url, account)
         _check_sizes(who.provider, limit, page_size)
 
         async def fetch(size: int | None, at: str | None) -> JobPage:
@@ -1039,7 +1033,7 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
         base_url: str | None = None,
     ) -> AsyncIterator[Job]:
         """The asyncio twin of :meth:`Client.iter_jobs`."""
-        who = _target(provider, _given(account, token, username, password, base_url))
+        who = _who(provider, None, token, username, password, base_url, account)
         filters = _build_filters(branch, status, conclusion, since, until)
         pages: AsyncIterator[JobPage]
         if discovers(who, params or {}, filters, cursor):
