@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 from githubruns import NEWEST, RUNS, run, runs_requests, serve_runs, stamp
@@ -227,19 +229,47 @@ def test_when_reads_durations_dates_and_times() -> None:
             parse_when(bad, now=now)
 
 
+def _public_callables() -> list[tuple[str, Any]]:
+    """Every function ``unci`` exports and every public method of its two clients."""
+    found = []
+    for name in unci.__all__:
+        value = getattr(unci, name)
+        if inspect.isfunction(value):
+            found.append((name, value))
+    for cls in (unci.Client, unci.AsyncClient):
+        for name, method in inspect.getmembers(cls, inspect.isfunction):
+            if not name.startswith("_") or name == "__init__":
+                found.append((f"{cls.__name__}.{name}", method))
+    return found
+
+
+def test_every_public_function_takes_explicit_keywords() -> None:
+    """No ``**kw`` a type checker, an IDE or ``help()`` cannot see into."""
+    found = _public_callables()
+    names = {name for name, _ in found}
+    assert {"get_job", "list_jobs", "iter_jobs", "aget_jobs", "iter_log", "watch_job", "get_build"} <= names
+    assert {"Client.fetch", "AsyncClient.get_jobs", "Client.stream", "AsyncClient.iter_log"} <= names
+    takes_any = [
+        name
+        for name, fn in found
+        if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in inspect.signature(fn).parameters.values())
+    ]
+    assert takes_any == []
+
+
 @pytest.mark.parametrize(
-    "name", ["get_build", "list_builds", "iter_builds", "aget_build", "alist_builds", "aiter_builds"]
+    "call",
+    [
+        lambda: unci.get_job("github", "1", params={"owner": "o", "repo_id": "r"}, tokn="x"),
+        lambda: unci.list_jobs("github", params={"owner": "o", "repo_id": "r", "build": "1"}, tokn="x"),
+        lambda: unci.get_jobs("github", ["1"], params={"owner": "o", "repo_id": "r"}, tokn="x"),
+        lambda: next(unci.iter_log("github", "1", params={"owner": "o", "repo_id": "r"}, tokn="x")),
+        lambda: next(unci.watch_job("github", "1", params={"owner": "o", "repo_id": "r"}, tokn="x")),
+    ],
 )
-def test_the_build_functions_take_explicit_keywords(name: str) -> None:
-    for fn in (
-        getattr(unci, name),
-        getattr(
-            unci.Client if not name.startswith("a") else unci.AsyncClient,
-            name.lstrip("a") if name.startswith("a") else name,
-        ),
-    ):
-        kinds = {p.kind for p in inspect.signature(fn).parameters.values()}
-        assert inspect.Parameter.VAR_KEYWORD not in kinds, fn
+def test_a_misspelt_keyword_is_named_before_any_request(call: Callable[[], object]) -> None:
+    with pytest.raises(TypeError, match="tokn"):
+        call()
 
 
 def test_the_build_api_is_exported() -> None:

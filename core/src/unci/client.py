@@ -27,7 +27,6 @@ from unci.call import (
     prepare_get,
     query_pairs,
     raise_for_status,
-    resolve_target,
 )
 from unci.errors import (
     DecodeError,
@@ -346,9 +345,6 @@ def _final(call: Call, answer: Answer, retrier: Retrier) -> Answer:
     return answer
 
 
-_WHO = frozenset({"token", "username", "password", "base_url", "account"})
-
-
 def id_list(job_ids: Iterable[str]) -> list[str]:
     """The ids, refusing one string: iterated, ``"123"`` would ask for jobs 1, 2 and 3."""
     if isinstance(job_ids, (str, bytes)):
@@ -363,35 +359,19 @@ def cursors_ahead(page: JobPage) -> Iterator[str] | None:
     return numbered_cursors(page.calls[-1][0], page.numbered)
 
 
-def _target(provider: str | None, kw: dict[str, Any]) -> Target:
-    """Who to ask: ``token``, ``username``, ``password``, ``base_url`` and ``account`` kwargs,
-    or an already resolved ``target`` (many calls, one resolution)."""
-    target = kw.get("target")
-    if isinstance(target, Target):
-        return target
-    unknown = set(kw) - _WHO
-    if unknown:
-        raise TypeError(f"unexpected keyword argument(s): {', '.join(sorted(unknown))}")
-    return resolve_target(provider, **kw)
-
-
 def _check_sizes(provider: str, limit: object, page_size: object) -> None:
     """Both counts checked before any request, each named as the caller gave it."""
     check_limit(provider, limit)
     check_limit(provider, page_size, "page_size")
 
 
-def _check_shared(target: Target, kw: Mapping[str, Any]) -> None:
-    """What every id of ``get_jobs`` shares, checked once: a missing param is one error
-    raised, not a list of the same error once per id."""
-    check_params(target, kw.get("params") or {}, "get")
-    query_pairs(target.provider, kw.get("remote_query", ()))
-    steps.check_asked(target.provider, kw.get("include_steps", False))
-
-
-def _split_who(kw: dict[str, Any]) -> dict[str, Any]:
-    """Take the who-to-ask kwargs out of ``kw``."""
-    return {k: kw.pop(k) for k in list(kw) if k in _WHO or k == "target"}
+def _check_shared(
+    target: Target, params: Mapping[str, str] | None, remote_query: RemoteQuery, include_steps: bool
+) -> None:
+    """What every id of ``get_jobs`` shares."""
+    check_params(target, params or {}, "get")
+    query_pairs(target.provider, remote_query)
+    steps.check_asked(target.provider, include_steps)
 
 
 def _build_filters(
@@ -514,9 +494,14 @@ class Client(BuildMethods, LogMethods):
         params: Mapping[str, str] | None = None,
         remote_query: RemoteQuery = (),
         include_steps: bool = False,
-        **credentials: Any,
+        account: str | None = None,
+        token: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        base_url: str | None = None,
+        target: Target | None = None,
     ) -> Fetched:
-        target = _target(provider, credentials)
+        target = _who(provider, target, token, username, password, base_url, account)
         steps.check_asked(target.provider, include_steps)
         call = prepare_get(target, job_id, params, remote_query)
         answer = self.send(call)
@@ -525,10 +510,36 @@ class Client(BuildMethods, LogMethods):
             self.add_steps(call.target, [fetched.job], call.params, [call.job_id or job_id])
         return fetched
 
-    def get_job(self, provider: str | None, job_id: str, **kw: Any) -> Job:
+    def get_job(
+        self,
+        provider: str | None,
+        job_id: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        remote_query: RemoteQuery = (),
+        include_steps: bool = False,
+        account: str | None = None,
+        token: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        base_url: str | None = None,
+        target: Target | None = None,
+    ) -> Job:
         """Fetch one job and return it as a :class:`unci.Job`; ``include_steps=True`` also
         fetches its steps where they cost a request of their own (Jenkins' stages)."""
-        return self.fetch(provider, job_id, **kw).job
+        return self.fetch(
+            provider,
+            job_id,
+            params=params,
+            remote_query=remote_query,
+            include_steps=include_steps,
+            account=account,
+            token=token,
+            username=username,
+            password=password,
+            base_url=base_url,
+            target=target,
+        ).job
 
     def add_steps(
         self,
@@ -575,10 +586,15 @@ class Client(BuildMethods, LogMethods):
         cursor: str | None = None,
         remote_query: RemoteQuery = (),
         include_steps: bool = False,
-        **credentials: Any,
+        account: str | None = None,
+        token: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        base_url: str | None = None,
+        target: Target | None = None,
     ) -> JobPage:
         """One page of the jobs of a build, and the cursor for the next page."""
-        target = _target(provider, credentials)
+        target = _who(provider, target, token, username, password, base_url, account)
         steps.check_asked(target.provider, include_steps)
         call, skip = prepare_list(target, params, limit=limit, cursor=cursor, remote_query=remote_query)
         answer = self.send(call)
@@ -700,8 +716,15 @@ class Client(BuildMethods, LogMethods):
         provider: str | None,
         job_ids: Iterable[str],
         *,
+        params: Mapping[str, str] | None = None,
+        remote_query: RemoteQuery = (),
+        include_steps: bool = False,
         concurrency: int = DEFAULT_CONCURRENCY,
-        **kw: Any,
+        account: str | None = None,
+        token: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        base_url: str | None = None,
     ) -> list[Job | UnciError]:
         """Many jobs by id, ``concurrency`` at a time over this client's pool, in input order.
 
@@ -709,12 +732,21 @@ class Client(BuildMethods, LogMethods):
         """
         from concurrent.futures import ThreadPoolExecutor
 
-        target = _target(provider, _split_who(kw))  # once, not once per job
-        _check_shared(target, kw)
+        # Who to ask, once, and what every id shares, checked once: a missing param is one
+        # error raised, not a list of the same error once per id.
+        target = _who(provider, None, token, username, password, base_url, account)
+        _check_shared(target, params, remote_query, include_steps)
 
         def one(job_id: str) -> Job | UnciError:
             try:
-                return self.get_job(provider, job_id, target=target, **kw)
+                return self.get_job(
+                    provider,
+                    job_id,
+                    params=params,
+                    remote_query=remote_query,
+                    include_steps=include_steps,
+                    target=target,
+                )
             except UnciError as exc:
                 return exc
 
@@ -731,12 +763,18 @@ class Client(BuildMethods, LogMethods):
         params: Mapping[str, str] | None = None,
         remote_query: RemoteQuery = (),
         chunk_size: int = 65536,
-        **credentials: Any,
+        account: str | None = None,
+        token: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        base_url: str | None = None,
+        target: Target | None = None,
     ) -> Iterator[bytes]:
         """The provider's body in chunks of at most ``chunk_size``, never held whole (the
         ``stream`` and, in the CLI, ``raw`` formats). Retried like any call until the first
         byte of a successful answer; from then on a failure ends the stream with its error."""
-        call = prepare_get(_target(provider, credentials), job_id, params, remote_query)
+        who = _who(provider, target, token, username, password, base_url, account)
+        call = prepare_get(who, job_id, params, remote_query)
         yield from self.stream_call(call, chunk_size)
 
     def stream_call(self, call: Call, chunk_size: int = 65536) -> Iterator[bytes]:
@@ -902,10 +940,15 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
         params: Mapping[str, str] | None = None,
         remote_query: RemoteQuery = (),
         include_steps: bool = False,
-        **credentials: Any,
+        account: str | None = None,
+        token: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        base_url: str | None = None,
+        target: Target | None = None,
     ) -> Fetched:
         """The asyncio twin of :meth:`unci.Client.fetch`."""
-        target = _target(provider, credentials)
+        target = _who(provider, target, token, username, password, base_url, account)
         steps.check_asked(target.provider, include_steps)
         call = prepare_get(target, job_id, params, remote_query)
         answer = await self.send(call)
@@ -914,9 +957,36 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
             await self.add_steps(call.target, [fetched.job], call.params, [call.job_id or job_id])
         return fetched
 
-    async def get_job(self, provider: str | None, job_id: str, **kw: Any) -> Job:
+    async def get_job(
+        self,
+        provider: str | None,
+        job_id: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        remote_query: RemoteQuery = (),
+        include_steps: bool = False,
+        account: str | None = None,
+        token: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        base_url: str | None = None,
+        target: Target | None = None,
+    ) -> Job:
         """The asyncio twin of :meth:`unci.Client.get_job`."""
-        return (await self.fetch(provider, job_id, **kw)).job
+        fetched = await self.fetch(
+            provider,
+            job_id,
+            params=params,
+            remote_query=remote_query,
+            include_steps=include_steps,
+            account=account,
+            token=token,
+            username=username,
+            password=password,
+            base_url=base_url,
+            target=target,
+        )
+        return fetched.job
 
     async def add_steps(
         self,
@@ -951,10 +1021,15 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
         cursor: str | None = None,
         remote_query: RemoteQuery = (),
         include_steps: bool = False,
-        **credentials: Any,
+        account: str | None = None,
+        token: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        base_url: str | None = None,
+        target: Target | None = None,
     ) -> JobPage:
         """The asyncio twin of :meth:`unci.Client.list_jobs`."""
-        target = _target(provider, credentials)
+        target = _who(provider, target, token, username, password, base_url, account)
         steps.check_asked(target.provider, include_steps)
         call, skip = prepare_list(target, params, limit=limit, cursor=cursor, remote_query=remote_query)
         answer = await self.send(call)
@@ -1069,20 +1144,34 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
         provider: str | None,
         job_ids: Iterable[str],
         *,
+        params: Mapping[str, str] | None = None,
+        remote_query: RemoteQuery = (),
+        include_steps: bool = False,
         concurrency: int = DEFAULT_CONCURRENCY,
-        **kw: Any,
+        account: str | None = None,
+        token: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        base_url: str | None = None,
     ) -> list[Job | UnciError]:
         """The asyncio twin of :meth:`unci.Client.get_jobs`."""
         import asyncio
 
         gate = asyncio.Semaphore(max(1, given_count(concurrency, "concurrency") or 1))
-        target = _target(provider, _split_who(kw))
-        _check_shared(target, kw)
+        target = _who(provider, None, token, username, password, base_url, account)
+        _check_shared(target, params, remote_query, include_steps)
 
         async def one(job_id: str) -> Job | UnciError:
             async with gate:
                 try:
-                    return await self.get_job(provider, job_id, target=target, **kw)
+                    return await self.get_job(
+                        provider,
+                        job_id,
+                        params=params,
+                        remote_query=remote_query,
+                        include_steps=include_steps,
+                        target=target,
+                    )
                 except UnciError as exc:
                     return exc
 
@@ -1096,10 +1185,16 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
         params: Mapping[str, str] | None = None,
         remote_query: RemoteQuery = (),
         chunk_size: int = 65536,
-        **credentials: Any,
+        account: str | None = None,
+        token: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        base_url: str | None = None,
+        target: Target | None = None,
     ) -> AsyncGenerator[bytes, None]:
         """The asyncio twin of :meth:`unci.Client.stream`."""
-        call = prepare_get(_target(provider, credentials), job_id, params, remote_query)
+        who = _who(provider, target, token, username, password, base_url, account)
+        call = prepare_get(who, job_id, params, remote_query)
         async for chunk in self.stream_call(call, chunk_size):
             yield chunk
 
@@ -1153,90 +1248,284 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
             await asleep(delay)
 
 
-def get_job(provider: str | None, job_id: str, *, timeout: float | None = None, **kw: Any) -> Job:
+def get_job(
+    provider: str | None,
+    job_id: str,
+    *,
+    params: Mapping[str, str] | None = None,
+    remote_query: RemoteQuery = (),
+    include_steps: bool = False,
+    account: str | None = None,
+    token: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    base_url: str | None = None,
+    timeout: float | None = None,
+) -> Job:
     """Fetch one job by id: ``unci.get_job("github", "399444496", params={...}, token=...)``."""
     with Client(timeout=timeout) as client:
-        return client.get_job(provider, job_id, **kw)
+        return client.get_job(
+            provider,
+            job_id,
+            params=params,
+            remote_query=remote_query,
+            include_steps=include_steps,
+            account=account,
+            token=token,
+            username=username,
+            password=password,
+            base_url=base_url,
+        )
 
 
-async def aget_job(provider: str | None, job_id: str, *, timeout: float | None = None, **kw: Any) -> Job:
+async def aget_job(
+    provider: str | None,
+    job_id: str,
+    *,
+    params: Mapping[str, str] | None = None,
+    remote_query: RemoteQuery = (),
+    include_steps: bool = False,
+    account: str | None = None,
+    token: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    base_url: str | None = None,
+    timeout: float | None = None,
+) -> Job:
     """The asyncio twin of :func:`get_job`."""
     async with AsyncClient(timeout=timeout) as client:
-        return await client.get_job(provider, job_id, **kw)
+        return await client.get_job(
+            provider,
+            job_id,
+            params=params,
+            remote_query=remote_query,
+            include_steps=include_steps,
+            account=account,
+            token=token,
+            username=username,
+            password=password,
+            base_url=base_url,
+        )
 
 
 def get_jobs(
     provider: str | None,
     job_ids: Iterable[str],
     *,
+    params: Mapping[str, str] | None = None,
+    remote_query: RemoteQuery = (),
+    include_steps: bool = False,
     concurrency: int = DEFAULT_CONCURRENCY,
+    account: str | None = None,
+    token: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    base_url: str | None = None,
     timeout: float | None = None,
-    **kw: Any,
 ) -> list[Job | UnciError]:
     """Many jobs by id over one connection pool; see :meth:`Client.get_jobs`."""
     with Client(timeout=timeout) as client:
-        return client.get_jobs(provider, job_ids, concurrency=concurrency, **kw)
+        return client.get_jobs(
+            provider,
+            job_ids,
+            params=params,
+            remote_query=remote_query,
+            include_steps=include_steps,
+            concurrency=concurrency,
+            account=account,
+            token=token,
+            username=username,
+            password=password,
+            base_url=base_url,
+        )
 
 
 async def aget_jobs(
     provider: str | None,
     job_ids: Iterable[str],
     *,
+    params: Mapping[str, str] | None = None,
+    remote_query: RemoteQuery = (),
+    include_steps: bool = False,
     concurrency: int = DEFAULT_CONCURRENCY,
+    account: str | None = None,
+    token: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    base_url: str | None = None,
     timeout: float | None = None,
-    **kw: Any,
 ) -> list[Job | UnciError]:
     """The asyncio twin of :func:`get_jobs`: many jobs by id, in input order, errors in place."""
     async with AsyncClient(timeout=timeout) as client:
-        return await client.get_jobs(provider, job_ids, concurrency=concurrency, **kw)
+        return await client.get_jobs(
+            provider,
+            job_ids,
+            params=params,
+            remote_query=remote_query,
+            include_steps=include_steps,
+            concurrency=concurrency,
+            account=account,
+            token=token,
+            username=username,
+            password=password,
+            base_url=base_url,
+        )
 
 
 def iter_jobs(
     provider: str | None,
     *,
+    params: Mapping[str, str] | None = None,
     branch: str | None = None,
     status: str | None = None,
     conclusion: str | None = None,
     since: When | None = None,
     until: When | None = None,
+    limit: int | None = None,
+    page_size: int | None = None,
+    cursor: str | None = None,
+    remote_query: RemoteQuery = (),
+    include_steps: bool = False,
+    concurrency: int | None = None,
+    account: str | None = None,
+    token: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    base_url: str | None = None,
     timeout: float | None = None,
-    **kw: Any,
 ) -> Iterator[Job]:
     """Every job of a build, pages fetched lazily: ``for job in unci.iter_jobs("github", params=...)``;
     with ``since``/``branch``/``status``/``conclusion``/``until`` and no build, the jobs of every
     build that matches."""
     with Client(timeout=timeout) as client:
         yield from client.iter_jobs(
-            provider, branch=branch, status=status, conclusion=conclusion, since=since, until=until, **kw
+            provider,
+            params=params,
+            branch=branch,
+            status=status,
+            conclusion=conclusion,
+            since=since,
+            until=until,
+            limit=limit,
+            page_size=page_size,
+            cursor=cursor,
+            remote_query=remote_query,
+            include_steps=include_steps,
+            concurrency=concurrency,
+            account=account,
+            token=token,
+            username=username,
+            password=password,
+            base_url=base_url,
         )
 
 
 async def aiter_jobs(
     provider: str | None,
     *,
+    params: Mapping[str, str] | None = None,
     branch: str | None = None,
     status: str | None = None,
     conclusion: str | None = None,
     since: When | None = None,
     until: When | None = None,
+    limit: int | None = None,
+    page_size: int | None = None,
+    cursor: str | None = None,
+    remote_query: RemoteQuery = (),
+    include_steps: bool = False,
+    concurrency: int | None = None,
+    account: str | None = None,
+    token: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    base_url: str | None = None,
     timeout: float | None = None,
-    **kw: Any,
 ) -> AsyncIterator[Job]:
     """The asyncio twin of :func:`iter_jobs`."""
     async with AsyncClient(timeout=timeout) as client:
         async for job in client.iter_jobs(
-            provider, branch=branch, status=status, conclusion=conclusion, since=since, until=until, **kw
+            provider,
+            params=params,
+            branch=branch,
+            status=status,
+            conclusion=conclusion,
+            since=since,
+            until=until,
+            limit=limit,
+            page_size=page_size,
+            cursor=cursor,
+            remote_query=remote_query,
+            include_steps=include_steps,
+            concurrency=concurrency,
+            account=account,
+            token=token,
+            username=username,
+            password=password,
+            base_url=base_url,
         ):
             yield job
 
 
-def list_jobs(provider: str | None, *, timeout: float | None = None, **kw: Any) -> JobPage:
+def list_jobs(
+    provider: str | None,
+    *,
+    params: Mapping[str, str] | None = None,
+    limit: int | None = None,
+    cursor: str | None = None,
+    remote_query: RemoteQuery = (),
+    include_steps: bool = False,
+    account: str | None = None,
+    token: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    base_url: str | None = None,
+    timeout: float | None = None,
+) -> JobPage:
     """One page of jobs and the cursor of the next: ``unci.list_jobs("github", params=..., limit=50)``."""
     with Client(timeout=timeout) as client:
-        return client.list_jobs(provider, **kw)
+        return client.list_jobs(
+            provider,
+            params=params,
+            limit=limit,
+            cursor=cursor,
+            remote_query=remote_query,
+            include_steps=include_steps,
+            account=account,
+            token=token,
+            username=username,
+            password=password,
+            base_url=base_url,
+        )
 
 
-async def alist_jobs(provider: str | None, *, timeout: float | None = None, **kw: Any) -> JobPage:
+async def alist_jobs(
+    provider: str | None,
+    *,
+    params: Mapping[str, str] | None = None,
+    limit: int | None = None,
+    cursor: str | None = None,
+    remote_query: RemoteQuery = (),
+    include_steps: bool = False,
+    account: str | None = None,
+    token: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    base_url: str | None = None,
+    timeout: float | None = None,
+) -> JobPage:
     """The asyncio twin of :func:`list_jobs` (as :func:`alist_builds` is of ``list_builds``)."""
     async with AsyncClient(timeout=timeout) as client:
-        return await client.list_jobs(provider, **kw)
+        return await client.list_jobs(
+            provider,
+            params=params,
+            limit=limit,
+            cursor=cursor,
+            remote_query=remote_query,
+            include_steps=include_steps,
+            account=account,
+            token=token,
+            username=username,
+            password=password,
+            base_url=base_url,
+        )

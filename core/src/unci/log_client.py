@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, cast
 import httpx
 
 from unci import logs, reading, redact
-from unci.call import Answer, Call, RemoteQuery, raise_for_status
+from unci.call import Answer, Call, RemoteQuery, Target, raise_for_status
 from unci.errors import DecodeError, RemoteError, UnciError
 from unci.logrounds import ROUND, AskJob, LogRounds, Send, Stream, Wait, log_rounds
 from unci.logs import LogPlan
@@ -231,7 +231,14 @@ class LogMethods:
     if TYPE_CHECKING:
 
         def _clock(self) -> Any: ...
-        def get_job(self, provider: str | None, job_id: str, **kw: Any) -> Job: ...
+        def get_job(
+            self,
+            provider: str | None,
+            job_id: str,
+            *,
+            params: Mapping[str, str] | None = ...,
+            target: Target | None = ...,
+        ) -> Job: ...
         def send(self, call: Call) -> Answer: ...
 
     def iter_log(
@@ -247,7 +254,12 @@ class LogMethods:
         interval: float = logs.DEFAULT_INTERVAL,
         on_notice: Callable[[str], None] | None = None,
         remote_query: RemoteQuery = (),
-        **credentials: Any,
+        account: str | None = None,
+        token: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        base_url: str | None = None,
+        target: Target | None = None,
     ) -> Generator[bytes, None, None]:
         """A job's log in chunks of bytes, as the provider gives it.
 
@@ -259,9 +271,9 @@ class LogMethods:
         :param on_notice: called with a one-line message while waiting (``--follow``).
         :param remote_query: passed to the provider's log request untouched.
         """
-        from unci.client import _target
+        from unci.build_client import _who
 
-        target = _target(provider, credentials)
+        target = _who(provider, target, token, username, password, base_url, account)
         logs.check_tail(tail, target.provider)
         plan = logs.plan(target, job_id, params, failed=failed, remote_query=remote_query)
         rounds = log_rounds(plan, follow, failed, interval, on_notice or (lambda _m: None))
@@ -419,7 +431,14 @@ class AsyncLogMethods:
     if TYPE_CHECKING:
 
         def _clock(self) -> Any: ...
-        async def get_job(self, provider: str | None, job_id: str, **kw: Any) -> Job: ...
+        async def get_job(
+            self,
+            provider: str | None,
+            job_id: str,
+            *,
+            params: Mapping[str, str] | None = ...,
+            target: Target | None = ...,
+        ) -> Job: ...
         async def send(self, call: Call) -> Answer: ...
 
     def iter_log(
@@ -435,12 +454,17 @@ class AsyncLogMethods:
         interval: float = logs.DEFAULT_INTERVAL,
         on_notice: Callable[[str], None] | None = None,
         remote_query: RemoteQuery = (),
-        **credentials: Any,
+        account: str | None = None,
+        token: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        base_url: str | None = None,
+        target: Target | None = None,
     ) -> AsyncGenerator[bytes, None]:
         """The asyncio twin of :meth:`LogMethods.iter_log`; the input is checked at once."""
-        from unci.client import _target
+        from unci.build_client import _who
 
-        target = _target(provider, credentials)
+        target = _who(provider, target, token, username, password, base_url, account)
         logs.check_tail(tail, target.provider)
         plan = logs.plan(target, job_id, params, failed=failed, remote_query=remote_query)
         rounds = log_rounds(plan, follow, failed, interval, on_notice or (lambda _m: None))
@@ -578,22 +602,86 @@ class AsyncLogMethods:
 
 
 def iter_log(
-    provider: str | None, job_id: str, *, timeout: float | None = None, **kw: Any
+    provider: str | None,
+    job_id: str,
+    *,
+    params: Mapping[str, str] | None = None,
+    follow: bool = False,
+    tail: int | None = None,
+    failed: bool = False,
+    color: bool = True,
+    interval: float = logs.DEFAULT_INTERVAL,
+    on_notice: Callable[[str], None] | None = None,
+    remote_query: RemoteQuery = (),
+    account: str | None = None,
+    token: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    base_url: str | None = None,
+    timeout: float | None = None,
 ) -> Iterator[bytes]:
     """A job's log in chunks of bytes: ``for chunk in unci.iter_log("gitlab", "42", params=...)``.
     See :meth:`unci.Client.iter_log` for ``follow``, ``tail``, ``failed`` and ``color``."""
     from unci.client import Client
 
     with Client(timeout=timeout) as client:
-        yield from client.iter_log(provider, job_id, **kw)
+        yield from client.iter_log(
+            provider,
+            job_id,
+            params=params,
+            follow=follow,
+            tail=tail,
+            failed=failed,
+            color=color,
+            interval=interval,
+            on_notice=on_notice,
+            remote_query=remote_query,
+            account=account,
+            token=token,
+            username=username,
+            password=password,
+            base_url=base_url,
+        )
 
 
 async def aiter_log(
-    provider: str | None, job_id: str, *, timeout: float | None = None, **kw: Any
+    provider: str | None,
+    job_id: str,
+    *,
+    params: Mapping[str, str] | None = None,
+    follow: bool = False,
+    tail: int | None = None,
+    failed: bool = False,
+    color: bool = True,
+    interval: float = logs.DEFAULT_INTERVAL,
+    on_notice: Callable[[str], None] | None = None,
+    remote_query: RemoteQuery = (),
+    account: str | None = None,
+    token: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    base_url: str | None = None,
+    timeout: float | None = None,
 ) -> AsyncIterator[bytes]:
     """The asyncio twin of :func:`iter_log`."""
     from unci.client import AsyncClient
 
     async with AsyncClient(timeout=timeout) as client:
-        async for chunk in client.iter_log(provider, job_id, **kw):
+        async for chunk in client.iter_log(
+            provider,
+            job_id,
+            params=params,
+            follow=follow,
+            tail=tail,
+            failed=failed,
+            color=color,
+            interval=interval,
+            on_notice=on_notice,
+            remote_query=remote_query,
+            account=account,
+            token=token,
+            username=username,
+            password=password,
+            base_url=base_url,
+        ):
             yield chunk

@@ -532,7 +532,11 @@ def watch_job(
     max_interval: float = DEFAULT_MAX_INTERVAL,
     client: Client | None = None,
     timeout: float | None = None,
-    **who: Any,
+    account: str | None = None,
+    token: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    base_url: str | None = None,
 ) -> Iterator[Job]:
     """Follow a job to its end: yield it now, then each time its status, its conclusion or a
     step's changes; return once it has finished (``job.status == "completed"``).
@@ -548,7 +552,13 @@ def watch_job(
             provider,
             job_id,
             http,
-            who,
+            {
+                "account": account,
+                "token": token,
+                "username": username,
+                "password": password,
+                "base_url": base_url,
+            },
             params=params,
             remote_query=remote_query,
             include_steps=include_steps,
@@ -569,7 +579,11 @@ async def awatch_job(
     max_interval: float = DEFAULT_MAX_INTERVAL,
     client: AsyncClient | None = None,
     timeout: float | None = None,
-    **who: Any,
+    account: str | None = None,
+    token: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    base_url: str | None = None,
 ) -> AsyncIterator[Job]:
     """The asyncio twin of :func:`watch_job`: ``async for job in unci.awatch_job(...)``."""
     async with _aown(client, timeout) as http:
@@ -578,7 +592,13 @@ async def awatch_job(
             provider,
             job_id,
             http,
-            who,
+            {
+                "account": account,
+                "token": token,
+                "username": username,
+                "password": password,
+                "base_url": base_url,
+            },
             params=params,
             remote_query=remote_query,
             include_steps=include_steps,
@@ -600,7 +620,11 @@ def watch_build(
     max_interval: float = DEFAULT_MAX_INTERVAL,
     client: Client | None = None,
     timeout: float | None = None,
-    **who: Any,
+    account: str | None = None,
+    token: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    base_url: str | None = None,
 ) -> Iterator[BuildState]:
     """Follow a build and all its jobs to the build's end (as ``gh run watch`` does): yield a
     :class:`BuildState` now, then each time the build, a job or a step changes."""
@@ -610,7 +634,13 @@ def watch_build(
             provider,
             build_id,
             http,
-            who,
+            {
+                "account": account,
+                "token": token,
+                "username": username,
+                "password": password,
+                "base_url": base_url,
+            },
             params=params,
             remote_query=remote_query,
             include_steps=include_steps,
@@ -631,7 +661,11 @@ async def awatch_build(
     max_interval: float = DEFAULT_MAX_INTERVAL,
     client: AsyncClient | None = None,
     timeout: float | None = None,
-    **who: Any,
+    account: str | None = None,
+    token: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    base_url: str | None = None,
 ) -> AsyncIterator[BuildState]:
     """The asyncio twin of :func:`watch_build`."""
     async with _aown(client, timeout) as http:
@@ -640,7 +674,13 @@ async def awatch_build(
             provider,
             build_id,
             http,
-            who,
+            {
+                "account": account,
+                "token": token,
+                "username": username,
+                "password": password,
+                "base_url": base_url,
+            },
             params=params,
             remote_query=remote_query,
             include_steps=include_steps,
