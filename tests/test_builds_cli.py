@@ -56,6 +56,17 @@ def test_list_prints_one_page_and_a_cursor_that_resumes(server) -> None:
     assert [b["id"] for b in lines(rest)] == ["4998", "4997", "4996"]
 
 
+def test_a_build_named_to_the_list_of_builds_says_where_that_build_is(server) -> None:
+    """``-p build=5`` listed every build of the repository, the parameter dropped unsaid."""
+    result = builds(server, "list", "-p", "build=5")
+    assert result.exit_code == 2
+    assert one_error_line(result.stderr) == (
+        "unci: error: github: build=5 names one build, and a list of builds takes no build; "
+        "for that build: unci builds get 5; for its jobs: unci jobs list -p build=5"
+    )
+    assert server.requests == []
+
+
 def test_limit_is_the_total_and_its_cursor_resumes_exactly(server) -> None:
     serve_runs(server, [run(i) for i in range(7)], 3)
     first = builds(server, "list", "--limit", "4")

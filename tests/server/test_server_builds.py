@@ -128,6 +128,8 @@ def test_every_list_format(api) -> None:
         ({"status": "done"}, "status 'done' is not a unified status"),
         ({"since": "2026-11-02", "until": "2026-11-01"}, "is after until"),
         ({"truto_exclude_fields[]": "steps"}, "unknown field(s) to exclude: steps"),
+        # The parameter that names one build: it listed every build, dropped unsaid.
+        ({"build": "5"}, "for that build: GET /unified/ci-cd/builds/5"),
     ],
 )
 def test_bad_input_is_a_400_in_the_servers_words(api, upstream, query, said) -> None:

@@ -17,7 +17,7 @@ import msgspec
 
 from unci.build import BUILD_FIELDS, Build, BuildQuery
 from unci.call import Answer, Call, RemoteQuery, Target, check_params, decoding, prepare
-from unci.errors import UsageError
+from unci.errors import InvalidParam, UsageError
 from unci.job import Status
 from unci.listing import (
     _same,
@@ -263,6 +263,26 @@ def in_unified_words(query: BuildQuery, words: Mapping[str, str]) -> BuildQuery:
     return msgspec.structs.replace(query, conclusion=unified)
 
 
+def _no_build_named(target: Target, params: Mapping[str, str] | None, reg: PluginRegistry) -> None:
+    """A list of builds given the parameter that names one build (``-p build=5``) was that
+    build's repository's every build, the parameter dropped unsaid: refused, saying where
+    one build and its jobs are."""
+    name = build_param(target, reg)
+    value = (params or {}).get(name) if name else None
+    if not value:
+        return
+    provider = target.provider
+    raise InvalidParam(
+        f"{provider}: {name}={value} names one build, and a list of builds takes no {name}",
+        hint=f"for that build: unci builds get {value}; for its jobs: unci jobs list -p {name}={value}",
+        py_hint=f"for that build: get_build(..., {value!r}); "
+        f"for its jobs: list_jobs(..., params={{{name!r}: {value!r}}})",
+        http_hint=f"for that build: GET /unified/ci-cd/builds/{value}; "
+        f"for its jobs: GET /unified/ci-cd/jobs?{name}={value}",
+        provider=provider,
+    )
+
+
 def prepare_builds(
     target: Target,
     params: Mapping[str, str] | None,
@@ -283,6 +303,7 @@ def prepare_builds(
     if data is not None:
         params = carried_params(data, params or {}, provider)
     checked = check_params(target, params or {}, OPERATION, reg)
+    _no_build_named(target, params, reg)
     hooks = reg.hooks(provider)
     query = in_unified_words(query, hooks.provider.build_conclusions)
     if data is not None:
