@@ -55,8 +55,18 @@ def seconds(text: str, name: str, *, positive: bool = False, maximum: float = 86
     value = float(raw)
     if (positive and value <= 0) or value > maximum:
         low = "more than 0" if positive else "at least 0"
-        raise UsageError(f"{name} must be {low} and at most {maximum:g} seconds, got {raw}")
+        raise UsageError(f"{name} must be {low} and at most {_most(maximum)}, got {raw}")
     return value
+
+
+def _most(maximum: float) -> str:
+    """A bound in seconds as a person reads it: ``31536000 seconds (a year)``, never
+    ``3.1536e+07``."""
+    text = f"{maximum:.0f}" if maximum == int(maximum) else f"{maximum}"
+    return f"{text} seconds" + (" (a year)" if maximum == _YEAR else "")
+
+
+_YEAR = 86400.0 * 365
 
 
 def is_count(value: object, minimum: int) -> bool:
@@ -82,7 +92,7 @@ def given_seconds(value: object, name: str, *, maximum: float = 86400.0 * 365) -
     reported a network timeout "within -1 s"."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= maximum:
         raise UsageError(
-            f"{name} must be a number of seconds more than 0 and at most {maximum:g}, got {value!r}"
+            f"{name} must be a number of seconds more than 0 and at most {_most(maximum)}, got {value!r}"
         )
     return float(value)
 
