@@ -14,7 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from _measure import run_peak, upstream
+from _measure import compile_unci, run_peak, upstream
 
 UNCI = str(Path(sys.executable).with_name("unci"))
 
@@ -73,6 +73,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     args = parser.parse_args()
     py = sys.executable
+    compile_unci()
     with upstream(args.latency) as url:
         seq_get = run_peak([py, "-c", SEQUENTIAL_GET, url, str(args.ids)])
         many = [url, str(args.ids), str(args.concurrency)]
