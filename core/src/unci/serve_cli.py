@@ -120,6 +120,39 @@ def _raise_file_limit(wanted: int) -> None:
             resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
+def _origin(text: str, no_auth: bool) -> str:
+    """A web origin as browsers send it (scheme, host, port; no path), or ``*``; never ``*``
+    without tokens: any page the user opens could then read their CI data through the server."""
+    if text == "*":
+        if no_auth:
+            raise UsageError(
+                "--cors-origin '*' with --no-auth would let any web page you open read your CI "
+                "data through this server; name the origin (--cors-origin http://localhost:3000)"
+            )
+        return text
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises for a port that is no number
+    except ValueError:
+        parts = None
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.username is not None
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+    ):
+        raise UsageError(
+            "--cors-origin must be an origin as a browser sends it, such as http://localhost:3000 "
+            f"(scheme, host and port; no path), or '*'; got {text!r}"
+        )
+    return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
 @click.command("serve")
 @click.option(
     "--host",
@@ -231,6 +264,13 @@ def _raise_file_limit(wanted: int) -> None:
     help="Proxies trusted for X-Forwarded-For/-Proto (default 127.0.0.1).",
 )
 @click.option(
+    "--cors-origin",
+    "cors_origins",
+    multiple=True,
+    metavar="ORIGIN",
+    help="A web origin (http://localhost:3000) whose pages may call the server from a browser; repeatable.",
+)
+@click.option(
     "--log-level",
     type=click.Choice(["critical", "error", "warning", "info", "debug"]),
     default="info",
@@ -254,6 +294,7 @@ def serve(
     limit_concurrency: int,
     root_path: str,
     forwarded_allow_ips: str | None,
+    cors_origins: tuple[str, ...],
     log_level: str,
 ) -> None:
     """Serve Truto's unified CI/CD API: /unified/ci-cd/jobs and /builds, each by id too.
@@ -285,6 +326,7 @@ def serve(
             f"{host!r}: anyone who can reach it could use your provider credentials. Configure "
             "API tokens (UNCI_SERVER_TOKENS or --tokens-file) instead"
         )
+    origins = tuple(_origin(o, no_auth) for o in cors_origins)
     tokens = [] if no_auth else load_tokens(tokens_file)
     if not no_auth and not tokens:
         raise UsageError(
@@ -308,6 +350,7 @@ def serve(
             "header_timeout": header_timeout,
             "limit_concurrency": limit_concurrency,
             "line_writer": True,
+            "cors_origins": list(origins),
         }
     )
     config = ServerConfig(
@@ -320,6 +363,7 @@ def serve(
         pool_size=pool_size,
         pool_wait=pool_wait,
         access_log=LineWriter(),
+        cors_origins=origins,
     )
     app = create_app(config)  # fail here, once, before any worker starts
     check_address(host, port)

@@ -71,6 +71,8 @@ class ServerConfig:
     access_log: Callable[[str], None] | None = field(default=None, repr=False)
     #: Tests and benchmarks can put an httpx transport under the provider calls.
     transport: httpx.AsyncBaseTransport | None = field(default=None, repr=False)
+    #: Web origins whose pages may call the server from a browser (``--cors-origin``).
+    cors_origins: tuple[str, ...] = ()
 
 
 class Unauthorized(UnciError):
@@ -686,6 +688,27 @@ class Direct:
             self.write(access_line(scope, status, start))
 
 
+def _cors(origins: tuple[str, ...]) -> list[Middleware]:
+    """Starlette's CORS middleware, outermost, for a dashboard's page on another origin: a
+    browser sends ``Authorization`` only after a preflight the server answers, and shows a page
+    only the answers (and the rate-limit headers) the server allows it. None without origins:
+    no other page can read an answer."""
+    if not origins:
+        return []
+    from starlette.middleware.cors import CORSMiddleware
+
+    return [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=list(origins),
+            allow_methods=["GET"],
+            allow_headers=["Authorization"],
+            expose_headers=["ratelimit-limit", "ratelimit-remaining", "ratelimit-reset", "retry-after"],
+            max_age=600,
+        )
+    ]
+
+
 def create_app(config: ServerConfig | None = None) -> Starlette:
     """The ASGI app. Refuses a config that checks tokens but has none."""
     config = config or ServerConfig()
@@ -730,6 +753,7 @@ def create_app(config: ServerConfig | None = None) -> Starlette:
     app = Starlette(
         routes=routes,
         middleware=[
+            *_cors(config.cors_origins),
             Middleware(Direct, routes=routes, write=config.access_log),
             Middleware(AccessLog, write=config.access_log),
         ],
@@ -769,6 +793,7 @@ def create_app_from_env() -> Starlette:
             pool_size=options.get("pool_size", DEFAULT_PER_ORIGIN),
             pool_wait=options.get("pool_wait", DEFAULT_WAIT),
             access_log=writer,
+            cors_origins=tuple(options.get("cors_origins", ())),
         )
     )
 
