@@ -127,7 +127,7 @@ async def _arun(client: Any, steps: Steps[R]) -> R:
 
 
 def _fetch_build(
-    who: Target, build_id: str, params: Mapping[str, str] | None, remote_query: RemoteQuery
+    who: Target, build_id: str | int, params: Mapping[str, str] | None, remote_query: RemoteQuery
 ) -> Steps[FetchedBuild]:
     """One build, with what its payload lacks (a CircleCI workflow's pipeline) where the
     provider keeps it behind a second request."""
@@ -269,7 +269,7 @@ class BuildMethods:
     def fetch_build(
         self,
         provider: str | None,
-        build_id: str,
+        build_id: str | int,
         *,
         params: Mapping[str, str] | None = None,
         remote_query: RemoteQuery = (),
@@ -290,7 +290,7 @@ class BuildMethods:
     def stream_build(
         self,
         provider: str | None,
-        build_id: str,
+        build_id: str | int,
         *,
         params: Mapping[str, str] | None = None,
         remote_query: RemoteQuery = (),
@@ -309,7 +309,7 @@ class BuildMethods:
     def get_build(
         self,
         provider: str | None,
-        build_id: str,
+        build_id: str | int,
         *,
         params: Mapping[str, str] | None = None,
         remote_query: RemoteQuery = (),
@@ -685,7 +685,7 @@ class AsyncBuildMethods:
     async def stream_build(
         self,
         provider: str | None,
-        build_id: str,
+        build_id: str | int,
         *,
         params: Mapping[str, str] | None = None,
         remote_query: RemoteQuery = (),
@@ -705,7 +705,7 @@ class AsyncBuildMethods:
     async def fetch_build(
         self,
         provider: str | None,
-        build_id: str,
+        build_id: str | int,
         *,
         params: Mapping[str, str] | None = None,
         remote_query: RemoteQuery = (),
@@ -723,7 +723,7 @@ class AsyncBuildMethods:
     async def get_build(
         self,
         provider: str | None,
-        build_id: str,
+        build_id: str | int,
         *,
         params: Mapping[str, str] | None = None,
         remote_query: RemoteQuery = (),
@@ -1018,7 +1018,7 @@ def _aclient(timeout: float | None) -> AsyncClient:
 
 def get_build(
     provider: str | None,
-    build_id: str,
+    build_id: str | int,
     *,
     params: Mapping[str, str] | None = None,
     remote_query: RemoteQuery = (),
@@ -1046,7 +1046,7 @@ def get_build(
 
 async def aget_build(
     provider: str | None,
-    build_id: str,
+    build_id: str | int,
     *,
     params: Mapping[str, str] | None = None,
     remote_query: RemoteQuery = (),

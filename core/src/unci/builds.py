@@ -200,7 +200,7 @@ def before_since(page: BuildPage, query: BuildQuery) -> bool:
 
 def prepare_build(
     target: Target,
-    build_id: str,
+    build_id: str | int,
     params: Mapping[str, str] | None = None,
     remote_query: RemoteQuery = (),
     reg: PluginRegistry | None = None,

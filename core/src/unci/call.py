@@ -550,7 +550,7 @@ def _check_headers(provider: str, headers: Mapping[str, str]) -> None:
 
 def prepare_get(
     target: Target,
-    job_id: str,
+    job_id: str | int,
     params: Mapping[str, str] | None = None,
     remote_query: RemoteQuery = (),
     reg: PluginRegistry | None = None,

@@ -345,7 +345,7 @@ def _final(call: Call, answer: Answer, retrier: Retrier) -> Answer:
     return answer
 
 
-def id_list(job_ids: Iterable[str]) -> list[str]:
+def id_list(job_ids: Iterable[str | int]) -> list[str | int]:
     """The ids, refusing one string: iterated, ``"123"`` would ask for jobs 1, 2 and 3."""
     if isinstance(job_ids, (str, bytes)):
         raise UsageError(f"job_ids is a list of ids, not one string: give [{job_ids!r}]")
@@ -489,7 +489,7 @@ class Client(BuildMethods, LogMethods):
     def fetch(
         self,
         provider: str | None,
-        job_id: str,
+        job_id: str | int,
         *,
         params: Mapping[str, str] | None = None,
         remote_query: RemoteQuery = (),
@@ -507,13 +507,13 @@ class Client(BuildMethods, LogMethods):
         answer = self.send(call)
         fetched = Fetched(call, answer, decode_job(call, answer))
         if include_steps:
-            self.add_steps(call.target, [fetched.job], call.params, [call.job_id or job_id])
+            self.add_steps(call.target, [fetched.job], call.params, [call.job_id or str(job_id)])
         return fetched
 
     def get_job(
         self,
         provider: str | None,
-        job_id: str,
+        job_id: str | int,
         *,
         params: Mapping[str, str] | None = None,
         remote_query: RemoteQuery = (),
@@ -714,7 +714,7 @@ class Client(BuildMethods, LogMethods):
     def get_jobs(
         self,
         provider: str | None,
-        job_ids: Iterable[str],
+        job_ids: Iterable[str | int],
         *,
         params: Mapping[str, str] | None = None,
         remote_query: RemoteQuery = (),
@@ -737,7 +737,7 @@ class Client(BuildMethods, LogMethods):
         target = _who(provider, None, token, username, password, base_url, account)
         _check_shared(target, params, remote_query, include_steps)
 
-        def one(job_id: str) -> Job | UnciError:
+        def one(job_id: str | int) -> Job | UnciError:
             try:
                 return self.get_job(
                     provider,
@@ -758,7 +758,7 @@ class Client(BuildMethods, LogMethods):
     def stream(
         self,
         provider: str | None,
-        job_id: str,
+        job_id: str | int,
         *,
         params: Mapping[str, str] | None = None,
         remote_query: RemoteQuery = (),
@@ -935,7 +935,7 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
     async def fetch(
         self,
         provider: str | None,
-        job_id: str,
+        job_id: str | int,
         *,
         params: Mapping[str, str] | None = None,
         remote_query: RemoteQuery = (),
@@ -954,13 +954,13 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
         answer = await self.send(call)
         fetched = Fetched(call, answer, await _cpu(len(answer.body), decode_job, call, answer))
         if include_steps:
-            await self.add_steps(call.target, [fetched.job], call.params, [call.job_id or job_id])
+            await self.add_steps(call.target, [fetched.job], call.params, [call.job_id or str(job_id)])
         return fetched
 
     async def get_job(
         self,
         provider: str | None,
-        job_id: str,
+        job_id: str | int,
         *,
         params: Mapping[str, str] | None = None,
         remote_query: RemoteQuery = (),
@@ -1142,7 +1142,7 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
     async def get_jobs(
         self,
         provider: str | None,
-        job_ids: Iterable[str],
+        job_ids: Iterable[str | int],
         *,
         params: Mapping[str, str] | None = None,
         remote_query: RemoteQuery = (),
@@ -1161,7 +1161,7 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
         target = _who(provider, None, token, username, password, base_url, account)
         _check_shared(target, params, remote_query, include_steps)
 
-        async def one(job_id: str) -> Job | UnciError:
+        async def one(job_id: str | int) -> Job | UnciError:
             async with gate:
                 try:
                     return await self.get_job(
@@ -1180,7 +1180,7 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
     async def stream(
         self,
         provider: str | None,
-        job_id: str,
+        job_id: str | int,
         *,
         params: Mapping[str, str] | None = None,
         remote_query: RemoteQuery = (),
@@ -1250,7 +1250,7 @@ class AsyncClient(AsyncBuildMethods, AsyncLogMethods):
 
 def get_job(
     provider: str | None,
-    job_id: str,
+    job_id: str | int,
     *,
     params: Mapping[str, str] | None = None,
     remote_query: RemoteQuery = (),
@@ -1280,7 +1280,7 @@ def get_job(
 
 async def aget_job(
     provider: str | None,
-    job_id: str,
+    job_id: str | int,
     *,
     params: Mapping[str, str] | None = None,
     remote_query: RemoteQuery = (),
@@ -1310,7 +1310,7 @@ async def aget_job(
 
 def get_jobs(
     provider: str | None,
-    job_ids: Iterable[str],
+    job_ids: Iterable[str | int],
     *,
     params: Mapping[str, str] | None = None,
     remote_query: RemoteQuery = (),
@@ -1342,7 +1342,7 @@ def get_jobs(
 
 async def aget_jobs(
     provider: str | None,
-    job_ids: Iterable[str],
+    job_ids: Iterable[str | int],
     *,
     params: Mapping[str, str] | None = None,
     remote_query: RemoteQuery = (),

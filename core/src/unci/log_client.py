@@ -234,7 +234,7 @@ class LogMethods:
         def get_job(
             self,
             provider: str | None,
-            job_id: str,
+            job_id: str | int,
             *,
             params: Mapping[str, str] | None = ...,
             target: Target | None = ...,
@@ -244,7 +244,7 @@ class LogMethods:
     def iter_log(
         self,
         provider: str | None,
-        job_id: str,
+        job_id: str | int,
         *,
         params: Mapping[str, str] | None = None,
         follow: bool = False,
@@ -434,7 +434,7 @@ class AsyncLogMethods:
         async def get_job(
             self,
             provider: str | None,
-            job_id: str,
+            job_id: str | int,
             *,
             params: Mapping[str, str] | None = ...,
             target: Target | None = ...,
@@ -444,7 +444,7 @@ class AsyncLogMethods:
     def iter_log(
         self,
         provider: str | None,
-        job_id: str,
+        job_id: str | int,
         *,
         params: Mapping[str, str] | None = None,
         follow: bool = False,
@@ -603,7 +603,7 @@ class AsyncLogMethods:
 
 def iter_log(
     provider: str | None,
-    job_id: str,
+    job_id: str | int,
     *,
     params: Mapping[str, str] | None = None,
     follow: bool = False,
@@ -646,7 +646,7 @@ def iter_log(
 
 async def aiter_log(
     provider: str | None,
-    job_id: str,
+    job_id: str | int,
     *,
     params: Mapping[str, str] | None = None,
     follow: bool = False,

@@ -37,7 +37,7 @@ DEFAULT_INTERVAL = 3.0
 
 
 def _checked(
-    target: Target, job_id: str, params: Mapping[str, str] | None, reg: PluginRegistry
+    target: Target, job_id: str | int, params: Mapping[str, str] | None, reg: PluginRegistry
 ) -> tuple[str, dict[str, str]]:
     job_id = check_id("job id", job_id, provider=target.provider)
     return job_id, check_params(target, params or {}, "get", reg)
@@ -101,7 +101,7 @@ class LogPlan:
 
 def plan(
     target: Target,
-    job_id: str,
+    job_id: str | int,
     params: Mapping[str, str] | None = None,
     *,
     failed: bool = False,

@@ -282,7 +282,7 @@ class JobPoll(Poll):
     def __init__(
         self,
         target: Target,
-        job_id: str,
+        job_id: str | int,
         params: Mapping[str, str] | None,
         remote_query: RemoteQuery,
         include_steps: bool,
@@ -357,7 +357,7 @@ class BuildPoll(Poll):
     def __init__(
         self,
         target: Target,
-        build_id: str,
+        build_id: str | int,
         params: Mapping[str, str] | None,
         remote_query: RemoteQuery,
         include_steps: bool,
@@ -369,7 +369,7 @@ class BuildPoll(Poll):
         name = build_param(target)
         #: Where the provider cannot list a build's jobs (Jenkins: the build is its own job),
         #: only the build is followed.
-        self.list_params = None if name is None else {**(params or {}), name: build_id}
+        self.list_params = None if name is None else {**(params or {}), name: str(build_id)}
         self.include_steps = include_steps
         self.steps_calls: dict[str, Call] = {}
         self.no_steps: set[str] = set()
@@ -461,7 +461,7 @@ P = TypeVar("P", JobPoll, BuildPoll)
 def open_poll(
     kind: type[P],
     provider: str | None,
-    record_id: str,
+    record_id: str | int,
     client: Client | AsyncClient,
     who: Mapping[str, Any],
     *,
@@ -523,7 +523,7 @@ def _aown(client: AsyncClient | None, timeout: float | None) -> AbstractAsyncCon
 
 def watch_job(
     provider: str | None,
-    job_id: str,
+    job_id: str | int,
     *,
     params: Mapping[str, str] | None = None,
     remote_query: RemoteQuery = (),
@@ -570,7 +570,7 @@ def watch_job(
 
 async def awatch_job(
     provider: str | None,
-    job_id: str,
+    job_id: str | int,
     *,
     params: Mapping[str, str] | None = None,
     remote_query: RemoteQuery = (),
@@ -611,7 +611,7 @@ async def awatch_job(
 
 def watch_build(
     provider: str | None,
-    build_id: str,
+    build_id: str | int,
     *,
     params: Mapping[str, str] | None = None,
     remote_query: RemoteQuery = (),
@@ -652,7 +652,7 @@ def watch_build(
 
 async def awatch_build(
     provider: str | None,
-    build_id: str,
+    build_id: str | int,
     *,
     params: Mapping[str, str] | None = None,
     remote_query: RemoteQuery = (),
