@@ -121,6 +121,16 @@ BROKEN = {
         ('title="Fake CI"', 'title=""'),
         {"test_describe_provider_is_complete"},
     ),
+    # Self-hosted only, and saying what a root looks like: nothing to fail.
+    "selfhosted": (
+        ('base_url="https://ci.example.com/api",', 'base_url="", self_hosted="https://HOST/api",'),
+        set(),
+    ),
+    # Self-hosted only, and not saying what a root looks like.
+    "rootless": (
+        ('base_url="https://ci.example.com/api",', 'base_url="",'),
+        {"test_describe_provider_is_complete"},
+    ),
     "halfpaged": (
         (
             "    def map_job(",
@@ -167,7 +177,7 @@ version: 1
 
 TEST_FILE = """
 import pytest
-from unci.testing import ProviderConformance, Sample
+from unci.testing import Cassette, ProviderConformance, Sample
 
 
 class Fake(ProviderConformance):
@@ -211,9 +221,12 @@ def kit(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
         query = "?branch=main" if variant == "undeclared" else ""
         pytester.path.joinpath(f"{variant}.yaml").write_text(CASSETTE.format(query=query, body=body))
         params = '{"repo": "octo", "branch": "main"}' if variant == "undeclared" else '{"repo": "octo"}'
+        cassette = repr(variant + ".yaml")
+        if variant in ("selfhosted", "rootless"):  # no hosted root: the cassette names its own
+            cassette = f"Cassette({cassette}, base_url='https://ci.example.com/api')"
         classes.append(
             f"class Test_{variant}(Fake):\n    provider = {name!r}\n"
-            f"    params = {params}\n    cassettes = [{variant + '.yaml'!r}]\n"
+            f"    params = {params}\n    cassettes = [{cassette}]\n"
         )
     monkeypatch.syspath_prepend(str(site))
     return pytester, classes

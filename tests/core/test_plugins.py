@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from fakedists import GOOD, install
-from helpers import run_cli
+from helpers import one_error_line, run_cli
 from unci.plugins import registry
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -153,6 +153,9 @@ def test_check_exits_3_when_a_plugin_is_broken(site: Path) -> None:
     result = run_cli("providers", "--check")
     assert result.exit_code == 3
     assert "BROKEN" in result.stdout
+    # Said on stderr too, where CI looks when the listing goes to a file.
+    line = one_error_line(result.stderr)
+    assert line.startswith("unci: error: 6 provider(s) broken: ") and "broken (unci-broken 0.1)" in line
 
 
 def test_broken_plugin_never_breaks_another(site: Path) -> None:
@@ -278,3 +281,116 @@ def test_an_extension_registered_under_a_providers_name_is_one_clear_error() -> 
 
     with pytest.raises(PluginError, match=r"^'github' is a provider's name; register the extension"):
         reg.register(object(), "github")
+
+
+#: ``map_job`` bodies of plugins with a bug, and what a user is told (each reads the body
+#: ``{"job": null}`` the local server answers).
+MAPPING_BUGS = {
+    # A typo in an attribute of the Struct the plugin decoded into: its own bug, whatever the body.
+    "typo": (
+        "import msgspec\n"
+        "class _Body(msgspec.Struct):\n    job: dict | None = None\n"
+        "def _map(payload):\n    return Job(id=str(msgspec.json.decode(payload, type=_Body).jbo))\n",
+        3,
+        "provider 'typo' (unci-typo 0.1) is broken: failed in map_job: AttributeError: '_Body' object "
+        "has no attribute 'jbo'",
+    ),
+    # A field the plugin reads is null in this body: the body or the plugin, said as such.
+    "nullfield": (
+        "import json\ndef _map(payload):\n    return Job(id=str(json.loads(payload)['job']['id']))\n",
+        9,
+        "nullfield: could not read the job JSON (TypeError: 'NoneType' object is not subscriptable, "
+        "at unci_nullfield line 3 (unci-nullfield 0.1)); if the response is what nullfield documents, "
+        "the provider plugin has a bug: report it to its authors",
+    ),
+    # A record whose values are of the wrong type: unci's constructor does not check them.
+    "textdate": (
+        "def _map(payload):\n    return Job(id='1', started_at='2025-01-01T00:00:00Z')\n",
+        3,
+        "provider 'textdate' (unci-textdate 0.1) is broken: its job '1' has started_at "
+        "'2025-01-01T00:00:00Z', of type str, not datetime or None",
+    ),
+    "dictstep": (
+        "def _map(payload):\n    return Job(id='1', steps=[{'name': 'x'}])\n",
+        3,
+        "provider 'dictstep' (unci-dictstep 0.1) is broken: its job '1' has steps[0] {'name': 'x'}, "
+        "of type dict, not Step",
+    ),
+    "intid": (
+        "def _map(payload):\n    return Job(id=1)\n",
+        3,
+        "provider 'intid' (unci-intid 0.1) is broken: map_job returned a job whose id is 1, "
+        "not its id as text",
+    ),
+}
+
+
+def _install_mapping_bug(site: Path, name: str) -> None:
+    source, _, _ = MAPPING_BUGS[name]
+    module = GOOD.format(name=name).replace(
+        'fields=("id", "name"))', 'fields=("id", "name", "started_at", "steps"))'
+    )
+    module = module.replace('        return Job(id="1")', "        return _map(payload)")
+    install(site, f"unci-{name}", "0.1", {name: f"unci_{name}:provider"}, {f"unci_{name}": source + module})
+
+
+@pytest.mark.parametrize("name", sorted(MAPPING_BUGS))
+def test_a_mapping_bug_names_the_plugin_and_is_never_unci_s_internal_error(
+    site: Path, server, name: str
+) -> None:
+    """A typo in ``map_job`` read as "could not read the job JSON" (exit 9: the user's CI
+    server blamed), and a Job of text timestamps as unci's "internal error ... report it"."""
+    from localserver import Reply
+
+    _install_mapping_bug(site, name)
+    server.route("/jobs/1", Reply(body=b'{"job": null}'))
+    result = run_cli("jobs", "get", "1", "-P", name, "--base-url", server.url)
+    _, code, said = MAPPING_BUGS[name]
+    assert result.exit_code == code, result.output
+    assert result.stderr.splitlines() == [
+        f"unci: error: {said}"
+        + (". Upgrade or reinstall it, or report it to its authors" if code == 3 else "")
+    ]
+
+
+def test_unci_traceback_shows_where_a_plugin_failed(
+    site: Path, server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _install_mapping_bug(site, "typo")
+    from localserver import Reply
+
+    server.route("/jobs/1", Reply(body=b'{"job": null}'))
+    monkeypatch.setenv("UNCI_TRACEBACK", "1")
+    result = run_cli("jobs", "get", "1", "-P", "typo", "--base-url", server.url)
+    assert result.exit_code == 3
+    lines = result.stderr.splitlines()
+    assert lines[0] == "Traceback (most recent call last):"
+    assert any("unci_typo.py" in line for line in lines) and "AttributeError" in result.stderr
+    assert lines[-1].startswith("unci: error: provider 'typo' (unci-typo 0.1) is broken")
+
+
+def test_a_self_hosted_only_provider_asks_for_its_api_root(site: Path, server) -> None:
+    """``base_url=""``: no hosted service to default to. It read "base URL '' ... is not an
+    http(s) URL; give the API root, e.g. " and named no way of giving one."""
+    from localserver import Reply
+
+    module = GOOD.format(name="selfhosted").replace(
+        'base_url="http://127.0.0.1:9",', 'base_url="", self_hosted="https://HOST/api",'
+    )
+    install(
+        site,
+        "unci-selfhosted",
+        "0.1",
+        {"selfhosted": "unci_selfhosted:provider"},
+        {"unci_selfhosted": module},
+    )
+    result = run_cli("jobs", "get", "1", "-P", "selfhosted")
+    assert result.exit_code == 10
+    assert one_error_line(result.stderr) == (
+        "unci: error: selfhosted: Fake selfhosted has no hosted service; unci needs your server's API "
+        "root (https://HOST/api); give it with --base-url URL, UNCI_SELFHOSTED_BASE_URL, or an "
+        "account's --base-url"
+    )
+    assert "base URL: none (self-hosted only: give --base-url)" in run_cli("providers").stdout
+    server.route("/jobs/1", Reply(body=b"{}"))
+    assert run_cli("jobs", "get", "1", "-P", "selfhosted", "--base-url", server.url).exit_code == 0

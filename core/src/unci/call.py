@@ -265,6 +265,8 @@ def resolve_target(
         )
     if (username or password) and not creds.token:
         check_sent(reg, provider, username, password)
+    if not root:
+        raise _no_hosted_default(provider, info)
     root = check_base_url(
         provider,
         info,
@@ -302,6 +304,20 @@ def check_sent(reg: PluginRegistry, provider: str, username: object, password: o
         hint=f"give only a token (--token, or {variable}) and leave the user name and password out",
         py_hint=f"give only a token (token=, or {variable}) and leave username= and password= out",
         provider=name,
+    )
+
+
+def _no_hosted_default(provider: str, info: ProviderInfo) -> ConfigError:
+    """A provider that is self-hosted only (``base_url=""``: no hosted service to default to)
+    asked for with no API root given."""
+    example = f" ({info.self_hosted})" if info.self_hosted else ""
+    variable = env_name(provider, "BASE_URL")
+    return ConfigError(
+        f"{provider}: {info.title} has no hosted service; unci needs your server's API root{example}",
+        hint=f"give it with --base-url URL, {variable}, or an account's --base-url",
+        py_hint=f"give it as base_url=, in {variable}, or in an account",
+        http_hint=f"give the server {variable}, or an account with its base_url",
+        provider=provider,
     )
 
 
@@ -790,10 +806,35 @@ def _reword(provider: str, what: str, exc: Exception) -> None:
             f"{provider}: the response body is nested too deeply to be {what} {provider} documents",
             provider=provider,
         ) from None
-    # A mapping bug must not surface as a traceback.
+    # A field the plugin reads is missing, null or of another type in this body, or the plugin
+    # has a bug: only the body can tell which, so the words leave it open and name the plugin
+    # and its line; the cause is kept (``UNCI_TRACEBACK=1`` prints it), never a traceback.
     raise DecodeError(
-        f"{provider}: could not read {what} ({type(exc).__name__}: {exc})", provider=provider
-    ) from None
+        f"{provider}: could not read {what} ({type(exc).__name__}: {exc}{_raised_at(provider, exc)}); "
+        f"if the response is what {provider} documents, the provider plugin has a bug: "
+        "report it to its authors",
+        provider=provider,
+    ) from exc
+
+
+def _raised_at(provider: str, exc: BaseException) -> str:
+    """`` at unci_drone line 52 (unci-drone 0.1.0)``: the plugin's innermost line in the
+    traceback of ``exc`` and the distribution it came from; nothing when none is the plugin's."""
+    try:
+        hooks = registry().hooks(provider)
+        package = type(hooks.provider).__module__.partition(".")[0]
+    except Exception:  # noqa: BLE001 - only the words of an error already being raised
+        return ""
+    line = None
+    tb = exc.__traceback__
+    while tb is not None:
+        module = str(tb.tb_frame.f_globals.get("__name__", ""))
+        if module.partition(".")[0] == package:
+            line = f"{module} line {tb.tb_lineno}"
+        tb = tb.tb_next
+    if line is None:
+        return ""
+    return f", at {line}" + (f" ({hooks.distribution})" if hooks.distribution else "")
 
 
 def decode_job(call: Call, answer: Answer, reg: PluginRegistry | None = None) -> Job:

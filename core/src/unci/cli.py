@@ -260,6 +260,13 @@ def usage_error(exc: click.ClickException) -> None:
 def fail(exc: UnciError, ctx: click.Context) -> None:
     if isinstance(exc, OutputError):
         _silence_stdout()
+    cause = exc.__cause__
+    if cause is not None and not isinstance(cause, UnciError) and os.environ.get("UNCI_TRACEBACK"):
+        # A plugin's own exception (a hook that raised, a body it could not read): where it
+        # was raised is what its author needs; the one line below stays what users read.
+        import traceback
+
+        traceback.print_exception(cause, file=sys.stderr)
     error_format = _error_format(ctx)
     if error_format == "json":
         from unci.bodies import error_envelope
@@ -339,7 +346,17 @@ def providers(as_json: bool, check: bool) -> None:
     else:
         for row in rows:
             click.echo(_provider_text(row))
-    if check and any(row.get("error") for row in rows):
+    broken = [row for row in rows if row.get("error")]
+    if check and broken:
+        # The listing may go to a file or nowhere (CI): the failure is said where failures are.
+        names = ", ".join(
+            f"{r['name']} ({r['distribution']})" if r.get("distribution") else r["name"] for r in broken
+        )
+        click.echo(
+            f"unci: error: {len(broken)} provider(s) broken: {names}; the listing says why "
+            "(or unci providers --json)",
+            err=True,
+        )
         sys.exit(3)
 
 
@@ -356,7 +373,7 @@ def _provider_text(row: dict[str, Any]) -> str:
         f"  get:      {names(row['params'])}\n"
         f"  list:     {names(row['list_params'])}\n"
         f"  fields:   {', '.join(row['fields'])}\n"
-        f"  base URL: {row['base_url']}"
+        f"  base URL: {row['base_url'] or 'none (self-hosted only: give --base-url)'}"
         + (f"; self-hosted: {row['self_hosted']}" if row.get("self_hosted") else "")
         + "\n"
         f"  token:    {', '.join(row['token_env'])}\n"

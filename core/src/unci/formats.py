@@ -69,7 +69,7 @@ def unified(
     if steps_at is not None and got[steps_at] is msgspec.UNSET:
         unset = True
         got = (*got[:steps_at], None, *got[steps_at + 1 :])
-    values = _plain(fields, got)
+    values = _checked_plain(job, fields, got)
     if unset:  # steps not fetched: left out, not empty
         del values["steps"]
     if remote:
@@ -144,6 +144,31 @@ def _fields(names: tuple[str, ...], *, remote: bool = False, first: tuple[str, .
         read = operator.attrgetter(*names)
     stamps_at = tuple(i for i, name in enumerate(names) if name in TIMESTAMPS)
     return _Fields(names, read, stamps_at, names.index("steps") if "steps" in names else None, shape)
+
+
+def _checked_plain(record: Job | Build, fields: _Fields, got: tuple[Any, ...]) -> dict[str, Any]:
+    """:func:`_plain`, where a record a plugin built with a value of the wrong type (a text
+    ``started_at``, a dict among its steps) is that plugin's :class:`PluginError` naming the
+    field, not an internal error of unci's."""
+    try:
+        return _plain(fields, got)
+    except (AttributeError, TypeError, ValueError) as exc:
+        from unci.records import wrong_field
+
+        wrong = wrong_field(record)
+        if wrong is None or record.provider is None:
+            raise
+        from unci.plugins import registry
+
+        name, value, wanted = wrong
+        noun = kind_of(record).noun
+        raise (
+            registry()
+            .hooks(record.provider)
+            .broken(
+                f"its {noun} {record.id!r} has {name} {value!r}, of type {type(value).__name__}, not {wanted}"
+            )
+        ) from exc
 
 
 def _plain(fields: _Fields, got: tuple[Any, ...]) -> dict[str, Any]:
@@ -239,7 +264,7 @@ def normalized(job: Job | Build, provider: str, *, exclude: Iterable[str] = ()) 
     steps_at = fields.steps_at
     if steps_at is not None and got[steps_at] is msgspec.UNSET:  # a row keeps its shape
         got = (*got[:steps_at], None, *got[steps_at + 1 :])
-    return {"provider": provider, **_plain(fields, got)}
+    return {"provider": provider, **_checked_plain(job, fields, got)}
 
 
 @functools.lru_cache(maxsize=256)

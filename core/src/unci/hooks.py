@@ -34,7 +34,9 @@ if TYPE_CHECKING:
     from unci.contract import Provider
 
 T = TypeVar("T")
-#: What a body reader may raise for the decoding guard to word: the body, not the plugin, is bad.
+#: What a body reader may raise for the decoding guard to word: the body is not what the
+#: plugin reads (a field missing, null or of another type), or the plugin has a bug, which the
+#: guard's words leave open, naming the plugin and its line.
 _READING = (
     UnciError,
     msgspec.ValidationError,
@@ -46,6 +48,15 @@ _READING = (
     TypeError,
     AttributeError,
 )
+#: What a value read out of JSON is: an attribute missing on one of these is the body's shape
+#: (``None.get``: a field was null); on anything else (a Struct the plugin decoded into, its
+#: own object) it is the plugin's own mistake (``build.aftr``).
+_JSON_VALUES = (type(None), str, int, float, bool, list)
+
+
+def plugins_fault(exc: BaseException) -> bool:
+    """Is ``exc``, raised while a plugin read a body, certainly the plugin's own bug?"""
+    return isinstance(exc, AttributeError) and not isinstance(getattr(exc, "obj", None), _JSON_VALUES)
 
 
 class Hooks:
@@ -81,20 +92,26 @@ class Hooks:
                 result = getattr(self.provider, hook)(**kw)
             else:
                 result = getattr(self.pm.hook, hook)(provider=self.name, **kw)
-        except passes:
+        except passes as exc:
+            if plugins_fault(exc):
+                raise self.broken(f"failed in {hook}: {type(exc).__name__}: {exc}") from exc
             raise
         except Exception as exc:
             # The cause is kept for the conformance kit (which names a KeyError's parameter);
             # the CLI and the server show only the message.
-            raise self._broken(f"failed in {hook}: {type(exc).__name__}: {exc}") from exc
+            raise self.broken(f"failed in {hook}: {type(exc).__name__}: {exc}") from exc
         if result is None and optional:
             return None
         if not isinstance(result, expect):
             wanted = expect.__name__ if isinstance(expect, type) else "/".join(t.__name__ for t in expect)
-            raise self._broken(f"{hook} returned {type(result).__name__}, not {wanted}")
+            raise self.broken(f"{hook} returned {type(result).__name__}, not {wanted}")
         return result
 
-    def _broken(self, what: str) -> PluginError:
+    def _bad_id(self, hook: str, noun: str, value: object) -> PluginError:
+        """Every record's id is its non-empty text (``as_str`` of a provider's number)."""
+        return self.broken(f"{hook} returned a {noun} whose id is {value!r}, not its id as text")
+
+    def broken(self, what: str) -> PluginError:
         where = f" ({self.distribution})" if self.distribution else ""
         return PluginError(
             f"provider {self.name!r}{where} is broken: {what}. Upgrade or "
@@ -113,7 +130,7 @@ class Hooks:
             self._call("required_params", list, {"operation": operation}, optional=True) or []
         )
         if not all(isinstance(p, Param) for p in found):
-            raise self._broken("required_params returned something that is not a unci.Param")
+            raise self.broken("required_params returned something that is not a unci.Param")
         return found
 
     def authenticate(self, credentials: Credentials) -> dict[str, str]:
@@ -128,11 +145,11 @@ class Hooks:
         except UnciError:
             raise
         except Exception as exc:
-            raise self._broken(f"failed in authenticate: {type(exc).__name__}: {exc}") from exc
+            raise self.broken(f"failed in authenticate: {type(exc).__name__}: {exc}") from exc
         if found is None:  # a provider that sends no credentials at all
             return {}
         if not isinstance(found, dict):
-            raise self._broken(f"authenticate returned {type(found).__name__}, not dict")
+            raise self.broken(f"authenticate returned {type(found).__name__}, not dict")
         return found or {}
 
     def error_message(self, status_code: int, payload: bytes) -> str | None:
@@ -154,9 +171,9 @@ class Hooks:
         except UnciError:
             raise
         except Exception as exc:
-            raise self._broken(f"failed in build_request: {type(exc).__name__}: {exc}") from exc
+            raise self.broken(f"failed in build_request: {type(exc).__name__}: {exc}") from exc
         if not isinstance(request, Request):
-            raise self._broken(f"build_request returned {type(request).__name__}, not Request")
+            raise self.broken(f"build_request returned {type(request).__name__}, not Request")
         return request
 
     def map_job(self, payload: bytes, job_id: str, params: Mapping[str, str]) -> Job:
@@ -170,12 +187,16 @@ class Hooks:
             # core's own work around the provider's.
             try:
                 job = self.provider.map_job(payload=payload, job_id=job_id, params=params)
-            except _READING:
+            except _READING as exc:
+                if plugins_fault(exc):
+                    raise self.broken(f"failed in map_job: {type(exc).__name__}: {exc}") from exc
                 raise
             except Exception as exc:
-                raise self._broken(f"failed in map_job: {type(exc).__name__}: {exc}") from exc
+                raise self.broken(f"failed in map_job: {type(exc).__name__}: {exc}") from exc
             if not isinstance(job, Job):
-                raise self._broken(f"map_job returned {type(job).__name__}, not Job")
+                raise self.broken(f"map_job returned {type(job).__name__}, not Job")
+        if type(job.id) is not str or not job.id:
+            raise self._bad_id("map_job", "job", job.id)
         job.provider = self.name
         return job
 
@@ -192,6 +213,8 @@ class Hooks:
             reads_body=True,
         )
         for job in page.jobs:
+            if type(job.id) is not str or not job.id:
+                raise self._bad_id("map_job_page", "job", job.id)
             job.provider = self.name
         return page
 
@@ -210,6 +233,8 @@ class Hooks:
             reads_body=True,
         )
         for build in page.builds:
+            if type(build.id) is not str or not build.id:
+                raise self._bad_id("map_build_page", "build", build.id)
             build.provider = self.name
         return page
 
@@ -220,6 +245,8 @@ class Hooks:
         build: Build = self._call(
             "map_build", Build, {"payload": payload, "build_id": build_id, "params": params}, reads_body=True
         )
+        if type(build.id) is not str or not build.id:
+            raise self._bad_id("map_build", "build", build.id)
         build.provider = self.name
         return build
 
@@ -258,7 +285,7 @@ class Hooks:
             "map_log_parts", list, {"payload": payload, "job_id": job_id, "params": params}, reads_body=True
         )
         if not all(isinstance(p, LogPart) for p in parts):
-            raise self._broken("map_log_parts returned something that is not a unci.LogPart")
+            raise self.broken("map_log_parts returned something that is not a unci.LogPart")
         return parts
 
     def read_log_part(self, payload: bytes, part: LogPart) -> bytes:

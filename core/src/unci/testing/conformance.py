@@ -147,7 +147,9 @@ class ProviderConformance:
         self, reg: PluginRegistry, credentials: Credentials | None = None, base_url: str | None = None
     ) -> Target:
         info = self._info(reg)
-        root = (base_url or info.base_url).rstrip("/")
+        # A provider that is self-hosted only has no default root: a stand-in one, for the
+        # checks that never reach a server.
+        root = (base_url or info.base_url or "https://ci.example.com").rstrip("/")
         return Target(self.provider, info, root, credentials or Credentials(), {})
 
     def _path(self, value: str | os.PathLike[str]) -> Path:
@@ -236,7 +238,13 @@ class ProviderConformance:
             problems.append(f"name is {info.name!r}, not the entry-point name {self.provider!r}")
         if not info.title.strip():
             problems.append("title is empty; give the name people know the CI system by")
-        for label, url in [("base_url", info.base_url), *info.base_urls.items()]:
+        if not info.base_url and not info.self_hosted:
+            problems.append(
+                "base_url is empty (self-hosted only) and self_hosted does not say what a root "
+                "looks like; give it, e.g. self_hosted='https://HOST/api'"
+            )
+        roots = [("base_url", info.base_url)] if info.base_url else []
+        for label, url in [*roots, *info.base_urls.items()]:
             parts = urlsplit(url)
             if parts.scheme not in ("http", "https") or not parts.netloc:
                 problems.append(f"{label} {url!r} is not an absolute http(s) URL")
