@@ -122,6 +122,9 @@ def test_until_a_date_keeps_the_whole_of_that_day(server) -> None:
         (["--status", "done"], "--status 'done' is not a unified status"),
         (["--since", "2026-11-02", "--until", "2026-11-01"], "is after --until"),
         (["--branch", ""], "--branch is empty"),
+        # `--since "$SINCE"` with SINCE unset listed every build there is.
+        (["--since", ""], "github: --since is empty; give a duration back from now (7d"),
+        (["--until", " "], "github: --until is empty"),
     ],
 )
 def test_bad_filters_are_one_line_and_exit_2_before_any_request(server, args, said) -> None:

@@ -321,6 +321,7 @@ def test_a_bad_time_in_a_plan_file_names_its_key(history, tmp_path: Path, key: s
     [
         (("--destination", "nosuchdb"), 2, "unknown destination 'nosuchdb'"),
         (("--since", "yesterday-ish"), 2, "--since 'yesterday-ish' is not a time"),
+        (("--since", ""), 2, "--since is empty; give a duration back from now"),
         (("--lookback", "soon"), 2, "--lookback 'soon' is not a duration"),
         (("--duckdb", "missing/dir/x.duckdb"), 14, "the folder missing/dir does not exist"),
         (("--duckdb", "ro/x.duckdb"), 14, "the folder ro is not writable"),

@@ -382,11 +382,20 @@ def filter_options(what: str) -> Callable[[Any], Any]:
 FILTERS = ("branch", "status", "conclusion", "since", "until")
 
 
+def not_blank(name: str, value: str | None, provider: str | None) -> None:
+    """``--since "$SINCE"`` with ``SINCE`` unset is refused: no bound at all reads every build."""
+    if value is not None and not value.strip():
+        who = f"{provider}: " if provider else ""
+        raise UsageError(f"{who}--{name} is empty; give {_WHEN}")
+
+
 def parse_filters(kw: dict[str, Any], provider: str | None) -> dict[str, str]:
     """The filter options, popped from a command's keyword arguments and checked at once (a
     bad ``--since`` is one line and exit 2 before any credential is looked at or request
     sent); only those given."""
     found = {name: kw.pop(name) for name in FILTERS}
+    for name in ("since", "until"):
+        not_blank(name, found[name], provider)
     given = {k: v for k, v in found.items() if v is not None}
     if given:
         from unci.builds import build_query

@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from unci.errors import UnciError
-from unci.options import complete_account, credential_options, reliability_options
+from unci.options import complete_account, credential_options, not_blank, reliability_options
 
 
 class _Progress:
@@ -182,6 +182,7 @@ def sync(
     if lookback is not None:
         window = parse_lookback(lookback)
     if since is not None:
+        not_blank("since", since, None)
         floor = parse_when(since, "since", flag="--")
     else:
         try:
