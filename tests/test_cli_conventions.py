@@ -513,3 +513,24 @@ def test_gen_docs_help_prints_help_and_writes_nothing() -> None:
     assert done.returncode == 0 and done.stdout.startswith("usage: gen_docs.py")
     assert "wrote" not in done.stdout
     assert {p: p.read_bytes() for p in (ROOT / "docs").glob("*.md")} == before
+
+
+def test_accounts_test_never_prints_a_token_the_provider_echoes_as_the_user(server) -> None:
+    """The one success line printed what the provider's "who am I" answered, token and all."""
+    import base64
+
+    token = "ghp_ECHOEDsecret0123456789abcdef"
+    pair = base64.b64encode(f"x-access-token:{token}".encode()).decode()
+    server.route(
+        "/user", Reply(body=json.dumps({"login": token, "name": f"Me {pair} \x1b]0;owned\x07"}).encode())
+    )
+    run_cli("accounts", "add", "w", "-P", "github", "--token-env", "T", "--base-url", server.url)
+    result = run_cli("accounts", "test", "w", env={"T": token})
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("ok: account 'w' (github, ")
+    # The base64 of git's header keeps its "x-access-token:" part; the token's is gone.
+    assert result.stdout.rstrip().endswith(
+        r"authenticates as [REDACTED] (Me eC1hY2Nlc3MtdG9rZW46[REDACTED]Y= \x1b]0;owned\x07)"
+    )
+    assert token not in result.output and "\x1b" not in result.output
+    assert server.requests[0].headers["Authorization"] == f"Bearer {token}"

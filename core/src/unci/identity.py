@@ -7,6 +7,7 @@ from unci.client import Client
 from unci.errors import ConfigError, UsageError
 from unci.plugins import registry
 from unci.provider import check_value
+from unci.redact import scrub
 
 
 def whoami(account: str, *, timeout: float | None = None) -> tuple[str, str]:
@@ -35,4 +36,11 @@ def whoami(account: str, *, timeout: float | None = None) -> tuple[str, str]:
         answer = http.send(call)
     with decoding(provider, "the identity JSON"):
         who = registry().hooks(provider).read_identity(answer.body)
-    return who or "an unnamed user", target.base_url
+    if not who:
+        return "an unnamed user", target.base_url
+    # What the provider says is printed: a provider that echoes the token as the user's name
+    # has it replaced, and a terminal escape in a name is shown, never acted on.
+    shown = scrub(who, call.secrets)
+    return "".join(
+        c if c.isprintable() else c.encode("unicode_escape").decode() for c in shown
+    ), target.base_url
