@@ -463,7 +463,8 @@ Every job command takes the same options, spelled as in gh, glab and llm:
   steps when it starts, after them when it ends; `--json` for
   JSON Lines) until the job or build has finished. Polls are conditional where the provider
   sends ETags (a 304 is "unchanged"), back off 1.5 times while nothing changes (`--interval`,
-  `--max-interval`), obey `Retry-After` and wait out a spent rate limit. Ctrl-C exits 130.
+  `--max-interval`), obey `Retry-After` and wait out a spent rate limit (with `--max-wait`
+  given, no longer than that: past it, exit 7). Ctrl-C exits 130.
 - Outcomes: `--exit-status` on `jobs get`, `builds get`, `jobs watch` and `builds watch` exits 0 passed,
   20 failed, 21 cancelled, 22 timeout, 23 any other conclusion, 24 not finished yet (`get`
   only); an error still exits with its own code (2-12).

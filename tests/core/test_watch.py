@@ -352,14 +352,13 @@ def test_retry_after_and_a_spent_quota_are_waited_for() -> None:
     assert any("Retry-After" in s for s in said) and any("spent" in s for s in said)
 
 
-def test_a_rate_limit_with_a_reset_is_waited_out_not_fatal(server) -> None:
-    """A 403 with a spent quota (GitHub's way) past --max-wait: watch waits for the reset and
-    goes on, where a single get would fail."""
+def _limited_once(server, seconds: int) -> None:
+    """Job 1's first poll: a 403 with a spent quota (GitHub's way), resetting in ``seconds``."""
     path = f"/repos/{OWNER}/{REPO}/actions/jobs/1"
     limited = Reply(
         403,
         b'{"message":"API rate limit exceeded"}',
-        {"Content-Type": "application/json", "x-ratelimit-remaining": "0", "retry-after": "1"},
+        {"Content-Type": "application/json", "x-ratelimit-remaining": "0", "retry-after": str(seconds)},
     )
     done = Upstream(server)
     done.job(1, 7, conclusion="success")
@@ -371,13 +370,33 @@ def test_a_rate_limit_with_a_reset_is_waited_out_not_fatal(server) -> None:
         return limited if calls["n"] == 1 else handler(seen)
 
     server.handle_request(path, answer)
+
+
+def test_a_rate_limit_with_a_reset_is_waited_out_not_fatal(server) -> None:
+    """A spent quota the client would not wait for itself (no retries): watch waits for the
+    reset and goes on, where a single get would fail."""
+    _limited_once(server, 1)
     result = run_cli(
         "jobs", "watch", "1", "-P", "github", "--base-url", server.url, *PARAMS, *FAST,
-        "--max-wait", "0", "--exit-status",
+        "--retries", "0", "--exit-status",
     )  # fmt: skip
     assert result.exit_code == 0, result.stderr
     assert "rate limited; waiting 1 s" in result.stderr
     assert _lines(result.stdout)[-1] == "job 1 build: completed passed (29s)"
+
+
+def test_a_max_wait_given_bounds_the_wait_for_a_rate_limit(server) -> None:
+    """``--max-wait 1`` against an hour's reset slept the hour: the option did nothing."""
+    _limited_once(server, 3600)
+    started = time.monotonic()
+    result = run_cli(
+        "jobs", "watch", "1", "-P", "github", "--base-url", server.url, *PARAMS, *FAST,
+        "--retries", "0", "--max-wait", "1", "--exit-status",
+    )  # fmt: skip
+    assert result.exit_code == 7, result.output
+    assert time.monotonic() - started < 30
+    line = result.stderr.splitlines()[-1]
+    assert line.startswith("unci: error: github: ") and "resets in 3600 s" in line, result.stderr
 
 
 def test_builds_get_exit_status(server) -> None:

@@ -522,7 +522,14 @@ def run_get(ids: tuple[str, ...], kw: dict[str, Any], kind: str, **options: Any)
 def watch_kw(kw: dict[str, Any]) -> dict[str, Any]:
     """The watch options (``options.watch_options``) popped from a watch command's keyword
     arguments."""
-    return {k: kw.pop(k) for k in ("interval", "max_interval", "include_steps", "as_json", "exit_status")}
+    from click.core import ParameterSource
+
+    found = {k: kw.pop(k) for k in ("interval", "max_interval", "include_steps", "as_json", "exit_status")}
+    # A spent rate limit is waited out, as long as a watch takes, unless --max-wait is given.
+    source = click.get_current_context().get_parameter_source("max_wait")
+    given = source in (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)
+    found["rate_wait"] = kw["max_wait"] if given else None
+    return found
 
 
 def main(argv: Sequence[str] | None = None) -> None:

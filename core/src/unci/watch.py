@@ -123,8 +123,11 @@ class Poll:
         max_interval: float = DEFAULT_MAX_INTERVAL,
         until: float | None = None,
         notify: Callable[[str], None] | None = None,
+        rate_wait: float | None = None,
     ) -> None:
         self.provider = provider
+        #: The longest wait for a spent rate limit (``--max-wait`` given); none: wait it out.
+        self.rate_wait = rate_wait
         self.what = what
         self.interval = interval
         self.max_interval = max(interval, max_interval)
@@ -184,7 +187,7 @@ class Poll:
 
     def rate_limited(self, exc: RateLimited) -> float:
         """The wait after a rate-limit error the client would not wait out itself."""
-        if exc.reset_after is None:
+        if exc.reset_after is None or (self.rate_wait is not None and exc.reset_after > self.rate_wait):
             raise exc
         wait = max(exc.reset_after, self.interval)
         if self.notify is not None:
@@ -470,6 +473,7 @@ def open_poll(
     include_steps: bool,
     interval: float,
     max_interval: float,
+    rate_wait: float | None = None,
 ) -> P:
     """The poll of one job or build, bounded by the client's deadline, its waits said where
     the client says them: what every watch (the four functions below and the CLI's) opens
@@ -498,6 +502,7 @@ def open_poll(
         max_interval=max_interval,
         until=until,
         notify=client.on_wait,
+        rate_wait=rate_wait,
     )
 
 

@@ -152,6 +152,7 @@ def _watch(
     include_steps: bool,
     as_json: bool,
     exit_status: bool,
+    rate_wait: float | None,
 ) -> int:
     """Both watch commands: poll, print each change, end with the outcome where asked."""
     from unci.client import Client
@@ -170,6 +171,7 @@ def _watch(
             include_steps=include_steps,
             interval=interval,
             max_interval=max_interval,
+            rate_wait=rate_wait,
         )
         printer = Printer(as_json, poll.record_call.secrets)
         _start_line(f"{poll.target.provider} {what}", interval)
