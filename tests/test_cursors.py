@@ -92,6 +92,29 @@ def test_a_cursor_resumes_with_the_providers_headers(paged: LocalServer) -> None
     assert TOKEN not in cursor and TOKEN.encode() not in unb64(cursor.split(".")[0])
 
 
+def test_a_next_link_that_echoes_the_token_still_gives_a_cursor_that_resumes(server: LocalServer) -> None:
+    """The token in the next link's query went into the cursor's base64, which the scrub then
+    cut into: the printed cursor was refused as altered (exit 0, then exit 2)."""
+    server.route(
+        LIST_PATH,
+        Reply(
+            body=PAGE1,
+            headers={
+                "Content-Type": "application/json",
+                "Link": f'<{server.url}/next/page?page=2&access_token={TOKEN}>; rel="next"',
+            },
+        ),
+    )
+    server.route("/next/page", Reply(body=PAGE2))
+    cursor = first_cursor(server)
+    assert "[REDACTED]" not in cursor and TOKEN.encode() not in unb64(cursor.split(".")[0])
+    result = run_cli(*ARGS, "--base-url", server.url, "--cursor", cursor)
+    assert result.exit_code == 0, result.output
+    assert server.requests[-1].path == "/next/page?page=2"  # the token goes in the header only
+    assert server.requests[-1].headers["Authorization"] == f"Bearer {TOKEN}"
+    assert json.loads(result.stdout)["result"]
+
+
 @pytest.mark.parametrize(
     "change",
     [

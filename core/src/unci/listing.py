@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 import msgspec
 
@@ -102,19 +102,44 @@ def encode_cursor(
     params: Mapping[str, str] | None = None,
 ) -> str:
     """The signed cursor that resumes at ``request`` (its path and query), ``skip`` items in,
-    for the list of ``params``."""
+    for the list of ``params``.
+
+    A cursor is readable base64, printed and handed to callers: a query value that holds a
+    credential (a provider echoing the token into its next link) is left out of it, as the
+    credentials go in the headers unci adds to every page; kept, it would be the token in
+    base64, which the output's scrub then cut out, leaving a cursor that no longer resumes."""
+    path, query = request.path, [(str(k), str(v)) for k, v in request.query]
+    secrets = target.secrets if target.credentials else []
+    if secrets:
+        path, query = _without_secrets(path, secrets), [(k, v) for k, v in query if not _holds(v, secrets)]
     payload = msgspec.json.encode(
         _Cursor(
             CURSOR_VERSION,
             target.provider,
-            request.path,
-            [(str(k), str(v)) for k, v in request.query],
+            path,
+            query,
             skip,
             dict(filters or {}),
             dict(params or {}),
         )
     )
     return f"{_b64(payload)}.{_b64(_mac(target, operation, payload))}"
+
+
+def _holds(value: str, secrets: list[str]) -> bool:
+    return any(s == value or (len(s) >= 8 and s in value) for s in secrets)
+
+
+def _without_secrets(path: str, secrets: list[str]) -> str:
+    """``path`` without the pairs of its query (a next link's, kept in the path) that hold a
+    credential."""
+    base, mark, query = path.partition("?")
+    if not mark or (not _holds(query, secrets) and not _holds(unquote(query), secrets)):
+        return path
+    kept = [
+        pair for pair in query.split("&") if not _holds(pair, secrets) and not _holds(unquote(pair), secrets)
+    ]
+    return f"{base}?{'&'.join(kept)}" if kept else base
 
 
 def carried_params(data: _Cursor, given: Mapping[str, str], provider: str) -> dict[str, str]:
