@@ -103,6 +103,14 @@ def test_stream_is_refused_for_lists() -> None:
     assert result.exit_code == 2 and "--format stream is for one job" in result.stderr
 
 
+def test_debug_with_all_is_refused_not_dropped() -> None:
+    """``--all --format debug`` printed plain records, the envelope silently gone."""
+    result = listed(BY_NAME["github"], "--format", "debug", "--all")
+    assert result.exit_code == 2 and result.stdout == ""
+    message = json.loads(result.stderr)["message"]  # debug answers errors in JSON, as Truto
+    assert message.startswith("github: --format debug shows one page with its request and answer")
+
+
 def test_missing_build_param_is_named() -> None:
     result = run_cli("jobs", "list", "-P", "github", "-p", "owner=o", "-p", "repo_id=r")
     assert result.exit_code == 2 and "build (the workflow run id)" in result.stderr

@@ -338,6 +338,13 @@ def list_command(
         raise UsageError(
             f"{provider}: --format stream is for one {kind.noun}; list with raw, unified, normalized or debug"
         )
+    if how.fmt == "debug" and follow_all:
+        # --all writes one record a line; the envelope of each page's request had no place.
+        raise UsageError(
+            f"{provider}: --format debug shows one page with its request and answer, and --all "
+            f"prints one {kind.noun} a line; leave --all out (with --cursor for the next page), "
+            "or use --format unified or normalized"
+        )
     out = stdout()
     progress = follow_all and sys.stderr.isatty()
     writer = _writer(how, out)
