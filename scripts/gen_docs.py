@@ -203,7 +203,9 @@ def formats_md() -> str:
         "Errors go to stderr. With `--error-format json` (and always with `--format debug`) they\n"
         "are Truto's envelope `{statusCode, error, message}`; a provider's error adds\n"
         "`remote_error: true` (and Truto's `truto_is_remote_error: true`), the provider's\n"
-        "`remote_status` and its body as `raw_response`.\n",
+        "`remote_status` and its body as `raw_response`. The envelope is the last line of stderr\n"
+        "and the only JSON one: the notices before it (a retry, a wait, the line a watch starts\n"
+        "with) stay text lines starting with `unci:`, so a program reads the last line.\n",
         example(
             "",
             [

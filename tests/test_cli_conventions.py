@@ -312,7 +312,8 @@ def test_default_account_lets_account_and_provider_be_left_out(server, tmp_path)
     assert run_cli("jobs", "get", "7", env=env).exit_code == 2  # no provider, no default yet
     assert run_cli("accounts", "default", "nobody", env=env).exit_code == 2
     chosen = run_cli("accounts", "default", "work-gh", env=env)
-    assert chosen.exit_code == 0 and "work-gh" in chosen.stdout
+    # A confirmation is a message, on stderr; stdout holds data only.
+    assert chosen.exit_code == 0 and "work-gh" in chosen.stderr and chosen.stdout == ""
     assert "work-gh" in run_cli("accounts", "default", env=env).stdout
     result = run_cli("jobs", "get", "7", env=env)
     assert result.exit_code == 0, result.output
@@ -355,7 +356,8 @@ def test_removing_the_default_account_clears_the_default(tmp_path) -> None:
     assert run_cli("accounts", "default", "w", env=env).exit_code == 0
     removed = run_cli("accounts", "remove", "w", env=env)
     assert removed.exit_code == 0
-    assert removed.stdout == "removed account 'w'\n'w' was the default account: there is none now\n"
+    assert removed.stdout == ""
+    assert removed.stderr == "removed account 'w'\n'w' was the default account: there is none now\n"
     assert run_cli("accounts", "default", env=env).stdout.startswith("no default account")
     shown = run_cli("accounts", "default", env={**env, "UNCI_ACCOUNT": "zz"})
     assert shown.stdout == "zz (from UNCI_ACCOUNT); no such account exists (see 'unci accounts list')\n"

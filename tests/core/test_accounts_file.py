@@ -71,7 +71,7 @@ def test_twenty_concurrent_adds_keep_every_account() -> None:
         p.stdout.close()
         p.stderr.close()
     assert all(code == 0 for code, _, _ in outcomes), outcomes
-    assert all("added account" in out for _, out, _ in outcomes)
+    assert all("added account" in err and out == "" for _, out, err in outcomes)
     stored = accounts.load()
     assert sorted(stored) == sorted(f"acct{n}" for n in range(20))
     assert {stored[f"acct{n}"].params["owner"] for n in range(20)} == {f"org{n}" for n in range(20)}

@@ -160,7 +160,7 @@ def add(
                 f"note: {variable} ({option}) is not set now; the account fails with exit 10 until it is",
                 err=True,
             )
-    click.echo(f"added account {name!r} ({provider}, id {account.id}) to {path}")
+    click.echo(f"added account {name!r} ({provider}, id {account.id}) to {path}", err=True)
 
 
 @accounts_group.command("list")
@@ -210,11 +210,11 @@ def remove(name: str) -> None:
         account = store.find(name)
         store.forget_keyring(account)
         del existing[account.name]
-    click.echo(f"removed account {account.name!r}")
+    click.echo(f"removed account {account.name!r}", err=True)
     if defaults.get_default() == account.name:
         # A default naming no account would fail every later command without an --account.
         defaults.set_default(None)
-        click.echo(f"{account.name!r} was the default account: there is none now")
+        click.echo(f"{account.name!r} was the default account: there is none now", err=True)
 
 
 @accounts_group.command("test")

@@ -26,12 +26,12 @@ def default_command(name: str | None, clear: bool) -> None:
         raise UsageError("give a NAME to set the default, or --clear to forget it, not both")
     if clear:
         defaults.set_default(None)
-        click.echo("no default account now")
+        click.echo("no default account now", err=True)
         return
     if name:
         account = accounts.find(name)  # an unknown name fails here, listing the known ones
         where = defaults.set_default(account.name)
-        click.echo(f"default account: {account.name!r} ({account.provider}), kept in {where}")
+        click.echo(f"default account: {account.name!r} ({account.provider}), kept in {where}", err=True)
         return
     from_env = os.environ.get(ACCOUNT_ENV)
     stored = defaults.get_default()
