@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 
 import pytest
 
@@ -237,6 +238,20 @@ def test_follow_waits_for_a_whole_log_provider_to_finish(server: LocalServer) ->
     assert result.stdout == "done\n"
     assert "waiting" in result.stderr
     assert [r.path for r in server.requests].count(JOB_PATH) == 3
+
+
+def test_a_deadline_while_following_says_the_job_had_not_ended(server: LocalServer) -> None:
+    """It read "the deadline ran out before URL answered in whole", blaming a server that
+    answered every request at once."""
+    server.route(JOB_PATH, Reply(200, _job("queued")))
+    started = time.monotonic()
+    result = _logs(server, "--follow", "--interval", "0.3", "--deadline", "1")
+    assert result.exit_code == 8, result.output
+    assert time.monotonic() - started < 10
+    assert one_error_line(result.stderr.splitlines()[-1] + "\n") == (
+        "unci: error: github: job 7's log had not ended when the deadline ran out; raise --deadline, "
+        "or leave it out to follow the log to its end"
+    )
 
 
 def test_follow_asks_again_when_the_log_lags_the_finished_status(server: LocalServer) -> None:

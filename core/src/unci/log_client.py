@@ -20,7 +20,7 @@ import httpx
 
 from unci import logs, reading, redact
 from unci.call import Answer, Call, RemoteQuery, Target, raise_for_status
-from unci.errors import DecodeError, RemoteError, UnciError
+from unci.errors import DecodeError, RemoteError, Timeout, UnciError
 from unci.logrounds import ROUND, AskJob, LogRounds, Send, Stream, Wait, log_rounds
 from unci.logs import LogPlan
 from unci.retry import Retrier, asleep
@@ -406,6 +406,7 @@ class LogMethods:
                             for piece in body:
                                 yield step.each(piece) if step.each else piece
                     elif isinstance(step, Wait):
+                        _within(getattr(self, "until", None), plan, step.seconds)
                         time.sleep(step.seconds)
                     elif isinstance(step, AskJob):
                         sent = self._job(plan)
@@ -588,6 +589,7 @@ class AsyncLogMethods:
                             async for piece in body:
                                 yield step.each(piece) if step.each else piece
                     elif isinstance(step, Wait):
+                        _within(getattr(self, "until", None), plan, step.seconds)
                         await asleep(step.seconds)
                     elif isinstance(step, AskJob):
                         sent = await self._job(plan)
@@ -599,6 +601,20 @@ class AsyncLogMethods:
                     error = exc
         finally:
             rounds.close()
+
+
+def _within(until: float | None, plan: LogPlan, seconds: float) -> None:
+    """A wait for more of a followed log that would end past the client's ``until`` (the
+    CLI's ``--deadline``) ends the follow now, saying the job had not ended; it read as the
+    next request's timeout, blaming the server for an answer that never came late."""
+    if until is not None and time.monotonic() + seconds >= until:
+        provider = plan.target.provider
+        raise Timeout(
+            f"{provider}: job {plan.job_id}'s log had not ended when the deadline ran out",
+            hint="raise --deadline, or leave it out to follow the log to its end",
+            py_hint="raise the client's until=, or leave it out to follow the log to its end",
+            provider=provider,
+        )
 
 
 def iter_log(
