@@ -219,6 +219,31 @@ def test_a_reader_that_goes_away_is_no_passed_outcome(server, flags: list[str], 
         assert err.splitlines()[-1].startswith("unci: error: the output was closed before the outcome")
 
 
+def test_a_reader_that_goes_away_ends_a_watch_of_a_job_that_does_not_change(server) -> None:
+    """Only the next write told the reader was gone, and a job that no longer changes writes
+    nothing: ``watch | head -1`` polled on for nobody until the job ended."""
+    Upstream(server, every=10**6).job(1, 7, conclusion="success")  # queued for good
+    args = ["jobs", "watch", "1", "-P", "github", "--base-url", server.url, *PARAMS]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "unci", *args, "--interval", "0.5", "--max-interval", "0.5"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().endswith("job 1 build: queued\n")
+        proc.stdout.close()
+        closed = time.monotonic()
+        proc.wait(timeout=30)
+        waited = time.monotonic() - closed
+        err = proc.stderr.read() if proc.stderr else ""
+    finally:
+        proc.kill()
+    assert proc.returncode == 0 and "Traceback" not in err, err
+    assert waited < 10  # within a poll's wait, not at the job's end (never)
+
+
 # --- Python -----------------------------------------------------------------------------------
 
 

@@ -238,8 +238,9 @@ def _step(rounds: Rounds[T], sent: Answer | UnciError | None) -> Call | Wait | S
         return None
 
 
-def drive(client: Client, rounds: Rounds[T]) -> Iterator[T]:
-    """Run ``rounds`` with a sync client and ``time.sleep``: the new states, as they come."""
+def drive(client: Client, rounds: Rounds[T], sleep: Callable[[float], None] = time.sleep) -> Iterator[T]:
+    """Run ``rounds`` with a sync client and ``sleep`` (``time.sleep``): the new states, as
+    they come."""
     sent: Answer | UnciError | None = None
     try:
         while (step := _step(rounds, sent)) is not None:
@@ -250,7 +251,7 @@ def drive(client: Client, rounds: Rounds[T]) -> Iterator[T]:
                 except UnciError as exc:  # the rounds decide which errors they outlive
                     sent = exc
             elif isinstance(step, Wait):
-                time.sleep(step.seconds)
+                sleep(step.seconds)
             else:
                 yield step.value
     finally:

@@ -8,6 +8,8 @@ With ``--exit-status`` the command ends with the outcome's exit code
 
 from __future__ import annotations
 
+import sys
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -130,6 +132,27 @@ class Printer:
             write(self.out, b"\n".join(lines) + b"\n")
 
 
+def _sleep_while_read(seconds: float) -> None:
+    """Sleep between polls, ended early when the reader of stdout has gone (``watch | head``
+    whose head has its lines): only the next write would have told, and a job that no longer
+    changes never writes again, so the watch polled on for nobody until the job ended."""
+    import select
+
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, ValueError, OSError):  # not a file (captured): no reader to lose
+        fd = -1
+    if fd < 0 or not hasattr(select, "poll"):
+        time.sleep(seconds)
+        return
+    poller = select.poll()
+    poller.register(fd, 0)  # no event asked: only an error or a hang-up ends the wait early
+    if poller.poll(seconds * 1000):
+        import errno
+
+        raise BrokenPipeError(errno.EPIPE, "the reader of the output went away")
+
+
 def _start_line(what: str, interval: float) -> None:
     click.echo(f"unci: watching {what}, polling every {interval:g} s (Ctrl-C stops)", err=True)
 
@@ -176,7 +199,7 @@ def _watch(
         printer = Printer(as_json, poll.record_call.secrets)
         _start_line(f"{poll.target.provider} {what}", interval)
         last: S | None = None
-        for state in drive(http, rounds(poll)):
+        for state in drive(http, rounds(poll), _sleep_while_read):
             found = events(last, state)
             # --no-steps: no step lines either, though GitHub and Azure DevOps give the steps
             # with the job at no cost (it saved only the extra request elsewhere).
