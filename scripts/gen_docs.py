@@ -487,9 +487,13 @@ Every job command takes the same options, spelled as in gh, glab and llm:
   memory (same `-P`, `--account`, `-p` as `jobs get`). A redirect to a storage host (GitHub,
   Bitbucket, CircleCI's step output) is followed without the provider's credentials, headers or
   cookies, at most 5 hops, http(s) only. Colour is kept on a terminal and stripped when piped,
-  with `--no-color` or when `NO_COLOR` is set (`--color` keeps it); kept on a terminal, it is
-  colour, cursor codes and hyperlinks alone: a log's other escapes (a window title, a clipboard
-  write, a terminal reset) are dropped there. `--tail N` prints the last N
+  with `--no-color` or when `NO_COLOR` is set (`--color` keeps it); stripped, every escape
+  goes (a string left open, up to the end of its line). Kept on a terminal, it is colour
+  (`ESC[...m`), moving and erasing on the screen (`ESC[...A` to `H`, `J`, `K`...) and
+  hyperlinks alone: a log's other escapes (a window title, a clipboard write however long, a
+  terminal reset, a character set, a query the terminal would answer into your shell such as
+  `ESC[6n`, the alternate screen) are dropped there. `--color` to a pipe or a file passes the
+  log's bytes as they are. `--tail N` prints the last N
   lines; `--failed` only the failed steps (providers with a log per step, see
   `docs/providers.md`); `--follow` keeps reading a running job's log until the job ends
   (`--interval`, default 3 s). A job that exists but has no log, not yet (GitHub gives one once

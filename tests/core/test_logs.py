@@ -184,6 +184,41 @@ def test_on_a_terminal_a_log_cannot_set_the_title_or_write_the_clipboard(server:
     assert _logs(server, "--color").stdout_bytes == log
 
 
+#: Escapes the stripper once let through: ESC c (a reset), a character set, ESC # 8, ESC 7 and
+#: ESC 8, a DCS string, a query the terminal answers into the shell's input, the alternate
+#: screen, a clipboard write longer than the 4 KiB once looked back over, and a title never
+#: ended (the terminal took the lines after it as the title).
+HOSTILE = (
+    b"a\x1bc reset\n\x1b(0lqqk\x1b(B charset\n\x1b#8 decaln\n\x1b7save\x1b8restore\n"
+    b"\x1bPqDCS payload\x1b\\ dcs\n\x1b[6n dsr\n\x1b[?1049h alt\n\x1b[31mred\x1b[0m\n"
+    b"before \x1b]52;c;" + b"QUJD" * 50_000 + b"\x07after\n\x1b]0;never ended\nnext line\n"
+)
+#: What is left of it: with colour kept, the colour alone; stripped, the text.
+KEPT = (
+    b"a reset\nlqqk charset\n decaln\nsaverestore\n dcs\n dsr\n alt\n\x1b[31mred\x1b[0m\n"
+    b"before after\n\nnext line\n"
+)
+
+
+@pytest.mark.parametrize("keep", [True, False])
+def test_no_escape_but_colour_survives_however_the_log_is_cut(keep: bool) -> None:
+    from unci.logs import strip_ansi
+
+    want = KEPT if keep else KEPT.replace(b"\x1b[31m", b"").replace(b"\x1b[0m", b"")
+    for size in (1, 7, 4096, 65536, len(HOSTILE)):
+        pieces = [HOSTILE[i : i + size] for i in range(0, len(HOSTILE), size)]
+        assert b"".join(strip_ansi(pieces, keep_csi=keep)) == want, size
+
+
+def test_no_color_on_a_terminal_strips_every_escape(server: LocalServer) -> None:
+    """``--no-color`` on a terminal let ``ESC c`` and a DCS payload reach it: asking for no
+    colour was less safe than the default."""
+    server.route(LOG_PATH, Reply(200, HOSTILE, TEXT))
+    shown = _on_a_terminal("jobs", "logs", "7", *GH, "--base-url", server.url, "--token", TOKEN, "--no-color")
+    assert b"\x1b" not in shown
+    assert shown == KEPT.replace(b"\x1b[31m", b"").replace(b"\x1b[0m", b"")
+
+
 def test_no_color_wins_over_a_terminal() -> None:
     from unci.logs_cli import keep_color
 

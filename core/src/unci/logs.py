@@ -280,58 +280,99 @@ def running(job: Job) -> bool:
 
 # --- the text on its way out ----------------------------------------------------------------
 
-#: CSI (colours, cursor), OSC (titles, hyperlinks; ended by BEL or ST) and two-byte escapes.
-_ANSI = re.compile(rb"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\^_])")
-#: An escape this long that has not ended is not one: passed on as it is.
-_LONGEST_ESCAPE = 4096
-#: An escape begun and not ended at the end of the data: ESC alone, a CSI without its final
-#: byte, an OSC (or DCS, SOS, PM, APC) string without its terminator or with half of ST.
-_PARTIAL = re.compile(rb"\x1b(?:\[[0-?]*[ -/]*|\][^\x07\x1b]*\x1b?|[PX^_][^\x1b]*\x1b?)?\Z")
-
-
-#: What a terminal does more with than draw: OSC strings (title, clipboard, palette) but
-#: hyperlinks (OSC 8), DCS, SOS, PM and APC strings, and every other escape of two bytes
-#: (``ESC c`` resets the terminal) but a string's terminator. CSI (colour, cursor) stays.
+#: Every escape (ECMA-48): a CSI; an OSC, DCS, SOS, PM or APC string, up to its terminator
+#: (BEL or ST) or, left open, up to the end of its line; an escape with intermediate bytes
+#: (``ESC ( 0``: a character set, ``ESC # 8``); a two-byte one (``ESC c``: a reset).
+_ANSI = re.compile(rb"\x1b(?:\[[0-?]*[ -/]*[@-~]|[\]PX^_][^\x07\x1b\n]*(?:\x07|\x1b\\)?|[ -/]+[0-~]|[0-~])")
+#: The CSI kept with colour on a terminal: colour (SGR) and moving or erasing on the screen,
+#: without a private marker. Others make the terminal answer (``ESC[6n`` types the cursor's
+#: place into the shell's input) or switch its modes (``ESC[?1049h``, the alternate screen).
+_DRAWING_CSI = rb"\[[0-9;:]*[ABCDEFGHJKSTfmsu]"
+#: A whole OSC 8 hyperlink (of at most 4,000 bytes: a longer one is dropped), kept with colour.
+_HYPERLINK = rb"\]8;[^\x07\x1b\n]{0,4000}(?:\x07|\x1b\\)"
+#: Everything a terminal does more with than draw: every escape but a drawing CSI and a whole
+#: hyperlink; a string's terminator (ESC \) alone does nothing and is kept with its hyperlink.
 _NOT_CSI = re.compile(
-    rb"\x1b(?:\](?!8;)[^\x07\x1b]*(?:\x07|\x1b\\)|[PX^_][^\x1b]*\x1b\\|[\x20-\x5a\x5e-\x7e])"
+    rb"\x1b(?:\](?!"
+    + _HYPERLINK[2:]
+    + rb")[^\x07\x1b\n]*(?:\x07|\x1b\\)?|[PX^_][^\x07\x1b\n]*(?:\x07|\x1b\\)?"
+    rb"|\[(?![0-9;:]*[ABCDEFGHJKSTfmsu])[0-?]*[ -/]*[@-~]|[ -/]+[0-~]|[0-Z^-~])"
 )
-
-
-#: Any escape but a CSI: where a chunk with colour kept has nothing to drop, the one scan.
-_ANY_NOT_CSI = re.compile(rb"\x1b[^\[]")
+#: Any escape but a drawing CSI or a hyperlink: where a chunk with colour kept has nothing to
+#: drop, the one scan.
+_ANY_NOT_CSI = re.compile(rb"\x1b(?!" + _DRAWING_CSI + rb"|" + _HYPERLINK + rb"|\\)")
+#: An escape begun and not ended at the end of the data: ESC alone, a CSI without its final
+#: byte, an escape without the byte after its intermediates, a string whose line has not ended
+#: without its terminator or with half of ST. Each try ends at the next ESC, BEL or line end.
+_PARTIAL = re.compile(rb"\x1b(?:\[[0-?]*[ -/]*|[\]PX^_][^\x07\x1b\n]*\x1b?|[ -/]+)?\Z")
+#: A CSI (or a hyperlink being kept) this long that has not ended is dropped, not held.
+_LONGEST_ESCAPE = 4096
 
 
 class AnsiStripper:
-    """Strips terminal escapes from a stream of chunks; an escape cut by a chunk boundary is
-    held until the next chunk completes it, so nothing of it leaks. With ``keep_csi``, colour
-    and cursor codes stay and only the rest goes: a job's log (a pull request's, anyone's)
-    could otherwise set the terminal's title or write to its clipboard (OSC 52)."""
+    """Strips terminal escapes from a stream of chunks. An escape cut by a chunk boundary is
+    held until the next chunk completes it, so nothing of it leaks; a string (an OSC 52
+    clipboard write, a title, a DCS) that has begun is dropped up to its terminator (or the
+    end of its line) however long it runs and however many chunks it spans.
+    With ``keep_csi``, colour, cursor codes and hyperlinks stay and only the rest goes: a job's
+    log (a pull request's, anyone's) could otherwise set the terminal's title, write to its
+    clipboard, reset it or make it type into the shell."""
 
     def __init__(self, keep_csi: bool = False) -> None:
         self._held = b""
+        #: Inside a string whose bytes are dropped until its terminator.
+        self._dropping = False
         self._drop = _NOT_CSI if keep_csi else _ANSI
         self._keep_csi = keep_csi
 
     def feed(self, chunk: bytes) -> bytes:
-        if not self._held:
+        if not self._held and not self._dropping:
             if self._keep_csi:
-                # Every ESC begins a CSI (one scan, in C; faster than counting): nothing to drop.
+                # Every ESC begins a drawing CSI (one scan, in C): nothing to drop.
                 if not _ANY_NOT_CSI.search(chunk) and not chunk.endswith(b"\x1b"):
                     return chunk
             elif b"\x1b" not in chunk:
                 return chunk
         data = self._held + chunk
         self._held = b""
+        if self._dropping:
+            data = self._skip_string(data)
+            if self._dropping:
+                return b""
         # The earliest escape that has begun and not ended by the end of the data (not only
         # the last ESC: that may be the ESC of the string terminator of an OSC begun before).
-        cut = _PARTIAL.search(data, max(0, len(data) - _LONGEST_ESCAPE))
+        cut = _PARTIAL.search(data)
         if cut is not None:
-            data, self._held = data[: cut.start()], data[cut.start() :]
+            data, rest = data[: cut.start()], data[cut.start() :]
+            # A hyperlink (or what may yet become one: ``ESC ]`` cut before its ``8;``) is held
+            # to be kept whole; any other string is dropped as it comes.
+            link = rest.startswith(b"\x1b]8;") or b"\x1b]8;".startswith(rest)
+            if rest[1:2] in (b"]", b"P", b"X", b"^", b"_") and not (
+                self._keep_csi and link and len(rest) < _LONGEST_ESCAPE
+            ):
+                self._dropping = True  # its bytes so far are dropped; the rest as they come
+                self._held = b"\x1b" if rest.endswith(b"\x1b") else b""
+            elif len(rest) < _LONGEST_ESCAPE:
+                self._held = rest
         return self._drop.sub(b"", data)
 
+    def _skip_string(self, data: bytes) -> bytes:
+        """``data`` after the terminator of the string being dropped, or from the end of its
+        line: the terminal never saw the string begin, so the next line is text to it, and a
+        string left open loses no more of the log than the rest of its line. Nothing when
+        neither has come yet; then an ESC at the very end is held, the first half of ST."""
+        bell, st, line = data.find(b"\x07"), data.find(b"\x1b\\"), data.find(b"\n")
+        ends = [i + n for i, n in ((bell, 1), (st, 2), (line, 0)) if i != -1]
+        if not ends:
+            self._held = b"\x1b" if data.endswith(b"\x1b") else b""
+            return b""
+        self._dropping = False
+        return data[min(ends) :]
+
     def flush(self) -> bytes:
-        rest, self._held = self._held, b""
-        return self._drop.sub(b"", rest)
+        """What is held at the end is an escape that never ended: never shown."""
+        self._held, self._dropping = b"", False
+        return b""
 
 
 def strip_ansi(chunks: Iterable[bytes], keep_csi: bool = False) -> Iterator[bytes]:
