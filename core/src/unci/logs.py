@@ -309,6 +309,18 @@ _PARTIAL = re.compile(rb"\x1b(?:\[[0-?]*[ -/]*|[\]PX^_][^\x07\x1b\n]*\x1b?|[ -/]
 _LONGEST_ESCAPE = 4096
 
 
+def _last_escapes(data: bytes) -> int:
+    """Where an escape left open at the end can begin: at the last ESC, or at the one before
+    when the last is the data's final byte (the first half of a string's ST). Earlier ones
+    have ended: a string ends at the next ESC, a CSI before it. Searching from there, not from
+    the start, keeps a chunk of colour from being scanned twice."""
+    last = data.rfind(b"\x1b")
+    if last == len(data) - 1 and last > 0:
+        before = data.rfind(b"\x1b", 0, last)
+        return before if before != -1 else last
+    return max(last, 0)
+
+
 class AnsiStripper:
     """Strips terminal escapes from a stream of chunks. An escape cut by a chunk boundary is
     held until the next chunk completes it, so nothing of it leaks; a string (an OSC 52
@@ -341,7 +353,7 @@ class AnsiStripper:
                 return b""
         # The earliest escape that has begun and not ended by the end of the data (not only
         # the last ESC: that may be the ESC of the string terminator of an OSC begun before).
-        cut = _PARTIAL.search(data)
+        cut = _PARTIAL.search(data, _last_escapes(data))
         if cut is not None:
             data, rest = data[: cut.start()], data[cut.start() :]
             # A hyperlink (or what may yet become one: ``ESC ]`` cut before its ``8;``) is held
