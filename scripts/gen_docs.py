@@ -445,7 +445,10 @@ Every job command takes the same options, spelled as in gh, glab and llm:
   `unci providers --json` and `unci accounts list --json`), `--output table` for people,
   `--output csv` for spreadsheets. A table is written page by page as pages arrive; on a terminal
   (or with `COLUMNS` set) it fits the width, leaving out default columns first (said once on
-  stderr), then shortening cells with `…`. Piped to a program, it keeps every character.
+  stderr), then shortening cells with `…`. Piped to a program, it keeps every character of
+  width; a control character in a value (an escape, a carriage return: anyone who names a job
+  or a branch chooses them) is shown as its escape (`\\x1b`), never sent, there and in a
+  watch's lines. `--output csv` quotes a field holding a carriage return.
 - Fields: `--fields id,status,started_at` prints only those fields, in that order (repeatable or
   comma-separated; also the table and CSV columns). `--exclude-field` leaves fields out.
 - Lists: `--limit N` is the total number of jobs, over as many pages as it takes (each request

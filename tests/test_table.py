@@ -58,3 +58,54 @@ def test_demo_table_shows_each_jobs_steps_under_it() -> None:
     assert all(line.startswith("    ") for line in steps) and "Set up job" in steps[0], steps
     assert lines[at + 11].startswith("circleci")
     assert not any("[" in line or "{'" in line for line in lines)
+
+
+#: A name anyone who can name a job, a step or a branch can give: a window title, a clear
+#: screen, colour, NUL, carriage returns, the 8-bit CSI, a right-to-left override, backspaces.
+HOSTILE = "\x1b]0;PWNED\x07\x1b[2J\x1b[31mred\x00\r\rCR\x9b31m\u202eevil\b\bBS"
+SHOWN = r"\x1b]0;PWNED\x07\x1b[2J\x1b[31mred\x00\r\rCR\x9b31m\u202eevil\x08\x08BS"
+
+
+def _hostile_job(server) -> None:
+    import json
+
+    from helpers import GITHUB_JOB_PATH, cassette_body
+    from localserver import Reply
+
+    job = json.loads(cassette_body("github", "get_job"))
+    job["name"] = HOSTILE
+    job["head_branch"] = "main\r\nsecond line"
+    job["steps"][1]["name"] = "step\x1b]52;c;aGVsbG8=\x07clip\nnewline"
+    server.route(GITHUB_JOB_PATH, Reply(body=json.dumps(job).encode()))
+
+
+def test_a_table_shows_a_names_control_characters_and_never_sends_them(server) -> None:
+    """A provider's name set the window title, wrote the clipboard (OSC 52) and rewrote the
+    line of whoever ran ``--output table``; cut to fit, an OSC left open swallowed the rest."""
+    _hostile_job(server)
+    for columns in ("300", "40"):
+        result = run_cli(
+            "jobs", "get", "1", "-P", "github", "-p", "owner=o", "-p", "repo_id=r",
+            "--base-url", server.url, "--output", "table", env={"COLUMNS": columns},
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        text = result.stdout
+        assert not any(c in text for c in "\x1b\x07\x00\r\b\x9b\u202e"), repr(text)
+        if columns == "300":
+            assert SHOWN in text and r"main\r second line" in text
+            assert r"step\x1b]52;c;aGVsbG8=\x07clip newline" in text
+    assert cell(HOSTILE) == SHOWN
+
+
+def test_csv_quotes_a_carriage_return_so_a_job_stays_one_row(server) -> None:
+    import csv
+    import io
+
+    _hostile_job(server)
+    result = run_cli(
+        "jobs", "get", "1", "-P", "github", "-p", "owner=o", "-p", "repo_id=r",
+        "--base-url", server.url, "--output", "csv", "--fields", "id,name,branch",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(io.StringIO(result.stdout_bytes.decode(), newline="")))
+    assert rows == [["id", "name", "branch"], ["399444496", HOSTILE, "main\r\nsecond line"]]

@@ -433,3 +433,22 @@ def test_builds_get_exit_status(server) -> None:
     for _ in range(4):
         last = run_cli(*args)
     assert last.exit_code == 20 and json.loads(last.stdout)["conclusion"] == "failed"
+
+
+def test_a_watch_line_shows_a_names_control_characters(capsysbinary) -> None:
+    """A job's or step's name set the title or wrote the clipboard of whoever watched it, and
+    a line break in a step's name split one change into two lines."""
+    from unci.job import Job, Step
+    from unci.watch_cli import Printer, job_events
+
+    job = Job(
+        id="1",
+        name="build\x1b]0;PWNED\x07\u202eevil",
+        status="in_progress",
+        steps=[Step(number=2, name="step\x1b]52;c;aGVsbG8=\x07clip\nnewline", status="in_progress")],
+    )
+    Printer(False, ["tok"]).events(job_events(None, job))
+    out = capsysbinary.readouterr().out.decode()
+    assert out.count("\n") == 2 and not any(c in out for c in "\x1b\x07\u202e"), repr(out)
+    assert r"job 1 build\x1b]0;PWNED\x07\u202eevil: in_progress" in out
+    assert r"step 2 step\x1b]52;c;aGVsbG8=\x07clip newline: in_progress" in out

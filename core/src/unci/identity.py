@@ -8,6 +8,7 @@ from unci.errors import ConfigError, UsageError
 from unci.plugins import registry
 from unci.provider import check_value
 from unci.redact import scrub
+from unci.table import printable
 
 
 def whoami(account: str, *, timeout: float | None = None) -> tuple[str, str]:
@@ -40,7 +41,4 @@ def whoami(account: str, *, timeout: float | None = None) -> tuple[str, str]:
         return "an unnamed user", target.base_url
     # What the provider says is printed: a provider that echoes the token as the user's name
     # has it replaced, and a terminal escape in a name is shown, never acted on.
-    shown = scrub(who, call.secrets)
-    return "".join(
-        c if c.isprintable() else c.encode("unicode_escape").decode() for c in shown
-    ), target.base_url
+    return printable(scrub(who, call.secrets)), target.base_url

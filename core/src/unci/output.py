@@ -244,11 +244,16 @@ class CsvWriter:
     def rows(self, rows: Iterable[dict[str, Any]]) -> None:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
+        # A carriage return is no special character to csv with "\n" lines, and went out bare:
+        # a reader split the row there. A row holding one is written with every field quoted.
+        quoted = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL)
         if not self.started:
             writer.writerow(self.columns)
             self.started = True
         for row in rows:
-            writer.writerow([_csv_cell(row.get(c)) for c in self.columns])
+            values = [_csv_cell(row.get(c)) for c in self.columns]
+            bare_cr = any(isinstance(v, str) and "\r" in v for v in values)
+            (quoted if bare_cr else writer).writerow(values)
         if buffer.tell():
             write(self.out, buffer.getvalue().encode())
 

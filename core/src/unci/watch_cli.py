@@ -21,6 +21,7 @@ from unci.exit_status import finished
 from unci.job import Job, Step, rfc3339
 from unci.output import seconds_between, span, stdout, write
 from unci.redact import scrub
+from unci.table import printable
 
 if TYPE_CHECKING:
     from unci.call import RemoteQuery
@@ -127,7 +128,8 @@ class Printer:
                 del data["depth"]
                 lines.append(encode_output(data, self.secrets))
             else:
-                lines.append(scrub(_text(event, at), self.secrets).encode())
+                # For a person: a name's control characters are shown, never acted on.
+                lines.append(printable(scrub(_text(event, at), self.secrets)).encode())
         if lines:
             write(self.out, b"\n".join(lines) + b"\n")
 
