@@ -309,3 +309,54 @@ def test_a_segment_is_percent_encoded_as_quote_encodes_it(value: str) -> None:
     if value in ("", ".", ".."):
         return
     assert segment(value) == quote(value, safe="")
+
+
+def test_an_argument_that_is_not_utf8_is_one_line_and_exit_2(server: LocalServer) -> None:
+    """``jobs get $'\\xff'`` read "provider 'github' is broken ... reinstall it" (exit 3), and a
+    branch of such bytes an internal error (exit 1)."""
+    import os
+
+    from helpers import run_unci
+
+    bad = os.fsdecode(b"b\xff")  # the bytes as Python hands them over, as a shell passes them
+    for args in (["jobs", "get", bad], ["jobs", "list", "-p", "build=1", "--branch", bad]):
+        result = run_unci(*args, "-P", "github", "-p", "owner=o", "-p", "repo_id=r", "--base-url", server.url)
+        assert result.returncode == 2, result.stderr
+        assert (
+            result.stderr
+            == "unci: error: the argument 'b\\xff' holds bytes that are not UTF-8; give it in UTF-8\n"
+        )
+    assert server.requests == []
+
+
+def test_non_ascii_arguments_work_in_a_c_locale(server: LocalServer) -> None:
+    """Under LC_ALL=C every non-ASCII argument arrived as lone surrogates and failed."""
+    from helpers import run_unci
+    from localserver import Reply
+
+    server.route("/repos/o/r/actions/runs", Reply(body=b'{"total_count": 0, "workflow_runs": []}'))
+    env = {"LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"}
+    result = run_unci(
+        "builds", "list", "-P", "github", "-p", "owner=o", "-p", "repo_id=r", "--branch", "ブランチ",
+        "--base-url", server.url, env=env,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert server.requests[-1].path.startswith(
+        "/repos/o/r/actions/runs?branch=%E3%83%96%E3%83%A9%E3%83%B3%E3%83%81"
+    )
+
+
+def test_python_values_that_are_not_utf8_are_refused_before_any_request(server: LocalServer) -> None:
+    with pytest.raises(unci.InvalidParam, match="job id '1\\\\udcff' holds bytes that are not UTF-8"):
+        unci.get_job("github", "1\udcff", params={"owner": "o", "repo_id": "r"}, base_url=server.url)
+    with pytest.raises(unci.UsageError, match="remote_query a='\\\\udcff' holds bytes that are not UTF-8"):
+        unci.get_job(
+            "github",
+            "1",
+            params={"owner": "o", "repo_id": "r"},
+            base_url=server.url,
+            remote_query={"a": "\udcff"},
+        )
+    with pytest.raises(unci.InvalidParam, match="holds bytes that are not UTF-8"):
+        unci.get_job("github", "1", params={"owner": "o", "repo_id": "r"}, base_url=server.url + "/\udcff")
+    assert server.requests == []

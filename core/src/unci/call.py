@@ -44,6 +44,7 @@ from unci.provider import (
     check_number,
     check_value,
     env_name,
+    not_utf8,
     segment,
 )
 from unci.ratelimit import describe_wait, retry_after
@@ -356,6 +357,8 @@ def check_base_url(
         parts.port  # noqa: B018 - raises ValueError for a port that is not a number
     except ValueError:  # "http://[::1": a bracket that never closes
         parts = urlsplit("")
+    if not_utf8(root):
+        raise refused("holds bytes that are not UTF-8; give it in UTF-8")
     if "@" in parts.netloc:
         raise refused(
             "holds a user name or password; unci never takes credentials from a URL",
@@ -721,7 +724,13 @@ def query_pairs(provider: str, remote_query: RemoteQuery) -> list[tuple[str, str
                 f"pairs, not {item!r}",
                 provider=provider,
             )
-        pairs.append((str(item[0]), str(item[1])))
+        key, value = str(item[0]), str(item[1])
+        if not_utf8(key) or not_utf8(value):
+            raise UsageError(
+                f"{provider}: remote_query {key}={value!r} holds bytes that are not UTF-8; give it in UTF-8",
+                provider=provider,
+            )
+        pairs.append((key, value))
     return pairs
 
 

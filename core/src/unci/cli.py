@@ -538,4 +538,26 @@ def main(argv: Sequence[str] | None = None) -> None:
     # installed (~0.1 s, more on a loaded machine); unci never runs it, and httpx falls back to
     # a stub when it cannot be imported. Only the ``unci`` process is affected.
     sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
-    cli.main(args=list(argv) if argv is not None else None, prog_name="unci")
+    cli.main(args=_utf8_args(list(argv) if argv is not None else sys.argv[1:]), prog_name="unci")
+
+
+def _utf8_args(args: list[str]) -> list[str]:
+    """The arguments as UTF-8 text. Python decodes them in the locale's encoding, keeping
+    what it cannot as lone surrogates: under ``LC_ALL=C`` every non-ASCII argument (a branch
+    ``ブランチ``), and anywhere the bytes that are not UTF-8, which failed deep in a provider
+    plugin as its bug (exit 3) or as an internal error. Their bytes are read as UTF-8; what is
+    not is one line, exit 2."""
+    out = []
+    for arg in args:
+        if any("\udc80" <= c <= "\udcff" for c in arg):
+            try:
+                arg = os.fsencode(arg).decode("utf-8")
+            except UnicodeDecodeError:
+                shown = os.fsencode(arg).decode("utf-8", "backslashreplace")
+                click.echo(
+                    f"unci: error: the argument '{shown}' holds bytes that are not UTF-8; give it in UTF-8",
+                    err=True,
+                )
+                sys.exit(2)
+        out.append(arg)
+    return out

@@ -202,6 +202,12 @@ def check_id(what: str, value: object, *, provider: str) -> str:
     return check_value(what, value, provider=provider)
 
 
+def not_utf8(text: str) -> bool:
+    """Does ``text`` hold a lone surrogate: the bytes of an argument, a variable or a file
+    name that were not UTF-8, as Python keeps them? No request can carry it."""
+    return any("\ud800" <= c <= "\udfff" for c in text)
+
+
 def check_value(what: str, value: str, *, provider: str, kind: str = "segment") -> str:
     """Refuse ids and params that no provider addresses and that could steer a request.
 
@@ -218,8 +224,16 @@ def check_value(what: str, value: str, *, provider: str, kind: str = "segment") 
             f"{provider}: {what} is {len(value)} characters long; at most {MAX_VALUE_LENGTH} are accepted.",
             provider=provider,
         )
-    if not value.isprintable() and any(ord(c) < 32 or ord(c) == 127 for c in value):
-        raise InvalidParam(f"{provider}: {what} contains a control character; remove it.", provider=provider)
+    if not value.isprintable():
+        if any(ord(c) < 32 or ord(c) == 127 for c in value):
+            raise InvalidParam(
+                f"{provider}: {what} contains a control character; remove it.", provider=provider
+            )
+        if not_utf8(value):
+            raise InvalidParam(
+                f"{provider}: {what} {value!r} holds bytes that are not UTF-8; give it in UTF-8.",
+                provider=provider,
+            )
     # A query value never lands in the path; one segment is its own only part (the split and
     # the generator were a third of checking a job id).
     if kind == "query":
