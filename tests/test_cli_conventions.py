@@ -536,3 +536,59 @@ def test_accounts_test_never_prints_a_token_the_provider_echoes_as_the_user(serv
     )
     assert token not in result.output and "\x1b" not in result.output
     assert server.requests[0].headers["Authorization"] == f"Bearer {token}"
+
+
+def test_token_stdin_at_a_terminal_is_not_echoed(tmp_path) -> None:
+    """Typed at a terminal, the token showed as it was typed, into the scrollback."""
+    import os
+    import pty
+    import subprocess
+    import sys
+    import time
+
+    token = "ghp_TYPEDattheTERMINAL0123456789"
+    config = tmp_path / "accounts.toml"
+    main, child = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "unci", "accounts", "add", "typed", "-P", "github", "--token-stdin"],
+        stdin=child, stdout=child, stderr=child, env={**os.environ, "UNCI_CONFIG": str(config)},
+        start_new_session=True,
+    )  # fmt: skip
+    os.close(child)
+    seen = b""
+    deadline = time.monotonic() + 30
+    while b"(not shown)" not in seen and time.monotonic() < deadline:
+        seen += os.read(main, 4096)
+    os.write(main, token.encode() + b"\n")
+    while True:
+        try:
+            data = os.read(main, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        seen += data
+    os.close(main)
+    assert proc.wait(timeout=30) == 0, seen
+    assert token.encode() not in seen and b"added account 'typed'" in seen
+    assert token in config.read_text()  # stored as typed
+
+
+def test_token_stdin_with_stdin_closed_is_one_line_and_exit_2() -> None:
+    """``<&-`` was an internal error: 'NoneType' object has no attribute 'isatty'."""
+    import os
+    import subprocess
+    import sys
+
+    args = ["jobs", "get", "1", "-P", "github", "-p", "owner=o", "-p", "repo_id=r", "--token-stdin"]
+    result = subprocess.run(
+        [sys.executable, "-m", "unci", *args],
+        preexec_fn=lambda: os.close(0),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr == (
+        "unci: error: --token-stdin: standard input is closed; pipe the token in (or use --token-file)\n"
+    )

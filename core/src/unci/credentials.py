@@ -80,8 +80,17 @@ def read_stdin(what: str, stream: TextIO | None = None) -> str:
     """A secret given on standard input (``--token-stdin``): the whole input, one trailing
     line break dropped, so it never shows in ``ps`` or the shell's history."""
     stream = sys.stdin if stream is None else stream
+    if stream is None:  # the shell closed it (`<&-`)
+        raise UsageError(f"{what}: standard input is closed; pipe the token in (or use --token-file)")
     if stream.isatty():
-        print(f"unci: reading {what} from standard input (end with Ctrl-D):", file=sys.stderr)
+        # Typed at a terminal: not echoed, so it stays out of the scrollback and recordings.
+        import getpass
+
+        try:
+            text = getpass.getpass(f"unci: {what}: type or paste the token (not shown), then Enter: ")
+        except EOFError:
+            text = ""
+        return _checked(text, what)
     text = stream.read(MAX_SECRET_BYTES + 1)
     return _checked(text, what)
 
