@@ -592,3 +592,35 @@ def test_token_stdin_with_stdin_closed_is_one_line_and_exit_2() -> None:
     assert result.stderr == (
         "unci: error: --token-stdin: standard input is closed; pipe the token in (or use --token-file)\n"
     )
+
+
+@pytest.mark.parametrize("option", ["--help", "--version"])
+def test_top_level_help_to_a_full_disk_is_exit_12_and_to_a_closed_reader_0(option: str) -> None:
+    """``unci --help > /dev/full`` printed a 35-line traceback (exit 1), ``| true`` exit 1."""
+    import subprocess
+    import sys
+
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "unci", option], stdout=full, stderr=subprocess.PIPE, text=True, timeout=60
+        )
+    assert result.returncode == 12
+    assert result.stderr == (
+        "unci: error: cannot write the output: No space left on device; free some space or write elsewhere\n"
+    )
+    piped = subprocess.Popen(
+        [sys.executable, "-m", "unci", option], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert piped.stdout is not None
+    piped.stdout.close()  # the reader is gone before anything is written, as `| true`
+    assert piped.wait(timeout=60) == 0
+    assert piped.stderr is not None and piped.stderr.read() == b""
+
+
+def test_a_group_alone_prints_its_help_not_one_line_of_it() -> None:
+    """``unci jobs`` printed the whole help squashed into one ~1,500-character error line."""
+    result = run_cli("jobs")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Usage: ")  # as the test runner names the program
+    assert " jobs [OPTIONS] COMMAND [ARGS]...\n\n  Fetch CI jobs.\n" in result.stderr
+    assert "\nCommands:\n" in result.stderr and result.stdout == ""

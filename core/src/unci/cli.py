@@ -100,6 +100,14 @@ def _prescan_error_format(args: Sequence[str]) -> str | None:
     return None
 
 
+class _EagerOutputError(Exception):
+    """What ``--help`` or ``--version`` could not write, carried past click's own handling."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 class _ClosedStdout:
     """Stands in for a stdout the shell closed (``unci ... >&-``): the first write is one
     clear error, not output silently lost."""
@@ -158,9 +166,36 @@ class UnciGroup(HelpGroup):
             click.echo("unci: aborted", err=True)
             sys.exit(1)
         except click.ClickException as exc:
+            no_command = getattr(click.exceptions, "NoArgsIsHelpError", ())
+            ctx = getattr(exc, "ctx", None)
+            if isinstance(exc, no_command) and ctx is not None:
+                # `unci` or `unci jobs` alone: the help, as --help prints it, not one line of it.
+                click.echo(ctx.get_help(), err=True)
+                sys.exit(2)
             usage_error(exc)
             sys.exit(exc.exit_code)
+        except _EagerOutputError as failed:
+            # --help and --version write while the arguments are read, before any command
+            # runs, so a full disk or a closed stdout reaches here: as a command's would.
+            if isinstance(failed.error, BrokenPipeError):
+                _silence_stdout()
+                sys.exit(0)
+            from unci.output import output_error
+
+            _silence_stdout()
+            click.echo(f"unci: error: {output_error(failed.error).cli_message()}", err=True)
+            sys.exit(12)
+        except UnciError as exc:  # the stand-in for a closed stdout
+            click.echo(f"unci: error: {exc.cli_message()}", err=True)
+            sys.exit(exc.exit_code)
         sys.exit(code if isinstance(code, int) else 0)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except OSError as exc:
+            # click turns a broken pipe here into exit 1, and anything else into a traceback.
+            raise _EagerOutputError(exc) from exc
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})

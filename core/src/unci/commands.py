@@ -346,7 +346,8 @@ def list_command(
             "or use --format unified or normalized"
         )
     out = stdout()
-    progress = follow_all and sys.stderr.isatty()
+    # On the terminal the records go to as well, a progress line would run into them.
+    progress = follow_all and sys.stderr.isatty() and not out.isatty()
     writer = _writer(how, out)
     collected: list[Any] = []
     collected_debug: Any = None

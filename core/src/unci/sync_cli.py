@@ -213,7 +213,10 @@ def sync(
             "keep the newest _dlt_load_id per key when reading, or sync into DuckDB or PostgreSQL",
             err=True,
         )
-    progress = _Progress(sys.stderr) if sys.stderr.isatty() and not as_json else None
+    # A dumb terminal (an editor's shell, a CI log viewer on a pty) shows cursor codes as
+    # text: no progress there, the summary says it all.
+    drawn = sys.stderr.isatty() and os.environ.get("TERM") != "dumb"
+    progress = _Progress(sys.stderr) if drawn and not as_json else None
     started = time.monotonic()
     try:
         with Client(**settings) as client:
