@@ -109,3 +109,13 @@ def test_csv_quotes_a_carriage_return_so_a_job_stays_one_row(server) -> None:
     assert result.exit_code == 0, result.output
     rows = list(csv.reader(io.StringIO(result.stdout_bytes.decode(), newline="")))
     assert rows == [["id", "name", "branch"], ["399444496", HOSTILE, "main\r\nsecond line"]]
+
+
+def test_wide_characters_take_two_cells_in_the_layout() -> None:
+    """Widths counted code points: a column of Japanese names overran the one after it."""
+    from unci.output import cells_of
+
+    text = table([{"name": "ビルド", "status": "ok"}, {"name": "build", "status": "ok"}], ["name", "status"])
+    lines = text.splitlines()
+    assert [cells_of(line.split("  ok")[0]) for line in lines[1:]] == [6, 6]  # both end where STATUS begins
+    assert cells_of(lines[0].split("STATUS")[0]) == 8

@@ -127,6 +127,44 @@ def terminal_width(out: BinaryIO) -> int | None:
 DROP_ORDER = JOBS.drop_order
 
 
+def cells_of(text: str) -> int:
+    """How many terminal cells ``text`` takes: a wide character (CJK, most emoji) two, a
+    combining mark or a zero-width one none; ``len`` counted code points, and a table of
+    Japanese names was wider than the terminal it was fitted to."""
+    if text.isascii():
+        return len(text)
+    import unicodedata
+
+    return sum(_cells(c, unicodedata) for c in text)
+
+
+def _cells(char: str, unicodedata: Any) -> int:
+    if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def _cut(text: str, width: int) -> str:
+    """``text`` in at most ``width`` cells: whole, or shortened with an ellipsis (never a
+    wide character or a mark's base cut in half)."""
+    if cells_of(text) <= width:
+        return text
+    import unicodedata
+
+    kept, used = [], 0
+    for char in text:
+        n = _cells(char, unicodedata)
+        if used + n > width - 1:
+            break
+        kept.append(char)
+        used += n
+    return "".join(kept) + "…"
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - cells_of(text))
+
+
 class TableWriter:
     """Aligned columns, written page by page: the first page sets the widths. On a terminal too
     narrow for them, default columns are left out (``DROP_ORDER``, said once on stderr), then
@@ -179,7 +217,7 @@ class TableWriter:
         widths = list(natural)
         if self.width is None:
             return widths
-        floor = [min(w, max(len(c), 4)) for w, c in zip(natural, self.columns, strict=True)]
+        floor = [min(w, max(cells_of(c), 4)) for w, c in zip(natural, self.columns, strict=True)]
         while self._total(widths) > self.width:
             i = max(range(len(widths)), key=lambda k: widths[k] - floor[k])
             if widths[i] <= floor[i]:
@@ -191,22 +229,22 @@ class TableWriter:
         assert self.widths is not None
         parts = []
         for cell, w in zip(cells, self.widths, strict=True):
-            parts.append(cell if len(cell) <= w else cell[: max(w - 1, 0)] + "…")
-        return (" " * self.GAP).join(p.ljust(w) for p, w in zip(parts, self.widths, strict=True)).rstrip()
+            parts.append(_cut(cell, w))
+        return (" " * self.GAP).join(_pad(p, w) for p, w in zip(parts, self.widths, strict=True)).rstrip()
 
     def _step_lines(self, steps: Any) -> list[str]:
         if not self.steps or not isinstance(steps, list) or not steps:
             return []
         cells = [step_cells(step) for step in steps if isinstance(step, Mapping)]
-        widths = [max(len(r[i]) for r in cells) for i in range(5)]
+        widths = [max(cells_of(r[i]) for r in cells) for i in range(5)]
         if self.width is not None:  # the name gives way first, down to a few characters
             room = self.width - len(self.STEP_INDENT) - sum(widths) - self.GAP * 4 + widths[1]
             widths[1] = max(min(widths[1], room), 4)
         lines = []
         for r in cells:
-            parts = [c if len(c) <= w else c[: max(w - 1, 0)] + "…" for c, w in zip(r, widths, strict=True)]
+            parts = [_cut(c, w) for c, w in zip(r, widths, strict=True)]
             parts[0] = parts[0].rjust(widths[0])
-            text = (" " * self.GAP).join(p.ljust(w) for p, w in zip(parts, widths, strict=True))
+            text = (" " * self.GAP).join(_pad(p, w) for p, w in zip(parts, widths, strict=True))
             lines.append(self.STEP_INDENT + text.rstrip())
         return lines
 
@@ -215,7 +253,7 @@ class TableWriter:
         cells = [[_cell(row.get(c), c) for c in self.columns] for row in rows]
         lines = []
         if self.widths is None:
-            natural = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(self.columns)]
+            natural = [max([len(c), *(cells_of(r[i]) for r in cells)]) for i, c in enumerate(self.columns)]
             keep = list(self.columns)
             natural = self._drop(natural)
             cells = [[r[keep.index(c)] for c in self.columns] for r in cells]
