@@ -39,20 +39,17 @@ ARGS = [
 ]
 
 
-@pytest.fixture
-def paged(server: LocalServer) -> LocalServer:
-    server.route(
-        LIST_PATH,
-        Reply(
-            body=PAGE1,
-            headers={
-                "Content-Type": "application/json",
-                "Link": f'<{server.url}/next/page?page=2>; rel="next"',
-            },
-        ),
-    )
+def _two_pages(server: LocalServer, next_query: str = "page=2") -> LocalServer:
+    """A two-page job list whose first page links the second with ``next_query``."""
+    link = f'<{server.url}/next/page?{next_query}>; rel="next"'
+    server.route(LIST_PATH, Reply(body=PAGE1, headers={"Content-Type": "application/json", "Link": link}))
     server.route("/next/page", Reply(body=PAGE2))
     return server
+
+
+@pytest.fixture
+def paged(server: LocalServer) -> LocalServer:
+    return _two_pages(server)
 
 
 def first_cursor(server: LocalServer, *extra: str) -> str:
@@ -95,17 +92,7 @@ def test_a_cursor_resumes_with_the_providers_headers(paged: LocalServer) -> None
 def test_a_next_link_that_echoes_the_token_still_gives_a_cursor_that_resumes(server: LocalServer) -> None:
     """The token in the next link's query went into the cursor's base64, which the scrub then
     cut into: the printed cursor was refused as altered (exit 0, then exit 2)."""
-    server.route(
-        LIST_PATH,
-        Reply(
-            body=PAGE1,
-            headers={
-                "Content-Type": "application/json",
-                "Link": f'<{server.url}/next/page?page=2&access_token={TOKEN}>; rel="next"',
-            },
-        ),
-    )
-    server.route("/next/page", Reply(body=PAGE2))
+    _two_pages(server, f"page=2&access_token={TOKEN}")
     cursor = first_cursor(server)
     assert "[REDACTED]" not in cursor and TOKEN.encode() not in unb64(cursor.split(".")[0])
     result = run_cli(*ARGS, "--base-url", server.url, "--cursor", cursor)
