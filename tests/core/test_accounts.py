@@ -118,6 +118,10 @@ def test_provider_mismatch_and_bad_names() -> None:
     result = run_cli("jobs", "get", "1", "--account", "gh", "-P", "travis")
     assert result.exit_code == 2 and "is a github account, not travis" in result.stderr
     assert add("bad name", "-P", "github").exit_code == 2
+    # A trailing line break slipped past the name's pattern ("$" matches before one).
+    refused = add("work\n", "-P", "github")
+    assert refused.exit_code == 2 and "use ASCII letters, digits" in refused.stderr
+    assert "work\n" not in accounts.load()
     assert add("x", "-P", "nosuchprovider").exit_code == 2
     assert add("gh", "-P", "github").exit_code == 2  # exists
     assert add("gh", "-P", "github", "--replace").exit_code == 0

@@ -33,7 +33,7 @@ from unci.errors import ConfigError, UsageError
 KEYRING_SERVICE = "unci"
 #: The last file parsed, keyed by path and stat (a rename on save changes the inode).
 _CACHE: dict[tuple[object, ...], dict[str, Account]] = {}
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 #: The keys of an account that hold text; ``params`` is the one table.
 _TEXT_KEYS = ("id", "provider", "token_env", "token", "token_store", "username", "password_env", "base_url")
 #: How long a change to the file waits for another unci that is changing it.
@@ -439,9 +439,9 @@ def update(path: Path | None = None) -> Iterator[dict[str, Account]]:
 
 
 def check_name(name: str) -> str:
-    if not _NAME.match(name):
+    if not _NAME.fullmatch(name):  # fullmatch: "$" alone let a trailing line break through
         raise UsageError(
-            f"account name {name!r} is not valid: use letters, digits, '.', '_' and '-' "
+            f"account name {name!r} is not valid: use ASCII letters, digits, '.', '_' and '-' "
             "(at most 64, starting with a letter or digit)"
         )
     return name

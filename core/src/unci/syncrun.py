@@ -102,7 +102,7 @@ def check_pipeline_name(name: str) -> None:
     was an internal error inside dlt."""
     if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}", name or ""):
         raise UsageError(
-            f"--pipeline-name {name!r} is not a name dlt takes; use letters, digits, _ . and -"
+            f"--pipeline-name {name!r} is not a name dlt takes; use ASCII letters, digits, _ . and -"
             " (at most 64, not starting with . or -)"
         )
 
