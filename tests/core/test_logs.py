@@ -446,3 +446,40 @@ def test_once_a_redirect_left_the_api_host_no_later_hop_gets_the_credentials(ser
         bounce = next(r for r in server.requests if r.path == "/bounce")
         assert "Authorization" not in bounce.headers
         assert all("Authorization" not in r.headers for r in storage.requests)
+
+
+def test_a_reader_that_goes_away_ends_a_follow_that_waits(server: LocalServer) -> None:
+    """``logs --follow | head`` of a log that stopped growing (here: a job that never starts)
+    waited for a write that never came."""
+    import subprocess
+    import sys
+
+    server.route(JOB_PATH, Reply(200, _job("queued")))
+    args = [
+        "jobs",
+        "logs",
+        "7",
+        *GH,
+        "--base-url",
+        server.url,
+        "--token",
+        TOKEN,
+        "--follow",
+        "--interval",
+        "0.5",
+    ]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "unci", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not any(r.path == JOB_PATH for r in server.requests) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert proc.stdout is not None
+        proc.stdout.close()  # the reader leaves, as `| head` does
+        closed = time.monotonic()
+        assert proc.wait(timeout=30) == 0
+        assert time.monotonic() - closed < 10
+    finally:
+        proc.kill()
+    assert proc.stderr is not None and b"Traceback" not in proc.stderr.read()

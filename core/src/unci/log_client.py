@@ -241,6 +241,11 @@ class LogMethods:
         ) -> Job: ...
         def send(self, call: Call) -> Answer: ...
 
+    def _pause(self, seconds: float) -> None:
+        """The wait between two reads of a followed log (the CLI's also ends when its reader
+        has gone)."""
+        time.sleep(seconds)
+
     def iter_log(
         self,
         provider: str | None,
@@ -407,7 +412,7 @@ class LogMethods:
                                 yield step.each(piece) if step.each else piece
                     elif isinstance(step, Wait):
                         _within(getattr(self, "until", None), plan, step.seconds)
-                        time.sleep(step.seconds)
+                        self._pause(step.seconds)
                     elif isinstance(step, AskJob):
                         sent = self._job(plan)
                     elif isinstance(step, Send):

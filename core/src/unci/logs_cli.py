@@ -80,6 +80,15 @@ def jobs_logs(
     """
     from unci.cli import parse_request
     from unci.client import Client
+    from unci.watch_cli import sleep_while_read
+
+    class _ReaderClient(Client):
+        """Waits between reads of a followed log end when the reader of stdout has gone
+        (``logs --follow | head``, a log that stops growing while the job runs)."""
+
+        def _pause(self, seconds: float) -> None:
+            sleep_while_read(seconds)
+
     from unci.output import stdout, write
 
     request = parse_request(kw)
@@ -91,7 +100,7 @@ def jobs_logs(
 
     from unci.logs import strip_ansi
 
-    with Client(**request["client"]) as http:
+    with _ReaderClient(**request["client"]) as http:
         chunks = http.iter_log(
             request["provider"],
             job_id,

@@ -134,7 +134,7 @@ class Printer:
             write(self.out, b"\n".join(lines) + b"\n")
 
 
-def _sleep_while_read(seconds: float) -> None:
+def sleep_while_read(seconds: float) -> None:
     """Sleep between polls, ended early when the reader of stdout has gone (``watch | head``
     whose head has its lines): only the next write would have told, and a job that no longer
     changes never writes again, so the watch polled on for nobody until the job ended."""
@@ -201,7 +201,7 @@ def _watch(
         printer = Printer(as_json, poll.record_call.secrets)
         _start_line(f"{poll.target.provider} {what}", interval)
         last: S | None = None
-        for state in drive(http, rounds(poll), _sleep_while_read):
+        for state in drive(http, rounds(poll), sleep_while_read):
             found = events(last, state)
             # --no-steps: no step lines either, though GitHub and Azure DevOps give the steps
             # with the job at no cost (it saved only the extra request elsewhere).
