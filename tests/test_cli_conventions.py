@@ -624,3 +624,28 @@ def test_a_group_alone_prints_its_help_not_one_line_of_it() -> None:
     assert result.stderr.startswith("Usage: ")  # as the test runner names the program
     assert " jobs [OPTIONS] COMMAND [ARGS]...\n\n  Fetch CI jobs.\n" in result.stderr
     assert "\nCommands:\n" in result.stderr and result.stdout == ""
+
+
+def test_a_stderr_that_cannot_be_written_costs_neither_the_output_nor_the_exit_code(server) -> None:
+    """With ``2>/dev/full`` a narrow table printed nothing (its note failed first), exit 1,
+    and a failure exited 1 whatever it was."""
+    import os
+    import subprocess
+    import sys
+
+    from helpers import GITHUB_JOB_PATH, cassette_body
+
+    server.route(GITHUB_JOB_PATH, Reply(body=cassette_body("github", "get_job")))
+    gh = ["jobs", "get", "1", "-P", "github", "-p", "owner=o", "-p", "repo_id=r", "--retries", "0"]
+    env = {**os.environ, "COLUMNS": "20"}
+    with open("/dev/full", "w") as full:
+        table = subprocess.run(
+            [sys.executable, "-m", "unci", *gh, "--base-url", server.url, "--output", "table"],
+            stdout=subprocess.PIPE, stderr=full, env=env, text=True, timeout=60,
+        )  # fmt: skip
+        refused = subprocess.run(
+            [sys.executable, "-m", "unci", *gh, "--base-url", "http://127.0.0.1:1"],
+            stdout=subprocess.PIPE, stderr=full, env=env, text=True, timeout=60,
+        )  # fmt: skip
+    assert table.returncode == 0 and table.stdout.startswith("ID    STATUS  CONCLUSION")
+    assert refused.returncode == 8 and refused.stdout == ""

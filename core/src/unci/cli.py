@@ -303,12 +303,15 @@ def fail(exc: UnciError, ctx: click.Context) -> None:
 
         traceback.print_exception(cause, file=sys.stderr)
     error_format = _error_format(ctx)
-    if error_format == "json":
-        from unci.bodies import error_envelope
+    try:
+        if error_format == "json":
+            from unci.bodies import error_envelope
 
-        click.echo(json.dumps(error_envelope(exc, exc.cli_message()), default=str), err=True)
-    else:
-        click.echo(f"unci: error: {exc.cli_message()}", err=True)
+            click.echo(json.dumps(error_envelope(exc, exc.cli_message()), default=str), err=True)
+        else:
+            click.echo(f"unci: error: {exc.cli_message()}", err=True)
+    except OSError:
+        pass  # stderr cannot be written (`2>/dev/full`): the exit code still says what failed
     ctx.exit(exc.exit_code)
 
 

@@ -127,6 +127,16 @@ def terminal_width(out: BinaryIO) -> int | None:
 DROP_ORDER = JOBS.drop_order
 
 
+def note(message: str) -> None:
+    """A line for the person on stderr, never at the cost of the output: a stderr that cannot
+    be written (``2>/dev/full``) lost the whole table the note was about."""
+    try:
+        sys.stderr.write(message + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+
+
 def cells_of(text: str) -> int:
     """How many terminal cells ``text`` takes: a wide character (CJK, most emoji) two, a
     combining mark or a zero-width one none; ``len`` counted code points, and a table of
@@ -207,9 +217,9 @@ class TableWriter:
                 del self.columns[i], natural[i]
                 dropped.append(name)
         if dropped:
-            sys.stderr.write(
+            note(
                 f"unci: the table is cut to {self.width} columns, leaving out "
-                f"{', '.join(dropped)}; --fields picks the columns\n"
+                f"{', '.join(dropped)}; --fields picks the columns"
             )
         return natural
 
