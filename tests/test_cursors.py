@@ -246,3 +246,16 @@ def test_a_key_file_others_can_read_is_refused(paged: LocalServer) -> None:
     result = run_cli(*ARGS, "--base-url", paged.url)
     assert result.exit_code == 10, result.output
     assert "can be read by other users" in result.stderr and "chmod 600" in result.stderr
+
+
+def test_all_needs_no_key_on_disk_where_one_page_with_its_cursor_does(paged: LocalServer, tmp_path) -> None:
+    """A read-only config folder (a container's) made ``jobs list --all`` exit 10 for the
+    cursor key, though it prints no cursor: the walk's cursors never leave the process."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    env = {"UNCI_CONFIG": str(blocker / "accounts.toml")}  # its folder is a file: no key there
+    every = run_cli(*ARGS, "--base-url", paged.url, "--all", "--ignore-remote-data", env=env)
+    assert every.exit_code == 0, every.output
+    assert len(every.stdout.splitlines()) == len(json.loads(PAGE1)["jobs"]) + len(json.loads(PAGE2)["jobs"])
+    one = run_cli(*ARGS, "--base-url", paged.url, env=env)  # prints a cursor: it must resume later
+    assert one.exit_code == 10 and "cannot keep the cursor key in" in one.stderr

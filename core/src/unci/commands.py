@@ -3,6 +3,7 @@ stdout. One code path for both kinds of record; the :class:`~unci.records.Kind` 
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
@@ -354,7 +355,10 @@ def list_command(
     last: AnyPage | None = None
     count = 0
     walking = False  # jobs found through builds: many job lists, each its own body
-    with Client(**client) as http:
+    from unci.cursor_key import cursors_stay_here
+
+    # --all prints no cursor: the walk's own need no key kept on disk.
+    with cursors_stay_here() if follow_all else contextlib.nullcontext(), Client(**client) as http:
         pages: Iterator[AnyPage]
         if kind is BUILDS:
 

@@ -16,6 +16,7 @@ import os
 import secrets
 import stat
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from unci.errors import ConfigError
@@ -51,7 +52,36 @@ def cursor_key() -> bytes:
                 'print(secrets.token_urlsafe(32))"'
             )
         return given.strip().encode()
-    return _file_key(str(key_path()))
+    try:
+        return _file_key(str(key_path()))
+    except ConfigError:
+        if _in_process_only:
+            return _process_key()
+        raise
+
+
+#: Set while cursors are made and read within this process alone (``jobs list --all``,
+#: ``unci sync``: the walk signs each page's cursor and reads it back, printing none).
+_in_process_only = False
+
+
+@contextlib.contextmanager
+def cursors_stay_here() -> Iterator[None]:
+    """While it runs, a key that cannot be kept on disk (a read-only config folder, a
+    container's) is one of this process alone, instead of an error: no cursor made with it
+    leaves the process, so no other needs it. Process-wide, as the walk's page threads sign
+    cursors too."""
+    global _in_process_only
+    before, _in_process_only = _in_process_only, True
+    try:
+        yield
+    finally:
+        _in_process_only = before
+
+
+@functools.lru_cache(maxsize=1)
+def _process_key() -> bytes:
+    return secrets.token_urlsafe(32).encode()
 
 
 def _problem(path: Path, what: str) -> ConfigError:
