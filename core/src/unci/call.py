@@ -44,12 +44,12 @@ from unci.provider import (
     check_number,
     check_value,
     env_name,
-    not_utf8,
     segment,
 )
 from unci.ratelimit import describe_wait, retry_after
 from unci.ratelimit import normalize as normalize_ratelimit
 from unci.redact import redact_headers, redact_query, redact_url, scrub, scrub_bytes
+from unci.text import not_utf8
 
 if TYPE_CHECKING:
     from unci.accounts import Account

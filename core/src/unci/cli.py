@@ -585,9 +585,11 @@ def _utf8_args(args: list[str]) -> list[str]:
     ``ブランチ``), and anywhere the bytes that are not UTF-8, which failed deep in a provider
     plugin as its bug (exit 3) or as an internal error. Their bytes are read as UTF-8; what is
     not is one line, exit 2."""
+    from unci.text import not_utf8
+
     out = []
     for arg in args:
-        if any("\udc80" <= c <= "\udcff" for c in arg):
+        if not_utf8(arg):
             try:
                 arg = os.fsencode(arg).decode("utf-8")
             except UnicodeDecodeError:

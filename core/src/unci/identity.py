@@ -8,7 +8,7 @@ from unci.errors import ConfigError, UsageError
 from unci.plugins import registry
 from unci.provider import check_value
 from unci.redact import scrub
-from unci.table import printable
+from unci.table import shown
 
 
 def whoami(account: str, *, timeout: float | None = None) -> tuple[str, str]:
@@ -41,4 +41,4 @@ def whoami(account: str, *, timeout: float | None = None) -> tuple[str, str]:
         return "an unnamed user", target.base_url
     # What the provider says is printed: a provider that echoes the token as the user's name
     # has it replaced, and a terminal escape in a name is shown, never acted on.
-    return printable(scrub(who, call.secrets)), target.base_url
+    return shown(scrub(who, call.secrets)), target.base_url

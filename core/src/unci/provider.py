@@ -15,6 +15,7 @@ import msgspec
 from unci.build import Build
 from unci.errors import InvalidParam
 from unci.job import Job
+from unci.text import not_utf8
 
 #: Longest id or parameter value accepted; no provider addresses anything with more.
 MAX_VALUE_LENGTH: Final = 1024
@@ -200,12 +201,6 @@ def check_id(what: str, value: object, *, provider: str) -> str:
             f"{provider}: {what} must be text or a whole number, got {value!r}", provider=provider
         )
     return check_value(what, value, provider=provider)
-
-
-def not_utf8(text: str) -> bool:
-    """Does ``text`` hold a lone surrogate: the bytes of an argument, a variable or a file
-    name that were not UTF-8, as Python keeps them? No request can carry it."""
-    return any("\ud800" <= c <= "\udfff" for c in text)
 
 
 def check_value(what: str, value: str, *, provider: str, kind: str = "segment") -> str:

@@ -7,24 +7,20 @@ list``, the demo): a person reads ``a, b`` or ``3 steps``, never Python's ``['a'
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from unci.text import printable
+
 _SCALARS = (str, int, float, datetime)
-#: What a terminal acts on rather than shows: C0 and C1 controls (ESC, CR, BS, NUL, the 8-bit
-#: CSI) and the marks that reorder text (U+202E shows "evil" as "live").
-_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
-def printable(text: str) -> str:
-    """``text`` as a person's terminal should show it: a line break as a space, every other
-    control character as its escape (``\\x1b``), so a provider's name (anyone who can name a
-    branch or a job) cannot set the window title, write the clipboard or rewrite the line."""
-    if not _CONTROLS.search(text):
-        return text
-    return _CONTROLS.sub(lambda m: " " if m[0] == "\n" else m[0].encode("unicode_escape").decode(), text)
+def shown(text: str) -> str:
+    """A provider's text (a job's, a step's, a branch's name: anyone's who can name one) as a
+    person's terminal shows it: a line break as a space, every other control character as its
+    escape (:func:`unci.text.printable`)."""
+    return printable(text, backslashes=False, line_break=" ")
 
 
 def _count(n: int, column: str) -> str:
@@ -50,7 +46,7 @@ def cell(value: Any, column: str = "") -> str:
         if not all(v is None or isinstance(v, _SCALARS) for v in value):
             return _count(len(value), column)
         return ", ".join(cell(v) for v in value) or "-"
-    return printable(str(value))
+    return shown(str(value))
 
 
 def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None) -> str:

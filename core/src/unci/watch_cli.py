@@ -21,7 +21,7 @@ from unci.exit_status import finished
 from unci.job import Job, Step, rfc3339
 from unci.output import seconds_between, span, stdout, write
 from unci.redact import scrub
-from unci.table import printable
+from unci.table import shown
 
 if TYPE_CHECKING:
     from unci.call import RemoteQuery
@@ -129,7 +129,7 @@ class Printer:
                 lines.append(encode_output(data, self.secrets))
             else:
                 # For a person: a name's control characters are shown, never acted on.
-                lines.append(printable(scrub(_text(event, at), self.secrets)).encode())
+                lines.append(shown(scrub(_text(event, at), self.secrets)).encode())
         if lines:
             write(self.out, b"\n".join(lines) + b"\n")
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import sys
 import time
 from collections.abc import Callable
@@ -27,26 +26,9 @@ from urllib.parse import parse_qsl, urlencode
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from unci.redact import redact_query
+from unci.text import printable
 
 log = logging.getLogger("unci.server")
-
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
-def _escape(match: re.Match[str]) -> str:
-    char = match.group()
-    return _NAMED.get(char) or (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
-
-
-def printable(text: str, *, backslashes: bool = True) -> str:
-    """``text`` on one line: control characters (and backslashes, so that an escape written by
-    the caller cannot pass for one of ours) written as escapes."""
-    if text.isprintable() and not (backslashes and "\\" in text):  # the common case, in C
-        return text
-    if backslashes:
-        text = text.replace("\\", "\\\\")
-    return _CONTROL.sub(_escape, text)
 
 
 class EscapeControls(logging.Filter):
