@@ -94,12 +94,12 @@ class Hooks:
                 result = getattr(self.pm.hook, hook)(provider=self.name, **kw)
         except passes as exc:
             if plugins_fault(exc):
-                raise self.broken(f"failed in {hook}: {type(exc).__name__}: {exc}") from exc
+                raise self.failed(hook, exc) from exc
             raise
         except Exception as exc:
             # The cause is kept for the conformance kit (which names a KeyError's parameter);
             # the CLI and the server show only the message.
-            raise self.broken(f"failed in {hook}: {type(exc).__name__}: {exc}") from exc
+            raise self.failed(hook, exc) from exc
         if result is None and optional:
             return None
         if not isinstance(result, expect):
@@ -107,9 +107,17 @@ class Hooks:
             raise self.broken(f"{hook} returned {type(result).__name__}, not {wanted}")
         return result
 
-    def _bad_id(self, hook: str, noun: str, value: object) -> PluginError:
-        """Every record's id is its non-empty text (``as_str`` of a provider's number)."""
-        return self.broken(f"{hook} returned a {noun} whose id is {value!r}, not its id as text")
+    def _claim(self, hook: str, record: Job | Build) -> None:
+        """A record ``hook`` returned, marked as this provider's, once its id is checked to be
+        its non-empty text (``as_str`` of a provider's number)."""
+        if type(record.id) is not str or not record.id:
+            noun = "build" if isinstance(record, Build) else "job"
+            raise self.broken(f"{hook} returned a {noun} whose id is {record.id!r}, not its id as text")
+        record.provider = self.name
+
+    def failed(self, hook: str, exc: BaseException) -> PluginError:
+        """The plugin's own exception in ``hook``, as its :class:`PluginError`."""
+        return self.broken(f"failed in {hook}: {type(exc).__name__}: {exc}")
 
     def broken(self, what: str) -> PluginError:
         where = f" ({self.distribution})" if self.distribution else ""
@@ -145,7 +153,7 @@ class Hooks:
         except UnciError:
             raise
         except Exception as exc:
-            raise self.broken(f"failed in authenticate: {type(exc).__name__}: {exc}") from exc
+            raise self.failed("authenticate", exc) from exc
         if found is None:  # a provider that sends no credentials at all
             return {}
         if not isinstance(found, dict):
@@ -171,7 +179,7 @@ class Hooks:
         except UnciError:
             raise
         except Exception as exc:
-            raise self.broken(f"failed in build_request: {type(exc).__name__}: {exc}") from exc
+            raise self.failed("build_request", exc) from exc
         if not isinstance(request, Request):
             raise self.broken(f"build_request returned {type(request).__name__}, not Request")
         return request
@@ -189,15 +197,13 @@ class Hooks:
                 job = self.provider.map_job(payload=payload, job_id=job_id, params=params)
             except _READING as exc:
                 if plugins_fault(exc):
-                    raise self.broken(f"failed in map_job: {type(exc).__name__}: {exc}") from exc
+                    raise self.failed("map_job", exc) from exc
                 raise
             except Exception as exc:
-                raise self.broken(f"failed in map_job: {type(exc).__name__}: {exc}") from exc
+                raise self.failed("map_job", exc) from exc
             if not isinstance(job, Job):
                 raise self.broken(f"map_job returned {type(job).__name__}, not Job")
-        if type(job.id) is not str or not job.id:
-            raise self._bad_id("map_job", "job", job.id)
-        job.provider = self.name
+        self._claim("map_job", job)
         return job
 
     def build_list_request(self, params: Mapping[str, str], limit: int | None) -> Request:
@@ -213,9 +219,7 @@ class Hooks:
             reads_body=True,
         )
         for job in page.jobs:
-            if type(job.id) is not str or not job.id:
-                raise self._bad_id("map_job_page", "job", job.id)
-            job.provider = self.name
+            self._claim("map_job_page", job)
         return page
 
     def build_builds_request(
@@ -233,9 +237,7 @@ class Hooks:
             reads_body=True,
         )
         for build in page.builds:
-            if type(build.id) is not str or not build.id:
-                raise self._bad_id("map_build_page", "build", build.id)
-            build.provider = self.name
+            self._claim("map_build_page", build)
         return page
 
     def build_build_request(self, build_id: str, params: Mapping[str, str]) -> Request:
@@ -245,9 +247,7 @@ class Hooks:
         build: Build = self._call(
             "map_build", Build, {"payload": payload, "build_id": build_id, "params": params}, reads_body=True
         )
-        if type(build.id) is not str or not build.id:
-            raise self._bad_id("map_build", "build", build.id)
-        build.provider = self.name
+        self._claim("map_build", build)
         return build
 
     def build_build_context_request(self, build: Build, params: Mapping[str, str]) -> Request | None:
