@@ -296,7 +296,7 @@ _NOT_CSI = re.compile(
     rb"\x1b(?:\](?!"
     + _HYPERLINK[2:]
     + rb")[^\x07\x1b\n]*(?:\x07|\x1b\\)?|[PX^_][^\x07\x1b\n]*(?:\x07|\x1b\\)?"
-    rb"|\[(?![0-9;:]*[ABCDEFGHJKSTfmsu])[0-?]*[ -/]*[@-~]|[ -/]+[0-~]|[0-Z^-~])"
+    rb"|\[(?!" + _DRAWING_CSI[2:] + rb")[0-?]*[ -/]*[@-~]|[ -/]+[0-~]|[0-Z^-~])"
 )
 #: Any escape but a drawing CSI or a hyperlink: where a chunk with colour kept has nothing to
 #: drop, the one scan.
