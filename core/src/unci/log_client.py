@@ -242,8 +242,8 @@ class LogMethods:
         def send(self, call: Call) -> Answer: ...
 
     def _pause(self, seconds: float) -> None:
-        """The wait between two reads of a followed log (the CLI's also ends when its reader
-        has gone)."""
+        """The wait between two reads of a followed log or two polls of a watch (the CLI's
+        also ends when its reader has gone: :func:`unci.watch_cli.reading_client`)."""
         time.sleep(seconds)
 
     def iter_log(

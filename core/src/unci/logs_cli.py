@@ -79,17 +79,8 @@ def jobs_logs(
     --follow waits for it instead.
     """
     from unci.cli import parse_request
-    from unci.client import Client
-    from unci.watch_cli import sleep_while_read
-
-    class _ReaderClient(Client):
-        """Waits between reads of a followed log end when the reader of stdout has gone
-        (``logs --follow | head``, a log that stops growing while the job runs)."""
-
-        def _pause(self, seconds: float) -> None:
-            sleep_while_read(seconds)
-
     from unci.output import stdout, write
+    from unci.watch_cli import reading_client
 
     request = parse_request(kw)
     out = stdout()
@@ -100,7 +91,7 @@ def jobs_logs(
 
     from unci.logs import strip_ansi
 
-    with _ReaderClient(**request["client"]) as http:
+    with reading_client(**request["client"]) as http:
         chunks = http.iter_log(
             request["provider"],
             job_id,

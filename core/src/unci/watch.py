@@ -238,9 +238,9 @@ def _step(rounds: Rounds[T], sent: Answer | UnciError | None) -> Call | Wait | S
         return None
 
 
-def drive(client: Client, rounds: Rounds[T], sleep: Callable[[float], None] = time.sleep) -> Iterator[T]:
-    """Run ``rounds`` with a sync client and ``sleep`` (``time.sleep``): the new states, as
-    they come."""
+def drive(client: Client, rounds: Rounds[T]) -> Iterator[T]:
+    """Run ``rounds`` with a sync client, waiting as the client does between two reads: the
+    new states, as they come."""
     sent: Answer | UnciError | None = None
     try:
         while (step := _step(rounds, sent)) is not None:
@@ -251,7 +251,7 @@ def drive(client: Client, rounds: Rounds[T], sleep: Callable[[float], None] = ti
                 except UnciError as exc:  # the rounds decide which errors they outlive
                     sent = exc
             elif isinstance(step, Wait):
-                sleep(step.seconds)
+                client._pause(step.seconds)
             else:
                 yield step.value
     finally:

@@ -25,6 +25,7 @@ from unci.table import shown
 
 if TYPE_CHECKING:
     from unci.call import RemoteQuery
+    from unci.client import Client
     from unci.watch import BuildPoll, JobPoll, Rounds
 
 Event = dict[str, Any]
@@ -134,10 +135,21 @@ class Printer:
             write(self.out, b"\n".join(lines) + b"\n")
 
 
-def sleep_while_read(seconds: float) -> None:
-    """Sleep between polls, ended early when the reader of stdout has gone (``watch | head``
-    whose head has its lines): only the next write would have told, and a job that no longer
-    changes never writes again, so the watch polled on for nobody until the job ended."""
+def reading_client(**options: Any) -> Client:
+    """The CLI's client for a watch or a followed log: its waits between polls end when the
+    reader of stdout has gone (``watch | head`` whose head has its lines, ``logs --follow |
+    head`` of a log that stopped growing). Only the next write would have told, and a job that
+    no longer changes never writes again, so the command polled on for nobody until the end."""
+    from unci.client import Client
+
+    class ReadingClient(Client):
+        def _pause(self, seconds: float) -> None:
+            _sleep_while_read(seconds)
+
+    return ReadingClient(**options)
+
+
+def _sleep_while_read(seconds: float) -> None:
     import select
 
     try:
@@ -180,11 +192,10 @@ def _watch(
     rate_wait: float | None,
 ) -> int:
     """Both watch commands: poll, print each change, end with the outcome where asked."""
-    from unci.client import Client
     from unci.exit_status import outcome_code
     from unci.watch import drive, open_poll
 
-    with Client(**client) as http:
+    with reading_client(**client) as http:
         poll = open_poll(
             kind,
             provider,
@@ -201,7 +212,7 @@ def _watch(
         printer = Printer(as_json, poll.record_call.secrets)
         _start_line(f"{poll.target.provider} {what}", interval)
         last: S | None = None
-        for state in drive(http, rounds(poll), sleep_while_read):
+        for state in drive(http, rounds(poll)):
             found = events(last, state)
             # --no-steps: no step lines either, though GitHub and Azure DevOps give the steps
             # with the job at no cost (it saved only the extra request elsewhere).
