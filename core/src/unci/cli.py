@@ -177,16 +177,16 @@ class UnciGroup(HelpGroup):
         except _EagerOutputError as failed:
             # --help and --version write while the arguments are read, before any command
             # runs, so a full disk or a closed stdout reaches here: as a command's would.
+            _silence_stdout()
             if isinstance(failed.error, BrokenPipeError):
-                _silence_stdout()
                 sys.exit(0)
             from unci.output import output_error
 
-            _silence_stdout()
-            click.echo(f"unci: error: {output_error(failed.error).cli_message()}", err=True)
-            sys.exit(12)
+            error = output_error(failed.error)
+            say(error, None)
+            sys.exit(error.exit_code)
         except UnciError as exc:  # the stand-in for a closed stdout
-            click.echo(f"unci: error: {exc.cli_message()}", err=True)
+            say(exc, None)
             sys.exit(exc.exit_code)
         sys.exit(code if isinstance(code, int) else 0)
 
@@ -302,17 +302,22 @@ def fail(exc: UnciError, ctx: click.Context) -> None:
         import traceback
 
         traceback.print_exception(cause, file=sys.stderr)
-    error_format = _error_format(ctx)
+    say(exc, ctx)
+    ctx.exit(exc.exit_code)
+
+
+def say(exc: UnciError, ctx: click.Context | None) -> None:
+    """The one line of a failure on stderr: text, or Truto's envelope with ``--error-format
+    json``; where stderr cannot be written (``2>/dev/full``), the exit code alone says it."""
     try:
-        if error_format == "json":
+        if _error_format(ctx) == "json":
             from unci.bodies import error_envelope
 
             click.echo(json.dumps(error_envelope(exc, exc.cli_message()), default=str), err=True)
         else:
             click.echo(f"unci: error: {exc.cli_message()}", err=True)
     except OSError:
-        pass  # stderr cannot be written (`2>/dev/full`): the exit code still says what failed
-    ctx.exit(exc.exit_code)
+        pass
 
 
 def parse_pairs(values: Sequence[str], option: str) -> list[tuple[str, str]]:
