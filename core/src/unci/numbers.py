@@ -47,7 +47,11 @@ def whole(text: str, name: str, *, minimum: int = 0, maximum: int | None = None)
     return value
 
 
-def seconds(text: str, name: str, *, positive: bool = False, maximum: float = 86400.0 * 365) -> float:
+#: The longest a number of seconds may be (a timeout, an interval, a wait).
+_YEAR = 86400.0 * 365
+
+
+def seconds(text: str, name: str, *, positive: bool = False, maximum: float = _YEAR) -> float:
     """``text`` as a finite number of seconds (``0.5``, ``30``), within a year."""
     raw = text.strip()
     if not _DECIMAL.fullmatch(raw):
@@ -64,9 +68,6 @@ def _most(maximum: float) -> str:
     ``3.1536e+07``."""
     text = f"{maximum:.0f}" if maximum == int(maximum) else f"{maximum}"
     return f"{text} seconds" + (" (a year)" if maximum == _YEAR else "")
-
-
-_YEAR = 86400.0 * 365
 
 
 def is_count(value: object, minimum: int) -> bool:
@@ -86,7 +87,7 @@ def given_count(value: object, name: str) -> int | None:
     return value
 
 
-def given_seconds(value: object, name: str, *, maximum: float = 86400.0 * 365) -> float:
+def given_seconds(value: object, name: str, *, maximum: float = _YEAR) -> float:
     """A number of seconds a Python caller gave (``timeout=30``), more than 0 and within a
     year: ``"30"`` or ``-1`` is refused before any request, where it failed deep inside or
     reported a network timeout "within -1 s"."""
