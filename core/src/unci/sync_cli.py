@@ -219,9 +219,7 @@ def sync(
     progress = _Progress(sys.stderr) if drawn and not as_json else None
     started = time.monotonic()
     try:
-        from unci.cursor_key import cursors_stay_here
-
-        with cursors_stay_here(), Client(**settings) as client:
+        with Client(**settings) as client:
             report, label = run(
                 scopes,
                 destination_name=destination,

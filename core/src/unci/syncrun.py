@@ -185,8 +185,12 @@ def run(
     own = client is None
     client = client or Client()
     try:
+        from unci.cursor_key import cursors_stay_here
+
+        # A sync's cursors never leave it (its state keeps no cursor): no key on disk needed.
         with (
             _only_sync(duckdb_path, label),
+            cursors_stay_here(),
             tempfile.TemporaryDirectory(prefix="unci-sync-") as workdir,
         ):
             pipeline = dlt.pipeline(
