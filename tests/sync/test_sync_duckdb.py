@@ -589,3 +589,32 @@ def test_json_says_a_failed_destination_too(history, tmp_path: Path) -> None:
 def test_json_names_no_account_as_empty_as_the_tables_do(history, tmp_path: Path) -> None:
     said = summary(run_sync(*REPO, "--json", env=history.env(), cwd=tmp_path))
     assert [r["account"] for r in said["repositories"]] == [""]
+
+
+def test_a_large_load_is_written_in_small_row_groups_into_the_file(tmp_path: Path) -> None:
+    """DuckDB holds an insert's rows until a row group is full: the sync writes row groups of
+    2,048 rows (a memory bound; docs/performance.md), into the file and nowhere else."""
+    import duckdb
+
+    # A file made by DuckDB's defaults before (one earlier table), which the sync must keep.
+    with duckdb.connect(str(tmp_path / "unci.duckdb")) as con:
+        con.execute("CREATE TABLE main.notes AS SELECT range AS i FROM range(5000)")
+    with upstream("--builds", "100", "--jobs-per-build", "25") as up:
+        result = run_sync(*REPO, env=up.env(), cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert "100 builds, 2500 jobs, 25000 steps written" in result.stdout
+        again = run_sync(*REPO, env=up.env(), cwd=tmp_path)
+        assert again.returncode == 0, again.stderr
+        assert "0 jobs" in again.stdout  # the first sync's state is in the file: nothing new
+    with duckdb.connect(str(tmp_path / "unci.duckdb"), read_only=True) as con:
+        counts = {
+            table: con.execute(f"SELECT count(*) FROM ci.{table}").fetchone() for table in ("jobs", "steps")
+        }
+        groups = con.execute(
+            "SELECT max(count), count(DISTINCT row_group_id) FROM pragma_storage_info('ci.steps')"
+        ).fetchone()
+        notes = con.execute("SELECT count(*) FROM main.notes").fetchone()
+    assert counts == {"jobs": (2500,), "steps": (25000,)}
+    assert groups is not None and groups[0] <= 2048 and groups[1] >= 25000 // 2048
+    assert notes == (5000,)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["unci.duckdb", "unci.duckdb.lock"]

@@ -12,7 +12,7 @@ import os
 import re
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -192,7 +192,12 @@ def run(
             _only_sync(duckdb_path, label),
             cursors_stay_here(),
             tempfile.TemporaryDirectory(prefix="unci-sync-") as workdir,
+            ExitStack() as opened,
         ):
+            if duckdb_path is not None:  # opened once the file is the sync's own (the lock)
+                from unci.syncduckdb import duckdb_destination
+
+                dest = opened.enter_context(duckdb_destination(Path(duckdb_path)))
             pipeline = dlt.pipeline(
                 pipeline_name=pipeline_name, pipelines_dir=workdir, destination=dest, dataset_name=dataset
             )

@@ -1,0 +1,86 @@
+"""How a sync opens its DuckDB file, so that its memory stays flat however much it loads.
+
+DuckDB holds the rows of an insert in memory until a row group of them is full, and a row
+group is 122,880 rows by default: every row of a sync's load, then, at once (10,000 jobs took
+DuckDB's insert 110 MiB above where it started, 100,000 jobs about 1 GiB). Row groups of 2,048
+rows, each written out as soon as it is full, hold about one row group at a time; that makes a
+memory cap safe, which DuckDB's default could not take (a 100,000-job load failed under 128 MB).
+The row group size is an option of ``ATTACH`` only, so the file is attached to an in-memory
+DuckDB of the sync's own, made the database of every session dlt opens from it, and dlt is
+given that connection. Figures in docs/performance.md ("Sync into a database").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+#: The catalog the file is attached as inside the sync's connection.
+STORE = "unci_store"
+#: Rows per row group of what a sync writes (DuckDB takes multiples of 2,048).
+ROW_GROUP = 2048
+#: DuckDB's memory for the sync's load, unless the user's DuckDB settings say otherwise.
+MEMORY_LIMIT = "128MB"
+
+
+@contextmanager
+def duckdb_destination(file: Path) -> Iterator[Any]:
+    """dlt's DuckDB destination writing ``file`` in small row groups, the connection closed
+    (and the file checkpointed) at the end. Where the installed DuckDB lacks the options
+    (before 1.2), or cannot attach the file, the file's path as dlt opens it: the load then
+    runs, or fails with DuckDB's own message, as it did before."""
+    import dlt
+    import duckdb
+
+    try:
+        conn = duckdb.connect(
+            ":memory:",
+            config={
+                "write_buffer_row_group_count": "1",
+                "memory_limit": MEMORY_LIMIT,
+                # Beside the file, where DuckDB puts a file database's spill; an in-memory
+                # database would spill into the current folder.
+                "temp_directory": f"{file}.tmp",
+            },
+        )
+    except duckdb.Error:
+        conn = None
+    if conn is not None and not _attached(conn, file):
+        conn.close()  # the file is DuckDB's to open once per process: let go of it first
+        conn = None
+    if conn is None:
+        yield dlt.destinations.duckdb(str(file))
+        return
+    from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
+
+    try:
+        # A query over two seconds could draw DuckDB's progress bar on stdout, amid the summary.
+        credentials = DuckDbCredentials(conn, local_config={"enable_progress_bar": False})
+        yield dlt.destinations.duckdb(credentials)
+    finally:
+        conn.close()
+
+
+def _attached(conn: Any, file: Path) -> bool:
+    """``file`` attached with small row groups and made the database of every session cloned
+    from ``conn`` (dlt clones one per job): ``USE`` alone sets it for ``conn``'s own session,
+    and once the in-memory database it was opened with is detached, the file is the default
+    of the clones too. Checked on a clone, so that no DuckDB where this works otherwise can
+    put the rows anywhere but in the file."""
+    import duckdb
+
+    quoted = str(file).replace("'", "''")
+    try:
+        conn.execute(f"ATTACH '{quoted}' AS {STORE} (ROW_GROUP_SIZE {ROW_GROUP})")
+        conn.execute(f"USE {STORE}")
+        conn.execute("DETACH memory")
+        clone = conn.duplicate()
+        try:
+            row = clone.execute("SELECT current_database()").fetchone()
+        finally:
+            clone.close()
+    except duckdb.Error:
+        return False
+    return row is not None and row[0] == STORE
