@@ -32,6 +32,24 @@ def duckdb_destination(file: Path) -> Iterator[Any]:
     (before 1.2), or cannot attach the file, the file's path as dlt opens it: the load then
     runs, or fails with DuckDB's own message, as it did before."""
     import dlt
+
+    conn = _opened(file)
+    if conn is None:
+        yield dlt.destinations.duckdb(str(file))
+        return
+    from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
+
+    try:
+        # A query over two seconds could draw DuckDB's progress bar on stdout, amid the summary.
+        credentials = DuckDbCredentials(conn, local_config={"enable_progress_bar": False})
+        yield dlt.destinations.duckdb(credentials)
+    finally:
+        conn.close()
+
+
+def _opened(file: Path) -> Any:
+    """The sync's in-memory DuckDB with ``file`` attached as its every session's database, or
+    ``None`` (nothing left open: DuckDB opens a file once per process) where it cannot be."""
     import duckdb
 
     try:
@@ -46,21 +64,11 @@ def duckdb_destination(file: Path) -> Iterator[Any]:
             },
         )
     except duckdb.Error:
-        conn = None
-    if conn is not None and not _attached(conn, file):
-        conn.close()  # the file is DuckDB's to open once per process: let go of it first
-        conn = None
-    if conn is None:
-        yield dlt.destinations.duckdb(str(file))
-        return
-    from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
-
-    try:
-        # A query over two seconds could draw DuckDB's progress bar on stdout, amid the summary.
-        credentials = DuckDbCredentials(conn, local_config={"enable_progress_bar": False})
-        yield dlt.destinations.duckdb(credentials)
-    finally:
+        return None
+    if not _attached(conn, file):
         conn.close()
+        return None
+    return conn
 
 
 def _attached(conn: Any, file: Path) -> bool:

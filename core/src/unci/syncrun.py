@@ -75,16 +75,17 @@ def destination_named(name: str | None) -> str:
 
 
 def destination(name: str | None, duckdb_file: str | None = None) -> tuple[Any, str]:
-    """The dlt destination named (default: a DuckDB file) and how messages name it."""
+    """The dlt destination named (default: a DuckDB file) and how messages name it. A DuckDB
+    file is given as its checked path: :func:`unci.syncduckdb.duckdb_destination` opens it,
+    once the sync holds the file's lock."""
     try:
-        import dlt
         from dlt.common.destination import Destination
     except ImportError:
         raise ConfigError(f"unci sync needs dlt: {INSTALL_HINT}") from None
     name = destination_named(name)
     if name == "duckdb":
         file = _duckdb_file(duckdb_file)
-        return dlt.destinations.duckdb(str(file)), f"duckdb {file}"
+        return file, f"duckdb {file}"
     if duckdb_file:
         raise UsageError(f"--duckdb names a DuckDB file; it does not go with --destination {name}")
     try:
@@ -151,9 +152,8 @@ def run(
     check_dataset(dataset)
     check_pipeline_name(pipeline_name)
     dest, label = destination(destination_name, duckdb_file)
-    into_duckdb = destination_named(destination_name) == "duckdb"
-    duckdb_path = label.split(" ", 1)[1] if into_duckdb else None
-    if duckdb_path is not None and Path(duckdb_path).stem == dataset:
+    duckdb_path = dest if isinstance(dest, Path) else None
+    if duckdb_path is not None and duckdb_path.stem == dataset:
         raise UsageError(
             f"the DuckDB file {duckdb_path} and the dataset {dataset!r} have the same name, "
             "which DuckDB cannot tell apart; choose another --dataset or file name"
@@ -177,7 +177,7 @@ def run(
     os.environ.setdefault("DATA_WRITER__BUFFER_MAX_ITEMS", str(CHUNK))
     # DuckDB's insert on one thread: a sync's load is a few files, one per table, so more
     # threads bought no time and held more memory (10,000 jobs: peak 419-431 MiB against
-    # 441-473, docs/performance.md). No memory cap: a cap fails larger histories. A
+    # 441-473, docs/performance.md). Its memory cap is unci.syncduckdb's. A
     # DESTINATION__DUCKDB__CREDENTIALS__GLOBAL_CONFIG of the user's own replaces this one.
     os.environ.setdefault("DESTINATION__DUCKDB__CREDENTIALS__GLOBAL_CONFIG", '{"threads": 1}')
 
@@ -197,7 +197,7 @@ def run(
             if duckdb_path is not None:  # opened once the file is the sync's own (the lock)
                 from unci.syncduckdb import duckdb_destination
 
-                dest = opened.enter_context(duckdb_destination(Path(duckdb_path)))
+                dest = opened.enter_context(duckdb_destination(duckdb_path))
             pipeline = dlt.pipeline(
                 pipeline_name=pipeline_name, pipelines_dir=workdir, destination=dest, dataset_name=dataset
             )
@@ -216,7 +216,7 @@ def run(
                 # staging copy and delete-insert (the source writes each key once per sync).
                 data.resources[name].apply_hints(write_disposition="append")
             try:
-                with _loading_env(duckdb=into_duckdb):
+                with _loading_env(duckdb=duckdb_path is not None):
                     pipeline.run(data)
             except PipelineStepFailed as exc:
                 _reraise_interrupt(exc)
@@ -231,7 +231,7 @@ def run(
 
 
 @contextmanager
-def _only_sync(duckdb_path: str | None, label: str) -> Iterator[None]:
+def _only_sync(duckdb_path: Path | None, label: str) -> Iterator[None]:
     """One sync at a time into a DuckDB file, told before anything is fetched: two that overlap
     (a slow cron run and the next) both fetched the whole history, and the first lost it at
     its load to DuckDB's own lock, reported as a failed destination. A lock file beside the
