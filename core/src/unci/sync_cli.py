@@ -192,6 +192,11 @@ def sync(
     settings = client_options(
         kw.pop("timeout"), kw.pop("retries"), kw.pop("max_wait"), kw.pop("deadline"), kw.pop("max_body")
     )
+    # Before dlt's imports: malloc hands back what is freed, rather than keeping more the
+    # longer the history (unci.heap).
+    from unci.heap import keep_heap_small
+
+    keep_heap_small()
     try:
         import dlt  # noqa: F401
         import pyarrow
