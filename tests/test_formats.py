@@ -256,3 +256,55 @@ def test_rfc3339_rule() -> None:
     assert rfc3339(datetime(2020, 1, 2, 5, 4, 5, tzinfo=plus2)) == "2020-01-02T03:04:05Z"
     assert rfc3339(datetime(1, 1, 1, tzinfo=utc)) == "0001-01-01T00:00:00Z"
     assert rfc3339(None) is None
+
+
+def test_a_page_written_at_once_is_each_record_as_written_alone() -> None:
+    """``jobs list --all`` writes a page of records in one encode (``unified_lines``): byte for
+    byte what each record written alone gives, with every option, including records written
+    the slower way (times msgspec does not write as unci does, steps not fetched) and a
+    plugin's broken record, which is that plugin's error either way."""
+    from datetime import datetime, timedelta, timezone
+
+    import msgspec
+    import vcr
+
+    import unci
+    from unci.errors import PluginError
+    from unci.formats import unified_json, unified_lines
+    from unci.job import Job, Step
+
+    case = next(c for c in CASES if c.provider == "github")
+    player = vcr.VCR(record_mode="none", cassette_library_dir="plugins")
+    with player.use_cassette(case.get_cassette), unci.Client() as client:
+        fetched = client.fetch(case.provider, case.job_id, params=case.params).job
+    utc, plus2 = timezone.utc, timezone(timedelta(hours=2))
+    page = [
+        fetched,
+        Job(id="2", name="naive", started_at=datetime(2026, 1, 2, 3, 4, 5), provider="github"),
+        Job(id="3", completed_at=datetime(2026, 1, 2, 5, 4, 5, tzinfo=plus2), provider="github"),
+        Job(id="4", updated_at=datetime(2026, 1, 2, 3, 4, 5, 120000, tzinfo=utc), provider="github"),
+        Job(
+            id="5",
+            steps=[Step(number=1, name="é ✓", started_at=datetime(2026, 1, 2, tzinfo=utc))],
+            remote_data=msgspec.Raw(b'{"id": 5}'),
+            provider="github",
+        ),
+        Job(id="6", steps=[], provider="github"),
+        fetched,
+    ]
+    kept = registry().info("github").fields
+    for options in (
+        {},
+        {"ignore_remote_data": True},
+        {"exclude": ("steps", "name")},
+        {"exclude": ("remote_data",), "ignore_remote_data": True},
+    ):
+        alone = b"".join(unified_json(r, kept, **options) + b"\n" for r in page)  # type: ignore[arg-type]
+        assert unified_lines(page, kept, **options) == alone, options  # type: ignore[arg-type]
+    assert unified_lines([], kept) == b""
+    broken = Job(id="7", started_at="2026-01-02", provider="github")  # type: ignore[arg-type]
+    with pytest.raises(PluginError) as alone_error:
+        unified_json(broken, kept)
+    with pytest.raises(PluginError) as page_error:
+        unified_lines([fetched, broken], kept)
+    assert str(page_error.value) == str(alone_error.value)

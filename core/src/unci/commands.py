@@ -453,11 +453,14 @@ def list_command(
                 kept = kind.supported(call.target.info)
                 # One page of JSON Lines, scrubbed and written once (not once per record).
                 fmt, fields, bare, drop = how.fmt, how.fields, how.ignore_remote_data, how.exclude
-                lines = b"".join(
-                    record_json(r, name, fmt, kept, ignore_remote_data=bare, exclude=drop, fields=fields)
-                    + b"\n"
-                    for r in page.result
-                )
+                if fmt == "unified" and fields is None:
+                    lines = formats.unified_lines(page.result, kept, ignore_remote_data=bare, exclude=drop)
+                else:
+                    lines = b"".join(
+                        record_json(r, name, fmt, kept, ignore_remote_data=bare, exclude=drop, fields=fields)
+                        + b"\n"
+                        for r in page.result
+                    )
                 write(out, scrub_bytes(lines, secrets))
             else:
                 value = render_page(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import operator
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import timezone
 from typing import Any, NamedTuple
 
@@ -97,6 +97,40 @@ def unified_json(
         except (TypeError, ValueError):  # something msgspec cannot write: the slower way says what
             pass
     return encode(unified(job, supported, ignore_remote_data=ignore_remote_data, exclude=exclude))
+
+
+def unified_lines(
+    records: Sequence[Job | Build],
+    supported: Iterable[str],
+    *,
+    ignore_remote_data: bool = False,
+    exclude: Iterable[str] = (),
+) -> bytes:
+    """:func:`unified_json` of each record and a newline, byte for byte, for a page at a time
+    (``jobs list --all``): the fields are worked out once for the page, not once a record, and
+    msgspec writes the whole page in one call. A record :func:`unified_json` would write the
+    slower way is written that way here too, and in its place."""
+    if not records:
+        return b""
+    kept, dropped = tuple(supported), tuple(exclude)
+    first = type(records[0])
+    kind = kind_of(records[0])
+    fields, remote = _picker(kind, kept, dropped, ignore_remote_data)
+    read, shape = fields.read, fields.shape
+    bare = ignore_remote_data
+    shapes: list[Any] = []
+    for record in records:
+        if type(record) is first or kind_of(record) is kind:
+            got = read(record)
+            if _settled(fields, got):
+                shapes.append(shape(*got, record.remote_data) if remote else shape(*got))
+                continue
+        shapes.append(msgspec.Raw(unified_json(record, kept, ignore_remote_data=bare, exclude=dropped)))
+    try:
+        return _encoder.encode_lines(shapes)
+    except (TypeError, ValueError):  # one msgspec cannot write: each the way unified_json does
+        alone = (unified_json(r, kept, ignore_remote_data=bare, exclude=dropped) for r in records)
+        return b"".join(line + b"\n" for line in alone)
 
 
 def normalized_json(job: Job | Build, provider: str, *, exclude: Iterable[str] = ()) -> bytes:
