@@ -412,6 +412,24 @@ def _complete(words: str, env: dict[str, str] | None = None) -> list[str]:
     return [line.split(",", 1)[1] for line in done.stdout.decode().splitlines()]
 
 
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"_UNCI_COMPLETE": "bash_source"},
+        {"_UNCI_COMPLETE": "bash_complete", "COMP_WORDS": "unci jo", "COMP_CWORD": "1"},
+    ],
+    ids=["script", "answers"],
+)
+def test_completion_to_a_full_disk_is_exit_12_and_one_line(env: dict[str, str]) -> None:
+    """``eval "$(_UNCI_COMPLETE=bash_source unci)"`` on a full disk printed click's traceback."""
+    with open("/dev/full", "wb") as full:
+        done = unci(env=env, stdout=full)
+    assert done.returncode == 12
+    assert done.stderr.decode() == (
+        "unci: error: cannot write the output: No space left on device; free some space or write elsewhere\n"
+    )
+
+
 def test_completion_of_providers_params_and_accounts(tmp_path) -> None:
     assert "github" in _complete("unci jobs get 1 -P gi")
     assert "owner=" in _complete("unci jobs get 1 -P github -p ow")

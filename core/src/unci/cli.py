@@ -13,7 +13,7 @@ import errno
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -189,6 +189,16 @@ class UnciGroup(HelpGroup):
             say(exc, None)
             sys.exit(exc.exit_code)
         sys.exit(code if isinstance(code, int) else 0)
+
+    def _main_shell_completion(
+        self, ctx_args: MutableMapping[str, Any], prog_name: str, complete_var: str | None = None
+    ) -> None:
+        # A shell's completion script (or its answers) written to a full disk or a closed
+        # pipe: click lets that through as a traceback, where --help's is one line.
+        try:
+            super()._main_shell_completion(ctx_args, prog_name, complete_var)
+        except OSError as exc:
+            raise _EagerOutputError(exc) from exc
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         try:
