@@ -20,9 +20,11 @@ PYTHONDONTWRITEBYTECODE=1 would otherwise compile every one of them from source 
 start. Targets: unci under 64 MiB peak on a 200 MiB log, and at least half of curl's
 throughput. unci is given a token, as a user's call is, so the scrubbing of the call's
 credentials from the log (every form of them, chunk boundaries included) is in the figures.
-curl must be installed (`apt-get install curl` on Debian). With UNCI_BEFORE set to another
-checkout's core/src (main's, say), each unci command runs from it too, by PYTHONPATH, taking
-turns with the others, for before and after figures of the same run.
+A bare httpx client beside them (the same GET and redirect, the bytes as they come,
+no scrubbing and no escape filter) shows what any client on httpx can reach. curl must be
+installed (`apt-get install curl` on Debian). With UNCI_BEFORE set to another checkout's
+core/src (main's, say), each unci command runs from it too, by PYTHONPATH, taking turns with
+the others, for before and after figures of the same run.
 Run: python benchmarks/bench_logs.py [SIZE [REPS]]
 """
 
@@ -93,6 +95,17 @@ def _in_process(url: str, size: int) -> float:
     return time.perf_counter() - start
 
 
+BARE_HTTPX = """
+import os, sys
+sys.modules["httpx._main"] = None
+import httpx
+out = os.open(os.devnull, os.O_WRONLY)
+with httpx.Client(follow_redirects=True) as c, c.stream("GET", sys.argv[1]) as r:
+    for chunk in r.iter_raw(256 * 1024):
+        os.write(out, chunk)
+"""
+
+
 def main() -> None:
     size = int(sys.argv[1]) if len(sys.argv) > 1 else 200
     reps = int(sys.argv[2]) if len(sys.argv) > 2 else 7
@@ -115,8 +128,12 @@ def main() -> None:
                 "unci jobs logs --tail 100": [*unci, "--color", "--tail", "100"],
             }
             before = {f"before: {k}": ["env", f"PYTHONPATH={BEFORE}", *v] for k, v in ours.items()}
+            log_url = f"{url}/repos/o/r/actions/jobs/{mb}/logs"
             return {
-                "curl -sL": [curl, "-sL", "-o", "/dev/null", f"{url}/repos/o/r/actions/jobs/{mb}/logs"],
+                "curl -sL": [curl, "-sL", "-o", "/dev/null", log_url],
+                # Any httpx client's floor: the same GET and redirect, bytes as they come, no
+                # scrubbing and no escape filter.
+                "bare httpx, iter_raw": [sys.executable, "-c", BARE_HTTPX, log_url],
                 **ours,
                 **(before if BEFORE else {}),
             }
