@@ -224,9 +224,13 @@ def test_when_reads_durations_dates_and_times() -> None:
         2026, 11, 24, tzinfo=timezone.utc
     )
     assert parse_when("7d", "until", now=now, end_of_day=True) == now - timedelta(days=7)
-    for bad in ("7x", "d7", "soon", "99999999d"):
-        with pytest.raises(unci.UsageError):
+    for bad in ("7x", "d7", "soon"):
+        with pytest.raises(unci.UsageError, match="is not a time"):
             parse_when(bad, now=now)
+    # A duration that reaches past what a datetime holds says so, not that it is no time.
+    for far in ("99999999d", "999999999999w"):
+        with pytest.raises(unci.UsageError, match="reaches back before the year 1: give a shorter duration"):
+            parse_when(far, now=now)
 
 
 def _public_callables() -> list[tuple[str, Any]]:

@@ -17,7 +17,7 @@ from unci.errors import UsageError
 #: What ``since``/``until`` accept.
 When = datetime | date | timedelta | str
 
-_DURATION = re.compile(r"(\d{1,6})\s*([wdhms])")
+_DURATION = re.compile(r"(\d{1,12})\s*([wdhms])")  # bounded: a query can be long
 _UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
 
 
@@ -50,11 +50,12 @@ def parse_when(
     text = value.strip()
     compact = text.replace(" ", "").lower()
     if compact and _DURATION.sub("", compact) == "" and _DURATION.match(compact):
+        parts = _DURATION.findall(compact)
         try:
-            span = sum((timedelta(**{_UNITS[u]: int(n)}) for n, u in _DURATION.findall(compact)), timedelta())
+            span = sum((timedelta(**{_UNITS[u]: int(n)}) for n, u in parts), timedelta())
             return now - span
         except OverflowError:
-            raise _bad(what, repr(value), provider, flag) from None
+            raise _too_far(what, repr(value), provider, flag) from None
     try:
         return _day(date.fromisoformat(text), end_of_day)  # a date alone
     except ValueError:
@@ -79,6 +80,15 @@ def _aware(value: datetime) -> datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=timezone.utc)
     return value.astimezone(timezone.utc)
+
+
+def _too_far(what: str, shown: str, provider: str | None, flag: str) -> UsageError:
+    who = f"{provider}: " if provider else ""
+    return UsageError(
+        f"{who}{flag}{what} {shown} reaches back before the year 1: give a shorter duration "
+        "(7d, 12h, 30m, 1w2d), a date (2026-11-24) or an ISO 8601 time (2026-11-24T10:00:00Z)",
+        provider=provider,
+    )
 
 
 def _bad(what: str, shown: str, provider: str | None, flag: str) -> UsageError:
