@@ -13,7 +13,7 @@ given that connection. Figures in docs/performance.md ("Sync into a database").
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,9 @@ STORE = "unci_store"
 ROW_GROUP = 2048
 #: DuckDB's memory for the sync's load, unless the user's DuckDB settings say otherwise.
 MEMORY_LIMIT = "128MB"
+#: A free of more than this in one go hands DuckDB's allocator caches back to the system
+#: (DuckDB's default, 512 MiB, is more than a sync's whole load, so they were kept).
+BULK_FLUSH = "1MB"
 
 
 @contextmanager
@@ -65,6 +68,8 @@ def _opened(file: Path) -> Any:
         )
     except duckdb.Error:
         return None
+    with suppress(duckdb.Error):  # a DuckDB without the setting keeps them, as before
+        conn.execute(f"SET GLOBAL allocator_bulk_deallocation_flush_threshold = '{BULK_FLUSH}'")
     if not _attached(conn, file):
         conn.close()
         return None
