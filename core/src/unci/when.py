@@ -55,7 +55,7 @@ def parse_when(
             span = sum((timedelta(**{_UNITS[u]: int(n)}) for n, u in parts), timedelta())
             return now - span
         except OverflowError:
-            raise _too_far(what, repr(value), provider, flag) from None
+            raise _bad(what, repr(value), provider, flag, far=True) from None
     try:
         return _day(date.fromisoformat(text), end_of_day)  # a date alone
     except ValueError:
@@ -82,19 +82,16 @@ def _aware(value: datetime) -> datetime:
     return value.astimezone(timezone.utc)
 
 
-def _too_far(what: str, shown: str, provider: str | None, flag: str) -> UsageError:
+def _bad(what: str, shown: str, provider: str | None, flag: str, *, far: bool = False) -> UsageError:
+    """``far``: a duration that is one, but reaches back before the year 1."""
     who = f"{provider}: " if provider else ""
-    return UsageError(
-        f"{who}{flag}{what} {shown} reaches back before the year 1: give a shorter duration "
-        "(7d, 12h, 30m, 1w2d), a date (2026-11-24) or an ISO 8601 time (2026-11-24T10:00:00Z)",
-        provider=provider,
+    problem = (
+        "reaches back before the year 1: give a shorter duration"
+        if far
+        else "is not a time: give a duration back from now"
     )
-
-
-def _bad(what: str, shown: str, provider: str | None, flag: str) -> UsageError:
-    who = f"{provider}: " if provider else ""
     return UsageError(
-        f"{who}{flag}{what} {shown} is not a time: give a duration back from now (7d, 12h, 30m, "
-        "1w2d), a date (2026-11-24) or an ISO 8601 time (2026-11-24T10:00:00Z)",
+        f"{who}{flag}{what} {shown} {problem} (7d, 12h, 30m, 1w2d), a date (2026-11-24) or an "
+        "ISO 8601 time (2026-11-24T10:00:00Z)",
         provider=provider,
     )
