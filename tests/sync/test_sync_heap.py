@@ -53,3 +53,39 @@ def test_memory_freed_is_handed_back_where_glibc_would_keep_it() -> None:
 def test_a_users_own_malloc_tuning_is_left_as_it_is(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "8388608")
     assert keep_heap_small() is False
+
+
+_ARROW_POOL_USED = """
+from unci.heap import arrow_on_c_heap
+
+print(arrow_on_c_heap())
+import io
+
+import pyarrow
+import pyarrow.parquet
+
+# The pool Arrow's C++ side takes its memory from (a parquet file written, as a sync's are).
+print(pyarrow.default_memory_pool().backend_name)
+pyarrow.parquet.write_table(pyarrow.table({"x": list(range(1000))}), io.BytesIO())
+print(pyarrow.default_memory_pool().max_memory() > 0)
+"""
+
+
+def _arrow_pool(env_pool: str | None) -> list[str]:
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    if env_pool is not None:
+        env["ARROW_DEFAULT_MEMORY_POOL"] = env_pool
+    done = subprocess.run(
+        [sys.executable, "-c", _ARROW_POOL_USED], env=env, capture_output=True, text=True, check=True
+    )
+    return done.stdout.split()
+
+
+def test_arrow_takes_its_memory_from_malloc_in_the_syncs_process() -> None:
+    pytest.importorskip("pyarrow")
+    assert _arrow_pool(None) == ["True", "system", "True"]
+
+
+def test_a_users_own_arrow_pool_is_left_as_it_is() -> None:
+    pytest.importorskip("pyarrow")
+    assert _arrow_pool("mimalloc") == ["False", "mimalloc", "True"]

@@ -193,21 +193,18 @@ def sync(
         kw.pop("timeout"), kw.pop("retries"), kw.pop("max_wait"), kw.pop("deadline"), kw.pop("max_body")
     )
     # Before dlt's imports: malloc hands back what is freed, rather than keeping more the
-    # longer the history (unci.heap).
-    from unci.heap import keep_heap_small
+    # longer the history, and Arrow's buffers go through it (unci.heap).
+    from unci.heap import arrow_on_c_heap, keep_heap_small
 
     keep_heap_small()
+    arrow_on_c_heap()
     try:
         import dlt  # noqa: F401
-        import pyarrow
+        import pyarrow  # noqa: F401
     except ImportError:
         raise ConfigError('unci sync needs its extra: pip install "unci[sync]"') from None
     from unci.client import Client
     from unci.syncrun import destination_named, run
-
-    # This process is the sync's alone: Arrow's tables go through malloc, whose freed memory
-    # Python and DuckDB reuse, instead of a pool of Arrow's own that keeps its high mark.
-    pyarrow.set_memory_pool(pyarrow.system_memory_pool())
 
     chosen = destination_named(destination)
     if chosen == "filesystem" and not os.environ.get("DESTINATION__FILESYSTEM__TABLE_FORMAT"):
