@@ -280,6 +280,23 @@ def test_a_file_that_is_no_duckdb_database_is_exit_14_and_left_as_it_was(history
     assert (tmp_path / "notes.duckdb").read_text() == "my notes\n"
 
 
+def test_a_load_duckdb_has_no_memory_for_says_so_and_a_rerun_with_more_repairs_it(
+    history, tmp_path: Path
+) -> None:
+    """DuckDB out of memory was worded as a file that might not be a DuckDB database."""
+    tight = {**history.env(), "DESTINATION__DUCKDB__CREDENTIALS__GLOBAL_CONFIG": '{"memory_limit": "1MB"}'}
+    result = run_sync(*REPO, env=tight, cwd=tmp_path)
+    assert result.returncode == 14, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "the destination failed: Out of Memory Error" in lines[0], lines
+    assert "give DuckDB more memory, e.g. DESTINATION__DUCKDB__CREDENTIALS__GLOBAL_CONFIG=" in lines[0]
+    assert "is a DuckDB database" not in lines[0]
+    again = run_sync(*REPO, env=history.env(), cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    rows = duckdb_rows(tmp_path / "unci.duckdb")
+    assert len(rows["builds"]) == 12 and len(rows["jobs"]) == 36 and len(rows["steps"]) == 360
+
+
 def test_a_plan_key_its_provider_does_not_take_is_refused_before_anything(history, tmp_path: Path) -> None:
     (tmp_path / "sync.toml").write_text(
         '[[sync]]\nprovider = "github"\nowner = "ci"\nrepo_id = "api"\n\n'

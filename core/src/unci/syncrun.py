@@ -353,11 +353,16 @@ def _failure(exc: BaseException, label: str) -> UnciError:
             f"{kind}: the destination's credentials cannot be read as a connection string",
             hint=f"write them as {example} (a password with @ : / in it percent-encoded)",
         )
-    check = (
-        "check that the file is a DuckDB database (or give a new file name) and is writable"
-        if label.startswith("duckdb ")
-        else "check that it is running, reachable and writable, and the credentials"
-    )
+    if text.startswith("Out of Memory Error") and label.startswith("duckdb "):
+        # The file is fine; DuckDB's memory cap is what a load did not fit in.
+        check = (
+            "give DuckDB more memory, e.g. DESTINATION__DUCKDB__CREDENTIALS__GLOBAL_CONFIG="
+            """'{"threads": 1, "memory_limit": "1GB"}' (unci's own cap is 128 MB)"""
+        )
+    elif label.startswith("duckdb "):
+        check = "check that the file is a DuckDB database (or give a new file name) and is writable"
+    else:
+        check = "check that it is running, reachable and writable, and the credentials"
     return DestinationError(
         f"{label}: the destination failed: {text}",
         hint=f"{check}; nothing was recorded as synced, so running the same command again repairs it",
