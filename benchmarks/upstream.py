@@ -40,6 +40,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 from helpers import cassette_body  # noqa: E402
 
 JOB = json.loads(cassette_body("github", "get_job"))
+#: Every job's steps, where ``--steps`` makes them more than the recorded job's ten.
+STEPS: list[dict] = []
 RUN = json.loads(cassette_body("github", "get_build"))
 PER_PAGE = 100
 #: The newest run's creation time: fixed, so two servers serve the same history.
@@ -97,6 +99,7 @@ class History:
                         "conclusion": None if last else "success",
                         "started_at": _stamp(started),
                         "completed_at": None if last else _stamp(started + timedelta(minutes=3)),
+                        **({"steps": STEPS} if STEPS else {}),
                     }
                 )
         return found
@@ -349,13 +352,17 @@ def main() -> None:
     parser.add_argument("--fail-repo", default=None, help="a repository name answered with 404")
     parser.add_argument("--next-only", action="store_true", help="Link headers name only the next page")
     parser.add_argument("--echo-repo", default=None, help="a repository that echoes the token in its names")
+    parser.add_argument("--steps", type=int, default=0, help="steps per job (the recorded job's, repeated)")
     args = parser.parse_args()
     # Ends on SIGTERM even when started with SIGTERM ignored (a signal mask a CI runner passes on).
     import os
     import signal
 
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
-    global HISTORY, FAIL_REPO, ECHO_REPO
+    global HISTORY, FAIL_REPO, ECHO_REPO, STEPS
+    if args.steps:
+        recorded = JOB["steps"]
+        STEPS = [{**recorded[k % len(recorded)], "number": k + 1} for k in range(args.steps)]
     HISTORY = History(args.builds, args.jobs_per_build, args.unfinished, args.hours_apart)
     FAIL_REPO = args.fail_repo
     ECHO_REPO = args.echo_repo

@@ -297,6 +297,53 @@ def test_a_load_duckdb_has_no_memory_for_says_so_and_a_rerun_with_more_repairs_i
     assert len(rows["builds"]) == 12 and len(rows["jobs"]) == 36 and len(rows["steps"]) == 360
 
 
+def test_a_load_that_does_not_fit_the_cap_raises_it_and_writes_everything_once(
+    history, tmp_path: Path
+) -> None:
+    """Rows wider than the 128 MB cap holds (a build that embeds its jobs) failed the sync; the
+    cap now rises a step and the load finishes. The step is forced here by a sync whose cap
+    starts at 1 MB, which no load fits in."""
+    script = (
+        "import sys, unci.syncduckdb as d; d.MEMORY_LIMIT = '1MB'; from unci.cli import main; "
+        "main(['sync', *sys.argv[1:]])"
+    )
+    args = [*REPO, "--json"]
+    env = {**os.environ, **history.env()}
+    command = [sys.executable, "-c", script, *args]
+    done = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    note = "note: duckdb unci.duckdb: a load did not fit in DuckDB's memory cap of "
+    assert done.stderr.startswith(note) and "; it was raised to 488.2 MiB" in done.stderr, done.stderr
+    said = summary(done)
+    assert said["builds"] == 12 and said["jobs"] == 36 and len(said["notes"]) == 1
+    rows = duckdb_rows(tmp_path / "unci.duckdb")
+    assert len(rows["builds"]) == 12 and len(rows["jobs"]) == 36 and len(rows["steps"]) == 360
+    # The state was loaded with the rows: the next sync asks only what a second sync asks.
+    again = run_sync(*REPO, "--json", env=history.env(), cwd=tmp_path)
+    assert again.returncode == 0 and again.stderr == "", again.stderr
+    assert summary(again)["notes"] == [] and len(duckdb_rows(tmp_path / "unci.duckdb")["jobs"]) == 36
+    assert summary(again)["unchanged"] >= 1
+
+
+def test_jobs_of_a_hundred_steps_are_synced_past_the_first_cap(tmp_path: Path) -> None:
+    """2,500 jobs of 100 steps each (about 20 KB a row) did not fit in the 128 MB the sync
+    caps DuckDB at, and the sync failed with exit 14; the cap now rises a step and says so."""
+    with upstream("--builds", "50", "--jobs-per-build", "50", "--steps", "100") as wide:
+        result = run_sync(*REPO, env=wide.env(), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.startswith(
+        "note: duckdb unci.duckdb: a load did not fit in DuckDB's memory cap of 122.0 MiB; "
+        "it was raised to 488.2 MiB"
+    ), result.stderr
+    assert "2500 jobs, 250000 steps written" in result.stdout
+    import duckdb
+
+    with duckdb.connect(str(tmp_path / "unci.duckdb"), read_only=True) as con:
+        counted = [con.execute(f"SELECT count(*) FROM ci.{t}").fetchone() for t in ("jobs", "steps")]
+        widest = con.execute("SELECT max(json_array_length(remote_data->'$.steps')) FROM ci.jobs").fetchone()
+    assert counted == [(2500,), (250000,)] and widest == (100,)
+
+
 def test_a_plan_key_its_provider_does_not_take_is_refused_before_anything(history, tmp_path: Path) -> None:
     (tmp_path / "sync.toml").write_text(
         '[[sync]]\nprovider = "github"\nowner = "ci"\nrepo_id = "api"\n\n'

@@ -246,6 +246,8 @@ def sync(
     seconds = time.monotonic() - started
     tallies = list(report.tallies.values())
     failed = [t for t in tallies if t.error is not None]
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
     for t in failed:
         assert t.error is not None
         click.echo(f"unci: error: {t.scope.label}: {t.error.cli_message()}", err=True)
@@ -263,6 +265,7 @@ def sync(
                     "full_refresh": full_refresh,
                     "repositories": [t.as_dict() for t in tallies],
                     "failed": len(failed),
+                    "notes": report.notes,
                 }
             )
         )

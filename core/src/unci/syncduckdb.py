@@ -8,12 +8,17 @@ memory cap safe, which DuckDB's default could not take (a 100,000-job load faile
 The row group size is an option of ``ATTACH`` only, so the file is attached to an in-memory
 DuckDB of the sync's own, made the database of every session dlt opens from it, and dlt is
 given that connection. Figures in docs/performance.md ("Sync into a database").
+
+One row group of wide rows can need more than the cap (2,048 jobs of 100 steps each, about
+20 KB a row, did not fit in 128 MB): the cap is where a sync starts, and a load that does not
+fit is tried again under a higher one (:meth:`DuckDbFile.more_memory`, ``unci.syncrun``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +28,44 @@ STORE = "unci_store"
 ROW_GROUP = 2048
 #: DuckDB's memory for the sync's load, unless the user's DuckDB settings say otherwise.
 MEMORY_LIMIT = "128MB"
+#: The caps a load that did not fit is tried again under, in turn (``None``: DuckDB's own
+#: default, 80 % of the machine's memory). 128 MB holds rows of GitHub's jobs many times
+#: over; rows of 100 KB each (a build that embeds its jobs) need about 512 MB.
+MORE_MEMORY: tuple[str | None, ...] = ("512MB", None)
 #: A free of more than this in one go hands DuckDB's allocator caches back to the system
 #: (DuckDB's default, 512 MiB, is more than a sync's whole load, so they were kept).
 BULK_FLUSH = "1MB"
 
 
+@dataclass
+class DuckDbFile:
+    """The destination a sync loads ``file`` through, and its DuckDB, whose cap
+    :meth:`more_memory` raises when a load did not fit in it."""
+
+    destination: Any
+    conn: Any = None
+    #: The cap as DuckDB reads it back, while it is the one this sync set.
+    cap: str | None = None
+    steps: tuple[str | None, ...] = MORE_MEMORY
+
+    def more_memory(self) -> str | None:
+        """Raise DuckDB's cap to the next of :data:`MORE_MEMORY`, and say to what (as DuckDB
+        writes it); ``None`` where there is no next one, or where the cap is no longer the
+        sync's own (a ``memory_limit`` of the user's, which dlt sets again on every load)."""
+        if self.conn is None or not self.steps or self._current() != self.cap:
+            return None
+        step, self.steps = self.steps[0], self.steps[1:]
+        self.conn.execute("RESET memory_limit" if step is None else f"SET memory_limit = '{step}'")
+        self.cap = self._current()
+        return self.cap
+
+    def _current(self) -> str | None:
+        row = self.conn.execute("SELECT current_setting('memory_limit')").fetchone()
+        return None if row is None else str(row[0])
+
+
 @contextmanager
-def duckdb_destination(file: Path) -> Iterator[Any]:
+def duckdb_destination(file: Path) -> Iterator[DuckDbFile]:
     """dlt's DuckDB destination writing ``file`` in small row groups, the connection closed
     (and the file checkpointed) at the end. Where the installed DuckDB lacks the options
     (before 1.2), or cannot attach the file, the file's path as dlt opens it: the load then
@@ -38,14 +74,16 @@ def duckdb_destination(file: Path) -> Iterator[Any]:
 
     conn = _opened(file)
     if conn is None:
-        yield dlt.destinations.duckdb(str(file))
+        yield DuckDbFile(dlt.destinations.duckdb(str(file)))
         return
     from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
     try:
         # A query over two seconds could draw DuckDB's progress bar on stdout, amid the summary.
         credentials = DuckDbCredentials(conn, local_config={"enable_progress_bar": False})
-        yield dlt.destinations.duckdb(credentials)
+        opened = DuckDbFile(dlt.destinations.duckdb(credentials), conn)
+        opened.cap = opened._current()
+        yield opened
     finally:
         conn.close()
 

@@ -15,12 +15,15 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from unci.call import Who
 from unci.client import Client
 from unci.errors import ConfigError, DestinationError, UnciError, UsageError
 from unci.syncplan import Scope
+
+if TYPE_CHECKING:
+    from unci.syncduckdb import DuckDbFile
 
 DEFAULT_FILE = "unci.duckdb"
 #: Not "unci": DuckDB cannot tell a dataset from a database file of the same name.
@@ -194,10 +197,12 @@ def run(
             tempfile.TemporaryDirectory(prefix="unci-sync-") as workdir,
             ExitStack() as opened,
         ):
+            file = None
             if duckdb_path is not None:  # opened once the file is the sync's own (the lock)
                 from unci.syncduckdb import duckdb_destination
 
-                dest = opened.enter_context(duckdb_destination(duckdb_path))
+                file = opened.enter_context(duckdb_destination(duckdb_path))
+                dest = file.destination
             pipeline = dlt.pipeline(
                 pipeline_name=pipeline_name, pipelines_dir=workdir, destination=dest, dataset_name=dataset
             )
@@ -217,7 +222,7 @@ def run(
                 data.resources[name].apply_hints(write_disposition="append")
             try:
                 with _loading_env(duckdb=duckdb_path is not None):
-                    pipeline.run(data)
+                    _run(pipeline, data, file, report, label)
             except PipelineStepFailed as exc:
                 _reraise_interrupt(exc)
                 raise _failure(exc, label) from None
@@ -228,6 +233,41 @@ def run(
         if own:
             client.close()
     return report, label
+
+
+def _run(pipeline: Any, data: Any, file: DuckDbFile | None, report: Any, label: str) -> None:
+    """``pipeline.run(data)``; where DuckDB had too little memory for a load, its cap raised a
+    step (:meth:`~unci.syncduckdb.DuckDbFile.more_memory`) and the pending load finished, as
+    often as there is a step. What was loaded before stays loaded; the load that failed was
+    rolled back by DuckDB, so it is written once, whole (dlt keeps its package until it is)."""
+    from dlt.pipeline.exceptions import PipelineStepFailed
+
+    try:
+        pipeline.run(data)
+        return
+    except PipelineStepFailed as exc:
+        failed = exc
+    while failed.step == "load" and file is not None and _out_of_memory(failed):
+        before = file.cap
+        cap = file.more_memory()
+        if cap is None:
+            break
+        report.notes.append(
+            f"{label}: a load did not fit in DuckDB's memory cap of {before}; it was raised to "
+            f"{cap} (choose one with memory_limit in DESTINATION__DUCKDB__CREDENTIALS__GLOBAL_CONFIG)"
+        )
+        try:
+            pipeline.load()
+            return
+        except PipelineStepFailed as exc:
+            failed = exc
+    raise failed
+
+
+def _out_of_memory(exc: BaseException) -> bool:
+    return any(type(e).__name__ == "OutOfMemoryException" for e in _chain(exc)) or _last_line(exc).startswith(
+        "Out of Memory Error"
+    )
 
 
 @contextmanager
@@ -267,15 +307,21 @@ def _loading_env(*, duckdb: bool) -> Iterator[None]:
     DuckDB, one table's file at a time: dlt's parallel load jobs each held an insert's memory
     in DuckDB at once (10,000 jobs: peak 348-352 MiB against 384-387, 1,000 jobs: 252 against
     258-264, docs/performance.md). Other destinations keep dlt's parallel jobs: their inserts
-    wait on the network, not on this process's memory."""
-    ours = duckdb and "LOAD__WORKERS" not in os.environ
-    if ours:
-        os.environ["LOAD__WORKERS"] = "1"
+    wait on the network, not on this process's memory.
+
+    Into DuckDB, too, a load that failed is not tried again by dlt (five times, by default)
+    before the sync hears of it: what fails a DuckDB load (its memory cap, a full disk, a
+    file it cannot write) fails it again the same way, and the cap is what :func:`_run`
+    raises before the next try."""
+    settings = {"LOAD__WORKERS": "1", "LOAD__RAISE_ON_MAX_RETRIES": "1"} if duckdb else {}
+    ours = [name for name in settings if name not in os.environ]
+    for name in ours:
+        os.environ[name] = settings[name]
     try:
         yield
     finally:
-        if ours:
-            os.environ.pop("LOAD__WORKERS", None)
+        for name in ours:
+            os.environ.pop(name, None)
 
 
 def _absent_tables(pipeline: Any, names: list[str]) -> list[str]:
@@ -357,7 +403,7 @@ def _failure(exc: BaseException, label: str) -> UnciError:
         # The file is fine; DuckDB's memory cap is what a load did not fit in.
         check = (
             "give DuckDB more memory, e.g. DESTINATION__DUCKDB__CREDENTIALS__GLOBAL_CONFIG="
-            """'{"threads": 1, "memory_limit": "1GB"}' (unci's own cap is 128 MB)"""
+            """'{"threads": 1, "memory_limit": "4GB"}'"""
         )
     elif label.startswith("duckdb "):
         check = "check that the file is a DuckDB database (or give a new file name) and is writable"

@@ -139,6 +139,8 @@ class Report:
     """Shared by the resources and whoever shows progress."""
 
     tallies: dict[str, Tally] = field(default_factory=dict)
+    #: What the sync did that the user should know of, though nothing failed.
+    notes: list[str] = field(default_factory=list)
     on_change: Callable[[Report], None] | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
