@@ -287,8 +287,9 @@ def _spawn(cmd: list[str], env: dict[str, str], port: int) -> subprocess.Popen:
     return process
 
 
-def start_unci(upstream: int, workdir: Path, workers: int, log_level: str) -> tuple[subprocess.Popen, int]:
-    """`unci serve` with account ``bench`` (GitHub at the upstream); returns it and its port."""
+def accounts_file(upstream: int, workdir: Path) -> Path:
+    """An accounts file in ``workdir`` with account ``bench``: GitHub at the upstream, its
+    token in ``BENCH_GH_TOKEN``."""
     from unci import accounts
 
     config = workdir / "accounts.toml"
@@ -300,6 +301,12 @@ def start_unci(upstream: int, workdir: Path, workers: int, log_level: str) -> tu
         params={"owner": "octo-org", "repo_id": "octo-repo"},
     )
     accounts.save({"bench": account}, config)
+    return config
+
+
+def start_unci(upstream: int, workdir: Path, workers: int, log_level: str) -> tuple[subprocess.Popen, int]:
+    """`unci serve` with account ``bench`` (GitHub at the upstream); returns it and its port."""
+    config = accounts_file(upstream, workdir)
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("UNCI_")},
         "UNCI_CONFIG": str(config),

@@ -30,19 +30,10 @@ Scope = dict[str, Any]
 
 
 def unci_app(port: int, workdir: Path) -> tuple[Any, str, bytes]:
-    from unci import accounts
     from unci.server.accesslog import LineWriter
     from unci.server.app import ServerConfig, create_app
 
-    config = workdir / "accounts.toml"
-    account = accounts.Account(
-        name="bench",
-        provider="github",
-        token_env="BENCH_GH_TOKEN",
-        base_url=f"http://{b.HOST}:{port}",
-        params={"owner": "octo-org", "repo_id": "octo-repo"},
-    )
-    accounts.save({"bench": account}, config)
+    config = b.accounts_file(port, workdir)
     os.environ.update(UNCI_CONFIG=str(config), BENCH_GH_TOKEN="ghp_benchmark_token_value")
     # As `unci serve` runs by default: access lines on (to /dev/null here), tokens checked.
     sink = open(os.devnull, "w")  # noqa: SIM115 - open for the process's life

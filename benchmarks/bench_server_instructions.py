@@ -83,17 +83,7 @@ def count(kind: str, upstream: int, workdir: Path, connections: int, pythonpath:
     out = workdir / f"callgrind.{kind}.out"
     env = dict(os.environ)
     if kind == "unci":
-        from unci import accounts
-
-        config = workdir / "accounts.toml"
-        account = accounts.Account(
-            name="bench",
-            provider="github",
-            token_env="BENCH_GH_TOKEN",
-            base_url=f"http://{b.HOST}:{upstream}",
-            params={"owner": "octo-org", "repo_id": "octo-repo"},
-        )
-        accounts.save({"bench": account}, config)
+        config = b.accounts_file(upstream, workdir)
         env = {k: v for k, v in env.items() if not k.startswith("UNCI_")}
         env.update(
             UNCI_CONFIG=str(config),
