@@ -24,6 +24,7 @@ from unci.syncplan import Scope
 
 if TYPE_CHECKING:
     from unci.syncduckdb import DuckDbFile
+    from unci.syncsource import Report
 
 DEFAULT_FILE = "unci.duckdb"
 #: Not "unci": DuckDB cannot tell a dataset from a database file of the same name.
@@ -235,7 +236,7 @@ def run(
     return report, label
 
 
-def _run(pipeline: Any, data: Any, file: DuckDbFile | None, report: Any, label: str) -> None:
+def _run(pipeline: Any, data: Any, file: DuckDbFile | None, report: Report, label: str) -> None:
     """``pipeline.run(data)``; where DuckDB had too little memory for a load, its cap raised a
     step (:meth:`~unci.syncduckdb.DuckDbFile.more_memory`) and the pending load finished, as
     often as there is a step. What was loaded before stays loaded; the load that failed was
