@@ -163,11 +163,10 @@ def load(port: int, path: str, seconds: float, connections: int, headers: str = 
 # --- the baselines: bare proxies on the same uvicorn and Starlette (run as their own process) ---
 
 
-def serve_proxy(kind: str, port: int, upstream: int) -> None:
-    """One route that forwards to the upstream with a bare ``aiohttp`` or ``httpx`` client (or
-    httpx over unci's own transport, ``httpx-pools``) and answers its body: what a proxy costs
-    with no unci in it (no accounts, checks, mapping, log)."""
-    import uvicorn
+def proxy_app(kind: str, upstream: int):
+    """One route, ``/job``, that forwards to the upstream with a bare ``aiohttp`` or ``httpx``
+    client (or httpx over unci's own transport, ``httpx-pools``) and answers its body: what a
+    proxy costs with no unci in it (no accounts, checks, mapping, log)."""
     from starlette.applications import Starlette
     from starlette.responses import Response
     from starlette.routing import Route
@@ -212,7 +211,14 @@ def serve_proxy(kind: str, port: int, upstream: int) -> None:
         yield
         await (state["client"].close() if kind == "aiohttp" else state["client"].aclose())
 
-    app = Starlette(routes=[Route("/job", job), Route("/healthz", health)], lifespan=lifespan)
+    return Starlette(routes=[Route("/job", job), Route("/healthz", health)], lifespan=lifespan)
+
+
+def serve_proxy(kind: str, port: int, upstream: int) -> None:
+    """:func:`proxy_app` under uvicorn (1 worker, httptools where installed), no access log."""
+    import uvicorn
+
+    app = proxy_app(kind, upstream)
     uvicorn.run(app, host=HOST, port=port, log_level="warning", access_log=False, server_header=False)
 
 

@@ -20,7 +20,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -42,27 +41,7 @@ def unci_app(port: int, workdir: Path) -> tuple[Any, str, bytes]:
 
 
 def bare_app(port: int) -> tuple[Any, str, bytes]:
-    import aiohttp
-    from starlette.applications import Starlette
-    from starlette.responses import Response
-    from starlette.routing import Route
-
-    url = f"http://{b.HOST}:{port}/repos/octo-org/octo-repo/actions/jobs/{b.JOB_ID}"
-    headers = {"Authorization": "Bearer ghp_benchmark_token_value", "Accept": "application/vnd.github+json"}
-    state: dict[str, Any] = {}
-
-    async def job(request: Any) -> Response:
-        async with state["client"].get(url, headers=headers) as answer:
-            body = await answer.read()
-            return Response(body, status_code=answer.status, media_type="application/json")
-
-    @asynccontextmanager
-    async def lifespan(app: Any) -> Any:
-        state["client"] = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0, limit_per_host=100))
-        yield
-        await state["client"].close()
-
-    return Starlette(routes=[Route("/job", job)], lifespan=lifespan), "/job", b""
+    return b.proxy_app("aiohttp", port), "/job", b""
 
 
 class Driven:
