@@ -48,6 +48,10 @@ class DuckDbFile:
     cap: str | None = None
     steps: tuple[str | None, ...] = MORE_MEMORY
 
+    def __post_init__(self) -> None:
+        if self.conn is not None:
+            self.cap = self._current()
+
     def more_memory(self) -> str | None:
         """Raise DuckDB's cap to the next of :data:`MORE_MEMORY`, and say to what (as DuckDB
         writes it); ``None`` where there is no next one, or where the cap is no longer the
@@ -81,9 +85,7 @@ def duckdb_destination(file: Path) -> Iterator[DuckDbFile]:
     try:
         # A query over two seconds could draw DuckDB's progress bar on stdout, amid the summary.
         credentials = DuckDbCredentials(conn, local_config={"enable_progress_bar": False})
-        opened = DuckDbFile(dlt.destinations.duckdb(credentials), conn)
-        opened.cap = opened._current()
-        yield opened
+        yield DuckDbFile(dlt.destinations.duckdb(credentials), conn)
     finally:
         conn.close()
 

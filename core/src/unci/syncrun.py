@@ -266,6 +266,8 @@ def _run(pipeline: Any, data: Any, file: DuckDbFile | None, report: Report, labe
 
 
 def _out_of_memory(exc: BaseException) -> bool:
+    """Whether DuckDB ran out of its memory somewhere in ``exc``'s chain (by the exception's
+    type, or by its words where dlt rewrapped it)."""
     return any(type(e).__name__ == "OutOfMemoryException" for e in _chain(exc)) or _last_line(exc).startswith(
         "Out of Memory Error"
     )
@@ -400,7 +402,7 @@ def _failure(exc: BaseException, label: str) -> UnciError:
             f"{kind}: the destination's credentials cannot be read as a connection string",
             hint=f"write them as {example} (a password with @ : / in it percent-encoded)",
         )
-    if text.startswith("Out of Memory Error") and label.startswith("duckdb "):
+    if label.startswith("duckdb ") and _out_of_memory(exc):
         # The file is fine; DuckDB's memory cap is what a load did not fit in.
         check = (
             "give DuckDB more memory, e.g. DESTINATION__DUCKDB__CREDENTIALS__GLOBAL_CONFIG="
