@@ -45,6 +45,31 @@ def test_first_sync_writes_every_build_job_and_step(history, tmp_path: Path) -> 
     assert job is not None and job[1] == 1 and job[2] == "job 0"
 
 
+def test_a_jobs_steps_are_the_steps_tables_rows_and_not_a_second_copy_in_the_jobs_row(
+    history, tmp_path: Path
+) -> None:
+    assert run_sync(*REPO, env=history.env(), cwd=tmp_path).returncode == 0
+    import duckdb
+
+    with duckdb.connect(str(tmp_path / "unci.duckdb"), read_only=True) as con:
+        columns = {c for (c,) in con.execute("SELECT column_name FROM (DESCRIBE ci.jobs)").fetchall()}
+        listed = con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'ci'")
+        tables = {t for (t,) in listed.fetchall()}
+        joined = con.execute(
+            "SELECT count(*), count(DISTINCT j.id) FROM ci.jobs j JOIN ci.steps s"
+            " ON (s.provider, s.account, s.scope, s.job, s.attempt)"
+            " = (j.provider, j.account, j.scope, j.id, j.attempt)"
+        ).fetchone()
+        first = con.execute(
+            "SELECT s.name, s.position FROM ci.steps s JOIN ci.jobs j ON s.job = j.id"
+            " WHERE j.remote_data->>'$.name' = 'job 0' ORDER BY s.position LIMIT 1"
+        ).fetchone()
+    assert "steps" not in columns and {"remote_data", "conclusion", "failure_reason"} <= columns
+    assert tables == {"builds", "jobs", "steps", "_dlt_loads", "_dlt_pipeline_state", "_dlt_version"}
+    assert joined == (360, 36)
+    assert first is not None and first[1] == 1
+
+
 def test_second_sync_with_nothing_new_asks_once_plus_once_per_unfinished_build(
     history, tmp_path: Path
 ) -> None:

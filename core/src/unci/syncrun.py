@@ -217,7 +217,7 @@ def run(
                 report=report,
                 who=who,
             )
-            for name in _absent_tables(pipeline, list(data.resources)):
+            for name in _absent_tables(pipeline, list(data.selected_resources)):
                 # Nothing to merge with: rows go straight into the new table, without dlt's
                 # staging copy and delete-insert (the source writes each key once per sync).
                 data.resources[name].apply_hints(write_disposition="append")

@@ -1,5 +1,6 @@
-"""unci as a dlt source: resources ``builds``, ``jobs`` (a transformer of builds) and ``steps``
-(a transformer of jobs), for any provider with the builds hooks, into any dlt destination.
+"""unci as a dlt source: resources ``builds``, ``jobs`` and ``steps`` (both made from the same
+job rows, a transformer of builds), for any provider with the builds hooks, into any dlt
+destination. A job's steps are stored once, as rows of ``steps``.
 
 ``pip install "unci[sync]"``. Rows merge on (provider, account, id, attempt) (steps on the
 job's key and their position), so loading the same build twice changes nothing. What is fetched
@@ -540,14 +541,10 @@ def source(
                 entry = here["pending"].setdefault(b.id, {"etag": None})
                 entry["created"] = b.created_at.isoformat() if b.created_at else None
 
-    @dlt.transformer(
-        name="jobs",
-        data_from=builds,
-        write_disposition="merge",
-        primary_key=KEY,
-        columns={"remote_data": _json(), "steps": _json()},
-    )
-    def jobs(batch: pa.Table) -> Iterator[pa.Table]:
+    # The jobs' rows with their steps as JSON, for the two tables made of them; loaded as
+    # neither (dlt runs a parent that is not selected for its transformers).
+    @dlt.transformer(name="job_rows", data_from=builds, selected=False)
+    def job_rows(batch: pa.Table) -> Iterator[pa.Table]:
         stored = state()
         wanted = [
             (k, bid, status)
@@ -600,7 +597,19 @@ def source(
         if held:
             yield flush()
 
-    @dlt.transformer(name="steps", data_from=jobs, write_disposition="merge", primary_key=STEP_KEY)
+    @dlt.transformer(
+        name="jobs",
+        data_from=job_rows,
+        write_disposition="merge",
+        primary_key=KEY,
+        columns={"remote_data": _json()},
+    )
+    def jobs(batch: pa.Table) -> pa.Table:
+        # Without the steps: they are the steps table's rows, and a second copy of them made a
+        # job's row a third wider, which DuckDB holds a row group of while it inserts.
+        return batch.drop_columns(["steps"])
+
+    @dlt.transformer(name="steps", data_from=job_rows, write_disposition="merge", primary_key=STEP_KEY)
     def steps(batch: pa.Table) -> pa.Table | None:
         # Returned, not yielded: dlt runs it as each jobs table arrives, so the jobs tables are
         # not held in a queue of generators waiting their turn.
@@ -616,7 +625,7 @@ def source(
         report.changed()
         return table
 
-    return builds, jobs, steps
+    return builds, job_rows, jobs, steps
 
 
 def _fetch_jobs(
