@@ -611,7 +611,7 @@ def source(
 
     @dlt.transformer(name="steps", data_from=job_rows, write_disposition="merge", primary_key=STEP_KEY)
     def steps(batch: pa.Table) -> pa.Table | None:
-        # Returned, not yielded: dlt runs it as each jobs table arrives, so the jobs tables are
+        # Returned, not yielded: dlt runs it as each table of job rows arrives, so those tables are
         # not held in a queue of generators waiting their turn.
         table = step_table(batch)
         if table is None:
