@@ -18,6 +18,14 @@ from unci.errors import UnciError
 from unci.options import complete_account, credential_options, not_blank, reliability_options
 
 
+def _unlabelled(message: str, scope: Any) -> str:
+    """``message`` without the provider's name in front where the scope's label already starts
+    with it ("github: ci/gone: not found", not "github: ci/gone: github: not found"); an
+    account's label keeps it, as the account's name does not say which provider spoke."""
+    head = f"{scope.provider}: "
+    return message[len(head) :] if scope.account is None and message.startswith(head) else message
+
+
 class _Progress:
     """One line per repository on a terminal, rewritten in place at most ten times a second."""
 
@@ -250,7 +258,7 @@ def sync(
         click.echo(f"note: {note}", err=True)
     for t in failed:
         assert t.error is not None
-        click.echo(f"unci: error: {t.scope.label}: {t.error.cli_message()}", err=True)
+        click.echo(f"unci: error: {t.scope.label}: {_unlabelled(t.error.cli_message(), t.scope)}", err=True)
     total = {
         k: sum(getattr(t, k) for t in tallies) for k in ("builds", "jobs", "steps", "requests", "unchanged")
     }
