@@ -46,7 +46,8 @@ class DuckDbFile:
     conn: Any = None
     #: The cap as DuckDB reads it back, while it is the one this sync set.
     cap: str | None = None
-    steps: tuple[str | None, ...] = MORE_MEMORY
+    #: The caps still to try, in turn, once the current one proved too small.
+    higher: tuple[str | None, ...] = MORE_MEMORY
 
     def __post_init__(self) -> None:
         if self.conn is not None:
@@ -56,9 +57,9 @@ class DuckDbFile:
         """Raise DuckDB's cap to the next of :data:`MORE_MEMORY`, and say to what (as DuckDB
         writes it); ``None`` where there is no next one, or where the cap is no longer the
         sync's own (a ``memory_limit`` of the user's, which dlt sets again on every load)."""
-        if self.conn is None or not self.steps or self._current() != self.cap:
+        if self.conn is None or not self.higher or self._current() != self.cap:
             return None
-        step, self.steps = self.steps[0], self.steps[1:]
+        step, self.higher = self.higher[0], self.higher[1:]
         self.conn.execute("RESET memory_limit" if step is None else f"SET memory_limit = '{step}'")
         self.cap = self._current()
         return self.cap
