@@ -214,6 +214,18 @@ def proxy_app(kind: str, upstream: int):
     return Starlette(routes=[Route("/job", job), Route("/healthz", health)], lifespan=lifespan)
 
 
+def _installed(name: str) -> str | None:
+    """``name`` and its version where uvicorn would pick it up (the ``server`` extra installs
+    uvloop and httptools; without them both servers run on asyncio and h11, and the figures
+    are not the ones a user of the extra gets)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"{name} {version(name)}"
+    except PackageNotFoundError:
+        return None
+
+
 def serve_proxy(kind: str, port: int, upstream: int) -> None:
     """:func:`proxy_app` under uvicorn (1 worker, httptools where installed), no access log."""
     import uvicorn
@@ -477,6 +489,8 @@ def main() -> None:
         a["rps"] / u["rps"] for u, a in zip(rounds["unci"], rounds["bare_aiohttp_proxy"], strict=True)
     ]
     figures = {
+        "event_loop": _installed("uvloop") or "asyncio",
+        "http_parser": _installed("httptools") or "h11",
         "connections": args.connections,
         "rounds": args.rounds,
         "seconds": args.seconds,
@@ -502,7 +516,8 @@ def main() -> None:
         f"{args.connections} connections: {args.rounds} rounds of {args.seconds:g} s on unci serve "
         f"({args.workers} worker(s), log level {args.log_level}) and on the bare aiohttp proxy, taking "
         f"turns (medians shown); {other:g} s on each other baseline; then one connection for "
-        f"{one:g} s; all on {HOST}; load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}"
+        f"{one:g} s; all on {HOST}; load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}; "
+        f"event loop {figures['event_loop']}, HTTP parser {figures['http_parser']} (both servers)"
     )
     print(
         f"  {'':32}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'errors':>7}{'CPU us/req':>11}{'new conn/100':>13}"
