@@ -221,6 +221,10 @@ def run(
                 # Nothing to merge with: rows go straight into the new table, without dlt's
                 # staging copy and delete-insert (the source writes each key once per sync).
                 data.resources[name].apply_hints(write_disposition="append")
+            if duckdb_path is not None:  # DuckDB's peak is lowest with the jobs loaded first
+                from unci.syncorder import jobs_first
+
+                opened.enter_context(jobs_first(workdir))
             try:
                 with _loading_env(duckdb=duckdb_path is not None):
                     _run(pipeline, data, file, report, label)
