@@ -52,11 +52,12 @@ def jobs_first(folder: str) -> Iterator[None]:
 
 
 def ordered(names: Sequence[str]) -> list[str]:
-    """``names`` (paths of a package's job files) with the jobs table's first, then by name."""
-    from dlt.common.storages.load_package import ParsedLoadJobFileName
+    """``names`` (paths of a package's job files, ``TABLE.ID.RETRY.FORMAT``: dlt's names, whose
+    table part holds no dot) with the jobs table's first, then by name."""
 
     def key(name: str) -> tuple[bool, str]:
-        return ParsedLoadJobFileName.parse(name).table_name != FIRST, os.path.basename(name)
+        base = os.path.basename(name)
+        return base.split(".", 1)[0] != FIRST, base
 
     return sorted(names, key=key)
 
