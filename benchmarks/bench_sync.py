@@ -177,6 +177,10 @@ def main() -> None:
         f"(+{peak_many - peak_few:.1f} MiB), no builds {median(m for _, _, m in empties):.1f} MiB"
     )
     print(
+        f"  per round, {jobs:,} jobs: {', '.join(f'{m:.1f}' for _, _, m in firsts)}; "
+        f"{jobs // 10:,} jobs: {', '.join(f'{m:.1f}' for _, _, m in smalls)} MiB"
+    )
+    print(
         f"unci sync, all finished and synced, nothing changed: {len(settled)} request(s), "
         f"{sum(bool(r['if_none_match']) for r in settled)} conditional, "
         f"{sum(r['status'] == 304 for r in settled)} answered 304"
