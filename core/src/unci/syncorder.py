@@ -63,22 +63,29 @@ def ordered(names: Sequence[str]) -> list[str]:
 
 
 def _install() -> None:
-    """Wrap dlt's listing of a package's new jobs, once per process."""
+    """Wrap dlt's listing of a package's new jobs, once per process. A dlt without it (a
+    later version that moved it) keeps its own order: the sync still loads everything, only
+    its peak is left to chance again, which ``tests/sync/test_sync_order.py`` would report."""
     global _installed
     if _installed:
         return
-    from dlt.common.storages.load_package import PackageStorage
-
-    listed = PackageStorage.list_new_jobs
+    _installed = True
+    try:
+        from dlt.common.storages.load_package import PackageStorage
+    except ImportError:
+        return
+    listed = getattr(PackageStorage, "list_new_jobs", None)
+    if listed is None:
+        return
 
     def list_new_jobs(self: Any, load_id: str) -> Sequence[str]:
-        names = listed(self, load_id)
-        if _folders and _ours(self.storage.storage_path):
+        names: Sequence[str] = listed(self, load_id)
+        path = getattr(getattr(self, "storage", None), "storage_path", None)
+        if _folders and isinstance(path, str) and _ours(path):
             return ordered(names)
         return names
 
     PackageStorage.list_new_jobs = list_new_jobs  # type: ignore[method-assign]
-    _installed = True
 
 
 def _ours(path: str) -> bool:
