@@ -96,3 +96,12 @@ def test_a_real_sync_into_duckdb_loads_the_jobs_table_first_where_the_file_syste
     assert started[0] == "jobs" and sorted(started[1:]) == ["_dlt_pipeline_state", "builds", "steps"]
     rows = duckdb_rows(tmp_path / "a.duckdb")
     assert (len(rows["builds"]), len(rows["jobs"]), len(rows["steps"])) == (4, 12, 24)
+
+
+def test_a_dlt_without_the_listing_keeps_its_own_order_and_the_sync_goes_on(tmp_path, monkeypatch) -> None:
+    from unci import syncorder
+
+    monkeypatch.setattr(syncorder, "_installed", False)
+    monkeypatch.delattr(PackageStorage, "list_new_jobs")
+    with jobs_first(str(tmp_path)):  # nothing to wrap: no error, nothing installed
+        assert not hasattr(PackageStorage, "list_new_jobs")
