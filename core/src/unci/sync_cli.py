@@ -10,20 +10,22 @@ import json
 import os
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from unci.errors import UnciError
 from unci.options import complete_account, credential_options, not_blank, reliability_options
 
+if TYPE_CHECKING:
+    from unci.syncplan import Scope
 
-def _unlabelled(message: str, scope: Any) -> str:
+
+def _unlabelled(message: str, scope: Scope) -> str:
     """``message`` without the provider's name in front where the scope's label already starts
     with it ("github: ci/gone: not found", not "github: ci/gone: github: not found"); an
     account's label keeps it, as the account's name does not say which provider spoke."""
-    head = f"{scope.provider}: "
-    return message[len(head) :] if scope.account is None and message.startswith(head) else message
+    return message.removeprefix(f"{scope.provider}: ") if scope.account is None else message
 
 
 class _Progress:
